@@ -1,0 +1,134 @@
+//! The canonical contact record and the enriched record built from it.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+/// Who said a turn. Work orders have one turn written by the agent about the customer's
+/// problem; they are `Note`, which customer-scoped rules treat as the customer's voice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    Agent,
+    Customer,
+    Note,
+}
+
+impl Speaker {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Speaker::Agent => "agent",
+            Speaker::Customer => "customer",
+            Speaker::Note => "note",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    pub speaker: Speaker,
+    pub text: String,
+}
+
+/// One contact (call, chat, e-mail, WeChat session or work order) in canonical form.
+/// A work order arrives with `text` instead of `turns`; ingest turns it into one `Note` turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: String,
+    pub started_at: DateTime<FixedOffset>,
+    pub channel: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_s: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_s: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<bool>,
+    #[serde(default)]
+    pub turns: Vec<Turn>,
+}
+
+impl Contact {
+    /// All turn texts joined with newlines, for display and snippets.
+    pub fn full_text(&self) -> String {
+        join_turns(self.turns.iter())
+    }
+
+    /// Text of the turns spoken by `speaker` (work-order notes count as customer text).
+    pub fn text_of(&self, speaker: Speaker) -> String {
+        join_turns(self.turns.iter().filter(|t| match speaker {
+            Speaker::Customer => matches!(t.speaker, Speaker::Customer | Speaker::Note),
+            other => t.speaker == other,
+        }))
+    }
+}
+
+fn join_turns<'a>(turns: impl Iterator<Item = &'a Turn>) -> String {
+    let mut out = String::new();
+    for turn in turns {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&turn.text);
+    }
+    out
+}
+
+/// The tokens of one turn, as produced once by the segmenter and reused downstream.
+pub type TurnTokens = Vec<String>;
+
+/// Risk flags computed by classification; each is a searchable, countable field.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskFlags {
+    /// Threat to escalate outside the company (12315, 工信部, 媒体曝光, 起诉 …).
+    pub escalation: bool,
+    /// Intent to leave (销户, 退网, 携号转网 …).
+    pub churn: bool,
+    /// Same customer contacted again within the configured window.
+    pub repeat_contact: bool,
+}
+
+impl RiskFlags {
+    /// Names of the flags that are set, in a fixed order.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.escalation {
+            out.push("escalation");
+        }
+        if self.churn {
+            out.push("churn");
+        }
+        if self.repeat_contact {
+            out.push("repeat");
+        }
+        out
+    }
+}
+
+/// A contact after normalization, PII masking, segmentation and classification.
+/// Its text is always masked: nothing downstream of ingest ever sees raw PII.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrichedContact {
+    pub contact: Contact,
+    /// `tokens[i]` are the tokens of `contact.turns[i]`.
+    pub tokens: Vec<TurnTokens>,
+    /// ISO week of `started_at` in China time, e.g. `2026-W45`.
+    pub week: String,
+    /// Category ids (`网络质量/宽带断网`) matched by the taxonomy, sorted.
+    pub categories: Vec<String>,
+    /// Contact sentiment in [-1, 1], weighted toward customer turns.
+    pub sentiment: f32,
+    /// `negative`, `neutral` or `positive`.
+    pub sentiment_label: String,
+    pub risk: RiskFlags,
+}

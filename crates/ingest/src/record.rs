@@ -1,0 +1,278 @@
+//! Turning one source record (a JSON object) into a canonical [`Contact`], or saying
+//! precisely which field is wrong.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+use serde_json::{Map, Value};
+use voc_core::{Contact, Speaker, Turn, time::china_offset};
+
+/// Why a record was refused: the field and a reason an analyst can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    fn new(field: &str, reason: impl Into<String>) -> Self {
+        FieldError {
+            field: field.to_string(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Maps a JSON object onto the canonical record. Text is taken as it is; normalization
+/// and masking happen afterwards in one place.
+pub fn contact_from_json(value: &Value) -> Result<Contact, FieldError> {
+    let obj = value
+        .as_object()
+        .ok_or_else(|| FieldError::new("", "record is not a JSON object"))?;
+    let id = match obj.get("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            return Err(FieldError::new("id", "missing contact id"));
+        }
+        Some(other) => {
+            return Err(FieldError::new(
+                "id",
+                format!("expected a string, found {}", type_name(other)),
+            ));
+        }
+    };
+    let started_at = match obj.get("started_at") {
+        None | Some(Value::Null) => {
+            return Err(FieldError::new("started_at", "missing start time"));
+        }
+        Some(v) => parse_time(v).ok_or_else(|| {
+            FieldError::new("started_at", format!("cannot parse time {}", short(v)))
+        })?,
+    };
+    let turns = turns_of(obj)?;
+    Ok(Contact {
+        id,
+        started_at,
+        channel: opt_string(obj, "channel")?.unwrap_or_else(|| "unknown".to_string()),
+        duration_s: opt_u32(obj, "duration_s")?,
+        wait_s: opt_u32(obj, "wait_s")?,
+        customer_id: opt_string(obj, "customer_id")?,
+        region: opt_string(obj, "region")?,
+        business: opt_string(obj, "business")?,
+        agent_id: opt_string(obj, "agent_id")?,
+        queue: opt_string(obj, "queue")?,
+        csat: match opt_u32(obj, "csat")? {
+            None => None,
+            Some(v @ 1..=5) => Some(v as u8),
+            Some(v) => return Err(FieldError::new("csat", format!("score {v} is outside 1–5"))),
+        },
+        resolved: opt_bool(obj, "resolved")?,
+        turns,
+    })
+}
+
+fn turns_of(obj: &Map<String, Value>) -> Result<Vec<Turn>, FieldError> {
+    match (obj.get("turns"), obj.get("text")) {
+        (Some(Value::Array(items)), _) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let field = format!("turns[{i}]");
+                let speaker = match item.get("speaker").and_then(Value::as_str) {
+                    Some(s) => parse_speaker(s).ok_or_else(|| {
+                        FieldError::new(
+                            &format!("{field}.speaker"),
+                            format!("unknown speaker {s:?}"),
+                        )
+                    })?,
+                    None => {
+                        return Err(FieldError::new(
+                            &format!("{field}.speaker"),
+                            "missing speaker",
+                        ));
+                    }
+                };
+                let text = item.get("text").and_then(Value::as_str).ok_or_else(|| {
+                    FieldError::new(&format!("{field}.text"), "missing or non-string text")
+                })?;
+                Ok(Turn {
+                    speaker,
+                    text: text.to_string(),
+                })
+            })
+            .collect(),
+        (Some(Value::Null) | None, Some(Value::String(text))) => Ok(vec![Turn {
+            speaker: Speaker::Note,
+            text: text.clone(),
+        }]),
+        (Some(other), _) if !other.is_null() => Err(FieldError::new(
+            "turns",
+            format!("expected an array of turns, found {}", type_name(other)),
+        )),
+        (_, Some(other)) if !other.is_null() => Err(FieldError::new(
+            "text",
+            format!("expected a string, found {}", type_name(other)),
+        )),
+        _ => Err(FieldError::new(
+            "turns",
+            "record has neither turns nor text",
+        )),
+    }
+}
+
+/// Speaker labels as exports write them: English, Chinese, or the A/C of ASR systems.
+pub fn parse_speaker(label: &str) -> Option<Speaker> {
+    match label.trim().to_lowercase().as_str() {
+        "agent" | "坐席" | "客服" | "a" | "staff" => Some(Speaker::Agent),
+        "customer" | "客户" | "用户" | "c" | "user" => Some(Speaker::Customer),
+        "note" | "工单" | "备注" => Some(Speaker::Note),
+        _ => None,
+    }
+}
+
+/// Times as Chinese exports write them, read in China time unless an offset is given:
+/// RFC 3339, `2026-11-02 09:15:02`, `2026/11/2 9:15`, epoch seconds.
+pub fn parse_time(value: &Value) -> Option<DateTime<FixedOffset>> {
+    match value {
+        Value::Number(n) => {
+            let secs = n.as_i64()?;
+            china_offset().timestamp_opt(secs, 0).single()
+        }
+        Value::String(s) => parse_time_str(s.trim()),
+        _ => None,
+    }
+}
+
+fn parse_time_str(s: &str) -> Option<DateTime<FixedOffset>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t);
+    }
+    const FORMATS: [&str; 6] = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%Y年%m月%d日 %H:%M:%S",
+    ];
+    FORMATS.iter().find_map(|f| {
+        NaiveDateTime::parse_from_str(s, f)
+            .ok()
+            .and_then(|t| china_offset().from_local_datetime(&t).single())
+    })
+}
+
+fn opt_string(obj: &Map<String, Value>, field: &str) -> Result<Option<String>, FieldError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(FieldError::new(
+            field,
+            format!("expected a string, found {}", type_name(other)),
+        )),
+    }
+}
+
+fn opt_u32(obj: &Map<String, Value>, field: &str) -> Result<Option<u32>, FieldError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::Number(n)) => match n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }) {
+            Some(v) if v <= u64::from(u32::MAX) => Ok(Some(v as u32)),
+            _ => Err(FieldError::new(
+                field,
+                format!("expected a non-negative whole number, found {n}"),
+            )),
+        },
+        Some(Value::String(s)) => {
+            s.trim().parse().map(Some).map_err(|_| {
+                FieldError::new(field, format!("expected a whole number, found {s:?}"))
+            })
+        }
+        Some(other) => Err(FieldError::new(
+            field,
+            format!("expected a number, found {}", type_name(other)),
+        )),
+    }
+}
+
+fn opt_bool(obj: &Map<String, Value>, field: &str) -> Result<Option<bool>, FieldError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::Number(n)) if n.as_u64() == Some(0) => Ok(Some(false)),
+        Some(Value::Number(n)) if n.as_u64() == Some(1) => Ok(Some(true)),
+        Some(Value::String(s)) => match s.trim().to_lowercase().as_str() {
+            "" => Ok(None),
+            "true" | "yes" | "y" | "1" | "是" | "已解决" => Ok(Some(true)),
+            "false" | "no" | "n" | "0" | "否" | "未解决" => Ok(Some(false)),
+            _ => Err(FieldError::new(
+                field,
+                format!("expected true/false or 是/否, found {s:?}"),
+            )),
+        },
+        Some(other) => Err(FieldError::new(
+            field,
+            format!("expected true/false, found {}", type_name(other)),
+        )),
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn work_order_text_becomes_a_note_turn() {
+        let c = contact_from_json(
+            &json!({"id": 7, "started_at": "2026/11/2 9:15", "text": "客户反映宽带断网"}),
+        )
+        .unwrap();
+        assert_eq!(c.id, "7");
+        assert_eq!(c.turns[0].speaker, Speaker::Note);
+        assert_eq!(c.started_at.to_rfc3339(), "2026-11-02T09:15:00+08:00");
+    }
+
+    #[test]
+    fn field_errors_name_the_field() {
+        let err = contact_from_json(&json!({"started_at": "2026-11-02 09:15:02", "text": "x"}))
+            .unwrap_err();
+        assert_eq!(err.field, "id");
+        let err =
+            contact_from_json(&json!({"id": "a", "started_at": "昨天", "text": "x"})).unwrap_err();
+        assert_eq!(err.field, "started_at");
+        let err = contact_from_json(
+            &json!({"id": "a", "started_at": 1762046102, "csat": "很好", "text": "x"}),
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "csat");
+        let err = contact_from_json(&json!({"id": "a", "started_at": 1762046102, "turns": [{"speaker": "路人", "text": "x"}]})).unwrap_err();
+        assert_eq!(err.field, "turns[0].speaker");
+    }
+}
