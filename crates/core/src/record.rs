@@ -59,6 +59,30 @@ pub struct Contact {
 }
 
 impl Contact {
+    /// A contact with only the required fields set; metadata left empty.
+    pub fn new(
+        id: impl Into<String>,
+        started_at: DateTime<FixedOffset>,
+        channel: impl Into<String>,
+        turns: Vec<Turn>,
+    ) -> Self {
+        Contact {
+            id: id.into(),
+            started_at,
+            channel: channel.into(),
+            duration_s: None,
+            wait_s: None,
+            customer_id: None,
+            region: None,
+            business: None,
+            agent_id: None,
+            queue: None,
+            csat: None,
+            resolved: None,
+            turns,
+        }
+    }
+
     /// All turn texts joined with newlines, for display and snippets.
     pub fn full_text(&self) -> String {
         join_turns(self.turns.iter())
@@ -126,6 +150,8 @@ pub struct EnrichedContact {
     pub week: String,
     /// Category ids (`网络质量/宽带断网`) matched by the taxonomy, sorted.
     pub categories: Vec<String>,
+    /// Whether any matched category is a complaint (投诉) rather than an inquiry.
+    pub complaint: bool,
     /// Contact sentiment in [-1, 1], weighted toward customer turns.
     pub sentiment: f32,
     /// `negative`, `neutral` or `positive`.

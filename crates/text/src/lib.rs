@@ -7,7 +7,7 @@
 //! the way the text was.
 //!
 //! ```
-//! let seg = voc_text::Segmenter::builder().word("光猫", 2000).build().unwrap();
+//! let seg = voc_text::Segmenter::builder().word("光猫").build().unwrap();
 //! let tokens = seg.cut("光猫一直闪红灯，宽带断网了");
 //! assert!(tokens.contains(&"光猫".to_string()));
 //! assert!(!tokens.iter().any(|t| t.trim().is_empty()));
@@ -36,69 +36,122 @@ pub struct Segmenter {
 }
 
 /// Collects dictionaries and words before the (expensive) jieba build happens once.
-#[derive(Default)]
+/// It can be saved beside an index and loaded again, so queries are cut with exactly
+/// the dictionary the text was cut with.
+#[derive(Debug, Clone, Default)]
 pub struct SegmenterBuilder {
-    dictionaries: Vec<PathBuf>,
-    stopword_files: Vec<PathBuf>,
-    words: Vec<(String, usize)>,
+    /// Contents of user dictionaries (`word [freq] [tag]` per line), in load order.
+    dictionaries: Vec<String>,
+    stopwords: Vec<String>,
+    /// Extra words (e.g. taxonomy terms) that must stay single tokens.
+    words: Vec<String>,
 }
 
+/// File names used by [`SegmenterBuilder::save`] and [`SegmenterBuilder::load`].
+pub const SAVED_DICTIONARY: &str = "voc-userdict.txt";
+pub const SAVED_WORDS: &str = "voc-words.txt";
+
 impl SegmenterBuilder {
-    /// A jieba user dictionary (`word [freq] [tag]` per line).
-    pub fn dictionary(mut self, path: impl Into<PathBuf>) -> Self {
-        self.dictionaries.push(path.into());
-        self
+    /// A jieba user dictionary file (`word [freq] [tag]` per line).
+    pub fn dictionary(mut self, path: impl AsRef<Path>) -> Result<Self, TextError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| TextError::ReadDictionary {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        check_dictionary(&text, path)?;
+        self.dictionaries.push(text);
+        Ok(self)
     }
 
     /// A stop-word list, one word per line; stop words are kept in the token stream
     /// (negation and proximity need them) but [`Segmenter::is_stopword`] reports them.
-    pub fn stopwords(mut self, path: impl Into<PathBuf>) -> Self {
-        self.stopword_files.push(path.into());
+    pub fn stopwords(mut self, path: impl AsRef<Path>) -> Result<Self, TextError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| TextError::ReadDictionary {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        self.stopwords.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|w| !w.is_empty() && !w.starts_with('#'))
+                .map(str::to_string),
+        );
+        Ok(self)
+    }
+
+    /// One extra word that must stay a single token, with a frequency jieba derives.
+    pub fn word(mut self, word: impl Into<String>) -> Self {
+        let word = word.into();
+        let word = word.trim();
+        if !word.is_empty() && !word.contains(char::is_whitespace) {
+            self.words.push(word.to_string());
+        }
         self
     }
 
-    /// One extra word, e.g. a taxonomy term that must stay a single token.
-    pub fn word(mut self, word: impl Into<String>, freq: usize) -> Self {
-        self.words.push((word.into(), freq));
-        self
+    /// Writes the dictionaries and words into `dir` for [`SegmenterBuilder::load`].
+    pub fn save(&self, dir: &Path) -> std::io::Result<()> {
+        voc_core::fsutil::write_atomic(
+            &dir.join(SAVED_DICTIONARY),
+            self.dictionaries.join("\n").as_bytes(),
+        )?;
+        voc_core::fsutil::write_atomic(&dir.join(SAVED_WORDS), self.words.join("\n").as_bytes())
     }
 
-    pub fn build(self) -> Result<Segmenter, TextError> {
-        let mut jieba = Jieba::new();
-        for path in &self.dictionaries {
-            let file = std::fs::File::open(path).map_err(|source| TextError::ReadDictionary {
-                path: path.clone(),
+    /// Reads what [`SegmenterBuilder::save`] wrote.
+    pub fn load(dir: &Path) -> Result<Self, TextError> {
+        let mut builder = SegmenterBuilder::default().dictionary(dir.join(SAVED_DICTIONARY))?;
+        let words_path = dir.join(SAVED_WORDS);
+        let words =
+            std::fs::read_to_string(&words_path).map_err(|source| TextError::ReadDictionary {
+                path: words_path,
                 source,
             })?;
+        for word in words.lines() {
+            builder = builder.word(word);
+        }
+        Ok(builder)
+    }
+
+    pub fn build(&self) -> Result<Segmenter, TextError> {
+        let mut jieba = Jieba::new();
+        for text in &self.dictionaries {
             jieba
-                .load_dict(&mut BufReader::new(file))
+                .load_dict(&mut BufReader::new(text.as_bytes()))
                 .map_err(|e| TextError::BadDictionary {
-                    path: path.clone(),
+                    path: PathBuf::from("<dictionary>"),
                     message: e.to_string(),
                 })?;
         }
-        for (word, freq) in &self.words {
-            let word = word.trim();
-            if !word.is_empty() {
-                jieba.add_word(word, Some(*freq), None);
+        for word in &self.words {
+            if !jieba.has_word(word) {
+                jieba.add_word(word, None, None);
             }
         }
-        let mut stopwords = HashSet::new();
-        for path in &self.stopword_files {
-            let text =
-                std::fs::read_to_string(path).map_err(|source| TextError::ReadDictionary {
-                    path: path.clone(),
-                    source,
-                })?;
-            stopwords.extend(
-                text.lines()
-                    .map(str::trim)
-                    .filter(|w| !w.is_empty() && !w.starts_with('#'))
-                    .map(str::to_string),
-            );
-        }
-        Ok(Segmenter { jieba, stopwords })
+        Ok(Segmenter {
+            jieba,
+            stopwords: self.stopwords.iter().cloned().collect(),
+        })
     }
+}
+
+/// Reports the first malformed line (a frequency that is not a number) with its number.
+fn check_dictionary(text: &str, path: &Path) -> Result<(), TextError> {
+    for (i, line) in text.lines().enumerate() {
+        let mut parts = line.split_whitespace();
+        let (Some(_word), Some(freq)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if freq.parse::<usize>().is_err() {
+            return Err(TextError::BadDictionary {
+                path: path.to_path_buf(),
+                message: format!("line {}: frequency {freq:?} is not a whole number", i + 1),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A token with its byte span in the text it was cut from.
@@ -160,21 +213,6 @@ fn is_cjk_ideograph(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
-/// Loads a segmenter from a folder's dictionaries, as the index stores them beside itself.
-pub fn load_from_files(
-    dictionaries: &[PathBuf],
-    stopwords: Option<&Path>,
-) -> Result<Segmenter, TextError> {
-    let mut builder = Segmenter::builder();
-    for path in dictionaries {
-        builder = builder.dictionary(path);
-    }
-    if let Some(path) = stopwords {
-        builder = builder.stopwords(path);
-    }
-    builder.build()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,7 +230,7 @@ mod tests {
 
     #[test]
     fn user_words_stay_whole() {
-        let seg = Segmenter::builder().word("视频彩铃", 5000).build().unwrap();
+        let seg = Segmenter::builder().word("视频彩铃").build().unwrap();
         assert!(
             seg.cut("给我开通了视频彩铃")
                 .contains(&"视频彩铃".to_string())
@@ -208,12 +246,37 @@ mod tests {
     }
 
     #[test]
-    fn missing_dictionary_is_a_clear_error() {
+    fn dictionary_errors_name_file_and_line() {
         let err = Segmenter::builder()
             .dictionary("/nonexistent/dict.txt")
-            .build()
             .err()
             .unwrap();
         assert!(err.to_string().contains("/nonexistent/dict.txt"));
+        let dir = std::env::temp_dir().join(format!("voc-text-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("bad.txt"), "光猫 2000 n\n宽带 很多 n\n").unwrap();
+        let err = Segmenter::builder()
+            .dictionary(dir.join("bad.txt"))
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("line 2"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn saved_builder_cuts_the_same() {
+        let dir = std::env::temp_dir().join(format!("voc-text-save-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("d.txt"), "光猫 2000 n\n").unwrap();
+        let builder = Segmenter::builder()
+            .dictionary(dir.join("d.txt"))
+            .unwrap()
+            .word("闪红灯");
+        builder.save(&dir).unwrap();
+        let text = "光猫一直闪红灯";
+        let loaded = SegmenterBuilder::load(&dir).unwrap().build().unwrap();
+        assert_eq!(builder.build().unwrap().cut(text), loaded.cut(text));
+        assert!(loaded.cut(text).contains(&"闪红灯".to_string()));
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -1,0 +1,192 @@
+//! Emerging issues: counts that rise significantly against a trailing baseline.
+//!
+//! The test: a cell's weekly count is Poisson; its expected value this week is its
+//! baseline rate per contact (trailing weeks) times this week's volume. A cell is
+//! emerging when it has at least `min_count` contacts, its one-sided Poisson p-value is
+//! below `alpha` divided by the number of cells tested (Bonferroni), and it is at least
+//! `min_ratio` times its expectation. Cells are ranked by excess contacts.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::tables::HistoryTables;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EmergingOptions {
+    pub baseline_weeks: usize,
+    pub min_count: u64,
+    pub alpha: f64,
+    pub min_ratio: f64,
+}
+
+impl Default for EmergingOptions {
+    fn default() -> Self {
+        EmergingOptions {
+            baseline_weeks: 8,
+            min_count: 5,
+            alpha: 0.01,
+            min_ratio: 1.5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Emerging {
+    pub category: String,
+    /// `None` for the whole category, `Some(region)` for a region × category cell.
+    pub region: Option<String>,
+    pub week: String,
+    pub count: u64,
+    /// Mean weekly count over the baseline weeks.
+    pub baseline_mean: f64,
+    /// Count expected this week from the baseline rate and this week's volume.
+    pub expected: f64,
+    pub p_value: f64,
+}
+
+/// Emerging categories and region × category cells in `week`.
+pub fn detect(tables: &HistoryTables, week: &str, options: &EmergingOptions) -> Vec<Emerging> {
+    let weeks: Vec<&str> = tables.weeks.iter().map(|w| w.week.as_str()).collect();
+    let Some(pos) = weeks.iter().position(|w| *w == week) else {
+        return Vec::new();
+    };
+    let baseline: Vec<&str> = weeks[pos.saturating_sub(options.baseline_weeks)..pos].to_vec();
+    if baseline.is_empty() {
+        return Vec::new();
+    }
+    let volume: BTreeMap<&str, u64> = tables
+        .weeks
+        .iter()
+        .map(|w| (w.week.as_str(), w.contacts))
+        .collect();
+    let baseline_volume: u64 = baseline.iter().map(|w| volume[w]).sum();
+    let current_volume = volume[week];
+
+    let mut cells: BTreeMap<(String, Option<String>), BTreeMap<&str, u64>> = BTreeMap::new();
+    for c in &tables.categories {
+        cells
+            .entry((c.category.clone(), None))
+            .or_default()
+            .insert(week_ref(&weeks, &c.week), c.count);
+    }
+    for c in &tables.region_categories {
+        cells
+            .entry((c.category.clone(), Some(c.region.clone())))
+            .or_default()
+            .insert(week_ref(&weeks, &c.week), c.count);
+    }
+    let tested: BTreeSet<_> = cells.keys().cloned().collect();
+    let threshold = options.alpha / tested.len().max(1) as f64;
+
+    let mut found: Vec<Emerging> = cells
+        .into_iter()
+        .filter_map(|((category, region), counts)| {
+            let count = counts.get(week).copied().unwrap_or(0);
+            if count < options.min_count {
+                return None;
+            }
+            let base_total: u64 = baseline
+                .iter()
+                .map(|w| counts.get(w).copied().unwrap_or(0))
+                .sum();
+            // Half a contact of prior mass keeps a never-seen cell from having rate 0.
+            let rate = (base_total as f64 + 0.5) / baseline_volume.max(1) as f64;
+            let expected = rate * current_volume as f64;
+            let p_value = poisson_upper_tail(count, expected);
+            let significant = p_value < threshold && count as f64 >= options.min_ratio * expected;
+            significant.then(|| Emerging {
+                category,
+                region,
+                week: week.to_string(),
+                count,
+                baseline_mean: base_total as f64 / baseline.len() as f64,
+                expected,
+                p_value,
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        let excess = |e: &Emerging| e.count as f64 - e.expected;
+        excess(b)
+            .total_cmp(&excess(a))
+            .then_with(|| a.category.cmp(&b.category))
+            .then_with(|| a.region.cmp(&b.region))
+    });
+    found
+}
+
+fn week_ref<'a>(weeks: &[&'a str], week: &str) -> &'a str {
+    weeks.iter().find(|w| **w == week).copied().unwrap_or("")
+}
+
+/// P(X ≥ k) for X ~ Poisson(λ), summed in log space so large counts do not overflow.
+pub fn poisson_upper_tail(k: u64, lambda: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if lambda <= 0.0 {
+        return 0.0;
+    }
+    // P(X ≥ k) = 1 - Σ_{i<k} e^-λ λ^i / i!
+    let mut term = (-lambda).exp();
+    let mut below = 0.0;
+    for i in 0..k {
+        if i > 0 {
+            term *= lambda / i as f64;
+        }
+        below += term;
+    }
+    (1.0 - below).max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::{CategoryCount, WeekRow};
+
+    #[test]
+    fn poisson_tail_matches_hand_computation() {
+        // λ = 2: P(X ≥ 3) = 1 - e^-2 (1 + 2 + 2) = 0.3233235838
+        assert!((poisson_upper_tail(3, 2.0) - 0.323_323_583_8).abs() < 1e-9);
+        assert_eq!(poisson_upper_tail(0, 5.0), 1.0);
+    }
+
+    fn week(w: &str, contacts: u64) -> WeekRow {
+        WeekRow {
+            week: w.into(),
+            contacts,
+            complaints: 0,
+            sentiment_mean: 0.0,
+            negative_share: 0.0,
+            escalation: 0,
+            churn: 0,
+            repeat: 0,
+        }
+    }
+
+    #[test]
+    fn planted_jump_is_found_and_steady_category_is_not() {
+        let weeks: Vec<String> = (1..=9).map(|i| format!("2026-W{i:02}")).collect();
+        let mut tables = HistoryTables {
+            weeks: weeks.iter().map(|w| week(w, 1000)).collect(),
+            ..Default::default()
+        };
+        for (i, w) in weeks.iter().enumerate() {
+            let jump = if i == 8 { 30 } else { 3 };
+            tables.categories.push(CategoryCount {
+                week: w.clone(),
+                category: "新".into(),
+                count: jump,
+            });
+            tables.categories.push(CategoryCount {
+                week: w.clone(),
+                category: "稳".into(),
+                count: 50 + (i as u64 % 3),
+            });
+        }
+        let found = detect(&tables, "2026-W09", &EmergingOptions::default());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].category, "新");
+        assert!((found[0].baseline_mean - 3.0).abs() < 1e-9);
+    }
+}
