@@ -70,6 +70,28 @@ pub fn write_history(
     Ok(written)
 }
 
+/// Every string value stored in the history (text, tokens, metadata), for audits such
+/// as scanning the stored data for unmasked personal data.
+pub fn string_cells(history: &Path) -> Result<Vec<String>, AggregateError> {
+    let mut out = Vec::new();
+    for path in partitions(history) {
+        let frame = read_partition(&path)?;
+        for column in frame.columns() {
+            let series = column.as_materialized_series();
+            let strings = match series.dtype() {
+                DataType::String => series.clone(),
+                DataType::List(inner) if **inner == DataType::String => series.explode(ExplodeOptions {
+                    empty_as_null: true,
+                    keep_nulls: true,
+                })?,
+                _ => continue,
+            };
+            out.extend(strings.str()?.iter().flatten().map(str::to_string));
+        }
+    }
+    Ok(out)
+}
+
 fn week_of_partition(path: &Path) -> String {
     path.parent()
         .and_then(|p| p.file_name())

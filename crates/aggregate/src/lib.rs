@@ -7,6 +7,7 @@
 
 pub mod emerging;
 pub mod history;
+pub mod representative;
 pub mod tables;
 
 pub use emerging::{Emerging, EmergingOptions};

@@ -1,1 +1,70 @@
-fn main() {}
+//! `voc`: the command-line front of the VOC pipeline. Only argument parsing and
+//! printing live here; the work is done by the stage crates.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "voc",
+    version,
+    about = "Voice-of-customer analytics for Chinese call-center text (客户之声分析)",
+    long_about = "Voice-of-customer analytics for Chinese call-center text (客户之声分析).\n\n\
+        Reads contact transcripts and work orders (工单), masks PII, segments with jieba, \
+        classifies against a complaint taxonomy (投诉分类), indexes everything for search \
+        and writes the value-analysis report (价值分析报告).\n\n\
+        Start with:  voc run pipelines/demo/weekly.toml"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every stage of a pipeline file: ingest, segment, classify, index, aggregate, report.
+    Run(commands::run::Args),
+    /// Search the contact index built by `voc run`.
+    Search(commands::search::Args),
+    /// Work with the complaint taxonomy (投诉分类) of a pipeline.
+    #[command(subcommand)]
+    Taxonomy(commands::taxonomy::Command),
+    /// Generate realistic demo data.
+    #[command(subcommand)]
+    Fixtures(commands::fixtures::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => commands::run::run(args),
+        Command::Search(args) => commands::search::run(args),
+        Command::Taxonomy(cmd) => commands::taxonomy::run(cmd),
+        Command::Fixtures(cmd) => commands::fixtures::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`voc search … | head`) is not an error.
+            if err
+                .chain()
+                .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+            {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Progress bars only on an interactive terminal, never in CI logs.
+pub fn show_progress() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}

@@ -241,6 +241,26 @@ impl ContactIndex {
         doc
     }
 
+    /// Every stored string of every document, for audits such as scanning the index
+    /// for unmasked personal data.
+    pub fn stored_strings(&self) -> Result<Vec<String>, IndexError> {
+        let reader = self.index.reader().map_err(|e| self.err(e))?;
+        let searcher = reader.searcher();
+        let mut out = Vec::new();
+        for segment in searcher.segment_readers() {
+            let store = segment.get_store_reader(64).map_err(|e| self.err(e.into()))?;
+            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+                let doc = doc.map_err(|e| self.err(e.into()))?;
+                for (_, value) in doc.field_values() {
+                    if let Some(s) = value.as_str() {
+                        out.push(s.to_string());
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Searches with tantivy's query syntax over the text fields (all terms required by
     /// default); returns the total hit count and the best `limit` hits with snippets.
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults, IndexError> {

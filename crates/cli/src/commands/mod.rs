@@ -1,0 +1,4 @@
+pub mod fixtures;
+pub mod run;
+pub mod search;
+pub mod taxonomy;

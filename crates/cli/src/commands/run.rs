@@ -1,0 +1,61 @@
+use anyhow::Result;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The pipeline file, e.g. pipelines/demo/weekly.toml
+    pipeline: PathBuf,
+    /// Write outputs here instead of the pipeline's [output] dir
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print nothing but errors
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let pipeline = voc_pipeline::Pipeline::load(&args.pipeline)?;
+    let summary = voc_pipeline::run(
+        &pipeline,
+        &voc_pipeline::RunOptions {
+            out_dir: args.out,
+            progress: !args.quiet && crate::show_progress(),
+        },
+    )?;
+    if !args.quiet {
+        print!("{}", describe(&summary));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(summary: &voc_pipeline::RunSummary) -> String {
+    let m = &summary.manifest;
+    let c = &m.counts;
+    let mut out = String::new();
+    let _ = writeln!(out, "voc run: {} — period {}", m.pipeline, m.period);
+    let _ = writeln!(
+        out,
+        "  records   read {} = accepted {} + quarantined {} + duplicates {}",
+        c.read, c.accepted, c.quarantined, c.duplicates
+    );
+    let masked: Vec<String> = m.pii_masked.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let total: u64 = m.pii_masked.values().sum();
+    let _ = writeln!(out, "  PII       {total} masked ({})", masked.join(", "));
+    let _ = writeln!(out, "  index     {} contacts upserted, {} in the index", c.indexed, c.index_documents);
+    let emerging = if summary.emerging.is_empty() {
+        "none".to_string()
+    } else {
+        summary.emerging.join(", ")
+    };
+    let _ = writeln!(out, "  emerging  {emerging}");
+    let timings: Vec<String> = m.timings.iter().map(|t| format!("{} {} ms", t.stage, t.ms)).collect();
+    let _ = writeln!(out, "  stages    {} (total {} ms)", timings.join(", "), m.total_ms);
+    let _ = writeln!(out, "  report    {}", summary.out_dir.join("report/report.html").display());
+    let _ = writeln!(out, "  manifest  {}", summary.out_dir.join("run.json").display());
+    if c.quarantined > 0 {
+        let _ = writeln!(out, "  quarantine {}", summary.out_dir.join("quarantine.jsonl").display());
+    }
+    out
+}

@@ -1,0 +1,218 @@
+//! The pipeline file (`pipelines/*/weekly.toml`): what to read, where to write, which
+//! dictionaries and taxonomy to use. Unknown keys are rejected so a typo is an error,
+//! not a silently ignored setting. Relative paths are relative to the pipeline file.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read pipeline file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineFile {
+    pub pipeline: PipelineSection,
+    pub input: InputSection,
+    #[serde(default)]
+    pub output: OutputSection,
+    #[serde(default)]
+    pub text: TextSection,
+    pub classify: ClassifySection,
+    #[serde(default)]
+    pub pii: PiiSection,
+    #[serde(default)]
+    pub report: ReportSection,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineSection {
+    pub name: String,
+    /// Client named on the report cover.
+    #[serde(default)]
+    pub client: String,
+    /// `latest` (the newest ISO week in the batch) or a week such as `2026-W46`.
+    #[serde(default = "latest")]
+    pub period: String,
+}
+
+fn latest() -> String {
+    "latest".to_string()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputSection {
+    /// JSON Lines files, read in order; a later delivery of a contact replaces an earlier one.
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    #[serde(default = "default_out")]
+    pub dir: PathBuf,
+}
+
+impl Default for OutputSection {
+    fn default() -> Self {
+        OutputSection { dir: default_out() }
+    }
+}
+
+fn default_out() -> PathBuf {
+    PathBuf::from("out")
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextSection {
+    /// jieba user dictionaries (`word freq tag` per line).
+    #[serde(default)]
+    pub dictionaries: Vec<PathBuf>,
+    #[serde(default)]
+    pub stopwords: Option<PathBuf>,
+    /// Filler words of speech transcripts removed during normalization.
+    #[serde(default)]
+    pub filler_words: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifySection {
+    pub taxonomy: PathBuf,
+    /// A customer contacting again within this many days is a repeat contact.
+    #[serde(default = "seven")]
+    pub repeat_window_days: u32,
+    /// Extra escalation terms on top of the built-in ones (12315, 工信部 …).
+    #[serde(default)]
+    pub escalation_terms: Vec<String>,
+    /// Extra churn terms on top of the built-in ones (销户, 携号转网 …).
+    #[serde(default)]
+    pub churn_terms: Vec<String>,
+}
+
+fn seven() -> u32 {
+    7
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PiiSection {
+    /// Extra regular expressions whose matches are masked.
+    #[serde(default)]
+    pub extra_patterns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSection {
+    #[serde(default = "default_title")]
+    pub title: String,
+    #[serde(default = "eight")]
+    pub baseline_weeks: usize,
+    #[serde(default = "five")]
+    pub min_count: u64,
+}
+
+impl Default for ReportSection {
+    fn default() -> Self {
+        ReportSection {
+            title: default_title(),
+            baseline_weeks: eight(),
+            min_count: five(),
+        }
+    }
+}
+
+fn default_title() -> String {
+    "价值分析报告".to_string()
+}
+fn eight() -> usize {
+    8
+}
+fn five() -> u64 {
+    5
+}
+
+/// A loaded pipeline: the parsed file with every path made absolute.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub path: PathBuf,
+    pub file: PipelineFile,
+}
+
+impl Pipeline {
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut file: PipelineFile = toml::from_str(&text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            let before = &text[..offset.min(text.len())];
+            ConfigError::Syntax {
+                path: path.to_path_buf(),
+                line: before.matches('\n').count() + 1,
+                column: before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1,
+                message: e.message().to_string(),
+            }
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let resolve = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        file.input.paths.iter_mut().for_each(resolve);
+        resolve(&mut file.output.dir);
+        file.text.dictionaries.iter_mut().for_each(resolve);
+        if let Some(p) = file.text.stopwords.as_mut() {
+            resolve(p);
+        }
+        resolve(&mut file.classify.taxonomy);
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        if file.input.paths.is_empty() {
+            return Err(invalid("[input] paths is empty: name at least one input file".into()));
+        }
+        for p in file.input.paths.iter().chain(&file.text.dictionaries).chain([&file.classify.taxonomy]) {
+            if !p.exists() {
+                return Err(invalid(format!("file not found: {}", p.display())));
+            }
+        }
+        if file.pipeline.period != "latest" && voc_core::time::week_monday(&file.pipeline.period).is_none() {
+            return Err(invalid(format!(
+                "period {:?} is neither \"latest\" nor an ISO week like 2026-W46",
+                file.pipeline.period
+            )));
+        }
+        Ok(Pipeline {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    /// Files whose content defines the run's behaviour, fingerprinted in the manifest.
+    pub fn config_files(&self) -> Vec<PathBuf> {
+        let f = &self.file;
+        let mut files = vec![self.path.clone(), f.classify.taxonomy.clone()];
+        files.extend(f.text.dictionaries.iter().cloned());
+        files.extend(f.text.stopwords.iter().cloned());
+        files
+    }
+}

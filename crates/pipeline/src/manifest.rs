@@ -1,0 +1,47 @@
+//! `run.json`: what a run read, what it wrote, how long each stage took.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileFingerprint {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Counts {
+    pub read: u64,
+    pub accepted: u64,
+    pub quarantined: u64,
+    pub duplicates: u64,
+    pub indexed: u64,
+    pub index_documents: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StageTiming {
+    pub stage: String,
+    pub ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub tool: String,
+    pub pipeline: String,
+    /// Wall-clock start of the run: the only value that differs between identical runs.
+    pub run_started_at: String,
+    pub period: String,
+    /// One fingerprint over every configuration file (pipeline, taxonomy, dictionaries).
+    pub config_fingerprint: String,
+    pub config_files: Vec<FileFingerprint>,
+    /// One fingerprint over every input file, in order.
+    pub data_fingerprint: String,
+    pub inputs: Vec<FileFingerprint>,
+    pub counts: Counts,
+    pub pii_masked: BTreeMap<String, u64>,
+    pub outputs: Vec<FileFingerprint>,
+    pub timings: Vec<StageTiming>,
+    pub total_ms: u64,
+}

@@ -1,0 +1,320 @@
+//! One run of a pipeline over its inputs.
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+use voc_classify::{Classifier, RiskTerms, SentimentModel, TaxonomySpec};
+use voc_core::{EnrichedContact, fingerprint, fsutil};
+use voc_ingest::{IngestOptions, Ingestor};
+use voc_text::Segmenter;
+
+use crate::config::Pipeline;
+use crate::manifest::{Counts, FileFingerprint, Manifest, StageTiming};
+use crate::report_input::{self, ReportContext};
+
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Overrides `[output] dir` of the pipeline file.
+    pub out_dir: Option<PathBuf>,
+    /// Draw progress bars (on a terminal, not in CI).
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub out_dir: PathBuf,
+    pub manifest: Manifest,
+    /// Emerging issues found in the period, as `category` or `category @ region`.
+    pub emerging: Vec<String>,
+}
+
+/// Output layout inside the output folder.
+pub const HISTORY_DIR: &str = "history";
+pub const INDEX_DIR: &str = "index";
+pub const REPORT_DIR: &str = "report";
+pub const QUARANTINE_FILE: &str = "quarantine.jsonl";
+pub const MANIFEST_FILE: &str = "run.json";
+
+struct Timer {
+    timings: Vec<StageTiming>,
+    started: Instant,
+    stage_started: Instant,
+}
+
+impl Timer {
+    fn new() -> Self {
+        Timer {
+            timings: Vec::new(),
+            started: Instant::now(),
+            stage_started: Instant::now(),
+        }
+    }
+    fn lap(&mut self, stage: &str) {
+        self.timings.push(StageTiming {
+            stage: stage.to_string(),
+            ms: self.stage_started.elapsed().as_millis() as u64,
+        });
+        self.stage_started = Instant::now();
+    }
+}
+
+/// Segmenter built from the pipeline's dictionaries plus every taxonomy and risk term,
+/// so rule terms stay single tokens. Returned with its builder so the index can save it.
+pub fn build_segmenter(pipeline: &Pipeline, terms: &[String]) -> Result<(Segmenter, voc_text::SegmenterBuilder)> {
+    let text = &pipeline.file.text;
+    let mut builder = Segmenter::builder();
+    for dict in &text.dictionaries {
+        builder = builder.dictionary(dict)?;
+    }
+    if let Some(stop) = &text.stopwords {
+        builder = builder.stopwords(stop)?;
+    }
+    for term in terms {
+        builder = builder.word(term.clone());
+    }
+    Ok((builder.build()?, builder))
+}
+
+/// The classifier of a pipeline: taxonomy, sentiment lexicon and risk terms.
+pub fn build_classifier(pipeline: &Pipeline) -> Result<(Classifier, Segmenter, voc_text::SegmenterBuilder)> {
+    let c = &pipeline.file.classify;
+    let spec = TaxonomySpec::load(&c.taxonomy)?;
+    let mut risk = RiskTerms::default();
+    risk.escalation.extend(c.escalation_terms.iter().cloned());
+    risk.churn.extend(c.churn_terms.iter().cloned());
+    let mut terms = spec.terms();
+    terms.extend(risk.escalation.iter().chain(&risk.churn).cloned());
+    let (segmenter, builder) = build_segmenter(pipeline, &terms)?;
+    let tokenize = |t: &str| segmenter.cut(t);
+    let taxonomy = spec.compile(&tokenize);
+    let classifier = Classifier::new(taxonomy, SentimentModel::default(), &risk, &tokenize);
+    Ok((classifier, segmenter, builder))
+}
+
+pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
+    let run_started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut timer = Timer::new();
+    let f = &pipeline.file;
+    let out_dir = options.out_dir.clone().unwrap_or_else(|| f.output.dir.clone());
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create output folder {}", out_dir.display()))?;
+
+    let config_files = fingerprints(&pipeline.config_files())?;
+    let inputs = fingerprints(&f.input.paths)?;
+    let config_fingerprint = combined(&config_files);
+    let data_fingerprint = combined(&inputs);
+
+    // Ingest: validate, normalize, mask. Nothing below this line sees raw PII.
+    let ingestor = Ingestor::new(IngestOptions {
+        extra_pii_patterns: f.pii.extra_patterns.clone(),
+        filler_words: f.text.filler_words.clone(),
+    })?;
+    let batch = ingestor.ingest_files(&f.input.paths)?;
+    timer.lap("ingest");
+
+    let (classifier, segmenter, segmenter_builder) = build_classifier(pipeline)?;
+    let segmenter = Arc::new(segmenter);
+    timer.lap("load_models");
+
+    let bar = progress_bar(options.progress, batch.contacts.len() as u64, "segment + classify");
+    let mut records: Vec<EnrichedContact> = batch
+        .contacts
+        .into_par_iter()
+        .map(|contact| {
+            let tokens: Vec<Vec<String>> = contact.turns.iter().map(|t| segmenter.cut(&t.text)).collect();
+            let c = classifier.classify(&contact, &tokens);
+            let complaint = c
+                .categories
+                .iter()
+                .any(|id| classifier.taxonomy.spec(id).is_some_and(|s| s.complaint));
+            bar.inc(1);
+            EnrichedContact {
+                week: voc_core::time::iso_week_key(&contact.started_at),
+                contact,
+                tokens,
+                categories: c.categories,
+                complaint,
+                sentiment: c.sentiment,
+                sentiment_label: c.sentiment_label.to_string(),
+                risk: c.risk,
+            }
+        })
+        .collect();
+    bar.finish_and_clear();
+    records.sort_by(|a, b| {
+        a.contact
+            .started_at
+            .cmp(&b.contact.started_at)
+            .then_with(|| a.contact.id.cmp(&b.contact.id))
+    });
+    mark_repeat_contacts(&mut records, f.classify.repeat_window_days);
+    timer.lap("segment_classify");
+
+    let history = out_dir.join(HISTORY_DIR);
+    let partitions = voc_aggregate::history::write_history(&history, &records)?;
+    timer.lap("history");
+
+    let index = voc_index::ContactIndex::open_or_create(&out_dir.join(INDEX_DIR), segmenter.clone(), &segmenter_builder)?;
+    let index_stats = index.upsert(&records)?;
+    timer.lap("index");
+
+    let tables = voc_aggregate::tables::history_tables(&history)?;
+    let period = match f.pipeline.period.as_str() {
+        "latest" => records.iter().map(|r| r.week.clone()).max().unwrap_or_default(),
+        week => week.to_string(),
+    };
+    let emerging = voc_aggregate::emerging::detect(
+        &tables,
+        &period,
+        &voc_aggregate::EmergingOptions {
+            baseline_weeks: f.report.baseline_weeks,
+            min_count: f.report.min_count,
+            ..Default::default()
+        },
+    );
+    timer.lap("aggregate");
+
+    let quality = voc_report::DataQuality {
+        read: batch.stats.read,
+        accepted: batch.stats.accepted,
+        quarantined: batch.stats.quarantined,
+        duplicates: batch.stats.duplicates,
+    };
+    let report = report_input::build(&ReportContext {
+        title: &f.report.title,
+        client: &f.pipeline.client,
+        period: &period,
+        config_fingerprint: &config_fingerprint,
+        data_fingerprint: &data_fingerprint,
+        tables: &tables,
+        emerging: &emerging,
+        records: &records,
+        taxonomy: &classifier.taxonomy,
+        quality,
+    });
+    let report_dir = out_dir.join(REPORT_DIR);
+    let mut written: Vec<PathBuf> = partitions;
+    for (name, content) in [
+        ("report.html", voc_report::render_html(&report)),
+        ("report.md", voc_report::render_markdown(&report)),
+        ("report.json", serde_json::to_string_pretty(&report)? + "\n"),
+    ] {
+        let path = report_dir.join(name);
+        fsutil::write_atomic(&path, content.as_bytes())?;
+        written.push(path);
+    }
+    let quarantine_path = out_dir.join(QUARANTINE_FILE);
+    fsutil::write_atomic_with(&quarantine_path, |w| {
+        use std::io::Write;
+        for q in &batch.quarantine {
+            serde_json::to_writer(&mut *w, q)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
+    written.push(quarantine_path);
+    timer.lap("report");
+
+    let manifest = Manifest {
+        tool: format!("voc {}", env!("CARGO_PKG_VERSION")),
+        pipeline: f.pipeline.name.clone(),
+        run_started_at,
+        period: period.clone(),
+        config_fingerprint,
+        config_files,
+        data_fingerprint,
+        inputs,
+        counts: Counts {
+            read: batch.stats.read,
+            accepted: batch.stats.accepted,
+            quarantined: batch.stats.quarantined,
+            duplicates: batch.stats.duplicates,
+            indexed: index_stats.upserted,
+            index_documents: index_stats.documents,
+        },
+        pii_masked: batch.stats.pii_masked.clone(),
+        outputs: written
+            .iter()
+            .map(|p| fingerprint_relative(p, &out_dir))
+            .collect::<Result<_>>()?,
+        total_ms: timer.started.elapsed().as_millis() as u64,
+        timings: timer.timings,
+    };
+    fsutil::write_atomic(
+        &out_dir.join(MANIFEST_FILE),
+        (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
+    )?;
+    Ok(RunSummary {
+        out_dir,
+        emerging: emerging
+            .iter()
+            .map(|e| match &e.region {
+                Some(r) => format!("{} @ {r}", e.category),
+                None => e.category.clone(),
+            })
+            .collect(),
+        manifest,
+    })
+}
+
+/// Flags a contact whose customer already contacted within `window_days` before it.
+/// `records` must be sorted by time.
+fn mark_repeat_contacts(records: &mut [EnrichedContact], window_days: u32) {
+    let window = chrono::Duration::days(i64::from(window_days));
+    let mut last_seen: HashMap<String, chrono::DateTime<chrono::FixedOffset>> = HashMap::new();
+    for r in records.iter_mut() {
+        let Some(customer) = r.contact.customer_id.clone() else {
+            continue;
+        };
+        let at = r.contact.started_at;
+        if let Some(prev) = last_seen.get(&customer) {
+            r.risk.repeat_contact = at - *prev <= window;
+        }
+        last_seen.insert(customer, at);
+    }
+}
+
+fn progress_bar(visible: bool, len: u64, label: &str) -> ProgressBar {
+    if !visible {
+        return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>20} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(label.to_string());
+    bar
+}
+
+fn fingerprints(paths: &[PathBuf]) -> Result<Vec<FileFingerprint>> {
+    paths
+        .iter()
+        .map(|p| {
+            Ok(FileFingerprint {
+                path: p.display().to_string(),
+                sha256: fingerprint::of_file(p).with_context(|| format!("cannot read {}", p.display()))?,
+                bytes: std::fs::metadata(p)?.len(),
+            })
+        })
+        .collect()
+}
+
+/// One fingerprint over several files' contents (paths left out, so moving a checkout
+/// does not change it).
+fn combined(files: &[FileFingerprint]) -> String {
+    let joined: String = files.iter().map(|f| format!("{}\n", f.sha256)).collect();
+    fingerprint::of_bytes(joined.as_bytes())
+}
+
+fn fingerprint_relative(path: &Path, base: &Path) -> Result<FileFingerprint> {
+    Ok(FileFingerprint {
+        path: path.strip_prefix(base).unwrap_or(path).display().to_string(),
+        sha256: fingerprint::of_file(path)?,
+        bytes: std::fs::metadata(path)?.len(),
+    })
+}
