@@ -105,6 +105,14 @@ pub fn detect(tables: &HistoryTables, week: &str, options: &EmergingOptions) -> 
             })
         })
         .collect();
+    // A region cell of a category that is emerging as a whole adds nothing: the
+    // category's own entry names its top regions.
+    let whole: BTreeSet<String> = found
+        .iter()
+        .filter(|e| e.region.is_none())
+        .map(|e| e.category.clone())
+        .collect();
+    found.retain(|e| e.region.is_none() || !whole.contains(&e.category));
     found.sort_by(|a, b| {
         let excess = |e: &Emerging| e.count as f64 - e.expected;
         excess(b)

@@ -80,10 +80,12 @@ pub fn string_cells(history: &Path) -> Result<Vec<String>, AggregateError> {
             let series = column.as_materialized_series();
             let strings = match series.dtype() {
                 DataType::String => series.clone(),
-                DataType::List(inner) if **inner == DataType::String => series.explode(ExplodeOptions {
-                    empty_as_null: true,
-                    keep_nulls: true,
-                })?,
+                DataType::List(inner) if **inner == DataType::String => {
+                    series.explode(ExplodeOptions {
+                        empty_as_null: true,
+                        keep_nulls: true,
+                    })?
+                }
                 _ => continue,
             };
             out.extend(strings.str()?.iter().flatten().map(str::to_string));

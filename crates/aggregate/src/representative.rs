@@ -19,9 +19,16 @@ pub fn representative(group: &[&EnrichedContact], n: usize) -> Vec<usize> {
         .iter()
         .enumerate()
         .map(|(i, bag)| {
-            let dot: f64 = bag.iter().map(|(w, v)| v * centroid.get(w).copied().unwrap_or(0.0)).sum();
+            let dot: f64 = bag
+                .iter()
+                .map(|(w, v)| v * centroid.get(w).copied().unwrap_or(0.0))
+                .sum();
             let norm = bag.values().map(|v| v * v).sum::<f64>().sqrt();
-            let cosine = if norm == 0.0 || centroid_norm == 0.0 { 0.0 } else { dot / (norm * centroid_norm) };
+            let cosine = if norm == 0.0 || centroid_norm == 0.0 {
+                0.0
+            } else {
+                dot / (norm * centroid_norm)
+            };
             (cosine, i)
         })
         .collect();

@@ -248,9 +248,11 @@ impl ContactIndex {
         let searcher = reader.searcher();
         let mut out = Vec::new();
         for segment in searcher.segment_readers() {
-            let store = segment.get_store_reader(64).map_err(|e| self.err(e.into()))?;
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|e| self.err(e.into()))?;
             for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
-                let doc = doc.map_err(|e| self.err(e.into()))?;
+                let doc = doc.map_err(|e| self.err(e))?;
                 for (_, value) in doc.field_values() {
                     if let Some(s) = value.as_str() {
                         out.push(s.to_string());

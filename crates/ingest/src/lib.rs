@@ -81,6 +81,9 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 const RAW_KEEP_CHARS: usize = 500;
 const CHUNK_LINES: usize = 4096;
 
+/// The fate of one source line, with the masks applied to it.
+type LineOutcome = (Result<Contact, Quarantined>, MaskCounts);
+
 pub struct Ingestor {
     masker: PiiMasker,
     filler_words: Vec<String>,
@@ -153,7 +156,7 @@ impl Ingestor {
     }
 
     fn process_chunk(&self, source: &str, chunk: &mut Vec<(u64, Vec<u8>)>, batch: &mut Batch) {
-        let results: Vec<(Result<Contact, Quarantined>, MaskCounts)> = chunk
+        let results: Vec<LineOutcome> = chunk
             .par_iter()
             .map(|(line, bytes)| self.process_line(source, *line, bytes))
             .collect();
@@ -238,8 +241,8 @@ impl Ingestor {
         &self,
         mut contact: Contact,
         raw: &str,
-        quarantine: &dyn Fn(&str, String, &str) -> (Result<Contact, Quarantined>, MaskCounts),
-    ) -> (Result<Contact, Quarantined>, MaskCounts) {
+        quarantine: &dyn Fn(&str, String, &str) -> LineOutcome,
+    ) -> LineOutcome {
         let mut counts = MaskCounts::default();
         for turn in &mut contact.turns {
             let mut text = normalize::normalize_text(&turn.text);

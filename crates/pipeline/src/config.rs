@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read pipeline file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}:{column}: {message}")]
     Syntax {
         path: PathBuf,
@@ -188,14 +191,24 @@ impl Pipeline {
             message,
         };
         if file.input.paths.is_empty() {
-            return Err(invalid("[input] paths is empty: name at least one input file".into()));
+            return Err(invalid(
+                "[input] paths is empty: name at least one input file".into(),
+            ));
         }
-        for p in file.input.paths.iter().chain(&file.text.dictionaries).chain([&file.classify.taxonomy]) {
+        for p in file
+            .input
+            .paths
+            .iter()
+            .chain(&file.text.dictionaries)
+            .chain([&file.classify.taxonomy])
+        {
             if !p.exists() {
                 return Err(invalid(format!("file not found: {}", p.display())));
             }
         }
-        if file.pipeline.period != "latest" && voc_core::time::week_monday(&file.pipeline.period).is_none() {
+        if file.pipeline.period != "latest"
+            && voc_core::time::week_monday(&file.pipeline.period).is_none()
+        {
             return Err(invalid(format!(
                 "period {:?} is neither \"latest\" nor an ISO week like 2026-W46",
                 file.pipeline.period

@@ -6,8 +6,8 @@ use voc_aggregate::{Emerging, HistoryTables};
 use voc_classify::Taxonomy;
 use voc_core::{EnrichedContact, Speaker};
 use voc_report::{
-    CategoryRow, DataQuality, EmergingIssue, PeriodVolume, ReportInput, RiskSummary, SentimentPoint, Verbatim,
-    WatchItem,
+    CategoryRow, DataQuality, EmergingIssue, PeriodVolume, ReportInput, RiskSummary,
+    SentimentPoint, Verbatim, WatchItem,
 };
 
 const VERBATIMS_PER_ISSUE: usize = 3;
@@ -34,8 +34,17 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
         .position(|w| *w == ctx.period)
         .and_then(|i| i.checked_sub(1))
         .map(|i| weeks[i].to_string());
-    let in_period: Vec<&EnrichedContact> = ctx.records.iter().filter(|r| r.week == ctx.period).collect();
-    let week_row = |week: Option<&str>| ctx.tables.weeks.iter().find(|w| Some(w.week.as_str()) == week);
+    let in_period: Vec<&EnrichedContact> = ctx
+        .records
+        .iter()
+        .filter(|r| r.week == ctx.period)
+        .collect();
+    let week_row = |week: Option<&str>| {
+        ctx.tables
+            .weeks
+            .iter()
+            .find(|w| Some(w.week.as_str()) == week)
+    };
     let current = week_row(Some(ctx.period));
     let prior = week_row(previous.as_deref());
 
@@ -58,7 +67,11 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
             })
             .collect(),
         categories: category_rows(ctx, previous.as_deref()),
-        emerging: ctx.emerging.iter().map(|e| emerging_issue(ctx, e, &in_period)).collect(),
+        emerging: ctx
+            .emerging
+            .iter()
+            .map(|e| emerging_issue(ctx, e, &in_period))
+            .collect(),
         sentiment: ctx
             .tables
             .weeks
@@ -112,7 +125,11 @@ fn leaf(id: &str) -> String {
     id.rsplit('/').next().unwrap_or(id).to_string()
 }
 
-fn emerging_issue(ctx: &ReportContext, e: &Emerging, in_period: &[&EnrichedContact]) -> EmergingIssue {
+fn emerging_issue(
+    ctx: &ReportContext,
+    e: &Emerging,
+    in_period: &[&EnrichedContact],
+) -> EmergingIssue {
     let spec = ctx.taxonomy.spec(&e.category);
     let base_name = spec.map_or_else(|| leaf(&e.category), |s| s.name.clone());
     let mut top_regions: Vec<(String, u64)> = ctx
@@ -146,7 +163,7 @@ fn emerging_issue(ctx: &ReportContext, e: &Emerging, in_period: &[&EnrichedConta
     EmergingIssue {
         category_id: e.category.clone(),
         name: match &e.region {
-            Some(region) => format!("{base_name}（{region}）"),
+            Some(region) => format!("{base_name}·{region}"),
             None => base_name,
         },
         owner: spec.map(|s| s.owner.clone()).unwrap_or_default(),

@@ -64,7 +64,10 @@ impl Timer {
 
 /// Segmenter built from the pipeline's dictionaries plus every taxonomy and risk term,
 /// so rule terms stay single tokens. Returned with its builder so the index can save it.
-pub fn build_segmenter(pipeline: &Pipeline, terms: &[String]) -> Result<(Segmenter, voc_text::SegmenterBuilder)> {
+pub fn build_segmenter(
+    pipeline: &Pipeline,
+    terms: &[String],
+) -> Result<(Segmenter, voc_text::SegmenterBuilder)> {
     let text = &pipeline.file.text;
     let mut builder = Segmenter::builder();
     for dict in &text.dictionaries {
@@ -80,7 +83,9 @@ pub fn build_segmenter(pipeline: &Pipeline, terms: &[String]) -> Result<(Segment
 }
 
 /// The classifier of a pipeline: taxonomy, sentiment lexicon and risk terms.
-pub fn build_classifier(pipeline: &Pipeline) -> Result<(Classifier, Segmenter, voc_text::SegmenterBuilder)> {
+pub fn build_classifier(
+    pipeline: &Pipeline,
+) -> Result<(Classifier, Segmenter, voc_text::SegmenterBuilder)> {
     let c = &pipeline.file.classify;
     let spec = TaxonomySpec::load(&c.taxonomy)?;
     let mut risk = RiskTerms::default();
@@ -99,8 +104,12 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let run_started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut timer = Timer::new();
     let f = &pipeline.file;
-    let out_dir = options.out_dir.clone().unwrap_or_else(|| f.output.dir.clone());
-    std::fs::create_dir_all(&out_dir).with_context(|| format!("cannot create output folder {}", out_dir.display()))?;
+    let out_dir = options
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| f.output.dir.clone());
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create output folder {}", out_dir.display()))?;
 
     let config_files = fingerprints(&pipeline.config_files())?;
     let inputs = fingerprints(&f.input.paths)?;
@@ -119,12 +128,20 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let segmenter = Arc::new(segmenter);
     timer.lap("load_models");
 
-    let bar = progress_bar(options.progress, batch.contacts.len() as u64, "segment + classify");
+    let bar = progress_bar(
+        options.progress,
+        batch.contacts.len() as u64,
+        "segment + classify",
+    );
     let mut records: Vec<EnrichedContact> = batch
         .contacts
         .into_par_iter()
         .map(|contact| {
-            let tokens: Vec<Vec<String>> = contact.turns.iter().map(|t| segmenter.cut(&t.text)).collect();
+            let tokens: Vec<Vec<String>> = contact
+                .turns
+                .iter()
+                .map(|t| segmenter.cut(&t.text))
+                .collect();
             let c = classifier.classify(&contact, &tokens);
             let complaint = c
                 .categories
@@ -157,13 +174,21 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let partitions = voc_aggregate::history::write_history(&history, &records)?;
     timer.lap("history");
 
-    let index = voc_index::ContactIndex::open_or_create(&out_dir.join(INDEX_DIR), segmenter.clone(), &segmenter_builder)?;
+    let index = voc_index::ContactIndex::open_or_create(
+        &out_dir.join(INDEX_DIR),
+        segmenter.clone(),
+        &segmenter_builder,
+    )?;
     let index_stats = index.upsert(&records)?;
     timer.lap("index");
 
     let tables = voc_aggregate::tables::history_tables(&history)?;
     let period = match f.pipeline.period.as_str() {
-        "latest" => records.iter().map(|r| r.week.clone()).max().unwrap_or_default(),
+        "latest" => records
+            .iter()
+            .map(|r| r.week.clone())
+            .max()
+            .unwrap_or_default(),
         week => week.to_string(),
     };
     let emerging = voc_aggregate::emerging::detect(
@@ -297,7 +322,8 @@ fn fingerprints(paths: &[PathBuf]) -> Result<Vec<FileFingerprint>> {
         .map(|p| {
             Ok(FileFingerprint {
                 path: p.display().to_string(),
-                sha256: fingerprint::of_file(p).with_context(|| format!("cannot read {}", p.display()))?,
+                sha256: fingerprint::of_file(p)
+                    .with_context(|| format!("cannot read {}", p.display()))?,
                 bytes: std::fs::metadata(p)?.len(),
             })
         })
@@ -313,7 +339,11 @@ fn combined(files: &[FileFingerprint]) -> String {
 
 fn fingerprint_relative(path: &Path, base: &Path) -> Result<FileFingerprint> {
     Ok(FileFingerprint {
-        path: path.strip_prefix(base).unwrap_or(path).display().to_string(),
+        path: path
+            .strip_prefix(base)
+            .unwrap_or(path)
+            .display()
+            .to_string(),
         sha256: fingerprint::of_file(path)?,
         bytes: std::fs::metadata(path)?.len(),
     })

@@ -1,1 +1,46 @@
-//! voc-report
+//! The value-analysis report (价值分析报告): renders plain report data into a
+//! self-contained HTML page and into Markdown, both in Chinese.
+//!
+//! The aggregation stage fills a [`ReportInput`]; this crate computes nothing from raw
+//! contacts, it only words and draws the numbers it is given:
+//!
+//! - [`findings`] writes the executive-summary (执行摘要) sentences from the numbers;
+//! - [`recommendations`] routes actions to the owning departments;
+//! - [`render_html`] gives one offline HTML file: inline CSS, inline SVG charts, no
+//!   script and no external URL, laid out to print cleanly on A4;
+//! - [`render_markdown`] gives the same sections with pipe tables instead of charts.
+//!
+//! Sections, in order: cover (period, comparison period, configuration and data
+//! fingerprints), 执行摘要, 话务量与投诉率趋势, 主要投诉主题, 新兴问题, 情感趋势,
+//! 升级与流失风险, 建议, 附录：方法说明与数据质量.
+//!
+//! Output is deterministic: the same input gives byte-identical output (no clock, no
+//! hash-map order, fixed float formatting), so a report can be reproduced and diffed.
+//! All input text is escaped for the target format.
+//!
+//! ```
+//! let input = voc_report::testing::sample_input();
+//! let html = voc_report::render_html(&input);
+//! assert!(html.contains("<svg") && !html.contains("<script"));
+//! let md = voc_report::render_markdown(&input);
+//! assert!(md.starts_with("# 价值分析报告"));
+//! assert!(voc_report::findings(&input)[0].starts_with("本期共受理客户接触 12,391 次"));
+//! ```
+
+mod analysis;
+pub mod format;
+mod html;
+mod markdown;
+pub mod model;
+mod svg;
+pub mod testing;
+
+pub use analysis::{BASELINE_PERIODS, findings, recommendations};
+pub use html::render_html;
+pub use markdown::render_markdown;
+pub use model::{
+    CategoryRow, DataQuality, EmergingIssue, PeriodVolume, Recommendation, ReportInput,
+    RiskSummary, SentimentPoint, Verbatim, WatchItem,
+};
+#[doc(hidden)]
+pub use testing::sample_input;

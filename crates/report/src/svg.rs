@@ -1,0 +1,474 @@
+//! Inline SVG charts. Hand-written rather than from a charting crate so the report stays
+//! one offline file and the bytes are fully determined by the input: coordinates are
+//! printed with one decimal and axis steps are found without logarithms.
+
+use std::fmt::Write;
+
+use crate::format::{complaint_rate, escape_html, fixed, period_short, thousands};
+use crate::model::{PeriodVolume, SentimentPoint};
+
+const WIDTH: f64 = 760.0;
+const LEFT: f64 = 70.0;
+const RIGHT: f64 = 70.0;
+const TOP: f64 = 40.0;
+const BOTTOM: f64 = 44.0;
+/// More labels than this overlap on the x axis; thin them out beyond it.
+const MAX_X_LABELS: usize = 13;
+
+const BAR: &str = "#9fb3c8";
+const BAR_CURRENT: &str = "#1f5fa8";
+const LINE: &str = "#c0392b";
+const GRID: &str = "#e4e7eb";
+const AXIS: &str = "#616e7c";
+
+/// A coordinate with one decimal, so output does not depend on float noise.
+fn c(x: f64) -> String {
+    fixed(x, 1).replace(',', "")
+}
+
+/// Multiples of a power of ten that make readable axis steps. 2.5 suits counts
+/// (2,500 a step) but not scores, where -0.175 reads worse than -0.18.
+const NICE: &[f64] = &[1.0, 2.0, 2.5, 5.0, 10.0];
+const NICE_DECIMAL: &[f64] = &[1.0, 2.0, 5.0, 10.0];
+
+/// Axis from `lo` to `hi` split into round steps (1, 2, 2.5 or 5 times a power of ten).
+struct Axis {
+    lo: f64,
+    hi: f64,
+    step: f64,
+    decimals: usize,
+}
+
+impl Axis {
+    fn new(min: f64, max: f64, target_ticks: usize, multiples: &[f64]) -> Axis {
+        let (min, max) = if max > min {
+            (min, max)
+        } else {
+            let pad = (max.abs() * 0.1).max(0.1);
+            (min - pad, max + pad)
+        };
+        let step = nice_step((max - min) / target_ticks as f64, multiples);
+        // The epsilon keeps float noise (-0.26 / 0.02 = -13.000000000000002) from
+        // adding an empty step at either end.
+        let lo = (min / step + 1e-9).floor() * step;
+        let hi = (max / step - 1e-9).ceil() * step;
+        Axis {
+            lo,
+            hi,
+            step,
+            decimals: decimals_of(step),
+        }
+    }
+
+    /// Axis from zero with exactly `intervals` steps, so a second axis shares the grid
+    /// lines of the first one.
+    fn aligned(max: f64, intervals: usize) -> Axis {
+        let intervals = intervals.max(1);
+        let max = if max > 0.0 { max } else { 1.0 };
+        let step = nice_step(max / intervals as f64, NICE);
+        Axis {
+            lo: 0.0,
+            hi: step * intervals as f64,
+            step,
+            decimals: decimals_of(step),
+        }
+    }
+
+    fn intervals(&self) -> usize {
+        ((self.hi - self.lo) / self.step).round() as usize
+    }
+
+    fn ticks(&self) -> Vec<f64> {
+        (0..=self.intervals())
+            .map(|i| self.lo + i as f64 * self.step)
+            .collect()
+    }
+
+    fn label(&self, v: f64) -> String {
+        fixed(v, self.decimals)
+    }
+
+    /// Pixel y of value `v` in a plot spanning `top..top+height`.
+    fn y(&self, v: f64, top: f64, height: f64) -> f64 {
+        top + height - (v - self.lo) / (self.hi - self.lo) * height
+    }
+}
+
+/// Smallest `m * 10^k` (m from `multiples`) at or above `raw`. The power of ten is
+/// found by loops rather than `log10` so the result is exact and portable.
+fn nice_step(raw: f64, multiples: &[f64]) -> f64 {
+    let raw = if raw.is_finite() && raw > 0.0 {
+        raw
+    } else {
+        1.0
+    };
+    let mut mag = 1.0_f64;
+    while mag > raw {
+        mag /= 10.0;
+    }
+    while mag * 10.0 <= raw {
+        mag *= 10.0;
+    }
+    multiples
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw * (1.0 - 1e-12))
+        .unwrap_or(10.0 * mag)
+}
+
+/// Decimals needed to print multiples of `step` exactly (0.25 → 2, 20 → 0).
+fn decimals_of(step: f64) -> usize {
+    (0..6)
+        .find(|d| {
+            let scaled = step * 10f64.powi(*d as i32);
+            (scaled - scaled.round()).abs() < 1e-6
+        })
+        .unwrap_or(6)
+}
+
+/// Which x positions get a label: all when few, else every k-th counted back from the
+/// newest period so the report period is always labelled.
+fn labelled(n: usize, i: usize) -> bool {
+    let every = n.div_ceil(MAX_X_LABELS).max(1);
+    (n - 1 - i).is_multiple_of(every)
+}
+
+/// Path through points, starting a new segment after each gap (`None`).
+fn path(points: &[Option<(f64, f64)>]) -> String {
+    let mut d = String::new();
+    let mut pen_down = false;
+    for p in points {
+        match p {
+            Some((x, y)) => {
+                let cmd = if pen_down { 'L' } else { 'M' };
+                let _ = write!(d, "{}{} {} ", cmd, c(*x), c(*y));
+                pen_down = true;
+            }
+            None => pen_down = false,
+        }
+    }
+    d.trim_end().to_string()
+}
+
+fn open(out: &mut String, height: f64, label: &str) -> std::fmt::Result {
+    writeln!(
+        out,
+        r#"<svg viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}">"#,
+        c(WIDTH),
+        c(height),
+        c(WIDTH),
+        c(height),
+        escape_html(label)
+    )?;
+    writeln!(out, "<title>{}</title>", escape_html(label))
+}
+
+/// Bars of contacts per period with the complaint rate (‰) as a line on a second axis;
+/// the bar of the report period is highlighted.
+pub(crate) fn volume_chart(
+    rows: &[PeriodVolume],
+    current: Option<&str>,
+    out: &mut String,
+) -> std::fmt::Result {
+    let height = 320.0;
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = height - TOP - BOTTOM;
+    let n = rows.len().max(1);
+    let band = plot_w / n as f64;
+
+    let max_contacts = rows.iter().map(|r| r.contacts).max().unwrap_or(0) as f64;
+    let rates: Vec<Option<f64>> = rows
+        .iter()
+        .map(|r| complaint_rate(r.complaints, r.contacts))
+        .collect();
+    let max_rate = rates.iter().flatten().copied().fold(0.0_f64, f64::max);
+    let left = Axis::new(0.0, max_contacts.max(1.0), 5, NICE);
+    let right = Axis::aligned(max_rate, left.intervals());
+
+    open(out, height, "话务量与投诉率趋势")?;
+    // Legend.
+    writeln!(
+        out,
+        r#"<rect x="{}" y="12" width="12" height="12" fill="{BAR}"/><text x="{}" y="22" font-size="12" fill="{AXIS}">接触量（次）</text>"#,
+        c(LEFT),
+        c(LEFT + 18.0)
+    )?;
+    writeln!(
+        out,
+        r#"<line x1="{}" y1="18" x2="{}" y2="18" stroke="{LINE}" stroke-width="2"/><text x="{}" y="22" font-size="12" fill="{AXIS}">投诉率（‰）</text>"#,
+        c(LEFT + 120.0),
+        c(LEFT + 140.0),
+        c(LEFT + 146.0)
+    )?;
+    writeln!(
+        out,
+        r#"<rect x="{}" y="12" width="12" height="12" fill="{BAR_CURRENT}"/><text x="{}" y="22" font-size="12" fill="{AXIS}">本期</text>"#,
+        c(LEFT + 250.0),
+        c(LEFT + 268.0)
+    )?;
+
+    // Grid and left axis labels (contacts).
+    for t in left.ticks() {
+        let y = left.y(t, TOP, plot_h);
+        writeln!(
+            out,
+            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GRID}"/><text x="{}" y="{}" font-size="11" text-anchor="end" fill="{AXIS}">{}</text>"#,
+            c(LEFT),
+            c(y),
+            c(LEFT + plot_w),
+            c(y),
+            c(LEFT - 6.0),
+            c(y + 4.0),
+            left.label(t)
+        )?;
+    }
+    // Right axis labels (rate).
+    for t in right.ticks() {
+        let y = right.y(t, TOP, plot_h);
+        writeln!(
+            out,
+            r#"<text x="{}" y="{}" font-size="11" fill="{LINE}">{}</text>"#,
+            c(LEFT + plot_w + 6.0),
+            c(y + 4.0),
+            right.label(t)
+        )?;
+    }
+    // Axis titles, rotated along the axes.
+    let mid = TOP + plot_h / 2.0;
+    writeln!(
+        out,
+        r#"<text transform="translate(16 {}) rotate(-90)" font-size="12" text-anchor="middle" fill="{AXIS}">接触量（次）</text>"#,
+        c(mid)
+    )?;
+    writeln!(
+        out,
+        r#"<text transform="translate({} {}) rotate(90)" font-size="12" text-anchor="middle" fill="{LINE}">投诉率（‰）</text>"#,
+        c(WIDTH - 14.0),
+        c(mid)
+    )?;
+
+    // Bars and x labels.
+    for (i, row) in rows.iter().enumerate() {
+        let x = LEFT + i as f64 * band;
+        let y = left.y(row.contacts as f64, TOP, plot_h);
+        let fill = if Some(row.period.as_str()) == current {
+            BAR_CURRENT
+        } else {
+            BAR
+        };
+        writeln!(
+            out,
+            r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{fill}"><title>{}：接触 {} 次，投诉 {} 件</title></rect>"#,
+            c(x + band * 0.2),
+            c(y),
+            c(band * 0.6),
+            c(TOP + plot_h - y),
+            escape_html(&row.period),
+            thousands(row.contacts),
+            thousands(row.complaints)
+        )?;
+        if labelled(rows.len(), i) {
+            writeln!(
+                out,
+                r#"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{AXIS}">{}</text>"#,
+                c(x + band / 2.0),
+                c(TOP + plot_h + 18.0),
+                escape_html(period_short(&row.period))
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{AXIS}"/>"#,
+        c(LEFT),
+        c(TOP + plot_h),
+        c(LEFT + plot_w),
+        c(TOP + plot_h)
+    )?;
+
+    // Rate line with a dot per period; a period with no contacts leaves a gap.
+    let points: Vec<Option<(f64, f64)>> = rates
+        .iter()
+        .enumerate()
+        .map(|(i, r)| r.map(|r| (LEFT + (i as f64 + 0.5) * band, right.y(r, TOP, plot_h))))
+        .collect();
+    writeln!(
+        out,
+        r#"<path d="{}" fill="none" stroke="{LINE}" stroke-width="2"/>"#,
+        path(&points)
+    )?;
+    for (x, y) in points.iter().flatten() {
+        writeln!(
+            out,
+            r#"<circle cx="{}" cy="{}" r="3" fill="{LINE}"/>"#,
+            c(*x),
+            c(*y)
+        )?;
+    }
+    writeln!(out, "</svg>")
+}
+
+/// Line of the mean sentiment score per period, with a zero line when zero is in range
+/// and the value printed at each point when there is room.
+pub(crate) fn sentiment_chart(
+    rows: &[SentimentPoint],
+    current: Option<&str>,
+    out: &mut String,
+) -> std::fmt::Result {
+    let height = 260.0;
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = height - TOP - BOTTOM;
+    let n = rows.len().max(1);
+    let band = plot_w / n as f64;
+
+    let finite: Vec<f64> = rows
+        .iter()
+        .map(|r| r.mean_score)
+        .filter(|v| v.is_finite())
+        .collect();
+    let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let axis = if finite.is_empty() {
+        Axis::new(-1.0, 1.0, 4, NICE_DECIMAL)
+    } else {
+        Axis::new(min, max, 4, NICE_DECIMAL)
+    };
+
+    open(out, height, "情感趋势")?;
+    writeln!(
+        out,
+        r#"<line x1="{}" y1="18" x2="{}" y2="18" stroke="{BAR_CURRENT}" stroke-width="2"/><text x="{}" y="22" font-size="12" fill="{AXIS}">情感均值</text>"#,
+        c(LEFT),
+        c(LEFT + 20.0),
+        c(LEFT + 26.0)
+    )?;
+    for t in axis.ticks() {
+        let y = axis.y(t, TOP, plot_h);
+        // The zero line separates net-positive from net-negative periods: draw it darker.
+        let stroke = if fixed(t, axis.decimals) == fixed(0.0, axis.decimals) {
+            AXIS
+        } else {
+            GRID
+        };
+        writeln!(
+            out,
+            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{stroke}"/><text x="{}" y="{}" font-size="11" text-anchor="end" fill="{AXIS}">{}</text>"#,
+            c(LEFT),
+            c(y),
+            c(LEFT + plot_w),
+            c(y),
+            c(LEFT - 6.0),
+            c(y + 4.0),
+            axis.label(t)
+        )?;
+    }
+    writeln!(
+        out,
+        r#"<text transform="translate(16 {}) rotate(-90)" font-size="12" text-anchor="middle" fill="{AXIS}">情感均值</text>"#,
+        c(TOP + plot_h / 2.0)
+    )?;
+    for (i, row) in rows.iter().enumerate() {
+        if labelled(rows.len(), i) {
+            writeln!(
+                out,
+                r#"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{AXIS}">{}</text>"#,
+                c(LEFT + (i as f64 + 0.5) * band),
+                c(TOP + plot_h + 18.0),
+                escape_html(period_short(&row.period))
+            )?;
+        }
+    }
+    let points: Vec<Option<(f64, f64)>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.mean_score.is_finite().then(|| {
+                (
+                    LEFT + (i as f64 + 0.5) * band,
+                    axis.y(r.mean_score, TOP, plot_h),
+                )
+            })
+        })
+        .collect();
+    writeln!(
+        out,
+        r#"<path d="{}" fill="none" stroke="{BAR_CURRENT}" stroke-width="2"/>"#,
+        path(&points)
+    )?;
+    let show_values = rows.len() <= MAX_X_LABELS;
+    for (i, (row, point)) in rows.iter().zip(&points).enumerate() {
+        let Some((x, y)) = point else { continue };
+        let is_current = Some(row.period.as_str()) == current;
+        let r = if is_current { 5.0 } else { 3.0 };
+        writeln!(
+            out,
+            r#"<circle cx="{}" cy="{}" r="{}" fill="{BAR_CURRENT}"/>"#,
+            c(*x),
+            c(*y),
+            c(r)
+        )?;
+        if show_values {
+            writeln!(
+                out,
+                r#"<text x="{}" y="{}" font-size="10" text-anchor="middle" fill="{AXIS}">{}</text>"#,
+                c(*x),
+                c(if dip(rows, i) {
+                    y + r + 13.0
+                } else {
+                    y - r - 5.0
+                }),
+                fixed(row.mean_score, 2)
+            )?;
+        }
+    }
+    writeln!(out, "</svg>")
+}
+
+/// Whether point `i` is a local low, where the line comes from above on both sides and a
+/// value label belongs below the point rather than on the line.
+fn dip(rows: &[SentimentPoint], i: usize) -> bool {
+    let v = rows[i].mean_score;
+    let prev = i.checked_sub(1).map(|j| rows[j].mean_score);
+    let next = rows.get(i + 1).map(|r| r.mean_score);
+    prev.is_none_or(|p| !p.is_finite() || v < p) && next.is_none_or(|n| !n.is_finite() || v <= n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_steps_are_round() {
+        let a = Axis::new(0.0, 12_391.0, 5, NICE);
+        assert_eq!(
+            (a.lo, a.hi, a.step, a.decimals),
+            (0.0, 12_500.0, 2_500.0, 0)
+        );
+        let a = Axis::new(-0.26, -0.18, 4, NICE_DECIMAL);
+        assert_eq!(a.decimals, 2);
+        assert_eq!(a.label(a.lo), "-0.26");
+        assert_eq!(a.label(a.hi), "-0.18");
+        let a = Axis::new(0.0, 1.0, 5, NICE);
+        assert_eq!((a.step, a.decimals), (0.2, 1));
+        let a = Axis::new(5.0, 5.0, 4, NICE);
+        assert!(a.hi > a.lo);
+        let a = Axis::aligned(75.4, 5);
+        assert_eq!((a.hi, a.step, a.decimals), (100.0, 20.0, 0));
+        let a = Axis::aligned(0.0, 4);
+        assert_eq!((a.hi, a.step), (1.0, 0.25));
+        assert_eq!(a.label(0.75), "0.75");
+    }
+
+    #[test]
+    fn labels_thin_out_but_keep_the_newest() {
+        assert!((0..10).all(|i| labelled(10, i)));
+        assert!(labelled(30, 29));
+        assert_eq!((0..30).filter(|i| labelled(30, *i)).count(), 10);
+    }
+
+    #[test]
+    fn gaps_split_the_line() {
+        let d = path(&[Some((1.0, 2.0)), None, Some((3.0, 4.0)), Some((5.0, 6.0))]);
+        assert_eq!(d, "M1.0 2.0 M3.0 4.0 L5.0 6.0");
+    }
+}

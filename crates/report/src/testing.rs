@@ -1,0 +1,257 @@
+//! A realistic hand-made [`ReportInput`] for tests and examples, in this crate and in
+//! others (e.g. a pipeline test that only needs *some* report to write).
+
+use crate::model::{
+    CategoryRow, DataQuality, EmergingIssue, PeriodVolume, ReportInput, RiskSummary,
+    SentimentPoint, Verbatim, WatchItem,
+};
+
+/// Ten weeks of a telecom client (2026-W37 … 2026-W46) with two emerging issues, a watch
+/// list and PII-masked verbatims. The rendered Markdown is committed as
+/// `tests/snapshots/sample.md`; change both together.
+pub fn sample_input() -> ReportInput {
+    let volume = [
+        ("2026-W37", 11_520, 798),
+        ("2026-W38", 11_905, 812),
+        ("2026-W39", 12_310, 835),
+        ("2026-W40", 9_860, 701),
+        ("2026-W41", 11_240, 790),
+        ("2026-W42", 11_655, 808),
+        ("2026-W43", 11_790, 815),
+        ("2026-W44", 11_930, 826),
+        ("2026-W45", 11_870, 842),
+        ("2026-W46", 12_391, 934),
+    ]
+    .into_iter()
+    .map(|(period, contacts, complaints)| PeriodVolume {
+        period: period.to_string(),
+        contacts,
+        complaints,
+    })
+    .collect();
+
+    let categories = [
+        (
+            "网络质量/宽带断网",
+            "宽带断网",
+            "网络运维部",
+            true,
+            320,
+            286,
+        ),
+        (
+            "网络质量/移动信号弱",
+            "移动信号弱",
+            "网络运维部",
+            true,
+            210,
+            225,
+        ),
+        (
+            "计费争议/套餐外扣费",
+            "套餐外扣费",
+            "计费结算中心",
+            true,
+            188,
+            170,
+        ),
+        (
+            "服务质量/装维上门超时",
+            "装维上门超时",
+            "装维服务部",
+            true,
+            96,
+            74,
+        ),
+        ("增值业务/违规订购", "违规订购", "增值业务部", true, 52, 6),
+        (
+            "营业厅服务/办理效率",
+            "办理效率",
+            "渠道运营部",
+            true,
+            40,
+            51,
+        ),
+        ("携号转网/转出受阻", "转出受阻", "市场经营部", true, 28, 30),
+        (
+            "业务咨询/套餐资费",
+            "套餐资费",
+            "市场经营部",
+            false,
+            2_410,
+            2_350,
+        ),
+        (
+            "业务咨询/宽带办理",
+            "宽带办理",
+            "市场经营部",
+            false,
+            1_136,
+            1_204,
+        ),
+    ]
+    .into_iter()
+    .map(
+        |(id, name, owner, complaint, current, previous)| CategoryRow {
+            id: id.to_string(),
+            name: name.to_string(),
+            owner: owner.to_string(),
+            complaint,
+            current,
+            previous,
+        },
+    )
+    .collect();
+
+    let verbatim = |contact_id: &str, channel: &str, region: &str, text: &str| Verbatim {
+        contact_id: contact_id.to_string(),
+        channel: channel.to_string(),
+        region: region.to_string(),
+        text: text.to_string(),
+    };
+    let emerging = vec![
+        EmergingIssue {
+            category_id: "增值业务/违规订购".to_string(),
+            name: "违规订购".to_string(),
+            owner: "增值业务部".to_string(),
+            current: 52,
+            baseline_mean: 6.0,
+            p_value: 3.2e-19,
+            top_regions: vec![
+                ("广东".to_string(), 21),
+                ("湖南".to_string(), 12),
+                ("广西".to_string(), 8),
+            ],
+            verbatims: vec![
+                verbatim(
+                    "C20261110-000482",
+                    "voice",
+                    "广东",
+                    "我从来没订过这个视频会员，每个月扣我15块，你查一下138****5678到底是谁给我开的？",
+                ),
+                verbatim(
+                    "C20261111-001207",
+                    "wechat",
+                    "湖南",
+                    "短信里点了一下就被订购了彩铃包，我要求全额退费，不然我就打12315。",
+                ),
+                verbatim(
+                    "C20261112-000356",
+                    "chat",
+                    "广西",
+                    "客服说是我自己回复的验证码确认的，我根本没回复过，请把订购记录调出来。",
+                ),
+            ],
+        },
+        EmergingIssue {
+            category_id: "服务质量/装维上门超时".to_string(),
+            name: "装维上门超时".to_string(),
+            owner: "装维服务部".to_string(),
+            current: 96,
+            baseline_mean: 70.5,
+            p_value: 0.0031,
+            top_regions: vec![("广东".to_string(), 40), ("福建".to_string(), 18)],
+            verbatims: vec![
+                verbatim(
+                    "C20261109-000918",
+                    "voice",
+                    "广东",
+                    "约好上午十点上门装宽带，等到下午四点都没人来，师傅电话也打不通。",
+                ),
+                verbatim(
+                    "C20261113-000221",
+                    "work_order",
+                    "福建",
+                    "客户反映装维人员连续两次改约，要求今天内给答复，联系电话0591-****3321。",
+                ),
+            ],
+        },
+    ];
+
+    let sentiment = [
+        ("2026-W37", -0.18, 0.312),
+        ("2026-W38", -0.19, 0.317),
+        ("2026-W39", -0.17, 0.309),
+        ("2026-W40", -0.20, 0.324),
+        ("2026-W41", -0.19, 0.320),
+        ("2026-W42", -0.21, 0.331),
+        ("2026-W43", -0.20, 0.327),
+        ("2026-W44", -0.22, 0.335),
+        ("2026-W45", -0.21, 0.334),
+        ("2026-W46", -0.26, 0.362),
+    ]
+    .into_iter()
+    .map(|(period, mean_score, negative_share)| SentimentPoint {
+        period: period.to_string(),
+        mean_score,
+        negative_share,
+    })
+    .collect();
+
+    let watch =
+        |contact_id: &str, flags: &[&str], category: &str, region: &str, excerpt: &str| WatchItem {
+            contact_id: contact_id.to_string(),
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            category: category.to_string(),
+            region: region.to_string(),
+            excerpt: excerpt.to_string(),
+        };
+    let risk = RiskSummary {
+        escalation: 37,
+        escalation_previous: 29,
+        churn: 21,
+        churn_previous: 24,
+        watch_list: vec![
+            watch(
+                "C20261111-001207",
+                &["escalation"],
+                "增值业务/违规订购",
+                "湖南",
+                "要求全额退费，不然我就打12315。",
+            ),
+            watch(
+                "C20261110-000733",
+                &["churn"],
+                "网络质量/宽带断网",
+                "广东",
+                "这个月断了五次，再不修好我就携号转网。",
+            ),
+            watch(
+                "C20261112-001544",
+                &["escalation", "churn"],
+                "计费争议/套餐外扣费",
+                "浙江",
+                "已经向工信部投诉了，问题不解决就销户。",
+            ),
+            watch(
+                "C20261113-000087",
+                &["escalation"],
+                "服务质量/装维上门超时",
+                "福建",
+                "再没人上门我就找媒体曝光。",
+            ),
+        ],
+    };
+
+    ReportInput {
+        title: "价值分析报告".to_string(),
+        client: "某电信运营商".to_string(),
+        period: "2026-W46".to_string(),
+        previous_period: Some("2026-W45".to_string()),
+        config_fingerprint: "3f9a1c07be52d4e8a61f0c93b7d2e5a48c1f6b9d0e7a2c5f8b3d6e9a1c4f7b20"
+            .to_string(),
+        data_fingerprint: "a41e7d2c9b06f3e8d5c1b7a4e9f2d6c3b8a5e1f7d4c9b2a6e3f8d1c5b7a4e90"
+            .to_string(),
+        volume,
+        categories,
+        emerging,
+        sentiment,
+        risk,
+        quality: DataQuality {
+            read: 12_480,
+            accepted: 12_391,
+            quarantined: 57,
+            duplicates: 32,
+        },
+    }
+}
