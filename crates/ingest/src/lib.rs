@@ -17,15 +17,17 @@
 pub mod normalize;
 pub mod pii;
 pub mod record;
+pub mod source;
 
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use voc_core::Contact;
 
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
+pub use source::{Encoding, Format, MAX_LINE_BYTES, RawRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -34,23 +36,75 @@ pub enum IngestError {
         path: String,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Format(String),
     #[error("invalid PII pattern in the pipeline file: {0}")]
     Pattern(#[from] regex::Error),
 }
 
+impl IngestError {
+    fn io(source: std::io::Error) -> Self {
+        IngestError::Read {
+            path: String::new(),
+            source,
+        }
+    }
+}
+
 /// What ingest needs from the pipeline file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct IngestOptions {
     /// Extra regular expressions whose matches are masked as PII.
     pub extra_pii_patterns: Vec<String>,
     /// Filler words of speech transcripts (嗯, 啊, 那个) removed from turns.
     pub filler_words: Vec<String>,
+    /// Source column → canonical field (`工单编号` → `id`).
+    pub columns: BTreeMap<String, String>,
+    /// Convert Traditional to Simplified Chinese.
+    pub traditional_to_simplified: bool,
 }
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            extra_pii_patterns: Vec::new(),
+            filler_words: Vec::new(),
+            columns: BTreeMap::new(),
+            traditional_to_simplified: true,
+        }
+    }
+}
+
+/// One input file and how to read it.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    pub format: Format,
+    pub encoding: Encoding,
+    /// XLSX sheet name; the first sheet when absent.
+    pub sheet: Option<String>,
+}
+
+impl InputFile {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        InputFile {
+            path: path.into(),
+            format: Format::Auto,
+            encoding: Encoding::Auto,
+            sheet: None,
+        }
+    }
+}
+
+/// Reads Parquet files into raw records. Parquet support lives with polars in the
+/// aggregate crate; the pipeline hands it to ingest through this function type.
+pub type ParquetSource<'a> = &'a dyn Fn(&Path, &mut dyn FnMut(RawRecord)) -> Result<(), String>;
 
 /// A record that could not be accepted, with where it came from and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Quarantined {
     pub source: String,
+    /// Line (JSON Lines, CSV) or row (XLSX, Parquet) number.
     pub line: u64,
     pub field: String,
     pub reason: String,
@@ -68,6 +122,17 @@ pub struct IngestStats {
     pub pii_masked: BTreeMap<String, u64>,
 }
 
+impl IngestStats {
+    /// Share of records read that were quarantined.
+    pub fn quarantine_rate(&self) -> f64 {
+        if self.read == 0 {
+            0.0
+        } else {
+            self.quarantined as f64 / self.read as f64
+        }
+    }
+}
+
 /// The accepted contacts of a batch (deduplicated, in delivery order) and its quarantine.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -76,17 +141,17 @@ pub struct Batch {
     pub stats: IngestStats,
 }
 
-/// Longest line kept as a record; a longer one is quarantined without being parsed.
-pub const MAX_LINE_BYTES: usize = 1 << 20;
 const RAW_KEEP_CHARS: usize = 500;
-const CHUNK_LINES: usize = 4096;
+const CHUNK_RECORDS: usize = 4096;
 
-/// The fate of one source line, with the masks applied to it.
-type LineOutcome = (Result<Contact, Quarantined>, MaskCounts);
+/// The fate of one source record, with the masks applied to it.
+type RecordOutcome = (Result<Contact, Quarantined>, MaskCounts);
 
 pub struct Ingestor {
     masker: PiiMasker,
+    converter: Option<normalize::TraditionalToSimplified>,
     filler_words: Vec<String>,
+    columns: BTreeMap<String, String>,
 }
 
 impl Ingestor {
@@ -96,21 +161,64 @@ impl Ingestor {
         filler_words.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
         Ok(Ingestor {
             masker: PiiMasker::new(&options.extra_pii_patterns)?,
+            converter: options
+                .traditional_to_simplified
+                .then(normalize::TraditionalToSimplified::new)
+                .transpose()
+                .map_err(IngestError::Format)?,
             filler_words,
+            columns: options.columns,
         })
     }
 
     /// Reads JSON Lines files in order; a later delivery of the same contact id replaces
     /// the earlier one.
     pub fn ingest_files(&self, paths: &[impl AsRef<Path>]) -> Result<Batch, IngestError> {
+        let inputs: Vec<InputFile> = paths.iter().map(|p| InputFile::new(p.as_ref())).collect();
+        self.ingest(&inputs, &|path, _| {
+            Err(format!(
+                "{}: Parquet input needs the pipeline",
+                path.display()
+            ))
+        })
+    }
+
+    /// Reads every input in order, whatever its format.
+    pub fn ingest(
+        &self,
+        inputs: &[InputFile],
+        parquet: ParquetSource,
+    ) -> Result<Batch, IngestError> {
         let mut batch = Batch::default();
-        for path in paths {
-            let path = path.as_ref();
-            let file = std::fs::File::open(path).map_err(|source| IngestError::Read {
-                path: path.display().to_string(),
-                source,
-            })?;
-            self.read_into(&path.display().to_string(), file, &mut batch)?;
+        for input in inputs {
+            let path = &input.path;
+            let name = path.display().to_string();
+            let open = || {
+                std::fs::File::open(path).map_err(|source| IngestError::Read {
+                    path: name.clone(),
+                    source,
+                })
+            };
+            let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
+            let mut sink = |record: RawRecord| {
+                chunk.push(record);
+                if chunk.len() == CHUNK_RECORDS {
+                    self.process_chunk(&name, &mut chunk, &mut batch);
+                }
+            };
+            match input.format.resolve(path) {
+                Format::Jsonl | Format::Auto => {
+                    source::read_jsonl(open()?, &mut sink).map_err(|source| IngestError::Read {
+                        path: name.clone(),
+                        source,
+                    })?
+                }
+                Format::Csv => source::read_csv(open()?, input.encoding, &mut sink)
+                    .map_err(|e| with_path(e, &name))?,
+                Format::Xlsx => source::read_xlsx(path, input.sheet.as_deref(), &mut sink)?,
+                Format::Parquet => parquet(path, &mut sink).map_err(IngestError::Format)?,
+            }
+            self.process_chunk(&name, &mut chunk, &mut batch);
         }
         Ok(dedupe(batch))
     }
@@ -118,47 +226,17 @@ impl Ingestor {
     /// Reads one JSON Lines stream named `source` (for quarantine messages).
     pub fn ingest_reader(&self, source: &str, reader: impl Read) -> Result<Batch, IngestError> {
         let mut batch = Batch::default();
-        self.read_into(source, reader, &mut batch)?;
+        let mut chunk = Vec::new();
+        source::read_jsonl(reader, |r| chunk.push(r))
+            .map_err(|e| with_path(IngestError::io(e), source))?;
+        self.process_chunk(source, &mut chunk, &mut batch);
         Ok(dedupe(batch))
     }
 
-    fn read_into(
-        &self,
-        source: &str,
-        reader: impl Read,
-        batch: &mut Batch,
-    ) -> Result<(), IngestError> {
-        let mut reader = BufReader::with_capacity(1 << 16, reader);
-        let mut line_no = 0u64;
-        let mut chunk: Vec<(u64, Vec<u8>)> = Vec::with_capacity(CHUNK_LINES);
-        loop {
-            let mut buf = Vec::new();
-            let n = reader
-                .read_until(b'\n', &mut buf)
-                .map_err(|source_err| IngestError::Read {
-                    path: source.to_string(),
-                    source: source_err,
-                })?;
-            if n == 0 {
-                break;
-            }
-            line_no += 1;
-            if buf.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            chunk.push((line_no, buf));
-            if chunk.len() == CHUNK_LINES {
-                self.process_chunk(source, &mut chunk, batch);
-            }
-        }
-        self.process_chunk(source, &mut chunk, batch);
-        Ok(())
-    }
-
-    fn process_chunk(&self, source: &str, chunk: &mut Vec<(u64, Vec<u8>)>, batch: &mut Batch) {
-        let results: Vec<LineOutcome> = chunk
+    fn process_chunk(&self, source: &str, chunk: &mut Vec<RawRecord>, batch: &mut Batch) {
+        let results: Vec<RecordOutcome> = chunk
             .par_iter()
-            .map(|(line, bytes)| self.process_line(source, *line, bytes))
+            .map(|r| self.process_record(source, r))
             .collect();
         chunk.clear();
         for (result, counts) in results {
@@ -177,75 +255,56 @@ impl Ingestor {
         }
     }
 
-    fn process_line(
+    fn quarantine(
         &self,
         source: &str,
-        line: u64,
-        bytes: &[u8],
-    ) -> (Result<Contact, Quarantined>, MaskCounts) {
-        let quarantine = |field: &str, reason: String, raw: &str| {
-            let (masked, counts) = self.masker.mask(raw);
-            let mut raw: String = masked.chars().take(RAW_KEEP_CHARS).collect();
-            if masked.chars().count() > RAW_KEEP_CHARS {
-                raw.push('…');
-            }
-            (
-                Err(Quarantined {
-                    source: source.to_string(),
-                    line,
-                    field: field.to_string(),
-                    reason,
-                    raw,
-                }),
-                counts,
-            )
-        };
-        if bytes.len() > MAX_LINE_BYTES {
-            let raw = String::from_utf8_lossy(&bytes[..4096.min(bytes.len())]).into_owned();
-            return quarantine(
-                "",
-                format!(
-                    "line is {} bytes, longer than the {} byte limit",
-                    bytes.len(),
-                    MAX_LINE_BYTES
-                ),
-                &raw,
-            );
+        record: &RawRecord,
+        field: &str,
+        reason: String,
+    ) -> RecordOutcome {
+        let (masked, counts) = self.masker.mask(&record.raw);
+        let mut raw: String = masked.chars().take(RAW_KEEP_CHARS).collect();
+        if masked.chars().count() > RAW_KEEP_CHARS {
+            raw.push('…');
         }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t.trim_start_matches('\u{FEFF}').trim(),
-            Err(e) => {
-                let raw = String::from_utf8_lossy(bytes).into_owned();
-                return quarantine(
-                    "",
-                    format!(
-                        "invalid UTF-8 at byte {} (is the file GBK? set the encoding in the pipeline file)",
-                        e.valid_up_to()
-                    ),
-                    &raw,
-                );
-            }
-        };
-        let value: serde_json::Value = match serde_json::from_str(text) {
+        (
+            Err(Quarantined {
+                source: source.to_string(),
+                line: record.position,
+                field: field.to_string(),
+                reason: self.masker.mask(&reason).0,
+                raw,
+            }),
+            counts,
+        )
+    }
+
+    fn process_record(&self, source: &str, record: &RawRecord) -> RecordOutcome {
+        let value = match &record.value {
             Ok(v) => v,
-            Err(e) => return quarantine("", format!("malformed JSON: {e}"), text),
+            Err(reason) => return self.quarantine(source, record, "", reason.clone()),
         };
-        match record::contact_from_json(&value) {
-            Ok(contact) => self.clean(contact, text, &quarantine),
-            Err(err) => quarantine(&err.field, err.reason, text),
+        let mapped;
+        let value = if self.columns.is_empty() {
+            value
+        } else {
+            mapped = record::map_columns(value, &self.columns);
+            &mapped
+        };
+        match record::contact_from_json(value) {
+            Ok(contact) => self.clean(contact, source, record),
+            Err(err) => self.quarantine(source, record, &err.field, err.reason),
         }
     }
 
     /// Normalizes and masks every turn; a contact left with no text is quarantined.
-    fn clean(
-        &self,
-        mut contact: Contact,
-        raw: &str,
-        quarantine: &dyn Fn(&str, String, &str) -> LineOutcome,
-    ) -> LineOutcome {
+    fn clean(&self, mut contact: Contact, source: &str, record: &RawRecord) -> RecordOutcome {
         let mut counts = MaskCounts::default();
         for turn in &mut contact.turns {
             let mut text = normalize::normalize_text(&turn.text);
+            if let Some(converter) = &self.converter {
+                text = converter.convert(&text);
+            }
             for filler in &self.filler_words {
                 if text.contains(filler.as_str()) {
                     text = text.replace(filler.as_str(), "");
@@ -257,7 +316,12 @@ impl Ingestor {
         }
         contact.turns.retain(|t| !t.text.trim().is_empty());
         if contact.turns.is_empty() {
-            return quarantine("turns", "empty text after normalization".to_string(), raw);
+            return self.quarantine(
+                source,
+                record,
+                "turns",
+                "empty text after normalization".to_string(),
+            );
         }
         (Ok(contact), counts)
     }
@@ -265,6 +329,17 @@ impl Ingestor {
     /// Masks any text with this ingestor's patterns (for logs and error messages).
     pub fn mask(&self, text: &str) -> String {
         self.masker.mask(text).0
+    }
+}
+
+fn with_path(e: IngestError, path: &str) -> IngestError {
+    match e {
+        IngestError::Read { source, .. } => IngestError::Read {
+            path: path.to_string(),
+            source,
+        },
+        IngestError::Format(m) => IngestError::Format(format!("{path}: {m}")),
+        other => other,
     }
 }
 

@@ -38,6 +38,42 @@ pub fn normalize_text(text: &str) -> String {
     out
 }
 
+/// Traditional → Simplified Chinese (OpenCC's t2s tables, pure Rust).
+///
+/// Most contact text is already Simplified, so the converter first checks whether a
+/// text has any character the tables would change and returns it untouched if not;
+/// that keeps the common case at the cost of one table lookup per character.
+pub struct TraditionalToSimplified {
+    opencc: ferrous_opencc::OpenCC,
+    traditional: std::collections::HashSet<char>,
+}
+
+impl TraditionalToSimplified {
+    pub fn new() -> Result<Self, String> {
+        let opencc =
+            ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
+                .map_err(|e| format!("cannot load the Traditional→Simplified tables: {e}"))?;
+        let mut buf = [0u8; 4];
+        let traditional = (0x3400u32..=0x9FFF)
+            .chain(0xF900..=0xFAFF)
+            .filter_map(char::from_u32)
+            .filter(|c| opencc.convert(c.encode_utf8(&mut buf)) != *c.encode_utf8(&mut [0u8; 4]))
+            .collect();
+        Ok(TraditionalToSimplified {
+            opencc,
+            traditional,
+        })
+    }
+
+    pub fn convert(&self, text: &str) -> String {
+        if text.chars().any(|c| self.traditional.contains(&c)) {
+            self.opencc.convert(text)
+        } else {
+            text.to_string()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::normalize_text;
@@ -51,5 +87,12 @@ mod tests {
         assert_eq!(normalize_text("５Ｇ套餐　　太贵了\r\n"), "5G套餐 太贵了");
         assert_eq!(normalize_text("邮箱ａｂｃ＠ｑｑ．ｃｏｍ"), "邮箱abc@qq.com");
         assert_eq!(normalize_text("你好，请问？"), "你好，请问？");
+    }
+
+    #[test]
+    fn traditional_becomes_simplified() {
+        let t2s = super::TraditionalToSimplified::new().unwrap();
+        assert_eq!(t2s.convert("寬頻斷網了，網速太慢"), "宽频断网了，网速太慢");
+        assert_eq!(t2s.convert("宽带断网"), "宽带断网");
     }
 }

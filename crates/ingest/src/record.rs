@@ -70,7 +70,74 @@ pub fn contact_from_json(value: &Value) -> Result<Contact, FieldError> {
     })
 }
 
+/// Renames source columns to canonical fields; columns not in the mapping pass through
+/// unchanged (so canonical names need no mapping).
+pub fn map_columns(value: &Value, columns: &std::collections::BTreeMap<String, String>) -> Value {
+    let Some(obj) = value.as_object() else {
+        return value.clone();
+    };
+    let mut out = Map::with_capacity(obj.len());
+    for (key, v) in obj {
+        let target = columns.get(key).unwrap_or(key);
+        // A mapped column wins over a same-named unmapped one.
+        if columns.contains_key(key) || !out.contains_key(target) {
+            out.insert(target.clone(), v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+/// Speaker prefixes of single-string transcripts: `坐席：`, `客户:`, `A:`, `C：` …
+fn speaker_prefix() -> &'static regex::Regex {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r"(?:^|[\s。！？；，,.!?])((?:坐席|客服|客户|用户|顾客|Agent|Customer|agent|customer|A|C)\s*[:：])")
+            .expect("speaker prefix pattern")
+    })
+}
+
+/// Splits `坐席：您好 客户：宽带断了` into turns. `None` when the text does not start
+/// with a speaker prefix (a work order written as prose).
+pub fn split_transcript(text: &str) -> Option<Vec<Turn>> {
+    let text = text.trim();
+    let marks: Vec<(usize, usize, Speaker)> = speaker_prefix()
+        .captures_iter(text)
+        .filter_map(|c| {
+            let m = c.get(1)?;
+            let label = m.as_str().trim_end_matches([':', '：']).trim();
+            Some((m.start(), m.end(), parse_speaker(label)?))
+        })
+        .collect();
+    if marks.first().is_none_or(|(start, _, _)| *start != 0) {
+        return None;
+    }
+    let turns = marks
+        .iter()
+        .enumerate()
+        .map(|(i, (_, body_start, speaker))| {
+            let body_end = marks.get(i + 1).map_or(text.len(), |next| next.0);
+            Turn {
+                speaker: *speaker,
+                text: text[*body_start..body_end].trim().to_string(),
+            }
+        })
+        .filter(|t| !t.text.is_empty())
+        .collect();
+    Some(turns)
+}
+
 fn turns_of(obj: &Map<String, Value>) -> Result<Vec<Turn>, FieldError> {
+    if let Some(Value::String(transcript)) = obj
+        .get("transcript")
+        .or_else(|| obj.get("turns").filter(|t| t.is_string()))
+    {
+        return Ok(split_transcript(transcript).unwrap_or_else(|| {
+            vec![Turn {
+                speaker: Speaker::Note,
+                text: transcript.clone(),
+            }]
+        }));
+    }
     match (obj.get("turns"), obj.get("text")) {
         (Some(Value::Array(items)), _) => items
             .iter()
@@ -100,10 +167,13 @@ fn turns_of(obj: &Map<String, Value>) -> Result<Vec<Turn>, FieldError> {
                 })
             })
             .collect(),
-        (Some(Value::Null) | None, Some(Value::String(text))) => Ok(vec![Turn {
-            speaker: Speaker::Note,
-            text: text.clone(),
-        }]),
+        (Some(Value::Null) | None, Some(Value::String(text))) => Ok(split_transcript(text)
+            .unwrap_or_else(|| {
+                vec![Turn {
+                    speaker: Speaker::Note,
+                    text: text.clone(),
+                }]
+            })),
         (Some(other), _) if !other.is_null() => Err(FieldError::new(
             "turns",
             format!("expected an array of turns, found {}", type_name(other)),
@@ -130,29 +200,57 @@ pub fn parse_speaker(label: &str) -> Option<Speaker> {
 }
 
 /// Times as Chinese exports write them, read in China time unless an offset is given:
-/// RFC 3339, `2026-11-02 09:15:02`, `2026/11/2 9:15`, epoch seconds.
+/// RFC 3339, `2026-11-02 09:15:02`, `2026/11/2 9:15`, Excel serial dates (`46328.385`),
+/// epoch seconds or milliseconds.
 pub fn parse_time(value: &Value) -> Option<DateTime<FixedOffset>> {
     match value {
-        Value::Number(n) => {
-            let secs = n.as_i64()?;
-            china_offset().timestamp_opt(secs, 0).single()
-        }
+        Value::Number(n) => time_from_number(n.as_f64()?),
         Value::String(s) => parse_time_str(s.trim()),
         _ => None,
     }
+}
+
+/// Excel serial days (1900 date system) between 1954 and 2119, epoch seconds after
+/// 2001-09-09, epoch milliseconds after that; anything else is not a time.
+fn time_from_number(n: f64) -> Option<DateTime<FixedOffset>> {
+    if !n.is_finite() || n <= 0.0 {
+        return None;
+    }
+    let offset = china_offset();
+    if (20_000.0..80_000.0).contains(&n) {
+        // Serial 1 is 1900-01-01, but Excel counts the non-existent 1900-02-29, so
+        // day 0 of the modern range is 1899-12-30. Serial dates carry no zone: local time.
+        let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+        let millis = (n * 86_400_000.0).round() as i64;
+        let local = base + chrono::Duration::milliseconds(millis);
+        return offset.from_local_datetime(&local).single();
+    }
+    if (1.0e9..1.0e11).contains(&n) {
+        return offset.timestamp_opt(n as i64, 0).single();
+    }
+    if (1.0e12..1.0e14).contains(&n) {
+        return offset.timestamp_millis_opt(n as i64).single();
+    }
+    None
 }
 
 fn parse_time_str(s: &str) -> Option<DateTime<FixedOffset>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t);
     }
-    const FORMATS: [&str; 6] = [
+    if let Ok(n) = s.parse::<f64>() {
+        return time_from_number(n);
+    }
+    const FORMATS: [&str; 9] = [
         "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%d %H:%M",
         "%Y-%m-%dT%H:%M:%S",
         "%Y/%m/%d %H:%M:%S",
         "%Y/%m/%d %H:%M",
         "%Y年%m月%d日 %H:%M:%S",
+        "%Y年%m月%d日 %H:%M",
+        "%Y%m%d%H%M%S",
     ];
     FORMATS.iter().find_map(|f| {
         NaiveDateTime::parse_from_str(s, f)
@@ -257,6 +355,70 @@ mod tests {
         assert_eq!(c.id, "7");
         assert_eq!(c.turns[0].speaker, Speaker::Note);
         assert_eq!(c.started_at.to_rfc3339(), "2026-11-02T09:15:00+08:00");
+    }
+
+    #[test]
+    fn times_in_the_forms_exports_use() {
+        let t = |v: Value| parse_time(&v).map(|t| t.to_rfc3339());
+        let expect = Some("2026-11-02T09:15:00+08:00".to_string());
+        assert_eq!(t(json!("2026/11/2 9:15")), expect);
+        assert_eq!(t(json!("2026-11-02 09:15:00")), expect);
+        assert_eq!(
+            t(json!("2026-11-02T01:15:00Z")).unwrap(),
+            "2026-11-02T01:15:00+00:00"
+        );
+        // 46328 is 2026-11-02 in Excel's 1900 system; .385416667 is 09:15.
+        assert_eq!(t(json!(46328.385416667)), expect);
+        assert_eq!(t(json!("46328.385416667")), expect);
+        assert_eq!(t(json!(1_793_582_100)), expect);
+        assert_eq!(t(json!(1_793_582_100_000i64)), expect);
+        assert_eq!(t(json!("昨天")), None);
+        assert_eq!(t(json!(42)), None);
+    }
+
+    #[test]
+    fn single_string_transcripts_are_split_into_turns() {
+        let turns = split_transcript(
+            "坐席：您好，请问有什么可以帮您？ 客户：我家宽带断了。坐席: 我帮您报障",
+        )
+        .unwrap();
+        assert_eq!(turns.len(), 3);
+        assert_eq!(turns[0].speaker, Speaker::Agent);
+        assert_eq!(turns[1].speaker, Speaker::Customer);
+        assert_eq!(turns[1].text, "我家宽带断了。");
+        assert_eq!(turns[2].text, "我帮您报障");
+        let turns = split_transcript("A: 你好 C: 网速慢").unwrap();
+        assert_eq!(
+            turns.iter().map(|t| t.speaker).collect::<Vec<_>>(),
+            vec![Speaker::Agent, Speaker::Customer]
+        );
+        assert!(
+            split_transcript("客户反映套餐C: 扣费异常").is_none(),
+            "prose is a work order"
+        );
+        let c = contact_from_json(
+            &json!({"id": 1, "started_at": 1762046100, "text": "客户：网速慢 坐席：好的"}),
+        )
+        .unwrap();
+        assert_eq!(c.turns.len(), 2);
+    }
+
+    #[test]
+    fn column_mapping_renames_source_fields() {
+        let columns = [
+            ("工单编号", "id"),
+            ("创建时间", "started_at"),
+            ("内容", "text"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let mapped = map_columns(
+            &json!({"工单编号": "W1", "创建时间": "2026/11/2 9:15", "内容": "宽带断网", "channel": "voice"}),
+            &columns,
+        );
+        let c = contact_from_json(&mapped).unwrap();
+        assert_eq!((c.id.as_str(), c.channel.as_str()), ("W1", "voice"));
     }
 
     #[test]
