@@ -8,6 +8,7 @@
 pub mod emerging;
 pub mod history;
 pub mod representative;
+pub mod rows;
 pub mod tables;
 
 pub use emerging::{Emerging, EmergingOptions};
@@ -19,4 +20,6 @@ pub enum AggregateError {
     Polars(#[from] polars::error::PolarsError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Unsupported(String),
 }

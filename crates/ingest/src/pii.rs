@@ -104,10 +104,10 @@ impl PiiMasker {
     /// Masks `text`, returning the masked text and what was masked.
     pub fn mask(&self, text: &str) -> (String, MaskCounts) {
         let mut counts = MaskCounts::default();
-        if !text.bytes().any(|b| b.is_ascii_digit() || b == b'@') && self.patterns.len() == 5 {
-            return (text.to_string(), counts);
+        let mut current = mask_spoken_digits(text, &mut counts);
+        if !current.bytes().any(|b| b.is_ascii_digit() || b == b'@') && self.patterns.len() == 5 {
+            return (current, counts);
         }
-        let mut current = text.to_string();
         for pattern in &self.patterns {
             let mut out = String::with_capacity(current.len());
             let mut last = 0;
@@ -134,6 +134,122 @@ impl PiiMasker {
         }
         (current, counts)
     }
+}
+
+/// The digit a character stands for when speech-to-text writes numbers out in Chinese
+/// (`幺三八…`: 幺 is how 1 is read in phone numbers).
+fn spoken_digit(c: char) -> Option<u8> {
+    Some(match c {
+        '零' | '〇' | '0' => 0,
+        '一' | '幺' | '1' => 1,
+        '二' | '两' | '2' => 2,
+        '三' | '3' => 3,
+        '四' | '4' => 4,
+        '五' | '5' => 5,
+        '六' | '6' => 6,
+        '七' | '7' => 7,
+        '八' | '8' => 8,
+        '九' | '9' => 9,
+        _ => return None,
+    })
+}
+
+/// Masks numbers spoken as Chinese digits (`幺三八一二三四五六七八`) that validate as a
+/// mobile, ID card or bank card once read as digits. Runs that mix in ASCII digits are
+/// handled here too; plain ASCII numbers are left to the regular patterns.
+fn mask_spoken_digits(text: &str, counts: &mut MaskCounts) -> String {
+    if !text
+        .chars()
+        .any(|c| !c.is_ascii_digit() && spoken_digit(c).is_some())
+    {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if spoken_digit(chars[i]).is_none() {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        // A run of digits, allowing single spaces or dashes between them.
+        let start = i;
+        let mut end = i;
+        let mut j = i;
+        while j < chars.len() {
+            if spoken_digit(chars[j]).is_some() {
+                end = j + 1;
+                j += 1;
+            } else if matches!(chars[j], ' ' | '-')
+                && j + 1 < chars.len()
+                && spoken_digit(chars[j + 1]).is_some()
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let mut digits: String = chars[start..end]
+            .iter()
+            .filter_map(|c| spoken_digit(*c))
+            .map(|d| char::from(b'0' + d))
+            .collect();
+        // An ID card's check character may be X, read out as 叉.
+        if digits.len() == 17
+            && chars
+                .get(end)
+                .is_some_and(|c| matches!(c, 'X' | 'x' | '叉'))
+        {
+            digits.push('X');
+            end += 1;
+        }
+        let run = &chars[start..end];
+        let all_ascii = run
+            .iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-'));
+        let kind = if all_ascii || digits.len() < 11 {
+            None
+        } else if digits.len() == 11
+            && digits.starts_with('1')
+            && (b'3'..=b'9').contains(&digits.as_bytes()[1])
+        {
+            Some(PiiKind::Mobile)
+        } else if valid_id_card(&digits) {
+            Some(PiiKind::IdCard)
+        } else if luhn_valid(&digits) {
+            Some(PiiKind::BankCard)
+        } else {
+            None
+        };
+        match kind {
+            Some(kind) => {
+                let (head, tail) = if kind == PiiKind::BankCard {
+                    (4, 4)
+                } else {
+                    (3, 4)
+                };
+                let total = digits.len();
+                let mut seen = 0;
+                for c in run {
+                    if spoken_digit(*c).is_some() || matches!(c, 'X' | 'x' | '叉') {
+                        seen += 1;
+                        out.push(if seen > head && seen <= total - tail {
+                            '*'
+                        } else {
+                            *c
+                        });
+                    } else {
+                        out.push(*c);
+                    }
+                }
+                *counts.0.entry(kind).or_default() += 1;
+            }
+            None => out.extend(run),
+        }
+        i = end;
+    }
+    out
 }
 
 /// A number only counts when it is not part of a longer run of digits or letters
@@ -298,6 +414,25 @@ mod tests {
     fn emails_and_landlines() {
         assert_eq!(mask("发到zhang.san@qq.com"), "发到z***@qq.com");
         assert_eq!(mask("座机020-87654321"), "座机020-****4321");
+    }
+
+    #[test]
+    fn numbers_spoken_as_chinese_digits() {
+        assert_eq!(
+            mask("我的号码是幺三八一二三四五六七八"),
+            "我的号码是幺三八****五六七八"
+        );
+        assert_eq!(
+            mask("电话一三九 一二三四 五六七八"),
+            "电话一三九 **** 五六七八"
+        );
+        assert_eq!(
+            mask("身份证幺幺零幺零五幺九四九幺二三幺零零二叉"),
+            "身份证幺幺零***********零零二叉"
+        );
+        // Ordinary counting words are not numbers.
+        assert_eq!(mask("一直断网，三天两头出问题"), "一直断网，三天两头出问题");
+        assert_eq!(mask("一二三四五六七八九十"), "一二三四五六七八九十");
     }
 
     #[test]

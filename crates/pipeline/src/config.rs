@@ -58,8 +58,35 @@ fn latest() -> String {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputSection {
-    /// JSON Lines files, read in order; a later delivery of a contact replaces an earlier one.
+    /// Input files, read in order; a later delivery of a contact replaces an earlier one.
     pub paths: Vec<PathBuf>,
+    /// `auto` (by extension), `jsonl`, `csv`, `xlsx` or `parquet`.
+    #[serde(default)]
+    pub format: voc_ingest::Format,
+    /// CSV text encoding: `auto`, `utf-8`, `gbk` or `gb18030`.
+    #[serde(default)]
+    pub encoding: voc_ingest::Encoding,
+    /// XLSX sheet to read; the first sheet when absent.
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// Source column → canonical field, e.g. `"工单编号" = "id"`.
+    #[serde(default)]
+    pub columns: std::collections::BTreeMap<String, String>,
+    /// The run fails when more than this share of records is quarantined: that many
+    /// bad records usually means the column mapping is wrong.
+    #[serde(default = "five_percent")]
+    pub max_quarantine_rate: f64,
+    /// Convert Traditional Chinese to Simplified during normalization.
+    #[serde(default = "yes")]
+    pub traditional_to_simplified: bool,
+}
+
+fn five_percent() -> f64 {
+    0.05
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -190,6 +217,39 @@ impl Pipeline {
             path: path.to_path_buf(),
             message,
         };
+        const CANONICAL: &[&str] = &[
+            "id",
+            "started_at",
+            "channel",
+            "duration_s",
+            "wait_s",
+            "customer_id",
+            "region",
+            "business",
+            "agent_id",
+            "queue",
+            "csat",
+            "resolved",
+            "turns",
+            "text",
+            "transcript",
+        ];
+        if let Some((from, to)) = file
+            .input
+            .columns
+            .iter()
+            .find(|(_, to)| !CANONICAL.contains(&to.as_str()))
+        {
+            return Err(invalid(format!(
+                "[input.columns] maps {from:?} to unknown field {to:?}; known fields: {}",
+                CANONICAL.join(", ")
+            )));
+        }
+        if !(0.0..=1.0).contains(&file.input.max_quarantine_rate) {
+            return Err(invalid(
+                "[input] max_quarantine_rate must be between 0 and 1".into(),
+            ));
+        }
         if file.input.paths.is_empty() {
             return Err(invalid(
                 "[input] paths is empty: name at least one input file".into(),

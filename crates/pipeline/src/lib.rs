@@ -11,4 +11,4 @@ pub mod run;
 
 pub use config::{ConfigError, Pipeline};
 pub use manifest::Manifest;
-pub use run::{RunOptions, RunSummary, run};
+pub use run::{RunError, RunOptions, RunSummary, run};

@@ -1,16 +1,16 @@
 //! `run.json`: what a run read, what it wrote, how long each stage took.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileFingerprint {
     pub path: String,
     pub sha256: String,
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Counts {
     pub read: u64,
     pub accepted: u64,
@@ -20,13 +20,13 @@ pub struct Counts {
     pub index_documents: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageTiming {
     pub stage: String,
     pub ms: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub tool: String,
     pub pipeline: String,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use voc_classify::{Classifier, RiskTerms, SentimentModel, TaxonomySpec};
 use voc_core::{EnrichedContact, fingerprint, fsutil};
-use voc_ingest::{IngestOptions, Ingestor};
+use voc_ingest::{IngestOptions, Ingestor, InputFile};
 use voc_text::Segmenter;
 
 use crate::config::Pipeline;
@@ -22,11 +22,32 @@ pub struct RunOptions {
     pub out_dir: Option<PathBuf>,
     /// Draw progress bars (on a terminal, not in CI).
     pub progress: bool,
+    /// Process the batch even when the output folder already holds its results.
+    pub force: bool,
+}
+
+/// Why a run stopped without writing its outputs.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "{quarantined} of {read} records ({rate:.1}%) were quarantined, above the {limit:.1}% limit: \
+         the column mapping ([input.columns]) or the input format is probably wrong; see {path}"
+    )]
+    TooManyQuarantined {
+        read: u64,
+        quarantined: u64,
+        rate: f64,
+        limit: f64,
+        path: String,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub struct RunSummary {
     pub out_dir: PathBuf,
+    /// The batch was already processed with this configuration and the outputs are
+    /// intact, so nothing was done (`manifest` is the earlier run's).
+    pub already_processed: bool,
     pub manifest: Manifest,
     /// Emerging issues found in the period, as `category` or `category @ region`.
     pub emerging: Vec<String>,
@@ -116,12 +137,48 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let config_fingerprint = combined(&config_files);
     let data_fingerprint = combined(&inputs);
 
+    if !options.force
+        && let Some(previous) = previous_run(&out_dir, &config_fingerprint, &data_fingerprint)
+    {
+        return Ok(RunSummary {
+            out_dir,
+            already_processed: true,
+            emerging: Vec::new(),
+            manifest: previous,
+        });
+    }
+
     // Ingest: validate, normalize, mask. Nothing below this line sees raw PII.
     let ingestor = Ingestor::new(IngestOptions {
         extra_pii_patterns: f.pii.extra_patterns.clone(),
         filler_words: f.text.filler_words.clone(),
+        columns: f.input.columns.clone(),
+        traditional_to_simplified: f.input.traditional_to_simplified,
     })?;
-    let batch = ingestor.ingest_files(&f.input.paths)?;
+    let input_files: Vec<InputFile> = f
+        .input
+        .paths
+        .iter()
+        .map(|path| InputFile {
+            path: path.clone(),
+            format: f.input.format,
+            encoding: f.input.encoding,
+            sheet: f.input.sheet.clone(),
+        })
+        .collect();
+    let batch = ingestor.ingest(&input_files, &parquet_source)?;
+    let quarantine_path = out_dir.join(QUARANTINE_FILE);
+    write_quarantine(&quarantine_path, &batch.quarantine)?;
+    if batch.stats.quarantine_rate() > f.input.max_quarantine_rate {
+        return Err(RunError::TooManyQuarantined {
+            read: batch.stats.read,
+            quarantined: batch.stats.quarantined,
+            rate: batch.stats.quarantine_rate() * 100.0,
+            limit: f.input.max_quarantine_rate * 100.0,
+            path: quarantine_path.display().to_string(),
+        }
+        .into());
+    }
     timer.lap("ingest");
 
     let (classifier, segmenter, segmenter_builder) = build_classifier(pipeline)?;
@@ -231,15 +288,6 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         fsutil::write_atomic(&path, content.as_bytes())?;
         written.push(path);
     }
-    let quarantine_path = out_dir.join(QUARANTINE_FILE);
-    fsutil::write_atomic_with(&quarantine_path, |w| {
-        use std::io::Write;
-        for q in &batch.quarantine {
-            serde_json::to_writer(&mut *w, q)?;
-            w.write_all(b"\n")?;
-        }
-        Ok(())
-    })?;
     written.push(quarantine_path);
     timer.lap("report");
 
@@ -274,6 +322,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     )?;
     Ok(RunSummary {
         out_dir,
+        already_processed: false,
         emerging: emerging
             .iter()
             .map(|e| match &e.region {
@@ -282,6 +331,51 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             })
             .collect(),
         manifest,
+    })
+}
+
+/// The manifest of an earlier run of the same batch with the same configuration, if
+/// every output it lists is still there with the same content (a run killed half-way
+/// left a mismatch, so it is not taken for done).
+fn previous_run(
+    out_dir: &Path,
+    config_fingerprint: &str,
+    data_fingerprint: &str,
+) -> Option<Manifest> {
+    let text = std::fs::read_to_string(out_dir.join(MANIFEST_FILE)).ok()?;
+    let manifest: Manifest = serde_json::from_str(&text).ok()?;
+    let same = manifest.config_fingerprint == config_fingerprint
+        && manifest.data_fingerprint == data_fingerprint;
+    let intact = manifest
+        .outputs
+        .iter()
+        .all(|o| fingerprint::of_file(&out_dir.join(&o.path)).is_ok_and(|sha| sha == o.sha256));
+    (same && intact).then_some(manifest)
+}
+
+fn parquet_source(path: &Path, sink: &mut dyn FnMut(voc_ingest::RawRecord)) -> Result<(), String> {
+    voc_aggregate::rows::parquet_rows(path, &mut |position, value| {
+        let raw = match &value {
+            Ok(v) => v.to_string(),
+            Err(_) => String::new(),
+        };
+        sink(voc_ingest::RawRecord {
+            position,
+            raw,
+            value,
+        });
+    })
+    .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write_quarantine(path: &Path, records: &[voc_ingest::Quarantined]) -> std::io::Result<()> {
+    fsutil::write_atomic_with(path, |w| {
+        use std::io::Write;
+        for q in records {
+            serde_json::to_writer(&mut *w, q)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
     })
 }
 

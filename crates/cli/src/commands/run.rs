@@ -13,6 +13,9 @@ pub struct Args {
     /// Print nothing but errors
     #[arg(long, short)]
     quiet: bool,
+    /// Process the batch even if this output folder already holds its results
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -22,8 +25,20 @@ pub fn run(args: Args) -> Result<ExitCode> {
         &voc_pipeline::RunOptions {
             out_dir: args.out,
             progress: !args.quiet && crate::show_progress(),
+            force: args.force,
         },
     )?;
+    if summary.already_processed {
+        if !args.quiet {
+            println!(
+                "voc run: batch {} was already processed with this configuration at {}; outputs in {} are intact (use --force to run again)",
+                &summary.manifest.data_fingerprint[..12],
+                summary.manifest.run_started_at,
+                summary.out_dir.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if !args.quiet {
         print!("{}", describe(&summary));
     }
@@ -40,22 +55,51 @@ fn describe(summary: &voc_pipeline::RunSummary) -> String {
         "  records   read {} = accepted {} + quarantined {} + duplicates {}",
         c.read, c.accepted, c.quarantined, c.duplicates
     );
-    let masked: Vec<String> = m.pii_masked.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let masked: Vec<String> = m
+        .pii_masked
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
     let total: u64 = m.pii_masked.values().sum();
     let _ = writeln!(out, "  PII       {total} masked ({})", masked.join(", "));
-    let _ = writeln!(out, "  index     {} contacts upserted, {} in the index", c.indexed, c.index_documents);
+    let _ = writeln!(
+        out,
+        "  index     {} contacts upserted, {} in the index",
+        c.indexed, c.index_documents
+    );
     let emerging = if summary.emerging.is_empty() {
         "none".to_string()
     } else {
         summary.emerging.join(", ")
     };
     let _ = writeln!(out, "  emerging  {emerging}");
-    let timings: Vec<String> = m.timings.iter().map(|t| format!("{} {} ms", t.stage, t.ms)).collect();
-    let _ = writeln!(out, "  stages    {} (total {} ms)", timings.join(", "), m.total_ms);
-    let _ = writeln!(out, "  report    {}", summary.out_dir.join("report/report.html").display());
-    let _ = writeln!(out, "  manifest  {}", summary.out_dir.join("run.json").display());
+    let timings: Vec<String> = m
+        .timings
+        .iter()
+        .map(|t| format!("{} {} ms", t.stage, t.ms))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  stages    {} (total {} ms)",
+        timings.join(", "),
+        m.total_ms
+    );
+    let _ = writeln!(
+        out,
+        "  report    {}",
+        summary.out_dir.join("report/report.html").display()
+    );
+    let _ = writeln!(
+        out,
+        "  manifest  {}",
+        summary.out_dir.join("run.json").display()
+    );
     if c.quarantined > 0 {
-        let _ = writeln!(out, "  quarantine {}", summary.out_dir.join("quarantine.jsonl").display());
+        let _ = writeln!(
+            out,
+            "  quarantine {}",
+            summary.out_dir.join("quarantine.jsonl").display()
+        );
     }
     out
 }
