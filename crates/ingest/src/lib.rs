@@ -14,7 +14,6 @@
 //! assert_eq!(batch.stats.read, batch.stats.accepted + batch.stats.quarantined + batch.stats.duplicates);
 //! ```
 
-pub mod normalize;
 pub mod pii;
 pub mod record;
 pub mod source;
@@ -58,8 +57,6 @@ pub struct IngestOptions {
     pub extra_pii_patterns: Vec<String>,
     /// Filler words of speech transcripts (嗯, 啊, 那个) removed from turns.
     pub filler_words: Vec<String>,
-    /// Source column → canonical field (`工单编号` → `id`).
-    pub columns: BTreeMap<String, String>,
     /// Convert Traditional to Simplified Chinese.
     pub traditional_to_simplified: bool,
 }
@@ -69,7 +66,6 @@ impl Default for IngestOptions {
         IngestOptions {
             extra_pii_patterns: Vec::new(),
             filler_words: Vec::new(),
-            columns: BTreeMap::new(),
             traditional_to_simplified: true,
         }
     }
@@ -83,6 +79,8 @@ pub struct InputFile {
     pub encoding: Encoding,
     /// XLSX sheet name; the first sheet when absent.
     pub sheet: Option<String>,
+    /// Source column → canonical field (`工单编号` → `id`).
+    pub columns: BTreeMap<String, String>,
 }
 
 impl InputFile {
@@ -92,6 +90,7 @@ impl InputFile {
             format: Format::Auto,
             encoding: Encoding::Auto,
             sheet: None,
+            columns: BTreeMap::new(),
         }
     }
 }
@@ -149,9 +148,8 @@ type RecordOutcome = (Result<Contact, Quarantined>, MaskCounts);
 
 pub struct Ingestor {
     masker: PiiMasker,
-    converter: Option<normalize::TraditionalToSimplified>,
+    converter: Option<voc_text::normalize::TraditionalToSimplified>,
     filler_words: Vec<String>,
-    columns: BTreeMap<String, String>,
 }
 
 impl Ingestor {
@@ -163,11 +161,10 @@ impl Ingestor {
             masker: PiiMasker::new(&options.extra_pii_patterns)?,
             converter: options
                 .traditional_to_simplified
-                .then(normalize::TraditionalToSimplified::new)
+                .then(voc_text::normalize::TraditionalToSimplified::new)
                 .transpose()
                 .map_err(IngestError::Format)?,
             filler_words,
-            columns: options.columns,
         })
     }
 
@@ -203,7 +200,7 @@ impl Ingestor {
             let mut sink = |record: RawRecord| {
                 chunk.push(record);
                 if chunk.len() == CHUNK_RECORDS {
-                    self.process_chunk(&name, &mut chunk, &mut batch);
+                    self.process_chunk(&name, &input.columns, &mut chunk, &mut batch);
                 }
             };
             match input.format.resolve(path) {
@@ -218,7 +215,7 @@ impl Ingestor {
                 Format::Xlsx => source::read_xlsx(path, input.sheet.as_deref(), &mut sink)?,
                 Format::Parquet => parquet(path, &mut sink).map_err(IngestError::Format)?,
             }
-            self.process_chunk(&name, &mut chunk, &mut batch);
+            self.process_chunk(&name, &input.columns, &mut chunk, &mut batch);
         }
         Ok(dedupe(batch))
     }
@@ -229,14 +226,20 @@ impl Ingestor {
         let mut chunk = Vec::new();
         source::read_jsonl(reader, |r| chunk.push(r))
             .map_err(|e| with_path(IngestError::io(e), source))?;
-        self.process_chunk(source, &mut chunk, &mut batch);
+        self.process_chunk(source, &BTreeMap::new(), &mut chunk, &mut batch);
         Ok(dedupe(batch))
     }
 
-    fn process_chunk(&self, source: &str, chunk: &mut Vec<RawRecord>, batch: &mut Batch) {
+    fn process_chunk(
+        &self,
+        source: &str,
+        columns: &BTreeMap<String, String>,
+        chunk: &mut Vec<RawRecord>,
+        batch: &mut Batch,
+    ) {
         let results: Vec<RecordOutcome> = chunk
             .par_iter()
-            .map(|r| self.process_record(source, r))
+            .map(|r| self.process_record(source, columns, r))
             .collect();
         chunk.clear();
         for (result, counts) in results {
@@ -279,16 +282,21 @@ impl Ingestor {
         )
     }
 
-    fn process_record(&self, source: &str, record: &RawRecord) -> RecordOutcome {
+    fn process_record(
+        &self,
+        source: &str,
+        columns: &BTreeMap<String, String>,
+        record: &RawRecord,
+    ) -> RecordOutcome {
         let value = match &record.value {
             Ok(v) => v,
             Err(reason) => return self.quarantine(source, record, "", reason.clone()),
         };
         let mapped;
-        let value = if self.columns.is_empty() {
+        let value = if columns.is_empty() {
             value
         } else {
-            mapped = record::map_columns(value, &self.columns);
+            mapped = record::map_columns(value, columns);
             &mapped
         };
         match record::contact_from_json(value) {
@@ -301,7 +309,7 @@ impl Ingestor {
     fn clean(&self, mut contact: Contact, source: &str, record: &RawRecord) -> RecordOutcome {
         let mut counts = MaskCounts::default();
         for turn in &mut contact.turns {
-            let mut text = normalize::normalize_text(&turn.text);
+            let mut text = voc_text::normalize::normalize_text(&turn.text);
             if let Some(converter) = &self.converter {
                 text = converter.convert(&text);
             }

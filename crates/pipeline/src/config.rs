@@ -59,7 +59,12 @@ fn latest() -> String {
 #[serde(deny_unknown_fields)]
 pub struct InputSection {
     /// Input files, read in order; a later delivery of a contact replaces an earlier one.
+    /// They share the format options below.
+    #[serde(default)]
     pub paths: Vec<PathBuf>,
+    /// Inputs with options of their own (`[[input.source]]`), read after `paths`.
+    #[serde(default)]
+    pub source: Vec<SourceSection>,
     /// `auto` (by extension), `jsonl`, `csv`, `xlsx` or `parquet`.
     #[serde(default)]
     pub format: voc_ingest::Format,
@@ -79,6 +84,42 @@ pub struct InputSection {
     /// Convert Traditional Chinese to Simplified during normalization.
     #[serde(default = "yes")]
     pub traditional_to_simplified: bool,
+}
+
+/// One input with its own reading options; unset options fall back to `[input]`'s.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSection {
+    pub path: PathBuf,
+    #[serde(default)]
+    pub format: Option<voc_ingest::Format>,
+    #[serde(default)]
+    pub encoding: Option<voc_ingest::Encoding>,
+    #[serde(default)]
+    pub sheet: Option<String>,
+    #[serde(default)]
+    pub columns: Option<std::collections::BTreeMap<String, String>>,
+}
+
+impl InputSection {
+    /// Every input file with its resolved reading options, in reading order.
+    pub fn files(&self) -> Vec<voc_ingest::InputFile> {
+        let shared = self.paths.iter().map(|path| voc_ingest::InputFile {
+            path: path.clone(),
+            format: self.format,
+            encoding: self.encoding,
+            sheet: self.sheet.clone(),
+            columns: self.columns.clone(),
+        });
+        let own = self.source.iter().map(|s| voc_ingest::InputFile {
+            path: s.path.clone(),
+            format: s.format.unwrap_or(self.format),
+            encoding: s.encoding.unwrap_or(self.encoding),
+            sheet: s.sheet.clone().or_else(|| self.sheet.clone()),
+            columns: s.columns.clone().unwrap_or_else(|| self.columns.clone()),
+        });
+        shared.chain(own).collect()
+    }
 }
 
 fn five_percent() -> f64 {
@@ -207,6 +248,10 @@ impl Pipeline {
             }
         };
         file.input.paths.iter_mut().for_each(resolve);
+        file.input
+            .source
+            .iter_mut()
+            .for_each(|s| resolve(&mut s.path));
         resolve(&mut file.output.dir);
         file.text.dictionaries.iter_mut().for_each(resolve);
         if let Some(p) = file.text.stopwords.as_mut() {

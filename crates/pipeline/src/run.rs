@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use voc_classify::{Classifier, RiskTerms, SentimentModel, TaxonomySpec};
 use voc_core::{EnrichedContact, fingerprint, fsutil};
-use voc_ingest::{IngestOptions, Ingestor, InputFile};
+use voc_ingest::{IngestOptions, Ingestor};
 use voc_text::Segmenter;
 
 use crate::config::Pipeline;
@@ -133,7 +133,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         .with_context(|| format!("cannot create output folder {}", out_dir.display()))?;
 
     let config_files = fingerprints(&pipeline.config_files())?;
-    let inputs = fingerprints(&f.input.paths)?;
+    let input_paths: Vec<PathBuf> = f.input.files().into_iter().map(|i| i.path).collect();
+    let inputs = fingerprints(&input_paths)?;
     let config_fingerprint = combined(&config_files);
     let data_fingerprint = combined(&inputs);
 
@@ -152,20 +153,9 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let ingestor = Ingestor::new(IngestOptions {
         extra_pii_patterns: f.pii.extra_patterns.clone(),
         filler_words: f.text.filler_words.clone(),
-        columns: f.input.columns.clone(),
         traditional_to_simplified: f.input.traditional_to_simplified,
     })?;
-    let input_files: Vec<InputFile> = f
-        .input
-        .paths
-        .iter()
-        .map(|path| InputFile {
-            path: path.clone(),
-            format: f.input.format,
-            encoding: f.input.encoding,
-            sheet: f.input.sheet.clone(),
-        })
-        .collect();
+    let input_files = f.input.files();
     let batch = ingestor.ingest(&input_files, &parquet_source)?;
     let quarantine_path = out_dir.join(QUARANTINE_FILE);
     write_quarantine(&quarantine_path, &batch.quarantine)?;

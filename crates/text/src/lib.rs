@@ -1,3 +1,4 @@
+//! Text normalization (full-width, invisible characters, Traditional → Simplified) and
 //! Chinese word segmentation for the pipeline, with domain user dictionaries and stop
 //! words loaded once from paths given by configuration.
 //!
@@ -12,6 +13,8 @@
 //! assert!(tokens.contains(&"光猫".to_string()));
 //! assert!(!tokens.iter().any(|t| t.trim().is_empty()));
 //! ```
+
+pub mod normalize;
 
 use jieba_rs::Jieba;
 use std::collections::HashSet;
