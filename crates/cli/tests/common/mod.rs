@@ -1,0 +1,81 @@
+//! Helpers shared by the end-to-end tests: run the real `voc` binary, read what it
+//! wrote, and scan every output for strings that must not be there.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+pub fn voc(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_voc"))
+        .args(args)
+        .current_dir(repo_root())
+        .env("CI", "true")
+        .output()
+        .expect("run voc");
+    out
+}
+
+/// Runs `voc run PIPELINE --out OUT --force` and returns its stdout; panics with the
+/// program's stderr when it fails.
+pub fn run_pipeline(pipeline: &Path, out: &Path) -> String {
+    let output = voc(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"]);
+    assert!(
+        output.status.success(),
+        "voc run failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+pub fn manifest(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap()
+}
+
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every place an output can hold text: the raw bytes of every file (report, manifest,
+/// quarantine, dictionaries, index files), the decoded Parquet cells and the index's
+/// decompressed stored documents. Returns `(where, text)` pairs.
+pub fn all_output_text(out: &Path) -> Vec<(String, String)> {
+    let mut texts = Vec::new();
+    for file in files_under(out) {
+        let bytes = std::fs::read(&file).unwrap();
+        texts.push((file.display().to_string(), String::from_utf8_lossy(&bytes).into_owned()));
+    }
+    let cells = voc_aggregate::history::string_cells(&out.join("history")).unwrap();
+    texts.push(("history parquet cells".into(), cells.join("\n")));
+    let index = voc_index::ContactIndex::open(&out.join("index")).unwrap();
+    texts.push(("index stored documents".into(), index.stored_strings().unwrap().join("\n")));
+    texts
+}
+
+/// Panics naming the first output that contains any of `needles`.
+pub fn assert_absent(out: &Path, needles: &[String]) {
+    let texts = all_output_text(out);
+    for needle in needles {
+        for (place, text) in &texts {
+            assert!(!text.contains(needle.as_str()), "{needle:?} leaked into {place}");
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Issue 3: the committed corpus of broken inputs (fixtures/broken) gives exact counts,
+//! every refused record is quarantined with its file, line and field, and no planted
+//! PII reaches any output.
+
+mod common;
+
+use common::*;
+
+const PLANTED_PII: &[&str] = &[
+    "13812345678",
+    "138 1234 5678",
+    "13912345678",
+    "１３９１２３４５６７８",
+    "幺三八一二三四五六七八",
+    "440106199003071231",
+    "6222020200112233446",
+];
+
+#[test]
+fn broken_corpus_is_fully_accounted_for() {
+    let out = tempfile::tempdir().unwrap();
+    let stdout = run_pipeline(&repo_root().join("fixtures/broken/pipeline.toml"), out.path());
+    assert!(
+        stdout.contains("read 44 = accepted 23 + quarantined 20 + duplicates 1"),
+        "{stdout}"
+    );
+
+    let m = manifest(out.path());
+    let counts = &m["counts"];
+    assert_eq!(
+        (counts["read"].as_u64(), counts["accepted"].as_u64(), counts["quarantined"].as_u64(), counts["duplicates"].as_u64()),
+        (Some(44), Some(23), Some(20), Some(1))
+    );
+    assert_eq!(m["pii_masked"], serde_json::json!({"bank_card": 2, "id_card": 3, "mobile": 6}));
+
+    let quarantine = std::fs::read_to_string(out.path().join("quarantine.jsonl")).unwrap();
+    let found: Vec<(String, u64, String)> = quarantine
+        .lines()
+        .map(|l| {
+            let q: serde_json::Value = serde_json::from_str(l).unwrap();
+            let file = q["source"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (file, q["line"].as_u64().unwrap(), q["field"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let expected: Vec<(String, u64, String)> = [
+        ("contacts.jsonl", 3, "id"),
+        ("contacts.jsonl", 4, "id"),
+        ("contacts.jsonl", 5, "started_at"),
+        ("contacts.jsonl", 6, "csat"),
+        ("contacts.jsonl", 7, "duration_s"),
+        ("contacts.jsonl", 8, "turns"),
+        ("contacts.jsonl", 9, "turns"),
+        ("contacts.jsonl", 10, ""),
+        ("contacts.jsonl", 11, ""),
+        ("contacts.jsonl", 12, ""),
+        ("contacts.jsonl", 15, "turns[0].speaker"),
+        ("orders_gbk.csv", 6, ""),
+        ("orders_gbk.csv", 7, "started_at"),
+        ("orders_gbk.csv", 8, "id"),
+        ("orders_bom.csv", 6, ""),
+        ("orders_bom.csv", 7, "started_at"),
+        ("orders_bom.csv", 8, "id"),
+        ("transcripts.xlsx", 5, "started_at"),
+        ("transcripts.xlsx", 6, "turns"),
+        ("contacts.parquet", 3, "id"),
+    ]
+    .iter()
+    .map(|(f, l, field)| (f.to_string(), *l, field.to_string()))
+    .collect();
+    assert_eq!(found, expected);
+    assert!(quarantine.contains("invalid UTF-8"));
+    assert!(quarantine.contains("row has 4 fields, the header has 7"));
+
+    // GBK and UTF-8-with-BOM exports of the same rows read identically.
+    let cells = voc_aggregate::history::string_cells(&out.path().join("history")).unwrap();
+    assert!(cells.iter().any(|c| c == "客户反映家中宽带近三天频繁掉线"), "GBK text decoded");
+    assert!(cells.iter().any(|c| c == "客户反映流量超额扣费"), "Traditional converted to Simplified");
+    assert!(cells.iter().any(|c| c == "宽带又断网了，第二次反映"), "the newest delivery of B01 wins");
+    assert!(!cells.iter().any(|c| c.contains("第一次") || c == "我电话138 **** 5678，宽带断网了"));
+    assert!(cells.iter().any(|c| c == "号码幺三八****五六七八，身份证440***********1231，卡号6222***********3446"));
+
+    let pii: Vec<String> = PLANTED_PII.iter().map(|s| s.to_string()).collect();
+    assert_absent(out.path(), &pii);
+}
+
+#[test]
+fn a_ten_megabyte_line_is_quarantined_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("big.jsonl");
+    let mut data = std::fs::read(repo_root().join("fixtures/broken/contacts.jsonl")).unwrap();
+    data.extend_from_slice(br#"{"id":"HUGE","started_at":"2026-11-02 09:00:00","text":""#);
+    data.extend(std::iter::repeat_n(b'x', 10 << 20));
+    data.extend_from_slice(b"\"}\n");
+    std::fs::write(&input, data).unwrap();
+    let pipeline = dir.path().join("p.toml");
+    let root = repo_root();
+    std::fs::write(
+        &pipeline,
+        format!(
+            "[pipeline]\nname = \"big\"\n[input]\npaths = [\"big.jsonl\"]\nmax_quarantine_rate = 1.0\n\
+             [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
+             [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let stdout = run_pipeline(&pipeline, &out);
+    assert!(stdout.contains("read 18 = accepted 5 + quarantined 12 + duplicates 1"), "{stdout}");
+    let quarantine = std::fs::read_to_string(out.join("quarantine.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(quarantine.lines().last().unwrap()).unwrap();
+    assert_eq!(last["line"], 19);
+    assert!(last["reason"].as_str().unwrap().contains("byte limit"), "{last}");
+    assert!(last["raw"].as_str().unwrap().len() < 4096, "raw text is cut short");
+}
+
+#[test]
+fn too_many_quarantined_records_fail_the_run_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "[pipeline]\nname = \"strict\"\n[input]\npaths = [\"{0}/fixtures/broken/contacts.jsonl\"]\n\
+             [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
+             [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = voc(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("11 of 17 records (64.7%) were quarantined, above the 5.0% limit"), "{stderr}");
+    assert!(stderr.contains("[input.columns]"), "{stderr}");
+    assert!(out.join("quarantine.jsonl").exists(), "the quarantine is kept for inspection");
+    assert!(!out.join("run.json").exists(), "nothing else is written");
+}
