@@ -1,0 +1,199 @@
+//! Issue 3: PII masking, measured. A generated corpus with 1,000 planted items of each
+//! kind goes through the whole pipeline; none may appear in any output. The
+//! false-positive rate on PII-free text is printed (run with `--nocapture` to see it):
+//!
+//!     cargo test -p voc-cli --test pii_measure -- --nocapture
+
+mod common;
+
+use common::*;
+use voc_ingest::PiiMasker;
+
+const PER_KIND: usize = 1000;
+
+/// SplitMix64: a tiny deterministic generator, so the corpus is the same every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn digits(&mut self, n: usize) -> String {
+        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
+    }
+}
+
+fn id_check(first17: &str) -> char {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17.bytes().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    b"10X98765432"[(sum % 11) as usize] as char
+}
+
+fn luhn_complete(prefix: &str) -> String {
+    let digits: Vec<u32> = format!("{prefix}0").bytes().map(|b| u32::from(b - b'0')).collect();
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
+        .sum();
+    format!("{prefix}{}", (10 - sum % 10) % 10)
+}
+
+fn birth(rng: &mut Rng) -> (u32, u32, u32) {
+    (1950 + rng.below(55) as u32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
+}
+
+fn spoken(digits: &str) -> String {
+    digits
+        .chars()
+        .map(|c| ['零', '幺', '二', '三', '四', '五', '六', '七', '八', '九'][c.to_digit(10).unwrap() as usize])
+        .collect()
+}
+
+/// `(kind, value)` pairs: every value is a distinct piece of personal data.
+fn planted(rng: &mut Rng) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for i in 0..PER_KIND {
+        let mobile = format!("1{}{}", [3, 5, 7, 8, 9][i % 5], rng.digits(9));
+        out.push((
+            "mobile",
+            match i % 4 {
+                0 => mobile.clone(),
+                1 => format!("{} {} {}", &mobile[..3], &mobile[3..7], &mobile[7..]),
+                2 => format!("{}-{}-{}", &mobile[..3], &mobile[3..7], &mobile[7..]),
+                _ => format!("+86 {mobile}"),
+            },
+        ));
+        let area = ["010", "020", "021", "0755", "0731", "028"][i % 6];
+        let local = format!("{}{}", 2 + rng.below(7), rng.digits(7));
+        out.push(("landline", if i % 2 == 0 { format!("{area}-{local}") } else { format!("{area}{local}") }));
+        let (y, m, d) = birth(rng);
+        let first17 = format!("{}{}{y:04}{m:02}{d:02}{}", 1 + rng.below(6), rng.digits(5), rng.digits(3));
+        out.push(("id_card_18", format!("{first17}{}", id_check(&first17))));
+        out.push(("id_card_15", format!("{}{}{:02}{m:02}{d:02}{}", 1 + rng.below(6), rng.digits(5), y % 100, rng.digits(3))));
+        let card = luhn_complete(&format!("62{}", rng.digits(if i % 2 == 0 { 13 } else { 16 })));
+        out.push((
+            "bank_card",
+            if i % 3 == 0 {
+                card.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ")
+            } else {
+                card
+            },
+        ));
+        let user: String = (0..6 + rng.below(6)).map(|_| char::from(b'a' + rng.below(26) as u8)).collect();
+        out.push(("email", format!("{user}{}@{}", rng.below(1000), ["qq.com", "163.com", "example.cn", "mail.sina.com.cn"][i % 4])));
+        out.push(("spoken_mobile", spoken(&format!("1{}{}", [3, 5, 8][i % 3], rng.digits(9)))));
+    }
+    out
+}
+
+const TEMPLATES: &[&str] = &[
+    "我的联系方式是{}，麻烦尽快回电",
+    "你们打{}找我就行，宽带还是断网",
+    "登记的是{}。话费多扣了38元",
+    "{}，这个就是我的，赶紧处理",
+    "客户留下{}要求回访",
+];
+
+#[test]
+fn planted_pii_never_reaches_any_output() {
+    let mut rng = Rng(20261123);
+    let items = planted(&mut rng);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("pii.jsonl");
+    let mut lines = String::new();
+    for (i, (_, value)) in items.iter().enumerate() {
+        let text = TEMPLATES[i % TEMPLATES.len()].replace("{}", value);
+        let record = serde_json::json!({
+            "id": format!("P{i:05}"),
+            "started_at": format!("2026-11-{:02} 10:00:00", 2 + i % 7),
+            "channel": "voice",
+            "turns": [{"speaker": "agent", "text": "您好"}, {"speaker": "customer", "text": text}],
+        });
+        lines.push_str(&record.to_string());
+        lines.push('\n');
+    }
+    std::fs::write(&input, lines).unwrap();
+    let root = repo_root();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "[pipeline]\nname = \"pii\"\n[input]\npaths = [\"pii.jsonl\"]\n\
+             [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
+             [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_pipeline(&pipeline, &out);
+
+    let masked = manifest(&out)["pii_masked"].clone();
+    println!("planted {PER_KIND} of each kind; masks applied: {masked}");
+    let masked_total: u64 = masked.as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(masked_total, items.len() as u64, "every planted item is masked exactly once");
+
+    let mut needles: Vec<String> = items.iter().map(|(_, v)| v.clone()).collect();
+    needles.extend(items.iter().map(|(_, v)| v.chars().filter(char::is_ascii_alphanumeric).collect::<String>()));
+    assert_absent(&out, &needles);
+}
+
+/// Text with numbers that are not personal data: amounts, dates, order numbers, plan
+/// names, counts in Chinese. Masking any of it is a false positive.
+fn pii_free(rng: &mut Rng) -> Vec<String> {
+    (0..5000)
+        .map(|i| match i % 8 {
+            0 => format!("订单号{}已经退款{}.{}元", rng.digits(18 + (i % 3)), rng.below(1000), rng.digits(2)),
+            1 => format!("2026年{}月{}日{}点{}分打过电话", 1 + rng.below(12), 1 + rng.below(28), rng.below(24), rng.below(60)),
+            2 => format!("我办的是{}元套餐，每月{}G流量，用了{}分钟", rng.below(300), rng.below(100), rng.below(1000)),
+            3 => format!("工单编号GD{}，请在{}小时内处理", rng.digits(12), rng.below(72)),
+            4 => format!("一直断网，三天两头出问题，打了{}次电话", rng.below(20)),
+            5 => format!("宽带账号{}，光猫型号HG{}", rng.digits(8), rng.digits(4)),
+            6 => format!("快递单号SF{}到了吗，金额{}", rng.digits(13), rng.digits(5)),
+            _ => format!("第{}次投诉了，{}年的老用户", rng.below(10), rng.below(30)),
+        })
+        .collect()
+}
+
+#[test]
+fn false_positive_rate_on_pii_free_text() {
+    let masker = PiiMasker::default();
+    let mut rng = Rng(7);
+    let texts = pii_free(&mut rng);
+    let flagged: Vec<&String> = texts.iter().filter(|t| masker.mask(t).1.total() > 0).collect();
+    let rate = flagged.len() as f64 / texts.len() as f64;
+    println!(
+        "synthetic PII-free text: {} of {} texts masked (false-positive rate {:.2}%)",
+        flagged.len(),
+        texts.len(),
+        rate * 100.0
+    );
+    assert!(rate < 0.001, "false positives: {:?}", &flagged[..flagged.len().min(5)]);
+
+    // Real reviews (evaluation only, never copied into the repo). They may hold a real
+    // phone number now and then, so this rate is an upper bound on false positives.
+    let real = repo_root().join("../shared/data/real/waimai_10k.csv");
+    match std::fs::read_to_string(&real) {
+        Ok(csv) => {
+            let reviews: Vec<&str> = csv.lines().skip(1).collect();
+            let hits = reviews.iter().filter(|r| masker.mask(r).1.total() > 0).count();
+            let rate = hits as f64 / reviews.len() as f64;
+            println!(
+                "waimai_10k reviews: {hits} of {} masked ({:.2}%, an upper bound on false positives)",
+                reviews.len(),
+                rate * 100.0
+            );
+            assert!(rate < 0.01);
+        }
+        Err(_) => println!("skipped the real-corpus check: {} is absent", real.display()),
+    }
+}
