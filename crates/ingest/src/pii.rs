@@ -115,7 +115,9 @@ impl PiiMasker {
                 let candidate = m.as_str();
                 let masked = if pattern.kind == PiiKind::Custom {
                     Some("*".repeat(candidate.chars().count()))
-                } else if !digit_bounded(&current, m.start(), m.end()) {
+                } else if !digit_bounded(&current, m.start(), m.end())
+                    || (pattern.kind != PiiKind::Mobile && labelled_as_reference(&current[..m.start()]))
+                {
                     None
                 } else {
                     mask_candidate(pattern.kind, candidate)
@@ -250,6 +252,18 @@ fn mask_spoken_digits(text: &str, counts: &mut MaskCounts) -> String {
         i = end;
     }
     out
+}
+
+/// Words that label a number as a business reference (订单号, 工单编号, 快递单号 …).
+/// A long order number passes the Luhn or ID check by chance one time in ten, so a
+/// number introduced by one of these is not taken for a card or ID. Mobiles are masked
+/// whatever their label: a wrong mask costs little, a leaked one a great deal.
+const REFERENCE_LABELS: &[&str] = &["订单", "单号", "编号", "流水", "运单", "快递", "工单", "账单", "批次", "型号", "宽带账号"];
+
+fn labelled_as_reference(before: &str) -> bool {
+    let tail: String = before.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail = tail.trim_end_matches([' ', ':', '：', '是', '为']);
+    REFERENCE_LABELS.iter().any(|label| tail.ends_with(label) || tail.ends_with(&format!("{label}号")))
 }
 
 /// A number only counts when it is not part of a longer run of digits or letters
@@ -433,6 +447,15 @@ mod tests {
         // Ordinary counting words are not numbers.
         assert_eq!(mask("一直断网，三天两头出问题"), "一直断网，三天两头出问题");
         assert_eq!(mask("一二三四五六七八九十"), "一二三四五六七八九十");
+    }
+
+    #[test]
+    fn labelled_order_numbers_are_not_cards() {
+        // 6222020200112233446 passes Luhn; as an order number it is left alone.
+        assert_eq!(mask("订单号6222020200112233446"), "订单号6222020200112233446");
+        assert_eq!(mask("订单号：6222020200112233446"), "订单号：6222020200112233446");
+        assert_eq!(mask("卡号6222020200112233446"), "卡号6222***********3446");
+        assert_eq!(mask("订单号13812345678"), "订单号138****5678", "mobiles are always masked");
     }
 
     #[test]
