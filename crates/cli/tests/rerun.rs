@@ -1,0 +1,100 @@
+//! Issue 3: safe re-runs. A run killed at any moment (SIGKILL) leaves the previous
+//! outputs readable and the next run completes; the same batch twice gives
+//! byte-identical Parquet and report files; a batch already processed is recognised.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+/// Fingerprints of the data and report files (the index and run.json are excluded:
+/// tantivy names segments randomly, and the manifest records the run's own clock).
+fn data_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    files_under(out)
+        .into_iter()
+        .filter(|p| {
+            let rel = p.strip_prefix(out).unwrap().to_string_lossy().into_owned();
+            rel.starts_with("history/") || rel.starts_with("report/") || rel == "quarantine.jsonl"
+        })
+        .map(|p| (p.strip_prefix(out).unwrap().display().to_string(), std::fs::read(&p).unwrap()))
+        .collect()
+}
+
+fn assert_readable(out: &Path) {
+    let html = std::fs::read_to_string(out.join("report/report.html")).unwrap();
+    assert!(html.trim_end().ends_with("</html>"), "report.html is whole");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report/report.json")).unwrap()).unwrap();
+    assert_eq!(json["period"], "2026-W46");
+    assert!(!voc_aggregate::history::string_cells(&out.join("history")).unwrap().is_empty());
+    let index = voc_index::ContactIndex::open(&out.join("index")).unwrap();
+    assert!(index.search("宽带", 1).unwrap().total > 0);
+    // No temporary file is left where readers look for outputs.
+    let leftovers: Vec<_> = files_under(&out.join("report"))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn killed_runs_leave_outputs_readable_and_reruns_are_identical() {
+    let pipeline = repo_root().join("pipelines/demo/weekly.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let first = run_pipeline(&pipeline, &out);
+    let baseline = data_files(&out);
+    assert!(baseline.keys().any(|k| k.ends_with(".parquet")) && baseline.contains_key("report/report.html"));
+
+    // Kill runs at spread-out moments: during ingest, segmentation, the writes.
+    for delay_ms in [50, 400, 1200, 2500, 4000] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_voc"))
+            .args(["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force", "--quiet"])
+            .current_dir(repo_root())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL: no destructor, no cleanup
+        let _ = child.wait();
+        assert_readable(&out);
+    }
+
+    // The next run completes and writes exactly what a clean run writes.
+    let again = run_pipeline(&pipeline, &out);
+    assert_readable(&out);
+    let rerun = data_files(&out);
+    assert_eq!(baseline.keys().collect::<Vec<_>>(), rerun.keys().collect::<Vec<_>>());
+    for (path, bytes) in &baseline {
+        assert!(rerun[path] == *bytes, "{path} differs between identical runs");
+    }
+    let counts = |s: &str| s.lines().find(|l| l.contains("records")).unwrap().to_string();
+    assert_eq!(counts(&first), counts(&again), "history is not double-counted");
+
+    // Same batch, same configuration, intact outputs: recognised and skipped.
+    let output = voc(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success() && stdout.contains("already processed"), "{stdout}");
+    // A damaged output is not taken for done.
+    std::fs::write(out.join("report/report.md"), "truncated").unwrap();
+    let output = voc(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("read 3005"), "{stdout}");
+    assert!(data_files(&out)["report/report.md"] == baseline["report/report.md"]);
+}
+
+#[test]
+fn a_fresh_output_folder_gives_the_same_bytes() {
+    let pipeline = repo_root().join("pipelines/demo/weekly.toml");
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    run_pipeline(&pipeline, a.path());
+    run_pipeline(&pipeline, b.path());
+    let (fa, fb) = (data_files(a.path()), data_files(b.path()));
+    assert_eq!(fa.len(), fb.len());
+    for (path, bytes) in &fa {
+        assert!(fb[path] == *bytes, "{path} differs between runs");
+    }
+}
