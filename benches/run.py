@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""End-to-end bench harness for `voc run`.
+
+    python3 benches/run.py                      # 100k and 1M contacts, floor, Python baseline
+    python3 benches/run.py --sizes 100000 --skip-python
+
+For each size it generates the contacts with the fixture generator (cached under
+target/bench-data), runs `voc run` under /usr/bin/time, runs the segmentation floor
+(read + parse + jieba cut of the same text on the same threads) and optionally the
+jieba + pandas baseline, then prints a table and rewrites benches/RESULTS.md.
+Also measures the incremental cost of adding week 13 to 12 weeks of history against
+adding week 1 to nothing.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "target" / "bench-data"
+RELEASE = ROOT / "target" / "release"
+DEMO = ROOT / "pipelines" / "demo"
+
+
+def sh(cmd, **kw):
+    print("+", " ".join(str(c) for c in cmd), file=sys.stderr)
+    return subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def timed(cmd):
+    """Runs cmd under GNU time; returns (wall seconds, peak RSS in MiB, stdout)."""
+    result = sh(["/usr/bin/time", "-f", "TIME %e %M", *cmd], capture_output=True, text=True)
+    line = [l for l in result.stderr.splitlines() if l.startswith("TIME ")][-1]
+    _, wall, rss_kb = line.split()
+    return float(wall), int(rss_kb) / 1024, result.stdout
+
+
+def pipeline_file(name, inputs, out):
+    path = DATA / f"{name}.toml"
+    paths = ", ".join(json.dumps(str(p)) for p in inputs)
+    path.write_text(
+        f'[pipeline]\nname = "{name}"\nclient = "bench"\n'
+        f"[input]\npaths = [{paths}]\n"
+        f'[output]\ndir = "{out}"\n'
+        f'[text]\ndictionaries = ["{DEMO / "userdict.txt"}"]\n'
+        f'[classify]\ntaxonomy = "{DEMO / "taxonomy.toml"}"\n'
+    )
+    return path
+
+
+def generate(contacts, weeks, seed):
+    out = DATA / f"contacts-{contacts}-{weeks}w-{seed}.jsonl"
+    if not out.exists():
+        sh([RELEASE / "voc", "fixtures", "generate", "--contacts", contacts, "--weeks", weeks,
+            "--seed", seed, "--out", out])
+    return out
+
+
+def python_env():
+    env_dir = DATA / "venv"
+    py = env_dir / "bin" / "python"
+    if not py.exists():
+        venv.create(env_dir, with_pip=True)
+        sh([py, "-m", "pip", "install", "--quiet", "jieba==0.42.1", "pandas"])
+    return py
+
+
+def run_size(n, skip_python):
+    data = generate(n, 12, 1)
+    mb = data.stat().st_size / 1e6
+    out = DATA / f"out-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    pipeline = pipeline_file(f"bench-{n}", [data], out)
+    wall, rss, _ = timed([RELEASE / "voc", "run", pipeline, "--force", "--quiet"])
+    manifest = json.loads((out / "run.json").read_text())
+    stages = {t["stage"]: t["ms"] / 1000 for t in manifest["timings"]}
+    floor_wall, floor_rss, floor_out = timed([RELEASE / "floor", data, DEMO / "userdict.txt"])
+    floor = json.loads(floor_out)
+    row = {
+        "contacts": n, "input_mb": mb, "wall": wall, "rss_mib": rss,
+        "contacts_per_s": n / wall, "text_mb_per_s": floor["text_bytes"] / 1e6 / wall,
+        "floor_wall": floor_wall, "floor_rss_mib": floor_rss, "ratio": wall / floor_wall,
+        "stages": stages,
+    }
+    if not skip_python:
+        py = python_env()
+        py_wall, py_rss, _ = timed([py, ROOT / "benches" / "baseline" / "pipeline.py", data,
+                                    DEMO / "userdict.txt", DEMO / "taxonomy.toml"])
+        row.update(python_wall=py_wall, python_rss_mib=py_rss, speedup=py_wall / wall)
+    return row
+
+
+def incremental(n_per_week):
+    """Adds week 13 to 12 weeks of history, and week 1 to nothing; same week size."""
+    data = generate(n_per_week * 13, 13, 2)
+    weeks = {}
+    with open(data, encoding="utf-8") as f:
+        for line in f:
+            day = datetime.date.fromisoformat(json.loads(line)["started_at"][:10])
+            weeks.setdefault(day.isocalendar()[:2], []).append(line)
+    keys = sorted(weeks)
+    files = []
+    for i, k in enumerate(keys):
+        p = DATA / f"incr-week-{i + 1:02}.jsonl"
+        p.write_text("".join(weeks[k]), encoding="utf-8")
+        files.append(p)
+    first_out = DATA / "incr-first"
+    shutil.rmtree(first_out, ignore_errors=True)
+    w1, _, _ = timed([RELEASE / "voc", "run", pipeline_file("incr-first", [files[0]], first_out), "--quiet"])
+    hist_out = DATA / "incr-history"
+    shutil.rmtree(hist_out, ignore_errors=True)
+    sh([RELEASE / "voc", "run", pipeline_file("incr-12", files[:12], hist_out), "--quiet"])
+    w13, _, _ = timed([RELEASE / "voc", "run", pipeline_file("incr-13", [files[12]], hist_out), "--quiet"])
+    return {"week_contacts": len(weeks[keys[12]]), "first_week": w1, "week_13": w13, "ratio": w13 / w1}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--skip-python", action="store_true")
+    ap.add_argument("--python-max", type=int, default=100000, help="largest size the Python baseline runs on")
+    ap.add_argument("--incremental-week", type=int, default=20000, help="contacts per week in the incremental bench")
+    args = ap.parse_args()
+    DATA.mkdir(parents=True, exist_ok=True)
+    sh(["cargo", "build", "--release", "--locked", "-p", "voc-cli", "-p", "voc-benches", "--bin", "voc", "--bin", "floor"],
+       cwd=ROOT)
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        rows.append(run_size(n, args.skip_python or n > args.python_max))
+        print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+    incr = incremental(args.incremental_week) if args.incremental_week else None
+    if incr:
+        print(json.dumps(incr), flush=True)
+    write_results(rows, incr, args)
+
+
+def write_results(rows, incr, args):
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    lines = [
+        "# Bench results",
+        "",
+        f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
+        f"date {datetime.date.today().isoformat()}; `voc` {rows[0] and 'release build'}.",
+        "",
+        f"Command: `python3 benches/run.py --sizes {args.sizes}" + (" --skip-python" if args.skip_python else "") + "`",
+        "",
+        "## `voc run` end to end",
+        "",
+        "| contacts | input MB | wall s | contacts/s | text MB/s | peak RSS MiB | floor s | voc ÷ floor | Python s | speedup |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        py = f"{r['python_wall']:.1f}" if "python_wall" in r else "—"
+        sp = f"{r['speedup']:.0f}×" if "speedup" in r else "—"
+        lines.append(
+            f"| {r['contacts']:,} | {r['input_mb']:.0f} | {r['wall']:.1f} | {r['contacts_per_s']:,.0f} | "
+            f"{r['text_mb_per_s']:.1f} | {r['rss_mib']:.0f} | {r['floor_wall']:.1f} | {r['ratio']:.2f} | {py} | {sp} |"
+        )
+    lines += ["", "Stage times (s), from run.json:", "",
+              "| contacts | " + " | ".join(rows[0]["stages"]) + " |",
+              "|---:|" + "---:|" * len(rows[0]["stages"])]
+    for r in rows:
+        lines.append(f"| {r['contacts']:,} | " + " | ".join(f"{v:.2f}" for v in r["stages"].values()) + " |")
+    if len(rows) > 1:
+        lines += ["", f"RSS({rows[-1]['contacts']:,}) ÷ RSS({rows[0]['contacts']:,}) = "
+                  f"{rows[-1]['rss_mib'] / rows[0]['rss_mib']:.2f}"]
+    if incr:
+        lines += ["", "## Incremental cost", "",
+                  f"Adding week 13 ({incr['week_contacts']:,} contacts) to 12 weeks of history took "
+                  f"{incr['week_13']:.1f} s; adding week 1 to nothing took {incr['first_week']:.1f} s: "
+                  f"ratio {incr['ratio']:.2f}."]
+    lines += ["", "Floor: `target/release/floor INPUT userdict.txt` reads and parses the same JSON Lines and cuts all "
+              "text with the same segmenter and thread count. Python: `benches/baseline/pipeline.py` "
+              "(jieba + pandas: segment, keyword-classify, weekly counts), installed into a venv by this script.", ""]
+    (ROOT / "benches" / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
