@@ -238,6 +238,11 @@ pub fn period_range(period: &str) -> Option<String> {
     Some(format!("{first} 至 {last}"))
 }
 
+/// First day of a period (`2026-W46` → its Monday, `2026-11` → the 1st).
+pub fn period_start(period: &str) -> Option<NaiveDate> {
+    voc_core::time::week_monday(period).or_else(|| parse_month(period))
+}
+
 fn parse_month(period: &str) -> Option<NaiveDate> {
     let (year, month) = period.split_once('-')?;
     if year.len() != 4 || month.len() != 2 {

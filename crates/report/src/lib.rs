@@ -34,10 +34,12 @@ mod markdown;
 pub mod model;
 mod svg;
 pub mod testing;
+pub mod xlsx;
 
 pub use analysis::{BASELINE_PERIODS, findings, recommendations};
 pub use html::render_html;
 pub use markdown::render_markdown;
+pub use xlsx::render_xlsx;
 pub use model::{
     CategoryRow, DataQuality, EmergingIssue, PeriodVolume, Recommendation, ReportInput,
     RiskSummary, SentimentPoint, Verbatim, WatchItem,
