@@ -98,3 +98,45 @@ fn a_fresh_output_folder_gives_the_same_bytes() {
         assert!(fb[path] == *bytes, "{path} differs between runs");
     }
 }
+
+#[test]
+fn a_contact_redelivered_in_a_later_run_is_not_double_counted() {
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_pipeline(&root.join("pipelines/demo/weekly.toml"), &out);
+    let total = |out: &Path| -> u64 {
+        let tables = voc_aggregate::tables::history_tables(&out.join("history")).unwrap();
+        tables.weeks.iter().map(|w| w.contacts).sum()
+    };
+    assert_eq!(total(&out), 3000);
+
+    // A later delivery: one contact again (moved to another week by a corrected
+    // timestamp) and one new contact.
+    let first = std::fs::read_to_string(root.join("fixtures/demo/contacts.jsonl")).unwrap();
+    let mut moved: serde_json::Value = serde_json::from_str(first.lines().next().unwrap()).unwrap();
+    let id = moved["id"].as_str().unwrap().to_string();
+    moved["started_at"] = "2026-11-12T10:00:00+08:00".into();
+    let mut new = moved.clone();
+    new["id"] = "C20261112-999999".into();
+    std::fs::write(dir.path().join("late.jsonl"), format!("{moved}\n{new}\n")).unwrap();
+    let pipeline = dir.path().join("late.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "[pipeline]\nname = \"late\"\n[input]\npaths = [\"late.jsonl\"]\n\
+             [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
+             [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    run_pipeline(&pipeline, &out);
+    assert_eq!(total(&out), 3001, "the re-delivered contact replaced its first delivery");
+    let tables = voc_aggregate::tables::history_tables(&out.join("history")).unwrap();
+    let week = |w: &str| tables.weeks.iter().find(|r| r.week == w).map_or(0, |r| r.contacts);
+    assert_eq!(week("2026-W37"), 298, "gone from its old week");
+    assert_eq!(week("2026-W46"), 324, "322 + the moved contact + the new one");
+    let index = voc_index::ContactIndex::open(&out.join("index")).unwrap();
+    assert_eq!(index.search(&format!("id:{id}"), 10).unwrap().total, 1);
+}
