@@ -5,7 +5,7 @@
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use voc_core::EnrichedContact;
+use voc_core::{EnrichedContact, Speaker};
 
 use crate::AggregateError;
 
@@ -207,6 +207,401 @@ pub fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, AggregateError> 
         flag("risk_escalation", &|r| r.risk.escalation),
         flag("risk_churn", &|r| r.risk.churn),
         flag("risk_repeat", &|r| r.risk.repeat_contact),
+        flag("risk_no_greeting", &|r| r.risk.no_greeting),
+        flag("risk_forbidden_phrase", &|r| r.risk.forbidden_phrase),
     ];
     Ok(DataFrame::new_infer_height(columns)?)
+}
+
+// ---- Reading enriched records back (re-tagging, `voc taxonomy explain`) ----
+
+/// Columns that partitions written before a column was added may lack; read as false.
+const OPTIONAL_FLAGS: &[&str] = &["risk_no_greeting", "risk_forbidden_phrase"];
+
+fn corrupt(path: &Path, message: String) -> AggregateError {
+    AggregateError::Io(std::io::Error::other(format!(
+        "{}: {message}",
+        path.display()
+    )))
+}
+
+fn read_columns(path: &Path, with_text: bool) -> Result<DataFrame, AggregateError> {
+    let file = std::fs::File::open(path)?;
+    let mut reader = ParquetReader::new(file);
+    let schema = reader.schema()?;
+    // The display text is the bulk of a partition; re-tagging does not need it.
+    let columns: Vec<String> = schema
+        .iter_names()
+        .map(|n| n.to_string())
+        .filter(|n| with_text || n != "turns")
+        .collect();
+    Ok(reader.with_columns(Some(columns)).finish()?)
+}
+
+/// Every string list of a list column, row by row.
+fn string_lists(frame: &DataFrame, name: &str) -> Result<Vec<Vec<String>>, AggregateError> {
+    let lists = frame.column(name)?.as_materialized_series().list()?.clone();
+    let mut out = Vec::with_capacity(lists.len());
+    for item in lists.amortized_iter() {
+        let row = match item {
+            Some(series) => series
+                .as_ref()
+                .str()?
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect(),
+            None => Vec::new(),
+        };
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// The speaker of each turn, row by row.
+fn speaker_lists(path: &Path, frame: &DataFrame) -> Result<Vec<Vec<Speaker>>, AggregateError> {
+    let lists = frame
+        .column("speakers")?
+        .as_materialized_series()
+        .list()?
+        .clone();
+    let mut out = Vec::with_capacity(lists.len());
+    for item in lists.amortized_iter() {
+        let mut row = Vec::new();
+        if let Some(series) = item {
+            for v in series.as_ref().str()?.iter() {
+                row.push(match v {
+                    Some("agent") => Speaker::Agent,
+                    Some("customer") => Speaker::Customer,
+                    Some("note") => Speaker::Note,
+                    other => {
+                        return Err(corrupt(path, format!("unknown speaker {other:?}")));
+                    }
+                });
+            }
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// The stored tokens of each turn (space-joined in storage), row by row.
+fn token_lists(frame: &DataFrame) -> Result<Vec<Vec<Vec<String>>>, AggregateError> {
+    let lists = frame
+        .column("tokens")?
+        .as_materialized_series()
+        .list()?
+        .clone();
+    let mut out = Vec::with_capacity(lists.len());
+    for item in lists.amortized_iter() {
+        let row = match item {
+            Some(series) => series
+                .as_ref()
+                .str()?
+                .iter()
+                .map(|turn| {
+                    turn.unwrap_or("")
+                        .split(' ')
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// Just the tokens of every contact in a partition: what re-tagging must at least read.
+pub fn read_tokens(path: &Path) -> Result<Vec<Vec<Vec<String>>>, AggregateError> {
+    let file = std::fs::File::open(path)?;
+    let frame = ParquetReader::new(file)
+        .with_columns(Some(vec!["tokens".to_string()]))
+        .finish()?;
+    token_lists(&frame)
+}
+
+/// The contacts of one partition as enriched records. Without `with_text` the turns
+/// keep their speakers but have empty text (re-tagging needs only the tokens).
+pub fn read_records(path: &Path, with_text: bool) -> Result<Vec<EnrichedContact>, AggregateError> {
+    let frame = read_columns(path, with_text)?;
+    records_of(path, &frame)
+}
+
+fn records_of(path: &Path, frame: &DataFrame) -> Result<Vec<EnrichedContact>, AggregateError> {
+    use voc_core::{Contact, RiskFlags, Turn};
+    // A column left out of the projection (see `read_for_retag`) reads as nulls.
+    let absent = |name: &str| frame.column(name).is_err() && name != "id";
+    let strings = |name: &str| -> Result<Vec<Option<String>>, AggregateError> {
+        if absent(name) {
+            return Ok(vec![None; frame.height()]);
+        }
+        Ok(frame
+            .column(name)?
+            .str()?
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect())
+    };
+    let u32s = |name: &str| -> Result<Vec<Option<u32>>, AggregateError> {
+        if absent(name) {
+            return Ok(vec![None; frame.height()]);
+        }
+        Ok(frame
+            .column(name)?
+            .cast(&DataType::UInt32)?
+            .u32()?
+            .iter()
+            .collect())
+    };
+    let bools = |name: &str| -> Result<Vec<Option<bool>>, AggregateError> {
+        if absent(name) || (OPTIONAL_FLAGS.contains(&name) && frame.column(name).is_err()) {
+            return Ok(vec![None; frame.height()]);
+        }
+        Ok(frame.column(name)?.bool()?.iter().collect())
+    };
+    let mut ids = strings("id")?;
+    let started = strings("started_at")?;
+    let mut weeks = strings("week")?;
+    let mut channels = strings("channel")?;
+    let mut regions = strings("region")?;
+    let mut business = strings("business")?;
+    let mut queues = strings("queue")?;
+    let mut customers = strings("customer_id")?;
+    let mut agents = strings("agent_id")?;
+    let durations = u32s("duration_s")?;
+    let waits = u32s("wait_s")?;
+    let csats = u32s("csat")?;
+    let resolved = bools("resolved")?;
+    let speakers = speaker_lists(path, frame)?;
+    let mut texts = if frame.column("turns").is_ok() {
+        Some(string_lists(frame, "turns")?)
+    } else {
+        None
+    };
+    let mut tokens = token_lists(frame)?;
+    let mut categories = string_lists(frame, "categories")?;
+    let complaint = bools("complaint")?;
+    let sentiment: Vec<Option<f32>> = if absent("sentiment") {
+        vec![None; frame.height()]
+    } else {
+        frame
+            .column("sentiment")?
+            .cast(&DataType::Float32)?
+            .f32()?
+            .iter()
+            .collect()
+    };
+    let mut labels = strings("sentiment_label")?;
+    let escalation = bools("risk_escalation")?;
+    let churn = bools("risk_churn")?;
+    let repeat = bools("risk_repeat")?;
+    let no_greeting = bools("risk_no_greeting")?;
+    let forbidden = bools("risk_forbidden_phrase")?;
+
+    let mut out = Vec::with_capacity(frame.height());
+    for i in 0..frame.height() {
+        // Each value is taken out of its column once: no copies of tokens or text.
+        let id = ids[i]
+            .take()
+            .ok_or_else(|| corrupt(path, format!("row {i}: no id")))?;
+        let started_at = if absent("started_at") {
+            chrono::DateTime::UNIX_EPOCH.fixed_offset()
+        } else {
+            started[i]
+                .as_deref()
+                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                .ok_or_else(|| corrupt(path, format!("contact {id}: bad started_at")))?
+        };
+        let mut row_texts = texts
+            .as_mut()
+            .map(|x| std::mem::take(&mut x[i]))
+            .unwrap_or_default()
+            .into_iter();
+        let turns = speakers[i]
+            .iter()
+            .map(|&speaker| Turn {
+                speaker,
+                text: row_texts.next().unwrap_or_default(),
+            })
+            .collect();
+        let mut contact = Contact::new(
+            id,
+            started_at,
+            channels[i].take().unwrap_or_default(),
+            turns,
+        );
+        contact.region = regions[i].take();
+        contact.business = business[i].take();
+        contact.queue = queues[i].take();
+        contact.customer_id = customers[i].take();
+        contact.agent_id = agents[i].take();
+        contact.duration_s = durations[i];
+        contact.wait_s = waits[i];
+        contact.csat = csats[i].and_then(|c| u8::try_from(c).ok());
+        contact.resolved = resolved[i];
+        let flag = |v: &Vec<Option<bool>>| v[i].unwrap_or(false);
+        out.push(EnrichedContact {
+            contact,
+            tokens: std::mem::take(&mut tokens[i]),
+            week: weeks[i].take().unwrap_or_default(),
+            categories: std::mem::take(&mut categories[i]),
+            complaint: flag(&complaint),
+            sentiment: sentiment[i].unwrap_or(0.0),
+            sentiment_label: labels[i].take().unwrap_or_default(),
+            risk: RiskFlags {
+                escalation: flag(&escalation),
+                churn: flag(&churn),
+                repeat_contact: flag(&repeat),
+                no_greeting: flag(&no_greeting),
+                forbidden_phrase: flag(&forbidden),
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// What re-tagging reads of each stored contact: the id, everything the rules look at
+/// (channel, business, region, queue, speakers, tokens) and the tags to compare with
+/// (categories, complaint, risk flags). Everything else is left unread — the turns have
+/// no text, `started_at` is the Unix epoch, the other fields are empty — because
+/// decoding it would cost more than applying the rules.
+pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, AggregateError> {
+    const COLUMNS: &[&str] = &[
+        "id",
+        "week",
+        "channel",
+        "region",
+        "business",
+        "queue",
+        "speakers",
+        "tokens",
+        "categories",
+        "complaint",
+        "risk_escalation",
+        "risk_churn",
+        "risk_repeat",
+        "risk_no_greeting",
+        "risk_forbidden_phrase",
+    ];
+    let file = std::fs::File::open(path)?;
+    let mut reader = ParquetReader::new(file);
+    let schema = reader.schema()?;
+    let columns: Vec<String> = COLUMNS
+        .iter()
+        .filter(|c| schema.iter_names().any(|n| n.as_str() == **c))
+        .map(|c| c.to_string())
+        .collect();
+    let frame = reader.with_columns(Some(columns)).finish()?;
+    records_of(path, &frame)
+}
+
+/// The stored record of contact `id`, from whichever partition holds it.
+pub fn find_contact(history: &Path, id: &str) -> Result<Option<EnrichedContact>, AggregateError> {
+    for path in partitions(history) {
+        let file = std::fs::File::open(&path)?;
+        let ids = ParquetReader::new(file)
+            .with_columns(Some(vec!["id".to_string()]))
+            .finish()?;
+        let found = ids.column("id")?.str()?.iter().any(|v| v == Some(id));
+        if found {
+            let frame = read_partition(&path)?;
+            let mask = frame.column("id")?.str()?.equal(id);
+            let row = frame.filter(&mask)?;
+            return Ok(records_of(&path, &row)?.into_iter().next());
+        }
+    }
+    Ok(None)
+}
+
+/// Rewrites one partition from `records` (atomically, sorted like every partition).
+pub fn write_records(path: &Path, records: &[EnrichedContact]) -> Result<(), AggregateError> {
+    let rows: Vec<&EnrichedContact> = records.iter().collect();
+    write_partition(path, frame_of(&rows)?)
+}
+
+#[cfg(test)]
+mod read_back_tests {
+    use super::*;
+    use voc_core::{Contact, RiskFlags, Speaker, Turn};
+
+    fn record(id: &str, day: u32, with_flags: bool) -> EnrichedContact {
+        let started_at =
+            chrono::DateTime::parse_from_rfc3339(&format!("2026-11-{day:02}T09:15:02+08:00"))
+                .unwrap();
+        let mut contact = Contact::new(
+            id,
+            started_at,
+            "voice",
+            vec![
+                Turn {
+                    speaker: Speaker::Agent,
+                    text: "您好".into(),
+                },
+                Turn {
+                    speaker: Speaker::Customer,
+                    text: "宽带 断网了".into(),
+                },
+            ],
+        );
+        contact.region = Some("广东".into());
+        contact.queue = Some("投诉专席".into());
+        contact.csat = Some(2);
+        contact.resolved = Some(false);
+        contact.duration_s = Some(312);
+        EnrichedContact {
+            week: voc_core::time::iso_week_key(&started_at),
+            contact,
+            tokens: vec![
+                vec!["您好".into()],
+                vec!["宽带".into(), "断网".into(), "了".into()],
+            ],
+            categories: vec!["网络质量/宽带断网".into()],
+            complaint: true,
+            sentiment: -0.5,
+            sentiment_label: "negative".into(),
+            risk: RiskFlags {
+                escalation: with_flags,
+                forbidden_phrase: with_flags,
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn records_round_trip_through_parquet() {
+        let dir = std::env::temp_dir().join(format!("voc-history-rt-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let records = vec![record("C1", 2, true), record("C2", 3, false)];
+        let written = write_history(&dir, &records).unwrap();
+        assert_eq!(written.len(), 1);
+        let back = read_records(&written[0], true).unwrap();
+        assert_eq!(back, records);
+        // Without text: same tokens and tags, empty turn text.
+        let lean = read_records(&written[0], false).unwrap();
+        assert_eq!(lean[0].tokens, records[0].tokens);
+        assert_eq!(lean[0].contact.turns[1].speaker, Speaker::Customer);
+        assert_eq!(lean[0].contact.turns[1].text, "");
+        assert_eq!(
+            read_tokens(&written[0]).unwrap(),
+            vec![records[0].tokens.clone(), records[1].tokens.clone()]
+        );
+        let retag = read_for_retag(&written[0]).unwrap();
+        assert_eq!(retag[1].contact.id, "C2");
+        assert_eq!(retag[1].tokens, records[1].tokens);
+        assert_eq!(retag[1].categories, records[1].categories);
+        assert_eq!(retag[0].risk, records[0].risk);
+        assert_eq!(retag[0].contact.region.as_deref(), Some("广东"));
+        assert_eq!(retag[0].contact.queue.as_deref(), Some("投诉专席"));
+        assert_eq!(retag[0].contact.turns.len(), 2);
+        assert_eq!(find_contact(&dir, "C2").unwrap(), Some(records[1].clone()));
+        assert_eq!(find_contact(&dir, "C9").unwrap(), None);
+        // Rewriting a partition in place.
+        let mut changed = back.clone();
+        changed[1].categories.clear();
+        write_records(&written[0], &changed).unwrap();
+        assert_eq!(read_records(&written[0], true).unwrap(), changed);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -1,18 +1,31 @@
 //! Aggregation with polars: the enriched history stored as week-partitioned Parquet,
-//! weekly volumes and category counts computed lazily over it, and the statistics
-//! (emerging issues) the report is built on.
+//! volumes and category counts computed lazily over the partitions a period needs
+//! ([`scan`]), and the statistics the report is built on: emerging issues, new terms and
+//! keywords ([`terms`]), the KPI scorecard with dynamic targets ([`kpi`]), the volume
+//! forecast ([`forecast`]) and staffing ([`staffing`]). [`trends::compute`] runs them all
+//! for a period and [`export`] writes the tables as Parquet and CSV.
 //!
 //! polars lives in this crate only; what leaves it is plain rows ([`tables::WeekRow`] …),
 //! so the report crate renders without knowing about data frames.
 
 pub mod emerging;
+pub mod export;
+pub mod forecast;
+mod frame;
 pub mod history;
+pub mod kpi;
 pub mod representative;
 pub mod rows;
+pub mod scan;
+pub mod staffing;
 pub mod tables;
+pub mod terms;
+pub mod trends;
+pub mod volumes;
 
 pub use emerging::{Emerging, EmergingOptions};
 pub use tables::HistoryTables;
+pub use trends::{TrendOptions, Trends};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AggregateError {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::path::Path;
 
 use crate::AggregateError;
-use crate::history::partitions;
+use crate::scan::{WeekWindow, scan};
 
 /// Volume, complaints, sentiment and risk of one week.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,29 +46,25 @@ pub struct HistoryTables {
     pub region_categories: Vec<RegionCategoryCount>,
 }
 
-fn scan_history(history: &Path) -> Result<Option<LazyFrame>, AggregateError> {
-    let files = partitions(history);
-    if files.is_empty() {
-        return Ok(None);
-    }
-    let args = ScanArgsParquet {
-        hive_options: HiveOptions::new_disabled(),
-        ..Default::default()
-    };
-    let scans = files
-        .iter()
-        .map(|f| {
-            LazyFrame::scan_parquet(PlRefPath::new(f.to_string_lossy().as_ref()), args.clone())
-        })
-        .collect::<PolarsResult<Vec<_>>>()?;
-    Ok(Some(concat(scans, UnionArgs::default())?))
-}
-
 /// Weekly volumes and category counts over all stored history.
 pub fn history_tables(history: &Path) -> Result<HistoryTables, AggregateError> {
-    let Some(lf) = scan_history(history)? else {
-        return Ok(HistoryTables::default());
-    };
+    history_tables_in(history, &WeekWindow::all())
+}
+
+/// Weekly volumes and category counts over the weeks of `window` only: the other
+/// partitions are not opened.
+pub fn history_tables_in(
+    history: &Path,
+    window: &WeekWindow,
+) -> Result<HistoryTables, AggregateError> {
+    match scan(history, window)? {
+        Some(lf) => tables_of(lf),
+        None => Ok(HistoryTables::default()),
+    }
+}
+
+/// The weekly tables of a scanned history.
+pub fn tables_of(lf: LazyFrame) -> Result<HistoryTables, AggregateError> {
     let as_u32 = |name: &str| col(name).cast(DataType::UInt32).sum();
     let weeks = lf
         .clone()

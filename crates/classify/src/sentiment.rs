@@ -1,115 +1,147 @@
-//! Lexicon sentiment with negation, degree adverbs and contrast, per turn and per
-//! contact. Agents are polite by script, so the contact score leans on customer turns.
+//! Sentiment per turn and per contact: a lexicon with negation, degree adverbs and
+//! contrast, domain overrides from the pipeline folder, and optionally a trained model
+//! ([`crate::model`]). Agents are polite by script, so the contact score leans on
+//! customer turns.
+//!
+//! Lexicon entries match runs of whole tokens, longest first, like taxonomy terms (so
+//! `态度好` wins over `好`, and an entry is found however the segmenter cut it). A token
+//! the lexicon does not know that starts with a negation character and continues with
+//! a known word (`不好吃`, `没意思`) counts as that word negated.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use voc_core::{Contact, Speaker, TurnTokens};
 
-const POSITIVE: &[&str] = &[
-    "满意", "感谢", "谢谢", "好评", "不错", "很好", "好的", "解决", "及时", "专业", "耐心", "热情",
-    "方便", "快", "稳定", "清楚", "辛苦", "给力", "赞", "喜欢", "划算", "实惠", "顺利", "放心",
-    "开心", "周到", "优惠", "棒", "好用", "值", "合理", "贴心", "高效", "准时", "感激", "可以",
-    "好",
-];
-const NEGATIVE: &[&str] = &[
-    "投诉",
-    "不满",
-    "不满意",
-    "差",
-    "太差",
-    "垃圾",
-    "坑",
-    "太坑",
-    "骗",
-    "骗人",
-    "欺骗",
-    "乱扣",
-    "扣费",
-    "断网",
-    "掉线",
-    "卡",
-    "慢",
-    "没用",
-    "失望",
-    "生气",
-    "气死",
-    "恶心",
-    "烦",
-    "麻烦",
-    "敷衍",
-    "推诿",
-    "态度差",
-    "无语",
-    "糟糕",
-    "退钱",
-    "退款",
-    "破",
-    "问题",
-    "故障",
-    "不行",
-    "难用",
-    "贵",
-    "坑人",
-    "忽悠",
-    "违规",
-    "乱收费",
-    "拖",
-    "再也",
-    "离谱",
-    "过分",
-    "曝光",
-    "起诉",
-    "销户",
-    "退网",
-    "错误",
-    "不好",
-    "难吃",
-    "难",
-    "久",
-    "冷",
-    "凉",
-    "少",
-    "脏",
-    "慢死",
-    "差评",
-    "后悔",
-    "糟",
-    "烂",
-    "假",
-    "贵了",
-    "不值",
-    "坏",
-    "破网",
-    "没信号",
-    "连不上",
-];
+use crate::ClassifyError;
+use crate::matcher::FxBuild;
+use crate::model::{Example, LogisticModel};
+
+/// The built-in lexicon: `word polarity` per line (polarity in [-2, 2]). General Chinese
+/// opinion words plus service and product vocabulary; written for this project, not
+/// taken from any evaluation corpus.
+const LEXICON: &str = include_str!("../data/sentiment-lexicon.txt");
+
+/// Words that flip the polarity of the opinion word after them.
 const NEGATIONS: &[&str] = &[
-    "不", "没", "没有", "未", "别", "不是", "并不", "从不", "毫不", "无",
+    "不",
+    "没",
+    "没有",
+    "未",
+    "别",
+    "不是",
+    "并不",
+    "从不",
+    "毫不",
+    "无",
+    "并非",
+    "决不",
+    "绝不",
+    "不会",
+    "没什么",
+    "不怎么",
+    "不算",
 ];
+/// Negations that also soften: `不太好` is less bad than `不好`.
+const SOFT_NEGATIONS: &[(&str, f32)] = &[
+    ("不太", 0.6),
+    ("不是很", 0.6),
+    ("不大", 0.6),
+    ("不怎么", 0.6),
+    ("不够", 0.8),
+    ("没那么", 0.6),
+    ("不算太", 0.5),
+];
+/// Contribution of a negation that negates no opinion word.
+const DANGLING_NEGATION: f32 = -0.3;
+/// Weight of what came before a contrast word.
+const CONTRAST_BEFORE: f32 = 0.7;
+/// How many tokens after a negation or a degree adverb the opinion word may stand.
+const REACH: usize = 3;
 const DEGREE: &[(&str, f32)] = &[
     ("非常", 1.8),
     ("特别", 1.8),
     ("太", 1.8),
     ("极其", 2.0),
+    ("极", 1.8),
     ("超级", 1.8),
+    ("超", 1.6),
     ("十分", 1.6),
+    ("相当", 1.5),
     ("真", 1.4),
+    ("真的", 1.4),
+    ("实在", 1.5),
+    ("好", 1.3),
     ("很", 1.3),
     ("挺", 1.2),
+    ("蛮", 1.2),
+    ("更", 1.3),
+    ("最", 1.6),
     ("比较", 1.1),
+    ("还", 0.8),
+    ("还算", 0.8),
     ("有点", 0.7),
+    ("有点儿", 0.7),
     ("有些", 0.7),
     ("稍微", 0.6),
+    ("略", 0.6),
     ("一直", 1.3),
     ("老是", 1.4),
     ("总是", 1.3),
     ("根本", 1.5),
+    ("完全", 1.5),
+    ("简直", 1.6),
+    ("这么", 1.3),
+    ("那么", 1.2),
+    ("如此", 1.4),
+    ("越来越", 1.4),
 ];
-const CONTRAST: &[&str] = &["但是", "但", "不过", "可是", "然而", "就是"];
+const CONTRAST: &[&str] = &["但是", "但", "不过", "可是", "然而", "就是", "只是", "可惜"];
+const CLAUSE_BREAKS: &[&str] = &[
+    "，", "。", "！", "？", "；", ",", ".", "!", "?", ";", "~", "～", "…", "……", "\n",
+];
 
-/// A sentiment lexicon: word polarities plus domain overrides from the pipeline folder.
+/// Parses `word polarity` lines (`#` comments, blank lines ignored); errors name
+/// `file:line`.
+pub fn parse_lexicon(text: &str, file: &str) -> Result<Vec<(String, f32)>, ClassifyError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let err = |message: String| ClassifyError::Line {
+            file: file.to_string(),
+            line: i + 1,
+            message,
+        };
+        let mut parts = line.split_whitespace();
+        let (Some(word), Some(value), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(err(format!(
+                "expected `word polarity` (e.g. `卡 0`), found {line:?}"
+            )));
+        };
+        let polarity: f32 = value
+            .parse()
+            .ok()
+            .filter(|p: &f32| p.is_finite() && (-2.0..=2.0).contains(p))
+            .ok_or_else(|| {
+                err(format!(
+                    "polarity {value:?}: expected a number from -2 to 2"
+                ))
+            })?;
+        out.push((word.to_lowercase(), polarity));
+    }
+    Ok(out)
+}
+
+/// A sentiment scorer: the lexicon (with overrides) and optionally a trained model.
+#[derive(Clone)]
 pub struct SentimentModel {
-    polarity: HashMap<String, f32>,
+    polarity: HashMap<String, f32, FxBuild>,
+    prefixes: HashSet<String, FxBuild>,
+    max_len: usize,
     degree: HashMap<&'static str, f32>,
+    trained: Option<LogisticModel>,
 }
 
 impl Default for SentimentModel {
@@ -118,63 +150,219 @@ impl Default for SentimentModel {
     }
 }
 
+impl std::fmt::Debug for SentimentModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SentimentModel")
+            .field("lexicon_entries", &self.polarity.len())
+            .field("trained", &self.trained.is_some())
+            .finish()
+    }
+}
+
 impl SentimentModel {
-    /// The built-in lexicon with `overrides` (word, polarity in [-2, 2]) applied last.
+    /// The built-in lexicon with `overrides` (word, polarity in [-2, 2]) applied last;
+    /// polarity 0 removes a word (`卡` is a SIM card in telecom, not lag).
     pub fn with_overrides(overrides: impl IntoIterator<Item = (String, f32)>) -> Self {
-        let mut polarity = HashMap::new();
-        polarity.extend(POSITIVE.iter().map(|w| (w.to_string(), 1.0)));
-        polarity.extend(NEGATIVE.iter().map(|w| (w.to_string(), -1.0)));
-        polarity.extend(overrides);
+        let mut polarity: HashMap<String, f32, FxBuild> = HashMap::default();
+        // The built-in file is tested; a malformed line there is a bug caught by tests.
+        polarity.extend(parse_lexicon(LEXICON, "sentiment-lexicon.txt").unwrap_or_default());
+        for (word, p) in overrides {
+            polarity.insert(word.to_lowercase(), p);
+        }
+        polarity.retain(|_, p| *p != 0.0);
+        let mut prefixes = HashSet::default();
+        let mut max_len = 0;
+        for word in polarity.keys() {
+            max_len = max_len.max(word.len());
+            for (i, _) in word.char_indices().skip(1) {
+                prefixes.insert(word[..i].to_string());
+            }
+        }
         SentimentModel {
             polarity,
+            prefixes,
+            max_len,
             degree: DEGREE.iter().copied().collect(),
+            trained: None,
         }
     }
 
-    /// Score of one token sequence in [-1, 1].
-    pub fn score_tokens(&self, tokens: &[String]) -> f32 {
+    /// Reads an overrides file (`word polarity` per line).
+    pub fn load_overrides(path: &Path) -> Result<Vec<(String, f32)>, ClassifyError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ClassifyError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        parse_lexicon(&text, &file)
+    }
+
+    /// Uses `model` for scores; the lexicon stays as one of its features.
+    pub fn with_model(mut self, model: LogisticModel) -> Self {
+        self.trained = Some(model);
+        self
+    }
+
+    pub fn trained(&self) -> Option<&LogisticModel> {
+        self.trained.as_ref()
+    }
+
+    /// Polarity of the lexicon entry spelled by `tokens[i..j]` for the longest such `j`.
+    fn longest_entry(&self, tokens: &[String], i: usize, buf: &mut String) -> Option<(usize, f32)> {
+        buf.clear();
+        let mut best = None;
+        for (j, token) in tokens.iter().enumerate().skip(i) {
+            buf.push_str(token);
+            if buf.len() > self.max_len {
+                break;
+            }
+            if let Some(p) = self.polarity.get(buf.as_str()) {
+                best = Some((j + 1, *p));
+            }
+            if !self.prefixes.contains(buf.as_str()) {
+                break;
+            }
+        }
+        best
+    }
+
+    /// Polarity of a token the lexicon does not know, read as parts it does know:
+    /// negation + word (`不好吃`), degree + word (`挺好吃`, `太小`), word + particle
+    /// (`好吃的`), or a repeated word (`差差差`).
+    fn compound(&self, token: &str, depth: u8) -> Option<f32> {
+        if depth > 2 || token.is_empty() {
+            return None;
+        }
+        let known = |w: &str| {
+            self.polarity
+                .get(w)
+                .copied()
+                .or_else(|| self.compound(w, depth + 1))
+        };
+        for neg in ["没有", "不", "没", "无"] {
+            if let Some(rest) = token.strip_prefix(neg)
+                && !rest.is_empty()
+                && let Some(p) = known(rest)
+            {
+                return Some(flip(p, 1.0));
+            }
+        }
+        for (degree, factor) in DEGREE {
+            if let Some(rest) = token.strip_prefix(degree)
+                && !rest.is_empty()
+                && let Some(p) = known(rest)
+            {
+                return Some(p * factor);
+            }
+        }
+        for particle in [
+            "了", "的", "啊", "呀", "哦", "啦", "吧", "呢", "哈", "极了", "死了",
+        ] {
+            if let Some(rest) = token.strip_suffix(particle)
+                && !rest.is_empty()
+                && let Some(p) = known(rest)
+            {
+                let factor = if particle.chars().count() > 1 {
+                    1.6
+                } else {
+                    1.0
+                };
+                return Some(p * factor);
+            }
+        }
+        let mut chars = token.chars();
+        let first = chars.next()?;
+        if token.chars().count() > 1 && chars.all(|c| c == first) {
+            let mut buf = [0u8; 4];
+            return self
+                .polarity
+                .get(first.encode_utf8(&mut buf) as &str)
+                .map(|p| p * 1.5);
+        }
+        None
+    }
+
+    /// Lexicon score of one token sequence in [-1, 1]; 0 when no opinion word occurs.
+    pub fn lexicon_score(&self, tokens: &[String]) -> f32 {
         let mut total = 0.0f32;
         let mut clause = 0.0f32;
-        let mut modifier = 1.0f32;
-        let mut negate = false;
+        // Pending modifiers and the token index until which they reach.
+        let mut modifier = (1.0f32, 0usize);
+        let mut negate: Option<(f32, usize)> = None;
         let mut hits = 0u32;
-        for token in tokens {
-            let t = token.as_str();
-            if CONTRAST.contains(&t) {
-                // What follows a contrast is what the speaker means: halve what came before.
-                total = (total + clause) * 0.5;
-                clause = 0.0;
-                modifier = 1.0;
-                negate = false;
-                continue;
+        let mut buf = String::new();
+        let mut i = 0;
+        let dangling = |negate: &mut Option<(f32, usize)>, clause: &mut f32, hits: &mut u32| {
+            // A negation with no opinion word after it (`还没有送到`, `根本没`) says
+            // something expected is missing: mildly negative.
+            if negate.take().is_some_and(|(soft, _)| soft == 1.0) {
+                *clause += DANGLING_NEGATION;
+                *hits += 1;
             }
-            if matches!(t, "，" | "。" | "！" | "？" | "," | "." | "!" | "?" | "；") {
+        };
+        while i < tokens.len() {
+            let t = tokens[i].as_str();
+            if CLAUSE_BREAKS.contains(&t) {
+                dangling(&mut negate, &mut clause, &mut hits);
                 total += clause;
                 clause = 0.0;
-                modifier = 1.0;
-                negate = false;
+                modifier = (1.0, 0);
+                i += 1;
                 continue;
             }
-            if NEGATIONS.contains(&t) {
-                negate = !negate;
-                continue;
+            // Opinion words first, so `不错`, `不满` and `太差` are read whole; but a
+            // one-token entry that is also a degree adverb before another opinion word
+            // is the adverb (`好慢` is very slow, not good and slow).
+            let mut entry = self.longest_entry(tokens, i, &mut buf).filter(|&(end, _)| {
+                !(end == i + 1
+                    && self.degree.contains_key(t)
+                    && self.longest_entry(tokens, i + 1, &mut buf).is_some())
+            });
+            let function_word = CONTRAST.contains(&t)
+                || NEGATIONS.contains(&t)
+                || self.degree.contains_key(t)
+                || SOFT_NEGATIONS.iter().any(|(w, _)| *w == t);
+            if entry.is_none() && !function_word {
+                entry = self.compound(t, 0).map(|p| (i + 1, p));
             }
-            if let Some(d) = self.degree.get(t) {
-                modifier *= d;
-                continue;
-            }
-            if let Some(p) = self.polarity.get(t) {
-                let mut value = p * modifier;
-                if negate {
-                    // "不好" is clearly negative; "不差" is only mildly positive.
-                    value = if value > 0.0 { -value } else { -value * 0.5 };
+            if let Some((end, p)) = entry {
+                let mut value = p;
+                if modifier.1 >= i {
+                    value *= modifier.0;
+                }
+                if let Some((soft, until)) = negate
+                    && until >= i
+                {
+                    value = flip(value, soft);
                 }
                 clause += value;
                 hits += 1;
-                modifier = 1.0;
-                negate = false;
+                modifier = (1.0, 0);
+                negate = None;
+                i = end;
+                continue;
             }
+            if CONTRAST.contains(&t) {
+                dangling(&mut negate, &mut clause, &mut hits);
+                // What follows a contrast is what the speaker means: weaken what came before.
+                total = (total + clause) * CONTRAST_BEFORE;
+                clause = 0.0;
+                modifier = (1.0, 0);
+            } else if let Some((_, soft)) = SOFT_NEGATIONS.iter().find(|(w, _)| *w == t) {
+                negate = Some((*soft, i + REACH));
+            } else if NEGATIONS.contains(&t) {
+                negate = match negate {
+                    // 不是不好: two negations cancel.
+                    Some((_, until)) if until >= i => None,
+                    _ => Some((1.0, i + REACH)),
+                };
+            } else if let Some(d) = self.degree.get(t) {
+                let factor = if modifier.1 >= i { modifier.0 * d } else { *d };
+                modifier = (factor, i + REACH);
+            }
+            i += 1;
         }
+        dangling(&mut negate, &mut clause, &mut hits);
         total += clause;
         if hits == 0 {
             return 0.0;
@@ -182,20 +370,47 @@ impl SentimentModel {
         (total / 1.5).tanh()
     }
 
-    /// Contact score: customer turns weigh 1, agent turns 0.2.
+    /// Score of one turn's tokens in [-1, 1]: the trained model's if there is one.
+    pub fn score_tokens(&self, tokens: &[String]) -> f32 {
+        let lexicon = self.lexicon_score(tokens);
+        match &self.trained {
+            Some(model) => model.score(&Example { tokens, lexicon }),
+            None => lexicon,
+        }
+    }
+
+    /// Contact score: customer turns and notes weigh 1, agent turns 0.2.
     pub fn score_contact(&self, contact: &Contact, tokens: &[TurnTokens]) -> f32 {
+        self.score_contact_turns(contact, tokens).1
+    }
+
+    /// Each turn's score and the contact score.
+    pub fn score_contact_turns(&self, contact: &Contact, tokens: &[TurnTokens]) -> (Vec<f32>, f32) {
         let mut sum = 0.0;
         let mut weight = 0.0;
+        let mut turns = Vec::with_capacity(tokens.len());
         for (turn, toks) in contact.turns.iter().zip(tokens) {
             let w = if turn.speaker == Speaker::Agent {
                 0.2
             } else {
                 1.0
             };
-            sum += w * self.score_tokens(toks);
+            let s = self.score_tokens(toks);
+            turns.push(s);
+            sum += w * s;
             weight += w;
         }
-        if weight == 0.0 { 0.0 } else { sum / weight }
+        (turns, if weight == 0.0 { 0.0 } else { sum / weight })
+    }
+}
+
+/// Negating a positive word makes it clearly negative (`不好`); negating a negative one
+/// only mildly positive (`不差`).
+fn flip(value: f32, soft: f32) -> f32 {
+    if value > 0.0 {
+        -value * soft
+    } else {
+        -value * 0.5 * soft
     }
 }
 
@@ -219,20 +434,89 @@ mod tests {
     }
 
     #[test]
-    fn negation_degree_and_contrast() {
-        let m = SentimentModel::default();
-        assert!(m.score_tokens(&toks(&["服务", "很", "满意"])) > 0.3);
-        assert!(m.score_tokens(&toks(&["服务", "不", "满意"])) < -0.3);
-        assert!(m.score_tokens(&toks(&["太", "差", "了"])) < m.score_tokens(&toks(&["差"])));
-        let contrast = m.score_tokens(&toks(&["态度", "不错", "，", "但是", "网速", "太", "慢"]));
-        assert!(contrast < 0.0, "what follows 但是 dominates: {contrast}");
-        assert_eq!(m.score_tokens(&toks(&["我", "想", "查", "话费"])), 0.0);
-        assert_eq!(label(-0.5), "negative");
+    fn built_in_lexicon_parses() {
+        let entries = parse_lexicon(LEXICON, "sentiment-lexicon.txt").unwrap();
+        assert!(entries.len() > 500, "{}", entries.len());
     }
 
     #[test]
-    fn overrides_win() {
+    fn negation_degree_and_contrast() {
+        let m = SentimentModel::default();
+        assert!(m.lexicon_score(&toks(&["服务", "很", "满意"])) > 0.3);
+        assert!(m.lexicon_score(&toks(&["服务", "不", "满意"])) < -0.3);
+        assert!(m.lexicon_score(&toks(&["太", "差", "了"])) < m.lexicon_score(&toks(&["差"])));
+        let contrast = m.lexicon_score(&toks(&["态度", "不错", "，", "但是", "网速", "太", "慢"]));
+        assert!(contrast < 0.0, "what follows 但是 dominates: {contrast}");
+        assert_eq!(m.lexicon_score(&toks(&["我", "想", "查", "话费"])), 0.0);
+        assert_eq!(label(-0.5), "negative");
+        // Negation reaches a few tokens only.
+        let far = m.lexicon_score(&toks(&["不", "知道", "为什么", "今天", "这么", "慢"]));
+        assert!(far < 0.0, "{far}");
+        // Unknown negated compounds.
+        assert!(m.lexicon_score(&toks(&["不好吃"])) < -0.3);
+        // Soft negation is milder than plain negation.
+        let soft = m.lexicon_score(&toks(&["不太", "好"]));
+        let hard = m.lexicon_score(&toks(&["不", "好"]));
+        assert!(hard < soft && soft < 0.0, "{hard} {soft}");
+        // Double negation.
+        assert!(m.lexicon_score(&toks(&["不是", "不", "好"])) >= 0.0);
+        // 好 before an opinion word is a degree adverb.
+        assert!(m.lexicon_score(&toks(&["好", "慢"])) < -0.5);
+        // Longest entry wins, however it was cut.
+        assert_eq!(
+            m.lexicon_score(&toks(&["态度", "好"])),
+            m.lexicon_score(&toks(&["态度好"]))
+        );
+    }
+
+    #[test]
+    fn overrides_win_and_files_are_checked() {
         let m = SentimentModel::with_overrides([("卡".to_string(), 0.0)]);
-        assert_eq!(m.score_tokens(&toks(&["办", "卡"])), 0.0);
+        assert_eq!(m.lexicon_score(&toks(&["办", "卡"])), 0.0);
+        let parsed = parse_lexicon("# domain\n卡 0\n\n携号转网 -1.5\n", "s.txt").unwrap();
+        assert_eq!(
+            parsed,
+            vec![("卡".to_string(), 0.0), ("携号转网".to_string(), -1.5)]
+        );
+        let err = parse_lexicon("卡 0\n好 x\n", "s.txt")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "s.txt:2: polarity \"x\": expected a number from -2 to 2"
+        );
+        let err = parse_lexicon("好 1 2\n", "s.txt").unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.txt:1: expected `word polarity`"),
+            "{err}"
+        );
+        let err = parse_lexicon("好 9\n", "s.txt").unwrap_err().to_string();
+        assert!(err.contains("from -2 to 2"), "{err}");
+    }
+
+    #[test]
+    fn contact_score_leans_on_the_customer() {
+        let m = SentimentModel::default();
+        let start = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+        let turns = vec![
+            voc_core::Turn {
+                speaker: Speaker::Agent,
+                text: "很高兴为您服务".into(),
+            },
+            voc_core::Turn {
+                speaker: Speaker::Customer,
+                text: "太差了".into(),
+            },
+        ];
+        let c = Contact::new("c", start, "voice", turns);
+        let tokens = vec![
+            toks(&["很", "高兴", "为", "您", "服务"]),
+            toks(&["太", "差", "了"]),
+        ];
+        let (per_turn, contact) = m.score_contact_turns(&c, &tokens);
+        assert_eq!(per_turn.len(), 2);
+        assert!(per_turn[0] > 0.0 && per_turn[1] < 0.0);
+        assert!(contact < 0.0);
+        assert_eq!(label(contact), "negative");
     }
 }

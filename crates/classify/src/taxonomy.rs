@@ -1,34 +1,53 @@
 //! The complaint taxonomy: hierarchical categories written by analysts as rules.
 //!
-//! A rule says which terms must (`all`), may (`any`) and must not (`none`) occur in the
-//! turns of a scope (customer, agent or any). Terms are matched on tokens, so `满意`
-//! never matches inside `不满意`, and a term directly after a negation word (`没有断网`)
-//! does not count.
+//! ```toml
+//! [synonyms]                       # name → terms, used as @name in any term list
+//! "断网" = ["断网", "掉线", "上不了网", "连不上"]   # TOML: quote non-ASCII keys
+//!
+//! [[category]]
+//! id = "网络质量/宽带断网"          # path id; parents are implied
+//! name = "宽带断网"
+//! owner = "网络运维部"
+//! scope = "customer"               # customer (default; work-order notes count) | agent | any
+//! any = ["@断网", "没网"]           # one of these …
+//! near = ["光猫 NEAR/5 红灯"]       # … or one of these proximity rules
+//! all = ["宽带"]                    # and every one of these
+//! none = ["已恢复"]                 # and none of these
+//! first_turns = 3                  # only the first 3 turns of the scope (and/or last_turns)
+//! channels = ["voice"]             # metadata filters; empty = any
+//! business = ["宽带"]
+//! regions = ["广东"]
+//! queues = ["投诉专席"]
+//! must_match = ["我家宽带老是掉线"]
+//! must_not_match = ["宽带没有断网"]
+//! ```
+//!
+//! Semantics, decided once so analysts can rely on them:
+//! * Terms match runs of whole tokens (see [`crate::matcher`]) and do not count right
+//!   after a negation (`没有断网`), within the same clause.
+//! * Any entry may carry a speaker prefix (`agent:已报障`) that overrides `scope`.
+//! * `first_turns` / `last_turns` count the turns **of the entry's speaker scope**: with
+//!   `scope = "customer"` and `first_turns = 2`, the customer's first two turns (the reason
+//!   for the call), whatever the agent said in between. Both set: a turn in either range.
+//! * `A NEAR/N B`: both occur, in either order, with at most N tokens between them, in
+//!   the stream of the scope's turns concatenated in order, so a customer's sentence
+//!   split over two turns still counts and the agent's turn in between does not separate
+//!   them. Punctuation tokens count.
+//! * `near` entries are alternatives like `any`; NEAR expressions may also be written in
+//!   `any`, `all` and `none`.
+//! * Metadata filters are ignored by the examples (`must_match` tests the text rules).
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::Path;
+use toml::Spanned;
 use voc_core::{Contact, Speaker, TurnTokens};
 
 use crate::ClassifyError;
+use crate::matcher::{Occurrence, TermDict};
+use crate::rules::{self, Expr, ExprKind, Operand};
 
-/// Words that negate the term right after them (within the same clause).
-const NEGATIONS: &[&str] = &[
-    "不",
-    "没",
-    "没有",
-    "未",
-    "无",
-    "别",
-    "不是",
-    "并没有",
-    "从没",
-    "从来没有",
-    "不会",
-];
-/// How many tokens before a term a negation may stand.
-const NEGATION_WINDOW: usize = 2;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     /// Customer turns, and work-order notes (which report the customer's words).
@@ -39,61 +58,192 @@ pub enum Scope {
 }
 
 impl Scope {
-    fn includes(self, speaker: Speaker) -> bool {
+    pub fn includes(self, speaker: Speaker) -> bool {
         match self {
             Scope::Any => true,
             Scope::Customer => matches!(speaker, Speaker::Customer | Speaker::Note),
             Scope::Agent => speaker == Speaker::Agent,
         }
     }
+
+    fn index(self) -> usize {
+        match self {
+            Scope::Customer => 0,
+            Scope::Agent => 1,
+            Scope::Any => 2,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Customer => "customer",
+            Scope::Agent => "agent",
+            Scope::Any => "any",
+        }
+    }
 }
 
 /// One category as written in the taxonomy file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct CategorySpec {
     /// Path id such as `网络质量/宽带断网`; its parents are implied.
     pub id: String,
     pub name: String,
-    #[serde(default)]
     pub owner: String,
-    #[serde(default = "yes")]
+    /// A complaint (投诉) rather than an inquiry or a compliment.
     pub complaint: bool,
-    #[serde(default)]
     pub scope: Scope,
-    #[serde(default)]
     pub any: Vec<String>,
-    #[serde(default)]
     pub all: Vec<String>,
-    #[serde(default)]
     pub none: Vec<String>,
+    pub near: Vec<String>,
+    pub first_turns: Option<usize>,
+    pub last_turns: Option<usize>,
     /// Only contacts of these channels (empty: all channels).
-    #[serde(default)]
     pub channels: Vec<String>,
     /// Only contacts of these business lines (empty: all).
-    #[serde(default)]
     pub business: Vec<String>,
-    #[serde(default)]
+    pub regions: Vec<String>,
+    pub queues: Vec<String>,
     pub must_match: Vec<String>,
-    #[serde(default)]
     pub must_not_match: Vec<String>,
+    /// Where the category and its examples stand in the file (1-based lines), so a
+    /// failing example can be found.
+    pub line: usize,
+    pub must_match_lines: Vec<usize>,
+    pub must_not_match_lines: Vec<usize>,
 }
 
 fn yes() -> bool {
     true
 }
 
+type Terms = Vec<Spanned<String>>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    id: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default = "yes")]
+    complaint: bool,
+    #[serde(default)]
+    scope: Scope,
+    #[serde(default)]
+    any: Terms,
+    #[serde(default)]
+    all: Terms,
+    #[serde(default)]
+    none: Terms,
+    #[serde(default)]
+    near: Terms,
+    #[serde(default)]
+    first_turns: Option<Spanned<usize>>,
+    #[serde(default)]
+    last_turns: Option<Spanned<usize>>,
+    #[serde(default)]
+    channels: Vec<String>,
+    #[serde(default)]
+    business: Vec<String>,
+    #[serde(default)]
+    regions: Vec<String>,
+    #[serde(default)]
+    queues: Vec<String>,
+    #[serde(default)]
+    must_match: Terms,
+    #[serde(default)]
+    must_not_match: Terms,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TaxonomyFile {
     #[serde(default)]
-    category: Vec<CategorySpec>,
+    synonyms: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    category: Vec<RawCategory>,
 }
 
-/// The taxonomy as read from its file, before its terms are segmented.
+/// The entries of one category, parsed.
+#[derive(Debug, Clone, Default)]
+struct CategoryRules {
+    /// (list name, source text, expression) in file order.
+    entries: Vec<(List, String, Expr)>,
+}
+
+/// Which list of the category an entry came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    Any,
+    Near,
+    All,
+    None,
+}
+
+impl List {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            List::Any => "any",
+            List::Near => "near",
+            List::All => "all",
+            List::None => "none",
+        }
+    }
+}
+
+/// The taxonomy as read and checked from its file.
 #[derive(Debug, Clone)]
 pub struct TaxonomySpec {
     pub categories: Vec<CategorySpec>,
+    /// Synonym groups: name → normalized phrases.
+    pub synonyms: BTreeMap<String, Vec<String>>,
+    rules: Vec<CategoryRules>,
+}
+
+/// Turns byte offsets of the TOML source into line and column (1-based, in characters).
+struct Source<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Source<'_> {
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        line_column(self.text, offset)
+    }
+
+    /// Position of character `inner` inside the string value spanning `span`. Exact for
+    /// strings without escapes; otherwise the start of the string.
+    fn inside(&self, span: std::ops::Range<usize>, inner: usize) -> (usize, usize) {
+        let raw = self.text.get(span.clone()).unwrap_or("");
+        let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+            3
+        } else if raw.starts_with('"') || raw.starts_with('\'') {
+            1
+        } else {
+            0
+        };
+        let content = &raw[quote..];
+        let escaped = raw.starts_with('"') && content.contains('\\');
+        if escaped {
+            return self.line_column(span.start);
+        }
+        let byte = content
+            .char_indices()
+            .nth(inner)
+            .map_or(content.len(), |(b, _)| b);
+        self.line_column(span.start + quote + byte)
+    }
+
+    fn error(&self, (line, column): (usize, usize), message: String) -> ClassifyError {
+        ClassifyError::Syntax {
+            file: self.file.to_string(),
+            line,
+            column,
+            message,
+        }
+    }
 }
 
 impl TaxonomySpec {
@@ -105,95 +255,299 @@ impl TaxonomySpec {
         Self::parse(&text, &path.display().to_string())
     }
 
-    /// Parses taxonomy TOML; errors carry file, line and column.
-    pub fn parse(text: &str, source: &str) -> Result<Self, ClassifyError> {
-        let file: TaxonomyFile = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map(|span| line_column(text, span.start))
-                .unwrap_or((0, 0));
-            ClassifyError::Syntax {
-                file: source.to_string(),
-                line,
-                column,
-                message: e.message().to_string(),
-            }
+    /// Parses and checks taxonomy TOML; every error carries file, line and column, and
+    /// for a malformed entry the column inside the string.
+    pub fn parse(text: &str, file: &str) -> Result<Self, ClassifyError> {
+        let src = Source { text, file };
+        let raw: TaxonomyFile = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| s.start).unwrap_or(0);
+            src.error(src.line_column(at), e.message().trim().to_string())
         })?;
-        let mut seen = std::collections::BTreeSet::new();
-        for cat in &file.category {
-            let invalid = |message: String| ClassifyError::Rule {
-                file: source.to_string(),
-                category: cat.id.clone(),
-                message,
+
+        let mut synonyms = BTreeMap::new();
+        for (name, values) in &raw.synonyms {
+            let at = src.line_column(values.span().start);
+            if name.trim().is_empty() || name.contains(char::is_whitespace) || name.contains('@') {
+                return Err(src.error(
+                    at,
+                    format!("synonym group {name:?}: expected a name without spaces or @"),
+                ));
+            }
+            if values.get_ref().is_empty() {
+                return Err(src.error(
+                    at,
+                    format!("synonym group {name:?}: expected at least one term"),
+                ));
+            }
+            let mut phrases = Vec::new();
+            for value in values.get_ref() {
+                let expr = rules::parse(value.get_ref()).map_err(|e| {
+                    src.error(
+                        src.inside(value.span(), e.offset),
+                        format!("synonym group {name:?}: {}", e.message),
+                    )
+                })?;
+                match expr {
+                    Expr {
+                        speaker: None,
+                        kind: ExprKind::Term(Operand::Phrase(p)),
+                    } => phrases.push(p),
+                    _ => {
+                        return Err(src.error(
+                            src.inside(value.span(), 0),
+                            format!(
+                                "synonym group {name:?}: expected a plain term, not a speaker, \
+                                 @group or NEAR expression"
+                            ),
+                        ));
+                    }
+                }
+            }
+            synonyms.insert(name.clone(), phrases);
+        }
+
+        let mut categories = Vec::new();
+        let mut rules_out = Vec::new();
+        let mut seen = std::collections::BTreeMap::new();
+        for cat in raw.category {
+            let id = cat.id.get_ref().trim().to_string();
+            let id_at = src.line_column(cat.id.span().start);
+            let invalid = |message: String| src.error(id_at, format!("category {id}: {message}"));
+            if id.is_empty() || id.split('/').any(|p| p.trim().is_empty()) {
+                return Err(invalid(
+                    "expected an id like 网络质量/宽带断网 with no empty parts".into(),
+                ));
+            }
+            if let Some(line) = seen.insert(id.clone(), id_at.0) {
+                return Err(invalid(format!(
+                    "the same id is already defined on line {line}"
+                )));
+            }
+            if cat.any.is_empty() && cat.all.is_empty() && cat.near.is_empty() {
+                return Err(invalid(
+                    "expected at least one term in `any`, `all` or `near`".into(),
+                ));
+            }
+            for (field, value) in [
+                ("first_turns", &cat.first_turns),
+                ("last_turns", &cat.last_turns),
+            ] {
+                if let Some(v) = value
+                    && *v.get_ref() == 0
+                {
+                    return Err(src.error(
+                        src.line_column(v.span().start),
+                        format!("category {id}: expected {field} of at least 1"),
+                    ));
+                }
+            }
+            let mut parsed = CategoryRules::default();
+            for (list, terms) in [
+                (List::Any, &cat.any),
+                (List::Near, &cat.near),
+                (List::All, &cat.all),
+                (List::None, &cat.none),
+            ] {
+                for term in terms {
+                    let entry = term.get_ref();
+                    let expr = rules::parse(entry).map_err(|e| {
+                        src.error(
+                            src.inside(term.span(), e.offset),
+                            format!(
+                                "category {id}: `{}` entry {entry:?}: {}",
+                                list.as_str(),
+                                e.message
+                            ),
+                        )
+                    })?;
+                    if list == List::Near && !matches!(expr.kind, ExprKind::Near { .. }) {
+                        return Err(src.error(
+                            src.inside(term.span(), 0),
+                            format!(
+                                "category {id}: `near` entry {entry:?}: expected A NEAR/N B \
+                                 (e.g. 光猫 NEAR/5 红灯); plain terms belong in `any`"
+                            ),
+                        ));
+                    }
+                    for operand in operands(&expr) {
+                        if let Operand::Group { name, offset } = operand
+                            && !synonyms.contains_key(name)
+                        {
+                            return Err(src.error(
+                                src.inside(term.span(), *offset),
+                                format!(
+                                    "category {id}: `{}` entry {entry:?}: unknown synonym group \
+                                     @{name}: expected one of [synonyms] ({})",
+                                    list.as_str(),
+                                    if synonyms.is_empty() {
+                                        "none defined".to_string()
+                                    } else {
+                                        synonyms
+                                            .keys()
+                                            .map(|k| format!("@{k}"))
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    }
+                                ),
+                            ));
+                        }
+                    }
+                    parsed.entries.push((list, entry.trim().to_string(), expr));
+                }
+            }
+            let lines = |terms: &Terms| -> Vec<usize> {
+                terms
+                    .iter()
+                    .map(|t| src.line_column(t.span().start).0)
+                    .collect()
             };
-            if cat.id.trim().is_empty() || cat.id.split('/').any(|p| p.trim().is_empty()) {
-                return Err(invalid(
-                    "id must be a path like 网络质量/宽带断网 with no empty parts".into(),
-                ));
-            }
-            if !seen.insert(cat.id.clone()) {
-                return Err(invalid("the same id is defined twice".into()));
-            }
-            if cat.any.is_empty() && cat.all.is_empty() {
-                return Err(invalid(
-                    "a category needs at least one term in `any` or `all`".into(),
-                ));
-            }
-            if let Some(t) = cat
-                .any
-                .iter()
-                .chain(&cat.all)
-                .chain(&cat.none)
-                .find(|t| t.trim().is_empty())
-            {
-                return Err(invalid(format!("empty term {t:?}")));
-            }
+            categories.push(CategorySpec {
+                id,
+                name: cat.name,
+                owner: cat.owner,
+                complaint: cat.complaint,
+                scope: cat.scope,
+                any: cat.any.iter().map(|t| t.get_ref().clone()).collect(),
+                all: cat.all.iter().map(|t| t.get_ref().clone()).collect(),
+                none: cat.none.iter().map(|t| t.get_ref().clone()).collect(),
+                near: cat.near.iter().map(|t| t.get_ref().clone()).collect(),
+                first_turns: cat.first_turns.map(|v| v.into_inner()),
+                last_turns: cat.last_turns.map(|v| v.into_inner()),
+                channels: cat.channels,
+                business: cat.business,
+                regions: cat.regions,
+                queues: cat.queues,
+                must_match_lines: lines(&cat.must_match),
+                must_not_match_lines: lines(&cat.must_not_match),
+                must_match: cat.must_match.into_iter().map(|t| t.into_inner()).collect(),
+                must_not_match: cat
+                    .must_not_match
+                    .into_iter()
+                    .map(|t| t.into_inner())
+                    .collect(),
+                line: id_at.0,
+            });
+            rules_out.push(parsed);
         }
         Ok(TaxonomySpec {
-            categories: file.category,
+            categories,
+            synonyms,
+            rules: rules_out,
         })
     }
 
-    /// Every term of every rule, so the segmenter can keep each one a single token.
+    /// Every phrase of every rule and synonym group, so the segmenter can keep each one
+    /// a single token.
     pub fn terms(&self) -> Vec<String> {
-        let mut terms: Vec<String> = self
-            .categories
-            .iter()
-            .flat_map(|c| c.any.iter().chain(&c.all).chain(&c.none))
-            .map(|t| t.trim().to_string())
-            .collect();
+        let mut terms: Vec<String> = self.synonyms.values().flatten().cloned().collect();
+        for rules in &self.rules {
+            for (_, _, expr) in &rules.entries {
+                for operand in operands(expr) {
+                    if let Operand::Phrase(p) = operand {
+                        terms.push(p.clone());
+                    }
+                }
+            }
+        }
         terms.sort();
         terms.dedup();
         terms
     }
 
-    /// Segments every term with `tokenize` (the pipeline's segmenter) so matching works
-    /// on the same tokens as the text.
-    pub fn compile(&self, tokenize: &dyn Fn(&str) -> Vec<String>) -> Taxonomy {
-        let seq = |terms: &[String]| -> Vec<Vec<String>> {
-            terms
-                .iter()
-                .map(|t| tokenize(t.trim()))
-                .filter(|t| !t.is_empty())
-                .collect()
+    /// Builds the matcher. Terms are not segmented: they match runs of whole tokens.
+    pub fn compile(&self) -> Taxonomy {
+        let mut dict = TermDict::default();
+        let mut resolve = |operand: &Operand| -> Vec<u32> {
+            let mut ids: Vec<u32> = match operand {
+                Operand::Phrase(p) => vec![dict.intern(p)],
+                Operand::Group { name, .. } => self
+                    .synonyms
+                    .get(name)
+                    .map(|ps| ps.iter().map(|p| dict.intern(p)).collect())
+                    .unwrap_or_default(),
+            };
+            ids.sort_unstable();
+            ids.dedup();
+            ids
         };
-        Taxonomy {
-            categories: self
-                .categories
-                .iter()
-                .map(|spec| Category {
-                    any: seq(&spec.any),
-                    all: seq(&spec.all),
-                    none: seq(&spec.none),
+        let categories: Vec<Category> = self
+            .categories
+            .iter()
+            .zip(&self.rules)
+            .map(|(spec, rules)| {
+                let mut cat = Category {
                     spec: spec.clone(),
-                })
-                .collect(),
+                    positive: Vec::new(),
+                    all: Vec::new(),
+                    none: Vec::new(),
+                };
+                for (list, source, expr) in &rules.entries {
+                    let kind = match &expr.kind {
+                        ExprKind::Term(op) => AtomKind::Term(resolve(op)),
+                        ExprKind::Near {
+                            left,
+                            right,
+                            distance,
+                        } => AtomKind::Near {
+                            left: resolve(left),
+                            right: resolve(right),
+                            distance: *distance,
+                        },
+                    };
+                    let atom = Atom {
+                        list: *list,
+                        source: source.clone(),
+                        scope: expr.speaker.unwrap_or(spec.scope),
+                        kind,
+                    };
+                    match list {
+                        List::Any | List::Near => cat.positive.push(atom),
+                        List::All => cat.all.push(atom),
+                        List::None => cat.none.push(atom),
+                    }
+                }
+                cat
+            })
+            .collect();
+        dict.finish();
+        let mut term_categories: Vec<Vec<u32>> = vec![Vec::new(); dict.len()];
+        for (c, cat) in categories.iter().enumerate() {
+            for atom in cat.positive.iter().chain(&cat.all) {
+                let terms: Vec<u32> = match &atom.kind {
+                    AtomKind::Term(t) => t.clone(),
+                    AtomKind::Near { left, right, .. } => {
+                        left.iter().chain(right.iter()).copied().collect()
+                    }
+                };
+                for t in terms {
+                    let list = &mut term_categories[t as usize];
+                    if list.last() != Some(&(c as u32)) {
+                        list.push(c as u32);
+                    }
+                }
+            }
+        }
+        Taxonomy {
+            categories,
+            dict,
+            term_categories,
         }
     }
 }
 
+fn operands(expr: &Expr) -> Vec<&Operand> {
+    match &expr.kind {
+        ExprKind::Term(op) => vec![op],
+        ExprKind::Near { left, right, .. } => vec![left, right],
+    }
+}
+
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
     let column = before
         .rsplit('\n')
@@ -205,25 +559,306 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 #[derive(Debug, Clone)]
+enum AtomKind {
+    /// Any of these terms.
+    Term(Vec<u32>),
+    Near {
+        left: Vec<u32>,
+        right: Vec<u32>,
+        distance: usize,
+    },
+}
+
+/// One compiled entry.
+#[derive(Debug, Clone)]
+struct Atom {
+    list: List,
+    source: String,
+    scope: Scope,
+    kind: AtomKind,
+}
+
+#[derive(Debug, Clone)]
 struct Category {
     spec: CategorySpec,
-    any: Vec<Vec<String>>,
-    all: Vec<Vec<String>>,
-    none: Vec<Vec<String>>,
+    /// `any` and `near`: at least one must fire (if there are any).
+    positive: Vec<Atom>,
+    all: Vec<Atom>,
+    none: Vec<Atom>,
 }
 
 /// A compiled taxonomy, ready to classify tokenized contacts.
 #[derive(Debug, Clone)]
 pub struct Taxonomy {
     categories: Vec<Category>,
+    dict: TermDict,
+    /// For each term id, the categories whose `any`/`near`/`all` use it: only those can
+    /// match a contact where the term occurs.
+    term_categories: Vec<Vec<u32>>,
 }
 
-/// Where a term matched: turn index and token range, for `explain`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
+/// Tokens `[start, end)` of turn `turn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Span {
     pub turn: usize,
     pub start: usize,
     pub end: usize,
+}
+
+impl Span {
+    /// The matched text: its tokens joined.
+    pub fn text(&self, tokens: &[TurnTokens]) -> String {
+        tokens
+            .get(self.turn)
+            .and_then(|t| t.get(self.start..self.end.min(t.len())))
+            .map(|t| t.concat())
+            .unwrap_or_default()
+    }
+}
+
+/// One rule entry that fired, with every place it fired (a NEAR match has two spans).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RuleHit {
+    pub list: &'static str,
+    pub rule: String,
+    pub matches: Vec<Vec<Span>>,
+}
+
+/// Why a category matched a contact or not.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CategoryExplanation {
+    pub id: String,
+    pub name: String,
+    pub matched: bool,
+    /// For a category that did not match: the first reason.
+    pub reason: Option<String>,
+    pub fired: Vec<RuleHit>,
+}
+
+/// Per-contact state shared by all categories: speakers, term occurrences and turn
+/// ordinals per scope.
+struct Cx<'a> {
+    contact: &'a Contact,
+    tokens: &'a [TurnTokens],
+    /// Sorted by term, turn, start.
+    occ: &'a [Occurrence],
+    /// `ord[scope][turn]`: index of the turn among the scope's turns (`u32::MAX`: not in it).
+    ord: [Vec<u32>; 3],
+    count: [u32; 3],
+}
+
+impl<'a> Cx<'a> {
+    fn new(contact: &'a Contact, tokens: &'a [TurnTokens], occ: &'a [Occurrence]) -> Self {
+        let n = contact.turns.len().min(tokens.len());
+        let mut ord = [vec![u32::MAX; n], vec![u32::MAX; n], vec![u32::MAX; n]];
+        let mut count = [0u32; 3];
+        for scope in [Scope::Customer, Scope::Agent, Scope::Any] {
+            let s = scope.index();
+            for (t, turn) in contact.turns[..n].iter().enumerate() {
+                if scope.includes(turn.speaker) {
+                    ord[s][t] = count[s];
+                    count[s] += 1;
+                }
+            }
+        }
+        Cx {
+            contact,
+            tokens: &tokens[..n],
+            occ,
+            ord,
+            count,
+        }
+    }
+
+    fn eligible(&self, scope: Scope, spec: &CategorySpec, turn: usize) -> bool {
+        let s = scope.index();
+        let ord = self.ord[s][turn];
+        if ord == u32::MAX {
+            return false;
+        }
+        let (first, last) = (spec.first_turns, spec.last_turns);
+        if first.is_none() && last.is_none() {
+            return true;
+        }
+        first.is_some_and(|f| (ord as usize) < f)
+            || last.is_some_and(|l| (ord as usize) + l >= self.count[s] as usize)
+    }
+
+    /// Un-negated occurrences of any of `terms` in eligible turns.
+    fn occurrences<'s>(
+        &'s self,
+        terms: &'s [u32],
+        scope: Scope,
+        spec: &'s CategorySpec,
+    ) -> impl Iterator<Item = &'s Occurrence> + 's {
+        terms.iter().flat_map(move |&term| {
+            let from = self.occ.partition_point(|o| o.term < term);
+            let to = self.occ.partition_point(|o| o.term <= term);
+            self.occ[from..to]
+                .iter()
+                .filter(move |o| !o.negated && self.eligible(scope, spec, o.turn as usize))
+        })
+    }
+
+    /// Start of each turn in the stream of the eligible turns of `scope`, concatenated.
+    fn stream_offsets(&self, scope: Scope, spec: &CategorySpec) -> Vec<usize> {
+        let mut offsets = Vec::with_capacity(self.tokens.len());
+        let mut at = 0;
+        for (turn, toks) in self.tokens.iter().enumerate() {
+            offsets.push(at);
+            if self.eligible(scope, spec, turn) {
+                at += toks.len();
+            }
+        }
+        offsets
+    }
+
+    /// Calls `f` with every match of `atom`; stops early when `f` returns false.
+    /// Returns whether anything matched.
+    fn hits(&self, atom: &Atom, spec: &CategorySpec, f: &mut dyn FnMut(Vec<Span>) -> bool) -> bool {
+        let span = |o: &Occurrence| Span {
+            turn: o.turn as usize,
+            start: o.start as usize,
+            end: o.end as usize,
+        };
+        let mut any = false;
+        match &atom.kind {
+            AtomKind::Term(terms) => {
+                for o in self.occurrences(terms, atom.scope, spec) {
+                    any = true;
+                    if !f(vec![span(o)]) {
+                        break;
+                    }
+                }
+            }
+            AtomKind::Near {
+                left,
+                right,
+                distance,
+            } => {
+                let lefts: Vec<&Occurrence> = self.occurrences(left, atom.scope, spec).collect();
+                if lefts.is_empty() {
+                    return false;
+                }
+                let rights: Vec<&Occurrence> = self.occurrences(right, atom.scope, spec).collect();
+                if rights.is_empty() {
+                    return false;
+                }
+                let offsets = self.stream_offsets(atom.scope, spec);
+                let pos = |o: &Occurrence| {
+                    let base = offsets[o.turn as usize];
+                    (base + o.start as usize, base + o.end as usize)
+                };
+                'outer: for l in &lefts {
+                    let (ls, le) = pos(l);
+                    for r in &rights {
+                        let (rs, re) = pos(r);
+                        // Tokens strictly between the two; overlapping spans do not count.
+                        let gap = if le <= rs {
+                            Some(rs - le)
+                        } else if re <= ls {
+                            Some(ls - re)
+                        } else {
+                            None
+                        };
+                        if gap.is_some_and(|g| g <= *distance) {
+                            any = true;
+                            if !f(vec![span(l), span(r)]) {
+                                break 'outer;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        any
+    }
+
+    fn fires(&self, atom: &Atom, spec: &CategorySpec) -> bool {
+        self.hits(atom, spec, &mut |_| false)
+    }
+
+    fn metadata_mismatch(&self, spec: &CategorySpec) -> Option<String> {
+        let c = self.contact;
+        let check = |field: &str, allowed: &[String], value: Option<&str>| {
+            (!allowed.is_empty() && !value.is_some_and(|v| allowed.iter().any(|a| a == v))).then(
+                || {
+                    format!(
+                        "{field} {} is not one of [{}]",
+                        value.unwrap_or("(none)"),
+                        allowed.join(", ")
+                    )
+                },
+            )
+        };
+        check("channel", &spec.channels, Some(c.channel.as_str()))
+            .or_else(|| check("business", &spec.business, c.business.as_deref()))
+            .or_else(|| check("region", &spec.regions, c.region.as_deref()))
+            .or_else(|| check("queue", &spec.queues, c.queue.as_deref()))
+    }
+
+    fn matches(&self, cat: &Category, filters: bool) -> bool {
+        let spec = &cat.spec;
+        if filters && self.metadata_mismatch(spec).is_some() {
+            return false;
+        }
+        (cat.positive.is_empty() || cat.positive.iter().any(|a| self.fires(a, spec)))
+            && cat.all.iter().all(|a| self.fires(a, spec))
+            && !cat.none.iter().any(|a| self.fires(a, spec))
+    }
+
+    fn explain(&self, cat: &Category, filters: bool) -> CategoryExplanation {
+        let spec = &cat.spec;
+        let mut fired = Vec::new();
+        let mut fired_of = |atoms: &[Atom]| -> Vec<bool> {
+            atoms
+                .iter()
+                .map(|atom| {
+                    let mut matches = Vec::new();
+                    let hit = self.hits(atom, spec, &mut |m| {
+                        matches.push(m);
+                        true
+                    });
+                    if hit {
+                        fired.push(RuleHit {
+                            list: atom.list.as_str(),
+                            rule: atom.source.clone(),
+                            matches,
+                        });
+                    }
+                    hit
+                })
+                .collect()
+        };
+        let positive = fired_of(&cat.positive);
+        let all = fired_of(&cat.all);
+        let none = fired_of(&cat.none);
+        let reason = if let Some(m) = self.metadata_mismatch(spec).filter(|_| filters) {
+            Some(m)
+        } else if !cat.positive.is_empty() && !positive.contains(&true) {
+            Some(format!(
+                "none of any/near fired ({})",
+                cat.positive
+                    .iter()
+                    .map(|a| a.source.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        } else if let Some(i) = all.iter().position(|f| !f) {
+            Some(format!("`all` entry {:?} did not fire", cat.all[i].source))
+        } else {
+            none.iter()
+                .position(|f| *f)
+                .map(|i| format!("`none` entry {:?} fired", cat.none[i].source))
+        };
+        CategoryExplanation {
+            id: spec.id.clone(),
+            name: spec.name.clone(),
+            matched: reason.is_none(),
+            reason,
+            fired,
+        }
+    }
 }
 
 impl Taxonomy {
@@ -235,85 +870,191 @@ impl Taxonomy {
         self.specs().find(|s| s.id == id)
     }
 
+    /// Whether any of `ids` is a complaint category.
+    pub fn any_complaint(&self, ids: &[String]) -> bool {
+        ids.iter()
+            .any(|id| self.spec(id).is_some_and(|s| s.complaint))
+    }
+
     /// Ids of the matching categories, in taxonomy order.
     pub fn classify(&self, contact: &Contact, tokens: &[TurnTokens]) -> Vec<String> {
+        let occ = self.scan(contact, tokens);
+        self.classify_scanned(contact, tokens, &occ)
+    }
+
+    /// Every term occurrence in the contact, sorted by term, turn and start.
+    pub fn scan(&self, contact: &Contact, tokens: &[TurnTokens]) -> Vec<Occurrence> {
+        let n = contact.turns.len().min(tokens.len());
+        let mut occ = Vec::new();
+        for (turn, toks) in tokens[..n].iter().enumerate() {
+            self.dict.scan(turn, toks, &mut occ);
+        }
+        occ.sort_unstable();
+        occ
+    }
+
+    /// [`Taxonomy::classify`] with the occurrences already found by [`Taxonomy::scan`].
+    pub fn classify_scanned(
+        &self,
+        contact: &Contact,
+        tokens: &[TurnTokens],
+        occ: &[Occurrence],
+    ) -> Vec<String> {
+        // Only categories using a term that occurs (un-negated) can match.
+        let mut candidate = vec![false; self.categories.len()];
+        let mut any = false;
+        for o in occ.iter().filter(|o| !o.negated) {
+            if let Some(cats) = self.term_categories.get(o.term as usize) {
+                for &c in cats {
+                    candidate[c as usize] = true;
+                    any = true;
+                }
+            }
+        }
+        if !any {
+            return Vec::new();
+        }
+        let cx = Cx::new(contact, tokens, occ);
         self.categories
             .iter()
-            .filter(|cat| matches_category(cat, contact, tokens))
+            .zip(candidate)
+            .filter(|(cat, candidate)| *candidate && cx.matches(cat, true))
+            .map(|(cat, _)| cat.spec.id.clone())
+            .collect()
+    }
+
+    /// Adds terms to the scan (risk terms), so one pass over the tokens finds both.
+    /// Returns their ids.
+    pub fn add_terms(&mut self, phrases: &[String]) -> Vec<u32> {
+        let ids: Vec<u32> = phrases.iter().map(|p| self.dict.intern(p)).collect();
+        self.dict.finish();
+        self.term_categories.resize(self.dict.len(), Vec::new());
+        ids
+    }
+
+    /// The normalized text of term `id`.
+    pub fn term_text(&self, id: u32) -> &str {
+        self.dict.text(id)
+    }
+
+    /// Every category with the rules that fired on the contact and, where it did not
+    /// match, why. Categories with nothing fired are left out unless `all`.
+    pub fn explain(
+        &self,
+        contact: &Contact,
+        tokens: &[TurnTokens],
+        all: bool,
+    ) -> Vec<CategoryExplanation> {
+        let occ = self.scan(contact, tokens);
+        let cx = Cx::new(contact, tokens, &occ);
+        self.categories
+            .iter()
+            .map(|cat| cx.explain(cat, true))
+            .filter(|e| all || e.matched || !e.fired.is_empty())
+            .collect()
+    }
+
+    /// Classifies an example text, ignoring metadata filters. See [`example_contact`]
+    /// for how an example is split into turns.
+    pub fn classify_example(
+        &self,
+        text: &str,
+        tokenize: &dyn Fn(&str) -> Vec<String>,
+    ) -> Vec<String> {
+        let (contact, tokens) = example_contact(text, tokenize);
+        let occ = self.scan(&contact, &tokens);
+        let cx = Cx::new(&contact, &tokens, &occ);
+        self.categories
+            .iter()
+            .filter(|cat| cx.matches(cat, false))
             .map(|cat| cat.spec.id.clone())
             .collect()
     }
 
-    /// Classifies a bare text as a customer turn (for rule examples).
+    /// Explains category `id` on an example (for failure messages).
+    pub fn explain_example(
+        &self,
+        id: &str,
+        text: &str,
+        tokenize: &dyn Fn(&str) -> Vec<String>,
+    ) -> Option<(CategoryExplanation, Vec<TurnTokens>)> {
+        let cat = self.categories.iter().find(|c| c.spec.id == id)?;
+        let (contact, tokens) = example_contact(text, tokenize);
+        let occ = self.scan(&contact, &tokens);
+        let cx = Cx::new(&contact, &tokens, &occ);
+        Some((cx.explain(cat, false), tokens))
+    }
+
+    /// Same as [`Taxonomy::classify_example`]; kept for callers of the first version.
     pub fn classify_text(&self, text: &str, tokenize: &dyn Fn(&str) -> Vec<String>) -> Vec<String> {
-        let start = chrono::DateTime::UNIX_EPOCH.fixed_offset();
-        let turn = voc_core::Turn {
-            speaker: Speaker::Customer,
-            text: text.to_string(),
-        };
-        let contact = Contact::new("example", start, "", vec![turn]);
-        let tokens = vec![tokenize(text)];
-        self.classify(&contact, &tokens)
+        self.classify_example(text, tokenize)
     }
 }
 
-fn matches_category(cat: &Category, contact: &Contact, tokens: &[TurnTokens]) -> bool {
-    let spec = &cat.spec;
-    if !spec.channels.is_empty() && !spec.channels.contains(&contact.channel) {
-        return false;
-    }
-    if !spec.business.is_empty()
-        && !contact
-            .business
-            .as_ref()
-            .is_some_and(|b| spec.business.contains(b))
-    {
-        return false;
-    }
-    let scoped: Vec<&TurnTokens> = contact
-        .turns
-        .iter()
-        .zip(tokens)
-        .filter(|(turn, _)| spec.scope.includes(turn.speaker))
-        .map(|(_, t)| t)
+/// An example as a contact: one turn per line; a line may start with `客户：`/`customer:`,
+/// `坐席：`/`agent:` or `工单：`/`note:` (default: customer). So examples can test speaker
+/// scope, position and proximity across turns.
+pub fn example_contact(
+    text: &str,
+    tokenize: &dyn Fn(&str) -> Vec<String>,
+) -> (Contact, Vec<TurnTokens>) {
+    let turns: Vec<voc_core::Turn> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (speaker, rest) = split_speaker(line);
+            voc_core::Turn {
+                speaker,
+                text: rest.trim().to_string(),
+            }
+        })
         .collect();
-    let occurs = |term: &Vec<String>| scoped.iter().any(|toks| find_term(toks, term).is_some());
-    (cat.any.is_empty() || cat.any.iter().any(occurs))
-        && cat.all.iter().all(occurs)
-        && !cat.none.iter().any(occurs)
+    let tokens = turns.iter().map(|t| tokenize(&t.text)).collect();
+    let start = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+    (Contact::new("example", start, "", turns), tokens)
 }
 
-/// First un-negated occurrence of `term` (a token sequence) in `tokens`.
-pub fn find_term(tokens: &[String], term: &[String]) -> Option<usize> {
-    if term.is_empty() || tokens.len() < term.len() {
-        return None;
+fn split_speaker(line: &str) -> (Speaker, &str) {
+    for (prefix, speaker) in [
+        ("客户", Speaker::Customer),
+        ("customer", Speaker::Customer),
+        ("坐席", Speaker::Agent),
+        ("agent", Speaker::Agent),
+        ("工单", Speaker::Note),
+        ("note", Speaker::Note),
+    ] {
+        if let Some(rest) = line.strip_prefix(prefix)
+            && let Some(rest) = rest.strip_prefix('：').or_else(|| rest.strip_prefix(':'))
+        {
+            return (speaker, rest);
+        }
     }
-    (0..=tokens.len() - term.len())
-        .find(|&i| tokens[i..i + term.len()] == *term && !negated(tokens, i))
-}
-
-fn negated(tokens: &[String], at: usize) -> bool {
-    tokens[at.saturating_sub(NEGATION_WINDOW)..at]
-        .iter()
-        .rev()
-        .take_while(|t| !is_clause_break(t))
-        .any(|t| NEGATIONS.contains(&t.as_str()))
-}
-
-fn is_clause_break(token: &str) -> bool {
-    matches!(
-        token,
-        "，" | "。" | "！" | "？" | "；" | "," | "." | "!" | "?" | ";" | "但是" | "可是" | "不过"
-    )
+    (Speaker::Customer, line)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use voc_core::Turn;
 
     /// Character-level stand-in for jieba that keeps the listed words whole.
     fn tokenize(text: &str) -> Vec<String> {
-        const WORDS: &[&str] = &["宽带", "断网", "没有", "满意", "不满意", "视频彩铃"];
+        const WORDS: &[&str] = &[
+            "宽带",
+            "断网",
+            "没有",
+            "满意",
+            "不满意",
+            "光猫",
+            "红灯",
+            "您好",
+            "已报障",
+            "掉线",
+            "一直",
+            "网络",
+            "投诉",
+        ];
         let mut out = Vec::new();
         let mut rest = text;
         'outer: while let Some(c) = rest.chars().next() {
@@ -324,10 +1065,29 @@ mod tests {
                     continue 'outer;
                 }
             }
-            out.push(c.to_string());
+            if !c.is_whitespace() {
+                out.push(c.to_string());
+            }
             rest = &rest[c.len_utf8()..];
         }
         out
+    }
+
+    fn compile(toml: &str) -> Taxonomy {
+        TaxonomySpec::parse(toml, "t.toml").unwrap().compile()
+    }
+
+    fn contact(turns: &[(Speaker, &str)]) -> (Contact, Vec<TurnTokens>) {
+        let turns: Vec<Turn> = turns
+            .iter()
+            .map(|(s, t)| Turn {
+                speaker: *s,
+                text: t.to_string(),
+            })
+            .collect();
+        let tokens = turns.iter().map(|t| tokenize(&t.text)).collect();
+        let start = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+        (Contact::new("c", start, "voice", turns), tokens)
     }
 
     const TOML: &str = r#"
@@ -347,21 +1107,203 @@ any = ["满意"]
 
     #[test]
     fn negation_and_segmentation_aware() {
-        let tax = TaxonomySpec::parse(TOML, "t.toml")
-            .unwrap()
-            .compile(&tokenize);
+        let tax = compile(TOML);
         assert_eq!(
             tax.classify_text("宽带又断网了", &tokenize),
             vec!["网络质量/宽带断网"]
         );
         assert!(tax.classify_text("宽带没有断网", &tokenize).is_empty());
-        assert!(
-            tax.classify_text("宽带没有问题，断网是邻居家", &tokenize)
-                .len()
-                == 1
+        assert_eq!(
+            tax.classify_text("宽带没有问题，断网是邻居家", &tokenize),
+            vec!["网络质量/宽带断网"]
         );
         assert!(tax.classify_text("我很不满意", &tokenize).is_empty());
         assert_eq!(tax.classify_text("很满意", &tokenize), vec!["服务/满意"]);
+        assert!(tax.any_complaint(&["网络质量/宽带断网".to_string()]));
+        assert!(!tax.any_complaint(&["服务/满意".to_string()]));
+    }
+
+    #[test]
+    fn synonyms_expand() {
+        let tax = compile(
+            r#"
+[synonyms]
+"断网" = ["断网", "掉线", "上不了 网"]
+[[category]]
+id = "网络/断网"
+name = "断网"
+any = ["@断网"]
+"#,
+        );
+        for text in ["又断网了", "老掉线", "上不了网"] {
+            assert_eq!(
+                tax.classify_text(text, &tokenize),
+                vec!["网络/断网"],
+                "{text}"
+            );
+        }
+        assert!(tax.classify_text("没有掉线", &tokenize).is_empty());
+    }
+
+    const NEAR: &str = r#"
+[[category]]
+id = "网络/光猫故障"
+name = "光猫故障"
+near = ["光猫 NEAR/2 红灯"]
+"#;
+
+    #[test]
+    fn proximity_within_and_across_turns() {
+        let tax = compile(NEAR);
+        let id = vec!["网络/光猫故障".to_string()];
+        // 光猫 | 一直 | 亮 | 红灯: two tokens between.
+        assert_eq!(tax.classify_text("光猫一直亮红灯", &tokenize), id);
+        // Reverse order counts too.
+        assert_eq!(tax.classify_text("红灯在光猫上", &tokenize), id);
+        // Three tokens between: too far.
+        assert!(tax.classify_text("光猫一直在亮红灯", &tokenize).is_empty());
+        // Across two customer turns, with an agent turn in between that is not in scope.
+        let (c, t) = contact(&[
+            (Speaker::Customer, "我家光猫"),
+            (Speaker::Agent, "您好请讲一下具体情况好吗"),
+            (Speaker::Customer, "亮红灯"),
+        ]);
+        assert_eq!(tax.classify(&c, &t), id);
+        // The same words far apart in the customer's stream do not count.
+        let (c, t) = contact(&[
+            (Speaker::Customer, "我家光猫"),
+            (Speaker::Customer, "昨天下午开始"),
+            (Speaker::Customer, "亮红灯"),
+        ]);
+        assert!(tax.classify(&c, &t).is_empty());
+        // Negated operands do not count.
+        assert!(tax.classify_text("光猫没有红灯", &tokenize).is_empty());
+        // The explanation shows both spans.
+        let (c, t) = contact(&[
+            (Speaker::Customer, "我家光猫"),
+            (Speaker::Customer, "亮红灯"),
+        ]);
+        let ex = tax.explain(&c, &t, false);
+        assert_eq!(ex.len(), 1);
+        assert!(ex[0].matched);
+        assert_eq!(ex[0].fired[0].list, "near");
+        assert_eq!(
+            ex[0].fired[0].matches,
+            vec![vec![
+                Span {
+                    turn: 0,
+                    start: 2,
+                    end: 3
+                },
+                Span {
+                    turn: 1,
+                    start: 1,
+                    end: 2
+                }
+            ]]
+        );
+        assert_eq!(ex[0].fired[0].matches[0][1].text(&t), "红灯");
+    }
+
+    #[test]
+    fn speaker_scope_per_category_and_per_entry() {
+        let tax = compile(
+            r#"
+[[category]]
+id = "服务/已报障未修复"
+name = "已报障未修复"
+any = ["断网"]
+all = ["agent:已报障"]
+
+[[category]]
+id = "服务/坐席提到断网"
+name = "坐席提到断网"
+scope = "agent"
+any = ["断网"]
+"#,
+        );
+        let (c, t) = contact(&[(Speaker::Customer, "又断网了"), (Speaker::Agent, "已报障")]);
+        assert_eq!(tax.classify(&c, &t), vec!["服务/已报障未修复"]);
+        let (c, t) = contact(&[(Speaker::Customer, "又断网了已报障")]);
+        assert!(
+            tax.classify(&c, &t).is_empty(),
+            "已报障 by the customer does not count"
+        );
+        let (c, t) = contact(&[(Speaker::Agent, "断网了吗")]);
+        assert_eq!(tax.classify(&c, &t), vec!["服务/坐席提到断网"]);
+        // Work-order notes speak for the customer.
+        let (c, t) = contact(&[(Speaker::Note, "客户反映断网"), (Speaker::Agent, "已报障")]);
+        assert_eq!(tax.classify(&c, &t), vec!["服务/已报障未修复"]);
+        // Examples can have turns.
+        assert_eq!(
+            tax.classify_example("客户：又断网了\n坐席：已报障", &tokenize),
+            vec!["服务/已报障未修复"]
+        );
+    }
+
+    #[test]
+    fn position_counts_turns_of_the_scope() {
+        let tax = compile(
+            r#"
+[[category]]
+id = "开场/断网"
+name = "开场即断网"
+first_turns = 1
+any = ["断网"]
+
+[[category]]
+id = "结尾/投诉"
+name = "结尾投诉"
+last_turns = 1
+any = ["投诉"]
+"#,
+        );
+        let (c, t) = contact(&[
+            (Speaker::Agent, "您好"),
+            (Speaker::Customer, "断网了"),
+            (Speaker::Customer, "我要投诉"),
+        ]);
+        assert_eq!(tax.classify(&c, &t), vec!["开场/断网", "结尾/投诉"]);
+        let (c, t) = contact(&[
+            (Speaker::Customer, "你好"),
+            (Speaker::Customer, "断网了"),
+            (Speaker::Customer, "我要投诉"),
+            (Speaker::Customer, "谢谢"),
+        ]);
+        assert!(tax.classify(&c, &t).is_empty());
+    }
+
+    #[test]
+    fn none_and_metadata_filters() {
+        let tax = compile(
+            r#"
+[[category]]
+id = "网络/断网"
+name = "断网"
+any = ["断网"]
+none = ["已恢复"]
+channels = ["voice"]
+regions = ["广东"]
+"#,
+        );
+        let (mut c, t) = contact(&[(Speaker::Customer, "断网了")]);
+        assert!(tax.classify(&c, &t).is_empty(), "no region");
+        c.region = Some("广东".into());
+        assert_eq!(tax.classify(&c, &t), vec!["网络/断网"]);
+        c.channel = "chat".into();
+        assert!(tax.classify(&c, &t).is_empty());
+        let ex = tax.explain(&c, &t, true);
+        assert_eq!(
+            ex[0].reason.as_deref(),
+            Some("channel chat is not one of [voice]")
+        );
+        // Examples ignore metadata filters; none= still applies.
+        assert_eq!(tax.classify_example("断网了", &tokenize), vec!["网络/断网"]);
+        assert!(tax.classify_example("断网了，已恢复", &tokenize).is_empty());
+        assert!(
+            tax.classify_example("断网了，还没有恢复", &tokenize).len() == 1,
+            "恢复 is a different term from 已恢复"
+        );
     }
 
     #[test]
@@ -371,8 +1313,7 @@ any = ["满意"]
             "bad.toml",
         )
         .unwrap_err();
-        let msg = err.to_string();
-        assert!(msg.starts_with("bad.toml:3:"), "{msg}");
+        assert!(err.to_string().starts_with("bad.toml:3:"), "{err}");
         let err = TaxonomySpec::parse(
             "[[category]]\nid = \"a\"\nname = \"a\"\nanyy = [\"x\"]\n",
             "bad.toml",
@@ -382,12 +1323,72 @@ any = ["满意"]
     }
 
     #[test]
-    fn rule_errors_name_the_category() {
+    fn near_errors_point_inside_the_string() {
+        let text =
+            "[[category]]\nid = \"网络/光猫\"\nname = \"光猫\"\nnear = [\"光猫 NEAR/x 红灯\"]\n";
+        let err = TaxonomySpec::parse(text, "t.toml").unwrap_err().to_string();
+        // Line 4: `near = ["光猫 NEAR/x 红灯"]`; the x is character 18 of the line.
+        assert!(
+            err.starts_with("t.toml:4:18: category 网络/光猫: `near` entry"),
+            "{err}"
+        );
+        assert!(err.contains("expected a number"), "{err}");
+
+        let text = "[[category]]\nid = \"a/b\"\nname = \"b\"\nany = [\"x\", \"@无此组\"]\n";
+        let err = TaxonomySpec::parse(text, "t.toml").unwrap_err().to_string();
+        assert!(err.starts_with("t.toml:4:14:"), "{err}");
+        assert!(err.contains("unknown synonym group @无此组"), "{err}");
+
+        let text = "[[category]]\nid = \"a/b\"\nname = \"b\"\nnear = [\"光猫\"]\n";
+        let err = TaxonomySpec::parse(text, "t.toml").unwrap_err().to_string();
+        assert!(err.starts_with("t.toml:4:10:"), "{err}");
+        assert!(err.contains("expected A NEAR/N B"), "{err}");
+
+        let text = "[synonyms]\n\"断网\" = [\"a NEAR/2 b\"]\n";
+        let err = TaxonomySpec::parse(text, "t.toml").unwrap_err().to_string();
+        assert!(err.starts_with("t.toml:2:"), "{err}");
+        assert!(err.contains("expected a plain term"), "{err}");
+
+        let text = "[[category]]\nid = \"a/b\"\nname = \"b\"\nany = [\"x\"]\nfirst_turns = 0\n";
+        let err = TaxonomySpec::parse(text, "t.toml").unwrap_err().to_string();
+        assert!(err.starts_with("t.toml:5:15:"), "{err}");
+    }
+
+    #[test]
+    fn rule_errors_name_the_category_and_line() {
         let err = TaxonomySpec::parse(
             "[[category]]\nid = \"网络/\"\nname = \"a\"\nany=[\"x\"]\n",
             "t.toml",
         )
-        .unwrap_err();
-        assert!(err.to_string().contains("网络/"), "{err}");
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("t.toml:2:6: category 网络/"), "{err}");
+        let err = TaxonomySpec::parse(
+            "[[category]]\nid = \"a/b\"\nname = \"a\"\n\n[[category]]\nid = \"a/b\"\nname = \"a\"\nany=[\"x\"]\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("expected at least one term"), "{err}");
+        let err = TaxonomySpec::parse(
+            "[[category]]\nid = \"a/b\"\nname = \"a\"\nany=[\"y\"]\n\n[[category]]\nid = \"a/b\"\nname = \"a\"\nany=[\"x\"]\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("t.toml:7:6:"), "{err}");
+        assert!(err.contains("already defined on line 2"), "{err}");
+    }
+
+    #[test]
+    fn example_lines_are_recorded() {
+        let spec = TaxonomySpec::parse(
+            "[[category]]\nid = \"a/b\"\nname = \"a\"\nany=[\"x\"]\nmust_match = [\n  \"x1\",\n  \"x2\",\n]\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(spec.categories[0].line, 2);
+        assert_eq!(spec.categories[0].must_match_lines, vec![6, 7]);
+        assert_eq!(spec.terms(), vec!["x"]);
     }
 }

@@ -29,12 +29,19 @@ enum Command {
     Run(commands::run::Args),
     /// Search the contact index built by `voc run`.
     Search(commands::search::Args),
+    /// Serve the search page and JSON API over an index (127.0.0.1:8080 by default).
+    Serve(commands::serve::Args),
     /// Work with the complaint taxonomy (投诉分类) of a pipeline.
     #[command(subcommand)]
     Taxonomy(commands::taxonomy::Command),
     /// Generate realistic demo data.
     #[command(subcommand)]
     Fixtures(commands::fixtures::Command),
+    /// Apply an edited taxonomy to the stored history (from stored tokens) and show what moved.
+    Retag(commands::retag::Args),
+    /// Train, evaluate and try sentiment scoring (lexicon and trained model).
+    #[command(subcommand)]
+    Sentiment(commands::sentiment::Command),
 }
 
 fn main() -> ExitCode {
@@ -42,8 +49,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args),
         Command::Search(args) => commands::search::run(args),
+        Command::Serve(args) => commands::serve::run(args),
         Command::Taxonomy(cmd) => commands::taxonomy::run(cmd),
         Command::Fixtures(cmd) => commands::fixtures::run(cmd),
+        Command::Retag(args) => commands::retag::run(args),
+        Command::Sentiment(cmd) => commands::sentiment::run(cmd),
     };
     match result {
         Ok(code) => code,

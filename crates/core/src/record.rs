@@ -120,6 +120,12 @@ pub struct RiskFlags {
     pub churn: bool,
     /// Same customer contacted again within the configured window.
     pub repeat_contact: bool,
+    /// Quality check: the first agent turn has no greeting (您好, 很高兴为您服务 …).
+    #[serde(default)]
+    pub no_greeting: bool,
+    /// Quality check: an agent used a forbidden phrase (这不归我们管, 你自己看着办 …).
+    #[serde(default)]
+    pub forbidden_phrase: bool,
 }
 
 impl RiskFlags {
@@ -134,6 +140,12 @@ impl RiskFlags {
         }
         if self.repeat_contact {
             out.push("repeat");
+        }
+        if self.no_greeting {
+            out.push("no_greeting");
+        }
+        if self.forbidden_phrase {
+            out.push("forbidden_phrase");
         }
         out
     }

@@ -6,29 +6,46 @@
 //! [`tokenizer::SegmenterTokenizer`], loaded from the dictionary stored in the index
 //! folder, so `voc search` cuts a query exactly as the text was cut.
 //!
-//! Runs add and replace contacts by id; they never rebuild history.
+//! Runs add and replace contacts by id; they never rebuild history. Queries are written
+//! in our own small language ([`query`]); results carry facet counts ([`facets`]).
 
+mod compile;
+pub mod facets;
+pub mod query;
+pub mod testing;
 pub mod tokenizer;
+
+pub use facets::{FacetCount, Facets};
+pub use query::{KNOWN_FIELDS, MAX_QUERY_CHARS, QueryError, normalize_query};
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::QueryParser;
+use tantivy::indexer::LogMergePolicy;
 use tantivy::schema::{
     FAST, Facet, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
 use tantivy::tokenizer::PreTokenizedString;
-use tantivy::{Index, IndexWriter, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, Order, Searcher, TantivyDocument, Term,
+};
 use voc_core::EnrichedContact;
 use voc_text::{Segmenter, SegmenterBuilder};
 
 use tokenizer::{SegmenterTokenizer, TOKENIZER_NAME, index_term};
 
+/// A compiled search: the query, the words to highlight, the newest contact time.
+type Compiled = (Box<dyn tantivy::query::Query>, Vec<String>, Option<i64>);
+
 /// Position gap between turns, so a phrase never matches across two turns.
 const TURN_POSITION_GAP: usize = 16;
+/// The one writer's whole memory budget, shared by its threads; when it is full the
+/// writer flushes a segment, so memory stays bounded however large the batch.
 const WRITER_MEMORY_BYTES: usize = 128 << 20;
+/// Snippet length in characters.
+const SNIPPET_CHARS: usize = 160;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -39,30 +56,35 @@ pub enum IndexError {
     },
     #[error("no search index at {0} (run `voc run` first, or check --index)")]
     Missing(PathBuf),
+    #[error(
+        "the search index at {0} was built by another version of voc (its fields differ); \
+         delete that folder and run `voc run` again"
+    )]
+    Outdated(PathBuf),
     #[error("cannot load the index dictionary: {0}")]
     Dictionary(#[from] voc_text::TextError),
-    #[error("invalid query {query:?}: {message}")]
-    Query { query: String, message: String },
+    #[error("invalid query {:?} {}", .0.query, .0)]
+    Query(QueryError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
 
 #[derive(Clone, Copy)]
-struct Fields {
-    id: Field,
-    started_at: Field,
-    week: Field,
-    channel: Field,
-    region: Field,
-    business: Field,
-    category: Field,
-    sentiment: Field,
-    sentiment_label: Field,
-    risk: Field,
-    text: Field,
-    customer: Field,
-    agent: Field,
-    body: Field,
+pub(crate) struct Fields {
+    pub id: Field,
+    pub started_at: Field,
+    pub week: Field,
+    pub channel: Field,
+    pub region: Field,
+    pub business: Field,
+    pub category: Field,
+    pub sentiment: Field,
+    pub sentiment_label: Field,
+    pub risk: Field,
+    pub text: Field,
+    pub customer: Field,
+    pub agent: Field,
+    pub body: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -72,6 +94,7 @@ fn schema() -> (Schema, Fields) {
             .set_tokenizer(TOKENIZER_NAME)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    // Keyword fields are FAST so facet counts read columns, not stored documents.
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         started_at: b.add_date_field("date", INDEXED | FAST | STORED),
@@ -79,10 +102,11 @@ fn schema() -> (Schema, Fields) {
         channel: b.add_text_field("channel", STRING | STORED | FAST),
         region: b.add_text_field("region", STRING | STORED | FAST),
         business: b.add_text_field("business", STRING | STORED | FAST),
+        // Facets index every ancestor, so `category:网络质量` matches its children.
         category: b.add_facet_field("category", STORED),
-        sentiment: b.add_f64_field("sentiment", FAST | STORED),
-        sentiment_label: b.add_text_field("sentiment_label", STRING | STORED),
-        risk: b.add_text_field("risk", STRING | STORED),
+        sentiment: b.add_f64_field("sentiment", INDEXED | FAST | STORED),
+        sentiment_label: b.add_text_field("sentiment_label", STRING | STORED | FAST),
+        risk: b.add_text_field("risk", STRING | STORED | FAST),
         text: b.add_text_field("text", text_options.clone()),
         customer: b.add_text_field("customer", text_options.clone()),
         agent: b.add_text_field("agent", text_options),
@@ -95,24 +119,116 @@ fn schema() -> (Schema, Fields) {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SearchHit {
     pub id: String,
+    /// Relevance (BM25 over the text clauses); 0 when sorted by time.
     pub score: f32,
     pub started_at: String,
+    pub week: String,
     pub channel: String,
     pub region: String,
     pub business: String,
     pub categories: Vec<String>,
     pub sentiment: String,
+    pub sentiment_score: f64,
+    pub risk: Vec<String>,
     /// Snippet with matches wrapped in `<b>…</b>` (HTML-escaped otherwise).
     pub snippet_html: String,
     /// Snippet with matches wrapped in 【…】 for terminals.
     pub snippet_text: String,
 }
 
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Best match first (ties in index order).
+    #[default]
+    Relevance,
+    /// Newest contact first.
+    Time,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "relevance" | "score" => Ok(Sort::Relevance),
+            "time" | "date" | "newest" => Ok(Sort::Time),
+            other => Err(format!("unknown sort {other:?}; use relevance or time")),
+        }
+    }
+}
+
+/// A search: the query text plus structured filters (`("channel", "voice")`,
+/// `("date", "[2026-10-01 TO 2026-10-31]")`), which are ANDed with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchRequest {
+    pub query: String,
+    pub filters: Vec<(String, String)>,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+    /// Whether to count facets (costs a column read per hit and field).
+    pub facets: bool,
+}
+
+impl SearchRequest {
+    pub fn new(query: impl Into<String>) -> Self {
+        SearchRequest {
+            query: query.into(),
+            filters: Vec::new(),
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 10,
+            facets: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SearchResults {
     pub query: String,
     pub total: usize,
+    pub offset: usize,
+    pub sort: Sort,
     pub hits: Vec<SearchHit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<Facets>,
+    /// Day of the newest contact in the index (what `last:4w` counts back from).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newest: Option<String>,
+}
+
+/// One exported hit: every field as text, the contact's whole masked text included.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ExportRow {
+    pub id: String,
+    pub started_at: String,
+    pub week: String,
+    pub channel: String,
+    pub region: String,
+    pub business: String,
+    pub categories: String,
+    pub sentiment: String,
+    pub sentiment_score: f64,
+    pub risk: String,
+    pub text: String,
+}
+
+impl ExportRow {
+    /// Column headers, in field order, in Chinese for the people opening the file.
+    pub const HEADERS: [&'static str; 11] = [
+        "编号",
+        "时间",
+        "周",
+        "渠道",
+        "地区",
+        "业务",
+        "分类",
+        "情感",
+        "情感分值",
+        "风险",
+        "文本",
+    ];
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
@@ -121,11 +237,51 @@ pub struct IndexStats {
     pub documents: u64,
 }
 
-/// A contact index on disk.
+/// A contact index on disk. Share it behind an `Arc` to search from many threads.
 pub struct ContactIndex {
     path: PathBuf,
     index: Index,
+    reader: IndexReader,
     fields: Fields,
+    segmenter: Arc<Segmenter>,
+}
+
+/// The single writer of a batch: [`ContactWriter::add`] records one at a time (so a
+/// caller may stream them), then [`ContactWriter::commit`] once. Dropped without a
+/// commit, nothing of the batch becomes visible.
+pub struct ContactWriter<'a> {
+    index: &'a ContactIndex,
+    writer: IndexWriter,
+    added: u64,
+}
+
+impl ContactWriter<'_> {
+    /// Adds one contact, replacing any earlier version with the same id (also one
+    /// added earlier in this batch: tantivy orders deletes and adds by operation).
+    pub fn add(&mut self, record: &EnrichedContact) -> Result<(), IndexError> {
+        let index = self.index;
+        self.writer
+            .delete_term(Term::from_field_text(index.fields.id, &record.contact.id));
+        self.writer
+            .add_document(index.document(record))
+            .map_err(|e| index.err(e))?;
+        self.added += 1;
+        Ok(())
+    }
+
+    /// Commits the batch atomically and waits for merges, so the folder is final.
+    pub fn commit(mut self) -> Result<IndexStats, IndexError> {
+        let index = self.index;
+        self.writer.commit().map_err(|e| index.err(e))?;
+        self.writer
+            .wait_merging_threads()
+            .map_err(|e| index.err(e))?;
+        index.reader.reload().map_err(|e| index.err(e))?;
+        Ok(IndexStats {
+            upserted: self.added,
+            documents: index.reader.searcher().num_docs(),
+        })
+    }
 }
 
 impl ContactIndex {
@@ -138,15 +294,21 @@ impl ContactIndex {
         dictionary: &SegmenterBuilder,
     ) -> Result<Self, IndexError> {
         std::fs::create_dir_all(dir)?;
-        dictionary.save(dir)?;
         let (schema, fields) = schema();
         let wrap = |source| IndexError::Tantivy {
             path: dir.to_path_buf(),
             source,
         };
+        if dir.join("meta.json").exists() {
+            let existing = Index::open_in_dir(dir).map_err(wrap)?;
+            if existing.schema() != schema {
+                return Err(IndexError::Outdated(dir.to_path_buf()));
+            }
+        }
+        dictionary.save(dir)?;
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| wrap(e.into()))?;
         let index = Index::open_or_create(directory, schema).map_err(wrap)?;
-        Ok(Self::with_tokenizer(dir, index, fields, segmenter))
+        Self::with_tokenizer(dir, index, fields, segmenter)
     }
 
     /// Opens an existing index for searching, with the dictionary stored beside it.
@@ -154,29 +316,40 @@ impl ContactIndex {
         if !dir.join("meta.json").exists() {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }
-        let segmenter = SegmenterBuilder::load(dir)?.build()?;
         let index = Index::open_in_dir(dir).map_err(|source| IndexError::Tantivy {
             path: dir.to_path_buf(),
             source,
         })?;
-        let (_, fields) = schema();
-        Ok(Self::with_tokenizer(
-            dir,
-            index,
-            fields,
-            Arc::new(segmenter),
-        ))
+        let (schema, fields) = schema();
+        if index.schema() != schema {
+            return Err(IndexError::Outdated(dir.to_path_buf()));
+        }
+        let segmenter = SegmenterBuilder::load(dir)?.build()?;
+        Self::with_tokenizer(dir, index, fields, Arc::new(segmenter))
     }
 
-    fn with_tokenizer(dir: &Path, index: Index, fields: Fields, segmenter: Arc<Segmenter>) -> Self {
+    fn with_tokenizer(
+        dir: &Path,
+        index: Index,
+        fields: Fields,
+        segmenter: Arc<Segmenter>,
+    ) -> Result<Self, IndexError> {
         index
             .tokenizers()
-            .register(TOKENIZER_NAME, SegmenterTokenizer::new(segmenter));
-        ContactIndex {
+            .register(TOKENIZER_NAME, SegmenterTokenizer::new(segmenter.clone()));
+        // One reader for the life of the index: it reloads by itself when a run commits,
+        // so `voc serve` sees a weekly run's contacts without a restart.
+        let reader = index.reader().map_err(|source| IndexError::Tantivy {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(ContactIndex {
             path: dir.to_path_buf(),
             index,
+            reader,
             fields,
-        }
+            segmenter,
+        })
     }
 
     fn err(&self, source: tantivy::TantivyError) -> IndexError {
@@ -186,25 +359,47 @@ impl ContactIndex {
         }
     }
 
+    /// Where the index lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Number of live contacts.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Starts the batch's one writer: bounded memory, up to two indexing threads, and a
+    /// merge policy that keeps the segment count low across weekly runs.
+    pub fn writer(&self) -> Result<ContactWriter<'_>, IndexError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 2);
+        let writer: IndexWriter = self
+            .index
+            .writer_with_num_threads(threads, WRITER_MEMORY_BYTES)
+            .map_err(|e| self.err(e))?;
+        let mut policy = LogMergePolicy::default();
+        // Merge once 8 segments of a size class exist (tantivy's default), and purge a
+        // segment whose contacts were mostly re-delivered (deleted) at 30% rather than
+        // 50%, since weekly runs replace corrected contacts in old weeks.
+        policy.set_min_num_segments(8);
+        policy.set_del_docs_ratio_before_merge(0.3);
+        writer.set_merge_policy(Box::new(policy));
+        Ok(ContactWriter {
+            index: self,
+            writer,
+            added: 0,
+        })
+    }
+
     /// Adds the contacts, replacing any earlier version with the same id, in one commit.
     pub fn upsert(&self, records: &[EnrichedContact]) -> Result<IndexStats, IndexError> {
-        let mut writer: IndexWriter = self
-            .index
-            .writer_with_num_threads(1, WRITER_MEMORY_BYTES)
-            .map_err(|e| self.err(e))?;
+        let mut writer = self.writer()?;
         for record in records {
-            writer.delete_term(Term::from_field_text(self.fields.id, &record.contact.id));
-            writer
-                .add_document(self.document(record))
-                .map_err(|e| self.err(e))?;
+            writer.add(record)?;
         }
-        writer.commit().map_err(|e| self.err(e))?;
-        writer.wait_merging_threads().map_err(|e| self.err(e))?;
-        let reader = self.index.reader().map_err(|e| self.err(e))?;
-        Ok(IndexStats {
-            upserted: records.len() as u64,
-            documents: reader.searcher().num_docs(),
-        })
+        writer.commit()
     }
 
     fn document(&self, record: &EnrichedContact) -> TantivyDocument {
@@ -218,8 +413,13 @@ impl ContactIndex {
         );
         doc.add_text(f.week, &record.week);
         doc.add_text(f.channel, &c.channel);
-        doc.add_text(f.region, c.region.as_deref().unwrap_or(""));
-        doc.add_text(f.business, c.business.as_deref().unwrap_or(""));
+        // Missing metadata stays missing (not ""), so facets do not count an empty value.
+        if let Some(region) = c.region.as_deref().filter(|s| !s.is_empty()) {
+            doc.add_text(f.region, region);
+        }
+        if let Some(business) = c.business.as_deref().filter(|s| !s.is_empty()) {
+            doc.add_text(f.business, business);
+        }
         for category in &record.categories {
             doc.add_facet(f.category, Facet::from_path(category.split('/')));
         }
@@ -244,8 +444,7 @@ impl ContactIndex {
     /// Every stored string of every document, for audits such as scanning the index
     /// for unmasked personal data.
     pub fn stored_strings(&self) -> Result<Vec<String>, IndexError> {
-        let reader = self.index.reader().map_err(|e| self.err(e))?;
-        let searcher = reader.searcher();
+        let searcher = self.reader.searcher();
         let mut out = Vec::new();
         for segment in searcher.segment_readers() {
             let store = segment
@@ -263,73 +462,238 @@ impl ContactIndex {
         Ok(out)
     }
 
-    /// Searches with tantivy's query syntax over the text fields (all terms required by
-    /// default); returns the total hit count and the best `limit` hits with snippets.
+    /// Searches with the query language of [`query`] (all words required by default);
+    /// returns the total hit count and the best `limit` hits with snippets.
     pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults, IndexError> {
-        let f = &self.fields;
-        let reader = self.index.reader().map_err(|e| self.err(e))?;
-        let searcher = reader.searcher();
-        let mut parser = QueryParser::for_index(&self.index, vec![f.text]);
-        parser.set_conjunction_by_default();
-        let parsed = parser.parse_query(query).map_err(|e| IndexError::Query {
-            query: query.to_string(),
-            message: e.to_string(),
-        })?;
-        let (total, top) = searcher
-            .search(
-                &parsed,
-                &(Count, TopDocs::with_limit(limit.max(1)).order_by_score()),
-            )
-            .map_err(|e| self.err(e))?;
-        let mut snippets = tantivy::snippet::SnippetGenerator::create(&searcher, &*parsed, f.text)
-            .map_err(|e| self.err(e))?;
-        snippets.set_max_num_chars(120);
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top.into_iter().take(limit) {
-            let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.err(e))?;
-            let text = |field: Field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string()
-            };
-            let body = text(f.body);
-            let snippet = snippets.snippet(&body);
-            hits.push(SearchHit {
-                id: text(f.id),
-                score,
-                started_at: doc
-                    .get_first(f.started_at)
-                    .and_then(|v| v.as_datetime())
-                    .map(|d| {
-                        chrono::DateTime::from_timestamp(d.into_timestamp_secs(), 0)
-                            .map(|t| {
-                                t.with_timezone(&voc_core::time::china_offset())
-                                    .to_rfc3339()
-                            })
-                            .unwrap_or_default()
-                    })
-                    .unwrap_or_default(),
-                channel: text(f.channel),
-                region: text(f.region),
-                business: text(f.business),
-                categories: doc
-                    .get_all(f.category)
-                    .filter_map(|v| v.as_facet())
-                    .filter_map(|s| Facet::from_encoded(s.as_bytes().to_vec()).ok())
-                    .map(|facet| facet.to_path().join("/"))
-                    .collect(),
-                sentiment: text(f.sentiment_label),
-                snippet_html: snippet.to_html(),
-                snippet_text: marked(&snippet, "【", "】"),
-            });
+        let mut request = SearchRequest::new(query);
+        request.limit = limit;
+        self.search_request(&request)
+    }
+
+    /// Newest contact time in the index (seconds), the anchor of `last:4w`: relative to
+    /// the data rather than the wall clock, so the same index answers the same way.
+    fn newest(&self, searcher: &Searcher) -> Option<i64> {
+        searcher
+            .segment_readers()
+            .iter()
+            .filter(|s| s.num_docs() > 0)
+            .filter_map(|s| s.fast_fields().date("date").ok())
+            .map(|column| column.max_value().into_timestamp_secs())
+            .max()
+    }
+
+    /// The query, the words to highlight and the newest contact time.
+    fn compile(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+    ) -> Result<Compiled, IndexError> {
+        let newest = self.newest(searcher);
+        let compiler = compile::Compiler::new(&self.fields, &self.segmenter, newest);
+        let (query, highlights) = compiler
+            .compile_request(&request.query, &request.filters)
+            .map_err(IndexError::Query)?;
+        Ok((query, highlights, newest))
+    }
+
+    /// Runs a search: total, one page of hits (offset, limit, sort), facets if asked.
+    pub fn search_request(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
+        let searcher = self.reader.searcher();
+        let (query, highlights, newest) = self.compile(&searcher, request)?;
+        let facet_collector = request.facets.then_some(facets::FacetCollector);
+        // TopDocs refuses a limit of 0; ask for one and drop it.
+        let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
+        let (total, addresses, facet_fruit) = match request.sort {
+            Sort::Relevance => {
+                let (total, top, fruit) = searcher
+                    .search(&*query, &(Count, top.order_by_score(), facet_collector))
+                    .map_err(|e| self.err(e))?;
+                (total, top, fruit)
+            }
+            Sort::Time => {
+                let (total, top, fruit) = searcher
+                    .search(
+                        &*query,
+                        &(
+                            Count,
+                            top.order_by_fast_field::<tantivy::DateTime>("date", Order::Desc),
+                            facet_collector,
+                        ),
+                    )
+                    .map_err(|e| self.err(e))?;
+                let top = top.into_iter().map(|(_, address)| (0.0, address)).collect();
+                (total, top, fruit)
+            }
+        };
+        let snippets = self.snippet_generator(&searcher, &highlights)?;
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses.into_iter().take(request.limit) {
+            hits.push(self.hit(&searcher, &snippets, score, address)?);
         }
         Ok(SearchResults {
-            query: query.to_string(),
+            query: request.query.clone(),
             total,
+            offset: request.offset,
+            sort: request.sort,
             hits,
+            facets: facet_fruit.map(|f| f.into_facets()),
+            newest: newest.map(|secs| china_time(secs).get(..10).unwrap_or("").to_string()),
         })
     }
+
+    /// Every hit of a search (up to `max_rows`, in the request's sort order), one row at
+    /// a time to `sink`, for CSV and XLSX exports. Returns (total hits, rows written).
+    pub fn export<E>(
+        &self,
+        request: &SearchRequest,
+        max_rows: usize,
+        mut sink: impl FnMut(ExportRow) -> Result<(), E>,
+    ) -> Result<Result<(usize, usize), E>, IndexError> {
+        let searcher = self.reader.searcher();
+        let (query, _, _) = self.compile(&searcher, request)?;
+        let total = searcher.search(&*query, &Count).map_err(|e| self.err(e))?;
+        let rows = total.min(max_rows);
+        if rows == 0 {
+            return Ok(Ok((total, 0)));
+        }
+        let top = TopDocs::with_limit(rows);
+        let addresses: Vec<DocAddress> = match request.sort {
+            Sort::Relevance => searcher
+                .search(&*query, &top.order_by_score())
+                .map_err(|e| self.err(e))?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+            Sort::Time => searcher
+                .search(
+                    &*query,
+                    &top.order_by_fast_field::<tantivy::DateTime>("date", Order::Desc),
+                )
+                .map_err(|e| self.err(e))?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect(),
+        };
+        let f = &self.fields;
+        for address in addresses {
+            let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.err(e))?;
+            let row = ExportRow {
+                id: stored_str(&doc, f.id),
+                started_at: stored_time(&doc, f.started_at),
+                week: stored_str(&doc, f.week),
+                channel: stored_str(&doc, f.channel),
+                region: stored_str(&doc, f.region),
+                business: stored_str(&doc, f.business),
+                categories: stored_categories(&doc, f.category).join("; "),
+                sentiment: stored_str(&doc, f.sentiment_label),
+                sentiment_score: doc
+                    .get_first(f.sentiment)
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(0.0),
+                risk: stored_all(&doc, f.risk).join("; "),
+                text: stored_str(&doc, f.body),
+            };
+            if let Err(e) = sink(row) {
+                return Ok(Err(e));
+            }
+        }
+        Ok(Ok((total, rows)))
+    }
+
+    fn snippet_generator(
+        &self,
+        searcher: &Searcher,
+        highlights: &[String],
+    ) -> Result<tantivy::snippet::SnippetGenerator, IndexError> {
+        // Built by hand rather than from the query: tantivy's own generator only
+        // highlights terms of one field, and ours come from text, customer and agent.
+        let mut terms = std::collections::BTreeMap::new();
+        for word in highlights {
+            let term = Term::from_field_text(self.fields.text, word);
+            let doc_freq = searcher.doc_freq(&term).map_err(|e| self.err(e))?;
+            if doc_freq > 0 {
+                terms.insert(word.clone(), 1.0 / (1.0 + doc_freq as f32));
+            }
+        }
+        let analyzer =
+            tantivy::tokenizer::TextAnalyzer::from(SegmenterTokenizer::new(self.segmenter.clone()));
+        Ok(tantivy::snippet::SnippetGenerator::new(
+            terms,
+            analyzer,
+            self.fields.body,
+            SNIPPET_CHARS,
+        ))
+    }
+
+    fn hit(
+        &self,
+        searcher: &Searcher,
+        snippets: &tantivy::snippet::SnippetGenerator,
+        score: f32,
+        address: DocAddress,
+    ) -> Result<SearchHit, IndexError> {
+        let f = &self.fields;
+        let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.err(e))?;
+        let body = stored_str(&doc, f.body);
+        let snippet = snippets.snippet(&body);
+        Ok(SearchHit {
+            id: stored_str(&doc, f.id),
+            score,
+            started_at: stored_time(&doc, f.started_at),
+            week: stored_str(&doc, f.week),
+            channel: stored_str(&doc, f.channel),
+            region: stored_str(&doc, f.region),
+            business: stored_str(&doc, f.business),
+            categories: stored_categories(&doc, f.category),
+            sentiment: stored_str(&doc, f.sentiment_label),
+            sentiment_score: doc
+                .get_first(f.sentiment)
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0),
+            risk: stored_all(&doc, f.risk),
+            snippet_html: snippet.to_html().replace('\n', " "),
+            snippet_text: marked(&snippet, "【", "】"),
+        })
+    }
+}
+
+fn stored_str(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string()
+}
+
+fn stored_all(doc: &TantivyDocument, field: Field) -> Vec<String> {
+    doc.get_all(field)
+        .filter_map(|v| v.as_str())
+        .map(str::to_string)
+        .collect()
+}
+
+fn stored_categories(doc: &TantivyDocument, field: Field) -> Vec<String> {
+    doc.get_all(field)
+        .filter_map(|v| v.as_facet())
+        .filter_map(|s| Facet::from_encoded(s.as_bytes().to_vec()).ok())
+        .map(|facet| facet.to_path().join("/"))
+        .collect()
+}
+
+fn stored_time(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_datetime())
+        .map(|d| china_time(d.into_timestamp_secs()))
+        .unwrap_or_default()
+}
+
+/// RFC 3339 in China time (UTC+8), as the contacts were recorded.
+fn china_time(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| {
+            t.with_timezone(&voc_core::time::china_offset())
+                .to_rfc3339()
+        })
+        .unwrap_or_default()
 }
 
 fn marked(snippet: &tantivy::snippet::Snippet, open: &str, close: &str) -> String {

@@ -37,6 +37,12 @@ pub struct PipelineFile {
     pub pii: PiiSection,
     #[serde(default)]
     pub report: ReportSection,
+    /// Monthly KPI targets and their definitions (FCR window, SLA threshold …).
+    #[serde(default)]
+    pub kpi: voc_aggregate::kpi::KpiConfig,
+    /// Forecast horizon and the staffing assumptions (SLA target, attendance …).
+    #[serde(default)]
+    pub staffing: voc_aggregate::staffing::StaffingConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +179,18 @@ pub struct ClassifySection {
     /// Extra churn terms on top of the built-in ones (销户, 携号转网 …).
     #[serde(default)]
     pub churn_terms: Vec<String>,
+    /// Extra greetings the first agent turn may open with (您好, 很高兴为您服务 …).
+    #[serde(default)]
+    pub greeting_terms: Vec<String>,
+    /// Extra forbidden agent phrases (服务禁语) on top of the built-in ones.
+    #[serde(default)]
+    pub forbidden_phrases: Vec<String>,
+    /// Sentiment lexicon overrides: `word polarity` per line, polarity in [-2, 2].
+    #[serde(default)]
+    pub sentiment_overrides: Option<PathBuf>,
+    /// A model written by `voc sentiment train`, used instead of the lexicon alone.
+    #[serde(default)]
+    pub sentiment_model: Option<PathBuf>,
 }
 
 fn seven() -> u32 {
@@ -258,6 +276,12 @@ impl Pipeline {
             resolve(p);
         }
         resolve(&mut file.classify.taxonomy);
+        if let Some(p) = file.classify.sentiment_overrides.as_mut() {
+            resolve(p);
+        }
+        if let Some(p) = file.classify.sentiment_model.as_mut() {
+            resolve(p);
+        }
         let invalid = |message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
             message,
@@ -306,11 +330,15 @@ impl Pipeline {
             .iter()
             .chain(&file.text.dictionaries)
             .chain([&file.classify.taxonomy])
+            .chain(&file.classify.sentiment_overrides)
+            .chain(&file.classify.sentiment_model)
         {
             if !p.exists() {
                 return Err(invalid(format!("file not found: {}", p.display())));
             }
         }
+        file.kpi.validate().map_err(invalid)?;
+        file.staffing.validate().map_err(invalid)?;
         if file.pipeline.period != "latest"
             && voc_core::time::week_monday(&file.pipeline.period).is_none()
         {
@@ -331,6 +359,8 @@ impl Pipeline {
         let mut files = vec![self.path.clone(), f.classify.taxonomy.clone()];
         files.extend(f.text.dictionaries.iter().cloned());
         files.extend(f.text.stopwords.iter().cloned());
+        files.extend(f.classify.sentiment_overrides.iter().cloned());
+        files.extend(f.classify.sentiment_model.iter().cloned());
         files
     }
 }

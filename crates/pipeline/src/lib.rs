@@ -7,7 +7,9 @@
 pub mod config;
 pub mod manifest;
 pub mod report_input;
+pub mod retag;
 pub mod run;
+pub mod trends;
 
 pub use config::{ConfigError, Pipeline};
 pub use manifest::Manifest;

@@ -2,12 +2,15 @@
 //! batch's own records (for verbatims and the watch list).
 
 use std::collections::BTreeMap;
-use voc_aggregate::{Emerging, HistoryTables};
+use voc_aggregate::volumes::Grain;
+use voc_aggregate::{Emerging, HistoryTables, TrendOptions, Trends};
 use voc_classify::Taxonomy;
 use voc_core::{EnrichedContact, Speaker};
 use voc_report::{
-    CategoryRow, DataQuality, EmergingIssue, PeriodVolume, ReportInput, RiskSummary,
-    SentimentPoint, Verbatim, WatchItem,
+    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, ForecastPoint,
+    ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow, PeriodVolume,
+    ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow, Verbatim,
+    WatchItem,
 };
 
 const VERBATIMS_PER_ISSUE: usize = 3;
@@ -22,6 +25,9 @@ pub struct ReportContext<'a> {
     pub data_fingerprint: &'a str,
     pub tables: &'a HistoryTables,
     pub emerging: &'a [Emerging],
+    /// Volumes, terms, KPI scorecard, forecast and staffing of the period.
+    pub trends: &'a Trends,
+    pub trend_options: &'a TrendOptions,
     pub records: &'a [EnrichedContact],
     pub taxonomy: &'a Taxonomy,
     pub quality: DataQuality,
@@ -91,7 +97,175 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
             watch_list: watch_list(&in_period),
         },
         quality: ctx.quality.clone(),
+        breakdown: breakdown(ctx),
+        new_terms: ctx
+            .trends
+            .terms
+            .new_terms
+            .iter()
+            .map(|t| NewTermRow {
+                term: t.term.clone(),
+                current: t.count,
+                baseline_mean: t.baseline_mean,
+                ratio: t.ratio,
+                p_value: t.p_value,
+            })
+            .collect(),
+        top_keywords: top_keywords(ctx),
+        kpi: kpi(ctx),
+        forecast: forecast(ctx),
     }
+}
+
+/// Days of history drawn before the forecast in the report's chart.
+const CHART_HISTORY_DAYS: usize = 28;
+
+/// The report week's contacts by channel, region, business line and queue.
+fn breakdown(ctx: &ReportContext) -> Vec<BreakdownRow> {
+    ctx.trends
+        .volumes
+        .iter()
+        .filter(|v| v.grain == Grain::Week && v.period == ctx.period && v.dimension != "all")
+        .map(|v| BreakdownRow {
+            dimension: v.dimension.clone(),
+            value: v.value.clone(),
+            contacts: v.contacts,
+            share: v.share,
+            previous: v.previous_contacts,
+            complaint_rate: v.complaints_per_1000,
+        })
+        .collect()
+}
+
+fn top_keywords(ctx: &ReportContext) -> Vec<CategoryKeywords> {
+    let mut out: Vec<CategoryKeywords> = Vec::new();
+    for k in &ctx.trends.terms.keywords {
+        if out.last().is_none_or(|c| c.category_id != k.category) {
+            out.push(CategoryKeywords {
+                category_id: k.category.clone(),
+                name: ctx
+                    .taxonomy
+                    .spec(&k.category)
+                    .map_or_else(|| leaf(&k.category), |s| s.name.clone()),
+                keywords: Vec::new(),
+            });
+        }
+        if let Some(c) = out.last_mut() {
+            c.keywords.push(Keyword {
+                term: k.term.clone(),
+                score: k.score,
+                count: k.count,
+            });
+        }
+    }
+    out
+}
+
+fn kpi(ctx: &ReportContext) -> Option<KpiScorecard> {
+    let card = &ctx.trends.scorecard;
+    let first = card.month_rows.first()?;
+    let rows: Vec<KpiRow> = card
+        .month_rows
+        .iter()
+        .map(|r| KpiRow {
+            metric: r.metric.key().to_string(),
+            name: r.metric.name().to_string(),
+            unit: r.metric.unit().to_string(),
+            higher_is_better: r.metric.higher_is_better(),
+            target: r.target,
+            actual: r.actual,
+            status: r.status.map(|s| s.label().to_string()),
+            day_actual: r.day_actual,
+            day_status: r.day_status.map(|s| s.label().to_string()),
+            dynamic: r.dynamic.label().to_string(),
+            dynamic_value: r.dynamic.value(),
+        })
+        .collect();
+    // The days of the report week that fall in the scorecard's month.
+    let mut daily: Vec<KpiDay> = Vec::new();
+    let in_period = |date: &str| {
+        chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| {
+            voc_core::time::iso_week_key(&voc_core::time::china_midnight(d)) == ctx.period
+        })
+    };
+    for d in card.daily.iter().filter(|d| in_period(&d.date)) {
+        if daily.last().is_none_or(|x| x.date != d.date) {
+            daily.push(KpiDay {
+                date: d.date.clone(),
+                values: Vec::new(),
+            });
+        }
+        if let Some(day) = daily.last_mut() {
+            day.values.push(KpiDayValue {
+                metric: d.metric.key().to_string(),
+                actual: d.actual,
+                status: d.status.map(|s| s.label().to_string()),
+            });
+        }
+    }
+    Some(KpiScorecard {
+        month: card.month.clone(),
+        as_of: card.as_of.clone(),
+        days_elapsed: first.days_elapsed,
+        days_remaining: first.days_remaining,
+        warning_band_pct: ctx.trend_options.kpi.warning_band_pct,
+        rows,
+        daily,
+    })
+}
+
+fn forecast(ctx: &ReportContext) -> Option<ForecastSection> {
+    let f = ctx.trends.forecast.as_ref()?;
+    let s = &ctx.trend_options.staffing;
+    let basis = ctx.trends.staffing_basis.as_ref();
+    let skip = f.history.len().saturating_sub(CHART_HISTORY_DAYS);
+    Some(ForecastSection {
+        method: f.method.label().to_string(),
+        as_of: f.as_of.clone(),
+        history: f.history[skip..]
+            .iter()
+            .map(|d| ForecastPoint {
+                date: d.date.clone(),
+                weekday: d.weekday.clone(),
+                volume: d.actual,
+            })
+            .collect(),
+        days: f
+            .days
+            .iter()
+            .map(|d| ForecastPoint {
+                date: d.date.clone(),
+                weekday: d.weekday.clone(),
+                volume: d.volume,
+            })
+            .collect(),
+        backtest_mape: f.backtest_mape,
+        backtest_days: f.backtest.len() as u32,
+        staffing: ctx
+            .trends
+            .staffing
+            .iter()
+            .map(|d| StaffingRow {
+                date: d.date.clone(),
+                weekday: d.weekday.clone(),
+                volume: d.staffed_volume,
+                erlang_agents: d.erlang_agents,
+                service_level: d.service_level,
+                erlang_headcount: d.erlang_headcount,
+                simple_headcount: d.simple_headcount,
+            })
+            .collect(),
+        assumptions: StaffingAssumptions {
+            sla_target: s.sla_target,
+            sla_seconds: basis.map_or(ctx.trend_options.kpi.sla_seconds, |b| b.sla_seconds),
+            aht_s: basis.map_or(0.0, |b| b.aht_s),
+            channel_share: basis.map_or(1.0, |b| b.channel_share),
+            open_hours: s.open_hours,
+            shift_hours: s.shift_hours,
+            attendance_rate: s.attendance_rate,
+            contacts_per_agent_day: s.contacts_per_agent_day,
+        },
+    })
 }
 
 fn category_rows(ctx: &ReportContext, previous: Option<&str>) -> Vec<CategoryRow> {

@@ -57,6 +57,8 @@ pub struct RunSummary {
 pub const HISTORY_DIR: &str = "history";
 pub const INDEX_DIR: &str = "index";
 pub const REPORT_DIR: &str = "report";
+/// Trend tables (volumes, KPI scorecard, forecast …) as Parquet and CSV.
+pub const TABLES_DIR: &str = "tables";
 pub const QUARANTINE_FILE: &str = "quarantine.jsonl";
 pub const MANIFEST_FILE: &str = "run.json";
 
@@ -103,21 +105,37 @@ pub fn build_segmenter(
     Ok((builder.build()?, builder))
 }
 
-/// The classifier of a pipeline: taxonomy, sentiment lexicon and risk terms.
-pub fn build_classifier(
-    pipeline: &Pipeline,
-) -> Result<(Classifier, Segmenter, voc_text::SegmenterBuilder)> {
+/// The classifier of a pipeline (taxonomy, sentiment lexicon with overrides or trained
+/// model, risk terms) and the terms the segmenter should keep whole. Needs no segmenter:
+/// rule terms match runs of stored tokens, so `voc retag` uses this alone.
+pub fn load_classifier(pipeline: &Pipeline) -> Result<(Classifier, Vec<String>)> {
     let c = &pipeline.file.classify;
     let spec = TaxonomySpec::load(&c.taxonomy)?;
     let mut risk = RiskTerms::default();
     risk.escalation.extend(c.escalation_terms.iter().cloned());
     risk.churn.extend(c.churn_terms.iter().cloned());
+    risk.greetings.extend(c.greeting_terms.iter().cloned());
+    risk.forbidden.extend(c.forbidden_phrases.iter().cloned());
+    let overrides = match &c.sentiment_overrides {
+        Some(path) => SentimentModel::load_overrides(path)?,
+        None => Vec::new(),
+    };
+    let mut sentiment = SentimentModel::with_overrides(overrides);
+    if let Some(path) = &c.sentiment_model {
+        sentiment = sentiment.with_model(voc_classify::LogisticModel::load(path)?);
+    }
     let mut terms = spec.terms();
-    terms.extend(risk.escalation.iter().chain(&risk.churn).cloned());
+    terms.extend(risk.terms());
+    let classifier = Classifier::new(spec.compile(), sentiment, &risk);
+    Ok((classifier, terms))
+}
+
+/// The classifier of a pipeline with the segmenter that keeps its terms whole.
+pub fn build_classifier(
+    pipeline: &Pipeline,
+) -> Result<(Classifier, Segmenter, voc_text::SegmenterBuilder)> {
+    let (classifier, terms) = load_classifier(pipeline)?;
     let (segmenter, builder) = build_segmenter(pipeline, &terms)?;
-    let tokenize = |t: &str| segmenter.cut(t);
-    let taxonomy = spec.compile(&tokenize);
-    let classifier = Classifier::new(taxonomy, SentimentModel::default(), &risk, &tokenize);
     Ok((classifier, segmenter, builder))
 }
 
@@ -229,7 +247,6 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let index_stats = index.upsert(&records)?;
     timer.lap("index");
 
-    let tables = voc_aggregate::tables::history_tables(&history)?;
     let period = match f.pipeline.period.as_str() {
         "latest" => records
             .iter()
@@ -238,15 +255,16 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             .unwrap_or_default(),
         week => week.to_string(),
     };
-    let emerging = voc_aggregate::emerging::detect(
-        &tables,
+    // Reads only the partitions the period needs (its baseline, the month to date and
+    // the one before, the forecast's history) and writes out/tables/*.{parquet,csv}.
+    let (trends, table_files) = crate::trends::run(
+        pipeline,
+        &history,
         &period,
-        &voc_aggregate::EmergingOptions {
-            baseline_weeks: f.report.baseline_weeks,
-            min_count: f.report.min_count,
-            ..Default::default()
-        },
-    );
+        &segmenter,
+        &out_dir.join(TABLES_DIR),
+    )?;
+    let (tables, emerging) = (&trends.tables, &trends.emerging);
     timer.lap("aggregate");
 
     let quality = voc_report::DataQuality {
@@ -261,14 +279,17 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         period: &period,
         config_fingerprint: &config_fingerprint,
         data_fingerprint: &data_fingerprint,
-        tables: &tables,
-        emerging: &emerging,
+        tables,
+        emerging,
+        trends: &trends,
+        trend_options: &crate::trends::options(pipeline),
         records: &records,
         taxonomy: &classifier.taxonomy,
         quality,
     });
     let report_dir = out_dir.join(REPORT_DIR);
     let mut written: Vec<PathBuf> = partitions;
+    written.extend(table_files);
     for (name, content) in [
         ("report.html", voc_report::render_html(&report)),
         ("report.md", voc_report::render_markdown(&report)),

@@ -196,6 +196,7 @@ pub fn findings(input: &ReportInput) -> Vec<String> {
     out.push(theme_sentence(&view));
     out.push(sentiment_sentence(&view));
     out.push(risk_sentence(&view));
+    out.extend(crate::sections::findings(input));
     out
 }
 
@@ -424,6 +425,9 @@ pub fn recommendations(input: &ReportInput) -> Vec<Recommendation> {
             ));
         }
         add(CENTER_OWNER, item);
+    }
+    for (owner, item) in crate::sections::recommendations(input) {
+        add(&owner, item);
     }
     groups
 }

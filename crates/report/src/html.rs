@@ -11,6 +11,7 @@ use crate::format::{
     short_fingerprint, thousands,
 };
 use crate::model::{CategoryRow, ReportInput};
+use crate::sections;
 use crate::svg;
 
 const STYLE: &str = r#"
@@ -42,6 +43,9 @@ th { background: var(--soft); font-weight: 600; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .up { color: var(--up); }
 .down { color: var(--down); }
+.ok { color: var(--down); }
+.warn { color: #b7791f; }
+.bad { color: var(--up); }
 .muted { color: var(--muted); }
 figure { margin: 12px 0; }
 figure svg { display: block; width: 100%; height: auto; }
@@ -97,10 +101,15 @@ fn write_document(view: &View, out: &mut String) -> Result {
     cover(view, out)?;
     summary(view, out)?;
     volume(view, out)?;
+    sections::html_breakdown(view, out)?;
     themes(view, out)?;
+    sections::html_keywords(view, out)?;
     emerging(view, out)?;
+    sections::html_new_terms(view, out)?;
     sentiment(view, out)?;
     risk(view, out)?;
+    sections::html_kpi(view, out)?;
+    sections::html_forecast(view, out)?;
     advice(view, out)?;
     appendix(view, out)?;
     writeln!(out, "</main>")?;
@@ -470,7 +479,7 @@ fn risk(view: &View, out: &mut String) -> Result {
 
 fn advice(view: &View, out: &mut String) -> Result {
     writeln!(out, r#"<section id="advice">"#)?;
-    writeln!(out, "<h2>七、建议</h2>")?;
+    writeln!(out, "<h2>{}</h2>", sections::advice_heading(view.input))?;
     let groups = recommendations(view.input);
     if groups.is_empty() {
         writeln!(out, "<p>本期无需要特别跟进的事项。</p>")?;
@@ -549,4 +558,7 @@ pub(crate) fn methods(view: &View) -> Vec<String> {
             if input.data_fingerprint.is_empty() { MISSING } else { &input.data_fingerprint }
         ),
     ]
+    .into_iter()
+    .chain(sections::methods(input))
+    .collect()
 }

@@ -11,8 +11,10 @@
 //! - [`render_markdown`] gives the same sections with pipe tables instead of charts.
 //!
 //! Sections, in order: cover (period, comparison period, configuration and data
-//! fingerprints), 执行摘要, 话务量与投诉率趋势, 主要投诉主题, 新兴问题, 情感趋势,
-//! 升级与流失风险, 建议, 附录：方法说明与数据质量.
+//! fingerprints), 执行摘要, 话务量与投诉率趋势 (with the channel / region / business /
+//! queue breakdown), 主要投诉主题 (with keywords per category), 新兴问题 (with new
+//! terms), 情感趋势, 升级与流失风险, KPI 指标达成 and 话务预测与排班 (when the input has
+//! them), 建议, 附录：方法说明与数据质量.
 //!
 //! Output is deterministic: the same input gives byte-identical output (no clock, no
 //! hash-map order, fixed float formatting), so a report can be reproduced and diffed.
@@ -32,6 +34,7 @@ pub mod format;
 mod html;
 mod markdown;
 pub mod model;
+mod sections;
 mod svg;
 pub mod testing;
 pub mod xlsx;
@@ -41,8 +44,10 @@ pub use html::render_html;
 pub use markdown::render_markdown;
 pub use xlsx::render_xlsx;
 pub use model::{
-    CategoryRow, DataQuality, EmergingIssue, PeriodVolume, Recommendation, ReportInput,
-    RiskSummary, SentimentPoint, Verbatim, WatchItem,
+    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, ForecastPoint,
+    ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow, PeriodVolume,
+    Recommendation, ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow,
+    Verbatim, WatchItem,
 };
 #[doc(hidden)]
 pub use testing::sample_input;

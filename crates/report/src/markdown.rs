@@ -11,6 +11,7 @@ use crate::format::{
 };
 use crate::html::{methods, quality_rows};
 use crate::model::{CategoryRow, ReportInput};
+use crate::sections;
 
 /// Renders the whole report as Markdown.
 pub fn render_markdown(input: &ReportInput) -> String {
@@ -23,10 +24,15 @@ fn write_document(view: &View, out: &mut String) -> Result {
     cover(view, out)?;
     summary(view, out)?;
     volume(view, out)?;
+    sections::md_breakdown(view, out)?;
     themes(view, out)?;
+    sections::md_keywords(view, out)?;
     emerging(view, out)?;
+    sections::md_new_terms(view, out)?;
     sentiment(view, out)?;
     risk(view, out)?;
+    sections::md_kpi(view, out)?;
+    sections::md_forecast(view, out)?;
     advice(view, out)?;
     appendix(view, out)
 }
@@ -273,7 +279,7 @@ fn risk(view: &View, out: &mut String) -> Result {
 }
 
 fn advice(view: &View, out: &mut String) -> Result {
-    writeln!(out, "## 七、建议")?;
+    writeln!(out, "## {}", sections::advice_heading(view.input))?;
     writeln!(out)?;
     let groups = recommendations(view.input);
     if groups.is_empty() {

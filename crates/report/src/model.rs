@@ -34,6 +34,21 @@ pub struct ReportInput {
     pub risk: RiskSummary,
     /// What the ingest stage read, kept, quarantined and deduplicated.
     pub quality: DataQuality,
+    /// Contacts of the report period by channel, region, business line and queue.
+    #[serde(default)]
+    pub breakdown: Vec<BreakdownRow>,
+    /// Words and phrases rising this period that no category rule covers.
+    #[serde(default)]
+    pub new_terms: Vec<NewTermRow>,
+    /// The most characteristic words of each category this period (TF-IDF).
+    #[serde(default)]
+    pub top_keywords: Vec<CategoryKeywords>,
+    /// KPI scorecard of the month to date; `None` when no targets are configured.
+    #[serde(default)]
+    pub kpi: Option<KpiScorecard>,
+    /// Volume forecast and staffing; `None` without enough history.
+    #[serde(default)]
+    pub forecast: Option<ForecastSection>,
 }
 
 /// Volume of one period. Complaint rate per 1,000 = `complaints * 1000 / contacts`.
@@ -134,4 +149,161 @@ pub struct Recommendation {
     pub owner: String,
     /// One sentence per item, in priority order.
     pub items: Vec<String>,
+}
+
+/// Contacts of one value of one dimension in the report period.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct BreakdownRow {
+    /// `channel`, `region`, `business` or `queue`.
+    pub dimension: String,
+    pub value: String,
+    pub contacts: u64,
+    /// Share of the period's contacts, in `0.0..=1.0`.
+    pub share: f64,
+    /// Contacts of the comparison period; `None` when it is outside the data.
+    pub previous: Option<u64>,
+    /// Complaints per 1,000 contacts.
+    pub complaint_rate: Option<f64>,
+}
+
+/// A word or phrase whose use rose significantly and that no category rule covers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct NewTermRow {
+    pub term: String,
+    /// Contacts mentioning it this period.
+    pub current: u64,
+    /// Mean contacts per period over the baseline.
+    pub baseline_mean: f64,
+    /// Current count over its expectation from the baseline rate.
+    pub ratio: f64,
+    pub p_value: f64,
+}
+
+/// Top keywords of one category.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CategoryKeywords {
+    pub category_id: String,
+    pub name: String,
+    pub keywords: Vec<Keyword>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Keyword {
+    pub term: String,
+    /// TF-IDF score.
+    pub score: f64,
+    /// Contacts of the category mentioning it this period.
+    pub count: u64,
+}
+
+/// The KPI scorecard (指标达成) of a month to date.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KpiScorecard {
+    /// `2026-11`.
+    pub month: String,
+    /// The last day with data (`2026-11-15`), "today" of the scorecard.
+    pub as_of: String,
+    pub days_elapsed: u32,
+    pub days_remaining: u32,
+    /// Width of the 预警 band, in percent of the target.
+    pub warning_band_pct: f64,
+    pub rows: Vec<KpiRow>,
+    /// The days of the report period, oldest first.
+    pub daily: Vec<KpiDay>,
+}
+
+/// One KPI month to date against its target.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KpiRow {
+    /// `fcr`, `csat`, `dsat`, `aht`, `sla`, `complaint_rate`.
+    pub metric: String,
+    /// Display name, e.g. `一次解决率（FCR）`.
+    pub name: String,
+    /// `share` (0–1, printed as %), `seconds` or `per_mille`.
+    pub unit: String,
+    pub higher_is_better: bool,
+    pub target: f64,
+    pub actual: Option<f64>,
+    /// `达标`, `预警` or `未达标`.
+    pub status: Option<String>,
+    /// The value and status of the `as_of` day alone.
+    pub day_actual: Option<f64>,
+    pub day_status: Option<String>,
+    /// `需达到`, `已锁定`, `无法达成`, `本月已结束` or `无数据`.
+    pub dynamic: String,
+    /// The average the remaining days must reach (`需达到`), or would need (`无法达成`).
+    pub dynamic_value: Option<f64>,
+}
+
+/// One day of the scorecard.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KpiDay {
+    pub date: String,
+    /// One value per row of [`KpiScorecard::rows`], in the same order.
+    pub values: Vec<KpiDayValue>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct KpiDayValue {
+    pub metric: String,
+    pub actual: Option<f64>,
+    pub status: Option<String>,
+}
+
+/// Daily volume forecast with its backtest, and the staffing derived from it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ForecastSection {
+    /// The method in words, e.g. `星期效应 + 线性趋势（最小二乘）`.
+    pub method: String,
+    /// The last day of history.
+    pub as_of: String,
+    /// Recent daily volume, oldest first (the chart's solid line).
+    pub history: Vec<ForecastPoint>,
+    /// Forecast days, oldest first.
+    pub days: Vec<ForecastPoint>,
+    /// Error on the held-out days, in percent; `None` without enough history.
+    pub backtest_mape: Option<f64>,
+    pub backtest_days: u32,
+    pub staffing: Vec<StaffingRow>,
+    pub assumptions: StaffingAssumptions,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ForecastPoint {
+    pub date: String,
+    /// `周一` … `周日`.
+    pub weekday: String,
+    pub volume: f64,
+}
+
+/// Agents needed on one forecast day.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StaffingRow {
+    pub date: String,
+    pub weekday: String,
+    /// Forecast contacts of the staffed channels.
+    pub volume: f64,
+    /// Erlang C: agents logged in during an average open hour.
+    pub erlang_agents: u32,
+    /// Service level those agents reach, `0.0..=1.0`.
+    pub service_level: f64,
+    /// Erlang C agents as people to schedule for the day.
+    pub erlang_headcount: u32,
+    /// Volume ÷ contacts per agent-day ÷ attendance.
+    pub simple_headcount: u32,
+}
+
+/// The inputs of the staffing numbers, printed under the table.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StaffingAssumptions {
+    /// Share answered within `sla_seconds`, `0.0..=1.0`.
+    pub sla_target: f64,
+    pub sla_seconds: u32,
+    pub aht_s: f64,
+    /// Share of contacts on the staffed channels.
+    pub channel_share: f64,
+    pub open_hours: f64,
+    pub shift_hours: f64,
+    pub attendance_rate: f64,
+    pub contacts_per_agent_day: f64,
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::format::{complaint_rate, escape_html, fixed, period_short, thousands};
-use crate::model::{PeriodVolume, SentimentPoint};
+use crate::model::{ForecastPoint, PeriodVolume, SentimentPoint};
 
 const WIDTH: f64 = 760.0;
 const LEFT: f64 = 70.0;
@@ -418,6 +418,127 @@ pub(crate) fn sentiment_chart(
                     y - r - 5.0
                 }),
                 fixed(row.mean_score, 2)
+            )?;
+        }
+    }
+    writeln!(out, "</svg>")
+}
+
+/// Daily volume: the recent history as a solid line, the forecast as a dashed one, with
+/// a vertical rule between them. Dates are labelled `MM-DD`, thinned out to fit.
+pub(crate) fn forecast_chart(
+    history: &[ForecastPoint],
+    forecast: &[ForecastPoint],
+    out: &mut String,
+) -> std::fmt::Result {
+    let height = 280.0;
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = height - TOP - BOTTOM;
+    let all: Vec<&ForecastPoint> = history.iter().chain(forecast).collect();
+    let n = all.len().max(1);
+    let band = plot_w / n as f64;
+    let max = all
+        .iter()
+        .map(|p| p.volume)
+        .filter(|v| v.is_finite())
+        .fold(0.0_f64, f64::max);
+    let axis = Axis::new(0.0, max.max(1.0), 5, NICE);
+    let x = |i: usize| LEFT + (i as f64 + 0.5) * band;
+
+    open(out, height, "日接触量预测")?;
+    writeln!(
+        out,
+        r#"<line x1="{}" y1="18" x2="{}" y2="18" stroke="{BAR_CURRENT}" stroke-width="2"/><text x="{}" y="22" font-size="12" fill="{AXIS}">实际</text>"#,
+        c(LEFT),
+        c(LEFT + 20.0),
+        c(LEFT + 26.0)
+    )?;
+    writeln!(
+        out,
+        r#"<line x1="{}" y1="18" x2="{}" y2="18" stroke="{LINE}" stroke-width="2" stroke-dasharray="5 3"/><text x="{}" y="22" font-size="12" fill="{AXIS}">预测</text>"#,
+        c(LEFT + 80.0),
+        c(LEFT + 100.0),
+        c(LEFT + 106.0)
+    )?;
+    for t in axis.ticks() {
+        let y = axis.y(t, TOP, plot_h);
+        writeln!(
+            out,
+            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GRID}"/><text x="{}" y="{}" font-size="11" text-anchor="end" fill="{AXIS}">{}</text>"#,
+            c(LEFT),
+            c(y),
+            c(LEFT + plot_w),
+            c(y),
+            c(LEFT - 6.0),
+            c(y + 4.0),
+            axis.label(t)
+        )?;
+    }
+    writeln!(
+        out,
+        r#"<text transform="translate(16 {}) rotate(-90)" font-size="12" text-anchor="middle" fill="{AXIS}">接触量（次）</text>"#,
+        c(TOP + plot_h / 2.0)
+    )?;
+    // About eight date labels, counted back from the last day so it is always shown.
+    let every = n.div_ceil(8).max(1);
+    for (i, p) in all.iter().enumerate() {
+        if (n - 1 - i).is_multiple_of(every) {
+            let label = p.date.get(5..).unwrap_or(&p.date);
+            writeln!(
+                out,
+                r#"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{AXIS}">{}</text>"#,
+                c(x(i)),
+                c(TOP + plot_h + 18.0),
+                escape_html(label)
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{AXIS}"/>"#,
+        c(LEFT),
+        c(TOP + plot_h),
+        c(LEFT + plot_w),
+        c(TOP + plot_h)
+    )?;
+    let point = |i: usize, p: &ForecastPoint| {
+        p.volume
+            .is_finite()
+            .then(|| (x(i), axis.y(p.volume, TOP, plot_h)))
+    };
+    let solid: Vec<Option<(f64, f64)>> = history
+        .iter()
+        .enumerate()
+        .map(|(i, p)| point(i, p))
+        .collect();
+    writeln!(
+        out,
+        r#"<path d="{}" fill="none" stroke="{BAR_CURRENT}" stroke-width="2"/>"#,
+        path(&solid)
+    )?;
+    if !forecast.is_empty() {
+        // The dashed line starts at the last actual day so the two lines join.
+        let start = history.len().saturating_sub(1);
+        let dashed: Vec<Option<(f64, f64)>> = all
+            .iter()
+            .enumerate()
+            .skip(if history.is_empty() { 0 } else { start })
+            .map(|(i, p)| point(i, p))
+            .collect();
+        writeln!(
+            out,
+            r#"<path d="{}" fill="none" stroke="{LINE}" stroke-width="2" stroke-dasharray="5 3"/>"#,
+            path(&dashed)
+        )?;
+        if !history.is_empty() {
+            let rule = LEFT + history.len() as f64 * band;
+            writeln!(
+                out,
+                r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{AXIS}" stroke-dasharray="2 2"/>"#,
+                c(rule),
+                c(TOP),
+                c(rule),
+                c(TOP + plot_h)
             )?;
         }
     }

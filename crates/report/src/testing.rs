@@ -253,5 +253,6 @@ pub fn sample_input() -> ReportInput {
             quarantined: 57,
             duplicates: 32,
         },
+        ..ReportInput::default()
     }
 }

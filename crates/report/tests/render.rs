@@ -94,6 +94,7 @@ fn small_input() -> ReportInput {
             }],
         },
         quality: Default::default(),
+        ..ReportInput::default()
     }
 }
 

@@ -1,4 +1,7 @@
 pub mod fixtures;
+pub mod retag;
 pub mod run;
 pub mod search;
+pub mod sentiment;
+pub mod serve;
 pub mod taxonomy;

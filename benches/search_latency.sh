@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Search bench: indexing throughput and query latency of `voc serve` over an index of
+# generated contacts (default one million).
+#
+#   benches/search_latency.sh [CONTACTS]        (default 1000000; loopback only)
+#
+# 1. voc fixtures generate --contacts N --weeks 12 --seed 7   (skipped if present)
+# 2. voc run on a copy of pipelines/demo/weekly.toml pointed at it (skipped if the index
+#    exists); indexing throughput = contacts / the "index" stage time in run.json
+# 3. voc serve, then the search_load example: the mixed query set at 1 and 8 clients
+# Work files go to $BENCH_DIR (default /tmp/voc-bench-N); they are large (GBs at 1M).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+N=${1:-1000000}
+DIR=${BENCH_DIR:-/tmp/voc-bench-$N}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+REQUESTS=${REQUESTS:-2000}
+mkdir -p "$DIR"
+
+cargo build --release --quiet -p voc-cli
+cargo build --release --quiet -p voc-serve --example search_load
+VOC=$TARGET/release/voc
+
+if [ ! -f "$DIR/contacts.jsonl" ]; then
+  echo "== generating $N contacts"
+  /usr/bin/time -f "generate: %e s, max RSS %M KB" "$VOC" fixtures generate --contacts "$N" --weeks 12 --seed 7 --out "$DIR/contacts.jsonl"
+fi
+
+if [ ! -f "$DIR/out/index/meta.json" ]; then
+  echo "== voc run over $N contacts"
+  # A copy of the demo pipeline folder (taxonomy, dictionaries, stop words) with the
+  # input and output pointed at the bench files.
+  rm -rf "$DIR/pipeline" && cp -r pipelines/demo "$DIR/pipeline"
+  sed -e "s#^paths = .*#paths = [\"$DIR/contacts.jsonl\"]#" \
+      -e "s#^dir = .*#dir = \"$DIR/out\"#" \
+      pipelines/demo/weekly.toml > "$DIR/pipeline/weekly.toml"
+  /usr/bin/time -f "voc run: %e s, max RSS %M KB" "$VOC" run "$DIR/pipeline/weekly.toml" > "$DIR/run.log" 2>&1 || { tail -20 "$DIR/run.log"; exit 1; }
+  tail -3 "$DIR/run.log"
+fi
+python3 - "$DIR/out/run.json" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))
+def find(obj, key):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == key: return v
+            r = find(v, key)
+            if r is not None: return r
+    if isinstance(obj, list):
+        for v in obj:
+            r = find(v, key)
+            if r is not None: return r
+timings = find(run, "stages") or find(run, "timings") or {}
+print("stage timings:", json.dumps(timings, ensure_ascii=False))
+PY
+du -sh "$DIR/out/index"
+
+"$VOC" serve --index "$DIR/out/index" --bind 127.0.0.1:0 --threads 8 2> "$DIR/serve.log" &
+PID=$!
+trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
+URL=""
+for _ in $(seq 1 300); do
+  URL=$(grep -o '127\.0\.0\.1:[0-9]*' "$DIR/serve.log" | head -1 || true)
+  [ -n "$URL" ] && break
+  sleep 0.1
+done
+[ -n "$URL" ] || { cat "$DIR/serve.log"; exit 1; }
+echo "== latency against voc serve at $URL ($(nproc) cores)"
+for clients in 1 8; do
+  "$TARGET/release/examples/search_load" "$URL" "$clients" "$REQUESTS"
+done

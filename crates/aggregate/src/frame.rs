@@ -1,0 +1,66 @@
+//! Whole-column reads out of a collected frame. Reading a column once into a vector
+//! keeps row loops linear (casting a column per cell would make them quadratic).
+
+use polars::prelude::*;
+
+use crate::AggregateError;
+
+pub(crate) fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>, AggregateError> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect())
+}
+
+pub(crate) fn opt_strs(df: &DataFrame, name: &str) -> Result<Vec<Option<String>>, AggregateError> {
+    Ok(df
+        .column(name)?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect())
+}
+
+pub(crate) fn u64s(df: &DataFrame, name: &str) -> Result<Vec<u64>, AggregateError> {
+    let c = df.column(name)?.cast(&DataType::UInt64)?;
+    Ok(c.u64()?.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+pub(crate) fn opt_u32s(df: &DataFrame, name: &str) -> Result<Vec<Option<u32>>, AggregateError> {
+    let c = df.column(name)?.cast(&DataType::UInt32)?;
+    Ok(c.u32()?.iter().collect())
+}
+
+pub(crate) fn i32s(df: &DataFrame, name: &str) -> Result<Vec<i32>, AggregateError> {
+    let c = df.column(name)?.cast(&DataType::Int32)?;
+    Ok(c.i32()?.iter().map(|v| v.unwrap_or(0)).collect())
+}
+
+pub(crate) fn f64s(df: &DataFrame, name: &str) -> Result<Vec<f64>, AggregateError> {
+    let c = df.column(name)?.cast(&DataType::Float64)?;
+    Ok(c.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
+}
+
+pub(crate) fn opt_bools(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>, AggregateError> {
+    Ok(df.column(name)?.bool()?.iter().collect())
+}
+
+/// Every string list of a list column, row by row (a null list is empty).
+pub(crate) fn string_lists(df: &DataFrame, name: &str) -> Result<Vec<Vec<String>>, AggregateError> {
+    let lists = df.column(name)?.as_materialized_series().list()?.clone();
+    let mut out = Vec::with_capacity(lists.len());
+    for item in lists.amortized_iter() {
+        out.push(match item {
+            Some(series) => series
+                .as_ref()
+                .str()?
+                .iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect(),
+            None => Vec::new(),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,248 @@
+//! Selective, lazy reads of the week-partitioned history.
+//!
+//! A run needs the report week, its trailing baseline, the month to date and the
+//! previous month (month-over-month), and a few weeks of daily volume for the forecast,
+//! never all of history. [`WeekWindow`] names that span; [`scan`] opens only the
+//! partitions inside it (chosen by their `week=` folder name, so files outside the window
+//! are never opened) and hands back a lazy frame, so each query reads only the columns it
+//! selects (projection pushdown) from those files.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+
+use crate::AggregateError;
+use crate::history::partitions;
+
+/// An inclusive range of ISO weeks (`2026-W38` ..= `2026-W46`). ISO week keys sort
+/// chronologically as strings (the year comes first, the week is zero-padded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeekWindow {
+    pub first: String,
+    pub last: String,
+}
+
+impl WeekWindow {
+    /// Every stored week: no pruning.
+    pub fn all() -> Self {
+        WeekWindow {
+            first: String::new(),
+            last: "\u{10FFFF}".to_string(),
+        }
+    }
+
+    /// The week holding `last_day` and the weeks back to the one holding `first_day`.
+    pub fn of_days(first_day: NaiveDate, last_day: NaiveDate) -> Self {
+        WeekWindow {
+            first: week_of(first_day.min(last_day)),
+            last: week_of(last_day),
+        }
+    }
+
+    pub fn contains(&self, week: &str) -> bool {
+        self.first.as_str() <= week && week <= self.last.as_str()
+    }
+}
+
+/// ISO week key of a calendar date (`2026-11-15` → `2026-W46`).
+pub fn week_of(date: NaiveDate) -> String {
+    let w = date.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+/// First day of the month before the month of `date`.
+pub fn previous_month_start(date: NaiveDate) -> NaiveDate {
+    let first = month_start(date);
+    month_start(first - Duration::days(1))
+}
+
+/// First day of the month of `date`.
+pub fn month_start(date: NaiveDate) -> NaiveDate {
+    date.with_day(1).unwrap_or(date)
+}
+
+/// Last day of the month of `date`.
+pub fn month_end(date: NaiveDate) -> NaiveDate {
+    let (y, m) = if date.month() == 12 {
+        (date.year() + 1, 1)
+    } else {
+        (date.year(), date.month() + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).map_or(date, |next| next - Duration::days(1))
+}
+
+/// `YYYY-MM` of a date.
+pub fn month_key(date: NaiveDate) -> String {
+    format!("{:04}-{:02}", date.year(), date.month())
+}
+
+/// Days since 1970-01-01, the physical value of a polars `Date`.
+pub fn epoch_days(date: NaiveDate) -> i32 {
+    (date - epoch()).num_days() as i32
+}
+
+/// The date of a polars `Date` value.
+pub fn date_of_epoch_days(days: i32) -> NaiveDate {
+    epoch() + Duration::days(i64::from(days))
+}
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
+}
+
+/// Partition files of the weeks inside `window`, in week order.
+pub fn partitions_in(history: &Path, window: &WeekWindow) -> Vec<PathBuf> {
+    partitions(history)
+        .into_iter()
+        .filter(|p| window.contains(&week_of_path(p)))
+        .collect()
+}
+
+fn week_of_path(path: &Path) -> String {
+    path.parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().trim_start_matches("week=").to_string())
+        .unwrap_or_default()
+}
+
+/// A lazy scan over the partitions inside `window`; `None` when there are none.
+/// Partitions written before a column existed read it as null instead of failing.
+/// Rows come in no particular order: sort what order matters for.
+pub fn scan(history: &Path, window: &WeekWindow) -> Result<Option<LazyFrame>, AggregateError> {
+    let files = partitions_in(history, window);
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let args = ScanArgsParquet {
+        // The week is a column of every file already; the folder name only selects files.
+        hive_options: HiveOptions::new_disabled(),
+        allow_missing_columns: true,
+        ..Default::default()
+    };
+    // polars takes the columns from the first file, inserts nulls for those an older
+    // file lacks, but refuses a file with columns the first one does not have. Columns
+    // are only ever added to the history, so the newest partition goes first.
+    let paths: Vec<PlRefPath> = files
+        .iter()
+        .rev()
+        .map(|f| PlRefPath::new(f.to_string_lossy().as_ref()))
+        .collect();
+    Ok(Some(LazyFrame::scan_parquet_files(
+        paths.into_iter().collect(),
+        args,
+    )?))
+}
+
+/// The last calendar day with a contact in `week`, read from that partition's `date`
+/// column alone; `None` when the week has no partition or no rows.
+pub fn last_day_of_week(history: &Path, week: &str) -> Result<Option<NaiveDate>, AggregateError> {
+    let window = WeekWindow {
+        first: week.to_string(),
+        last: week.to_string(),
+    };
+    let Some(lf) = scan(history, &window)? else {
+        return Ok(None);
+    };
+    let df = lf
+        .select([col("date").cast(DataType::Int32).max().alias("last")])
+        .collect()?;
+    Ok(df.column("last")?.i32()?.get(0).map(date_of_epoch_days))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn calendar_helpers() {
+        assert_eq!(week_of(d("2026-11-15")), "2026-W46");
+        assert_eq!(week_of(d("2027-01-01")), "2026-W53");
+        assert_eq!(month_start(d("2026-11-15")), d("2026-11-01"));
+        assert_eq!(previous_month_start(d("2026-01-15")), d("2025-12-01"));
+        assert_eq!(month_end(d("2026-02-03")), d("2026-02-28"));
+        assert_eq!(month_end(d("2026-12-31")), d("2026-12-31"));
+        assert_eq!(month_key(d("2026-03-09")), "2026-03");
+        assert_eq!(
+            date_of_epoch_days(epoch_days(d("2026-11-15"))),
+            d("2026-11-15")
+        );
+        let w = WeekWindow::of_days(d("2026-10-01"), d("2026-11-15"));
+        assert_eq!(
+            (w.first.as_str(), w.last.as_str()),
+            ("2026-W40", "2026-W46")
+        );
+        assert!(w.contains("2026-W40") && w.contains("2026-W46"));
+        assert!(!w.contains("2026-W39") && !w.contains("2026-W47"));
+        assert!(WeekWindow::all().contains("2026-W01"));
+    }
+
+    fn record(id: &str, at: &str) -> voc_core::EnrichedContact {
+        let started_at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+        voc_core::EnrichedContact {
+            week: voc_core::time::iso_week_key(&started_at),
+            contact: voc_core::Contact::new(id, started_at, "voice", Vec::new()),
+            tokens: Vec::new(),
+            categories: vec!["甲".into()],
+            complaint: true,
+            sentiment: 0.0,
+            sentiment_label: "neutral".into(),
+            risk: Default::default(),
+        }
+    }
+
+    #[test]
+    fn only_partitions_in_the_window_are_opened_and_old_ones_may_lack_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = dir.path();
+        crate::history::write_history(
+            h,
+            &[
+                record("A", "2026-11-03T10:00:00+08:00"),
+                record("B", "2026-11-10T10:00:00+08:00"),
+                record("C", "2026-11-15T23:00:00+08:00"),
+            ],
+        )
+        .unwrap();
+        // W45 written by an older version, without a column added since.
+        let old = crate::history::partition_path(h, "2026-W45");
+        let mut frame = polars::prelude::ParquetReader::new(std::fs::File::open(&old).unwrap())
+            .finish()
+            .unwrap()
+            .drop("risk_forbidden_phrase")
+            .unwrap();
+        polars::prelude::ParquetWriter::new(std::fs::File::create(&old).unwrap())
+            .finish(&mut frame)
+            .unwrap();
+        // W40 is outside every window below: a corrupt file there must never be read.
+        let outside = crate::history::partition_path(h, "2026-W40");
+        std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+        std::fs::write(&outside, b"not parquet").unwrap();
+
+        let window = WeekWindow::of_days(d("2026-11-02"), d("2026-11-15"));
+        assert_eq!(partitions_in(h, &window).len(), 2);
+        let lf = scan(h, &window).unwrap().unwrap();
+        let df = lf
+            .select([col("id"), col("risk_forbidden_phrase")])
+            .sort(["id"], SortMultipleOptions::default())
+            .collect()
+            .unwrap();
+        assert_eq!(df.height(), 2 + 1);
+        assert_eq!(df.column("risk_forbidden_phrase").unwrap().null_count(), 1);
+        assert_eq!(
+            last_day_of_week(h, "2026-W46").unwrap(),
+            Some(d("2026-11-15"))
+        );
+        assert_eq!(last_day_of_week(h, "2026-W47").unwrap(), None);
+        assert!(
+            scan(h, &WeekWindow::all())
+                .unwrap()
+                .unwrap()
+                .collect()
+                .is_err()
+        );
+    }
+}

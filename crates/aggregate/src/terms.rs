@@ -1,0 +1,563 @@
+//! Words from the stored tokens: **new terms** (words and two-word phrases whose use
+//! jumps this week and that no category rule covers, so analysts can extend the
+//! taxonomy) and **top keywords per category** (TF-IDF of the week against its baseline).
+//!
+//! Only the customer side is read (every turn whose speaker is not `agent`: customer
+//! turns and work-order notes), because agents' scripted phrases say nothing about what
+//! customers raise. Counting is by contact (document frequency): a customer who repeats
+//! a word ten times is one contact mentioning it.
+//!
+//! Content words: not a stop word, not punctuation, not a masked PII string (`*`), not a
+//! number, and for single words at least two characters (single characters are mostly
+//! particles). A phrase is two adjacent content words of one turn.
+//!
+//! New-term test: the same one-sided Poisson test as the emerging categories
+//! ([`crate::emerging`]): expected = (baseline contacts with the phrase + 0.5) ÷ baseline
+//! contacts × this week's contacts; a phrase is new when it has at least `min_count`
+//! contacts, at least `min_ratio` times its expectation and a p-value under `alpha`
+//! divided by the number of phrases tested (Bonferroni; only phrases reaching
+//! `min_count` and not covered can pass, so only they are counted as tests).
+//!
+//! Covered: rules match on tokens, so a phrase is covered when it and a taxonomy term
+//! (cut into tokens with the same segmenter) overlap as token sequences: the phrase is
+//! inside the term or the term inside the phrase.
+//!
+//! TF-IDF: for category c and word t, tf = share of c's contacts this week that mention
+//! t; idf = ln((1 + N) / (1 + df)) + 1 with N the contacts of the baseline weeks and df
+//! those of them that mention t. A word common everywhere in the baseline scores low; a
+//! word typical of c this week and rare before scores high. Without a baseline every
+//! idf is 1 and the ranking is by tf alone.
+
+use polars::prelude::*;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+use crate::AggregateError;
+use crate::emerging::poisson_upper_tail;
+use crate::frame::string_lists;
+use crate::scan::{WeekWindow, scan};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermOptions {
+    pub baseline_weeks: usize,
+    pub min_count: u64,
+    pub alpha: f64,
+    pub min_ratio: f64,
+    /// At most this many new terms are reported.
+    pub max_terms: usize,
+    pub keywords_per_category: usize,
+    /// A keyword must be mentioned by at least this many of the category's contacts.
+    pub keyword_min_count: u64,
+}
+
+impl Default for TermOptions {
+    fn default() -> Self {
+        TermOptions {
+            baseline_weeks: 8,
+            min_count: 5,
+            alpha: 0.01,
+            min_ratio: 2.0,
+            max_terms: 20,
+            keywords_per_category: 8,
+            keyword_min_count: 2,
+        }
+    }
+}
+
+/// What the pipeline knows about words: the stop-word list and the taxonomy's terms.
+pub struct TermFilter<'a> {
+    pub is_stopword: &'a dyn Fn(&str) -> bool,
+    /// Every taxonomy term as the tokens the segmenter cuts it into.
+    pub taxonomy_terms: &'a [Vec<String>],
+}
+
+impl TermFilter<'_> {
+    /// No stop words and no taxonomy: every content word is a candidate.
+    pub fn none() -> TermFilter<'static> {
+        TermFilter {
+            is_stopword: &|_| false,
+            taxonomy_terms: &[],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewTerm {
+    pub week: String,
+    /// The word or phrase as it reads (`光缆抢修`).
+    pub term: String,
+    /// Its tokens, space-separated (`光缆 抢修`).
+    pub tokens: String,
+    /// Contacts mentioning it this week.
+    pub count: u64,
+    /// Mean contacts per baseline week.
+    pub baseline_mean: f64,
+    pub expected: f64,
+    pub ratio: f64,
+    pub p_value: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryKeyword {
+    pub week: String,
+    pub category: String,
+    pub rank: u32,
+    pub term: String,
+    pub score: f64,
+    /// The category's contacts this week mentioning the word.
+    pub count: u64,
+    /// The category's contacts this week.
+    pub category_contacts: u64,
+    /// Baseline contacts (all categories) mentioning the word.
+    pub baseline_count: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TermResults {
+    pub new_terms: Vec<NewTerm>,
+    pub keywords: Vec<CategoryKeyword>,
+}
+
+/// Contacts per phrase in one week, and the week's contact count.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WeekTerms {
+    pub contacts: u64,
+    /// phrase key (tokens joined by a space) → contacts mentioning it
+    pub phrases: HashMap<String, u64>,
+}
+
+/// The week's own contacts with their categories and their single words, for TF-IDF.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PeriodDocs {
+    pub docs: Vec<(Vec<String>, BTreeSet<String>)>,
+}
+
+fn is_content(token: &str, filter: &TermFilter) -> bool {
+    !token.is_empty()
+        && !token.contains('*')
+        && token.chars().any(char::is_alphanumeric)
+        && !token
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '%')
+        && !(filter.is_stopword)(token)
+}
+
+/// The distinct words (≥ 2 characters) and adjacent content-word pairs of a contact's
+/// customer-side turns (`turns` are space-joined token strings).
+pub fn contact_phrases(
+    turns: &[&str],
+    filter: &TermFilter,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut words = BTreeSet::new();
+    let mut pairs = BTreeSet::new();
+    for turn in turns {
+        let mut previous: Option<&str> = None;
+        for token in turn.split(' ').filter(|t| !t.is_empty()) {
+            if is_content(token, filter) {
+                if token.chars().count() >= 2 {
+                    words.insert(token.to_string());
+                }
+                if let Some(p) = previous {
+                    pairs.insert(format!("{p} {token}"));
+                }
+                previous = Some(token);
+            } else {
+                previous = None;
+            }
+        }
+    }
+    (words, pairs)
+}
+
+/// Reads one week's customer-side phrases (and, for the report week, the documents for
+/// TF-IDF) from the history: only the `speakers`, `tokens` and `categories` columns.
+pub fn read_week(
+    history: &Path,
+    week: &str,
+    filter: &TermFilter,
+    keep_docs: bool,
+) -> Result<(WeekTerms, PeriodDocs), AggregateError> {
+    let window = WeekWindow {
+        first: week.to_string(),
+        last: week.to_string(),
+    };
+    let mut terms = WeekTerms::default();
+    let mut docs = PeriodDocs::default();
+    let Some(lf) = scan(history, &window)? else {
+        return Ok((terms, docs));
+    };
+    let df = lf
+        .select([col("speakers"), col("tokens"), col("categories")])
+        .collect()?;
+    let speakers = string_lists(&df, "speakers")?;
+    let tokens = string_lists(&df, "tokens")?;
+    let categories = string_lists(&df, "categories")?;
+    terms.contacts = df.height() as u64;
+    for i in 0..df.height() {
+        let turns: Vec<&str> = tokens[i]
+            .iter()
+            .zip(
+                speakers[i]
+                    .iter()
+                    .map(String::as_str)
+                    .chain(std::iter::repeat("")),
+            )
+            .filter(|(_, s)| *s != "agent")
+            .map(|(t, _)| t.as_str())
+            .collect();
+        let (words, pairs) = contact_phrases(&turns, filter);
+        for p in words.iter().chain(&pairs) {
+            *terms.phrases.entry(p.clone()).or_default() += 1;
+        }
+        if keep_docs {
+            docs.docs.push((categories[i].clone(), words));
+        }
+    }
+    Ok((terms, docs))
+}
+
+/// Both analyses for `period`, reading the period and its baseline weeks one at a time
+/// (only the counts of a week are kept, not its text).
+pub fn analyse(
+    history: &Path,
+    period: &str,
+    baseline: &[String],
+    options: &TermOptions,
+    filter: &TermFilter,
+) -> Result<TermResults, AggregateError> {
+    let (current, docs) = read_week(history, period, filter, true)?;
+    let mut base = WeekTerms::default();
+    for week in baseline {
+        let (w, _) = read_week(history, week, filter, false)?;
+        base.contacts += w.contacts;
+        for (k, v) in w.phrases {
+            *base.phrases.entry(k).or_default() += v;
+        }
+    }
+    Ok(TermResults {
+        new_terms: new_terms(period, &current, &base, baseline.len(), options, filter),
+        keywords: keywords(period, &docs, &base, options),
+    })
+}
+
+/// Token sequences that count as covered by the taxonomy: every contiguous part of a
+/// term (a phrase inside a term) and the terms themselves (a term inside a phrase).
+struct Coverage {
+    parts: HashSet<String>,
+    whole: HashSet<String>,
+}
+
+impl Coverage {
+    fn new(terms: &[Vec<String>]) -> Self {
+        let mut parts = HashSet::new();
+        let mut whole = HashSet::new();
+        for t in terms.iter().filter(|t| !t.is_empty()) {
+            whole.insert(t.join(" "));
+            for i in 0..t.len() {
+                for j in i + 1..=t.len() {
+                    parts.insert(t[i..j].join(" "));
+                }
+            }
+        }
+        Coverage { parts, whole }
+    }
+
+    fn covers(&self, key: &str) -> bool {
+        if self.parts.contains(key) {
+            return true;
+        }
+        let tokens: Vec<&str> = key.split(' ').collect();
+        (0..tokens.len())
+            .any(|i| (i + 1..=tokens.len()).any(|j| self.whole.contains(&tokens[i..j].join(" "))))
+    }
+}
+
+/// Display form of a phrase key: tokens joined, with a space kept only between two
+/// ASCII words (`5G 套餐` reads as `5G套餐`, `VIP card` keeps its space).
+pub fn display(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut last: Option<char> = None;
+    for token in key.split(' ') {
+        if let (Some(l), Some(f)) = (last, token.chars().next())
+            && l.is_ascii_alphanumeric()
+            && f.is_ascii_alphanumeric()
+        {
+            out.push(' ');
+        }
+        out.push_str(token);
+        last = token.chars().last().or(last);
+    }
+    out
+}
+
+/// Phrases of `current` whose rise against `base` is significant and that the taxonomy
+/// does not cover, largest excess first. A word that occurs mostly inside a reported
+/// phrase (at least 80% of its contacts) is left out in favour of the phrase.
+pub fn new_terms(
+    week: &str,
+    current: &WeekTerms,
+    base: &WeekTerms,
+    baseline_weeks: usize,
+    options: &TermOptions,
+    filter: &TermFilter,
+) -> Vec<NewTerm> {
+    if baseline_weeks == 0 || base.contacts == 0 || current.contacts == 0 {
+        return Vec::new();
+    }
+    let coverage = Coverage::new(filter.taxonomy_terms);
+    let mut candidates: Vec<(&String, u64)> = current
+        .phrases
+        .iter()
+        .filter(|(k, n)| **n >= options.min_count && !coverage.covers(k))
+        .map(|(k, n)| (k, *n))
+        .collect();
+    candidates.sort();
+    let threshold = options.alpha / candidates.len().max(1) as f64;
+    let mut found: Vec<NewTerm> = candidates
+        .into_iter()
+        .filter_map(|(key, count)| {
+            let base_count = base.phrases.get(key).copied().unwrap_or(0);
+            let expected =
+                (base_count as f64 + 0.5) / base.contacts as f64 * current.contacts as f64;
+            let ratio = count as f64 / expected;
+            let p_value = poisson_upper_tail(count, expected);
+            (p_value < threshold && ratio >= options.min_ratio).then(|| NewTerm {
+                week: week.to_string(),
+                term: display(key),
+                tokens: key.clone(),
+                count,
+                baseline_mean: base_count as f64 / baseline_weeks as f64,
+                expected,
+                ratio,
+                p_value,
+            })
+        })
+        .collect();
+    let phrases: Vec<(String, u64)> = found
+        .iter()
+        .filter(|t| t.tokens.contains(' '))
+        .map(|t| (t.tokens.clone(), t.count))
+        .collect();
+    found.retain(|t| {
+        t.tokens.contains(' ')
+            || !phrases.iter().any(|(p, n)| {
+                p.split(' ').any(|w| w == t.tokens) && *n as f64 >= 0.8 * t.count as f64
+            })
+    });
+    found.sort_by(|a, b| {
+        let excess = |t: &NewTerm| t.count as f64 - t.expected;
+        excess(b)
+            .total_cmp(&excess(a))
+            .then_with(|| a.tokens.cmp(&b.tokens))
+    });
+    found.truncate(options.max_terms);
+    found
+}
+
+/// Inverse document frequency of a word against the baseline.
+pub fn idf(baseline_contacts: u64, baseline_count: u64) -> f64 {
+    ((1.0 + baseline_contacts as f64) / (1.0 + baseline_count as f64)).ln() + 1.0
+}
+
+/// The top words of each category this week by TF-IDF, sorted by category then rank.
+pub fn keywords(
+    week: &str,
+    docs: &PeriodDocs,
+    base: &WeekTerms,
+    options: &TermOptions,
+) -> Vec<CategoryKeyword> {
+    // category → (contacts, word → contacts)
+    let mut per: BTreeMap<&str, (u64, BTreeMap<&str, u64>)> = BTreeMap::new();
+    for (categories, words) in &docs.docs {
+        for c in categories {
+            let entry = per.entry(c.as_str()).or_default();
+            entry.0 += 1;
+            for w in words {
+                *entry.1.entry(w.as_str()).or_default() += 1;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (category, (n, words)) in per {
+        let mut scored: Vec<(f64, &str, u64, u64)> = words
+            .into_iter()
+            .filter(|(_, df)| *df >= options.keyword_min_count.min(n))
+            .map(|(w, df)| {
+                let base_df = base.phrases.get(w).copied().unwrap_or(0);
+                let tf = df as f64 / n as f64;
+                (tf * idf(base.contacts, base_df), w, df, base_df)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        for (rank, (score, w, df, base_df)) in scored
+            .into_iter()
+            .take(options.keywords_per_category)
+            .enumerate()
+        {
+            out.push(CategoryKeyword {
+                week: week.to_string(),
+                category: category.to_string(),
+                rank: rank as u32 + 1,
+                term: w.to_string(),
+                score,
+                count: df,
+                category_contacts: n,
+                baseline_count: base_df,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn week(contacts: u64, phrases: &[(&str, u64)]) -> WeekTerms {
+        WeekTerms {
+            contacts,
+            phrases: phrases.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
+    }
+
+    #[test]
+    fn content_words_and_phrases() {
+        let stop = |t: &str| t == "的" || t == "了";
+        let filter = TermFilter {
+            is_stopword: &stop,
+            taxonomy_terms: &[],
+        };
+        let (words, pairs) = contact_phrases(
+            &["光缆 被 挖断 了 ， 138****5678 光缆 抢修", "2 次 光缆"],
+            &filter,
+        );
+        assert_eq!(
+            words.into_iter().collect::<Vec<_>>(),
+            ["光缆", "抢修", "挖断"]
+        );
+        // "了" and "，" and the masked number break phrases; "2" is a number.
+        assert_eq!(
+            pairs.into_iter().collect::<Vec<_>>(),
+            ["光缆 抢修", "光缆 被", "次 光缆", "被 挖断"]
+        );
+    }
+
+    #[test]
+    fn coverage_is_token_overlap_with_a_taxonomy_term() {
+        let terms = vec![vec!["光缆".to_string()], vec!["视频".into(), "彩铃".into()]];
+        let c = Coverage::new(&terms);
+        assert!(c.covers("光缆"));
+        assert!(c.covers("光缆 抢修"), "term inside the phrase");
+        assert!(c.covers("彩铃"), "phrase inside the term");
+        assert!(c.covers("视频 彩铃"));
+        assert!(!c.covers("抢修"));
+        assert!(!c.covers("光缆抢修"), "one other token is not the term");
+        assert_eq!(display("5G 权益包"), "5G权益包");
+        assert_eq!(display("VIP card"), "VIP card");
+    }
+
+    #[test]
+    fn a_jumping_uncovered_word_is_new_and_a_steady_or_covered_one_is_not() {
+        // Baseline: 8 weeks, 8,000 contacts; this week 1,000.
+        let base = week(8000, &[("抢修", 8), ("宽带", 800), ("光缆", 0)]);
+        let current = week(
+            1000,
+            &[("抢修", 12), ("宽带", 110), ("光缆", 20), ("小区", 4)],
+        );
+        let terms = vec![vec!["光缆".to_string()]];
+        let filter = TermFilter {
+            is_stopword: &|_| false,
+            taxonomy_terms: &terms,
+        };
+        let found = new_terms(
+            "2026-W46",
+            &current,
+            &base,
+            8,
+            &TermOptions::default(),
+            &filter,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        let t = &found[0];
+        assert_eq!((t.term.as_str(), t.count), ("抢修", 12));
+        // expected = (8 + 0.5) / 8000 × 1000 = 1.0625; mean 1 a week.
+        assert!((t.expected - 1.0625).abs() < 1e-12);
+        assert!((t.baseline_mean - 1.0).abs() < 1e-12);
+        assert!((t.p_value - poisson_upper_tail(12, 1.0625)).abs() < 1e-15);
+        // Tested: 抢修 and 宽带 (光缆 is covered, 小区 under min_count) → 0.01 / 2.
+        assert!(t.p_value < 0.005);
+    }
+
+    #[test]
+    fn a_word_mostly_inside_a_new_phrase_gives_way_to_the_phrase() {
+        let base = week(8000, &[]);
+        let current = week(1000, &[("光缆", 10), ("抢修", 20), ("光缆 抢修", 9)]);
+        let found = new_terms(
+            "W",
+            &current,
+            &base,
+            8,
+            &TermOptions::default(),
+            &TermFilter::none(),
+        );
+        let names: Vec<&str> = found.iter().map(|t| t.term.as_str()).collect();
+        assert_eq!(names, ["抢修", "光缆抢修"]);
+    }
+
+    #[test]
+    fn no_baseline_no_new_terms() {
+        let current = week(1000, &[("抢修", 50)]);
+        let none = new_terms(
+            "W",
+            &current,
+            &WeekTerms::default(),
+            0,
+            &TermOptions::default(),
+            &TermFilter::none(),
+        );
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn tf_idf_by_hand() {
+        // Baseline: 9 contacts; 宽带 in 8 of them, 光缆 in none.
+        let base = week(9, &[("宽带", 8)]);
+        let set = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        let docs = PeriodDocs {
+            docs: vec![
+                (vec!["断网".into()], set(&["宽带", "光缆"])),
+                (vec!["断网".into()], set(&["宽带", "光缆"])),
+                (vec!["断网".into()], set(&["宽带"])),
+                (vec!["断网".into()], set(&["宽带", "物业"])),
+                (vec!["网速".into()], set(&["宽带"])),
+            ],
+        };
+        let options = TermOptions {
+            keyword_min_count: 1,
+            ..TermOptions::default()
+        };
+        let k = keywords("W", &docs, &base, &options);
+        let of = |c: &str| -> Vec<(&str, f64)> {
+            k.iter()
+                .filter(|r| r.category == c)
+                .map(|r| (r.term.as_str(), r.score))
+                .collect()
+        };
+        let duanwang = of("断网");
+        // 光缆: tf 2/4, idf ln(10/1)+1 = 3.302585; 物业: tf 1/4 × 3.302585;
+        // 宽带: tf 4/4, idf ln(10/9)+1 = 1.105361.
+        assert_eq!(
+            duanwang.iter().map(|x| x.0).collect::<Vec<_>>(),
+            ["光缆", "宽带", "物业"]
+        );
+        assert!((duanwang[0].1 - 0.5 * (10f64.ln() + 1.0)).abs() < 1e-12);
+        assert!((duanwang[1].1 - ((10.0f64 / 9.0).ln() + 1.0)).abs() < 1e-12);
+        assert!((duanwang[2].1 - 0.25 * (10f64.ln() + 1.0)).abs() < 1e-12);
+        assert!((1.651_292_5 - duanwang[0].1).abs() < 1e-6);
+        assert_eq!(of("网速").len(), 1);
+        // Default minimum of 2 mentions drops 物业 (one contact).
+        let k2 = keywords("W", &docs, &base, &TermOptions::default());
+        assert!(!k2.iter().any(|r| r.term == "物业"));
+    }
+}

@@ -1,0 +1,353 @@
+//! A small trained sentiment model: logistic regression over hashed character n-grams
+//! (1–3) and words, plus the lexicon score as one more feature.
+//!
+//! Character n-grams carry most of the signal in short Chinese reviews and do not care
+//! how the segmenter cut the text; words add the segmenter's view; the lexicon feature
+//! carries general knowledge to domains the training data never saw. Features are
+//! hashed (FNV-1a, implemented here so a saved model never changes meaning with a
+//! dependency upgrade) into `2^bits` weights. Training is plain SGD with AdaGrad step
+//! sizes and L2 decay, deterministic for a given seed.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+use crate::ClassifyError;
+
+pub const FORMAT: &str = "voc-sentiment-logreg/1";
+
+/// Training settings.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainOptions {
+    /// Hash space: `2^bits` weights.
+    pub bits: u32,
+    /// Character n-grams of length 1 ..= `ngram_max`.
+    pub ngram_max: usize,
+    pub epochs: usize,
+    /// AdaGrad base learning rate.
+    pub learning_rate: f32,
+    /// L2 penalty per example.
+    pub l2: f32,
+    /// Weight each class so both count the same in the loss (helps when the labels of
+    /// the training file are skewed and the text it will see is not).
+    pub balance: bool,
+    pub seed: u64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            bits: 18,
+            ngram_max: 3,
+            epochs: 8,
+            learning_rate: 0.1,
+            l2: 1e-6,
+            balance: true,
+            seed: 20261123,
+        }
+    }
+}
+
+/// A trained model as saved to JSON.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogisticModel {
+    pub format: String,
+    pub bits: u32,
+    pub ngram_max: usize,
+    /// Examples it was trained on (positive, negative).
+    pub trained_on: (usize, usize),
+    pub bias: f32,
+    pub lexicon_weight: f32,
+    pub weights: Vec<f32>,
+}
+
+/// One training or scoring example: tokens plus the lexicon score of those tokens.
+pub struct Example<'a> {
+    pub tokens: &'a [String],
+    pub lexicon: f32,
+}
+
+/// Sparse feature vector: (bucket, value), L2-normalized.
+fn features(tokens: &[String], bits: u32, ngram_max: usize, out: &mut Vec<(u32, f32)>) {
+    out.clear();
+    let mask = (1u64 << bits) - 1;
+    let chars: Vec<char> = tokens
+        .iter()
+        .flat_map(|t| t.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for n in 1..=ngram_max {
+        for gram in chars.windows(n) {
+            let mut h = Fnv::new(b'c' + n as u8);
+            for c in gram {
+                h.char(*c);
+            }
+            out.push(((h.0 & mask) as u32, 1.0));
+        }
+    }
+    for t in tokens {
+        let mut h = Fnv::new(b'w');
+        for c in t.chars() {
+            h.char(c);
+        }
+        out.push(((h.0 & mask) as u32, 1.0));
+    }
+    out.sort_unstable_by_key(|f| f.0);
+    // Merge repeats (term frequency), then normalize so long reviews do not dominate.
+    let mut merged: Vec<(u32, f32)> = Vec::with_capacity(out.len());
+    for &(k, v) in out.iter() {
+        match merged.last_mut() {
+            Some(last) if last.0 == k => last.1 += v,
+            _ => merged.push((k, v)),
+        }
+    }
+    let norm = merged.iter().map(|f| f.1 * f.1).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        merged.iter_mut().for_each(|f| f.1 /= norm);
+    }
+    *out = merged;
+}
+
+struct Fnv(u64);
+
+impl Fnv {
+    fn new(namespace: u8) -> Self {
+        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+        h.byte(namespace);
+        h
+    }
+    fn byte(&mut self, b: u8) {
+        self.0 ^= u64::from(b);
+        self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    fn char(&mut self, c: char) {
+        let mut buf = [0u8; 4];
+        for b in c.encode_utf8(&mut buf).bytes() {
+            self.byte(b);
+        }
+    }
+}
+
+/// SplitMix64: a tiny deterministic generator for shuffling.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Fisher–Yates shuffle.
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = (self.next_u64() % (i as u64 + 1)) as usize;
+            items.swap(i, j);
+        }
+    }
+}
+
+fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+impl LogisticModel {
+    /// Fits a model on `examples` with labels `labels` (true = positive).
+    pub fn train(examples: &[Example], labels: &[bool], options: &TrainOptions) -> Self {
+        let dims = 1usize << options.bits;
+        let mut w = vec![0f32; dims];
+        let mut g2 = vec![0f32; dims];
+        let (mut bias, mut bias_g2) = (0f32, 0f32);
+        let (mut lex_w, mut lex_g2) = (0f32, 0f32);
+        let positives = labels.iter().filter(|l| **l).count();
+        let negatives = labels.len() - positives;
+        let class_weight = |label: bool| -> f32 {
+            if !options.balance || positives == 0 || negatives == 0 {
+                return 1.0;
+            }
+            let n = labels.len() as f32;
+            if label {
+                n / (2.0 * positives as f32)
+            } else {
+                n / (2.0 * negatives as f32)
+            }
+        };
+        // Features once, up front: the epochs then only do arithmetic.
+        let mut buf = Vec::new();
+        let feats: Vec<Vec<(u32, f32)>> = examples
+            .iter()
+            .map(|e| {
+                features(e.tokens, options.bits, options.ngram_max, &mut buf);
+                buf.clone()
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..examples.len()).collect();
+        let mut rng = SplitMix(options.seed);
+        let lr = options.learning_rate;
+        for _ in 0..options.epochs {
+            rng.shuffle(&mut order);
+            for &i in &order {
+                let x = &feats[i];
+                let lex = examples[i].lexicon;
+                let z = bias + lex_w * lex + x.iter().map(|&(k, v)| w[k as usize] * v).sum::<f32>();
+                let y = if labels[i] { 1.0 } else { 0.0 };
+                let g = (sigmoid(z) - y) * class_weight(labels[i]);
+                for &(k, v) in x {
+                    let k = k as usize;
+                    let grad = g * v + options.l2 * w[k];
+                    g2[k] += grad * grad;
+                    w[k] -= lr * grad / (g2[k].sqrt() + 1e-6);
+                }
+                bias_g2 += g * g;
+                bias -= lr * g / (bias_g2.sqrt() + 1e-6);
+                let lg = g * lex;
+                lex_g2 += lg * lg;
+                lex_w -= lr * lg / (lex_g2.sqrt() + 1e-6);
+            }
+        }
+        LogisticModel {
+            format: FORMAT.to_string(),
+            bits: options.bits,
+            ngram_max: options.ngram_max,
+            trained_on: (positives, negatives),
+            bias,
+            lexicon_weight: lex_w,
+            weights: w,
+        }
+    }
+
+    /// Probability that the text is positive.
+    pub fn probability(&self, example: &Example) -> f32 {
+        let mut buf = Vec::new();
+        features(example.tokens, self.bits, self.ngram_max, &mut buf);
+        let z = self.bias
+            + self.lexicon_weight * example.lexicon
+            + buf
+                .iter()
+                .map(|&(k, v)| self.weights.get(k as usize).copied().unwrap_or(0.0) * v)
+                .sum::<f32>();
+        sigmoid(z)
+    }
+
+    /// Score in [-1, 1] (2p − 1), comparable with the lexicon's.
+    pub fn score(&self, example: &Example) -> f32 {
+        2.0 * self.probability(example) - 1.0
+    }
+
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        // Four decimals are plenty for a weight and keep the file a third of the size.
+        let rounded = LogisticModel {
+            weights: self
+                .weights
+                .iter()
+                .map(|w| (w * 1e4).round() / 1e4)
+                .collect(),
+            ..self.clone()
+        };
+        let json = serde_json::to_vec(&rounded).map_err(std::io::Error::other)?;
+        voc_core::fsutil::write_atomic(path, &json)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ClassifyError> {
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| ClassifyError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        let model: LogisticModel =
+            serde_json::from_slice(&bytes).map_err(|e| ClassifyError::Line {
+                file: file.clone(),
+                line: e.line(),
+                message: format!("not a sentiment model: {e}"),
+            })?;
+        if model.format != FORMAT {
+            return Err(ClassifyError::File {
+                file,
+                message: format!(
+                    "format {:?}: expected {FORMAT:?} (train it again with `voc sentiment train`)",
+                    model.format
+                ),
+            });
+        }
+        if model.bits > 26 || model.weights.len() != 1usize << model.bits {
+            return Err(ClassifyError::File {
+                file,
+                message: format!(
+                    "expected 2^{} = {} weights, found {}",
+                    model.bits,
+                    1u64 << model.bits.min(63),
+                    model.weights.len()
+                ),
+            });
+        }
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chars(s: &str) -> Vec<String> {
+        s.chars().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn learns_a_separable_toy_problem_and_round_trips() {
+        let pos = ["味道很好", "送得很快", "好吃不贵", "服务很好"];
+        let neg = ["太难吃了", "送得太慢", "又贵又难吃", "服务太差"];
+        let toks: Vec<Vec<String>> = pos.iter().chain(&neg).map(|s| chars(s)).collect();
+        let examples: Vec<Example> = toks
+            .iter()
+            .map(|t| Example {
+                tokens: t,
+                lexicon: 0.0,
+            })
+            .collect();
+        let labels: Vec<bool> = (0..8).map(|i| i < 4).collect();
+        let options = TrainOptions {
+            bits: 12,
+            epochs: 30,
+            ..Default::default()
+        };
+        let model = LogisticModel::train(&examples, &labels, &options);
+        assert_eq!(model.trained_on, (4, 4));
+        for (e, l) in examples.iter().zip(&labels) {
+            assert_eq!(model.score(e) > 0.0, *l);
+        }
+        let unseen = chars("很好吃");
+        assert!(
+            model.score(&Example {
+                tokens: &unseen,
+                lexicon: 0.0
+            }) > 0.0
+        );
+        // The same seed gives the same model.
+        assert_eq!(model, LogisticModel::train(&examples, &labels, &options));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        model.save(&path).unwrap();
+        let loaded = LogisticModel::load(&path).unwrap();
+        for e in &examples {
+            assert!((loaded.score(e) - model.score(e)).abs() < 0.01);
+        }
+    }
+
+    #[test]
+    fn bad_model_files_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        std::fs::write(&path, "{\"format\": 3}").unwrap();
+        let err = LogisticModel::load(&path).unwrap_err().to_string();
+        assert!(err.contains("m.json:1: not a sentiment model"), "{err}");
+        std::fs::write(
+            &path,
+            r#"{"format":"voc-sentiment-logreg/1","bits":4,"ngram_max":3,"trained_on":[1,1],"bias":0,"lexicon_weight":0,"weights":[0.5]}"#,
+        )
+        .unwrap();
+        let err = LogisticModel::load(&path).unwrap_err().to_string();
+        assert!(err.contains("expected 2^4 = 16 weights, found 1"), "{err}");
+    }
+}

@@ -1,0 +1,51 @@
+use anyhow::Result;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The index folder written by `voc run` (<output>/index)
+    #[arg(long, default_value = "out/demo/index")]
+    index: PathBuf,
+    /// Address to listen on; anything but a loopback address requires a token
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Access token clients must send as `Authorization: Bearer <token>` (at least 12
+    /// characters); also read from the VOC_TOKEN environment variable
+    #[arg(long)]
+    token: Option<String>,
+    /// Worker threads answering requests
+    #[arg(long, default_value_t = 8)]
+    threads: usize,
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    // The environment keeps the token out of `ps` output and shell history.
+    let token = args
+        .token
+        .or_else(|| std::env::var("VOC_TOKEN").ok())
+        .filter(|t| !t.is_empty());
+    let index = Arc::new(voc_index::ContactIndex::open(&args.index)?);
+    let documents = index.num_docs();
+    let running = voc_serve::start(
+        index,
+        voc_serve::Config {
+            bind: args.bind,
+            token: token.clone(),
+            threads: args.threads,
+        },
+    )?;
+    eprintln!(
+        "voc serve: {documents} contacts from {} at http://{}/ ({})",
+        args.index.display(),
+        running.addr(),
+        if token.is_some() {
+            "token required on /api/"
+        } else {
+            "no token, loopback only"
+        }
+    );
+    running.wait();
+    Ok(ExitCode::SUCCESS)
+}

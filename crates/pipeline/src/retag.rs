@@ -1,0 +1,448 @@
+//! Re-tagging history: apply an edited taxonomy (and risk terms) to every stored
+//! contact from its stored tokens, without segmenting again, and show what moved.
+//!
+//! Per partition: read the tokens and tags (not the display text), classify, compare.
+//! Only a partition with changes is read in full and rewritten (atomically), and its
+//! changed contacts are upserted into the index *before* the Parquet file is replaced:
+//! if the run dies in between, the Parquet still shows the old tags, so running
+//! `voc retag` again finds the same changes and finishes the job.
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Instant;
+use voc_core::{EnrichedContact, RiskFlags};
+
+use crate::config::Pipeline;
+use crate::run::{HISTORY_DIR, INDEX_DIR, load_classifier};
+
+#[derive(Debug, Clone, Default)]
+pub struct RetagOptions {
+    /// Overrides `[output] dir` of the pipeline file.
+    pub out_dir: Option<PathBuf>,
+    /// Compute and report the changes but write nothing.
+    pub dry_run: bool,
+    /// Also recompute sentiment (after editing overrides or the model).
+    pub sentiment: bool,
+    /// How many moved contacts to keep as samples.
+    pub samples: usize,
+}
+
+/// Contacts in a category before and after.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CategoryChange {
+    pub id: String,
+    /// Empty for a category no longer in the taxonomy.
+    pub name: String,
+    pub before: u64,
+    pub after: u64,
+}
+
+/// A contact whose tags changed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MovedContact {
+    pub id: String,
+    pub week: String,
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+    pub flags_before: Vec<String>,
+    pub flags_after: Vec<String>,
+    /// The first customer turn (masked, as stored), shortened.
+    pub excerpt: String,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RetagSummary {
+    pub history: PathBuf,
+    pub partitions: usize,
+    pub contacts: u64,
+    pub changed: u64,
+    pub partitions_rewritten: usize,
+    pub indexed: u64,
+    /// Why the index was not updated, if it was not.
+    pub index_note: Option<String>,
+    pub categories: Vec<CategoryChange>,
+    /// (flag, before, after)
+    pub flags: Vec<(String, u64, u64)>,
+    pub samples: Vec<MovedContact>,
+    pub dry_run: bool,
+    pub read_ms: u64,
+    pub classify_ms: u64,
+    pub write_ms: u64,
+}
+
+/// New tags of one contact.
+#[derive(Debug, Clone, PartialEq)]
+struct Tags {
+    categories: Vec<String>,
+    complaint: bool,
+    risk: RiskFlags,
+    sentiment: Option<(f32, &'static str)>,
+}
+
+const FLAGS: &[&str] = &[
+    "escalation",
+    "churn",
+    "repeat",
+    "no_greeting",
+    "forbidden_phrase",
+];
+
+pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary> {
+    let out_dir = options
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| pipeline.file.output.dir.clone());
+    let history = out_dir.join(HISTORY_DIR);
+    let partitions = voc_aggregate::history::partitions(&history);
+    if partitions.is_empty() {
+        anyhow::bail!(
+            "no history under {} (run `voc run {}` first)",
+            history.display(),
+            pipeline.path.display()
+        );
+    }
+    let (classifier, _) = load_classifier(pipeline)?;
+    let index_dir = out_dir.join(INDEX_DIR);
+    let index = if options.dry_run {
+        None
+    } else if index_dir.join("meta.json").exists() {
+        Some(voc_index::ContactIndex::open(&index_dir)?)
+    } else {
+        None
+    };
+
+    let mut summary = RetagSummary {
+        history: history.clone(),
+        partitions: partitions.len(),
+        dry_run: options.dry_run,
+        ..Default::default()
+    };
+    if index.is_none() && !options.dry_run {
+        summary.index_note = Some(format!("no index at {}", index_dir.display()));
+    }
+    let mut before: BTreeMap<String, u64> = BTreeMap::new();
+    let mut after: BTreeMap<String, u64> = BTreeMap::new();
+    let mut flags_before = [0u64; 5];
+    let mut flags_after = [0u64; 5];
+
+    for path in &partitions {
+        let started = Instant::now();
+        // Only what the rules need, unless sentiment is recomputed too (then the stored
+        // score must be read to compare).
+        let records = if options.sentiment {
+            voc_aggregate::history::read_records(path, false)
+        } else {
+            voc_aggregate::history::read_for_retag(path)
+        }
+        .with_context(|| format!("cannot read {}", path.display()))?;
+        summary.read_ms += started.elapsed().as_millis() as u64;
+
+        let started = Instant::now();
+        let tags: Vec<Tags> = records
+            .par_iter()
+            .map(|r| {
+                let (categories, complaint, mut risk) = classifier.tag(&r.contact, &r.tokens);
+                // Repeat contact depends on other contacts, not on the rules.
+                risk.repeat_contact = r.risk.repeat_contact;
+                let sentiment = options.sentiment.then(|| {
+                    let s = classifier.sentiment.score_contact(&r.contact, &r.tokens);
+                    (s, voc_classify::sentiment::label(s))
+                });
+                Tags {
+                    categories,
+                    complaint,
+                    risk,
+                    sentiment,
+                }
+            })
+            .collect();
+        summary.classify_ms += started.elapsed().as_millis() as u64;
+
+        let mut changed: HashMap<&str, &Tags> = HashMap::new();
+        for (r, t) in records.iter().zip(&tags) {
+            summary.contacts += 1;
+            for c in &r.categories {
+                *before.entry(c.clone()).or_default() += 1;
+            }
+            for c in &t.categories {
+                *after.entry(c.clone()).or_default() += 1;
+            }
+            count_flags(&r.risk, &mut flags_before);
+            count_flags(&t.risk, &mut flags_after);
+            if is_changed(r, t) {
+                changed.insert(r.contact.id.as_str(), t);
+            }
+        }
+        if changed.is_empty() {
+            continue;
+        }
+        summary.changed += changed.len() as u64;
+
+        let started = Instant::now();
+        // The full records (with display text) only for a partition that changes.
+        let mut full = voc_aggregate::history::read_records(path, true)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let mut updated: Vec<EnrichedContact> = Vec::new();
+        for r in full.iter_mut() {
+            let Some(t) = changed.get(r.contact.id.as_str()) else {
+                continue;
+            };
+            if summary.samples.len() < options.samples {
+                summary.samples.push(MovedContact {
+                    id: r.contact.id.clone(),
+                    week: r.week.clone(),
+                    before: r.categories.clone(),
+                    after: t.categories.clone(),
+                    flags_before: names(&r.risk),
+                    flags_after: names(&t.risk),
+                    excerpt: excerpt(r),
+                });
+            }
+            r.categories = t.categories.clone();
+            r.complaint = t.complaint;
+            r.risk = t.risk;
+            if let Some((score, label)) = t.sentiment {
+                r.sentiment = score;
+                r.sentiment_label = label.to_string();
+            }
+            updated.push(r.clone());
+        }
+        if !options.dry_run {
+            if let Some(index) = &index {
+                summary.indexed += index.upsert(&updated)?.upserted;
+            }
+            voc_aggregate::history::write_records(path, &full)
+                .with_context(|| format!("cannot rewrite {}", path.display()))?;
+            summary.partitions_rewritten += 1;
+        }
+        summary.write_ms += started.elapsed().as_millis() as u64;
+    }
+
+    let ids: Vec<String> = before
+        .keys()
+        .chain(after.keys())
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // Taxonomy order first, then ids no longer in the taxonomy.
+    let mut ordered: Vec<String> = classifier.taxonomy.specs().map(|s| s.id.clone()).collect();
+    ordered.extend(
+        ids.into_iter()
+            .filter(|id| classifier.taxonomy.spec(id).is_none()),
+    );
+    summary.categories = ordered
+        .into_iter()
+        .map(|id| CategoryChange {
+            name: classifier
+                .taxonomy
+                .spec(&id)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            before: before.get(&id).copied().unwrap_or(0),
+            after: after.get(&id).copied().unwrap_or(0),
+            id,
+        })
+        .collect();
+    summary.flags = FLAGS
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.to_string(), flags_before[i], flags_after[i]))
+        .collect();
+    Ok(summary)
+}
+
+fn is_changed(r: &EnrichedContact, t: &Tags) -> bool {
+    r.categories != t.categories
+        || r.complaint != t.complaint
+        || r.risk != t.risk
+        || t.sentiment
+            .is_some_and(|(s, l)| s != r.sentiment || l != r.sentiment_label)
+}
+
+fn count_flags(risk: &RiskFlags, counts: &mut [u64; 5]) {
+    for (i, set) in [
+        risk.escalation,
+        risk.churn,
+        risk.repeat_contact,
+        risk.no_greeting,
+        risk.forbidden_phrase,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        counts[i] += u64::from(set);
+    }
+}
+
+fn names(risk: &RiskFlags) -> Vec<String> {
+    risk.names().into_iter().map(str::to_string).collect()
+}
+
+fn excerpt(r: &EnrichedContact) -> String {
+    let text = r
+        .contact
+        .turns
+        .iter()
+        .find(|t| t.speaker != voc_core::Speaker::Agent)
+        .or(r.contact.turns.first())
+        .map(|t| t.text.as_str())
+        .unwrap_or("");
+    let mut out: String = text.chars().take(40).collect();
+    if text.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::sync::Arc;
+    use voc_core::{Contact, Speaker, Turn};
+
+    fn record(id: &str, day: u32, customer: &[&str], categories: &[&str]) -> EnrichedContact {
+        let started_at =
+            chrono::DateTime::parse_from_rfc3339(&format!("2026-11-{day:02}T10:00:00+08:00"))
+                .unwrap();
+        let contact = Contact::new(
+            id,
+            started_at,
+            "voice",
+            vec![
+                Turn {
+                    speaker: Speaker::Agent,
+                    text: "您好".into(),
+                },
+                Turn {
+                    speaker: Speaker::Customer,
+                    text: customer.concat(),
+                },
+            ],
+        );
+        EnrichedContact {
+            week: voc_core::time::iso_week_key(&started_at),
+            contact,
+            tokens: vec![
+                vec!["您好".into()],
+                customer.iter().map(|s| s.to_string()).collect(),
+            ],
+            categories: categories.iter().map(|s| s.to_string()).collect(),
+            complaint: !categories.is_empty(),
+            sentiment: 0.0,
+            sentiment_label: "neutral".into(),
+            risk: RiskFlags::default(),
+        }
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn retag_diff_updates_history_and_index() {
+        let dir = std::env::temp_dir().join(format!("voc-retag-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        write(&dir.join("in.jsonl"), "");
+        write(
+            &dir.join("weekly.toml"),
+            "[pipeline]\nname = \"t\"\n[input]\npaths = [\"in.jsonl\"]\n[output]\ndir = \"out\"\n\
+             [classify]\ntaxonomy = \"taxonomy.toml\"\n",
+        );
+        // The taxonomy the history was tagged with: 断网 only.
+        let old = "[[category]]\nid = \"网络/断网\"\nname = \"断网\"\nany = [\"断网\"]\n";
+        write(&dir.join("taxonomy.toml"), old);
+        let records = vec![
+            record("C1", 2, &["宽带", "断网", "了"], &["网络/断网"]),
+            record("C2", 3, &["光猫", "一直", "亮", "红灯"], &[]),
+            record("C3", 10, &["我", "要", "投诉", "到", "12315"], &[]),
+            record("C4", 11, &["没有", "断网"], &[]),
+        ];
+        let history = dir.join("out").join(HISTORY_DIR);
+        voc_aggregate::history::write_history(&history, &records).unwrap();
+        let builder = voc_text::Segmenter::builder();
+        let index = voc_index::ContactIndex::open_or_create(
+            &dir.join("out").join(INDEX_DIR),
+            Arc::new(builder.build().unwrap()),
+            &builder,
+        )
+        .unwrap();
+        index.upsert(&records).unwrap();
+        drop(index);
+
+        // Edited: a proximity rule for the modem, and 断网 moves under it.
+        write(
+            &dir.join("taxonomy.toml"),
+            "[synonyms]\n\"断网\" = [\"断网\", \"掉线\"]\n\
+             [[category]]\nid = \"网络/断网\"\nname = \"断网\"\nany = [\"@断网\"]\nnear = [\"光猫 NEAR/3 红灯\"]\n",
+        );
+        let pipeline = Pipeline::load(&dir.join("weekly.toml")).unwrap();
+        let options = RetagOptions {
+            samples: 10,
+            dry_run: true,
+            ..Default::default()
+        };
+        let dry = retag(&pipeline, &options).unwrap();
+        assert_eq!(dry.contacts, 4);
+        assert_eq!(dry.partitions, 2);
+        // C2 gains the category; C3 gains the escalation flag (the history predates it).
+        assert_eq!(dry.changed, 2);
+        assert_eq!(dry.partitions_rewritten, 0);
+        assert_eq!(
+            dry.categories,
+            vec![CategoryChange {
+                id: "网络/断网".into(),
+                name: "断网".into(),
+                before: 1,
+                after: 2
+            }]
+        );
+        assert_eq!(dry.flags[0], ("escalation".to_string(), 0, 1));
+        let moved: Vec<(&str, &[String])> = dry
+            .samples
+            .iter()
+            .map(|m| (m.id.as_str(), m.after.as_slice()))
+            .collect();
+        assert_eq!(
+            moved,
+            vec![("C2", &["网络/断网".to_string()][..]), ("C3", &[][..])]
+        );
+        assert_eq!(dry.samples[1].flags_after, vec!["escalation"]);
+        assert_eq!(dry.samples[0].excerpt, "光猫一直亮红灯");
+        // Dry run wrote nothing.
+        let stored = voc_aggregate::history::find_contact(&history, "C2")
+            .unwrap()
+            .unwrap();
+        assert!(stored.categories.is_empty());
+
+        let applied = retag(
+            &pipeline,
+            &RetagOptions {
+                dry_run: false,
+                ..options.clone()
+            },
+        )
+        .unwrap();
+        assert_eq!(applied.changed, 2);
+        assert_eq!(applied.partitions_rewritten, 2);
+        assert_eq!(applied.indexed, 2);
+        let stored = voc_aggregate::history::find_contact(&history, "C2")
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.categories, vec!["网络/断网"]);
+        assert!(stored.complaint);
+        assert_eq!(stored.contact.turns[1].text, "光猫一直亮红灯", "text kept");
+        let stored = voc_aggregate::history::find_contact(&history, "C3")
+            .unwrap()
+            .unwrap();
+        assert!(stored.risk.escalation);
+        // Nothing left to do.
+        let again = retag(&pipeline, &options).unwrap();
+        assert_eq!(again.changed, 0);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,54 @@
+//! The trend stage: what the pipeline file and the text stage hand to
+//! [`voc_aggregate::trends::compute`] (options, stop words, the taxonomy's terms cut
+//! into tokens), and the tables it writes.
+
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use voc_aggregate::terms::{TermFilter, TermOptions};
+use voc_aggregate::{EmergingOptions, TrendOptions, Trends};
+use voc_classify::TaxonomySpec;
+use voc_text::Segmenter;
+
+use crate::config::Pipeline;
+
+/// Trend options from the pipeline file.
+pub fn options(pipeline: &Pipeline) -> TrendOptions {
+    let f = &pipeline.file;
+    TrendOptions {
+        emerging: EmergingOptions {
+            baseline_weeks: f.report.baseline_weeks,
+            min_count: f.report.min_count,
+            ..Default::default()
+        },
+        terms: TermOptions {
+            baseline_weeks: f.report.baseline_weeks,
+            ..Default::default()
+        },
+        kpi: f.kpi.clone(),
+        staffing: f.staffing.clone(),
+        ..Default::default()
+    }
+}
+
+/// Computes the trends of `period` from the history and writes their tables into
+/// `tables_dir`; returns them with the files written.
+pub fn run(
+    pipeline: &Pipeline,
+    history: &Path,
+    period: &str,
+    segmenter: &Segmenter,
+    tables_dir: &Path,
+) -> Result<(Trends, Vec<PathBuf>)> {
+    // New terms are words no category rule covers: the rule terms as the segmenter
+    // cuts them (the segmenter keeps them whole, so mostly one token each).
+    let spec = TaxonomySpec::load(&pipeline.file.classify.taxonomy)?;
+    let taxonomy_terms: Vec<Vec<String>> = spec.terms().iter().map(|t| segmenter.cut(t)).collect();
+    let is_stopword = |t: &str| segmenter.is_stopword(t);
+    let filter = TermFilter {
+        is_stopword: &is_stopword,
+        taxonomy_terms: &taxonomy_terms,
+    };
+    let trends = voc_aggregate::trends::compute(history, period, &options(pipeline), &filter)?;
+    let written = voc_aggregate::export::write_tables(tables_dir, &trends)?;
+    Ok((trends, written))
+}

@@ -1,0 +1,320 @@
+//! The trend sections: breakdown, keywords, new terms, KPI scorecard with dynamic
+//! targets, forecast and staffing. Exact cells and sentences, numbering, escaping and
+//! the absence of the sections when their data is missing.
+
+use voc_report::testing::sample_input;
+use voc_report::{
+    BreakdownRow, CategoryKeywords, ForecastPoint, ForecastSection, Keyword, KpiDay, KpiDayValue,
+    KpiRow, KpiScorecard, NewTermRow, ReportInput, StaffingAssumptions, StaffingRow, findings,
+    recommendations, render_html, render_markdown,
+};
+
+/// A KPI row: (metric, name, unit, higher is better), target, actual, status, and
+/// the dynamic target (label, value). The day's value equals the month's here.
+fn kpi_row(
+    metric: (&str, &str, &str, bool),
+    target: f64,
+    actual: f64,
+    status: &str,
+    dynamic: (&str, Option<f64>),
+) -> KpiRow {
+    KpiRow {
+        metric: metric.0.into(),
+        name: metric.1.into(),
+        unit: metric.2.into(),
+        higher_is_better: metric.3,
+        target,
+        actual: Some(actual),
+        status: Some(status.into()),
+        day_actual: Some(actual),
+        day_status: Some(status.into()),
+        dynamic: dynamic.0.into(),
+        dynamic_value: dynamic.1,
+    }
+}
+
+fn point(date: &str, weekday: &str, volume: f64) -> ForecastPoint {
+    ForecastPoint {
+        date: date.into(),
+        weekday: weekday.into(),
+        volume,
+    }
+}
+
+fn input() -> ReportInput {
+    let mut input = sample_input();
+    input.breakdown = vec![BreakdownRow {
+        dimension: "channel".into(),
+        value: "voice".into(),
+        contacts: 800,
+        share: 0.8,
+        previous: Some(640),
+        complaint_rate: Some(375.0),
+    }];
+    input.breakdown.extend((0..12).map(|i| BreakdownRow {
+        dimension: "region".into(),
+        value: format!("省{i:02}"),
+        contacts: 100 - i,
+        share: 0.01,
+        previous: None,
+        complaint_rate: None,
+    }));
+    input.new_terms = vec![NewTermRow {
+        term: "光缆<抢修>".into(),
+        current: 12,
+        baseline_mean: 1.0,
+        ratio: 11.3,
+        p_value: 0.0000004,
+    }];
+    input.top_keywords = vec![CategoryKeywords {
+        category_id: "网络质量/宽带断网".into(),
+        name: "宽带断网".into(),
+        keywords: vec![
+            Keyword {
+                term: "光缆".into(),
+                score: 1.65,
+                count: 12,
+            },
+            Keyword {
+                term: "物业".into(),
+                score: 0.8,
+                count: 3,
+            },
+        ],
+    }];
+    input.kpi = Some(KpiScorecard {
+        month: "2026-11".into(),
+        as_of: "2026-11-15".into(),
+        days_elapsed: 15,
+        days_remaining: 15,
+        warning_band_pct: 5.0,
+        rows: vec![
+            kpi_row(
+                ("fcr", "一次解决率（FCR）", "share", true),
+                0.8,
+                0.75,
+                "未达标",
+                ("需达到", Some(0.9)),
+            ),
+            kpi_row(
+                ("sla", "服务水平（SLA）", "share", true),
+                0.8,
+                0.6,
+                "未达标",
+                ("无法达成", Some(1.2)),
+            ),
+            kpi_row(
+                ("aht", "平均处理时长（AHT）", "seconds", false),
+                300.0,
+                320.0,
+                "未达标",
+                ("需达到", Some(280.0)),
+            ),
+            kpi_row(
+                ("complaint_rate", "投诉率", "per_mille", false),
+                50.0,
+                20.0,
+                "达标",
+                ("已锁定", None),
+            ),
+        ],
+        daily: vec![KpiDay {
+            date: "2026-11-15".into(),
+            values: vec![
+                KpiDayValue {
+                    metric: "fcr".into(),
+                    actual: Some(0.75),
+                    status: Some("未达标".into()),
+                },
+                KpiDayValue {
+                    metric: "sla".into(),
+                    actual: None,
+                    status: None,
+                },
+                KpiDayValue {
+                    metric: "aht".into(),
+                    actual: Some(320.0),
+                    status: Some("未达标".into()),
+                },
+                KpiDayValue {
+                    metric: "complaint_rate".into(),
+                    actual: Some(20.0),
+                    status: Some("达标".into()),
+                },
+            ],
+        }],
+    });
+    input.forecast = Some(ForecastSection {
+        method: "星期效应 + 线性趋势（最小二乘）".into(),
+        as_of: "2026-11-15".into(),
+        history: vec![
+            point("2026-11-14", "周六", 900.0),
+            point("2026-11-15", "周日", 800.0),
+        ],
+        days: vec![
+            point("2026-11-16", "周一", 1200.0),
+            point("2026-11-17", "周二", 1000.0),
+        ],
+        backtest_mape: Some(4.56),
+        backtest_days: 14,
+        staffing: vec![
+            StaffingRow {
+                date: "2026-11-16".into(),
+                weekday: "周一".into(),
+                volume: 1080.0,
+                erlang_agents: 14,
+                service_level: 0.8833,
+                erlang_headcount: 22,
+                simple_headcount: 23,
+            },
+            StaffingRow {
+                date: "2026-11-17".into(),
+                weekday: "周二".into(),
+                volume: 900.0,
+                erlang_agents: 12,
+                service_level: 0.85,
+                erlang_headcount: 20,
+                simple_headcount: 19,
+            },
+        ],
+        assumptions: StaffingAssumptions {
+            sla_target: 0.8,
+            sla_seconds: 20,
+            aht_s: 200.0,
+            channel_share: 0.9,
+            open_hours: 10.0,
+            shift_hours: 8.0,
+            attendance_rate: 0.8,
+            contacts_per_agent_day: 100.0,
+        },
+    });
+    input
+}
+
+#[test]
+fn sections_are_numbered_after_the_fixed_ones() {
+    let md = render_markdown(&input());
+    let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(
+        &headings[6..],
+        [
+            "## 七、KPI 指标达成",
+            "## 八、话务预测与排班",
+            "## 九、建议",
+            "## 附录：方法说明与数据质量"
+        ]
+    );
+    let mut no_kpi = input();
+    no_kpi.kpi = None;
+    let md = render_markdown(&no_kpi);
+    assert!(md.contains("## 七、话务预测与排班") && md.contains("## 八、建议"));
+    // Without any of the new data the report is what it was.
+    let plain = sample_input();
+    assert_eq!(plain.kpi, None);
+    let md = render_markdown(&plain);
+    assert!(md.contains("## 七、建议") && !md.contains("KPI") && !md.contains("新词"));
+}
+
+#[test]
+fn kpi_cells_and_dynamic_targets() {
+    let md = render_markdown(&input());
+    assert!(md.contains("2026年11月累计至 2026-11-15（已过 15 天，剩余 15 天）"));
+    assert!(
+        md.contains("| 一次解决率（FCR） | 80.0% | 75.0% | 未达标 | 75.0% | 未达标 | ≥ 90.0% |")
+    );
+    assert!(md.contains("| 服务水平（SLA） | 80.0% | 60.0% | 未达标 | 60.0% | 未达标 | 无法达成（需 120.0%，超出可能范围） |"));
+    assert!(md.contains(
+        "| 平均处理时长（AHT） | 300 秒 | 320 秒 | 未达标 | 320 秒 | 未达标 | ≤ 280 秒 |"
+    ));
+    assert!(md.contains(
+        "| 投诉率 | 50.0‰ | 20.0‰ | 达标 | 20.0‰ | 达标 | 已锁定（剩余天数任何水平均可达标） |"
+    ));
+    assert!(md.contains("| 2026-11-15 | 75.0% 未达标 | — | 320 秒 未达标 | 20.0‰ 达标 |"));
+    let html = render_html(&input());
+    assert!(html.contains(r#"<td class="num bad">75.0%</td>"#));
+    assert!(html.contains(r#"<td class="num muted">—</td>"#));
+    assert!(html.contains(r#"<span class="ok">达标</span>"#));
+}
+
+#[test]
+fn summary_and_recommendations_name_the_misses() {
+    let f = findings(&input());
+    assert_eq!(
+        f[f.len() - 2],
+        "截至 2026-11-15，本月 4 项 KPI 中 1 项达标、0 项预警、3 项未达标：\
+         一次解决率（FCR）本月累计 75.0%（目标 80.0%），剩余 15 天需达到 90.0% 及以上；\
+         服务水平（SLA）本月累计 60.0%（目标 80.0%），剩余 15 天已无法达成月度目标；\
+         平均处理时长（AHT）本月累计 320 秒（目标 300 秒），剩余 15 天需控制在 280 秒 及以下。"
+    );
+    assert_eq!(
+        f[f.len() - 1],
+        "预计未来 2 天日均接触量 1,100 次（回测 MAPE 4.6%），按 Erlang C 测算日均需在线坐席 13.0 人、排班 21.0 人。"
+    );
+    let center = recommendations(&input())
+        .into_iter()
+        .find(|g| g.owner == "客服运营团队")
+        .unwrap();
+    let kpi: Vec<&String> = center
+        .items
+        .iter()
+        .filter(|i| i.starts_with("【KPI】"))
+        .collect();
+    assert_eq!(kpi.len(), 3);
+    assert_eq!(
+        kpi[0],
+        "【KPI】一次解决率（FCR）本月累计 75.0%，目标 80.0%。剩余 15 天需达到 90.0% 及以上，建议按日跟踪动态目标值并调整排班与质检重点。"
+    );
+}
+
+#[test]
+fn forecast_breakdown_terms_and_keywords() {
+    let input = input();
+    let md = render_markdown(&input);
+    assert!(md.contains("合计 2,200 次，日均 1,100 次；回测误差（留出最近 14 天）MAPE 为 4.6%。"));
+    assert!(md.contains("| 2026-11-16 | 周一 | 1,200 | 14 | 88.3% | 22 | 23 |"));
+    assert!(md.contains("| 渠道 | 语音 | 800 | 80.0% | 640 | ▲ +25.0% | 375.0‰ |"));
+    // Ten regions and the rest summed.
+    assert!(md.contains("| 地区 | 省09 | 91 |"));
+    assert!(!md.contains("| 地区 | 省10 |"));
+    assert!(md.contains("| 地区 | 其他 2 个 | 179 | 2.0% | — | — | — |"));
+    assert!(md.contains("| 网络质量/宽带断网 | 光缆（12）、物业（3） |"));
+    assert!(md.contains("| 光缆<抢修\\> | 12 | 1.0 | 11.3 | p<0.001 |"));
+    let html = render_html(&input);
+    assert!(html.contains("<td>光缆&lt;抢修&gt;</td>"));
+    assert!(html.contains(r#"aria-label="日接触量预测""#));
+    assert!(html.contains(r#"stroke-dasharray="5 3""#));
+    assert!(!html.contains("<script") && !html.contains("NaN") && !md.contains("NaN"));
+    assert_eq!(render_html(&input), html, "deterministic");
+    let back: ReportInput = serde_json::from_str(&serde_json::to_string(&input).unwrap()).unwrap();
+    assert_eq!(back, input);
+}
+
+#[test]
+fn old_report_json_without_the_new_fields_still_reads() {
+    let mut json = serde_json::to_value(sample_input()).unwrap();
+    for key in ["breakdown", "new_terms", "top_keywords", "kpi", "forecast"] {
+        json.as_object_mut().unwrap().remove(key);
+    }
+    let back: ReportInput = serde_json::from_value(json).unwrap();
+    assert_eq!(back, sample_input());
+}
+
+#[test]
+fn degenerate_forecast_and_scorecard_do_not_print_nan() {
+    let mut input = input();
+    if let Some(f) = input.forecast.as_mut() {
+        f.days[0].volume = f64::NAN;
+        f.backtest_mape = None;
+        f.history.clear();
+    }
+    if let Some(k) = input.kpi.as_mut() {
+        k.rows[0].actual = None;
+        k.rows[0].dynamic = "无数据".into();
+        k.rows[0].dynamic_value = None;
+    }
+    let md = render_markdown(&input);
+    let html = render_html(&input);
+    assert!(!md.contains("NaN") && !html.contains("NaN"));
+    assert!(md.contains("历史数据不足，未做回测"));
+    assert!(md.contains("| 一次解决率（FCR） | 80.0% | — | 未达标 | 75.0% | 未达标 | 无数据 |"));
+}

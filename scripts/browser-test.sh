@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Browser test of the search page, as a person would use it: builds the demo index with
+# `voc run`, starts `voc serve` on a free loopback port, and drives Debian's headless
+# Chromium with playwright-core (scripts/browser/search-page.test.mjs): search the
+# planted phrase, see highlighted hits, facet counts and the weekly chart, see a parse
+# error with its position. Screenshots land in $OUT (default target/browser-test).
+#
+#   scripts/browser-test.sh            installs chromium, fonts and playwright-core if missing
+#
+# Env: VOC_BIN (a built voc binary; default: cargo build -p voc-cli), OUT.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=${OUT:-$ROOT/target/browser-test}
+mkdir -p "$OUT"
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "browser-test: installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -d scripts/browser/node_modules/playwright-core ]; then
+  echo "browser-test: installing playwright-core (npm)"
+  # playwright-core brings no browser download; Debian's chromium is used.
+  (cd scripts/browser && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi)
+fi
+
+if [ -z "${VOC_BIN:-}" ]; then
+  cargo build --quiet -p voc-cli
+  VOC_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/voc
+fi
+
+WORK=$(mktemp -d)
+SERVER_PID=""
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "browser-test: building the demo index"
+"$VOC_BIN" run pipelines/demo/weekly.toml --out "$WORK/out" >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
+
+"$VOC_BIN" serve --index "$WORK/out/index" --bind 127.0.0.1:0 --threads 4 2>"$WORK/serve.log" &
+SERVER_PID=$!
+URL=""
+for _ in $(seq 1 100); do
+  URL=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$WORK/serve.log" | head -1 || true)
+  [ -n "$URL" ] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.log"; exit 1; }
+  sleep 0.1
+done
+[ -n "$URL" ] || { echo "browser-test: voc serve did not start"; cat "$WORK/serve.log"; exit 1; }
+echo "browser-test: $URL"
+
+node scripts/browser/search-page.test.mjs "$URL" "$OUT"
+echo "browser-test: screenshots in $OUT"

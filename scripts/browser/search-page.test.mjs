@@ -1,0 +1,78 @@
+// Loads the voc search page in Debian's headless Chromium, searches the planted phrase
+// and checks what a person would see: highlighted hits, facet counts, the weekly chart,
+// a parse error pointing at its position. Saves a screenshot.
+//   node search-page.test.mjs http://127.0.0.1:PORT/ OUT_DIR
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const [url, outDir = "."] = process.argv.slice(2);
+const PHRASE = process.env.VOC_PHRASE || "光猫指示灯一直闪红灯";
+mkdirSync(outDir, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) passed += 1;
+  else failed += 1;
+  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? " — " + detail : ""}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 1000 }, locale: "zh-CN" });
+  const external = [];
+  page.on("request", (r) => { if (!r.url().startsWith(url.replace(/\/$/, ""))) external.push(r.url()); });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+
+  await page.goto(url, { waitUntil: "networkidle" });
+  check("page title is Chinese", (await page.title()).includes("投诉检索"), await page.title());
+  await page.waitForSelector("#docs:not(:empty)", { timeout: 15000 });
+  check("index size shown", /索引共 [\d,]+ 条/.test(await page.textContent("#docs")), await page.textContent("#docs"));
+
+  await page.fill("#q", `"${PHRASE}"`);
+  await page.click("#search-button");
+  await page.waitForFunction(() => document.querySelector("#total").textContent.includes("命中"), null, { timeout: 15000 });
+  await page.waitForSelector("#hits li.hit", { timeout: 15000 });
+  const total = await page.textContent("#total");
+  const count = Number((total.match(/共 ([\d,]+) 条/) || [])[1]?.replace(/,/g, "") || 0);
+  check("hits for the planted phrase", count > 0, total);
+  const marked = await page.$$eval("#hits .snippet b", (bs) => bs.map((b) => b.textContent));
+  check("matches highlighted in snippets", marked.length > 0 && marked.every((m) => PHRASE.includes(m)), marked.slice(0, 6).join(" "));
+  const firstHit = await page.textContent("#hits li.hit .snippet");
+  check("snippet contains the phrase", firstHit.replace(/\s/g, "").includes(PHRASE), firstHit.slice(0, 80));
+  const facetTitles = await page.$$eval("#facets h3", (hs) => hs.map((h) => h.textContent));
+  check("facet groups shown", ["分类", "渠道", "地区"].every((t) => facetTitles.includes(t)), facetTitles.join(","));
+  const facetSum = await page.$$eval('#facets ul[data-field="channel"] .count', (cs) => cs.reduce((s, c) => s + Number(c.textContent.replace(/,/g, "")), 0));
+  check("channel facet counts add up to the total", facetSum === count, `${facetSum} vs ${count}`);
+  const bars = await page.$$eval("#chart svg rect", (rs) => rs.length);
+  check("weekly chart drawn", bars > 0, `${bars} bars`);
+  await page.screenshot({ path: join(outDir, "search-page.png"), fullPage: false });
+
+  // A facet click narrows the result.
+  await page.click('#facets ul[data-field="channel"] li');
+  await page.waitForFunction((before) => document.querySelector("#total").textContent !== before, total, { timeout: 15000 }).catch(() => {});
+  const narrowed = await page.textContent("#total");
+  const narrowedCount = Number((narrowed.match(/共 ([\d,]+) 条/) || [])[1]?.replace(/,/g, "") || -1);
+  check("facet click filters", narrowedCount > 0 && narrowedCount <= count, narrowed);
+
+  // A malformed query shows where it went wrong.
+  await page.fill("#q", "(断网 OR");
+  await page.click("#search-button");
+  await page.waitForSelector("#error:not([hidden])", { timeout: 15000 });
+  const error = await page.textContent("#error");
+  check("parse error with position", error.includes("character 7") && error.includes("^"), error.replace(/\n/g, " | "));
+  await page.screenshot({ path: join(outDir, "search-error.png") });
+
+  check("no request left the server", external.length === 0, external.join(" "));
+  check("no script errors", errors.length === 0, errors.join(" | "));
+} finally {
+  await browser.close();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
