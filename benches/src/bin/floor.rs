@@ -3,7 +3,9 @@
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let input = args.next().ok_or_else(|| anyhow::anyhow!("usage: floor INPUT.jsonl [DICTIONARY…]"))?;
+    let input = args
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("usage: floor INPUT.jsonl [DICTIONARY…]"))?;
     let mut builder = voc_text::Segmenter::builder();
     for dict in args {
         builder = builder.dictionary(dict)?;

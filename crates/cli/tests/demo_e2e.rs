@@ -25,21 +25,60 @@ fn demo_run() -> &'static (tempfile::TempDir, String) {
 fn counts_reconcile_and_are_printed() {
     let (out, stdout) = demo_run();
     // 3,000 generated contacts, then corrections.jsonl: 2 re-deliveries and 3 broken lines.
-    assert!(stdout.contains("read 3005 = accepted 3000 + quarantined 3 + duplicates 2"), "{stdout}");
+    assert!(
+        stdout.contains("read 3005 = accepted 3000 + quarantined 3 + duplicates 2"),
+        "{stdout}"
+    );
     let m = manifest(out.path());
     let c = &m["counts"];
     let n = |k: &str| c[k].as_u64().unwrap();
-    assert_eq!(n("read"), n("accepted") + n("quarantined") + n("duplicates"));
+    assert_eq!(
+        n("read"),
+        n("accepted") + n("quarantined") + n("duplicates")
+    );
     assert_eq!(n("indexed"), 3000);
     assert_eq!(n("index_documents"), 3000);
-    assert_eq!(std::fs::read_to_string(out.path().join("quarantine.jsonl")).unwrap().lines().count(), 3);
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("quarantine.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        3
+    );
     for key in ["config_fingerprint", "data_fingerprint", "run_started_at"] {
-        assert!(m[key].as_str().is_some_and(|s| !s.is_empty()), "manifest lacks {key}");
+        assert!(
+            m[key].as_str().is_some_and(|s| !s.is_empty()),
+            "manifest lacks {key}"
+        );
     }
-    let stages: Vec<&str> = m["timings"].as_array().unwrap().iter().map(|t| t["stage"].as_str().unwrap()).collect();
-    assert_eq!(stages, ["ingest", "load_models", "segment_classify", "history", "index", "aggregate", "report"]);
-    let outputs: Vec<&str> = m["outputs"].as_array().unwrap().iter().map(|o| o["path"].as_str().unwrap()).collect();
-    assert!(outputs.contains(&"report/report.html") && outputs.contains(&"history/week=2026-W46/part-0.parquet"));
+    let stages: Vec<&str> = m["timings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        [
+            "ingest",
+            "load_models",
+            "segment_classify",
+            "history",
+            "index",
+            "aggregate",
+            "report"
+        ]
+    );
+    let outputs: Vec<&str> = m["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        outputs.contains(&"report/report.html")
+            && outputs.contains(&"history/week=2026-W46/part-0.parquet")
+    );
 }
 
 #[test]
@@ -52,9 +91,13 @@ fn every_planted_category_is_counted() {
         *classified.entry(row.category.as_str()).or_default() += row.count;
     }
     let mut planted: BTreeMap<String, u64> = BTreeMap::new();
-    for counts in truth.category_counts.values().chain(truth.secondary_counts.values()) {
+    for counts in truth
+        .category_counts
+        .values()
+        .chain(truth.secondary_counts.values())
+    {
         for (category, n) in counts {
-            *planted.entry(category.clone()).or_default() += *n as u64;
+            *planted.entry(category.clone()).or_default() += *n;
         }
     }
     assert_eq!(planted.len(), 15);
@@ -67,7 +110,10 @@ fn every_planted_category_is_counted() {
         );
     }
     let weeks: Vec<&str> = tables.weeks.iter().map(|w| w.week.as_str()).collect();
-    assert_eq!(weeks, truth.weeks.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        weeks,
+        truth.weeks.iter().map(String::as_str).collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -89,8 +135,10 @@ fn no_planted_pii_in_any_output() {
 fn the_report_names_the_planted_emerging_issues() {
     let (out, stdout) = demo_run();
     let truth = truth();
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.path().join("report/report.json")).unwrap()).unwrap();
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("report/report.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(report["period"], "2026-W46");
     let found: BTreeSet<&str> = report["emerging"]
         .as_array()
@@ -99,9 +147,17 @@ fn the_report_names_the_planted_emerging_issues() {
         .map(|e| e["category_id"].as_str().unwrap())
         .collect();
     for planted in &truth.emerging {
-        assert!(found.contains(planted.category.as_str()), "{} not reported: {found:?}", planted.category);
+        assert!(
+            found.contains(planted.category.as_str()),
+            "{} not reported: {found:?}",
+            planted.category
+        );
     }
-    assert_eq!(found.len(), truth.emerging.len(), "no false alarms: {found:?}");
+    assert_eq!(
+        found.len(),
+        truth.emerging.len(),
+        "no false alarms: {found:?}"
+    );
     let markdown = std::fs::read_to_string(out.path().join("report/report.md")).unwrap();
     let html = std::fs::read_to_string(out.path().join("report/report.html")).unwrap();
     for planted in &truth.emerging {
@@ -117,17 +173,45 @@ fn searching_the_planted_phrase_finds_exactly_its_contacts() {
     let truth = truth();
     let index = out.path().join("index");
     let query = format!("\"{}\"", truth.search_phrase.phrase);
-    let output = voc(&["search", "--index", index.to_str().unwrap(), "--json", "-n", "1000", &query]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = voc(&[
+        "search",
+        "--index",
+        index.to_str().unwrap(),
+        "--json",
+        "-n",
+        "1000",
+        &query,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let results: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let found: BTreeSet<&str> = results["hits"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
+    let found: BTreeSet<&str> = results["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
     let expected: BTreeSet<&str> = truth.search_phrase.ids.iter().map(String::as_str).collect();
     assert_eq!(results["total"].as_u64().unwrap() as usize, expected.len());
     assert_eq!(found, expected);
-    assert!(results["hits"][0]["snippet_html"].as_str().unwrap().contains("<b>"));
+    assert!(
+        results["hits"][0]["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<b>")
+    );
 
     let table = voc(&["search", "--index", index.to_str().unwrap(), "宽带 断网"]);
     let text = String::from_utf8(table.stdout).unwrap();
-    assert!(text.lines().next().unwrap().ends_with("hits for \"宽带 断网\""), "{text}");
+    assert!(
+        text.lines()
+            .next()
+            .unwrap()
+            .ends_with("hits for \"宽带 断网\""),
+        "{text}"
+    );
     assert!(text.contains("【"), "highlighted snippets: {text}");
 }

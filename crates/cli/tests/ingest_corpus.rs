@@ -19,7 +19,10 @@ const PLANTED_PII: &[&str] = &[
 #[test]
 fn broken_corpus_is_fully_accounted_for() {
     let out = tempfile::tempdir().unwrap();
-    let stdout = run_pipeline(&repo_root().join("fixtures/broken/pipeline.toml"), out.path());
+    let stdout = run_pipeline(
+        &repo_root().join("fixtures/broken/pipeline.toml"),
+        out.path(),
+    );
     assert!(
         stdout.contains("read 44 = accepted 23 + quarantined 20 + duplicates 1"),
         "{stdout}"
@@ -28,18 +31,36 @@ fn broken_corpus_is_fully_accounted_for() {
     let m = manifest(out.path());
     let counts = &m["counts"];
     assert_eq!(
-        (counts["read"].as_u64(), counts["accepted"].as_u64(), counts["quarantined"].as_u64(), counts["duplicates"].as_u64()),
+        (
+            counts["read"].as_u64(),
+            counts["accepted"].as_u64(),
+            counts["quarantined"].as_u64(),
+            counts["duplicates"].as_u64()
+        ),
         (Some(44), Some(23), Some(20), Some(1))
     );
-    assert_eq!(m["pii_masked"], serde_json::json!({"bank_card": 2, "id_card": 3, "mobile": 6}));
+    assert_eq!(
+        m["pii_masked"],
+        serde_json::json!({"bank_card": 2, "id_card": 3, "mobile": 6})
+    );
 
     let quarantine = std::fs::read_to_string(out.path().join("quarantine.jsonl")).unwrap();
     let found: Vec<(String, u64, String)> = quarantine
         .lines()
         .map(|l| {
             let q: serde_json::Value = serde_json::from_str(l).unwrap();
-            let file = q["source"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
-            (file, q["line"].as_u64().unwrap(), q["field"].as_str().unwrap().to_string())
+            let file = q["source"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string();
+            (
+                file,
+                q["line"].as_u64().unwrap(),
+                q["field"].as_str().unwrap().to_string(),
+            )
         })
         .collect();
     let expected: Vec<(String, u64, String)> = [
@@ -73,11 +94,29 @@ fn broken_corpus_is_fully_accounted_for() {
 
     // GBK and UTF-8-with-BOM exports of the same rows read identically.
     let cells = voc_aggregate::history::string_cells(&out.path().join("history")).unwrap();
-    assert!(cells.iter().any(|c| c == "客户反映家中宽带近三天频繁掉线"), "GBK text decoded");
-    assert!(cells.iter().any(|c| c == "客户反映流量超额扣费"), "Traditional converted to Simplified");
-    assert!(cells.iter().any(|c| c == "宽带又断网了，第二次反映"), "the newest delivery of B01 wins");
-    assert!(!cells.iter().any(|c| c.contains("第一次") || c == "我电话138 **** 5678，宽带断网了"));
-    assert!(cells.iter().any(|c| c == "号码幺三八****五六七八，身份证440***********1231，卡号6222***********3446"));
+    assert!(
+        cells.iter().any(|c| c == "客户反映家中宽带近三天频繁掉线"),
+        "GBK text decoded"
+    );
+    assert!(
+        cells.iter().any(|c| c == "客户反映流量超额扣费"),
+        "Traditional converted to Simplified"
+    );
+    assert!(
+        cells.iter().any(|c| c == "宽带又断网了，第二次反映"),
+        "the newest delivery of B01 wins"
+    );
+    assert!(
+        !cells
+            .iter()
+            .any(|c| c.contains("第一次") || c == "我电话138 **** 5678，宽带断网了")
+    );
+    assert!(
+        cells
+            .iter()
+            .any(|c| c
+                == "号码幺三八****五六七八，身份证440***********1231，卡号6222***********3446")
+    );
 
     let pii: Vec<String> = PLANTED_PII.iter().map(|s| s.to_string()).collect();
     assert_absent(out.path(), &pii);
@@ -106,12 +145,21 @@ fn a_ten_megabyte_line_is_quarantined_not_fatal() {
     .unwrap();
     let out = dir.path().join("out");
     let stdout = run_pipeline(&pipeline, &out);
-    assert!(stdout.contains("read 18 = accepted 5 + quarantined 12 + duplicates 1"), "{stdout}");
+    assert!(
+        stdout.contains("read 18 = accepted 5 + quarantined 12 + duplicates 1"),
+        "{stdout}"
+    );
     let quarantine = std::fs::read_to_string(out.join("quarantine.jsonl")).unwrap();
     let last: serde_json::Value = serde_json::from_str(quarantine.lines().last().unwrap()).unwrap();
     assert_eq!(last["line"], 19);
-    assert!(last["reason"].as_str().unwrap().contains("byte limit"), "{last}");
-    assert!(last["raw"].as_str().unwrap().len() < 4096, "raw text is cut short");
+    assert!(
+        last["reason"].as_str().unwrap().contains("byte limit"),
+        "{last}"
+    );
+    assert!(
+        last["raw"].as_str().unwrap().len() < 4096,
+        "raw text is cut short"
+    );
 }
 
 #[test]
@@ -130,11 +178,22 @@ fn too_many_quarantined_records_fail_the_run_with_a_hint() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let output = voc(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let output = voc(&[
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("11 of 17 records (64.7%) were quarantined, above the 5.0% limit"), "{stderr}");
+    assert!(
+        stderr.contains("11 of 17 records (64.7%) were quarantined, above the 5.0% limit"),
+        "{stderr}"
+    );
     assert!(stderr.contains("[input.columns]"), "{stderr}");
-    assert!(out.join("quarantine.jsonl").exists(), "the quarantine is kept for inspection");
+    assert!(
+        out.join("quarantine.jsonl").exists(),
+        "the quarantine is kept for inspection"
+    );
     assert!(!out.join("run.json").exists(), "nothing else is written");
 }

@@ -26,35 +26,57 @@ impl Rng {
         self.next() % n
     }
     fn digits(&mut self, n: usize) -> String {
-        (0..n).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
     }
 }
 
 fn id_check(first17: &str) -> char {
     const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = first17.bytes().zip(W).map(|(b, w)| u32::from(b - b'0') * w).sum();
+    let sum: u32 = first17
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
     b"10X98765432"[(sum % 11) as usize] as char
 }
 
 fn luhn_complete(prefix: &str) -> String {
-    let digits: Vec<u32> = format!("{prefix}0").bytes().map(|b| u32::from(b - b'0')).collect();
+    let digits: Vec<u32> = format!("{prefix}0")
+        .bytes()
+        .map(|b| u32::from(b - b'0'))
+        .collect();
     let sum: u32 = digits
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, &d)| if i % 2 == 1 { if d * 2 > 9 { d * 2 - 9 } else { d * 2 } } else { d })
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
+        })
         .sum();
     format!("{prefix}{}", (10 - sum % 10) % 10)
 }
 
 fn birth(rng: &mut Rng) -> (u32, u32, u32) {
-    (1950 + rng.below(55) as u32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
+    (
+        1950 + rng.below(55) as u32,
+        1 + rng.below(12) as u32,
+        1 + rng.below(28) as u32,
+    )
 }
 
 fn spoken(digits: &str) -> String {
     digits
         .chars()
-        .map(|c| ['零', '幺', '二', '三', '四', '五', '六', '七', '八', '九'][c.to_digit(10).unwrap() as usize])
+        .map(|c| {
+            ['零', '幺', '二', '三', '四', '五', '六', '七', '八', '九']
+                [c.to_digit(10).unwrap() as usize]
+        })
         .collect()
 }
 
@@ -74,23 +96,63 @@ fn planted(rng: &mut Rng) -> Vec<(&'static str, String)> {
         ));
         let area = ["010", "020", "021", "0755", "0731", "028"][i % 6];
         let local = format!("{}{}", 2 + rng.below(7), rng.digits(7));
-        out.push(("landline", if i % 2 == 0 { format!("{area}-{local}") } else { format!("{area}{local}") }));
+        out.push((
+            "landline",
+            if i % 2 == 0 {
+                format!("{area}-{local}")
+            } else {
+                format!("{area}{local}")
+            },
+        ));
         let (y, m, d) = birth(rng);
-        let first17 = format!("{}{}{y:04}{m:02}{d:02}{}", 1 + rng.below(6), rng.digits(5), rng.digits(3));
+        let first17 = format!(
+            "{}{}{y:04}{m:02}{d:02}{}",
+            1 + rng.below(6),
+            rng.digits(5),
+            rng.digits(3)
+        );
         out.push(("id_card_18", format!("{first17}{}", id_check(&first17))));
-        out.push(("id_card_15", format!("{}{}{:02}{m:02}{d:02}{}", 1 + rng.below(6), rng.digits(5), y % 100, rng.digits(3))));
-        let card = luhn_complete(&format!("62{}", rng.digits(if i % 2 == 0 { 13 } else { 16 })));
+        out.push((
+            "id_card_15",
+            format!(
+                "{}{}{:02}{m:02}{d:02}{}",
+                1 + rng.below(6),
+                rng.digits(5),
+                y % 100,
+                rng.digits(3)
+            ),
+        ));
+        let card = luhn_complete(&format!(
+            "62{}",
+            rng.digits(if i % 2 == 0 { 13 } else { 16 })
+        ));
         out.push((
             "bank_card",
             if i % 3 == 0 {
-                card.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ")
+                card.as_bytes()
+                    .chunks(4)
+                    .map(|c| std::str::from_utf8(c).unwrap())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             } else {
                 card
             },
         ));
-        let user: String = (0..6 + rng.below(6)).map(|_| char::from(b'a' + rng.below(26) as u8)).collect();
-        out.push(("email", format!("{user}{}@{}", rng.below(1000), ["qq.com", "163.com", "example.cn", "mail.sina.com.cn"][i % 4])));
-        out.push(("spoken_mobile", spoken(&format!("1{}{}", [3, 5, 8][i % 3], rng.digits(9)))));
+        let user: String = (0..6 + rng.below(6))
+            .map(|_| char::from(b'a' + rng.below(26) as u8))
+            .collect();
+        out.push((
+            "email",
+            format!(
+                "{user}{}@{}",
+                rng.below(1000),
+                ["qq.com", "163.com", "example.cn", "mail.sina.com.cn"][i % 4]
+            ),
+        ));
+        out.push((
+            "spoken_mobile",
+            spoken(&format!("1{}{}", [3, 5, 8][i % 3], rng.digits(9))),
+        ));
     }
     out
 }
@@ -139,14 +201,27 @@ fn planted_pii_never_reaches_any_output() {
 
     let masked = manifest(&out)["pii_masked"].clone();
     println!("planted {PER_KIND} of each kind; masks applied: {masked}");
-    let masked_total: u64 = masked.as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
-    assert_eq!(masked_total, items.len() as u64, "every planted item is masked exactly once");
+    let masked_total: u64 = masked
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        masked_total,
+        items.len() as u64,
+        "every planted item is masked exactly once"
+    );
 
     let mut needles: Vec<String> = items.iter().map(|(_, v)| v.clone()).collect();
     needles.extend(
         items
             .iter()
-            .map(|(_, v)| v.chars().filter(char::is_ascii_alphanumeric).collect::<String>())
+            .map(|(_, v)| {
+                v.chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+            })
             .filter(|digits| digits.len() >= 7),
     );
     assert_absent(&out, &needles);
@@ -157,10 +232,30 @@ fn planted_pii_never_reaches_any_output() {
 fn pii_free(rng: &mut Rng) -> Vec<String> {
     (0..5000)
         .map(|i| match i % 8 {
-            0 => format!("订单号{}已经退款{}.{}元", rng.digits(18 + (i % 3)), rng.below(1000), rng.digits(2)),
-            1 => format!("2026年{}月{}日{}点{}分打过电话", 1 + rng.below(12), 1 + rng.below(28), rng.below(24), rng.below(60)),
-            2 => format!("我办的是{}元套餐，每月{}G流量，用了{}分钟", rng.below(300), rng.below(100), rng.below(1000)),
-            3 => format!("工单编号GD{}，请在{}小时内处理", rng.digits(12), rng.below(72)),
+            0 => format!(
+                "订单号{}已经退款{}.{}元",
+                rng.digits(18 + (i % 3)),
+                rng.below(1000),
+                rng.digits(2)
+            ),
+            1 => format!(
+                "2026年{}月{}日{}点{}分打过电话",
+                1 + rng.below(12),
+                1 + rng.below(28),
+                rng.below(24),
+                rng.below(60)
+            ),
+            2 => format!(
+                "我办的是{}元套餐，每月{}G流量，用了{}分钟",
+                rng.below(300),
+                rng.below(100),
+                rng.below(1000)
+            ),
+            3 => format!(
+                "工单编号GD{}，请在{}小时内处理",
+                rng.digits(12),
+                rng.below(72)
+            ),
             4 => format!("一直断网，三天两头出问题，打了{}次电话", rng.below(20)),
             5 => format!("宽带账号{}，光猫型号HG{}", rng.digits(8), rng.digits(4)),
             6 => format!("快递单号SF{}到了吗，金额{}", rng.digits(13), rng.digits(5)),
@@ -174,7 +269,10 @@ fn false_positive_rate_on_pii_free_text() {
     let masker = PiiMasker::default();
     let mut rng = Rng(7);
     let texts = pii_free(&mut rng);
-    let flagged: Vec<&String> = texts.iter().filter(|t| masker.mask(t).1.total() > 0).collect();
+    let flagged: Vec<&String> = texts
+        .iter()
+        .filter(|t| masker.mask(t).1.total() > 0)
+        .collect();
     let rate = flagged.len() as f64 / texts.len() as f64;
     println!(
         "synthetic PII-free text: {} of {} texts masked (false-positive rate {:.2}%)",
@@ -182,7 +280,11 @@ fn false_positive_rate_on_pii_free_text() {
         texts.len(),
         rate * 100.0
     );
-    assert!(rate < 0.001, "false positives: {:?}", &flagged[..flagged.len().min(5)]);
+    assert!(
+        rate < 0.001,
+        "false positives: {:?}",
+        &flagged[..flagged.len().min(5)]
+    );
 
     // Real reviews (evaluation only, never copied into the repo). They may hold a real
     // phone number now and then, so this rate is an upper bound on false positives.
@@ -190,7 +292,10 @@ fn false_positive_rate_on_pii_free_text() {
     match std::fs::read_to_string(&real) {
         Ok(csv) => {
             let reviews: Vec<&str> = csv.lines().skip(1).collect();
-            let hits = reviews.iter().filter(|r| masker.mask(r).1.total() > 0).count();
+            let hits = reviews
+                .iter()
+                .filter(|r| masker.mask(r).1.total() > 0)
+                .count();
             let rate = hits as f64 / reviews.len() as f64;
             println!(
                 "waimai_10k reviews: {hits} of {} masked ({:.2}%, an upper bound on false positives)",
@@ -199,6 +304,9 @@ fn false_positive_rate_on_pii_free_text() {
             );
             assert!(rate < 0.01);
         }
-        Err(_) => println!("skipped the real-corpus check: {} is absent", real.display()),
+        Err(_) => println!(
+            "skipped the real-corpus check: {} is absent",
+            real.display()
+        ),
     }
 }

@@ -19,7 +19,12 @@ fn data_files(out: &Path) -> BTreeMap<String, Vec<u8>> {
             let rel = p.strip_prefix(out).unwrap().to_string_lossy().into_owned();
             rel.starts_with("history/") || rel.starts_with("report/") || rel == "quarantine.jsonl"
         })
-        .map(|p| (p.strip_prefix(out).unwrap().display().to_string(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.strip_prefix(out).unwrap().display().to_string(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -27,9 +32,14 @@ fn assert_readable(out: &Path) {
     let html = std::fs::read_to_string(out.join("report/report.html")).unwrap();
     assert!(html.trim_end().ends_with("</html>"), "report.html is whole");
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("report/report.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("report/report.json")).unwrap())
+            .unwrap();
     assert_eq!(json["period"], "2026-W46");
-    assert!(!voc_aggregate::history::string_cells(&out.join("history")).unwrap().is_empty());
+    assert!(
+        !voc_aggregate::history::string_cells(&out.join("history"))
+            .unwrap()
+            .is_empty()
+    );
     let index = voc_index::ContactIndex::open(&out.join("index")).unwrap();
     assert!(index.search("宽带", 1).unwrap().total > 0);
     // No temporary file is left where readers look for outputs.
@@ -47,12 +57,22 @@ fn killed_runs_leave_outputs_readable_and_reruns_are_identical() {
     let out = dir.path().join("out");
     let first = run_pipeline(&pipeline, &out);
     let baseline = data_files(&out);
-    assert!(baseline.keys().any(|k| k.ends_with(".parquet")) && baseline.contains_key("report/report.html"));
+    assert!(
+        baseline.keys().any(|k| k.ends_with(".parquet"))
+            && baseline.contains_key("report/report.html")
+    );
 
     // Kill runs at spread-out moments: during ingest, segmentation, the writes.
     for delay_ms in [50, 400, 1200, 2500, 4000] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_voc"))
-            .args(["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force", "--quiet"])
+            .args([
+                "run",
+                pipeline.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--force",
+                "--quiet",
+            ])
             .current_dir(repo_root())
             .spawn()
             .unwrap();
@@ -66,20 +86,48 @@ fn killed_runs_leave_outputs_readable_and_reruns_are_identical() {
     let again = run_pipeline(&pipeline, &out);
     assert_readable(&out);
     let rerun = data_files(&out);
-    assert_eq!(baseline.keys().collect::<Vec<_>>(), rerun.keys().collect::<Vec<_>>());
+    assert_eq!(
+        baseline.keys().collect::<Vec<_>>(),
+        rerun.keys().collect::<Vec<_>>()
+    );
     for (path, bytes) in &baseline {
-        assert!(rerun[path] == *bytes, "{path} differs between identical runs");
+        assert!(
+            rerun[path] == *bytes,
+            "{path} differs between identical runs"
+        );
     }
-    let counts = |s: &str| s.lines().find(|l| l.contains("records")).unwrap().to_string();
-    assert_eq!(counts(&first), counts(&again), "history is not double-counted");
+    let counts = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("records"))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        counts(&first),
+        counts(&again),
+        "history is not double-counted"
+    );
 
     // Same batch, same configuration, intact outputs: recognised and skipped.
-    let output = voc(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let output = voc(&[
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success() && stdout.contains("already processed"), "{stdout}");
+    assert!(
+        output.status.success() && stdout.contains("already processed"),
+        "{stdout}"
+    );
     // A damaged output is not taken for done.
     std::fs::write(out.join("report/report.md"), "truncated").unwrap();
-    let output = voc(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let output = voc(&[
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("read 3005"), "{stdout}");
     assert!(data_files(&out)["report/report.md"] == baseline["report/report.md"]);
@@ -132,11 +180,25 @@ fn a_contact_redelivered_in_a_later_run_is_not_double_counted() {
     )
     .unwrap();
     run_pipeline(&pipeline, &out);
-    assert_eq!(total(&out), 3001, "the re-delivered contact replaced its first delivery");
+    assert_eq!(
+        total(&out),
+        3001,
+        "the re-delivered contact replaced its first delivery"
+    );
     let tables = voc_aggregate::tables::history_tables(&out.join("history")).unwrap();
-    let week = |w: &str| tables.weeks.iter().find(|r| r.week == w).map_or(0, |r| r.contacts);
+    let week = |w: &str| {
+        tables
+            .weeks
+            .iter()
+            .find(|r| r.week == w)
+            .map_or(0, |r| r.contacts)
+    };
     assert_eq!(week("2026-W37"), 298, "gone from its old week");
-    assert_eq!(week("2026-W46"), 324, "322 + the moved contact + the new one");
+    assert_eq!(
+        week("2026-W46"),
+        324,
+        "322 + the moved contact + the new one"
+    );
     let index = voc_index::ContactIndex::open(&out.join("index")).unwrap();
     assert_eq!(index.search(&format!("id:{id}"), 10).unwrap().total, 1);
 }

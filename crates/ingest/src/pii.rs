@@ -116,7 +116,8 @@ impl PiiMasker {
                 let masked = if pattern.kind == PiiKind::Custom {
                     Some("*".repeat(candidate.chars().count()))
                 } else if !digit_bounded(&current, m.start(), m.end())
-                    || (pattern.kind != PiiKind::Mobile && labelled_as_reference(&current[..m.start()]))
+                    || (pattern.kind != PiiKind::Mobile
+                        && labelled_as_reference(&current[..m.start()]))
                 {
                     None
                 } else {
@@ -258,12 +259,33 @@ fn mask_spoken_digits(text: &str, counts: &mut MaskCounts) -> String {
 /// A long order number passes the Luhn or ID check by chance one time in ten, so a
 /// number introduced by one of these is not taken for a card or ID. Mobiles are masked
 /// whatever their label: a wrong mask costs little, a leaked one a great deal.
-const REFERENCE_LABELS: &[&str] = &["订单", "单号", "编号", "流水", "运单", "快递", "工单", "账单", "批次", "型号", "宽带账号"];
+const REFERENCE_LABELS: &[&str] = &[
+    "订单",
+    "单号",
+    "编号",
+    "流水",
+    "运单",
+    "快递",
+    "工单",
+    "账单",
+    "批次",
+    "型号",
+    "宽带账号",
+];
 
 fn labelled_as_reference(before: &str) -> bool {
-    let tail: String = before.chars().rev().take(6).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: String = before
+        .chars()
+        .rev()
+        .take(6)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let tail = tail.trim_end_matches([' ', ':', '：', '是', '为']);
-    REFERENCE_LABELS.iter().any(|label| tail.ends_with(label) || tail.ends_with(&format!("{label}号")))
+    REFERENCE_LABELS
+        .iter()
+        .any(|label| tail.ends_with(label) || tail.ends_with(&format!("{label}号")))
 }
 
 /// A number only counts when it is not part of a longer run of digits or letters
@@ -452,10 +474,20 @@ mod tests {
     #[test]
     fn labelled_order_numbers_are_not_cards() {
         // 6222020200112233446 passes Luhn; as an order number it is left alone.
-        assert_eq!(mask("订单号6222020200112233446"), "订单号6222020200112233446");
-        assert_eq!(mask("订单号：6222020200112233446"), "订单号：6222020200112233446");
+        assert_eq!(
+            mask("订单号6222020200112233446"),
+            "订单号6222020200112233446"
+        );
+        assert_eq!(
+            mask("订单号：6222020200112233446"),
+            "订单号：6222020200112233446"
+        );
         assert_eq!(mask("卡号6222020200112233446"), "卡号6222***********3446");
-        assert_eq!(mask("订单号13812345678"), "订单号138****5678", "mobiles are always masked");
+        assert_eq!(
+            mask("订单号13812345678"),
+            "订单号138****5678",
+            "mobiles are always masked"
+        );
     }
 
     #[test]

@@ -32,16 +32,32 @@ fn line() -> impl Strategy<Value = Line> {
 
 fn render(line: &Line) -> Vec<u8> {
     let record = |id: &str, time: &str, extra: &str, text: &str| {
-        format!(r#"{{"id":{id},"started_at":{time}{extra},"text":{}}}"#, serde_json::to_string(text).unwrap())
+        format!(
+            r#"{{"id":{id},"started_at":{time}{extra},"text":{}}}"#,
+            serde_json::to_string(text).unwrap()
+        )
     };
     match line {
-        Line::Good { id, text } => record(&format!("\"C{id}\""), "\"2026-11-02 09:00:00\"", "", &format!("x{text}")),
+        Line::Good { id, text } => record(
+            &format!("\"C{id}\""),
+            "\"2026-11-02 09:00:00\"",
+            "",
+            &format!("x{text}"),
+        ),
         Line::MissingId => record("null", "\"2026-11-02 09:00:00\"", "", "有内容"),
         Line::BadTime => record("\"T\"", "\"下周\"", "", "有内容"),
-        Line::WrongType => record("\"W\"", "\"2026-11-02 09:00:00\"", r#","csat":"好""#, "有内容"),
+        Line::WrongType => record(
+            "\"W\"",
+            "\"2026-11-02 09:00:00\"",
+            r#","csat":"好""#,
+            "有内容",
+        ),
         Line::EmptyText => record("\"E\"", "\"2026-11-02 09:00:00\"", "", " \u{3000} "),
         Line::Truncated => r#"{"id":"X","started_at":"2026-1"#.to_string(),
-        Line::InvalidUtf8 => return b"{\"id\":\"U\",\"started_at\":\"2026-11-02 09:00:00\",\"text\":\"\xff\xfe\"}".to_vec(),
+        Line::InvalidUtf8 => {
+            return b"{\"id\":\"U\",\"started_at\":\"2026-11-02 09:00:00\",\"text\":\"\xff\xfe\"}"
+                .to_vec();
+        }
     }
     .into_bytes()
 }

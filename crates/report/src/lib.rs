@@ -42,7 +42,6 @@ pub mod xlsx;
 pub use analysis::{BASELINE_PERIODS, findings, recommendations};
 pub use html::render_html;
 pub use markdown::render_markdown;
-pub use xlsx::render_xlsx;
 pub use model::{
     BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, ForecastPoint,
     ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow, PeriodVolume,
@@ -51,3 +50,4 @@ pub use model::{
 };
 #[doc(hidden)]
 pub use testing::sample_input;
+pub use xlsx::render_xlsx;

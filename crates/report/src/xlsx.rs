@@ -7,7 +7,9 @@
 //! input gives the same bytes.
 
 use chrono::Datelike;
-use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::{
+    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, XlsxError,
+};
 
 use crate::format;
 use crate::model::ReportInput;
@@ -66,7 +68,11 @@ impl Sheet {
 /// document properties (use a date from the data for reproducible bytes).
 pub fn write_workbook(sheets: &[Sheet], created: chrono::NaiveDate) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
-    let created = ExcelDateTime::from_ymd(created.year() as u16, created.month() as u8, created.day() as u8)?;
+    let created = ExcelDateTime::from_ymd(
+        created.year() as u16,
+        created.month() as u8,
+        created.day() as u8,
+    )?;
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let font = |f: Format| f.set_font_name("Microsoft YaHei").set_font_size(10);
     let header = font(Format::new())
@@ -75,11 +81,17 @@ pub fn write_workbook(sheets: &[Sheet], created: chrono::NaiveDate) -> Result<Ve
         .set_font_color(Color::White)
         .set_align(FormatAlign::Center)
         .set_border(FormatBorder::Thin);
-    let text = font(Format::new()).set_text_wrap().set_align(FormatAlign::Top);
+    let text = font(Format::new())
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
     let int = font(Format::new()).set_num_format("#,##0");
     let percent = font(Format::new()).set_num_format("0.0%");
     let decimals = |n: u8| {
-        let places = if n == 0 { String::new() } else { format!(".{}", "0".repeat(n as usize)) };
+        let places = if n == 0 {
+            String::new()
+        } else {
+            format!(".{}", "0".repeat(n as usize))
+        };
         font(Format::new()).set_num_format(format!("#,##0{places}"))
     };
     for sheet in sheets {
@@ -122,7 +134,12 @@ pub fn write_workbook(sheets: &[Sheet], created: chrono::NaiveDate) -> Result<Ve
         }
         ws.set_freeze_panes(1, 0)?;
         if !sheet.rows.is_empty() && !sheet.headers.is_empty() {
-            ws.autofilter(0, 0, sheet.rows.len() as u32, sheet.headers.len() as u16 - 1)?;
+            ws.autofilter(
+                0,
+                0,
+                sheet.rows.len() as u32,
+                sheet.headers.len() as u16 - 1,
+            )?;
         }
     }
     workbook.save_to_buffer()
@@ -143,10 +160,20 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
     cover.row(vec!["报告期".into(), input.period.clone().into()]);
     cover.row(vec![
         "对比期".into(),
-        input.previous_period.clone().unwrap_or_else(|| "—".into()).into(),
+        input
+            .previous_period
+            .clone()
+            .unwrap_or_else(|| "—".into())
+            .into(),
     ]);
-    cover.row(vec!["配置指纹".into(), input.config_fingerprint.clone().into()]);
-    cover.row(vec!["数据指纹".into(), input.data_fingerprint.clone().into()]);
+    cover.row(vec![
+        "配置指纹".into(),
+        input.config_fingerprint.clone().into(),
+    ]);
+    cover.row(vec![
+        "数据指纹".into(),
+        input.data_fingerprint.clone().into(),
+    ]);
     for (i, finding) in crate::findings(input).into_iter().enumerate() {
         cover.row(vec![format!("发现 {}", i + 1).into(), finding.into()]);
     }
@@ -164,7 +191,10 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
     }
     sheets.push(volume);
 
-    let mut themes = Sheet::new("投诉主题", &["类别", "名称", "归属部门", "类型", "本期", "上期", "环比"]);
+    let mut themes = Sheet::new(
+        "投诉主题",
+        &["类别", "名称", "归属部门", "类型", "本期", "上期", "环比"],
+    );
     for c in &input.categories {
         themes.row(vec![
             c.id.clone().into(),
@@ -173,19 +203,40 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
             if c.complaint { "投诉" } else { "非投诉" }.into(),
             c.current.into(),
             c.previous.into(),
-            format::pct_change(c.current, c.previous).map_or(Cell::Empty, |p| Cell::Percent(p / 100.0)),
+            format::pct_change(c.current, c.previous)
+                .map_or(Cell::Empty, |p| Cell::Percent(p / 100.0)),
         ]);
     }
     sheets.push(themes);
 
     let mut emerging = Sheet::new(
         "新兴问题",
-        &["类别", "名称", "归属部门", "本期", "基线周均", "倍数", "p值", "主要地区"],
+        &[
+            "类别",
+            "名称",
+            "归属部门",
+            "本期",
+            "基线周均",
+            "倍数",
+            "p值",
+            "主要地区",
+        ],
     );
-    let mut verbatims = Sheet::new("代表性原话", &["新兴问题", "接触编号", "渠道", "地区", "原话（已脱敏）"]);
+    let mut verbatims = Sheet::new(
+        "代表性原话",
+        &["新兴问题", "接触编号", "渠道", "地区", "原话（已脱敏）"],
+    );
     for e in &input.emerging {
-        let ratio = if e.baseline_mean > 0.0 { e.current as f64 / e.baseline_mean } else { f64::NAN };
-        let regions: Vec<String> = e.top_regions.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        let ratio = if e.baseline_mean > 0.0 {
+            e.current as f64 / e.baseline_mean
+        } else {
+            f64::NAN
+        };
+        let regions: Vec<String> = e
+            .top_regions
+            .iter()
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect();
         emerging.row(vec![
             e.category_id.clone().into(),
             e.name.clone().into(),
@@ -219,7 +270,10 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
     }
     sheets.push(sentiment);
 
-    let mut risk = Sheet::new("风险观察名单", &["接触编号", "风险", "类别", "地区", "摘录（已脱敏）"]);
+    let mut risk = Sheet::new(
+        "风险观察名单",
+        &["接触编号", "风险", "类别", "地区", "摘录（已脱敏）"],
+    );
     for w in &input.risk.watch_list {
         let flags: Vec<&str> = w.flags.iter().map(|f| format::flag_label(f)).collect();
         risk.row(vec![
@@ -264,7 +318,19 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a[..2], *b"PK");
         let names: Vec<String> = report_sheets(&input).into_iter().map(|s| s.name).collect();
-        assert_eq!(names, ["概览", "话务量趋势", "投诉主题", "新兴问题", "代表性原话", "情感趋势", "风险观察名单", "数据质量"]);
+        assert_eq!(
+            names,
+            [
+                "概览",
+                "话务量趋势",
+                "投诉主题",
+                "新兴问题",
+                "代表性原话",
+                "情感趋势",
+                "风险观察名单",
+                "数据质量"
+            ]
+        );
     }
 
     #[test]

@@ -7,23 +7,31 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 pub fn voc(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_voc"))
+    Command::new(env!("CARGO_BIN_EXE_voc"))
         .args(args)
         .current_dir(repo_root())
         .env("CI", "true")
         .output()
-        .expect("run voc");
-    out
+        .expect("run voc")
 }
 
 /// Runs `voc run PIPELINE --out OUT --force` and returns its stdout; panics with the
 /// program's stderr when it fails.
 pub fn run_pipeline(pipeline: &Path, out: &Path) -> String {
-    let output = voc(&["run", pipeline.to_str().unwrap(), "--out", out.to_str().unwrap(), "--force"]);
+    let output = voc(&[
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
     assert!(
         output.status.success(),
         "voc run failed:\n{}\n{}",
@@ -61,22 +69,38 @@ pub fn all_output_text(out: &Path) -> Vec<(String, String)> {
     let mut texts = Vec::new();
     for file in files_under(out) {
         let bytes = std::fs::read(&file).unwrap();
-        texts.push((file.display().to_string(), String::from_utf8_lossy(&bytes).into_owned()));
+        texts.push((
+            file.display().to_string(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
     }
     let cells = voc_aggregate::history::string_cells(&out.join("history")).unwrap();
     texts.push(("history parquet cells".into(), cells.join("\n")));
     let index = voc_index::ContactIndex::open(&out.join("index")).unwrap();
-    texts.push(("index stored documents".into(), index.stored_strings().unwrap().join("\n")));
+    texts.push((
+        "index stored documents".into(),
+        index.stored_strings().unwrap().join("\n"),
+    ));
     texts
 }
 
 /// Panics naming the first output that contains any of `needles` (needles shorter
 /// than 5 characters would match innocent text and are refused).
 pub fn assert_absent(out: &Path, needles: &[String]) {
-    assert!(needles.iter().all(|n| n.chars().count() >= 5), "needles must be specific");
+    assert!(
+        needles.iter().all(|n| n.chars().count() >= 5),
+        "needles must be specific"
+    );
     // One automaton for all needles: thousands of needles times megabytes of output.
-    let alternation = needles.iter().map(|n| regex::escape(n)).collect::<Vec<_>>().join("|");
-    let any = regex::RegexBuilder::new(&alternation).size_limit(1 << 30).build().unwrap();
+    let alternation = needles
+        .iter()
+        .map(|n| regex::escape(n))
+        .collect::<Vec<_>>()
+        .join("|");
+    let any = regex::RegexBuilder::new(&alternation)
+        .size_limit(1 << 30)
+        .build()
+        .unwrap();
     for (place, text) in all_output_text(out) {
         if let Some(m) = any.find(&text) {
             panic!("{:?} leaked into {place}", m.as_str());
