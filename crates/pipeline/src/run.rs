@@ -290,13 +290,21 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let report_dir = out_dir.join(REPORT_DIR);
     let mut written: Vec<PathBuf> = partitions;
     written.extend(table_files);
+    let workbook = voc_report::render_xlsx(&report).context("cannot write the report workbook")?;
     for (name, content) in [
-        ("report.html", voc_report::render_html(&report)),
-        ("report.md", voc_report::render_markdown(&report)),
-        ("report.json", serde_json::to_string_pretty(&report)? + "\n"),
+        ("report.html", voc_report::render_html(&report).into_bytes()),
+        (
+            "report.md",
+            voc_report::render_markdown(&report).into_bytes(),
+        ),
+        (
+            "report.json",
+            (serde_json::to_string_pretty(&report)? + "\n").into_bytes(),
+        ),
+        ("report.xlsx", workbook),
     ] {
         let path = report_dir.join(name);
-        fsutil::write_atomic(&path, content.as_bytes())?;
+        fsutil::write_atomic(&path, &content)?;
         written.push(path);
     }
     written.push(quarantine_path);
