@@ -38,7 +38,10 @@ fn workbook_numbers_match_the_report_model() {
     }
 
     let themes = sheet(&bytes, "投诉主题");
-    for (row, c) in themes[1..].iter().zip(json["categories"].as_array().unwrap()) {
+    for (row, c) in themes[1..]
+        .iter()
+        .zip(json["categories"].as_array().unwrap())
+    {
         assert_eq!(row[0], Data::String(c["id"].as_str().unwrap().into()));
         assert_eq!(number(&row[4]), c["current"].as_f64().unwrap());
         assert_eq!(number(&row[5]), c["previous"].as_f64().unwrap());
@@ -49,12 +52,25 @@ fn workbook_numbers_match_the_report_model() {
     let values: Vec<f64> = quality[1..].iter().map(|r| number(&r[1])).collect();
     assert_eq!(
         values,
-        [q["read"].as_f64().unwrap(), q["accepted"].as_f64().unwrap(), q["quarantined"].as_f64().unwrap(), q["duplicates"].as_f64().unwrap()]
+        [
+            q["read"].as_f64().unwrap(),
+            q["accepted"].as_f64().unwrap(),
+            q["quarantined"].as_f64().unwrap(),
+            q["duplicates"].as_f64().unwrap()
+        ]
     );
 
     let emerging = sheet(&bytes, "新兴问题");
-    assert_eq!(emerging.len() - 1, json["emerging"].as_array().unwrap().len());
+    assert_eq!(
+        emerging.len() - 1,
+        json["emerging"].as_array().unwrap().len()
+    );
     let verbatims = sheet(&bytes, "代表性原话");
-    let expected: usize = json["emerging"].as_array().unwrap().iter().map(|e| e["verbatims"].as_array().unwrap().len()).sum();
+    let expected: usize = json["emerging"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["verbatims"].as_array().unwrap().len())
+        .sum();
     assert_eq!(verbatims.len() - 1, expected);
 }
