@@ -143,14 +143,12 @@ def main():
 def write_results(rows, incr, args):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     lines = [
-        "# Bench results",
+        "## `voc run` end to end — `benches/run.py`",
         "",
         f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
         f"date {datetime.date.today().isoformat()}; `voc` {rows[0] and 'release build'}.",
         "",
         f"Command: `python3 benches/run.py --sizes {args.sizes}" + (" --skip-python" if args.skip_python else "") + "`",
-        "",
-        "## `voc run` end to end",
         "",
         "| contacts | input MB | wall s | contacts/s | text MB/s | peak RSS MiB | floor s | voc ÷ floor | Python s | speedup |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -178,8 +176,24 @@ def write_results(rows, incr, args):
     lines += ["", "Floor: `target/release/floor INPUT userdict.txt` reads and parses the same JSON Lines and cuts all "
               "text with the same segmenter and thread count. Python: `benches/baseline/pipeline.py` "
               "(jieba + pandas: segment, keyword-classify, weekly counts), installed into a venv by this script.", ""]
-    (ROOT / "benches" / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    replace_section(ROOT / "benches" / "RESULTS.md", "\n".join(lines))
     print("\n".join(lines))
+
+
+START, END = "<!-- benches/run.py: start -->", "<!-- benches/run.py: end -->"
+
+
+def replace_section(path, body):
+    """Rewrites only this script's section of RESULTS.md; other benches keep theirs."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Bench results\n"
+    block = f"{START}\n{body}\n{END}"
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + block + rest.split(END, 1)[1]
+    else:
+        first_break = text.find("\n") + 1
+        text = text[:first_break] + "\n" + block + "\n" + text[first_break:]
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
