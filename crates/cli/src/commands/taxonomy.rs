@@ -137,13 +137,12 @@ fn describe_matches(matches: &[Vec<Span>], tokens: &[TurnTokens]) -> String {
         .map(|m| {
             m.iter()
                 .map(|s| {
-                    format!(
-                        "{:?} (turn {}, tokens {}–{})",
-                        s.text(tokens),
-                        s.turn + 1,
-                        s.start + 1,
-                        s.end
-                    )
+                    let place = if s.end == s.start + 1 {
+                        format!("token {}", s.end)
+                    } else {
+                        format!("tokens {}–{}", s.start + 1, s.end)
+                    };
+                    format!("{:?} (turn {}, {place})", s.text(tokens), s.turn + 1)
                 })
                 .collect::<Vec<_>>()
                 .join(" … ")
