@@ -16,7 +16,9 @@
 
 pub mod fingerprint;
 pub mod fsutil;
+pub mod period;
 pub mod record;
 pub mod time;
 
+pub use period::{Period, PeriodError, PeriodKind};
 pub use record::{Contact, EnrichedContact, RiskFlags, Speaker, Turn, TurnTokens};
