@@ -55,13 +55,25 @@ pub struct Emerging {
     pub p_value: f64,
 }
 
-/// Emerging categories and region × category cells in `week`.
+/// The `n` periods with data just before `week` in the tables (oldest first): the
+/// baseline of the test. The tables' rows may be weeks or any other periods, keyed so
+/// they sort in time order (see [`crate::trends::PeriodSpans`]).
+pub fn baseline_of<'a>(tables: &'a HistoryTables, week: &str, n: usize) -> Vec<&'a str> {
+    let weeks: Vec<&str> = tables.weeks.iter().map(|w| w.week.as_str()).collect();
+    match weeks.iter().position(|w| *w == week) {
+        Some(pos) => weeks[pos.saturating_sub(n)..pos].to_vec(),
+        None => Vec::new(),
+    }
+}
+
+/// Emerging categories and region × category cells in `week` (a week, or the key of
+/// another report period when the tables are per period).
 pub fn detect(tables: &HistoryTables, week: &str, options: &EmergingOptions) -> Vec<Emerging> {
     let weeks: Vec<&str> = tables.weeks.iter().map(|w| w.week.as_str()).collect();
-    let Some(pos) = weeks.iter().position(|w| *w == week) else {
+    if !weeks.contains(&week) {
         return Vec::new();
-    };
-    let baseline: Vec<&str> = weeks[pos.saturating_sub(options.baseline_weeks)..pos].to_vec();
+    }
+    let baseline = baseline_of(tables, week, options.baseline_weeks);
     if baseline.is_empty() {
         return Vec::new();
     }

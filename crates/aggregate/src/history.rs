@@ -497,6 +497,33 @@ pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, AggregateErro
     records_of(path, &frame)
 }
 
+/// The stored contacts (text included) of the days `first` to `last` (inclusive, China
+/// time) that `keep` accepts, sorted by time and id. Only the partitions of those weeks
+/// are opened, one at a time, so at most one partition's records are held besides the
+/// ones kept.
+pub fn read_records_between(
+    history: &Path,
+    first: chrono::NaiveDate,
+    last: chrono::NaiveDate,
+    keep: impl Fn(&EnrichedContact) -> bool,
+) -> Result<Vec<EnrichedContact>, AggregateError> {
+    let window = crate::scan::WeekWindow::of_days(first, last);
+    let mut out = Vec::new();
+    for path in crate::scan::partitions_in(history, &window) {
+        out.extend(read_records(&path, true)?.into_iter().filter(|r| {
+            let day = voc_core::time::china_date(&r.contact.started_at);
+            first <= day && day <= last && keep(r)
+        }));
+    }
+    out.sort_by(|a, b| {
+        a.contact
+            .started_at
+            .cmp(&b.contact.started_at)
+            .then_with(|| a.contact.id.cmp(&b.contact.id))
+    });
+    Ok(out)
+}
+
 /// The stored record of contact `id`, from whichever partition holds it.
 pub fn find_contact(history: &Path, id: &str) -> Result<Option<EnrichedContact>, AggregateError> {
     for path in partitions(history) {
@@ -597,6 +624,11 @@ mod read_back_tests {
         assert_eq!(retag[0].contact.turns.len(), 2);
         assert_eq!(find_contact(&dir, "C2").unwrap(), Some(records[1].clone()));
         assert_eq!(find_contact(&dir, "C9").unwrap(), None);
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let between = read_records_between(&dir, day(3), day(30), |_| true).unwrap();
+        assert_eq!(between, vec![records[1].clone()]);
+        let flagged = read_records_between(&dir, day(1), day(30), |r| r.risk.escalation).unwrap();
+        assert_eq!(flagged, vec![records[0].clone()]);
         // Rewriting a partition in place.
         let mut changed = back.clone();
         changed[1].categories.clear();

@@ -105,6 +105,114 @@ fn week_of_path(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// A stretch of days under a key: a report period (cut at its last day with data), an
+/// earlier period of the same length, or the span a period is compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// `2026-W46`, `2026-11`, `2026-10-01..2026-10-31`.
+    pub key: String,
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl Span {
+    pub fn new(key: impl Into<String>, first: NaiveDate, last: NaiveDate) -> Self {
+        Span {
+            key: key.into(),
+            first,
+            last,
+        }
+    }
+
+    /// The partitions that can hold its days.
+    pub fn window(&self) -> WeekWindow {
+        WeekWindow::of_days(self.first, self.last)
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.first <= date && date <= self.last
+    }
+
+    /// A polars predicate on the `date` column: the day is inside the span.
+    pub fn predicate(&self) -> Expr {
+        let day = col("date").cast(DataType::Int32);
+        day.clone()
+            .gt_eq(lit(epoch_days(self.first)))
+            .and(day.lt_eq(lit(epoch_days(self.last))))
+    }
+}
+
+/// The first and the last day with a contact from `first` to `last` (inclusive), read
+/// from the `date` column of the partitions of those weeks only; `None` without any.
+pub fn data_days_between(
+    history: &Path,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<Option<(NaiveDate, NaiveDate)>, AggregateError> {
+    let span = Span::new("", first, last);
+    let Some(lf) = scan(history, &span.window())? else {
+        return Ok(None);
+    };
+    let df = lf
+        .filter(span.predicate())
+        .select([
+            col("date").cast(DataType::Int32).min().alias("first"),
+            col("date").cast(DataType::Int32).max().alias("last"),
+        ])
+        .collect()?;
+    let first = df.column("first")?.i32()?.get(0);
+    let last = df.column("last")?.i32()?.get(0);
+    Ok(first
+        .zip(last)
+        .map(|(f, l)| (date_of_epoch_days(f), date_of_epoch_days(l))))
+}
+
+/// The first and last day with data in the whole history (reads the `date` column of
+/// the oldest and the newest partition only); for messages about what is stored.
+pub fn history_days(history: &Path) -> Result<Option<(NaiveDate, NaiveDate)>, AggregateError> {
+    let files = partitions(history);
+    let (Some(oldest), Some(newest)) = (files.first(), files.last()) else {
+        return Ok(None);
+    };
+    let day = |path: &Path, newest: bool| -> Result<Option<NaiveDate>, AggregateError> {
+        let week = week_of_path(path);
+        let window = WeekWindow {
+            first: week.clone(),
+            last: week,
+        };
+        let Some(lf) = scan(history, &window)? else {
+            return Ok(None);
+        };
+        let date = col("date").cast(DataType::Int32);
+        let agg = if newest { date.max() } else { date.min() };
+        let df = lf.select([agg.alias("d")]).collect()?;
+        Ok(df.column("d")?.i32()?.get(0).map(date_of_epoch_days))
+    };
+    Ok(day(oldest, false)?.zip(day(newest, true)?))
+}
+
+/// Whether the history reaches back to `day`: some stored contact is on or before it.
+/// Decided from the partition folder names, except when `day` falls in the oldest
+/// stored week, whose first day with data is then read. An earlier period that the data
+/// covers only in part would read as a drop, so such periods are left out of trends and
+/// comparisons.
+pub fn history_covers(history: &Path, day: NaiveDate) -> Result<bool, AggregateError> {
+    let files = partitions(history);
+    let Some(oldest) = files.first() else {
+        return Ok(false);
+    };
+    let oldest_week = week_of_path(oldest);
+    let week = week_of(day);
+    if oldest_week < week {
+        return Ok(true);
+    }
+    if oldest_week > week {
+        return Ok(false);
+    }
+    let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+    Ok(data_days_between(history, monday, day)?.is_some())
+}
+
 /// A lazy scan over the partitions inside `window`; `None` when there are none.
 /// Partitions written before a column existed read it as null instead of failing.
 /// Rows come in no particular order: sort what order matters for.

@@ -27,6 +27,10 @@
 //! those of them that mention t. A word common everywhere in the baseline scores low; a
 //! word typical of c this week and rare before scores high. Without a baseline every
 //! idf is 1 and the ranking is by tf alone.
+//!
+//! "This week" above is the report period; for a month or a date range it is that
+//! period (up to its last day with data), and the baseline is the periods of the same
+//! length before it ([`crate::trends::spans`]).
 
 use polars::prelude::*;
 use serde::Serialize;
@@ -36,7 +40,7 @@ use std::path::Path;
 use crate::AggregateError;
 use crate::emerging::poisson_upper_tail;
 use crate::frame::string_lists;
-use crate::scan::{WeekWindow, scan};
+use crate::scan::{Span, scan};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TermOptions {
@@ -84,6 +88,7 @@ impl TermFilter<'_> {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewTerm {
+    /// The report period's key (`2026-W46`, `2026-11` …).
     pub week: String,
     /// The word or phrase as it reads (`光缆抢修`).
     pub term: String,
@@ -100,6 +105,7 @@ pub struct NewTerm {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CategoryKeyword {
+    /// The report period's key.
     pub week: String,
     pub category: String,
     pub rank: u32,
@@ -170,24 +176,22 @@ pub fn contact_phrases(
     (words, pairs)
 }
 
-/// Reads one week's customer-side phrases (and, for the report week, the documents for
-/// TF-IDF) from the history: only the `speakers`, `tokens` and `categories` columns.
-pub fn read_week(
+/// Reads one span's customer-side phrases (and, for the report period, the documents
+/// for TF-IDF) from the history: only the partitions of its weeks, only its days, and
+/// only the `date`, `speakers`, `tokens` and `categories` columns.
+pub fn read_span(
     history: &Path,
-    week: &str,
+    span: &Span,
     filter: &TermFilter,
     keep_docs: bool,
 ) -> Result<(WeekTerms, PeriodDocs), AggregateError> {
-    let window = WeekWindow {
-        first: week.to_string(),
-        last: week.to_string(),
-    };
     let mut terms = WeekTerms::default();
     let mut docs = PeriodDocs::default();
-    let Some(lf) = scan(history, &window)? else {
+    let Some(lf) = scan(history, &span.window())? else {
         return Ok((terms, docs));
     };
     let df = lf
+        .filter(span.predicate())
         .select([col("speakers"), col("tokens"), col("categories")])
         .collect()?;
     let speakers = string_lists(&df, "speakers")?;
@@ -217,27 +221,28 @@ pub fn read_week(
     Ok((terms, docs))
 }
 
-/// Both analyses for `period`, reading the period and its baseline weeks one at a time
-/// (only the counts of a week are kept, not its text).
+/// Both analyses for the report period `current` against the `baseline` spans (the
+/// periods of the same length before it), reading one span at a time (only the counts
+/// of a span are kept, not its text).
 pub fn analyse(
     history: &Path,
-    period: &str,
-    baseline: &[String],
+    current: &Span,
+    baseline: &[Span],
     options: &TermOptions,
     filter: &TermFilter,
 ) -> Result<TermResults, AggregateError> {
-    let (current, docs) = read_week(history, period, filter, true)?;
+    let (this, docs) = read_span(history, current, filter, true)?;
     let mut base = WeekTerms::default();
-    for week in baseline {
-        let (w, _) = read_week(history, week, filter, false)?;
+    for span in baseline {
+        let (w, _) = read_span(history, span, filter, false)?;
         base.contacts += w.contacts;
         for (k, v) in w.phrases {
             *base.phrases.entry(k).or_default() += v;
         }
     }
     Ok(TermResults {
-        new_terms: new_terms(period, &current, &base, baseline.len(), options, filter),
-        keywords: keywords(period, &docs, &base, options),
+        new_terms: new_terms(&current.key, &this, &base, baseline.len(), options, filter),
+        keywords: keywords(&current.key, &docs, &base, options),
     })
 }
 

@@ -1,23 +1,29 @@
 //! Everything the report needs from history for one period, computed in one pass over a
-//! window of partitions: weekly tables, emerging issues, volumes and shares, new terms
-//! and keywords, the KPI scorecard, the forecast and staffing.
+//! window of partitions: the report period's tables (against the periods of the same
+//! length before it), emerging issues, the breakdown by channel, region, business line
+//! and queue, new terms and keywords, the KPI scorecard, the forecast and staffing, and
+//! the weekly tables written beside the report.
 //!
-//! "Today" is the last day with data in the report week (never the wall clock), so the
-//! same history gives the same results on any day it is run.
+//! The period is an ISO week, a calendar month or a date range ([`Period`]). "Today" is
+//! the last day with data in the period (never the wall clock), so the same history gives
+//! the same results on any day it is run; a period still in progress is compared with
+//! the same number of days of the previous period ([`Period::comparison_through`]).
 
 use chrono::{Duration, NaiveDate};
+use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
+use voc_core::Period;
 
 use crate::AggregateError;
 use crate::emerging::{self, Emerging, EmergingOptions};
 use crate::forecast::{self, Forecast, ForecastOptions};
 use crate::kpi::{self, KpiConfig, Scorecard};
-use crate::scan::{self, WeekWindow, month_end, previous_month_start};
+use crate::scan::{self, Span, WeekWindow, month_end, previous_month_start};
 use crate::staffing::{self, StaffingBasis, StaffingConfig, StaffingDay};
 use crate::tables::{HistoryTables, tables_of};
 use crate::terms::{self, TermFilter, TermOptions, TermResults};
-use crate::volumes::{self, CategoryShareRow, VolumeRow};
+use crate::volumes::{self, BreakdownCount, CategoryShareRow, VolumeRow};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrendOptions {
@@ -25,8 +31,9 @@ pub struct TrendOptions {
     pub terms: TermOptions,
     pub kpi: KpiConfig,
     pub staffing: StaffingConfig,
-    /// Weeks of weekly trend shown (the report week included); the window read is at
-    /// least this long.
+    /// Periods shown in the volume and sentiment trend (the report period included):
+    /// weeks for a weekly report, months for a monthly one. The window read is at least
+    /// this long.
     pub trend_weeks: u32,
 }
 
@@ -42,15 +49,99 @@ impl Default for TrendOptions {
     }
 }
 
+/// The spans a report period is computed over.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodSpans {
+    pub period: Period,
+    /// The last day with data in the period ("today").
+    pub through: NaiveDate,
+    /// Earlier periods of the same length that the history covers from their first day,
+    /// oldest first, then the report period itself (cut at `through`). Each is keyed by
+    /// its period key.
+    pub series: Vec<Span>,
+    /// What the period is compared with: the previous period, or its first days when the
+    /// report period is still in progress (as many days as it has so far); `None` when
+    /// the history does not reach back to the previous period's first day.
+    pub comparison: Option<Span>,
+}
+
+impl PeriodSpans {
+    /// The report period, up to its last day with data.
+    pub fn current(&self) -> &Span {
+        self.series
+            .last()
+            .expect("the series ends with the report period")
+    }
+
+    /// Whether the period's data ends before its last day.
+    pub fn in_progress(&self) -> bool {
+        self.through < self.period.last
+    }
+}
+
+/// The spans of `period`: `None` when the history has no contact in it.
+pub fn spans(
+    history: &Path,
+    period: &Period,
+    options: &TrendOptions,
+) -> Result<Option<PeriodSpans>, AggregateError> {
+    let Some((_, through)) = scan::data_days_between(history, period.first, period.last)? else {
+        return Ok(None);
+    };
+    let mut series = Vec::new();
+    for n in (1..=earlier_periods(options)).rev() {
+        let p = period.back(n);
+        if scan::history_covers(history, p.first)? {
+            series.push(Span::new(p.key(), p.first, p.last));
+        }
+    }
+    series.push(Span::new(period.key(), period.first, through));
+    let previous = period.previous();
+    let comparison = if scan::history_covers(history, previous.first)? {
+        let (first, last) = period.comparison_through(through);
+        Some(Span::new(previous.key(), first, last))
+    } else {
+        None
+    };
+    Ok(Some(PeriodSpans {
+        period: *period,
+        through,
+        series,
+        comparison,
+    }))
+}
+
+/// How many periods before the report period are read: the longest of the baselines
+/// and the trend.
+fn earlier_periods(options: &TrendOptions) -> u32 {
+    (options
+        .emerging
+        .baseline_weeks
+        .max(options.terms.baseline_weeks) as u32)
+        .max(options.trend_weeks.saturating_sub(1))
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trends {
+    /// The report period's key.
     pub period: String,
     /// The last day with data in the period; `None` when the period has no data.
     pub today: Option<NaiveDate>,
     /// The weeks that were read.
     pub window: Option<WeekWindow>,
+    pub spans: Option<PeriodSpans>,
+    /// Weekly volumes, categories and region × category counts over the window read
+    /// (up to `today`): the `weeks` table written beside the report.
     pub tables: HistoryTables,
+    /// The same counts per period of `spans.series`, keyed by period key: the report's
+    /// trends and the emerging-issue test.
+    pub period_tables: HistoryTables,
+    /// The same counts over `spans.comparison`, under the previous period's key.
+    pub comparison_tables: Option<HistoryTables>,
+    /// Emerging issues of the report period against the periods before it.
     pub emerging: Vec<Emerging>,
+    /// The report period's contacts by channel, region, business line and queue.
+    pub breakdown: Vec<BreakdownCount>,
     pub volumes: Vec<VolumeRow>,
     pub categories: Vec<CategoryShareRow>,
     pub terms: TermResults,
@@ -60,69 +151,88 @@ pub struct Trends {
     pub staffing: Vec<StaffingDay>,
 }
 
-/// The weeks a period needs: its baseline, the weekly trend, the previous month (for
-/// month-over-month), and the forecast's history.
-pub fn window_for(
-    period_monday: NaiveDate,
-    today: NaiveDate,
-    options: &TrendOptions,
-) -> WeekWindow {
-    let weeks_back = |n: u32| period_monday - Duration::days(7 * i64::from(n));
-    let baseline = weeks_back(
-        options
-            .emerging
-            .baseline_weeks
-            .max(options.terms.baseline_weeks) as u32,
-    );
-    let trend = weeks_back(options.trend_weeks.saturating_sub(1));
+impl Trends {
+    /// Keys of the periods the emerging-issue test and the new terms compared the report
+    /// period with (those of the series that have data, at most `baseline` of them).
+    pub fn baseline_keys(&self, baseline: usize) -> Vec<String> {
+        emerging::baseline_of(&self.period_tables, &self.period, baseline)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// The weeks a period needs: its trend and baselines, the previous month (for the
+/// scorecard's month to date), and the forecast's history.
+pub fn window_for(period: &Period, today: NaiveDate, options: &TrendOptions) -> WeekWindow {
+    let earliest = period.back(earlier_periods(options)).first;
     let forecast = today - Duration::days(7 * i64::from(options.staffing.history_weeks.max(1)) - 1);
-    let first = baseline
-        .min(trend)
-        .min(forecast)
-        .min(previous_month_start(today));
+    let first = earliest.min(forecast).min(previous_month_start(today));
     WeekWindow::of_days(first, today)
 }
 
-/// Computes every trend table for `period` (an ISO week) from the history.
+/// Computes every trend table for `period` from the history. A period without any
+/// stored contact gives `Trends` with `today` and `spans` unset.
 pub fn compute(
     history: &Path,
-    period: &str,
+    period: &Period,
     options: &TrendOptions,
     filter: &TermFilter,
 ) -> Result<Trends, AggregateError> {
     let mut out = Trends {
-        period: period.to_string(),
+        period: period.key(),
         ..Default::default()
     };
-    let (Some(monday), Some(today)) = (
-        voc_core::time::week_monday(period),
-        scan::last_day_of_week(history, period)?,
-    ) else {
+    let Some(spans) = spans(history, period, options)? else {
         return Ok(out);
     };
-    let window = window_for(monday, today, options);
+    let today = spans.through;
+    let window = window_for(period, today, options);
     let Some(lf) = scan::scan(history, &window)? else {
         return Ok(out);
     };
+    // Nothing after the period's last day with data counts, even in the same week.
+    let lf = lf.filter(Span::new("", NaiveDate::MIN, today).predicate());
     out.today = Some(today);
     out.window = Some(window);
 
     out.tables = tables_of(lf.clone())?;
-    out.emerging = emerging::detect(&out.tables, period, &options.emerging);
+    out.period_tables = tables_of(
+        lf.clone()
+            .with_column(span_key(&spans.series).alias("week"))
+            .filter(col("week").is_not_null()),
+    )?;
+    out.comparison_tables = spans
+        .comparison
+        .as_ref()
+        .map(|c| {
+            tables_of(
+                lf.clone()
+                    .filter(c.predicate())
+                    .with_column(lit(c.key.clone()).alias("week")),
+            )
+        })
+        .transpose()?;
+    out.emerging = emerging::detect(&out.period_tables, &out.period, &options.emerging);
 
     let daily = volumes::daily(&lf)?;
     out.volumes = volumes::volume_rows(&daily);
     out.categories = volumes::category_rows(&daily);
+    let current = spans.current().clone();
+    out.breakdown = volumes::breakdown(
+        &daily,
+        (current.first, current.last),
+        spans.comparison.as_ref().map(|c| (c.first, c.last)),
+    );
 
-    let weeks: Vec<&str> = out.tables.weeks.iter().map(|w| w.week.as_str()).collect();
-    let baseline: Vec<String> = match weeks.iter().position(|w| *w == period) {
-        Some(pos) => weeks[pos.saturating_sub(options.terms.baseline_weeks)..pos]
-            .iter()
-            .map(|w| w.to_string())
-            .collect(),
-        None => Vec::new(),
-    };
-    out.terms = terms::analyse(history, period, &baseline, &options.terms, filter)?;
+    let baseline_keys = out.baseline_keys(options.terms.baseline_weeks);
+    let baseline: Vec<Span> = spans
+        .series
+        .iter()
+        .filter(|s| baseline_keys.contains(&s.key))
+        .cloned()
+        .collect();
+    out.terms = terms::analyse(history, &current, &baseline, &options.terms, filter)?;
 
     // The forecast runs at least to the end of the month, for the dynamic target.
     let s = &options.staffing;
@@ -179,23 +289,33 @@ pub fn compute(
         out.staffing_basis = Some(basis);
     }
     out.forecast = forecast;
+    out.spans = Some(spans);
     Ok(out)
 }
 
-/// Where `compute` reads from for `period`, for logs and tests: the partitions opened.
+/// The key of the span each contact's `date` falls in (null outside every span).
+fn span_key(series: &[Span]) -> Expr {
+    series
+        .iter()
+        .rev()
+        .fold(lit(NULL).cast(DataType::String), |rest, s| {
+            when(s.predicate()).then(lit(s.key.clone())).otherwise(rest)
+        })
+}
+
+/// Where `compute` reads from for `period`, for logs and tests: the partitions opened
+/// for the trends (finding the period's last day and whether the history covers the
+/// earlier periods may read the `date` column of one or two more).
 pub fn partitions_read(
     history: &Path,
-    period: &str,
+    period: &Period,
     options: &TrendOptions,
 ) -> Result<Vec<std::path::PathBuf>, AggregateError> {
-    let (Some(monday), Some(today)) = (
-        voc_core::time::week_monday(period),
-        scan::last_day_of_week(history, period)?,
-    ) else {
+    let Some((_, today)) = scan::data_days_between(history, period.first, period.last)? else {
         return Ok(Vec::new());
     };
     Ok(scan::partitions_in(
         history,
-        &window_for(monday, today, options),
+        &window_for(period, today, options),
     ))
 }

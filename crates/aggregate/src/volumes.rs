@@ -408,6 +408,77 @@ pub fn category_rows(daily: &Daily) -> Vec<CategoryShareRow> {
     out
 }
 
+/// Contacts of one value of one dimension in a report period, against its comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BreakdownCount {
+    /// `channel`, `region`, `business` or `queue`.
+    pub dimension: String,
+    pub value: String,
+    pub contacts: u64,
+    /// Share of all contacts of the period, in `0..=1`.
+    pub share: f64,
+    pub complaints: u64,
+    pub complaints_per_1000: Option<f64>,
+    /// Contacts of the same value in the comparison span; `None` without one.
+    pub previous_contacts: Option<u64>,
+}
+
+/// Every value of every dimension but the total, summed over the days `current`
+/// (inclusive) and over `comparison` when there is one; in [`DIMENSIONS`] order, then
+/// by value. A value with no contacts in either span is left out.
+pub fn breakdown(
+    daily: &Daily,
+    current: (NaiveDate, NaiveDate),
+    comparison: Option<(NaiveDate, NaiveDate)>,
+) -> Vec<BreakdownCount> {
+    // (dimension rank, value) → (contacts, complaints, previous contacts)
+    let mut sums: BTreeMap<(usize, &str), (u64, u64, u64)> = BTreeMap::new();
+    let in_span = |d: NaiveDate, (a, b): (NaiveDate, NaiveDate)| a <= d && d <= b;
+    let mut all = 0;
+    for d in &daily.dims {
+        let now = in_span(d.date, current);
+        let before = comparison.is_some_and(|c| in_span(d.date, c));
+        if d.dimension == "all" {
+            all += if now { d.contacts } else { 0 };
+            continue;
+        }
+        if !now && !before {
+            continue;
+        }
+        let rank = DIMENSIONS
+            .iter()
+            .position(|x| *x == d.dimension)
+            .unwrap_or(DIMENSIONS.len());
+        let e = sums.entry((rank, d.value.as_str())).or_default();
+        if now {
+            e.0 += d.contacts;
+            e.1 += d.complaints;
+        }
+        if before {
+            e.2 += d.contacts;
+        }
+    }
+    sums.into_iter()
+        .filter(|(_, (n, _, p))| *n > 0 || (comparison.is_some() && *p > 0))
+        .map(
+            |((rank, value), (contacts, complaints, previous))| BreakdownCount {
+                dimension: DIMENSIONS.get(rank).copied().unwrap_or("other").to_string(),
+                value: value.to_string(),
+                contacts,
+                share: if all == 0 {
+                    0.0
+                } else {
+                    contacts as f64 / all as f64
+                },
+                complaints,
+                complaints_per_1000: (contacts > 0)
+                    .then(|| complaints as f64 * 1000.0 / contacts as f64),
+                previous_contacts: comparison.map(|_| previous),
+            },
+        )
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,6 +607,34 @@ mod tests {
             ("2026-11", 9, Some(0))
         );
         assert_eq!(nov.change_pct, None);
+    }
+
+    #[test]
+    fn breakdown_of_a_span_against_its_comparison() {
+        let rows = breakdown(
+            &sample(),
+            (d("2026-11-01"), d("2026-11-15")),
+            Some((d("2026-10-01"), d("2026-10-15"))),
+        );
+        let values: Vec<&str> = rows.iter().map(|r| r.value.as_str()).collect();
+        assert_eq!(values, ["chat", "voice"]);
+        let voice = &rows[1];
+        assert_eq!(voice.dimension, "channel");
+        assert_eq!(
+            (voice.contacts, voice.previous_contacts),
+            (15 * 8, Some(15 * 6))
+        );
+        assert!((voice.share - 0.8).abs() < 1e-12);
+        assert!((voice.complaints_per_1000.unwrap() - 375.0).abs() < 1e-9);
+        // The same days as the month row of `volume_rows`.
+        let months = volume_rows(&sample());
+        let nov = find(&months, Grain::Month, "2026-11", "voice");
+        assert_eq!(
+            (nov.contacts, nov.previous_contacts),
+            (voice.contacts, voice.previous_contacts)
+        );
+        let alone = breakdown(&sample(), (d("2026-11-01"), d("2026-11-15")), None);
+        assert_eq!(alone[1].previous_contacts, None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use voc_aggregate::history::write_history;
 use voc_aggregate::tables::history_tables;
 use voc_aggregate::terms::TermFilter;
 use voc_aggregate::trends::{self, TrendOptions};
-use voc_core::EnrichedContact;
+use voc_core::{EnrichedContact, Period};
 use voc_fixtures::{ContactGenerator, GeneratedContact, GeneratorConfig, GroundTruth};
 
 fn repo_root() -> std::path::PathBuf {
@@ -150,7 +150,8 @@ fn the_whole_trend_run_on_generated_data() {
     // 2026-W46 ends on Sunday 15 November: 8 baseline weeks reach back to W38, which
     // also holds 1 October (month-over-month) and the forecast's 8 weeks; W37, the
     // first generated week, is not read.
-    let read = trends::partitions_read(dir.path(), "2026-W46", &options).unwrap();
+    let w46 = Period::parse("2026-W46").unwrap();
+    let read = trends::partitions_read(dir.path(), &w46, &options).unwrap();
     let weeks: Vec<String> = read
         .iter()
         .map(|p| {
@@ -164,7 +165,7 @@ fn the_whole_trend_run_on_generated_data() {
         .collect();
     assert_eq!(weeks.first().map(String::as_str), Some("week=2026-W38"));
     assert_eq!(weeks.last().map(String::as_str), Some("week=2026-W46"));
-    let t = trends::compute(dir.path(), "2026-W46", &options, &TermFilter::none()).unwrap();
+    let t = trends::compute(dir.path(), &w46, &options, &TermFilter::none()).unwrap();
     assert_eq!(
         t.today.map(|d| d.to_string()).as_deref(),
         Some("2026-11-15")
@@ -205,4 +206,125 @@ fn the_whole_trend_run_on_generated_data() {
     assert!(!t.terms.new_terms.is_empty());
     // Keywords are words of two characters or more; single-character tokens give none.
     assert!(t.terms.keywords.is_empty());
+    // Per-period tables of a week are the weekly tables of its weeks, and the test on
+    // them is the weekly test.
+    let spans = t.spans.as_ref().unwrap();
+    assert_eq!(spans.series.first().unwrap().key, "2026-W38");
+    assert_eq!(spans.comparison.as_ref().unwrap().key, "2026-W45");
+    assert!(!spans.in_progress());
+    let row = |tables: &voc_aggregate::HistoryTables, key: &str| {
+        tables.weeks.iter().find(|w| w.week == key).cloned()
+    };
+    assert_eq!(
+        row(&t.period_tables, "2026-W46"),
+        row(&t.tables, "2026-W46")
+    );
+    assert_eq!(
+        row(t.comparison_tables.as_ref().unwrap(), "2026-W45"),
+        row(&t.tables, "2026-W45")
+    );
+    assert_eq!(
+        t.emerging,
+        emerging::detect(&t.tables, "2026-W46", &options.emerging)
+    );
+    assert_eq!(t.baseline_keys(8).len(), 8);
+}
+
+#[test]
+fn a_month_in_progress_and_a_date_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = GeneratorConfig {
+        contacts: 6_000,
+        weeks: 10,
+        seed: 11,
+        end_week: "2026-W46".into(),
+    };
+    history_of(&cfg, dir.path());
+    let options = TrendOptions::default();
+    let weekly = trends::compute(
+        dir.path(),
+        &Period::parse("2026-W46").unwrap(),
+        &options,
+        &TermFilter::none(),
+    )
+    .unwrap();
+    let day_total = |from: &str, to: &str| -> u64 {
+        weekly
+            .volumes
+            .iter()
+            .filter(|v| v.grain.as_str() == "day" && v.dimension == "all")
+            .filter(|v| from <= v.period.as_str() && v.period.as_str() <= to)
+            .map(|v| v.contacts)
+            .sum()
+    };
+
+    // The data runs from Monday 7 September to Sunday 15 November: November is in
+    // progress and is compared with 1–15 October; September is only partly covered, so
+    // it is neither in the trend nor in the baseline.
+    let nov = Period::parse("2026-11").unwrap();
+    let t = trends::compute(dir.path(), &nov, &options, &TermFilter::none()).unwrap();
+    let spans = t.spans.as_ref().unwrap();
+    assert_eq!(t.today.unwrap().to_string(), "2026-11-15");
+    assert!(spans.in_progress());
+    let keys: Vec<&str> = spans.series.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(keys, ["2026-10", "2026-11"]);
+    let c = spans.comparison.as_ref().unwrap();
+    assert_eq!(
+        (c.key.as_str(), c.first.to_string(), c.last.to_string()),
+        ("2026-10", "2026-10-01".into(), "2026-10-15".into())
+    );
+    let months: Vec<(&str, u64)> = t
+        .period_tables
+        .weeks
+        .iter()
+        .map(|w| (w.week.as_str(), w.contacts))
+        .collect();
+    assert_eq!(
+        months,
+        [
+            ("2026-10", day_total("2026-10-01", "2026-10-31")),
+            ("2026-11", day_total("2026-11-01", "2026-11-15"))
+        ]
+    );
+    let compared = &t.comparison_tables.as_ref().unwrap().weeks[0];
+    assert_eq!(compared.contacts, day_total("2026-10-01", "2026-10-15"));
+    assert_eq!(t.baseline_keys(8), ["2026-10"]);
+    // The planted surge of W46 shows in November against October.
+    let found: Vec<&str> = t.emerging.iter().map(|e| e.category.as_str()).collect();
+    assert!(found.contains(&"增值业务/违规订购"), "{found:?}");
+    assert!(t.emerging.iter().all(|e| e.week == "2026-11"));
+    let channels: u64 = t
+        .breakdown
+        .iter()
+        .filter(|b| b.dimension == "channel")
+        .map(|b| b.contacts)
+        .sum();
+    assert_eq!(channels, day_total("2026-11-01", "2026-11-15"));
+    assert_eq!(t.scorecard.month, "2026-11");
+
+    // Four weeks as a range, against the four weeks before it.
+    let range = Period::parse("2026-10-05..2026-11-01").unwrap();
+    let t = trends::compute(dir.path(), &range, &options, &TermFilter::none()).unwrap();
+    let spans = t.spans.as_ref().unwrap();
+    assert!(!spans.in_progress());
+    assert_eq!(
+        spans.comparison.as_ref().unwrap().key,
+        "2026-09-07..2026-10-04"
+    );
+    assert_eq!(
+        t.period_tables.weeks.last().unwrap().contacts,
+        day_total("2026-10-05", "2026-11-01")
+    );
+    assert_eq!(t.today.unwrap().to_string(), "2026-11-01");
+    assert!(t.forecast.as_ref().unwrap().days[0].date == "2026-11-02");
+
+    // A period without data.
+    let empty = trends::compute(
+        dir.path(),
+        &Period::parse("2026-W30").unwrap(),
+        &options,
+        &TermFilter::none(),
+    )
+    .unwrap();
+    assert!(empty.today.is_none() && empty.spans.is_none());
 }

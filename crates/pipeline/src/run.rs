@@ -257,10 +257,11 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     };
     // Reads only the partitions the period needs (its baseline, the month to date and
     // the one before, the forecast's history) and writes out/tables/*.{parquet,csv}.
+    let report_period = voc_core::Period::parse(&period)?;
     let (trends, table_files) = crate::trends::run(
         pipeline,
         &history,
-        &period,
+        &report_period,
         &segmenter,
         &out_dir.join(TABLES_DIR),
     )?;

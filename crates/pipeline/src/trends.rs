@@ -35,7 +35,7 @@ pub fn options(pipeline: &Pipeline) -> TrendOptions {
 pub fn run(
     pipeline: &Pipeline,
     history: &Path,
-    period: &str,
+    period: &voc_core::Period,
     segmenter: &Segmenter,
     tables_dir: &Path,
 ) -> Result<(Trends, Vec<PathBuf>)> {
