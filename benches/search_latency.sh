@@ -56,7 +56,7 @@ print("stage timings:", json.dumps(timings, ensure_ascii=False))
 PY
 du -sh "$DIR/out/index"
 
-"$VOC" serve --index "$DIR/out/index" --bind 127.0.0.1:0 --threads 8 2> "$DIR/serve.log" &
+"$VOC" serve --index "$DIR/out/index" --bind 127.0.0.1:0 ${THREADS:+--threads $THREADS} 2> "$DIR/serve.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
 URL=""

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Browser test of the search page, as a person would use it: builds the demo index with
-# `voc run`, starts `voc serve` on a free loopback port, and drives Debian's headless
-# Chromium with playwright-core (scripts/browser/search-page.test.mjs): search the
-# planted phrase, see highlighted hits, facet counts and the weekly chart, see a parse
-# error with its position. Screenshots land in $OUT (default target/browser-test).
+# Browser tests, as a person would use the pages: runs the demo batch with `voc run`,
+# then drives Debian's headless Chromium with playwright-core
+#  - scripts/browser/report.test.mjs: the report's HTML opens with every section, charts
+#    drawn, no console errors, nothing fetched; full-page screenshot and an A4 PDF;
+#  - scripts/browser/search-page.test.mjs: `voc serve` on a free loopback port; search
+#    the planted phrase, see highlighted hits, facet counts and the weekly chart, a facet
+#    click narrowing the hits, a parse error in Chinese with its position.
+# Screenshots and the PDF land in $OUT (default target/browser-test).
 #
 #   scripts/browser-test.sh            installs chromium, fonts and playwright-core if missing
 #
@@ -20,14 +23,20 @@ fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "browser-test: installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  # A mirror hiccup should not fail the build: retry the whole install a few times.
+  for attempt in 1 2 3; do
+    if $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null; then
+      break
+    fi
+    [ "$attempt" -eq 3 ] && { echo "browser-test: could not install ${need_apt[*]}" >&2; exit 1; }
+    sleep $((attempt * 10))
+  done
 fi
 
 if [ ! -d scripts/browser/node_modules/playwright-core ]; then
   echo "browser-test: installing playwright-core (npm)"
   # playwright-core brings no browser download; Debian's chromium is used.
-  (cd scripts/browser && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi)
+  (cd scripts/browser && for attempt in 1 2 3; do npm ci --no-audit --no-fund --silent && break; [ "$attempt" -eq 3 ] && exit 1; sleep $((attempt * 10)); done)
 fi
 
 if [ -z "${VOC_BIN:-}" ]; then
@@ -43,10 +52,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "browser-test: building the demo index"
+echo "browser-test: running the demo batch"
 "$VOC_BIN" run pipelines/demo/weekly.toml --out "$WORK/out" >"$WORK/run.log" 2>&1 || { cat "$WORK/run.log"; exit 1; }
 
-"$VOC_BIN" serve --index "$WORK/out/index" --bind 127.0.0.1:0 --threads 4 2>"$WORK/serve.log" &
+echo "browser-test: the report"
+node scripts/browser/report.test.mjs "$WORK/out/report/report.html" "$OUT"
+
+"$VOC_BIN" serve --index "$WORK/out/index" --bind 127.0.0.1:0 2>"$WORK/serve.log" &
 SERVER_PID=$!
 URL=""
 for _ in $(seq 1 100); do
@@ -58,5 +70,6 @@ done
 [ -n "$URL" ] || { echo "browser-test: voc serve did not start"; cat "$WORK/serve.log"; exit 1; }
 echo "browser-test: $URL"
 
+echo "browser-test: the search page"
 node scripts/browser/search-page.test.mjs "$URL" "$OUT"
-echo "browser-test: screenshots in $OUT"
+echo "browser-test: screenshots and report.pdf in $OUT"

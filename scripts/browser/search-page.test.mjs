@@ -66,7 +66,7 @@ try {
   await page.click("#search-button");
   await page.waitForSelector("#error:not([hidden])", { timeout: 15000 });
   const error = await page.textContent("#error");
-  check("parse error with position", error.includes("character 7") && error.includes("^"), error.replace(/\n/g, " | "));
+  check("parse error in Chinese with its position", error.includes("第 7 个字符处") && error.includes("OR / AND 后缺少检索词") && error.includes("^"), error.replace(/\n/g, " | "));
   await page.screenshot({ path: join(outDir, "search-error.png") });
 
   check("no request left the server", external.length === 0, external.join(" "));

@@ -65,6 +65,30 @@ pub(crate) struct FacetSegmentCollector {
     category_counts: Vec<u64>,
     parent_counts: Vec<u64>,
     seen_parents: Vec<usize>,
+    /// The category column's ordinals, for reading a block of docs at once.
+    category_ords: Option<tantivy::columnar::Column<u64>>,
+    /// Reused per block: which doc each value row belongs to, the rows, their values.
+    block: Block,
+}
+
+#[derive(Default)]
+struct Block {
+    single: Vec<Option<u64>>,
+    docs: Vec<DocId>,
+    rows: Vec<u32>,
+    values: Vec<u64>,
+}
+
+impl Block {
+    /// The (doc, ordinal) pairs of a multi-valued column for `docs`, in doc order.
+    fn read_multi(&mut self, column: &tantivy::columnar::Column<u64>, docs: &[DocId]) {
+        self.docs.clear();
+        self.rows.clear();
+        column.row_ids_for_docs(docs, &mut self.docs, &mut self.rows);
+        self.values.clear();
+        self.values.resize(self.rows.len(), 0);
+        column.values.get_vals(&self.rows, &mut self.values);
+    }
 }
 
 impl Collector for FacetCollector {
@@ -84,6 +108,10 @@ impl Collector for FacetCollector {
             columns.push(column);
         }
         let category = segment.facet_reader("category").ok();
+        let category_ords = segment
+            .fast_fields()
+            .str("category")?
+            .map(|c| c.ords().clone());
         let mut parent_of = Vec::new();
         let mut parents: Vec<String> = Vec::new();
         if let Some(reader) = &category {
@@ -114,6 +142,8 @@ impl Collector for FacetCollector {
             parent_of,
             parents,
             seen_parents: Vec::new(),
+            category_ords,
+            block: Block::default(),
         })
     }
 
@@ -137,19 +167,8 @@ impl Collector for FacetCollector {
     }
 }
 
-impl SegmentCollector for FacetSegmentCollector {
-    type Fruit = FacetFruit;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    if let Some(c) = counts.get_mut(ord as usize) {
-                        *c += 1;
-                    }
-                }
-            }
-        }
+impl FacetSegmentCollector {
+    fn count_categories(&mut self, doc: DocId) {
         if let Some(reader) = &self.category {
             self.seen_parents.clear();
             for ord in reader.facet_ords(doc) {
@@ -163,6 +182,72 @@ impl SegmentCollector for FacetSegmentCollector {
                     self.seen_parents.push(parent);
                     self.parent_counts[parent] += 1;
                 }
+            }
+        }
+    }
+}
+
+impl SegmentCollector for FacetSegmentCollector {
+    type Fruit = FacetFruit;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            if let Some(column) = column {
+                for ord in column.term_ords(doc) {
+                    if let Some(c) = counts.get_mut(ord as usize) {
+                        *c += 1;
+                    }
+                }
+            }
+        }
+        self.count_categories(doc);
+    }
+
+    /// Broad unscored queries (time sort, exports) arrive here in blocks: reading a
+    /// column for a block of docs at once is several times cheaper than doc by doc.
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let block = &mut self.block;
+        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
+            let Some(column) = column else { continue };
+            let ords = column.ords();
+            if ords.get_cardinality() == tantivy::columnar::Cardinality::Full {
+                // One value per contact (channel, region, week, …).
+                block.single.clear();
+                block.single.resize(docs.len(), None);
+                ords.first_vals(docs, &mut block.single);
+                for ord in block.single.iter().flatten() {
+                    if let Some(c) = counts.get_mut(*ord as usize) {
+                        *c += 1;
+                    }
+                }
+            } else {
+                block.read_multi(ords, docs);
+                for ord in &block.values {
+                    if let Some(c) = counts.get_mut(*ord as usize) {
+                        *c += 1;
+                    }
+                }
+            }
+        }
+        let Some(ords) = &self.category_ords else {
+            return;
+        };
+        block.read_multi(ords, docs);
+        let mut current = None;
+        for (&doc, &ord) in block.docs.iter().zip(&block.values) {
+            if current != Some(doc) {
+                current = Some(doc);
+                self.seen_parents.clear();
+            }
+            let ord = ord as usize;
+            if let Some(c) = self.category_counts.get_mut(ord) {
+                *c += 1;
+            }
+            if let Some(&parent) = self.parent_of.get(ord)
+                && !self.seen_parents.contains(&parent)
+            {
+                self.seen_parents.push(parent);
+                self.parent_counts[parent] += 1;
             }
         }
     }

@@ -191,6 +191,20 @@ fn sort_pagination_snippets_and_facets() {
             ("2026-W46", 2)
         ]
     );
+    // Scored queries count facets doc by doc, unscored ones a block at a time: the
+    // two paths must agree, on a query with a multi-valued field (risk) too.
+    for query in ["断网", "channel:voice", "断网 OR 退订"] {
+        let mut by_time = SearchRequest::new(query);
+        by_time.sort = Sort::Time;
+        by_time.facets = true;
+        let mut by_score = by_time.clone();
+        by_score.sort = Sort::Relevance;
+        assert_eq!(
+            index.search_request(&by_time).unwrap().facets,
+            index.search_request(&by_score).unwrap().facets,
+            "{query}"
+        );
+    }
     // Relevance: the contact that says 断网 most often comes first.
     let best = index.search("断网", 1).unwrap();
     assert_eq!(best.hits[0].id, "C5");

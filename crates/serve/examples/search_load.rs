@@ -1,9 +1,9 @@
 //! Load generator for `voc serve`: C concurrent clients, each on one keep-alive
 //! connection, send a fixed mixed query set (what the search page sends: 20 hits with
 //! facets) round-robin; prints p50/p90/p99/max latency and throughput, and the slowest
-//! first response of a connection (`first_max`): tiny_http 0.12's connection pool can
-//! leave a connection that arrives in a burst queued until another connection closes,
-//! which shows there rather than in the search time.
+//! first response of a connection (`first_max`: connection set-up, kept apart from the
+//! search times). With `PER_QUERY=1` it also prints p50/p99 per query of the set, to
+//! see which kind of query sets the tail.
 //!
 //!   cargo run --release -p voc-serve --example search_load -- 127.0.0.1:8080 8 2000
 //!   (address, clients, total requests; loopback only)
@@ -125,27 +125,46 @@ fn main() {
                 let mut client = Client::connect(addr).expect("connect");
                 let mut times = Vec::with_capacity(per_client);
                 for i in 0..per_client {
-                    let path = &paths[(c * 7 + i) % paths.len()];
+                    let query = (c * 7 + i) % paths.len();
+                    let path = &paths[query];
                     let t = Instant::now();
                     let status = client.get(addr, path).expect("request");
-                    times.push(t.elapsed());
+                    times.push((query, t.elapsed()));
                     assert_eq!(status, 200, "{path}");
                 }
                 times
             })
         })
         .collect();
-    let per_client: Vec<Vec<Duration>> = handles
+    let per_client: Vec<Vec<(usize, Duration)>> = handles
         .into_iter()
         .map(|h| h.join().expect("client thread"))
         .collect();
     let first_max = per_client
         .iter()
-        .filter_map(|t| t.first())
+        .filter_map(|t| t.first().map(|(_, d)| *d))
         .max()
         .map_or(0.0, |d| d.as_secs_f64() * 1000.0);
-    let mut times: Vec<Duration> = per_client.into_iter().flatten().collect();
+    let tagged: Vec<(usize, Duration)> = per_client.into_iter().flatten().collect();
     let wall = started.elapsed().as_secs_f64();
+    if std::env::var_os("PER_QUERY").is_some() {
+        for (i, query) in QUERIES.iter().enumerate() {
+            let mut own: Vec<Duration> = tagged
+                .iter()
+                .filter(|(q, _)| *q == i)
+                .map(|(_, d)| *d)
+                .collect();
+            own.sort();
+            if !own.is_empty() {
+                println!(
+                    "  p50={:>6.1}ms p99={:>6.1}ms  {query}",
+                    percentile(&own, 0.50),
+                    percentile(&own, 0.99)
+                );
+            }
+        }
+    }
+    let mut times: Vec<Duration> = tagged.into_iter().map(|(_, d)| d).collect();
     times.sort();
     println!(
         "clients={clients} requests={} p50={:.1}ms p90={:.1}ms p99={:.1}ms max={:.1}ms first_max={:.1}ms throughput={:.0}/s",

@@ -1,8 +1,8 @@
 //! `voc serve`: a JSON search API and a search page in Chinese over a contact index.
 //!
-//! A small synchronous server (tiny_http) with a fixed pool of worker threads, each
-//! taking requests from the shared listener: search is CPU-bound and short, so threads
-//! beat an async runtime on two cores and keep the binary small. The page, its script
+//! A small synchronous server ([`http`]): a thread per open connection and a bound on
+//! requests handled at once; search is CPU-bound and short, so threads beat an async
+//! runtime on two cores and keep the binary small. The page, its script
 //! and style are compiled into the binary (`include_str!`) and fetch nothing from
 //! elsewhere.
 //!
@@ -14,14 +14,12 @@
 //! position, so are an oversized query or page and unknown parameters.
 
 pub mod export;
+pub mod http;
 
 use serde::Serialize;
 use serde_json::json;
-use std::io::{Cursor, Read};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use tiny_http::{Header, Method, Request, Response, StatusCode};
 use voc_index::{ContactIndex, IndexError, MAX_QUERY_CHARS, SearchRequest, Sort};
 
 /// Largest page of hits.
@@ -58,7 +56,7 @@ pub struct Config {
     pub bind: String,
     /// Bearer token required on `/api/`; mandatory unless `bind` is a loopback address.
     pub token: Option<String>,
-    /// Worker threads answering requests.
+    /// Requests handled at the same time (open connections each have a thread).
     pub threads: usize,
 }
 
@@ -88,31 +86,22 @@ pub enum ServeError {
 
 /// A running server; dropping it does not stop it, [`Running::stop`] does.
 pub struct Running {
-    addr: SocketAddr,
-    server: Arc<tiny_http::Server>,
-    workers: Vec<JoinHandle<()>>,
+    server: http::Server,
 }
 
 impl Running {
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// Serves until the process ends.
     pub fn wait(self) {
-        for worker in self.workers {
-            let _ = worker.join();
-        }
+        self.server.wait();
     }
 
-    /// Stops accepting requests and waits for the workers to finish their current one.
+    /// Stops accepting connections and closes idle ones; requests in hand finish.
     pub fn stop(self) {
-        for _ in &self.workers {
-            self.server.unblock();
-        }
-        for worker in self.workers {
-            let _ = worker.join();
-        }
+        self.server.stop();
     }
 }
 
@@ -128,41 +117,20 @@ pub fn start(index: Arc<ContactIndex>, config: Config) -> Result<Running, ServeE
         Some(t) if t.chars().count() < MIN_TOKEN_CHARS => return Err(ServeError::TokenTooShort),
         _ => {}
     }
+    let app = App { index, token };
+    let handler: Arc<http::Handler> = Arc::new(move |request: &http::Request| app.handle(request));
     let server = listen(addr)
-        .map_err(|e| e.into())
-        .and_then(|listener| tiny_http::Server::from_listener(listener, None))
+        .and_then(|listener| http::Server::start(listener, handler, config.threads))
         .map_err(|e| ServeError::Bind {
             bind: config.bind.clone(),
             message: e.to_string(),
         })?;
-    let addr = server
-        .server_addr()
-        .to_ip()
-        .ok_or_else(|| ServeError::BadAddress(config.bind.clone()))?;
-    let server = Arc::new(server);
-    let app = Arc::new(App { index, token });
-    let workers = (0..config.threads.max(1))
-        .map(|_| {
-            let server = server.clone();
-            let app = app.clone();
-            std::thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    app.handle(request);
-                }
-            })
-        })
-        .collect();
-    Ok(Running {
-        addr,
-        server,
-        workers,
-    })
+    Ok(Running { server })
 }
 
-/// The listening socket, with TCP_NODELAY set: tiny_http writes a response's head and
-/// body in separate writes, and without it the body waits for the client's delayed ACK
-/// (40 ms on Linux) on every kept-alive response. Linux (and the BSDs) copy the option to
-/// every accepted socket.
+/// The listening socket, with TCP_NODELAY set (Linux and the BSDs copy it to every
+/// accepted socket): a response is one write, but a client's next request should not
+/// wait on a delayed ACK either.
 fn listen(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     use socket2::{Domain, Protocol, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
@@ -189,28 +157,12 @@ struct App {
     token: Option<String>,
 }
 
-type Reply = Response<Box<dyn Read + Send>>;
-
-fn header(name: &str, value: &str) -> Header {
-    // Names and values here are ASCII we wrote ourselves; a failure would be our bug.
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).unwrap_or_else(|_| {
-        Header::from_bytes(&b"X-Invalid"[..], &b"1"[..]).expect("static header")
-    })
-}
+type Reply = http::Response;
 
 fn reply(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
-    let length = body.len();
-    Response::new(
-        StatusCode(status),
-        vec![
-            header("Content-Type", content_type),
-            header("X-Content-Type-Options", "nosniff"),
-            header("Cache-Control", "no-store"),
-        ],
-        Box::new(Cursor::new(body)) as Box<dyn Read + Send>,
-        Some(length),
-        None,
-    )
+    http::Response::new(status, content_type, body)
+        .with_header("X-Content-Type-Options", "nosniff")
+        .with_header("Cache-Control", "no-store")
 }
 
 fn json_reply(status: u16, value: &impl Serialize) -> Reply {
@@ -243,24 +195,19 @@ impl From<IndexError> for Refusal {
 }
 
 impl App {
-    fn handle(&self, request: Request) {
-        let method = request.method().clone();
-        let url = request.url().to_string();
-        let authorization = request
-            .headers()
-            .iter()
-            .find(|h| h.field.equiv("Authorization"))
-            .map(|h| h.value.as_str().to_string());
-        // A bug must not take a worker down with it: answer 500 and keep serving.
+    fn handle(&self, request: &http::Request) -> Reply {
+        // A bug must not take a connection down with it: answer 500 and keep serving.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.route(&method, &url, authorization.as_deref())
+            self.route(
+                &request.method,
+                &request.target,
+                request.header("Authorization"),
+            )
         }));
-        let response = match outcome {
+        match outcome {
             Ok(Ok(response)) | Ok(Err(Refusal(response))) => response,
             Err(_) => json_reply(500, &json!({"error": {"message": "internal error"}})),
-        };
-        // The client may have gone away; nothing to do about it.
-        let _ = request.respond(response);
+        }
     }
 
     fn authorized(&self, authorization: Option<&str>) -> bool {
@@ -275,26 +222,26 @@ impl App {
 
     fn route(
         &self,
-        method: &Method,
+        method: &str,
         url: &str,
         authorization: Option<&str>,
     ) -> Result<Reply, Refusal> {
         let (path, query) = url.split_once('?').unwrap_or((url, ""));
-        if *method != Method::Get && *method != Method::Head {
+        if method != "GET" && method != "HEAD" {
             return Ok(client_error(405, "only GET is supported"));
         }
         match path {
             "/" | "/index.html" => Ok(reply(200, "text/html; charset=utf-8", PAGE_HTML.into())
-                .with_header(header(
+                .with_header(
                     "Content-Security-Policy",
                     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'",
-                ))),
+                )),
             "/app.js" => Ok(reply(200, "text/javascript; charset=utf-8", PAGE_JS.into())),
             "/app.css" => Ok(reply(200, "text/css; charset=utf-8", PAGE_CSS.into())),
             p if p.starts_with("/api/") => {
                 if !self.authorized(authorization) {
                     return Ok(client_error(401, "missing or wrong access token (Authorization: Bearer …)")
-                        .with_header(header("WWW-Authenticate", "Bearer")));
+                        .with_header("WWW-Authenticate", "Bearer"));
                 }
                 let params = parse_params(query)?;
                 match p {
@@ -353,12 +300,12 @@ impl App {
         };
         let name = format!("voc-search.{}", format.extension());
         Ok(reply(200, format.content_type(), body)
-            .with_header(header(
+            .with_header(
                 "Content-Disposition",
                 &format!("attachment; filename=\"{name}\""),
-            ))
-            .with_header(header("X-Voc-Total", &exported.total.to_string()))
-            .with_header(header("X-Voc-Rows", &exported.rows.to_string())))
+            )
+            .with_header("X-Voc-Total", &exported.total.to_string())
+            .with_header("X-Voc-Rows", &exported.rows.to_string()))
     }
 }
 

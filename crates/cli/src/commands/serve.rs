@@ -15,9 +15,11 @@ pub struct Args {
     /// characters); also read from the VOC_TOKEN environment variable
     #[arg(long)]
     token: Option<String>,
-    /// Worker threads answering requests
-    #[arg(long, default_value_t = 8)]
-    threads: usize,
+    /// Searches run at the same time (default: one per core). Searches are CPU-bound, so
+    /// more than the cores only stretches every search; other requests queue briefly.
+    /// Each open connection has its own thread regardless.
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -33,7 +35,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         voc_serve::Config {
             bind: args.bind,
             token: token.clone(),
-            threads: args.threads,
+            threads: args
+                .threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)),
         },
     )?;
     eprintln!(

@@ -58,16 +58,45 @@ async function api(path, p) {
   return response;
 }
 
+// The API's parse errors are in English (as on the CLI); the page names the problem in
+// Chinese first and keeps the English detail after it.
+const ERROR_HINTS = [
+  [/closing '"'/, "引号没有闭合"],
+  [/to close the range/, "日期范围的括号没有闭合"],
+  [/expected a range like/, "日期范围应写成 [2026-10-01 TO 2026-10-31]"],
+  [/expected '\)'|to close the '\('/, "括号没有闭合"],
+  [/unexpected '\)'/, "多余的右括号"],
+  [/unknown field/, "未知字段"],
+  [/expected a value/, "字段名后缺少取值（冒号后不能有空格）"],
+  [/after OR|after AND/, "OR / AND 后缺少检索词"],
+  [/expected a word/, "此处缺少检索词"],
+  [/characters long/, "检索式太长"],
+  [/unknown parameter/, "未知参数"],
+  [/at most \d+ is allowed|deeper than/, "页码或每页条数超出范围"],
+];
+
+function errorHint(message) {
+  const found = ERROR_HINTS.find(([pattern]) => pattern.test(message || ""));
+  return found ? found[1] : "检索式有误";
+}
+
 function showError(error) {
   const box = $("error");
   box.hidden = false;
   box.textContent = "";
+  const message = (error && error.message) || String(error);
   if (error && error.position && error.query) {
-    // Point at the character the parser stopped at.
+    // Point at the character the parser stopped at; CJK characters are two columns wide.
     const chars = Array.from(error.query);
-    box.append("检索式有误：" + error.message + "\n" + chars.join("") + "\n" + " ".repeat(Math.max(0, error.position - 1)) + "^");
+    const pad = chars
+      .slice(0, Math.max(0, error.position - 1))
+      .map((c) => (/[\u2e80-\uffef]/.test(c) ? "\u3000" : " "))
+      .join("");
+    box.append(`检索式第 ${error.position} 个字符处有误：${errorHint(message)}\n${chars.join("")}\n${pad}^\n（${message}）`);
+  } else if (error && error.message) {
+    box.append(`出错了：${errorHint(message)}（${message}）`);
   } else {
-    box.append("出错了：" + ((error && error.message) || String(error)));
+    box.append("出错了：" + message);
   }
 }
 
