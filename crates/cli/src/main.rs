@@ -27,6 +27,8 @@ struct Cli {
 enum Command {
     /// Run every stage of a pipeline file: ingest, segment, classify, index, aggregate, report.
     Run(commands::run::Args),
+    /// Write the report of any week, month or date range from the stored history.
+    Report(commands::report::Args),
     /// Search the contact index built by `voc run`.
     Search(commands::search::Args),
     /// Serve the search page and JSON API over an index (127.0.0.1:8080 by default).
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args),
+        Command::Report(args) => commands::report::run(args),
         Command::Search(args) => commands::search::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Taxonomy(cmd) => commands::taxonomy::run(cmd),

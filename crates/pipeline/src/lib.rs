@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod manifest;
+pub mod report;
 pub mod report_input;
 pub mod retag;
 pub mod run;
@@ -13,4 +14,5 @@ pub mod trends;
 
 pub use config::{ConfigError, Pipeline};
 pub use manifest::Manifest;
+pub use report::{ReportOptions, ReportSummary, report};
 pub use run::{RunError, RunOptions, RunSummary, run};

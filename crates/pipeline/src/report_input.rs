@@ -1,8 +1,11 @@
-//! Builds the report's input from the history tables, the emerging-issue test and the
-//! batch's own records (for verbatims and the watch list).
+//! Builds the report's input from the trends of a period (its tables against the
+//! periods of the same length before it and the comparison span, emerging issues,
+//! breakdown, terms, KPI scorecard, forecast) and from the period's stored contacts read
+//! back from the history (verbatims and the watch list). `voc run` and `voc report`
+//! both come through here with the same data, so they give the same report.
 
 use std::collections::BTreeMap;
-use voc_aggregate::volumes::Grain;
+use voc_aggregate::tables::WeekRow;
 use voc_aggregate::{Emerging, HistoryTables, TrendOptions, Trends};
 use voc_classify::Taxonomy;
 use voc_core::{EnrichedContact, Speaker};
@@ -20,86 +23,104 @@ const EXCERPT_CHARS: usize = 120;
 pub struct ReportContext<'a> {
     pub title: &'a str,
     pub client: &'a str,
-    pub period: &'a str,
     pub config_fingerprint: &'a str,
     pub data_fingerprint: &'a str,
-    pub tables: &'a HistoryTables,
-    pub emerging: &'a [Emerging],
-    /// Volumes, terms, KPI scorecard, forecast and staffing of the period.
+    /// Everything computed for the period ([`voc_aggregate::trends::compute`]).
     pub trends: &'a Trends,
     pub trend_options: &'a TrendOptions,
+    /// The period's stored contacts that [`needs_record`] accepts, sorted by time and id.
     pub records: &'a [EnrichedContact],
     pub taxonomy: &'a Taxonomy,
     pub quality: DataQuality,
 }
 
+/// Which of the period's stored contacts the report quotes from: those flagged for
+/// escalation or churn (the watch list) and those of an emerging category (verbatims).
+/// Reading only these keeps the read-back small.
+pub fn needs_record(trends: &Trends) -> impl Fn(&EnrichedContact) -> bool + '_ {
+    move |r: &EnrichedContact| {
+        r.risk.escalation
+            || r.risk.churn
+            || trends
+                .emerging
+                .iter()
+                .any(|e| r.categories.contains(&e.category))
+    }
+}
+
+fn volume_of(w: &WeekRow) -> PeriodVolume {
+    PeriodVolume {
+        period: w.week.clone(),
+        contacts: w.contacts,
+        complaints: w.complaints,
+    }
+}
+
+fn sentiment_of(w: &WeekRow) -> SentimentPoint {
+    SentimentPoint {
+        period: w.week.clone(),
+        mean_score: w.sentiment_mean,
+        negative_share: w.negative_share,
+    }
+}
+
 pub fn build(ctx: &ReportContext) -> ReportInput {
-    let weeks: Vec<&str> = ctx.tables.weeks.iter().map(|w| w.week.as_str()).collect();
-    let previous = weeks
-        .iter()
-        .position(|w| *w == ctx.period)
-        .and_then(|i| i.checked_sub(1))
-        .map(|i| weeks[i].to_string());
-    let in_period: Vec<&EnrichedContact> = ctx
-        .records
-        .iter()
-        .filter(|r| r.week == ctx.period)
-        .collect();
-    let week_row = |week: Option<&str>| {
-        ctx.tables
-            .weeks
-            .iter()
-            .find(|w| Some(w.week.as_str()) == week)
-    };
-    let current = week_row(Some(ctx.period));
-    let prior = week_row(previous.as_deref());
+    let t = ctx.trends;
+    let period = t.period.as_str();
+    let spans = t.spans.as_ref();
+    let comparison = spans.and_then(|s| s.comparison.as_ref());
+    let previous = comparison.map(|c| c.key.clone());
+    // The comparison span's row; none when it has no contacts.
+    let compared: Option<&WeekRow> = t
+        .comparison_tables
+        .as_ref()
+        .and_then(|tables| tables.weeks.first());
+    let current = t.period_tables.weeks.iter().find(|w| w.week == period);
+    let in_period: Vec<&EnrichedContact> = ctx.records.iter().collect();
 
     ReportInput {
         title: ctx.title.to_string(),
         client: ctx.client.to_string(),
-        period: ctx.period.to_string(),
+        period: period.to_string(),
         previous_period: previous.clone(),
+        data_through: spans
+            .filter(|s| s.in_progress())
+            .map(|s| s.through.format("%Y-%m-%d").to_string()),
+        baseline_periods: Some(
+            t.baseline_keys(ctx.trend_options.emerging.baseline_weeks)
+                .len() as u32,
+        ),
         config_fingerprint: ctx.config_fingerprint.to_string(),
         data_fingerprint: ctx.data_fingerprint.to_string(),
-        volume: ctx
-            .tables
-            .weeks
-            .iter()
-            .filter(|w| w.week.as_str() <= ctx.period)
-            .map(|w| PeriodVolume {
-                period: w.week.clone(),
-                contacts: w.contacts,
-                complaints: w.complaints,
-            })
-            .collect(),
-        categories: category_rows(ctx, previous.as_deref()),
-        emerging: ctx
+        volume: t.period_tables.weeks.iter().map(volume_of).collect(),
+        comparison_volume: comparison.map(|c| {
+            compared.map_or_else(
+                || PeriodVolume {
+                    period: c.key.clone(),
+                    contacts: 0,
+                    complaints: 0,
+                },
+                volume_of,
+            )
+        }),
+        categories: category_rows(ctx, previous.as_ref().and(t.comparison_tables.as_ref())),
+        emerging: t
             .emerging
             .iter()
             .map(|e| emerging_issue(ctx, e, &in_period))
             .collect(),
-        sentiment: ctx
-            .tables
-            .weeks
-            .iter()
-            .filter(|w| w.week.as_str() <= ctx.period)
-            .map(|w| SentimentPoint {
-                period: w.week.clone(),
-                mean_score: w.sentiment_mean,
-                negative_share: w.negative_share,
-            })
-            .collect(),
+        sentiment: t.period_tables.weeks.iter().map(sentiment_of).collect(),
+        comparison_sentiment: compared.map(sentiment_of),
         risk: RiskSummary {
             escalation: current.map_or(0, |w| w.escalation),
-            escalation_previous: prior.map_or(0, |w| w.escalation),
+            escalation_previous: compared.map_or(0, |w| w.escalation),
             churn: current.map_or(0, |w| w.churn),
-            churn_previous: prior.map_or(0, |w| w.churn),
+            churn_previous: compared.map_or(0, |w| w.churn),
             watch_list: watch_list(&in_period),
         },
         quality: ctx.quality.clone(),
         breakdown: breakdown(ctx),
-        new_terms: ctx
-            .trends
+        new_terms: t
             .terms
             .new_terms
             .iter()
@@ -120,12 +141,11 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
 /// Days of history drawn before the forecast in the report's chart.
 const CHART_HISTORY_DAYS: usize = 28;
 
-/// The report week's contacts by channel, region, business line and queue.
+/// The report period's contacts by channel, region, business line and queue.
 fn breakdown(ctx: &ReportContext) -> Vec<BreakdownRow> {
     ctx.trends
-        .volumes
+        .breakdown
         .iter()
-        .filter(|v| v.grain == Grain::Week && v.period == ctx.period && v.dimension != "all")
         .map(|v| BreakdownRow {
             dimension: v.dimension.clone(),
             value: v.value.clone(),
@@ -181,12 +201,12 @@ fn kpi(ctx: &ReportContext) -> Option<KpiScorecard> {
             dynamic_value: r.dynamic.value(),
         })
         .collect();
-    // The days of the report week that fall in the scorecard's month.
+    // The days of the report period that fall in the scorecard's month.
     let mut daily: Vec<KpiDay> = Vec::new();
+    let span = ctx.trends.spans.as_ref().map(|s| s.current());
     let in_period = |date: &str| {
-        chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok_and(|d| {
-            voc_core::time::iso_week_key(&voc_core::time::china_midnight(d)) == ctx.period
-        })
+        chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .is_ok_and(|d| span.is_some_and(|s| s.contains(d)))
     };
     for d in card.daily.iter().filter(|d| in_period(&d.date)) {
         if daily.last().is_none_or(|x| x.date != d.date) {
@@ -268,14 +288,16 @@ fn forecast(ctx: &ReportContext) -> Option<ForecastSection> {
     })
 }
 
-fn category_rows(ctx: &ReportContext, previous: Option<&str>) -> Vec<CategoryRow> {
+/// Category counts of the period, with those of the comparison span.
+fn category_rows(ctx: &ReportContext, comparison: Option<&HistoryTables>) -> Vec<CategoryRow> {
     let mut counts: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for c in &ctx.tables.categories {
-        if c.week == ctx.period {
+    for c in &ctx.trends.period_tables.categories {
+        if c.week == ctx.trends.period {
             counts.entry(c.category.as_str()).or_default().0 += c.count;
-        } else if Some(c.week.as_str()) == previous {
-            counts.entry(c.category.as_str()).or_default().1 += c.count;
         }
+    }
+    for c in comparison.iter().flat_map(|t| &t.categories) {
+        counts.entry(c.category.as_str()).or_default().1 += c.count;
     }
     let mut rows: Vec<CategoryRow> = counts
         .into_iter()
@@ -307,7 +329,8 @@ fn emerging_issue(
     let spec = ctx.taxonomy.spec(&e.category);
     let base_name = spec.map_or_else(|| leaf(&e.category), |s| s.name.clone());
     let mut top_regions: Vec<(String, u64)> = ctx
-        .tables
+        .trends
+        .period_tables
         .region_categories
         .iter()
         .filter(|c| c.week == e.week && c.category == e.category)

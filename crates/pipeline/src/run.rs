@@ -14,7 +14,6 @@ use voc_text::Segmenter;
 
 use crate::config::Pipeline;
 use crate::manifest::{Counts, FileFingerprint, Manifest, StageTiming};
-use crate::report_input::{self, ReportContext};
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -252,12 +251,18 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             .iter()
             .map(|r| r.week.clone())
             .max()
+            .or_else(|| newest_stored_week(&history))
             .unwrap_or_default(),
         week => week.to_string(),
     };
+    let report_period = voc_core::Period::parse(&period).with_context(
+        || "nothing to report: the batch has no accepted contacts and the history is empty",
+    )?;
+    // The report quotes the period's contacts as stored (read back below), so `voc
+    // report` on the same history gives the same report; the batch is not needed now.
+    drop(records);
     // Reads only the partitions the period needs (its baseline, the month to date and
     // the one before, the forecast's history) and writes out/tables/*.{parquet,csv}.
-    let report_period = voc_core::Period::parse(&period)?;
     let (trends, table_files) = crate::trends::run(
         pipeline,
         &history,
@@ -265,7 +270,6 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         &segmenter,
         &out_dir.join(TABLES_DIR),
     )?;
-    let (tables, emerging) = (&trends.tables, &trends.emerging);
     timer.lap("aggregate");
 
     let quality = voc_report::DataQuality {
@@ -273,41 +277,23 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         accepted: batch.stats.accepted,
         quarantined: batch.stats.quarantined,
         duplicates: batch.stats.duplicates,
+        // What `run.json` will say, so `voc report` (which reads it) says the same.
+        batch_period: Some(period.clone()),
     };
-    let report = report_input::build(&ReportContext {
-        title: &f.report.title,
-        client: &f.pipeline.client,
-        period: &period,
-        config_fingerprint: &config_fingerprint,
-        data_fingerprint: &data_fingerprint,
-        tables,
-        emerging,
-        trends: &trends,
-        trend_options: &crate::trends::options(pipeline),
-        records: &records,
-        taxonomy: &classifier.taxonomy,
-        quality,
-    });
-    let report_dir = out_dir.join(REPORT_DIR);
     let mut written: Vec<PathBuf> = partitions;
     written.extend(table_files);
-    let workbook = voc_report::render_xlsx(&report).context("cannot write the report workbook")?;
-    for (name, content) in [
-        ("report.html", voc_report::render_html(&report).into_bytes()),
-        (
-            "report.md",
-            voc_report::render_markdown(&report).into_bytes(),
-        ),
-        (
-            "report.json",
-            (serde_json::to_string_pretty(&report)? + "\n").into_bytes(),
-        ),
-        ("report.xlsx", workbook),
-    ] {
-        let path = report_dir.join(name);
-        fsutil::write_atomic(&path, &content)?;
-        written.push(path);
-    }
+    written.extend(crate::report::render(
+        &crate::report::RenderContext {
+            pipeline,
+            history: &history,
+            taxonomy: &classifier.taxonomy,
+            config_fingerprint: &config_fingerprint,
+            data_fingerprint: &data_fingerprint,
+            quality,
+        },
+        &trends,
+        &out_dir.join(REPORT_DIR),
+    )?);
     written.push(quarantine_path);
     timer.lap("report");
 
@@ -343,15 +329,33 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     Ok(RunSummary {
         out_dir,
         already_processed: false,
-        emerging: emerging
-            .iter()
-            .map(|e| match &e.region {
-                Some(r) => format!("{} @ {r}", e.category),
-                None => e.category.clone(),
-            })
-            .collect(),
+        emerging: emerging_names(&trends),
         manifest,
     })
+}
+
+/// The emerging issues of the trends as `category` or `category @ region`.
+pub(crate) fn emerging_names(trends: &voc_aggregate::Trends) -> Vec<String> {
+    trends
+        .emerging
+        .iter()
+        .map(|e| match &e.region {
+            Some(r) => format!("{} @ {r}", e.category),
+            None => e.category.clone(),
+        })
+        .collect()
+}
+
+/// The week of the newest stored partition, if any.
+fn newest_stored_week(history: &Path) -> Option<String> {
+    let newest = voc_aggregate::history::partitions(history).pop()?;
+    let folder = newest.parent()?.file_name()?.to_string_lossy().into_owned();
+    folder.strip_prefix("week=").map(str::to_string)
+}
+
+/// One fingerprint over every configuration file of the pipeline.
+pub(crate) fn config_fingerprint(pipeline: &Pipeline) -> Result<String> {
+    Ok(combined(&fingerprints(&pipeline.config_files())?))
 }
 
 /// The manifest of an earlier run of the same batch with the same configuration, if

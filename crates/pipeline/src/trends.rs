@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use voc_aggregate::terms::{TermFilter, TermOptions};
 use voc_aggregate::{EmergingOptions, TrendOptions, Trends};
 use voc_classify::TaxonomySpec;
+use voc_core::Period;
 use voc_text::Segmenter;
 
 use crate::config::Pipeline;
@@ -30,15 +31,13 @@ pub fn options(pipeline: &Pipeline) -> TrendOptions {
     }
 }
 
-/// Computes the trends of `period` from the history and writes their tables into
-/// `tables_dir`; returns them with the files written.
-pub fn run(
+/// Computes the trends of `period` from the history.
+pub fn compute(
     pipeline: &Pipeline,
     history: &Path,
-    period: &voc_core::Period,
+    period: &Period,
     segmenter: &Segmenter,
-    tables_dir: &Path,
-) -> Result<(Trends, Vec<PathBuf>)> {
+) -> Result<Trends> {
     // New terms are words no category rule covers: the rule terms as the segmenter
     // cuts them (the segmenter keeps them whole, so mostly one token each).
     let spec = TaxonomySpec::load(&pipeline.file.classify.taxonomy)?;
@@ -48,7 +47,24 @@ pub fn run(
         is_stopword: &is_stopword,
         taxonomy_terms: &taxonomy_terms,
     };
-    let trends = voc_aggregate::trends::compute(history, period, &options(pipeline), &filter)?;
+    Ok(voc_aggregate::trends::compute(
+        history,
+        period,
+        &options(pipeline),
+        &filter,
+    )?)
+}
+
+/// Computes the trends of `period` from the history and writes their tables into
+/// `tables_dir`; returns them with the files written.
+pub fn run(
+    pipeline: &Pipeline,
+    history: &Path,
+    period: &Period,
+    segmenter: &Segmenter,
+    tables_dir: &Path,
+) -> Result<(Trends, Vec<PathBuf>)> {
+    let trends = compute(pipeline, history, period, segmenter)?;
     let written = voc_aggregate::export::write_tables(tables_dir, &trends)?;
     Ok((trends, written))
 }

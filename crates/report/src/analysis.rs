@@ -1,10 +1,13 @@
 //! Turns the numbers into words: the executive-summary findings and the
 //! recommendations. Both renderers call these so HTML and Markdown say the same thing.
 
+use chrono::NaiveDate;
+use voc_core::Period;
+
 use crate::format::{
-    MISSING, Trend, category_label, change, complaint_rate, fixed, fraction_pct, owner_label,
-    p_value, pct_change, per_mille, period_unit, share, signed_pct, thousands, thousands_signed,
-    trend,
+    MISSING, Trend, category_label, change, complaint_rate, day_range, fixed, fraction_pct,
+    owner_label, p_value, pct_change, per_mille, period_range, period_unit, share, signed_pct,
+    thousands, thousands_signed, trend,
 };
 use crate::model::{
     CategoryRow, EmergingIssue, PeriodVolume, Recommendation, ReportInput, SentimentPoint,
@@ -45,6 +48,9 @@ impl<'a> View<'a> {
             locate(&input.volume, |v| &v.period, &input.period, previous);
         let (sentiment, sentiment_previous) =
             locate(&input.sentiment, |s| &s.period, &input.period, previous);
+        // The comparison span, when given, is what the period is compared with.
+        let volume_previous = input.comparison_volume.as_ref().or(volume_previous);
+        let sentiment_previous = input.comparison_sentiment.as_ref().or(sentiment_previous);
         // Re-sort even though the input promises an order: the tables and the
         // "largest theme" sentence must not depend on the caller getting it right.
         let mut complaints: Vec<&CategoryRow> =
@@ -82,9 +88,56 @@ impl<'a> View<'a> {
         }
     }
 
-    /// `近8周` for weekly reports, `近8个月` for monthly ones.
+    /// Number of periods in the emerging-issue baseline.
+    pub fn baseline_periods(&self) -> u32 {
+        self.input.baseline_periods.unwrap_or(BASELINE_PERIODS)
+    }
+
+    /// `近8周` for weekly reports, `近8个月` for monthly ones, `近8期` for date ranges.
     pub fn baseline_phrase(&self) -> String {
-        format!("近{BASELINE_PERIODS}{}", period_unit(&self.input.period))
+        format!(
+            "近{}{}",
+            self.baseline_periods(),
+            period_unit(&self.input.period)
+        )
+    }
+
+    /// The report period for the cover: `2026-11（2026-11-01 至 2026-11-30，数据截至
+    /// 2026-11-15）`.
+    pub fn period_text(&self) -> String {
+        let input = self.input;
+        let mut details: Vec<String> = period_range(&input.period).into_iter().collect();
+        if let Some(through) = &input.data_through {
+            details.push(format!("数据截至 {through}"));
+        }
+        if details.is_empty() {
+            input.period.clone()
+        } else {
+            format!("{}（{}）", input.period, details.join("，"))
+        }
+    }
+
+    /// The comparison period for the cover, with its days when the report period is
+    /// still in progress: `2026-10（2026-10-01 至 2026-10-15，与本期已有数据的天数相同）`.
+    pub fn comparison_text(&self) -> String {
+        let Some(previous) = self.previous_label.as_deref() else {
+            return "无（历史数据未覆盖上一期）".to_string();
+        };
+        let through = self
+            .input
+            .data_through
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        match (Period::parse(&self.input.period), through) {
+            (Ok(p), Some(through)) => {
+                let (first, last) = p.comparison_through(through);
+                format!(
+                    "{previous}（{}，与本期已有数据的天数相同）",
+                    day_range(first, last)
+                )
+            }
+            _ => previous.to_string(),
+        }
     }
 
     /// Sum of the complaint categories, the denominator of their shares.

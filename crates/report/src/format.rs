@@ -4,7 +4,8 @@
 //! give the same bytes. Floats are printed with a fixed number of decimals and never as
 //! `NaN`, `inf` or `-0.0`: a missing or undefined value prints as [`MISSING`].
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
+use voc_core::Period;
 
 /// What a value that cannot be computed (e.g. a change against zero) prints as.
 pub const MISSING: &str = "—";
@@ -215,49 +216,35 @@ pub fn owner_label(owner: &str) -> &str {
     }
 }
 
-/// Unit of a period key, for phrases like `近8周`: `周` for `2026-W46`, `个月` for `2026-11`.
+/// Unit of a period key, for phrases like `近8周`: `周` for `2026-W46`, `个月` for
+/// `2026-11`, `期` for a date range or a key that is not a period.
 pub fn period_unit(period: &str) -> &'static str {
-    if period.contains("-W") {
-        "周"
-    } else if parse_month(period).is_some() {
-        "个月"
-    } else {
-        "期"
-    }
+    Period::parse(period).map_or("期", |p| p.unit_zh())
 }
 
 /// Calendar dates a period key covers: `2026-W46` → `2026-11-09 至 2026-11-15`.
 pub fn period_range(period: &str) -> Option<String> {
-    let (first, last) = if let Some(monday) = voc_core::time::week_monday(period) {
-        (monday, monday + chrono::Days::new(6))
-    } else {
-        let first = parse_month(period)?;
-        let next = first.checked_add_months(chrono::Months::new(1))?;
-        (first, next.pred_opt()?)
-    };
-    Some(format!("{first} 至 {last}"))
+    let p = Period::parse(period).ok()?;
+    Some(day_range(p.first, p.last))
 }
 
-/// First day of a period (`2026-W46` → its Monday, `2026-11` → the 1st).
+/// `2026-10-01 至 2026-10-15`.
+pub fn day_range(first: NaiveDate, last: NaiveDate) -> String {
+    format!("{first} 至 {last}")
+}
+
+/// First day of a period (`2026-W46` → its Monday, `2026-11` → the 1st, a range → its
+/// first day).
 pub fn period_start(period: &str) -> Option<NaiveDate> {
-    voc_core::time::week_monday(period).or_else(|| parse_month(period))
+    Period::parse(period).ok().map(|p| p.first)
 }
 
-fn parse_month(period: &str) -> Option<NaiveDate> {
-    let (year, month) = period.split_once('-')?;
-    if year.len() != 4 || month.len() != 2 {
-        return None;
-    }
-    let date = NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, 1)?;
-    debug_assert_eq!(date.day(), 1);
-    Some(date)
-}
-
-/// Short axis label of a period: `2026-W46` → `W46`; other keys unchanged.
-pub fn period_short(period: &str) -> &str {
-    match period.find("-W") {
-        Some(i) => &period[i + 1..],
-        None => period,
+/// Short axis label of a period: `2026-W46` → `W46`, a range → its first day (`10-05`);
+/// other keys unchanged.
+pub fn period_short(period: &str) -> String {
+    match Period::parse(period) {
+        Ok(p) => p.short_label(),
+        Err(_) => period.to_string(),
     }
 }
 
@@ -373,6 +360,13 @@ mod tests {
         assert_eq!(period_unit("2026-11"), "个月");
         assert_eq!(period_short("2026-W46"), "W46");
         assert_eq!(period_short("2026-11"), "2026-11");
+        assert_eq!(
+            period_range("2026-10-05..2026-11-01").unwrap(),
+            "2026-10-05 至 2026-11-01"
+        );
+        assert_eq!(period_unit("2026-10-05..2026-11-01"), "期");
+        assert_eq!(period_short("2026-10-05..2026-11-01"), "10-05");
+        assert_eq!(period_short("上周"), "上周");
     }
 
     #[test]

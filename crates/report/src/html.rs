@@ -4,15 +4,15 @@
 
 use std::fmt::{Result, Write};
 
-use crate::analysis::{self, BASELINE_PERIODS, View, change_cell, findings, recommendations};
+use voc_core::PeriodKind;
+
+use crate::analysis::{self, View, change_cell, findings, recommendations};
 use crate::format::{
     MISSING, Trend, category_label, channel_label, complaint_rate, escape_html as esc, fixed,
-    flag_label, fraction_pct, owner_label, p_value, per_mille, period_range, share,
-    short_fingerprint, thousands,
+    owner_label, p_value, per_mille, short_fingerprint, thousands,
 };
-use crate::model::{CategoryRow, ReportInput};
-use crate::sections;
-use crate::svg;
+use crate::model::ReportInput;
+use crate::{sections, svg, tables};
 
 const STYLE: &str = r#"
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --accent: #1f5fa8;
@@ -117,14 +117,6 @@ fn write_document(view: &View, out: &mut String) -> Result {
     writeln!(out, "</html>")
 }
 
-fn trend_class(t: Trend) -> &'static str {
-    match t {
-        Trend::Up => "num up",
-        Trend::Down => "num down",
-        Trend::Flat | Trend::NoBase => "num",
-    }
-}
-
 fn cover(view: &View, out: &mut String) -> Result {
     let input = view.input;
     writeln!(out, r#"<header class="cover">"#)?;
@@ -132,17 +124,12 @@ fn cover(view: &View, out: &mut String) -> Result {
     writeln!(out, "<h1>{}</h1>", esc(view.title()))?;
     writeln!(out, "<dl>")?;
     writeln!(out, "<dt>客户</dt><dd>{}</dd>", esc(&input.client))?;
-    let range = period_range(&input.period)
-        .map(|r| format!("（{r}）"))
-        .unwrap_or_default();
+    writeln!(out, "<dt>报告期</dt><dd>{}</dd>", esc(&view.period_text()))?;
     writeln!(
         out,
-        "<dt>报告期</dt><dd>{}{}</dd>",
-        esc(&input.period),
-        esc(&range)
+        "<dt>对比期</dt><dd>{}</dd>",
+        esc(&view.comparison_text())
     )?;
-    let previous = view.previous_label.as_deref().unwrap_or("无");
-    writeln!(out, "<dt>对比期</dt><dd>{}</dd>", esc(previous))?;
     writeln!(
         out,
         "<dt>配置指纹</dt><dd><code>{}</code></dd>",
@@ -254,59 +241,8 @@ fn volume(view: &View, out: &mut String) -> Result {
         rows.len()
     )?;
     writeln!(out, "</figure>")?;
-    writeln!(out, "<table>")?;
-    writeln!(
-        out,
-        r#"<thead><tr><th>周期</th><th class="num">接触量</th><th class="num">投诉量</th><th class="num">投诉率</th></tr></thead>"#
-    )?;
-    writeln!(out, "<tbody>")?;
-    for r in rows {
-        writeln!(
-            out,
-            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
-            period_cell(&r.period, &view.input.period),
-            thousands(r.contacts),
-            thousands(r.complaints),
-            per_mille(complaint_rate(r.complaints, r.contacts))
-        )?;
-    }
-    writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")?;
+    tables::volume(view).html(out)?;
     writeln!(out, "</section>")
-}
-
-/// A period in a table, in bold with a marker when it is the report period.
-fn period_cell(period: &str, current: &str) -> String {
-    if period == current {
-        format!("<strong>{}</strong>（本期）", esc(period))
-    } else {
-        esc(period)
-    }
-}
-
-fn category_table(out: &mut String, rows: &[&CategoryRow], total: u64) -> Result {
-    writeln!(out, "<table>")?;
-    writeln!(
-        out,
-        r#"<thead><tr><th>类别</th><th>归属部门</th><th class="num">本期</th><th class="num">上期</th><th class="num">环比</th><th class="num">占比</th></tr></thead>"#
-    )?;
-    writeln!(out, "<tbody>")?;
-    for c in rows {
-        let (t, text) = change_cell(c.current, c.previous);
-        writeln!(
-            out,
-            r#"<tr><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="{}">{}</td><td class="num">{}</td></tr>"#,
-            esc(&category_label(&c.id, &c.name)),
-            esc(owner_label(&c.owner)),
-            thousands(c.current),
-            thousands(c.previous),
-            trend_class(t),
-            esc(&text),
-            share(c.current, total)
-        )?;
-    }
-    writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")
 }
 
 fn themes(view: &View, out: &mut String) -> Result {
@@ -319,12 +255,12 @@ fn themes(view: &View, out: &mut String) -> Result {
             out,
             r#"<p class="muted">占比为该类别占本表合计的比例；▲ 上升，▼ 下降，“—”表示上期为 0 无法计算环比。</p>"#
         )?;
-        category_table(out, &view.complaints, view.complaint_total())?;
+        tables::categories(&view.complaints, view.complaint_total()).html(out)?;
     }
     if !view.others.is_empty() {
         writeln!(out, "<h3>非投诉类关注点</h3>")?;
         let total = view.others.iter().map(|c| c.current).sum();
-        category_table(out, &view.others, total)?;
+        tables::categories(&view.others, total).html(out)?;
     }
     writeln!(out, "</section>")
 }
@@ -403,77 +339,20 @@ fn sentiment(view: &View, out: &mut String) -> Result {
         "<figcaption>图 2　各期客户情感均值（数值越低越负面，大圆点为本期）</figcaption>"
     )?;
     writeln!(out, "</figure>")?;
-    writeln!(out, "<table>")?;
-    writeln!(
-        out,
-        r#"<thead><tr><th>周期</th><th class="num">情感均值</th><th class="num">负面占比</th></tr></thead>"#
-    )?;
-    writeln!(out, "<tbody>")?;
-    for r in rows {
-        writeln!(
-            out,
-            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
-            period_cell(&r.period, &view.input.period),
-            fixed(r.mean_score, 2),
-            fraction_pct(r.negative_share)
-        )?;
-    }
-    writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")?;
+    tables::sentiment(view).html(out)?;
     writeln!(out, "</section>")
 }
 
 fn risk(view: &View, out: &mut String) -> Result {
-    let risk = &view.input.risk;
     writeln!(out, r#"<section id="risk">"#)?;
     writeln!(out, "<h2>六、升级与流失风险</h2>")?;
-    writeln!(out, "<table>")?;
-    writeln!(
-        out,
-        r#"<thead><tr><th>风险类型</th><th class="num">本期</th><th class="num">上期</th><th class="num">环比</th></tr></thead>"#
-    )?;
-    writeln!(out, "<tbody>")?;
-    for (label, cur, prev) in [
-        ("升级投诉风险", risk.escalation, risk.escalation_previous),
-        ("流失倾向", risk.churn, risk.churn_previous),
-    ] {
-        let (t, text) = change_cell(cur, prev);
-        writeln!(
-            out,
-            r#"<tr><td>{label}</td><td class="num">{}</td><td class="num">{}</td><td class="{}">{}</td></tr>"#,
-            thousands(cur),
-            thousands(prev),
-            trend_class(t),
-            esc(&text)
-        )?;
-    }
-    writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")?;
+    tables::risk(view).html(out)?;
     writeln!(out, "<h3>观察名单</h3>")?;
-    if risk.watch_list.is_empty() {
+    if view.input.risk.watch_list.is_empty() {
         writeln!(out, "<p>本期观察名单为空。</p>")?;
-        return writeln!(out, "</section>");
+    } else {
+        tables::watch_list(view).html(out)?;
     }
-    writeln!(out, "<table>")?;
-    writeln!(
-        out,
-        "<thead><tr><th>接触编号</th><th>风险</th><th>类别</th><th>地区</th><th>摘录</th></tr></thead>"
-    )?;
-    writeln!(out, "<tbody>")?;
-    for w in &risk.watch_list {
-        let flags: Vec<&str> = w.flags.iter().map(|f| flag_label(f)).collect();
-        writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&w.contact_id),
-            esc(&flags.join("、")),
-            esc(&w.category),
-            esc(&w.region),
-            esc(&w.excerpt)
-        )?;
-    }
-    writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")?;
     writeln!(out, "</section>")
 }
 
@@ -498,27 +377,14 @@ fn advice(view: &View, out: &mut String) -> Result {
 }
 
 fn appendix(view: &View, out: &mut String) -> Result {
-    let input = view.input;
-    let q = &input.quality;
+    let q = &view.input.quality;
     writeln!(out, r#"<section id="appendix" class="appendix">"#)?;
     writeln!(out, "<h2>附录：方法说明与数据质量</h2>")?;
     writeln!(out, "<h3>数据质量</h3>")?;
-    writeln!(out, "<table>")?;
-    writeln!(
-        out,
-        r#"<thead><tr><th>项目</th><th class="num">记录数</th><th class="num">占读取</th></tr></thead>"#
-    )?;
-    writeln!(out, "<tbody>")?;
-    for (label, n) in quality_rows(q) {
-        writeln!(
-            out,
-            r#"<tr><td>{label}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
-            thousands(n),
-            share(n, q.read)
-        )?;
+    tables::quality(q).html(out)?;
+    if let Some(note) = tables::quality_note(q) {
+        writeln!(out, r#"<p class="muted">{}</p>"#, esc(&note))?;
     }
-    writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")?;
     writeln!(out, "<h3>方法说明</h3>")?;
     writeln!(out, "<ul>")?;
     for m in methods(view) {
@@ -528,37 +394,66 @@ fn appendix(view: &View, out: &mut String) -> Result {
     writeln!(out, "</section>")
 }
 
-/// Rows of the data-quality table, shared with the Markdown renderer.
-pub(crate) fn quality_rows(q: &crate::model::DataQuality) -> [(&'static str, u64); 4] {
-    [
-        ("读取记录", q.read),
-        ("通过校验（入库）", q.accepted),
-        ("隔离（校验未通过）", q.quarantined),
-        ("重复投递（按接触编号去重）", q.duplicates),
-    ]
-}
-
 /// Method notes of the appendix, shared with the Markdown renderer.
 pub(crate) fn methods(view: &View) -> Vec<String> {
     let input = view.input;
     let unit = crate::format::period_unit(&input.period);
-    vec![
+    let baseline = view.baseline_periods();
+    let data = if input.data_fingerprint.is_empty() {
+        MISSING.to_string()
+    } else {
+        match &input.quality.batch_period {
+            Some(batch) => format!(
+                "{}（写入本输出目录的最近一次批处理 {batch} 的输入文件）",
+                input.data_fingerprint
+            ),
+            None => input.data_fingerprint.clone(),
+        }
+    };
+    let mut out = vec![
         "数据处理：各渠道接触记录逐条校验，未通过校验的记录连同原因与来源位置写入隔离文件，不会被静默丢弃；同一接触编号重复投递时以最新一条为准。".to_string(),
         "投诉率 = 投诉件数 ÷ 接触量 × 1000（‰，即每千次接触的投诉件数）；上期为 0 时环比记为“—”。".to_string(),
         "投诉分类依据分析师维护的层级规则（关键词、邻近、说话方与位置条件），每个类别指定归属部门；主要投诉主题表的占比为该类别占表内合计的比例。".to_string(),
         format!(
-            "新兴问题检测：对每个类别及“地区×类别”单元，以本期之前{BASELINE_PERIODS}{unit}（不含本期）的每千次接触发生率乘以本期接触量为期望件数 λ，按泊松分布计算本期件数不低于实际值的单侧概率 p；件数达到最低门槛、p 值低于经 Bonferroni 校正的显著性水平且不低于期望 1.5 倍的列为新兴问题，按超出期望的件数排序。"
+            "新兴问题检测：对每个类别及“地区×类别”单元，以本期之前{baseline}{unit}（不含本期）的每千次接触发生率乘以本期接触量为期望件数 λ，按泊松分布计算本期件数不低于实际值的单侧概率 p；件数达到最低门槛、p 值低于经 Bonferroni 校正的显著性水平且不低于期望 1.5 倍的列为新兴问题，按超出期望的件数排序。"
         ),
+    ];
+    out.extend(period_notes(view));
+    out.extend([
         "情感分析按轮次打分后汇总到接触，情感均值越低表示客户越不满；负面占比为负面接触占全部接触的比例。".to_string(),
         "升级投诉风险指提及 12315、工信部、消协、媒体曝光、律师、起诉等；流失倾向指提及销户、退网、携号转网等。".to_string(),
         "隐私保护：文中所有原话与摘录在写入前已完成脱敏（手机号、固话、身份证号、银行卡号、电子邮箱等），保留原有格式，如 138****5678。".to_string(),
         format!(
-            "可复现：相同输入与配置生成完全相同的报告。配置指纹 {}；数据指纹 {}。",
+            "可复现：相同的历史数据与配置生成完全相同的报告。配置指纹 {}；数据指纹 {data}。",
             if input.config_fingerprint.is_empty() { MISSING } else { &input.config_fingerprint },
-            if input.data_fingerprint.is_empty() { MISSING } else { &input.data_fingerprint }
         ),
-    ]
-    .into_iter()
-    .chain(sections::methods(input))
-    .collect()
+    ]);
+    out.extend(sections::methods(input));
+    out
+}
+
+/// How a month or a date range is treated, and what a period in progress is compared
+/// with.
+fn period_notes(view: &View) -> Vec<String> {
+    let input = view.input;
+    let mut out = Vec::new();
+    let kind = voc_core::Period::parse(&input.period).map(|p| p.kind);
+    if let Ok(kind @ (PeriodKind::Month | PeriodKind::Range)) = kind {
+        let periods = if kind == PeriodKind::Month {
+            "自然月"
+        } else {
+            "与本期天数相同的连续区间"
+        };
+        out.push(format!(
+            "报告期为{}：趋势图表、新兴问题与新词发现均按{periods}逐期统计，基线为本期之前历史数据从首日起完整覆盖的各期（本报告为 {} 期），检验方法与周报相同；只覆盖部分天数的早期区间不列入趋势与基线，以免被误读为下降。",
+            if kind == PeriodKind::Month { "月份" } else { "日期区间" },
+            view.baseline_periods()
+        ));
+    }
+    if let Some(through) = &input.data_through {
+        out.push(format!(
+            "本期数据截至 {through}，尚不完整：环比对比上一期的相同天数（见封面“对比期”）；新兴问题的期望件数按本期已有接触量折算，“为均值的 N 倍”中的本期件数只含已有天数，偏保守。"
+        ));
+    }
+    out
 }

@@ -36,6 +36,8 @@ mod markdown;
 pub mod model;
 mod sections;
 mod svg;
+mod table;
+mod tables;
 pub mod testing;
 pub mod xlsx;
 

@@ -3,15 +3,14 @@
 
 use std::fmt::{Result, Write};
 
-use crate::analysis::{self, View, change_cell, findings, recommendations};
+use crate::analysis::{self, View, findings, recommendations};
 use crate::format::{
-    MISSING, category_label, channel_label, complaint_rate, escape_md as esc, fixed, flag_label,
-    fraction_pct, owner_label, p_value, per_mille, period_range, share, short_fingerprint,
-    thousands,
+    MISSING, category_label, channel_label, escape_md as esc, owner_label, p_value,
+    short_fingerprint, thousands,
 };
-use crate::html::{methods, quality_rows};
-use crate::model::{CategoryRow, ReportInput};
-use crate::sections;
+use crate::html::methods;
+use crate::model::ReportInput;
+use crate::{sections, tables};
 
 /// Renders the whole report as Markdown.
 pub fn render_markdown(input: &ReportInput) -> String {
@@ -52,15 +51,8 @@ fn cover(view: &View, out: &mut String) -> Result {
     writeln!(out, "# {}", esc(view.title()))?;
     writeln!(out)?;
     writeln!(out, "- 客户：{}", esc(&input.client))?;
-    let range = period_range(&input.period)
-        .map(|r| format!("（{r}）"))
-        .unwrap_or_default();
-    writeln!(out, "- 报告期：{}{range}", esc(&input.period))?;
-    writeln!(
-        out,
-        "- 对比期：{}",
-        esc(view.previous_label.as_deref().unwrap_or("无"))
-    )?;
+    writeln!(out, "- 报告期：{}", esc(&view.period_text()))?;
+    writeln!(out, "- 对比期：{}", esc(&view.comparison_text()))?;
     writeln!(
         out,
         "- 配置指纹：{}",
@@ -87,42 +79,8 @@ fn volume(view: &View, out: &mut String) -> Result {
         writeln!(out, "暂无历史话务量数据。")?;
         return writeln!(out);
     }
-    writeln!(out, "| 周期 | 接触量 | 投诉量 | 投诉率 |")?;
-    writeln!(out, "|---|---:|---:|---:|")?;
-    for r in rows {
-        let period = if r.period == view.input.period {
-            format!("**{}**（本期）", esc(&r.period))
-        } else {
-            esc(&r.period)
-        };
-        writeln!(
-            out,
-            "| {period} | {} | {} | {} |",
-            thousands(r.contacts),
-            thousands(r.complaints),
-            per_mille(complaint_rate(r.complaints, r.contacts))
-        )?;
-    }
-    writeln!(out)?;
+    tables::volume(view).markdown(out)?;
     writeln!(out, "投诉率为每千次接触的投诉件数。")?;
-    writeln!(out)
-}
-
-fn category_table(out: &mut String, rows: &[&CategoryRow], total: u64) -> Result {
-    writeln!(out, "| 类别 | 归属部门 | 本期 | 上期 | 环比 | 占比 |")?;
-    writeln!(out, "|---|---|---:|---:|---:|---:|")?;
-    for c in rows {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} |",
-            esc(&category_label(&c.id, &c.name)),
-            esc(owner_label(&c.owner)),
-            thousands(c.current),
-            thousands(c.previous),
-            change_cell(c.current, c.previous).1,
-            share(c.current, total)
-        )?;
-    }
     writeln!(out)
 }
 
@@ -138,13 +96,13 @@ fn themes(view: &View, out: &mut String) -> Result {
             "占比为该类别占本表合计的比例；▲ 上升，▼ 下降，“—”表示上期为 0 无法计算环比。"
         )?;
         writeln!(out)?;
-        category_table(out, &view.complaints, view.complaint_total())?;
+        tables::categories(&view.complaints, view.complaint_total()).markdown(out)?;
     }
     if !view.others.is_empty() {
         writeln!(out, "### 非投诉类关注点")?;
         writeln!(out)?;
         let total = view.others.iter().map(|c| c.current).sum();
-        category_table(out, &view.others, total)?;
+        tables::categories(&view.others, total).markdown(out)?;
     }
     Ok(())
 }
@@ -216,66 +174,22 @@ fn sentiment(view: &View, out: &mut String) -> Result {
         writeln!(out, "暂无情感分析数据。")?;
         return writeln!(out);
     }
-    writeln!(out, "| 周期 | 情感均值 | 负面占比 |")?;
-    writeln!(out, "|---|---:|---:|")?;
-    for r in rows {
-        let period = if r.period == view.input.period {
-            format!("**{}**（本期）", esc(&r.period))
-        } else {
-            esc(&r.period)
-        };
-        writeln!(
-            out,
-            "| {period} | {} | {} |",
-            fixed(r.mean_score, 2),
-            fraction_pct(r.negative_share)
-        )?;
-    }
-    writeln!(out)?;
+    tables::sentiment(view).markdown(out)?;
     writeln!(out, "情感均值越低表示客户越不满。")?;
     writeln!(out)
 }
 
 fn risk(view: &View, out: &mut String) -> Result {
-    let risk = &view.input.risk;
     writeln!(out, "## 六、升级与流失风险")?;
     writeln!(out)?;
-    writeln!(out, "| 风险类型 | 本期 | 上期 | 环比 |")?;
-    writeln!(out, "|---|---:|---:|---:|")?;
-    for (label, cur, prev) in [
-        ("升级投诉风险", risk.escalation, risk.escalation_previous),
-        ("流失倾向", risk.churn, risk.churn_previous),
-    ] {
-        writeln!(
-            out,
-            "| {label} | {} | {} | {} |",
-            thousands(cur),
-            thousands(prev),
-            change_cell(cur, prev).1
-        )?;
-    }
-    writeln!(out)?;
+    tables::risk(view).markdown(out)?;
     writeln!(out, "### 观察名单")?;
     writeln!(out)?;
-    if risk.watch_list.is_empty() {
+    if view.input.risk.watch_list.is_empty() {
         writeln!(out, "本期观察名单为空。")?;
         return writeln!(out);
     }
-    writeln!(out, "| 接触编号 | 风险 | 类别 | 地区 | 摘录 |")?;
-    writeln!(out, "|---|---|---|---|---|")?;
-    for w in &risk.watch_list {
-        let flags: Vec<&str> = w.flags.iter().map(|f| flag_label(f)).collect();
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            esc(&w.contact_id),
-            esc(&flags.join("、")),
-            esc(&w.category),
-            esc(&w.region),
-            esc(&w.excerpt)
-        )?;
-    }
-    writeln!(out)
+    tables::watch_list(view).markdown(out)
 }
 
 fn advice(view: &View, out: &mut String) -> Result {
@@ -303,12 +217,11 @@ fn appendix(view: &View, out: &mut String) -> Result {
     writeln!(out)?;
     writeln!(out, "### 数据质量")?;
     writeln!(out)?;
-    writeln!(out, "| 项目 | 记录数 | 占读取 |")?;
-    writeln!(out, "|---|---:|---:|")?;
-    for (label, n) in quality_rows(q) {
-        writeln!(out, "| {label} | {} | {} |", thousands(n), share(n, q.read))?;
+    tables::quality(q).markdown(out)?;
+    if let Some(note) = tables::quality_note(q) {
+        writeln!(out, "{}", esc(&note))?;
+        writeln!(out)?;
     }
-    writeln!(out)?;
     writeln!(out, "### 方法说明")?;
     writeln!(out)?;
     for m in methods(view) {

@@ -13,23 +13,43 @@ pub struct ReportInput {
     pub title: String,
     /// Client name as it should appear on the cover, e.g. `某省电信运营商`.
     pub client: String,
-    /// Report period key: an ISO week (`2026-W46`) or a month (`2026-11`).
+    /// Report period key: an ISO week (`2026-W46`), a month (`2026-11`) or a date range
+    /// (`2026-10-01..2026-10-31`), as [`voc_core::Period`] writes it.
     pub period: String,
-    /// The period compared against, usually the one before `period`.
+    /// The period compared against: the one of the same length just before `period`;
+    /// `None` when the history does not reach back to it.
     pub previous_period: Option<String>,
+    /// The last day with data (`2026-11-15`) when it is before the period's last day: the
+    /// period is still in progress, and it is compared with as many days of the previous
+    /// period (see [`voc_core::Period::comparison_through`]).
+    #[serde(default)]
+    pub data_through: Option<String>,
+    /// How many periods before `period` the emerging-issue and new-term tests used as
+    /// their baseline; `None` reads as [`crate::BASELINE_PERIODS`].
+    #[serde(default)]
+    pub baseline_periods: Option<u32>,
     /// SHA-256 hex of the pipeline configuration; the cover shows the first 12 chars.
     pub config_fingerprint: String,
     /// SHA-256 hex of the input data.
     pub data_fingerprint: String,
-    /// Contact and complaint counts, oldest first, one row per period of history
-    /// (the report period included).
+    /// Contact and complaint counts, oldest first, one row per period of history of the
+    /// same kind as `period` (weeks, months or equally long ranges; the report period
+    /// included, last).
     pub volume: Vec<PeriodVolume>,
+    /// The comparison span's volume (keyed by `previous_period`); when present it is what
+    /// the report period is compared with, instead of the previous row of `volume`
+    /// (they differ when the period is still in progress).
+    #[serde(default)]
+    pub comparison_volume: Option<PeriodVolume>,
     /// Category counts in the report period, sorted by `current` descending.
     pub categories: Vec<CategoryRow>,
     /// Statistically significant rises, most important first.
     pub emerging: Vec<EmergingIssue>,
     /// Sentiment per period, oldest first.
     pub sentiment: Vec<SentimentPoint>,
+    /// Sentiment of the comparison span, as `comparison_volume`.
+    #[serde(default)]
+    pub comparison_sentiment: Option<SentimentPoint>,
     /// Escalation and churn-risk counts and the watch list.
     pub risk: RiskSummary,
     /// What the ingest stage read, kept, quarantined and deduplicated.
@@ -140,6 +160,12 @@ pub struct DataQuality {
     pub accepted: u64,
     pub quarantined: u64,
     pub duplicates: u64,
+    /// The period of the run these counts come from (the last `voc run` into the output
+    /// folder, as its manifest `run.json` records it). Its records need not all fall in
+    /// the report period; the appendix says so. `None` for counts given otherwise (a
+    /// hand-made input); with all counts zero the appendix says they are unavailable.
+    #[serde(default)]
+    pub batch_period: Option<String>,
 }
 
 /// Recommendations for one owning department, derived from the numbers.

@@ -9,20 +9,21 @@
 use std::fmt::{Result, Write};
 
 use crate::analysis::{CENTER_OWNER, View};
-use crate::format::{
-    MISSING, category_label, channel_label, escape_html, escape_md, fixed, fraction_pct, p_value,
-    per_mille, thousands,
-};
+use crate::format::{MISSING, escape_html, escape_md, fixed, fraction_pct, per_mille};
 use crate::model::{ForecastSection, KpiRow, KpiScorecard, ReportInput};
-use crate::svg;
+use crate::{svg, tables};
 
 const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
-/// Regions listed in the breakdown table; the rest are summed into one row.
-const BREAKDOWN_REGIONS: usize = 10;
 
 fn numeral(n: usize) -> &'static str {
     NUMERALS.get(n.saturating_sub(1)).copied().unwrap_or("十")
 }
+
+const BREAKDOWN_NOTE: &str = "占比为占本期接触量的比例；环比对比上期同样天数。";
+const KEYWORDS_NOTE: &str =
+    "本期该类别客户原话中最具区分度的词语（相对基线期的 TF-IDF），括号内为提及的接触数。";
+const NEW_TERMS_NOTE: &str =
+    "本期客户提及显著上升、且不在任何分类规则中的词语，可据此补充分类规则。";
 
 /// Number of the KPI section: right after the six fixed sections.
 fn kpi_number(_input: &ReportInput) -> &'static str {
@@ -54,16 +55,6 @@ fn month_label(month: &str) -> String {
             format!("{y}年{}月", m.trim_start_matches('0'))
         }
         _ => month.to_string(),
-    }
-}
-
-fn dimension_label(d: &'static str) -> &'static str {
-    match d {
-        "channel" => "渠道",
-        "region" => "地区",
-        "business" => "业务线",
-        "queue" => "队列",
-        other => other,
     }
 }
 
@@ -103,205 +94,39 @@ pub(crate) fn dynamic_text(row: &KpiRow) -> String {
     }
 }
 
-fn change_text(current: u64, previous: Option<u64>) -> String {
-    match previous {
-        Some(p) if p > 0 => {
-            let pct = (current as f64 - p as f64) / p as f64 * 100.0;
-            let body = fixed(pct, 1);
-            if body == "0.0" {
-                "持平".to_string()
-            } else if pct > 0.0 {
-                format!("▲ +{body}%")
-            } else {
-                format!("▼ {body}%")
-            }
-        }
-        _ => MISSING.to_string(),
-    }
-}
-
-/// One line of the breakdown table.
-struct Shown {
-    dimension: &'static str,
-    value: String,
-    contacts: u64,
-    share: f64,
-    previous: Option<u64>,
-    rate: Option<f64>,
-}
-
-/// Breakdown rows to show: channels, business lines and queues in full, the largest
-/// regions and the rest summed, in the order given (largest first within a dimension).
-fn breakdown_rows(input: &ReportInput) -> Vec<Shown> {
-    let mut out = Vec::new();
-    for dim in ["channel", "business", "queue", "region"] {
-        let mut rows: Vec<_> = input
-            .breakdown
-            .iter()
-            .filter(|r| r.dimension == dim)
-            .collect();
-        rows.sort_by(|a, b| {
-            b.contacts
-                .cmp(&a.contacts)
-                .then_with(|| a.value.cmp(&b.value))
-        });
-        let limit = if dim == "region" {
-            BREAKDOWN_REGIONS
-        } else {
-            usize::MAX
-        };
-        for r in rows.iter().take(limit) {
-            let value = if dim == "channel" {
-                channel_label(&r.value).to_string()
-            } else {
-                r.value.clone()
-            };
-            out.push(Shown {
-                dimension: dimension_label(dim),
-                value,
-                contacts: r.contacts,
-                share: r.share,
-                previous: r.previous,
-                rate: r.complaint_rate,
-            });
-        }
-        if rows.len() > limit {
-            let rest = &rows[limit..];
-            let contacts = rest.iter().map(|r| r.contacts).sum();
-            let previous = rest.iter().map(|r| r.previous).sum::<Option<u64>>();
-            out.push(Shown {
-                dimension: dimension_label(dim),
-                value: format!("其他 {} 个", rest.len()),
-                contacts,
-                share: rest.iter().map(|r| r.share).sum(),
-                previous,
-                rate: None,
-            });
-        }
-    }
-    out
-}
-
 // ---------------------------------------------------------------- HTML
 
 pub(crate) fn html_breakdown(view: &View, out: &mut String) -> Result {
-    let input = view.input;
-    if input.breakdown.is_empty() {
+    if view.input.breakdown.is_empty() {
         return Ok(());
     }
-    let esc = escape_html;
     writeln!(out, r#"<section id="breakdown">"#)?;
     writeln!(out, "<h3>渠道、业务线、队列与地区分布</h3>")?;
-    writeln!(
-        out,
-        r#"<p class="muted">占比为占本期接触量的比例；环比对比上期同样天数。</p>"#
-    )?;
-    writeln!(out, "<table>")?;
-    writeln!(
-        out,
-        r#"<thead><tr><th>维度</th><th>取值</th><th class="num">本期</th><th class="num">占比</th><th class="num">上期</th><th class="num">环比</th><th class="num">投诉率</th></tr></thead>"#
-    )?;
-    writeln!(out, "<tbody>")?;
-    for r in breakdown_rows(input) {
-        writeln!(
-            out,
-            r#"<tr><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
-            esc(r.dimension),
-            esc(&r.value),
-            thousands(r.contacts),
-            fraction_pct(r.share),
-            r.previous.map_or(MISSING.to_string(), thousands),
-            esc(&change_text(r.contacts, r.previous)),
-            per_mille(r.rate)
-        )?;
-    }
-    writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")?;
+    writeln!(out, r#"<p class="muted">{BREAKDOWN_NOTE}</p>"#)?;
+    tables::breakdown(view.input).html(out)?;
     writeln!(out, "</section>")
 }
 
 pub(crate) fn html_keywords(view: &View, out: &mut String) -> Result {
-    let input = view.input;
-    if input.top_keywords.is_empty() {
+    if view.input.top_keywords.is_empty() {
         return Ok(());
     }
-    let esc = escape_html;
     writeln!(out, r#"<section id="keywords">"#)?;
     writeln!(out, "<h3>各类别关键词（TF-IDF）</h3>")?;
-    writeln!(
-        out,
-        r#"<p class="muted">本期该类别客户原话中最具区分度的词语（相对基线期的 TF-IDF），括号内为提及的接触数。</p>"#
-    )?;
-    writeln!(out, "<table>")?;
-    writeln!(out, "<thead><tr><th>类别</th><th>关键词</th></tr></thead>")?;
-    writeln!(out, "<tbody>")?;
-    for c in &input.top_keywords {
-        let words: Vec<String> = c
-            .keywords
-            .iter()
-            .map(|k| format!("{}（{}）", k.term, thousands(k.count)))
-            .collect();
-        writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td></tr>",
-            esc(&category_label(&c.category_id, &c.name)),
-            esc(&words.join("、"))
-        )?;
-    }
-    writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")?;
+    writeln!(out, r#"<p class="muted">{KEYWORDS_NOTE}</p>"#)?;
+    tables::keywords(view.input).html(out)?;
     writeln!(out, "</section>")
 }
 
 pub(crate) fn html_new_terms(view: &View, out: &mut String) -> Result {
-    let input = view.input;
-    if input.new_terms.is_empty() {
+    if view.input.new_terms.is_empty() {
         return Ok(());
     }
-    let esc = escape_html;
     writeln!(out, r#"<section id="new-terms">"#)?;
     writeln!(out, "<h3>新词发现（未被分类规则覆盖）</h3>")?;
-    writeln!(
-        out,
-        r#"<p class="muted">本期客户提及显著上升、且不在任何分类规则中的词语，可据此补充分类规则。</p>"#
-    )?;
-    writeln!(out, "<table>")?;
-    writeln!(
-        out,
-        r#"<thead><tr><th>词语</th><th class="num">本期提及</th><th class="num">基线周均</th><th class="num">倍数</th><th class="num">显著性</th></tr></thead>"#
-    )?;
-    writeln!(out, "<tbody>")?;
-    for t in &input.new_terms {
-        writeln!(
-            out,
-            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
-            esc(&t.term),
-            thousands(t.current),
-            fixed(t.baseline_mean, 1),
-            fixed(t.ratio, 1),
-            esc(&p_value(t.p_value).unwrap_or_else(|| MISSING.to_string()))
-        )?;
-    }
-    writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")?;
+    writeln!(out, r#"<p class="muted">{NEW_TERMS_NOTE}</p>"#)?;
+    tables::new_terms(view).html(out)?;
     writeln!(out, "</section>")
-}
-
-fn status_class(status: Option<&str>) -> &'static str {
-    match status {
-        Some("达标") => "ok",
-        Some("预警") => "warn",
-        Some("未达标") => "bad",
-        _ => "muted",
-    }
-}
-
-fn status_cell(status: Option<&str>) -> String {
-    format!(
-        r#"<span class="{}">{}</span>"#,
-        status_class(status),
-        escape_html(status.unwrap_or(MISSING))
-    )
 }
 
 pub(crate) fn html_kpi(view: &View, out: &mut String) -> Result {
@@ -309,69 +134,30 @@ pub(crate) fn html_kpi(view: &View, out: &mut String) -> Result {
     let Some(k) = input.kpi.as_ref().filter(|_| has_kpi(input)) else {
         return Ok(());
     };
-    let esc = escape_html;
     writeln!(out, r#"<section id="kpi">"#)?;
     writeln!(out, "<h2>{}、KPI 指标达成</h2>", kpi_number(input))?;
-    writeln!(
-        out,
-        "<p>{}累计至 {}（已过 {} 天，剩余 {} 天）。动态目标值为剩余天数按预测话务量加权后须达到的平均水平。</p>",
-        esc(&month_label(&k.month)),
-        esc(&k.as_of),
-        k.days_elapsed,
-        k.days_remaining
-    )?;
-    writeln!(out, "<table>")?;
-    writeln!(
-        out,
-        r#"<thead><tr><th>指标</th><th class="num">月度目标</th><th class="num">本月累计</th><th>状态</th><th class="num">{}</th><th>当日状态</th><th>动态目标值</th></tr></thead>"#,
-        esc(&k.as_of)
-    )?;
-    writeln!(out, "<tbody>")?;
-    for r in &k.rows {
-        writeln!(
-            out,
-            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td><td class="num">{}</td><td>{}</td><td>{}</td></tr>"#,
-            esc(&r.name),
-            esc(&kpi_value(&r.unit, Some(r.target))),
-            esc(&kpi_value(&r.unit, r.actual)),
-            status_cell(r.status.as_deref()),
-            esc(&kpi_value(&r.unit, r.day_actual)),
-            status_cell(r.day_status.as_deref()),
-            esc(&dynamic_text(r))
-        )?;
-    }
-    writeln!(out, "</tbody>")?;
-    writeln!(out, "</table>")?;
+    writeln!(out, "<p>{}</p>", escape_html(&kpi_intro(k)))?;
+    tables::kpi(k).html(out)?;
     if !k.daily.is_empty() {
         writeln!(out, "<h3>本期逐日达成</h3>")?;
-        writeln!(out, "<table>")?;
-        write!(out, "<thead><tr><th>日期</th>")?;
-        for r in &k.rows {
-            write!(out, r#"<th class="num">{}</th>"#, esc(&r.name))?;
-        }
-        writeln!(out, "</tr></thead>")?;
-        writeln!(out, "<tbody>")?;
-        for day in &k.daily {
-            write!(out, "<tr><td>{}</td>", esc(&day.date))?;
-            for (r, v) in k.rows.iter().zip(&day.values) {
-                write!(
-                    out,
-                    r#"<td class="num {}">{}</td>"#,
-                    status_class(v.status.as_deref()),
-                    esc(&kpi_value(&r.unit, v.actual))
-                )?;
-            }
-            writeln!(out, "</tr>")?;
-        }
-        writeln!(out, "</tbody>")?;
-        writeln!(out, "</table>")?;
+        tables::kpi_daily(k).html(out)?;
     }
     writeln!(
         out,
         r#"<p class="muted">{}逐日表中绿色为达标，橙色为预警，红色为未达标。</p>"#,
-        esc(&legend(k))
+        escape_html(&legend(k))
     )?;
     writeln!(out, "</section>")
+}
+
+fn kpi_intro(k: &KpiScorecard) -> String {
+    format!(
+        "{}累计至 {}（已过 {} 天，剩余 {} 天）。动态目标值为剩余天数按预测话务量加权后须达到的平均水平。",
+        month_label(&k.month),
+        k.as_of,
+        k.days_elapsed,
+        k.days_remaining
+    )
 }
 
 fn legend(k: &KpiScorecard) -> String {
@@ -399,27 +185,7 @@ pub(crate) fn html_forecast(view: &View, out: &mut String) -> Result {
     )?;
     writeln!(out, "</figure>")?;
     if !f.staffing.is_empty() {
-        writeln!(out, "<table>")?;
-        writeln!(
-            out,
-            r#"<thead><tr><th>日期</th><th>星期</th><th class="num">预测接触量</th><th class="num">在线坐席（Erlang C）</th><th class="num">服务水平</th><th class="num">排班人数（Erlang C）</th><th class="num">排班人数（简单公式）</th></tr></thead>"#
-        )?;
-        writeln!(out, "<tbody>")?;
-        for (day, s) in f.days.iter().zip(&f.staffing) {
-            writeln!(
-                out,
-                r#"<tr><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
-                esc(&day.date),
-                esc(&day.weekday),
-                fixed(day.volume, 0),
-                s.erlang_agents,
-                fraction_pct(s.service_level),
-                s.erlang_headcount,
-                s.simple_headcount
-            )?;
-        }
-        writeln!(out, "</tbody>")?;
-        writeln!(out, "</table>")?;
+        tables::staffing(f).html(out)?;
         writeln!(out, r#"<p class="muted">{}</p>"#, esc(&staffing_note(f)))?;
     }
     writeln!(out, "</section>")
@@ -465,90 +231,35 @@ fn staffing_note(f: &ForecastSection) -> String {
 // ---------------------------------------------------------------- Markdown
 
 pub(crate) fn md_breakdown(view: &View, out: &mut String) -> Result {
-    let input = view.input;
-    if input.breakdown.is_empty() {
+    if view.input.breakdown.is_empty() {
         return Ok(());
     }
-    let esc = escape_md;
     writeln!(out, "### 渠道、业务线、队列与地区分布")?;
     writeln!(out)?;
-    writeln!(out, "| 维度 | 取值 | 本期 | 占比 | 上期 | 环比 | 投诉率 |")?;
-    writeln!(out, "|---|---|---:|---:|---:|---:|---:|")?;
-    for r in breakdown_rows(input) {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            esc(r.dimension),
-            esc(&r.value),
-            thousands(r.contacts),
-            fraction_pct(r.share),
-            r.previous.map_or(MISSING.to_string(), thousands),
-            change_text(r.contacts, r.previous),
-            per_mille(r.rate)
-        )?;
-    }
-    writeln!(out)?;
-    writeln!(out, "占比为占本期接触量的比例；环比对比上期同样天数。")?;
+    tables::breakdown(view.input).markdown(out)?;
+    writeln!(out, "{BREAKDOWN_NOTE}")?;
     writeln!(out)
 }
 
 pub(crate) fn md_keywords(view: &View, out: &mut String) -> Result {
-    let input = view.input;
-    if input.top_keywords.is_empty() {
+    if view.input.top_keywords.is_empty() {
         return Ok(());
     }
-    let esc = escape_md;
     writeln!(out, "### 各类别关键词（TF-IDF）")?;
     writeln!(out)?;
-    writeln!(out, "| 类别 | 关键词 |")?;
-    writeln!(out, "|---|---|")?;
-    for c in &input.top_keywords {
-        let words: Vec<String> = c
-            .keywords
-            .iter()
-            .map(|k| format!("{}（{}）", k.term, thousands(k.count)))
-            .collect();
-        writeln!(
-            out,
-            "| {} | {} |",
-            esc(&category_label(&c.category_id, &c.name)),
-            esc(&words.join("、"))
-        )?;
-    }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "本期该类别客户原话中最具区分度的词语（相对基线期的 TF-IDF），括号内为提及的接触数。"
-    )?;
+    tables::keywords(view.input).markdown(out)?;
+    writeln!(out, "{KEYWORDS_NOTE}")?;
     writeln!(out)
 }
 
 pub(crate) fn md_new_terms(view: &View, out: &mut String) -> Result {
-    let input = view.input;
-    if input.new_terms.is_empty() {
+    if view.input.new_terms.is_empty() {
         return Ok(());
     }
-    let esc = escape_md;
     writeln!(out, "### 新词发现（未被分类规则覆盖）")?;
     writeln!(out)?;
-    writeln!(out, "| 词语 | 本期提及 | 基线周均 | 倍数 | 显著性 |")?;
-    writeln!(out, "|---|---:|---:|---:|---:|")?;
-    for t in &input.new_terms {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            esc(&t.term),
-            thousands(t.current),
-            fixed(t.baseline_mean, 1),
-            fixed(t.ratio, 1),
-            esc(&p_value(t.p_value).unwrap_or_else(|| MISSING.to_string()))
-        )?;
-    }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "本期客户提及显著上升、且不在任何分类规则中的词语，可据此补充分类规则。"
-    )?;
+    tables::new_terms(view).markdown(out)?;
+    writeln!(out, "{NEW_TERMS_NOTE}")?;
     writeln!(out)
 }
 
@@ -557,66 +268,17 @@ pub(crate) fn md_kpi(view: &View, out: &mut String) -> Result {
     let Some(k) = input.kpi.as_ref().filter(|_| has_kpi(input)) else {
         return Ok(());
     };
-    let esc = escape_md;
     writeln!(out, "## {}、KPI 指标达成", kpi_number(input))?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "{}累计至 {}（已过 {} 天，剩余 {} 天）。动态目标值为剩余天数按预测话务量加权后须达到的平均水平。",
-        esc(&month_label(&k.month)),
-        esc(&k.as_of),
-        k.days_elapsed,
-        k.days_remaining
-    )?;
+    writeln!(out, "{}", escape_md(&kpi_intro(k)))?;
     writeln!(out)?;
-    writeln!(
-        out,
-        "| 指标 | 月度目标 | 本月累计 | 状态 | {} | 当日状态 | 动态目标值 |",
-        esc(&k.as_of)
-    )?;
-    writeln!(out, "|---|---:|---:|---|---:|---|---|")?;
-    for r in &k.rows {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            esc(&r.name),
-            esc(&kpi_value(&r.unit, Some(r.target))),
-            esc(&kpi_value(&r.unit, r.actual)),
-            r.status.as_deref().unwrap_or(MISSING),
-            esc(&kpi_value(&r.unit, r.day_actual)),
-            r.day_status.as_deref().unwrap_or(MISSING),
-            esc(&dynamic_text(r))
-        )?;
-    }
-    writeln!(out)?;
+    tables::kpi(k).markdown(out)?;
     if !k.daily.is_empty() {
         writeln!(out, "### 本期逐日达成")?;
         writeln!(out)?;
-        write!(out, "| 日期 |")?;
-        for r in &k.rows {
-            write!(out, " {} |", esc(&r.name))?;
-        }
-        writeln!(out)?;
-        write!(out, "|---|")?;
-        for _ in &k.rows {
-            write!(out, "---:|")?;
-        }
-        writeln!(out)?;
-        for day in &k.daily {
-            write!(out, "| {} |", esc(&day.date))?;
-            for (r, v) in k.rows.iter().zip(&day.values) {
-                let status = v
-                    .status
-                    .as_deref()
-                    .map(|s| format!(" {s}"))
-                    .unwrap_or_default();
-                write!(out, " {}{} |", esc(&kpi_value(&r.unit, v.actual)), status)?;
-            }
-            writeln!(out)?;
-        }
-        writeln!(out)?;
+        tables::kpi_daily(k).markdown(out)?;
     }
-    writeln!(out, "{}", esc(&legend(k)))?;
+    writeln!(out, "{}", escape_md(&legend(k)))?;
     writeln!(out)
 }
 
@@ -631,25 +293,7 @@ pub(crate) fn md_forecast(view: &View, out: &mut String) -> Result {
     writeln!(out, "{}", esc(&forecast_summary(f)))?;
     writeln!(out)?;
     if !f.staffing.is_empty() {
-        writeln!(
-            out,
-            "| 日期 | 星期 | 预测接触量 | 在线坐席（Erlang C） | 服务水平 | 排班人数（Erlang C） | 排班人数（简单公式） |"
-        )?;
-        writeln!(out, "|---|---|---:|---:|---:|---:|---:|")?;
-        for (day, s) in f.days.iter().zip(&f.staffing) {
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                esc(&day.date),
-                esc(&day.weekday),
-                fixed(day.volume, 0),
-                s.erlang_agents,
-                fraction_pct(s.service_level),
-                s.erlang_headcount,
-                s.simple_headcount
-            )?;
-        }
-        writeln!(out)?;
+        tables::staffing(f).markdown(out)?;
         writeln!(out, "{}", esc(&staffing_note(f)))?;
         writeln!(out)?;
     }

@@ -273,7 +273,7 @@ pub(crate) fn volume_chart(
                 r#"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{AXIS}">{}</text>"#,
                 c(x + band / 2.0),
                 c(TOP + plot_h + 18.0),
-                escape_html(period_short(&row.period))
+                escape_html(&period_short(&row.period))
             )?;
         }
     }
@@ -374,7 +374,7 @@ pub(crate) fn sentiment_chart(
                 r#"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{AXIS}">{}</text>"#,
                 c(LEFT + (i as f64 + 0.5) * band),
                 c(TOP + plot_h + 18.0),
-                escape_html(period_short(&row.period))
+                escape_html(&period_short(&row.period))
             )?;
         }
     }

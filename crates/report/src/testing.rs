@@ -252,6 +252,7 @@ pub fn sample_input() -> ReportInput {
             accepted: 12_391,
             quarantined: 57,
             duplicates: 32,
+            batch_period: None,
         },
         ..ReportInput::default()
     }

@@ -231,9 +231,10 @@ fn kpi_cells_and_dynamic_targets() {
     ));
     assert!(md.contains("| 2026-11-15 | 75.0% 未达标 | — | 320 秒 未达标 | 20.0‰ 达标 |"));
     let html = render_html(&input());
-    assert!(html.contains(r#"<td class="num bad">75.0%</td>"#));
+    // The daily cells say the status in words too: colour is not the only signal.
+    assert!(html.contains(r#"<td class="num bad">75.0% 未达标</td>"#));
     assert!(html.contains(r#"<td class="num muted">—</td>"#));
-    assert!(html.contains(r#"<span class="ok">达标</span>"#));
+    assert!(html.contains(r#"<td class="ok">达标</td>"#));
 }
 
 #[test]
