@@ -94,7 +94,7 @@ pub fn write_files(input: &ReportInput, dir: &Path) -> Result<Vec<PathBuf>> {
     let contents = [
         voc_report::render_html(input).into_bytes(),
         voc_report::render_markdown(input).into_bytes(),
-        (serde_json::to_string_pretty(input)? + "\n").into_bytes(),
+        voc_report::render_json(input).into_bytes(),
         workbook,
     ];
     let mut written = Vec::new();

@@ -8,7 +8,9 @@
 //! - [`recommendations`] routes actions to the owning departments;
 //! - [`render_html`] gives one offline HTML file: inline CSS, inline SVG charts, no
 //!   script and no external URL, laid out to print cleanly on A4;
-//! - [`render_markdown`] gives the same sections with pipe tables instead of charts.
+//! - [`render_markdown`] gives the same sections with pipe tables instead of charts;
+//! - [`render_xlsx`] gives an Excel workbook with one formatted sheet per table, and
+//!   [`render_json`] the data itself.
 //!
 //! Sections, in order: cover (period, comparison period, configuration and data
 //! fingerprints), 执行摘要, 话务量与投诉率趋势 (with the channel / region / business /
@@ -53,3 +55,9 @@ pub use model::{
 #[doc(hidden)]
 pub use testing::sample_input;
 pub use xlsx::render_xlsx;
+
+/// The report's data as pretty-printed JSON with a final newline (`report.json`), for
+/// other tools; [`ReportInput`] reads it back.
+pub fn render_json(input: &ReportInput) -> String {
+    serde_json::to_string_pretty(input).expect("report data always serializes") + "\n"
+}

@@ -2,13 +2,15 @@
 //! others (e.g. a pipeline test that only needs *some* report to write).
 
 use crate::model::{
-    CategoryRow, DataQuality, EmergingIssue, PeriodVolume, ReportInput, RiskSummary,
-    SentimentPoint, Verbatim, WatchItem,
+    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, ForecastPoint,
+    ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow, PeriodVolume,
+    ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow, Verbatim,
+    WatchItem,
 };
 
 /// Ten weeks of a telecom client (2026-W37 … 2026-W46) with two emerging issues, a watch
-/// list and PII-masked verbatims. The rendered Markdown is committed as
-/// `tests/snapshots/sample.md`; change both together.
+/// list and PII-masked verbatims. The rendered Markdown and JSON are committed as
+/// `tests/snapshots/sample.{md,json}`; change them together.
 pub fn sample_input() -> ReportInput {
     let volume = [
         ("2026-W37", 11_520, 798),
@@ -256,4 +258,190 @@ pub fn sample_input() -> ReportInput {
         },
         ..ReportInput::default()
     }
+}
+
+/// A KPI row: (metric, name, unit, higher is better), target, actual, status, and
+/// the dynamic target (label, value). The day's value equals the month's here.
+fn kpi_row(
+    metric: (&str, &str, &str, bool),
+    target: f64,
+    actual: f64,
+    status: &str,
+    dynamic: (&str, Option<f64>),
+) -> KpiRow {
+    KpiRow {
+        metric: metric.0.into(),
+        name: metric.1.into(),
+        unit: metric.2.into(),
+        higher_is_better: metric.3,
+        target,
+        actual: Some(actual),
+        status: Some(status.into()),
+        day_actual: Some(actual),
+        day_status: Some(status.into()),
+        dynamic: dynamic.0.into(),
+        dynamic_value: dynamic.1,
+    }
+}
+
+fn point(date: &str, weekday: &str, volume: f64) -> ForecastPoint {
+    ForecastPoint {
+        date: date.into(),
+        weekday: weekday.into(),
+        volume,
+    }
+}
+
+/// [`sample_input`] with every trend section: the breakdown by channel and region (more
+/// regions than the table lists), a new term, keywords, a KPI scorecard with each kind of
+/// dynamic target, and a forecast with staffing. The rendered Markdown and JSON are
+/// committed as `tests/snapshots/full.{md,json}`.
+pub fn full_input() -> ReportInput {
+    let mut input = sample_input();
+    input.breakdown = vec![BreakdownRow {
+        dimension: "channel".into(),
+        value: "voice".into(),
+        contacts: 800,
+        share: 0.8,
+        previous: Some(640),
+        complaint_rate: Some(375.0),
+    }];
+    input.breakdown.extend((0..12).map(|i| BreakdownRow {
+        dimension: "region".into(),
+        value: format!("省{i:02}"),
+        contacts: 100 - i,
+        share: 0.01,
+        previous: None,
+        complaint_rate: None,
+    }));
+    input.new_terms = vec![NewTermRow {
+        term: "光缆<抢修>".into(),
+        current: 12,
+        baseline_mean: 1.0,
+        ratio: 11.3,
+        p_value: 0.0000004,
+    }];
+    input.top_keywords = vec![CategoryKeywords {
+        category_id: "网络质量/宽带断网".into(),
+        name: "宽带断网".into(),
+        keywords: vec![
+            Keyword {
+                term: "光缆".into(),
+                score: 1.65,
+                count: 12,
+            },
+            Keyword {
+                term: "物业".into(),
+                score: 0.8,
+                count: 3,
+            },
+        ],
+    }];
+    input.kpi = Some(KpiScorecard {
+        month: "2026-11".into(),
+        as_of: "2026-11-15".into(),
+        days_elapsed: 15,
+        days_remaining: 15,
+        warning_band_pct: 5.0,
+        rows: vec![
+            kpi_row(
+                ("fcr", "一次解决率（FCR）", "share", true),
+                0.8,
+                0.75,
+                "未达标",
+                ("需达到", Some(0.9)),
+            ),
+            kpi_row(
+                ("sla", "服务水平（SLA）", "share", true),
+                0.8,
+                0.6,
+                "未达标",
+                ("无法达成", Some(1.2)),
+            ),
+            kpi_row(
+                ("aht", "平均处理时长（AHT）", "seconds", false),
+                300.0,
+                320.0,
+                "未达标",
+                ("需达到", Some(280.0)),
+            ),
+            kpi_row(
+                ("complaint_rate", "投诉率", "per_mille", false),
+                50.0,
+                20.0,
+                "达标",
+                ("已锁定", None),
+            ),
+        ],
+        daily: vec![KpiDay {
+            date: "2026-11-15".into(),
+            values: vec![
+                KpiDayValue {
+                    metric: "fcr".into(),
+                    actual: Some(0.75),
+                    status: Some("未达标".into()),
+                },
+                KpiDayValue {
+                    metric: "sla".into(),
+                    actual: None,
+                    status: None,
+                },
+                KpiDayValue {
+                    metric: "aht".into(),
+                    actual: Some(320.0),
+                    status: Some("未达标".into()),
+                },
+                KpiDayValue {
+                    metric: "complaint_rate".into(),
+                    actual: Some(20.0),
+                    status: Some("达标".into()),
+                },
+            ],
+        }],
+    });
+    input.forecast = Some(ForecastSection {
+        method: "星期效应 + 线性趋势（最小二乘）".into(),
+        as_of: "2026-11-15".into(),
+        history: vec![
+            point("2026-11-14", "周六", 900.0),
+            point("2026-11-15", "周日", 800.0),
+        ],
+        days: vec![
+            point("2026-11-16", "周一", 1200.0),
+            point("2026-11-17", "周二", 1000.0),
+        ],
+        backtest_mape: Some(4.56),
+        backtest_days: 14,
+        staffing: vec![
+            StaffingRow {
+                date: "2026-11-16".into(),
+                weekday: "周一".into(),
+                volume: 1080.0,
+                erlang_agents: 14,
+                service_level: 0.8833,
+                erlang_headcount: 22,
+                simple_headcount: 23,
+            },
+            StaffingRow {
+                date: "2026-11-17".into(),
+                weekday: "周二".into(),
+                volume: 900.0,
+                erlang_agents: 12,
+                service_level: 0.85,
+                erlang_headcount: 20,
+                simple_headcount: 19,
+            },
+        ],
+        assumptions: StaffingAssumptions {
+            sla_target: 0.8,
+            sla_seconds: 20,
+            aht_s: 200.0,
+            channel_share: 0.9,
+            open_hours: 10.0,
+            shift_hours: 8.0,
+            attendance_rate: 0.8,
+            contacts_per_agent_day: 100.0,
+        },
+    });
+    input
 }

@@ -1,10 +1,10 @@
 //! Rendering tests on public API: exact findings sentences, escaping, empty and
-//! degenerate inputs, self-containment of the HTML and a Markdown snapshot.
+//! degenerate inputs, self-containment of the HTML, and Markdown and JSON snapshots.
 
-use voc_report::testing::sample_input;
+use voc_report::testing::{full_input, sample_input};
 use voc_report::{
     CategoryRow, EmergingIssue, PeriodVolume, ReportInput, RiskSummary, SentimentPoint, Verbatim,
-    WatchItem, findings, recommendations, render_html, render_markdown,
+    WatchItem, findings, recommendations, render_html, render_json, render_markdown,
 };
 
 fn small_input() -> ReportInput {
@@ -252,19 +252,34 @@ fn output_is_deterministic_and_input_round_trips() {
     assert_eq!(back, input);
 }
 
-/// Compares with the committed snapshot; run with `UPDATE_SNAPSHOTS=1` to rewrite it
-/// after an intended change, then review the diff.
-#[test]
-fn markdown_matches_snapshot() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/sample.md");
-    let actual = render_markdown(&sample_input());
+/// Compares `actual` with the committed `tests/snapshots/NAME`; run with
+/// `UPDATE_SNAPSHOTS=1` to rewrite the snapshots after an intended change, then review
+/// the diff.
+fn check_snapshot(name: &str, actual: &str) {
+    let path = format!("{}/tests/snapshots/{name}", env!("CARGO_MANIFEST_DIR"));
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(path, &actual).unwrap();
+        std::fs::write(&path, actual).unwrap();
     }
     let expected =
-        std::fs::read_to_string(path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
+        std::fs::read_to_string(&path).expect("snapshot missing: run with UPDATE_SNAPSHOTS=1");
     assert!(
         actual == expected,
-        "Markdown differs from {path}; rerun with UPDATE_SNAPSHOTS=1 and review the diff"
+        "output differs from {path}; rerun with UPDATE_SNAPSHOTS=1 and review the diff"
     );
+}
+
+#[test]
+fn markdown_matches_snapshot() {
+    check_snapshot("sample.md", &render_markdown(&sample_input()));
+    check_snapshot("full.md", &render_markdown(&full_input()));
+}
+
+#[test]
+fn json_matches_snapshot_and_reads_back() {
+    for (name, input) in [("sample.json", sample_input()), ("full.json", full_input())] {
+        let json = render_json(&input);
+        check_snapshot(name, &json);
+        let back: ReportInput = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, input, "{name} does not read back to its input");
+    }
 }
