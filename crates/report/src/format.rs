@@ -222,6 +222,15 @@ pub fn period_unit(period: &str) -> &'static str {
     Period::parse(period).map_or("期", |p| p.unit_zh())
 }
 
+/// Header of a column of baseline means: `基线周均`, `基线月均`, `基线期均`.
+pub fn baseline_mean_label(period: &str) -> &'static str {
+    match period_unit(period) {
+        "周" => "基线周均",
+        "个月" => "基线月均",
+        _ => "基线期均",
+    }
+}
+
 /// Calendar dates a period key covers: `2026-W46` → `2026-11-09 至 2026-11-15`.
 pub fn period_range(period: &str) -> Option<String> {
     let p = Period::parse(period).ok()?;

@@ -283,11 +283,7 @@ pub(crate) fn keywords(input: &ReportInput) -> Table {
 
 /// New terms with their counts against the baseline.
 pub(crate) fn new_terms(view: &View) -> Table {
-    let mean = match crate::format::period_unit(&view.input.period) {
-        "周" => "基线周均",
-        "个月" => "基线月均",
-        _ => "基线期均",
-    };
+    let mean = crate::format::baseline_mean_label(&view.input.period);
     let mut t = Table::new(&[
         ("词语", Text),
         ("本期提及", Num),

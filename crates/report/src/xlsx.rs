@@ -150,21 +150,45 @@ fn display_width(s: &str) -> usize {
     s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
-/// The report's tables, one sheet each, in the order of the report's sections.
+/// A change in percent as a fraction for a percent cell; empty without a base.
+fn change_cell(current: u64, previous: Option<u64>) -> Cell {
+    previous
+        .and_then(|p| format::pct_change(current, p))
+        .map_or(Cell::Empty, |p| Cell::Percent(p / 100.0))
+}
+
+/// A KPI value as a number in its unit: shares as percentages, seconds with no
+/// decimals, per-mille rates with one.
+fn kpi_cell(unit: &str, value: Option<f64>) -> Cell {
+    match value {
+        None => Cell::Empty,
+        Some(v) => match unit {
+            "share" => Cell::Percent(v),
+            "seconds" => Cell::Number(v, 0),
+            "per_mille" => Cell::Number(v, 1),
+            _ => Cell::Number(v, 2),
+        },
+    }
+}
+
+fn opt_text(s: Option<&str>) -> Cell {
+    s.map_or(Cell::Empty, |s| s.into())
+}
+
+/// The report's tables, one sheet each, in the order of the report's sections. A
+/// section the report leaves out (no KPI targets, no forecast …) has no sheet.
 pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
+    let view = crate::analysis::View::new(input);
     let mut sheets = Vec::new();
 
     let mut cover = Sheet::new("概览", &["项目", "内容"]);
-    cover.row(vec!["报告".into(), input.title.clone().into()]);
+    cover.row(vec!["报告".into(), view.title().into()]);
     cover.row(vec!["客户".into(), input.client.clone().into()]);
-    cover.row(vec!["报告期".into(), input.period.clone().into()]);
+    cover.row(vec!["报告期".into(), view.period_text().into()]);
+    cover.row(vec!["对比期".into(), view.comparison_text().into()]);
     cover.row(vec![
-        "对比期".into(),
-        input
-            .previous_period
-            .clone()
-            .unwrap_or_else(|| "—".into())
-            .into(),
+        "基线期数".into(),
+        u64::from(view.baseline_periods()).into(),
     ]);
     cover.row(vec![
         "配置指纹".into(),
@@ -176,6 +200,9 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
     ]);
     for (i, finding) in crate::findings(input).into_iter().enumerate() {
         cover.row(vec![format!("发现 {}", i + 1).into(), finding.into()]);
+    }
+    if let Some(note) = crate::tables::quality_note(&input.quality) {
+        cover.row(vec!["数据质量说明".into(), note.into()]);
     }
     sheets.push(cover);
 
@@ -191,6 +218,25 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
     }
     sheets.push(volume);
 
+    if !input.breakdown.is_empty() {
+        let mut breakdown = Sheet::new(
+            "渠道地区分布",
+            &["维度", "取值", "本期", "占比", "上期", "环比", "投诉率(‰)"],
+        );
+        for b in &input.breakdown {
+            breakdown.row(vec![
+                b.dimension.clone().into(),
+                b.value.clone().into(),
+                b.contacts.into(),
+                Cell::Percent(b.share),
+                b.previous.map_or(Cell::Empty, Cell::from),
+                change_cell(b.contacts, b.previous),
+                b.complaint_rate.map_or(Cell::Empty, |r| Cell::Number(r, 1)),
+            ]);
+        }
+        sheets.push(breakdown);
+    }
+
     let mut themes = Sheet::new(
         "投诉主题",
         &["类别", "名称", "归属部门", "类型", "本期", "上期", "环比"],
@@ -203,12 +249,32 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
             if c.complaint { "投诉" } else { "非投诉" }.into(),
             c.current.into(),
             c.previous.into(),
-            format::pct_change(c.current, c.previous)
-                .map_or(Cell::Empty, |p| Cell::Percent(p / 100.0)),
+            change_cell(c.current, Some(c.previous)),
         ]);
     }
     sheets.push(themes);
 
+    if !input.top_keywords.is_empty() {
+        let mut keywords = Sheet::new(
+            "类别关键词",
+            &["类别", "名称", "排名", "关键词", "TF-IDF", "提及接触数"],
+        );
+        for c in &input.top_keywords {
+            for (rank, k) in c.keywords.iter().enumerate() {
+                keywords.row(vec![
+                    c.category_id.clone().into(),
+                    c.name.clone().into(),
+                    (rank as u64 + 1).into(),
+                    k.term.clone().into(),
+                    Cell::Number(k.score, 4),
+                    k.count.into(),
+                ]);
+            }
+        }
+        sheets.push(keywords);
+    }
+
+    let baseline_mean = format::baseline_mean_label(&input.period);
     let mut emerging = Sheet::new(
         "新兴问题",
         &[
@@ -216,7 +282,7 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
             "名称",
             "归属部门",
             "本期",
-            "基线周均",
+            baseline_mean,
             "倍数",
             "p值",
             "主要地区",
@@ -260,6 +326,23 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
     sheets.push(emerging);
     sheets.push(verbatims);
 
+    if !input.new_terms.is_empty() {
+        let mut terms = Sheet::new(
+            "新词发现",
+            &["词语", "本期提及", baseline_mean, "倍数", "p值"],
+        );
+        for t in &input.new_terms {
+            terms.row(vec![
+                t.term.clone().into(),
+                t.current.into(),
+                Cell::Number(t.baseline_mean, 1),
+                Cell::Number(t.ratio, 1),
+                Cell::Number(t.p_value, 6),
+            ]);
+        }
+        sheets.push(terms);
+    }
+
     let mut sentiment = Sheet::new("情感趋势", &["周期", "情感均值", "负面占比"]);
     for s in &input.sentiment {
         sentiment.row(vec![
@@ -270,11 +353,26 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
     }
     sheets.push(sentiment);
 
+    let r = &input.risk;
+    let mut risk_counts = Sheet::new("风险汇总", &["风险类型", "本期", "上期", "环比"]);
+    for (label, cur, prev) in [
+        ("升级投诉风险", r.escalation, r.escalation_previous),
+        ("流失倾向", r.churn, r.churn_previous),
+    ] {
+        risk_counts.row(vec![
+            label.into(),
+            cur.into(),
+            prev.into(),
+            change_cell(cur, Some(prev)),
+        ]);
+    }
+    sheets.push(risk_counts);
+
     let mut risk = Sheet::new(
         "风险观察名单",
         &["接触编号", "风险", "类别", "地区", "摘录（已脱敏）"],
     );
-    for w in &input.risk.watch_list {
+    for w in &r.watch_list {
         let flags: Vec<&str> = w.flags.iter().map(|f| format::flag_label(f)).collect();
         risk.row(vec![
             w.contact_id.clone().into(),
@@ -286,14 +384,96 @@ pub fn report_sheets(input: &ReportInput) -> Vec<Sheet> {
     }
     sheets.push(risk);
 
-    let q = &input.quality;
+    if let Some(k) = input.kpi.as_ref().filter(|k| !k.rows.is_empty()) {
+        let mut card = Sheet::new(
+            "KPI达成",
+            &[
+                "指标",
+                "月份",
+                "截至",
+                "月度目标",
+                "本月累计",
+                "状态",
+                "当日",
+                "当日状态",
+                "动态目标",
+                "动态目标值",
+            ],
+        );
+        for row in &k.rows {
+            card.row(vec![
+                row.name.clone().into(),
+                k.month.clone().into(),
+                k.as_of.clone().into(),
+                kpi_cell(&row.unit, Some(row.target)),
+                kpi_cell(&row.unit, row.actual),
+                opt_text(row.status.as_deref()),
+                kpi_cell(&row.unit, row.day_actual),
+                opt_text(row.day_status.as_deref()),
+                row.dynamic.clone().into(),
+                kpi_cell(&row.unit, row.dynamic_value),
+            ]);
+        }
+        sheets.push(card);
+        if !k.daily.is_empty() {
+            let mut daily = Sheet::new("KPI逐日", &["日期", "指标", "实际", "状态"]);
+            for day in &k.daily {
+                for (row, v) in k.rows.iter().zip(&day.values) {
+                    daily.row(vec![
+                        day.date.clone().into(),
+                        row.name.clone().into(),
+                        kpi_cell(&row.unit, v.actual),
+                        opt_text(v.status.as_deref()),
+                    ]);
+                }
+            }
+            sheets.push(daily);
+        }
+    }
+
+    if let Some(f) = input.forecast.as_ref().filter(|f| !f.days.is_empty()) {
+        let mut forecast = Sheet::new("话务预测", &["日期", "星期", "类型", "接触量"]);
+        for (kind, points) in [("实际", &f.history), ("预测", &f.days)] {
+            for p in points {
+                forecast.row(vec![
+                    p.date.clone().into(),
+                    p.weekday.clone().into(),
+                    kind.into(),
+                    Cell::Number(p.volume, 1),
+                ]);
+            }
+        }
+        sheets.push(forecast);
+        if !f.staffing.is_empty() {
+            let mut staffing = Sheet::new(
+                "排班测算",
+                &[
+                    "日期",
+                    "星期",
+                    "预测接触量（在线渠道）",
+                    "在线坐席（Erlang C）",
+                    "服务水平",
+                    "排班人数（Erlang C）",
+                    "排班人数（简单公式）",
+                ],
+            );
+            for s in &f.staffing {
+                staffing.row(vec![
+                    s.date.clone().into(),
+                    s.weekday.clone().into(),
+                    Cell::Number(s.volume, 1),
+                    u64::from(s.erlang_agents).into(),
+                    Cell::Percent(s.service_level),
+                    u64::from(s.erlang_headcount).into(),
+                    u64::from(s.simple_headcount).into(),
+                ]);
+            }
+            sheets.push(staffing);
+        }
+    }
+
     let mut quality = Sheet::new("数据质量", &["指标", "数量"]);
-    for (label, n) in [
-        ("读取", q.read),
-        ("接收", q.accepted),
-        ("隔离", q.quarantined),
-        ("重复（以最新为准）", q.duplicates),
-    ] {
+    for (label, n) in crate::tables::quality_rows(&input.quality) {
         quality.row(vec![label.into(), n.into()]);
     }
     sheets.push(quality);
@@ -327,7 +507,33 @@ mod tests {
                 "新兴问题",
                 "代表性原话",
                 "情感趋势",
+                "风险汇总",
                 "风险观察名单",
+                "数据质量"
+            ]
+        );
+        let full: Vec<String> = report_sheets(&crate::testing::full_input())
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(
+            full,
+            [
+                "概览",
+                "话务量趋势",
+                "渠道地区分布",
+                "投诉主题",
+                "类别关键词",
+                "新兴问题",
+                "代表性原话",
+                "新词发现",
+                "情感趋势",
+                "风险汇总",
+                "风险观察名单",
+                "KPI达成",
+                "KPI逐日",
+                "话务预测",
+                "排班测算",
                 "数据质量"
             ]
         );

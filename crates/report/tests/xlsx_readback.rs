@@ -74,3 +74,157 @@ fn workbook_numbers_match_the_report_model() {
         .sum();
     assert_eq!(verbatims.len() - 1, expected);
 }
+
+fn text(cell: &Data) -> String {
+    match cell {
+        Data::String(s) => s.clone(),
+        Data::Empty => String::new(),
+        other => panic!("expected text, found {other:?}"),
+    }
+}
+
+fn f(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// A number or an empty cell against an optional JSON number.
+fn same_optional(cell: &Data, v: &serde_json::Value) -> bool {
+    match (cell, v.as_f64()) {
+        (Data::Empty, None) => true,
+        (cell, Some(x)) => (number(cell) - x).abs() < 1e-9,
+        _ => false,
+    }
+}
+
+/// The trend sections' sheets, read back with calamine, against the JSON of the input
+/// they were written from.
+#[test]
+fn trend_sheets_match_the_report_model() {
+    let input = voc_report::testing::full_input();
+    let bytes = voc_report::render_xlsx(&input).unwrap();
+    let json: serde_json::Value = serde_json::to_value(&input).unwrap();
+
+    // Breakdown: every value of every dimension (the report's table sums the smaller
+    // regions; the sheet keeps them all for pivots).
+    let breakdown = sheet(&bytes, "渠道地区分布");
+    let rows = json["breakdown"].as_array().unwrap();
+    assert_eq!(breakdown.len() - 1, rows.len());
+    for (row, b) in breakdown[1..].iter().zip(rows) {
+        assert_eq!(text(&row[0]), b["dimension"].as_str().unwrap());
+        assert_eq!(text(&row[1]), b["value"].as_str().unwrap());
+        assert_eq!(number(&row[2]), f(&b["contacts"]));
+        assert!((number(&row[3]) - f(&b["share"])).abs() < 1e-12);
+        assert!(same_optional(&row[4], &b["previous"]));
+        assert!(same_optional(&row[6], &b["complaint_rate"]));
+        if let Some(p) = b["previous"].as_f64() {
+            let change = (f(&b["contacts"]) - p) / p;
+            assert!((number(&row[5]) - change).abs() < 1e-12);
+        }
+    }
+
+    let keywords = sheet(&bytes, "类别关键词");
+    let expected: Vec<(String, f64, f64)> = json["top_keywords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["keywords"].as_array().unwrap())
+        .map(|k| {
+            (
+                k["term"].as_str().unwrap().to_string(),
+                f(&k["score"]),
+                f(&k["count"]),
+            )
+        })
+        .collect();
+    let got: Vec<(String, f64, f64)> = keywords[1..]
+        .iter()
+        .map(|r| (text(&r[3]), number(&r[4]), number(&r[5])))
+        .collect();
+    assert_eq!(got, expected);
+
+    let terms = sheet(&bytes, "新词发现");
+    let t = &json["new_terms"][0];
+    assert_eq!(terms.len(), 2);
+    assert_eq!(text(&terms[1][0]), t["term"].as_str().unwrap());
+    for (col, key) in [
+        (1, "current"),
+        (2, "baseline_mean"),
+        (3, "ratio"),
+        (4, "p_value"),
+    ] {
+        assert_eq!(number(&terms[1][col]), f(&t[key]), "{key}");
+    }
+
+    // KPI scorecard: values in their unit (shares as fractions, seconds, per mille).
+    let card = sheet(&bytes, "KPI达成");
+    let kpi = &json["kpi"];
+    let rows = kpi["rows"].as_array().unwrap();
+    assert_eq!(card.len() - 1, rows.len());
+    for (row, r) in card[1..].iter().zip(rows) {
+        assert_eq!(text(&row[0]), r["name"].as_str().unwrap());
+        assert_eq!(text(&row[1]), kpi["month"].as_str().unwrap());
+        assert_eq!(text(&row[2]), kpi["as_of"].as_str().unwrap());
+        assert_eq!(number(&row[3]), f(&r["target"]));
+        assert!(same_optional(&row[4], &r["actual"]));
+        assert_eq!(text(&row[5]), r["status"].as_str().unwrap_or(""));
+        assert!(same_optional(&row[6], &r["day_actual"]));
+        assert_eq!(text(&row[8]), r["dynamic"].as_str().unwrap());
+        assert!(same_optional(&row[9], &r["dynamic_value"]), "{r}");
+    }
+    let daily = sheet(&bytes, "KPI逐日");
+    let mut expected = Vec::new();
+    for day in kpi["daily"].as_array().unwrap() {
+        for (r, v) in rows.iter().zip(day["values"].as_array().unwrap()) {
+            expected.push((day["date"].clone(), r["name"].clone(), v["actual"].clone()));
+        }
+    }
+    assert_eq!(daily.len() - 1, expected.len());
+    for (row, (date, name, actual)) in daily[1..].iter().zip(&expected) {
+        assert_eq!(text(&row[0]), date.as_str().unwrap());
+        assert_eq!(text(&row[1]), name.as_str().unwrap());
+        assert!(same_optional(&row[2], actual));
+    }
+
+    // Forecast: the recent actual days, then the forecast days.
+    let forecast = sheet(&bytes, "话务预测");
+    let fc = &json["forecast"];
+    let points: Vec<(&str, &serde_json::Value)> = fc["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| ("实际", p))
+        .chain(fc["days"].as_array().unwrap().iter().map(|p| ("预测", p)))
+        .collect();
+    assert_eq!(forecast.len() - 1, points.len());
+    for (row, (kind, p)) in forecast[1..].iter().zip(&points) {
+        assert_eq!(text(&row[0]), p["date"].as_str().unwrap());
+        assert_eq!(text(&row[2]), *kind);
+        assert_eq!(number(&row[3]), f(&p["volume"]));
+    }
+    let staffing = sheet(&bytes, "排班测算");
+    let rows = fc["staffing"].as_array().unwrap();
+    assert_eq!(staffing.len() - 1, rows.len());
+    for (row, s) in staffing[1..].iter().zip(rows) {
+        assert_eq!(text(&row[0]), s["date"].as_str().unwrap());
+        for (col, key) in [
+            (2, "volume"),
+            (3, "erlang_agents"),
+            (4, "service_level"),
+            (5, "erlang_headcount"),
+            (6, "simple_headcount"),
+        ] {
+            assert_eq!(number(&row[col]), f(&s[key]), "{key}");
+        }
+    }
+
+    let risk = sheet(&bytes, "风险汇总");
+    let r = &json["risk"];
+    assert_eq!(
+        (number(&risk[1][1]), number(&risk[1][2])),
+        (f(&r["escalation"]), f(&r["escalation_previous"]))
+    );
+    assert_eq!(
+        (number(&risk[2][1]), number(&risk[2][2])),
+        (f(&r["churn"]), f(&r["churn_previous"]))
+    );
+}
