@@ -1,6 +1,10 @@
 //! `floor INPUT.jsonl [DICTIONARY…]`: the segmentation floor for the bench harness.
 //! Prints one JSON object with contacts, text bytes, tokens and seconds.
 
+/// The same allocator as `voc`, so the ratio compares the work, not the allocators.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let input = args

@@ -42,8 +42,72 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
+/// Removes temporary files that [`write_atomic`] left under `dir` when a run was killed
+/// between creating and renaming them; files of a process still running are kept.
+/// Returns how many were removed.
+pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            removed += remove_stale_temps(&path)?;
+        } else if let Some(pid) = temp_owner(&path)
+            && !process_alive(pid)
+        {
+            std::fs::remove_file(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// The process id in a name written by [`temp_sibling`] (`.NAME.PID.tmp`).
+fn temp_owner(path: &Path) -> Option<u32> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, pid) = stem.rsplit_once('.')?;
+    pid.parse().ok()
+}
+
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    // Where /proc is missing, assume alive: leaving a stale file beats deleting a
+    // concurrent run's.
+    let proc = Path::new("/proc");
+    !proc.exists() || proc.join(pid.to_string()).exists()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stale_temps_of_dead_processes_are_removed() {
+        let dir = tempfile_dir("stale");
+        let nested = dir.join("history/week=2026-W46");
+        std::fs::create_dir_all(&nested).unwrap();
+        // No process has pid 4294967: a killed run's leftover.
+        let stale = nested.join(".part-0.parquet.4294967.tmp");
+        let ours = nested.join(format!(".part-0.parquet.{}.tmp", std::process::id()));
+        let data = nested.join("part-0.parquet");
+        for p in [&stale, &ours, &data] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        assert_eq!(super::remove_stale_temps(&dir).unwrap(), 1);
+        assert!(!stale.exists() && ours.exists() && data.exists());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn tempfile_dir(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("voc-fsutil-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     #[test]
     fn replaces_content_and_leaves_no_temp_file() {
         let dir = std::env::temp_dir().join(format!("voc-fsutil-{}", std::process::id()));

@@ -1,7 +1,8 @@
 //! The contact search index (tantivy): every enriched contact, searchable by its masked
 //! text (all turns, customer turns, agent turns) and filterable by its metadata.
 //!
-//! Text is indexed from the tokens the pipeline already cut ([`PreTokenizedString`]), so
+//! Text is indexed from the tokens the pipeline already cut (encoded by
+//! [`tokenizer::encode_tokens`], read back by [`tokenizer::TokenListTokenizer`]), so
 //! indexing never segments again; queries and snippets use the same segmenter through
 //! [`tokenizer::SegmenterTokenizer`], loaded from the dictionary stored in the index
 //! folder, so `voc search` cuts a query exactly as the text was cut.
@@ -27,20 +28,19 @@ use tantivy::schema::{
     FAST, Facet, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
 };
-use tantivy::tokenizer::PreTokenizedString;
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, Searcher, TantivyDocument, Term,
 };
 use voc_core::EnrichedContact;
 use voc_text::{Segmenter, SegmenterBuilder};
 
-use tokenizer::{SegmenterTokenizer, TOKENIZER_NAME, index_term};
+use tokenizer::{
+    SegmenterTokenizer, TOKEN_LIST_NAME, TOKENIZER_NAME, TokenListTokenizer, encode_tokens,
+};
 
 /// A compiled search: the query, the words to highlight, the newest contact time.
 type Compiled = (Box<dyn tantivy::query::Query>, Vec<String>, Option<i64>);
 
-/// Position gap between turns, so a phrase never matches across two turns.
-const TURN_POSITION_GAP: usize = 16;
 /// The one writer's whole memory budget, shared by its threads; when it is full the
 /// writer flushes a segment, so memory stays bounded however large the batch.
 const WRITER_MEMORY_BYTES: usize = 128 << 20;
@@ -91,7 +91,7 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text_options = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(TOKENIZER_NAME)
+            .set_tokenizer(TOKEN_LIST_NAME)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     // Keyword fields are FAST so facet counts read columns, not stored documents.
@@ -337,6 +337,9 @@ impl ContactIndex {
         index
             .tokenizers()
             .register(TOKENIZER_NAME, SegmenterTokenizer::new(segmenter.clone()));
+        index
+            .tokenizers()
+            .register(TOKEN_LIST_NAME, TokenListTokenizer::default());
         // One reader for the life of the index: it reloads by itself when a run commits,
         // so `voc serve` sees a weekly run's contacts without a restart.
         let reader = index.reader().map_err(|source| IndexError::Tantivy {
@@ -428,14 +431,14 @@ impl ContactIndex {
         for flag in record.risk.names() {
             doc.add_text(f.risk, flag);
         }
-        doc.add_pre_tokenized_text(f.text, pre_tokenized(record, |_| true));
-        doc.add_pre_tokenized_text(
+        doc.add_text(f.text, token_list(record, |_| true));
+        doc.add_text(
             f.customer,
-            pre_tokenized(record, |s| s != voc_core::Speaker::Agent),
+            token_list(record, |s| s != voc_core::Speaker::Agent),
         );
-        doc.add_pre_tokenized_text(
+        doc.add_text(
             f.agent,
-            pre_tokenized(record, |s| s == voc_core::Speaker::Agent),
+            token_list(record, |s| s == voc_core::Speaker::Agent),
         );
         doc.add_text(f.body, c.full_text());
         doc
@@ -711,44 +714,15 @@ fn marked(snippet: &tantivy::snippet::Snippet, open: &str, close: &str) -> Strin
     out.replace('\n', " ")
 }
 
-/// Builds the indexed token stream of the selected turns from the stored tokens, with
-/// byte offsets found by walking each turn's text (tokens are contiguous slices of it).
-fn pre_tokenized(
-    record: &EnrichedContact,
-    keep: impl Fn(voc_core::Speaker) -> bool,
-) -> PreTokenizedString {
-    let mut text = String::new();
-    let mut tokens = Vec::new();
-    let mut position = 0;
-    for (turn, turn_tokens) in record.contact.turns.iter().zip(&record.tokens) {
-        if !keep(turn.speaker) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push('\n');
-            position += TURN_POSITION_GAP;
-        }
-        let base = text.len();
-        text.push_str(&turn.text);
-        let mut cursor = 0;
-        for word in turn_tokens {
-            let Some(found) = turn.text[cursor..].find(word.as_str()) else {
-                continue;
-            };
-            let start = cursor + found;
-            cursor = start + word.len();
-            if voc_text::is_punctuation(word) {
-                continue;
-            }
-            tokens.push(tantivy::tokenizer::Token {
-                offset_from: base + start,
-                offset_to: base + cursor,
-                position,
-                text: index_term(word),
-                position_length: 1,
-            });
-            position += 1;
-        }
-    }
-    PreTokenizedString { text, tokens }
+/// The stored tokens of the selected turns, encoded for the token-list tokenizer.
+fn token_list(record: &EnrichedContact, keep: impl Fn(voc_core::Speaker) -> bool) -> String {
+    encode_tokens(
+        record
+            .contact
+            .turns
+            .iter()
+            .zip(&record.tokens)
+            .filter(|(turn, _)| keep(turn.speaker))
+            .map(|(_, tokens)| tokens.as_slice()),
+    )
 }

@@ -148,6 +148,10 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         .unwrap_or_else(|| f.output.dir.clone());
     std::fs::create_dir_all(&out_dir)
         .with_context(|| format!("cannot create output folder {}", out_dir.display()))?;
+    // A run killed mid-write leaves a temporary sibling behind; it is never read, but
+    // it should not accumulate either.
+    fsutil::remove_stale_temps(&out_dir)
+        .with_context(|| format!("cannot tidy the output folder {}", out_dir.display()))?;
 
     let config_files = fingerprints(&pipeline.config_files())?;
     let input_paths: Vec<PathBuf> = f.input.files().into_iter().map(|i| i.path).collect();
