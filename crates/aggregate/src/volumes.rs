@@ -300,6 +300,33 @@ fn change_pct(current: u64, previous: Option<u64>) -> Option<f64> {
         .map(|p| (current as f64 - p as f64) / p as f64 * 100.0)
 }
 
+/// Position of a dimension in [`DIMENSIONS`] (unknown ones last), for sorting.
+fn dimension_rank(dimension: &str) -> usize {
+    DIMENSIONS
+        .iter()
+        .position(|x| *x == dimension)
+        .unwrap_or(DIMENSIONS.len())
+}
+
+/// The dimension at `rank` of [`DIMENSIONS`].
+fn dimension_at(rank: usize) -> String {
+    DIMENSIONS.get(rank).copied().unwrap_or("other").to_string()
+}
+
+/// `part` as a fraction of `whole`; 0 when `whole` is 0.
+fn fraction(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// Complaints per 1,000 contacts; `None` without contacts.
+fn per_1000(complaints: u64, contacts: u64) -> Option<f64> {
+    (contacts > 0).then(|| complaints as f64 * 1000.0 / contacts as f64)
+}
+
 /// Contacts and complaints per day of one dimension value.
 type DaySeries = BTreeMap<NaiveDate, (u64, u64)>;
 
@@ -309,10 +336,7 @@ pub fn volume_rows(daily: &Daily) -> Vec<VolumeRow> {
     // (dimension, value) → day → (contacts, complaints)
     let mut series: BTreeMap<(usize, &str), DaySeries> = BTreeMap::new();
     for d in &daily.dims {
-        let rank = DIMENSIONS
-            .iter()
-            .position(|x| *x == d.dimension)
-            .unwrap_or(DIMENSIONS.len());
+        let rank = dimension_rank(&d.dimension);
         series
             .entry((rank, d.value.as_str()))
             .or_default()
@@ -337,21 +361,12 @@ pub fn volume_rows(daily: &Daily) -> Vec<VolumeRow> {
                     period: grain.key(*start),
                     first_day: first.format("%Y-%m-%d").to_string(),
                     last_day: last.format("%Y-%m-%d").to_string(),
-                    dimension: DIMENSIONS
-                        .get(*rank)
-                        .copied()
-                        .unwrap_or("other")
-                        .to_string(),
+                    dimension: dimension_at(*rank),
                     value: value.to_string(),
                     contacts,
-                    share: if all == 0 {
-                        0.0
-                    } else {
-                        contacts as f64 / all as f64
-                    },
+                    share: fraction(contacts, all),
                     complaints,
-                    complaints_per_1000: (contacts > 0)
-                        .then(|| complaints as f64 * 1000.0 / contacts as f64),
+                    complaints_per_1000: per_1000(complaints, contacts),
                     previous_period: grain.key(prev_start),
                     previous_contacts: previous,
                     change_pct: change_pct(contacts, previous),
@@ -385,11 +400,7 @@ pub fn category_rows(daily: &Daily) -> Vec<CategoryShareRow> {
                 if count == 0 && previous.unwrap_or(0) == 0 {
                     continue;
                 }
-                let share = if all == 0 {
-                    0.0
-                } else {
-                    count as f64 / all as f64
-                };
+                let share = fraction(count, all);
                 out.push(CategoryShareRow {
                     grain,
                     period: grain.key(*start),
@@ -445,10 +456,7 @@ pub fn breakdown(
         if !now && !before {
             continue;
         }
-        let rank = DIMENSIONS
-            .iter()
-            .position(|x| *x == d.dimension)
-            .unwrap_or(DIMENSIONS.len());
+        let rank = dimension_rank(&d.dimension);
         let e = sums.entry((rank, d.value.as_str())).or_default();
         if now {
             e.0 += d.contacts;
@@ -462,17 +470,12 @@ pub fn breakdown(
         .filter(|(_, (n, _, p))| *n > 0 || (comparison.is_some() && *p > 0))
         .map(
             |((rank, value), (contacts, complaints, previous))| BreakdownCount {
-                dimension: DIMENSIONS.get(rank).copied().unwrap_or("other").to_string(),
+                dimension: dimension_at(rank),
                 value: value.to_string(),
                 contacts,
-                share: if all == 0 {
-                    0.0
-                } else {
-                    contacts as f64 / all as f64
-                },
+                share: fraction(contacts, all),
                 complaints,
-                complaints_per_1000: (contacts > 0)
-                    .then(|| complaints as f64 * 1000.0 / contacts as f64),
+                complaints_per_1000: per_1000(complaints, contacts),
                 previous_contacts: comparison.map(|_| previous),
             },
         )

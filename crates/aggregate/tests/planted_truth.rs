@@ -133,16 +133,22 @@ fn generated_data_with_other_seeds_and_sizes() {
     }
 }
 
-#[test]
-fn the_whole_trend_run_on_generated_data() {
-    let dir = tempfile::tempdir().unwrap();
+/// 6,000 generated contacts over the ten weeks up to 2026-W46 (Monday 7 September to
+/// Sunday 15 November), written as history into `dir`.
+fn small_history(dir: &Path) {
     let cfg = GeneratorConfig {
         contacts: 6_000,
         weeks: 10,
         seed: 11,
         end_week: "2026-W46".into(),
     };
-    history_of(&cfg, dir.path());
+    history_of(&cfg, dir);
+}
+
+#[test]
+fn the_whole_trend_run_on_generated_data() {
+    let dir = tempfile::tempdir().unwrap();
+    small_history(dir.path());
     let options = TrendOptions {
         trend_weeks: 9,
         ..TrendOptions::default()
@@ -233,13 +239,7 @@ fn the_whole_trend_run_on_generated_data() {
 #[test]
 fn a_month_in_progress_and_a_date_range() {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = GeneratorConfig {
-        contacts: 6_000,
-        weeks: 10,
-        seed: 11,
-        end_week: "2026-W46".into(),
-    };
-    history_of(&cfg, dir.path());
+    small_history(dir.path());
     let options = TrendOptions::default();
     let weekly = trends::compute(
         dir.path(),
