@@ -163,6 +163,99 @@ fn open(out: &mut String, height: f64, label: &str) -> std::fmt::Result {
     writeln!(out, "<title>{}</title>", escape_html(label))
 }
 
+/// Width of the plot area between the axes.
+const PLOT_W: f64 = WIDTH - LEFT - RIGHT;
+
+/// A legend entry drawn as a line (dashed when `dash` is given), `offset` pixels right of
+/// the plot's left edge.
+fn legend_line(
+    out: &mut String,
+    offset: f64,
+    color: &str,
+    dash: Option<&str>,
+    label: &str,
+) -> std::fmt::Result {
+    let dash = dash.map_or(String::new(), |d| format!(r#" stroke-dasharray="{d}""#));
+    writeln!(
+        out,
+        r#"<line x1="{}" y1="18" x2="{}" y2="18" stroke="{color}" stroke-width="2"{dash}/><text x="{}" y="22" font-size="12" fill="{AXIS}">{}</text>"#,
+        c(LEFT + offset),
+        c(LEFT + offset + 20.0),
+        c(LEFT + offset + 26.0),
+        escape_html(label)
+    )
+}
+
+/// A legend entry drawn as a filled square.
+fn legend_box(out: &mut String, offset: f64, fill: &str, label: &str) -> std::fmt::Result {
+    writeln!(
+        out,
+        r#"<rect x="{}" y="12" width="12" height="12" fill="{fill}"/><text x="{}" y="22" font-size="12" fill="{AXIS}">{}</text>"#,
+        c(LEFT + offset),
+        c(LEFT + offset + 18.0),
+        escape_html(label)
+    )
+}
+
+/// Horizontal grid lines at the ticks of `axis`, labelled on the left; `stroke` picks
+/// each line's colour.
+fn y_grid(
+    out: &mut String,
+    axis: &Axis,
+    plot_h: f64,
+    stroke: impl Fn(f64) -> &'static str,
+) -> std::fmt::Result {
+    for t in axis.ticks() {
+        let y = axis.y(t, TOP, plot_h);
+        writeln!(
+            out,
+            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}"/><text x="{}" y="{}" font-size="11" text-anchor="end" fill="{AXIS}">{}</text>"#,
+            c(LEFT),
+            c(y),
+            c(LEFT + PLOT_W),
+            c(y),
+            stroke(t),
+            c(LEFT - 6.0),
+            c(y + 4.0),
+            axis.label(t)
+        )?;
+    }
+    Ok(())
+}
+
+/// The left axis's title, rotated along it.
+fn y_title(out: &mut String, plot_h: f64, label: &str) -> std::fmt::Result {
+    writeln!(
+        out,
+        r#"<text transform="translate(16 {}) rotate(-90)" font-size="12" text-anchor="middle" fill="{AXIS}">{}</text>"#,
+        c(TOP + plot_h / 2.0),
+        escape_html(label)
+    )
+}
+
+/// A label under the x axis, centred on `x`.
+fn x_label(out: &mut String, x: f64, plot_h: f64, label: &str) -> std::fmt::Result {
+    writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{AXIS}">{}</text>"#,
+        c(x),
+        c(TOP + plot_h + 18.0),
+        escape_html(label)
+    )
+}
+
+/// The x axis line along the bottom of the plot.
+fn x_axis(out: &mut String, plot_h: f64) -> std::fmt::Result {
+    writeln!(
+        out,
+        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{AXIS}"/>"#,
+        c(LEFT),
+        c(TOP + plot_h),
+        c(LEFT + PLOT_W),
+        c(TOP + plot_h)
+    )
+}
+
 /// Bars of contacts per period with the complaint rate (‰) as a line on a second axis;
 /// the bar of the report period is highlighted.
 pub(crate) fn volume_chart(
@@ -171,7 +264,7 @@ pub(crate) fn volume_chart(
     out: &mut String,
 ) -> std::fmt::Result {
     let height = 320.0;
-    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_w = PLOT_W;
     let plot_h = height - TOP - BOTTOM;
     let n = rows.len().max(1);
     let band = plot_w / n as f64;
@@ -186,42 +279,11 @@ pub(crate) fn volume_chart(
     let right = Axis::aligned(max_rate, left.intervals());
 
     open(out, height, "话务量与投诉率趋势")?;
-    // Legend.
-    writeln!(
-        out,
-        r#"<rect x="{}" y="12" width="12" height="12" fill="{BAR}"/><text x="{}" y="22" font-size="12" fill="{AXIS}">接触量（次）</text>"#,
-        c(LEFT),
-        c(LEFT + 18.0)
-    )?;
-    writeln!(
-        out,
-        r#"<line x1="{}" y1="18" x2="{}" y2="18" stroke="{LINE}" stroke-width="2"/><text x="{}" y="22" font-size="12" fill="{AXIS}">投诉率（‰）</text>"#,
-        c(LEFT + 120.0),
-        c(LEFT + 140.0),
-        c(LEFT + 146.0)
-    )?;
-    writeln!(
-        out,
-        r#"<rect x="{}" y="12" width="12" height="12" fill="{BAR_CURRENT}"/><text x="{}" y="22" font-size="12" fill="{AXIS}">本期</text>"#,
-        c(LEFT + 250.0),
-        c(LEFT + 268.0)
-    )?;
-
+    legend_box(out, 0.0, BAR, "接触量（次）")?;
+    legend_line(out, 120.0, LINE, None, "投诉率（‰）")?;
+    legend_box(out, 250.0, BAR_CURRENT, "本期")?;
     // Grid and left axis labels (contacts).
-    for t in left.ticks() {
-        let y = left.y(t, TOP, plot_h);
-        writeln!(
-            out,
-            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GRID}"/><text x="{}" y="{}" font-size="11" text-anchor="end" fill="{AXIS}">{}</text>"#,
-            c(LEFT),
-            c(y),
-            c(LEFT + plot_w),
-            c(y),
-            c(LEFT - 6.0),
-            c(y + 4.0),
-            left.label(t)
-        )?;
-    }
+    y_grid(out, &left, plot_h, |_| GRID)?;
     // Right axis labels (rate).
     for t in right.ticks() {
         let y = right.y(t, TOP, plot_h);
@@ -234,12 +296,8 @@ pub(crate) fn volume_chart(
         )?;
     }
     // Axis titles, rotated along the axes.
+    y_title(out, plot_h, "接触量（次）")?;
     let mid = TOP + plot_h / 2.0;
-    writeln!(
-        out,
-        r#"<text transform="translate(16 {}) rotate(-90)" font-size="12" text-anchor="middle" fill="{AXIS}">接触量（次）</text>"#,
-        c(mid)
-    )?;
     writeln!(
         out,
         r#"<text transform="translate({} {}) rotate(90)" font-size="12" text-anchor="middle" fill="{LINE}">投诉率（‰）</text>"#,
@@ -268,23 +326,10 @@ pub(crate) fn volume_chart(
             thousands(row.complaints)
         )?;
         if labelled(rows.len(), i) {
-            writeln!(
-                out,
-                r#"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{AXIS}">{}</text>"#,
-                c(x + band / 2.0),
-                c(TOP + plot_h + 18.0),
-                escape_html(&period_short(&row.period))
-            )?;
+            x_label(out, x + band / 2.0, plot_h, &period_short(&row.period))?;
         }
     }
-    writeln!(
-        out,
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{AXIS}"/>"#,
-        c(LEFT),
-        c(TOP + plot_h),
-        c(LEFT + plot_w),
-        c(TOP + plot_h)
-    )?;
+    x_axis(out, plot_h)?;
 
     // Rate line with a dot per period; a period with no contacts leaves a gap.
     let points: Vec<Option<(f64, f64)>> = rates
@@ -316,7 +361,7 @@ pub(crate) fn sentiment_chart(
     out: &mut String,
 ) -> std::fmt::Result {
     let height = 260.0;
-    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_w = PLOT_W;
     let plot_h = height - TOP - BOTTOM;
     let n = rows.len().max(1);
     let band = plot_w / n as f64;
@@ -335,46 +380,24 @@ pub(crate) fn sentiment_chart(
     };
 
     open(out, height, "情感趋势")?;
-    writeln!(
-        out,
-        r#"<line x1="{}" y1="18" x2="{}" y2="18" stroke="{BAR_CURRENT}" stroke-width="2"/><text x="{}" y="22" font-size="12" fill="{AXIS}">情感均值</text>"#,
-        c(LEFT),
-        c(LEFT + 20.0),
-        c(LEFT + 26.0)
-    )?;
-    for t in axis.ticks() {
-        let y = axis.y(t, TOP, plot_h);
-        // The zero line separates net-positive from net-negative periods: draw it darker.
-        let stroke = if fixed(t, axis.decimals) == fixed(0.0, axis.decimals) {
+    legend_line(out, 0.0, BAR_CURRENT, None, "情感均值")?;
+    // The zero line separates net-positive from net-negative periods: draw it darker.
+    let zero = fixed(0.0, axis.decimals);
+    y_grid(out, &axis, plot_h, |t| {
+        if fixed(t, axis.decimals) == zero {
             AXIS
         } else {
             GRID
-        };
-        writeln!(
-            out,
-            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{stroke}"/><text x="{}" y="{}" font-size="11" text-anchor="end" fill="{AXIS}">{}</text>"#,
-            c(LEFT),
-            c(y),
-            c(LEFT + plot_w),
-            c(y),
-            c(LEFT - 6.0),
-            c(y + 4.0),
-            axis.label(t)
-        )?;
-    }
-    writeln!(
-        out,
-        r#"<text transform="translate(16 {}) rotate(-90)" font-size="12" text-anchor="middle" fill="{AXIS}">情感均值</text>"#,
-        c(TOP + plot_h / 2.0)
-    )?;
+        }
+    })?;
+    y_title(out, plot_h, "情感均值")?;
     for (i, row) in rows.iter().enumerate() {
         if labelled(rows.len(), i) {
-            writeln!(
+            x_label(
                 out,
-                r#"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{AXIS}">{}</text>"#,
-                c(LEFT + (i as f64 + 0.5) * band),
-                c(TOP + plot_h + 18.0),
-                escape_html(&period_short(&row.period))
+                LEFT + (i as f64 + 0.5) * band,
+                plot_h,
+                &period_short(&row.period),
             )?;
         }
     }
@@ -432,7 +455,7 @@ pub(crate) fn forecast_chart(
     out: &mut String,
 ) -> std::fmt::Result {
     let height = 280.0;
-    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_w = PLOT_W;
     let plot_h = height - TOP - BOTTOM;
     let all: Vec<&ForecastPoint> = history.iter().chain(forecast).collect();
     let n = all.len().max(1);
@@ -446,61 +469,18 @@ pub(crate) fn forecast_chart(
     let x = |i: usize| LEFT + (i as f64 + 0.5) * band;
 
     open(out, height, "日接触量预测")?;
-    writeln!(
-        out,
-        r#"<line x1="{}" y1="18" x2="{}" y2="18" stroke="{BAR_CURRENT}" stroke-width="2"/><text x="{}" y="22" font-size="12" fill="{AXIS}">实际</text>"#,
-        c(LEFT),
-        c(LEFT + 20.0),
-        c(LEFT + 26.0)
-    )?;
-    writeln!(
-        out,
-        r#"<line x1="{}" y1="18" x2="{}" y2="18" stroke="{LINE}" stroke-width="2" stroke-dasharray="5 3"/><text x="{}" y="22" font-size="12" fill="{AXIS}">预测</text>"#,
-        c(LEFT + 80.0),
-        c(LEFT + 100.0),
-        c(LEFT + 106.0)
-    )?;
-    for t in axis.ticks() {
-        let y = axis.y(t, TOP, plot_h);
-        writeln!(
-            out,
-            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GRID}"/><text x="{}" y="{}" font-size="11" text-anchor="end" fill="{AXIS}">{}</text>"#,
-            c(LEFT),
-            c(y),
-            c(LEFT + plot_w),
-            c(y),
-            c(LEFT - 6.0),
-            c(y + 4.0),
-            axis.label(t)
-        )?;
-    }
-    writeln!(
-        out,
-        r#"<text transform="translate(16 {}) rotate(-90)" font-size="12" text-anchor="middle" fill="{AXIS}">接触量（次）</text>"#,
-        c(TOP + plot_h / 2.0)
-    )?;
+    legend_line(out, 0.0, BAR_CURRENT, None, "实际")?;
+    legend_line(out, 80.0, LINE, Some("5 3"), "预测")?;
+    y_grid(out, &axis, plot_h, |_| GRID)?;
+    y_title(out, plot_h, "接触量（次）")?;
     // About eight date labels, counted back from the last day so it is always shown.
     let every = n.div_ceil(8).max(1);
     for (i, p) in all.iter().enumerate() {
         if (n - 1 - i).is_multiple_of(every) {
-            let label = p.date.get(5..).unwrap_or(&p.date);
-            writeln!(
-                out,
-                r#"<text x="{}" y="{}" font-size="11" text-anchor="middle" fill="{AXIS}">{}</text>"#,
-                c(x(i)),
-                c(TOP + plot_h + 18.0),
-                escape_html(label)
-            )?;
+            x_label(out, x(i), plot_h, p.date.get(5..).unwrap_or(&p.date))?;
         }
     }
-    writeln!(
-        out,
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{AXIS}"/>"#,
-        c(LEFT),
-        c(TOP + plot_h),
-        c(LEFT + plot_w),
-        c(TOP + plot_h)
-    )?;
+    x_axis(out, plot_h)?;
     let point = |i: usize, p: &ForecastPoint| {
         p.volume
             .is_finite()
