@@ -7,8 +7,9 @@
 //! input gives the same bytes.
 
 use chrono::Datelike;
+pub use rust_xlsxwriter::XlsxError;
 use rust_xlsxwriter::{
-    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, XlsxError,
+    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
 };
 
 use crate::format;
@@ -143,6 +144,71 @@ pub fn write_workbook(sheets: &[Sheet], created: chrono::NaiveDate) -> Result<Ve
         }
     }
     workbook.save_to_buffer()
+}
+
+/// Rows of a one-sheet workbook written as they come (see [`write_streaming`]).
+pub struct RowWriter<'a> {
+    sheet: &'a mut Worksheet,
+    next_row: u32,
+}
+
+impl RowWriter<'_> {
+    /// Writes one row. Text is always written as text, never read as a formula.
+    pub fn row(&mut self, cells: &[Cell]) -> Result<(), XlsxError> {
+        for (c, cell) in cells.iter().enumerate() {
+            let col = c as u16;
+            match cell {
+                Cell::Text(s) => {
+                    self.sheet.write_string(self.next_row, col, s)?;
+                }
+                Cell::Int(n) => {
+                    self.sheet.write_number(self.next_row, col, *n as f64)?;
+                }
+                Cell::Number(x, _) | Cell::Percent(x) if x.is_finite() => {
+                    self.sheet.write_number(self.next_row, col, *x)?;
+                }
+                Cell::Number(..) | Cell::Percent(..) | Cell::Empty => {}
+            }
+        }
+        self.next_row += 1;
+        Ok(())
+    }
+
+    /// Rows written so far, the header not counted.
+    pub fn rows(&self) -> u32 {
+        self.next_row - 1
+    }
+}
+
+/// A one-sheet workbook too large to hold as [`Sheet`]s (a million search hits):
+/// rows go to a temporary file as `fill` writes them (rust_xlsxwriter's constant-memory
+/// mode), under a bold, frozen, filterable header with the given column widths.
+pub fn write_streaming<E: From<XlsxError>>(
+    sheet_name: &str,
+    headers: &[&str],
+    widths: &[f64],
+    fill: impl FnOnce(&mut RowWriter) -> Result<(), E>,
+) -> Result<Vec<u8>, E> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet_with_constant_memory()?;
+    sheet.set_name(sheet_name)?;
+    let bold = Format::new().set_bold();
+    for (c, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *header, &bold)?;
+    }
+    for (c, width) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, *width)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    let mut writer = RowWriter { sheet, next_row: 1 };
+    fill(&mut writer)?;
+    let rows = writer.rows();
+    if !headers.is_empty() {
+        writer
+            .sheet
+            .autofilter(0, 0, rows, headers.len() as u16 - 1)?;
+    }
+    Ok(workbook.save_to_buffer()?)
 }
 
 /// Column width of a text in Excel units: CJK characters are two wide.

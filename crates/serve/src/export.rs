@@ -1,5 +1,6 @@
 //! Exports of every hit of a search, as CSV (UTF-8 with a BOM, so Excel opens Chinese
-//! text correctly) and XLSX (rust_xlsxwriter; this crate is its only user).
+//! text correctly) and XLSX (through `voc_report::xlsx`, the one owner of the
+//! spreadsheet writer).
 
 use std::io::Write;
 use voc_index::{ContactIndex, ExportRow, IndexError, SearchRequest};
@@ -53,7 +54,7 @@ pub enum ExportError {
     #[error("cannot write the export: {0}")]
     Io(#[from] std::io::Error),
     #[error("cannot write the workbook: {0}")]
-    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    Xlsx(#[from] voc_report::xlsx::XlsxError),
 }
 
 /// What an export wrote.
@@ -143,42 +144,34 @@ pub fn write_csv(
     Ok(Exported { total, rows })
 }
 
-/// Builds an XLSX workbook of every hit: one sheet, a bold frozen header with a filter.
+/// Builds an XLSX workbook of every hit: one sheet, a bold frozen header with a filter,
+/// rows streamed to a temporary file rather than held in memory.
 pub fn xlsx_bytes(
     index: &ContactIndex,
     request: &SearchRequest,
 ) -> Result<(Vec<u8>, Exported), ExportError> {
-    use rust_xlsxwriter::{Format as CellFormat, Workbook};
-    let mut workbook = Workbook::new();
-    // Constant-memory mode writes rows to a temporary file as they come, so a large
-    // export does not hold every cell in memory.
-    let sheet = workbook.add_worksheet_with_constant_memory()?;
-    sheet.set_name("检索结果")?;
-    let bold = CellFormat::new().set_bold();
-    for (col, header) in CSV_HEADERS.iter().chain([&SCORE_HEADER]).enumerate() {
-        sheet.write_string_with_format(0, col as u16, *header, &bold)?;
-    }
+    use voc_report::xlsx::Cell;
+    let mut headers: Vec<&str> = CSV_HEADERS.to_vec();
+    headers.push(SCORE_HEADER);
     let widths = [
         20.0, 26.0, 10.0, 10.0, 8.0, 8.0, 28.0, 8.0, 14.0, 80.0, 10.0,
     ];
-    for (col, width) in widths.iter().enumerate() {
-        sheet.set_column_width(col as u16, *width)?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    let mut next_row: u32 = 1;
-    let result = index.export(request, MAX_EXPORT_ROWS, |row| {
-        for (col, value) in text_fields(&row).iter().enumerate() {
-            // write_string never interprets a formula; the prefix is for CSV parity.
-            sheet.write_string(next_row, col as u16, safe_cell(value))?;
-        }
-        sheet.write_number(next_row, CSV_HEADERS.len() as u16, row.sentiment_score)?;
-        next_row += 1;
-        Ok::<(), rust_xlsxwriter::XlsxError>(())
+    let mut exported = Exported { total: 0, rows: 0 };
+    let bytes = voc_report::xlsx::write_streaming("检索结果", &headers, &widths, |sheet| {
+        let result = index.export(request, MAX_EXPORT_ROWS, |row| {
+            // Cells are written as text, never as formulas; the prefix is for CSV parity.
+            let mut cells: Vec<Cell> = text_fields(&row)
+                .iter()
+                .map(|v| Cell::Text(safe_cell(v).into_owned()))
+                .collect();
+            cells.push(Cell::Number(row.sentiment_score, 3));
+            sheet.row(&cells)
+        })?;
+        let (total, rows) = result?;
+        exported = Exported { total, rows };
+        Ok::<(), ExportError>(())
     })?;
-    let (total, rows) = result?;
-    let sheet = workbook.worksheet_from_index(0)?;
-    sheet.autofilter(0, 0, rows as u32, CSV_HEADERS.len() as u16)?;
-    Ok((workbook.save_to_buffer()?, Exported { total, rows }))
+    Ok((bytes, exported))
 }
 
 /// Writes the export to a file, in the format its extension names.

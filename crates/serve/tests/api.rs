@@ -242,6 +242,20 @@ fn search_api_page_errors_and_exports() {
     assert_eq!(a.status, 200);
     assert!(a.body.starts_with(b"PK"), "not a zip");
     assert!(a.headers.contains("X-Voc-Rows: 5"), "{}", a.headers);
+    // Read back by an independent reader: the header, the five hits, numbers as numbers.
+    use calamine::{Data, Reader, Xlsx};
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(a.body.clone())).unwrap();
+    let range = workbook.worksheet_range("检索结果").unwrap();
+    let rows: Vec<&[Data]> = range.rows().collect();
+    assert_eq!(rows.len(), 6, "header + 5 hits");
+    assert_eq!(rows[0][0], Data::String("编号".into()));
+    assert_eq!(rows[0][10], Data::String("情感分值".into()));
+    assert!(rows[1..].iter().all(|r| matches!(r[10], Data::Float(_))));
+    assert!(
+        rows[1..]
+            .iter()
+            .any(|r| r[9].to_string().contains("光猫指示灯一直闪红灯"))
+    );
 
     server.stop();
 }
