@@ -3,6 +3,7 @@
 # then drives Debian's headless Chromium with playwright-core
 #  - scripts/browser/report.test.mjs: the report's HTML opens with every section, charts
 #    drawn, no console errors, nothing fetched; full-page screenshot and an A4 PDF;
+#  - `voc report --period 2026-11 --pdf` prints a PDF through Chromium;
 #  - scripts/browser/search-page.test.mjs: `voc serve` on a free loopback port; search
 #    the planted phrase, see highlighted hits, facet counts and the weekly chart, a facet
 #    click narrowing the hits, a parse error in Chinese with its position.
@@ -57,6 +58,16 @@ echo "browser-test: running the demo batch"
 
 echo "browser-test: the report"
 node scripts/browser/report.test.mjs "$WORK/out/report/report.html" "$OUT"
+
+echo "browser-test: voc report --pdf (a month, printed by Chromium)"
+"$VOC_BIN" report pipelines/demo/weekly.toml --out "$WORK/out" --period 2026-11 --pdf --quiet
+PDF="$WORK/out/report/2026-11/report.pdf"
+if [ "$(head -c 5 "$PDF")" = "%PDF-" ] && [ "$(grep -ao '/Type */Pages*' "$PDF" | grep -c 'Page$' || true)" -ge 2 ]; then
+  echo "ok   report.pdf: $(grep -ao '/Type */Pages*' "$PDF" | grep -c 'Page$') pages, $(wc -c < "$PDF") bytes"
+  cp "$PDF" "$OUT/report-2026-11.pdf"
+else
+  echo "FAIL report.pdf missing or not a multi-page PDF"; exit 1
+fi
 
 "$VOC_BIN" serve --index "$WORK/out/index" --bind 127.0.0.1:0 2>"$WORK/serve.log" &
 SERVER_PID=$!

@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod manifest;
+pub mod pdf;
 pub mod report;
 pub mod report_input;
 pub mod retag;

@@ -31,6 +31,8 @@ pub struct ReportOptions {
     pub out_dir: Option<PathBuf>,
     /// Where the report files go; `<output>/report/<period>/` if unset.
     pub report_dir: Option<PathBuf>,
+    /// Also print report.pdf with headless Chromium (an error if it is not installed).
+    pub pdf: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -160,7 +162,7 @@ pub fn report(
         .report_dir
         .clone()
         .unwrap_or_else(|| out_dir.join(REPORT_DIR).join(period.folder_name()));
-    let files = render(
+    let mut files = render(
         &RenderContext {
             pipeline,
             history: &history,
@@ -172,6 +174,11 @@ pub fn report(
         &trends,
         &report_dir,
     )?;
+    if options.pdf {
+        let pdf = report_dir.join("report.pdf");
+        crate::pdf::print_to_pdf(&report_dir.join("report.html"), &pdf)?;
+        files.push(pdf);
+    }
     Ok(ReportSummary {
         period: *period,
         previous: spans.comparison.as_ref().map(|c| c.key.clone()),

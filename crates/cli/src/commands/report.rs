@@ -26,6 +26,10 @@ pub struct Args {
     /// Write the report files here instead of <output>/report/<period>/
     #[arg(long)]
     report_dir: Option<PathBuf>,
+    /// Also print the report to report.pdf (A4) with headless Chromium, found on PATH
+    /// or named by VOC_CHROMIUM
+    #[arg(long)]
+    pdf: bool,
     /// Print nothing but errors
     #[arg(long, short)]
     quiet: bool,
@@ -43,6 +47,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         &voc_pipeline::ReportOptions {
             out_dir: args.out,
             report_dir: args.report_dir,
+            pdf: args.pdf,
         },
     )?;
     if !args.quiet {
@@ -72,6 +77,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         };
         println!("  emerging  {emerging}");
         println!("  report    {}", summary.report_dir.display());
+        if let Some(pdf) = summary
+            .files
+            .iter()
+            .find(|f| f.extension().is_some_and(|e| e == "pdf"))
+        {
+            println!("  pdf       {}", pdf.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
