@@ -1,0 +1,213 @@
+//! Per-stage benches of the weekly batch, on generated contacts (the fixture generator,
+//! `VOC_BENCH_CONTACTS`, default 20,000, over 4 weeks) and the demo pipeline's
+//! dictionaries and taxonomy:
+//!
+//! * `normalize_mask`: parse JSON Lines, validate, normalize, mask PII (voc-ingest);
+//! * `segment`: jieba over every turn (voc-text) — the floor the others are held to;
+//! * `classify`: taxonomy rules, sentiment, risk flags over the stored tokens;
+//! * `history_write`: week-partitioned Parquet history (voc-aggregate);
+//! * `index`: a fresh tantivy index from the records, one commit (voc-index);
+//! * `aggregate`: the trend tables of the last week from the history (polars);
+//! * `render`: the report as HTML, Markdown, JSON and XLSX (voc-report; its input is
+//!   the fixed full sample, so this one does not scale with the contacts).
+//!
+//! Every stage runs on one thread, so the figures are per-core costs that add up;
+//! `voc run` spreads segmentation and classification over the cores.
+//!
+//!   cargo bench -p voc-benches --bench stages
+//!   VOC_BENCH_CONTACTS=100000 cargo bench -p voc-benches --bench stages -- segment
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use std::path::PathBuf;
+use std::sync::Arc;
+use voc_core::{EnrichedContact, Period};
+use voc_ingest::{IngestOptions, Ingestor};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+struct Setup {
+    jsonl: Vec<u8>,
+    pipeline: voc_pipeline::Pipeline,
+    classifier: voc_classify::Classifier,
+    segmenter: Arc<voc_text::Segmenter>,
+    dictionary: voc_text::SegmenterBuilder,
+    records: Vec<EnrichedContact>,
+    history: tempfile::TempDir,
+    last_week: Period,
+}
+
+fn setup() -> Setup {
+    let contacts: usize = std::env::var("VOC_BENCH_CONTACTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let mut jsonl = Vec::new();
+    voc_fixtures::generate(
+        &voc_fixtures::GeneratorConfig {
+            contacts,
+            weeks: 4,
+            seed: 7,
+            ..Default::default()
+        },
+        &mut jsonl,
+    )
+    .expect("generate contacts");
+    let pipeline = voc_pipeline::Pipeline::load(&workspace().join("pipelines/demo/weekly.toml"))
+        .expect("demo pipeline");
+    let (classifier, segmenter, dictionary) =
+        voc_pipeline::run::build_classifier(&pipeline).expect("demo classifier");
+    let batch = ingestor()
+        .ingest_reader("bench", &jsonl[..])
+        .expect("ingest");
+    let records: Vec<EnrichedContact> = batch
+        .contacts
+        .into_iter()
+        .map(|contact| {
+            let tokens: Vec<Vec<String>> = contact
+                .turns
+                .iter()
+                .map(|t| segmenter.cut(&t.text))
+                .collect();
+            enrich(&classifier, contact, tokens)
+        })
+        .collect();
+    let history = tempfile::tempdir().expect("temp dir");
+    voc_aggregate::history::write_history(history.path(), &records).expect("history");
+    let last_week = records
+        .iter()
+        .map(|r| r.week.clone())
+        .max()
+        .and_then(|w| Period::parse(&w).ok())
+        .expect("a week");
+    Setup {
+        jsonl,
+        pipeline,
+        classifier,
+        segmenter: Arc::new(segmenter),
+        dictionary,
+        records,
+        history,
+        last_week,
+    }
+}
+
+fn ingestor() -> Ingestor {
+    Ingestor::new(IngestOptions::default()).expect("ingestor")
+}
+
+fn enrich(
+    classifier: &voc_classify::Classifier,
+    contact: voc_core::Contact,
+    tokens: Vec<Vec<String>>,
+) -> EnrichedContact {
+    let c = classifier.classify(&contact, &tokens);
+    let complaint = c
+        .categories
+        .iter()
+        .any(|id| classifier.taxonomy.spec(id).is_some_and(|s| s.complaint));
+    EnrichedContact {
+        week: voc_core::time::iso_week_key(&contact.started_at),
+        contact,
+        tokens,
+        categories: c.categories,
+        complaint,
+        sentiment: c.sentiment,
+        sentiment_label: c.sentiment_label.to_string(),
+        risk: c.risk,
+    }
+}
+
+fn stages(c: &mut Criterion) {
+    let s = setup();
+    let n = s.records.len() as u64;
+    let text_bytes: u64 = s
+        .records
+        .iter()
+        .flat_map(|r| &r.contact.turns)
+        .map(|t| t.text.len() as u64)
+        .sum();
+    eprintln!(
+        "stages: {n} contacts, {:.1} MB of masked text, {:.1} MB of JSON Lines",
+        text_bytes as f64 / 1e6,
+        s.jsonl.len() as f64 / 1e6
+    );
+    let mut group = c.benchmark_group("stages");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(n));
+
+    let ingest = ingestor();
+    group.bench_function("normalize_mask", |b| {
+        b.iter(|| ingest.ingest_reader("bench", &s.jsonl[..]).expect("ingest"))
+    });
+    group.bench_function("segment", |b| {
+        b.iter(|| {
+            s.records
+                .iter()
+                .flat_map(|r| &r.contact.turns)
+                .map(|t| s.segmenter.cut(&t.text).len())
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("classify", |b| {
+        b.iter(|| {
+            s.records
+                .iter()
+                .map(|r| {
+                    s.classifier
+                        .classify(&r.contact, &r.tokens)
+                        .categories
+                        .len()
+                })
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("history_write", |b| {
+        b.iter_batched(
+            || tempfile::tempdir().expect("temp dir"),
+            |dir| {
+                voc_aggregate::history::write_history(dir.path(), &s.records).expect("write");
+                dir
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("index", |b| {
+        b.iter_batched(
+            || tempfile::tempdir().expect("temp dir"),
+            |dir| {
+                let index = voc_index::ContactIndex::open_or_create(
+                    dir.path(),
+                    s.segmenter.clone(),
+                    &s.dictionary,
+                )
+                .expect("index");
+                index.upsert(&s.records).expect("upsert");
+                dir
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function("aggregate", |b| {
+        b.iter(|| {
+            voc_pipeline::trends::compute(&s.pipeline, s.history.path(), &s.last_week, &s.segmenter)
+                .expect("trends")
+        })
+    });
+    group.throughput(Throughput::Elements(1));
+    let report = voc_report::testing::full_input();
+    group.bench_function("render", |b| {
+        b.iter(|| {
+            let html = voc_report::render_html(&report);
+            let md = voc_report::render_markdown(&report);
+            let json = voc_report::render_json(&report);
+            let xlsx = voc_report::render_xlsx(&report).expect("xlsx");
+            html.len() + md.len() + json.len() + xlsx.len()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);
