@@ -17,6 +17,10 @@
 //!   cargo bench -p voc-benches --bench stages
 //!   VOC_BENCH_CONTACTS=100000 cargo bench -p voc-benches --bench stages -- segment
 
+/// The allocator `voc` runs with, so the stages cost here what they cost there.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::path::PathBuf;
 use std::sync::Arc;
