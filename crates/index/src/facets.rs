@@ -69,7 +69,12 @@ pub(crate) struct FacetSegmentCollector {
     category_ords: Option<tantivy::columnar::Column<u64>>,
     /// Reused per block: which doc each value row belongs to, the rows, their values.
     block: Block,
+    /// Docs of a scored query not counted yet.
+    pending: Vec<DocId>,
 }
+
+/// Docs gathered from a scored query before they are counted as a block.
+const PENDING_BLOCK: usize = 256;
 
 #[derive(Default)]
 struct Block {
@@ -144,6 +149,7 @@ impl Collector for FacetCollector {
             seen_parents: Vec::new(),
             category_ords,
             block: Block::default(),
+            pending: Vec::with_capacity(PENDING_BLOCK),
         })
     }
 
@@ -167,40 +173,19 @@ impl Collector for FacetCollector {
     }
 }
 
-impl FacetSegmentCollector {
-    fn count_categories(&mut self, doc: DocId) {
-        if let Some(reader) = &self.category {
-            self.seen_parents.clear();
-            for ord in reader.facet_ords(doc) {
-                let ord = ord as usize;
-                if let Some(c) = self.category_counts.get_mut(ord) {
-                    *c += 1;
-                }
-                if let Some(&parent) = self.parent_of.get(ord)
-                    && !self.seen_parents.contains(&parent)
-                {
-                    self.seen_parents.push(parent);
-                    self.parent_counts[parent] += 1;
-                }
-            }
-        }
-    }
-}
-
 impl SegmentCollector for FacetSegmentCollector {
     type Fruit = FacetFruit;
 
+    /// Scored queries hand docs one at a time: they are gathered into blocks and
+    /// counted as blocks (see `collect_block`), the rest at `harvest`.
     fn collect(&mut self, doc: DocId, _score: Score) {
-        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            if let Some(column) = column {
-                for ord in column.term_ords(doc) {
-                    if let Some(c) = counts.get_mut(ord as usize) {
-                        *c += 1;
-                    }
-                }
-            }
+        self.pending.push(doc);
+        if self.pending.len() == PENDING_BLOCK {
+            let pending = std::mem::take(&mut self.pending);
+            self.collect_block(&pending);
+            self.pending = pending;
+            self.pending.clear();
         }
-        self.count_categories(doc);
     }
 
     /// Broad unscored queries (time sort, exports) arrive here in blocks: reading a
@@ -252,7 +237,9 @@ impl SegmentCollector for FacetSegmentCollector {
         }
     }
 
-    fn harvest(self) -> FacetFruit {
+    fn harvest(mut self) -> FacetFruit {
+        let pending = std::mem::take(&mut self.pending);
+        self.collect_block(&pending);
         let mut fruit = FacetFruit::default();
         let mut value = String::new();
         for (i, (column, counts)) in self.columns.iter().zip(&self.counts).enumerate() {
