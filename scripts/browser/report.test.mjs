@@ -2,7 +2,7 @@
 // Chromium as a reader would: every section there, the charts drawn, no console errors,
 // nothing fetched from anywhere. Saves a full-page screenshot and prints it to an A4 PDF.
 //   node report.test.mjs /path/to/report.html OUT_DIR
-import { chromium } from "playwright-core";
+import { Checks, launch } from "./checks.mjs";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -11,22 +11,13 @@ const [reportPath, outDir = "."] = process.argv.slice(2);
 const url = pathToFileURL(resolve(reportPath)).href;
 mkdirSync(outDir, { recursive: true });
 
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail = "") {
-  if (ok) passed += 1;
-  else failed += 1;
-  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? " — " + detail : ""}`);
-}
+const checks = new Checks();
+const check = checks.check.bind(checks);
 
 const SECTIONS = ["执行摘要", "话务量与投诉率趋势", "主要投诉主题", "新兴问题", "情感趋势",
   "升级与流失风险", "KPI 指标达成", "话务预测与排班", "建议", "附录"];
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1600 }, locale: "zh-CN" });
   const consoleErrors = [];
@@ -64,5 +55,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+checks.finish();

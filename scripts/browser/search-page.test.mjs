@@ -2,7 +2,7 @@
 // and checks what a person would see: highlighted hits, facet counts, the weekly chart,
 // a parse error pointing at its position. Saves a screenshot.
 //   node search-page.test.mjs http://127.0.0.1:PORT/ OUT_DIR
-import { chromium } from "playwright-core";
+import { Checks, launch } from "./checks.mjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -10,19 +10,10 @@ const [url, outDir = "."] = process.argv.slice(2);
 const PHRASE = process.env.VOC_PHRASE || "光猫指示灯一直闪红灯";
 mkdirSync(outDir, { recursive: true });
 
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail = "") {
-  if (ok) passed += 1;
-  else failed += 1;
-  console.log(`${ok ? "ok  " : "FAIL"} ${name}${detail ? " — " + detail : ""}`);
-}
+const checks = new Checks();
+const check = checks.check.bind(checks);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1360, height: 1000 }, locale: "zh-CN" });
   const external = [];
@@ -74,5 +65,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+checks.finish();
