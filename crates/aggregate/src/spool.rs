@@ -30,6 +30,9 @@ pub trait BatchView: Sync {
     fn keeps(&self, id: &str, seq: u64) -> bool;
     /// Whether delivery `seq` is a repeat contact (the flag needs the whole batch).
     fn repeat(&self, seq: u64) -> bool;
+    /// Whether the batch keeps a contact in `week` (a week whose deliveries were all
+    /// superseded by deliveries in other weeks has none).
+    fn has_week(&self, week: &str) -> bool;
 }
 
 /// Enriched records of a batch parked per ISO week in a folder of its own.
@@ -165,7 +168,7 @@ pub fn merge<E: From<AggregateError>>(
     // column is read unless something has to go.
     for path in partitions(history) {
         let week = week_of_partition(&path);
-        if spool.weeks.contains(&week) {
+        if batch.has_week(&week) {
             continue;
         }
         let ids = ParquetReader::new(std::fs::File::open(&path).map_err(AggregateError::from)?)
@@ -184,7 +187,7 @@ pub fn merge<E: From<AggregateError>>(
             written.push(path);
         }
     }
-    for week in spool.weeks() {
+    for week in spool.weeks().filter(|w| batch.has_week(w)) {
         let frame = final_rows(spool.read_week(week)?, batch)?;
         let frame = frame
             .sort(["started_at", "id"], SortMultipleOptions::default())
@@ -311,6 +314,7 @@ mod tests {
     struct View {
         newest: HashMap<String, u64>,
         repeat: HashSet<u64>,
+        weeks: HashSet<String>,
     }
 
     impl BatchView for View {
@@ -322,6 +326,9 @@ mod tests {
         }
         fn repeat(&self, seq: u64) -> bool {
             self.repeat.contains(&seq)
+        }
+        fn has_week(&self, week: &str) -> bool {
+            self.weeks.contains(week)
         }
     }
 
@@ -348,23 +355,33 @@ mod tests {
         write_history(&a, &stored).unwrap();
         write_history(&b, &stored).unwrap();
 
-        // The batch as delivered: MOVED again in another week, B1 twice.
+        // The batch as delivered: MOVED again in another week, B1 and B5 twice.
         let deliveries = vec![
             record("B1", 10, 11, "第一 次", Some("u1")),
             record("B2", 11, 8, "还是 断网", Some("u1")),
             record("MOVED", 12, 9, "新的 一次", Some("u2")),
             record("B3", 24, 9, "投诉 升级", None),
+            // Delivered into a stored week, then moved out of it by a correction.
+            record("B5", 18, 9, "先 这周", None),
             record("B1", 10, 12, "更正 之后", Some("u1")),
             record("B4", 3, 10, "套餐 资费", Some("u3")),
+            record("B5", 25, 9, "后 下周", None),
         ];
         let newest: HashMap<String, u64> = deliveries
             .iter()
             .enumerate()
             .map(|(i, r)| (r.contact.id.clone(), i as u64))
             .collect();
+        let weeks = deliveries
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| newest[&r.contact.id] == *i as u64)
+            .map(|(_, r)| r.week.clone())
+            .collect();
         let view = View {
             newest,
             repeat: HashSet::from([1]),
+            weeks,
         };
 
         // Reference: the kept records, flagged, through write_history.
@@ -409,7 +426,7 @@ mod tests {
         };
         assert_eq!(rel(&written, &b), rel(&expected, &a));
         assert_eq!(files(&a), files(&b), "same partitions, same bytes");
-        assert_eq!(seen, ["B4", "B1", "B2", "MOVED", "B3"]);
+        assert_eq!(seen, ["B4", "B1", "B2", "MOVED", "B3", "B5"]);
         let back = crate::history::read_records(&partition_path(&b, "2026-W46"), true).unwrap();
         let b2 = back.iter().find(|r| r.contact.id == "B2").unwrap();
         assert!(b2.risk.repeat_contact);
