@@ -42,6 +42,38 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
+/// Removes the temporary siblings (see [`temp_sibling`]) in `dir` that a killed process
+/// left behind: those of this process and, where `/proc` tells which processes are
+/// alive, of processes that no longer exist. Returns how many were removed.
+pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let proc = Path::new("/proc");
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix('.')
+            .and_then(|n| n.strip_suffix(".tmp"))
+            .and_then(|n| n.rsplit_once('.'))
+            .and_then(|(_, pid)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let stale = pid == std::process::id()
+            || (proc.join("self").exists() && !proc.join(pid.to_string()).exists());
+        if stale && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -53,6 +85,21 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn stale_temps_are_removed_and_others_kept() {
+        let dir = std::env::temp_dir().join(format!("voc-fsutil-stale-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ours = super::temp_sibling(&dir.join("a.parquet"));
+        std::fs::write(&ours, b"half").unwrap();
+        std::fs::write(dir.join("b.txt"), b"keep").unwrap();
+        std::fs::write(dir.join(".c.txt.tmp"), b"no pid: keep").unwrap();
+        assert_eq!(super::remove_stale_temps(&dir).unwrap(), 1);
+        assert!(!ours.exists());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        assert_eq!(super::remove_stale_temps(&dir.join("none")).unwrap(), 0);
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -112,6 +112,7 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         traditional_to_simplified: f.input.traditional_to_simplified,
     })?;
     let input_files = f.input.files();
+    remove_stale_temps(ctx.out_dir)?;
     let quarantine_path = ctx.out_dir.join(QUARANTINE_FILE);
     let mut quarantine = QuarantineFile::create(&quarantine_path)?;
     let spool_dir = ctx.out_dir.join(SPOOL_DIR);
@@ -411,6 +412,21 @@ impl Drop for QuarantineFile {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// Temporary files a killed run left in the output folder and its history partitions
+/// (the atomic writes' siblings) are removed before this run writes.
+fn remove_stale_temps(out_dir: &Path) -> Result<()> {
+    let mut dirs = vec![out_dir.to_path_buf(), out_dir.join(crate::run::REPORT_DIR)];
+    dirs.push(out_dir.join(crate::run::TABLES_DIR));
+    if let Ok(entries) = std::fs::read_dir(out_dir.join(HISTORY_DIR)) {
+        dirs.extend(entries.filter_map(Result::ok).map(|e| e.path()));
+    }
+    for dir in dirs.iter().filter(|d| d.is_dir()) {
+        fsutil::remove_stale_temps(dir)
+            .with_context(|| format!("cannot clean up {}", dir.display()))?;
+    }
+    Ok(())
 }
 
 struct RemoveOnDrop(PathBuf);
