@@ -269,6 +269,35 @@ impl ContactWriter<'_> {
         Ok(())
     }
 
+    /// Adds contacts whose ids occur once in this writer's batch (the pipeline keeps the
+    /// newest delivery of each id before indexing), replacing versions committed
+    /// earlier. Only ids the committed index holds are deleted, with one delete query
+    /// for the whole slice: a per-contact delete is an operation tantivy keeps until the
+    /// commit, which costs memory and time in proportion to the batch.
+    pub fn add_unique(&mut self, records: &[EnrichedContact]) -> Result<(), IndexError> {
+        let index = self.index;
+        let searcher = index.reader.searcher();
+        let mut stored = Vec::new();
+        for record in records {
+            let term = Term::from_field_text(index.fields.id, &record.contact.id);
+            if searcher.doc_freq(&term).map_err(|e| index.err(e))? > 0 {
+                stored.push(term);
+            }
+        }
+        if !stored.is_empty() {
+            self.writer
+                .delete_query(Box::new(tantivy::query::TermSetQuery::new(stored)))
+                .map_err(|e| index.err(e))?;
+        }
+        for record in records {
+            self.writer
+                .add_document(index.document(record))
+                .map_err(|e| index.err(e))?;
+            self.added += 1;
+        }
+        Ok(())
+    }
+
     /// Commits the batch atomically and waits for merges, so the folder is final.
     pub fn commit(mut self) -> Result<IndexStats, IndexError> {
         let index = self.index;

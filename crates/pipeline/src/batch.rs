@@ -226,11 +226,9 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         &members,
         &mut |week: &WeekBatch| -> Result<()> {
             let t = Instant::now();
+            // Ids are unique here: the batch keeps one delivery of each.
             week.for_each_slice(INDEX_SLICE, |records| -> Result<()> {
-                for record in &records {
-                    index_writer.add(record)?;
-                }
-                Ok(())
+                Ok(index_writer.add_unique(&records)?)
             })?;
             index_time += t.elapsed();
             Ok(())
