@@ -117,7 +117,19 @@ fn without_ids(frame: DataFrame, ids: &HashSet<&str>) -> Result<DataFrame, Aggre
 }
 
 pub(crate) fn write_partition(path: &Path, frame: DataFrame) -> Result<(), AggregateError> {
-    let mut frame = frame.sort(["started_at", "id"], SortMultipleOptions::default())?;
+    write_sorted_partition(path, sort_partition(frame)?)
+}
+
+/// Rows in partition order: time, then id.
+pub(crate) fn sort_partition(frame: DataFrame) -> Result<DataFrame, AggregateError> {
+    Ok(frame.sort(["started_at", "id"], SortMultipleOptions::default())?)
+}
+
+/// Writes a frame already in partition order ([`sort_partition`]).
+pub(crate) fn write_sorted_partition(
+    path: &Path,
+    mut frame: DataFrame,
+) -> Result<(), AggregateError> {
     voc_core::fsutil::write_atomic_with(path, |w| {
         ParquetWriter::new(w)
             .with_compression(ParquetCompression::Zstd(None))

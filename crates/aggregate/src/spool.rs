@@ -15,8 +15,8 @@ use voc_core::EnrichedContact;
 
 use crate::AggregateError;
 use crate::history::{
-    frame_of, partition_path, partitions, read_partition, records_of, week_of_partition,
-    write_partition,
+    frame_of, partition_path, partitions, read_partition, records_of, sort_partition,
+    week_of_partition, write_partition, write_sorted_partition,
 };
 
 const SEQ: &str = "seq";
@@ -188,22 +188,48 @@ pub fn merge<E: From<AggregateError>>(
         }
     }
     for week in spool.weeks().filter(|w| batch.has_week(w)) {
-        let frame = final_rows(spool.read_week(week)?, batch)?;
-        let frame = frame
-            .sort(["started_at", "id"], SortMultipleOptions::default())
-            .map_err(AggregateError::from)?;
+        let frame = sort_partition(final_rows(spool.read_week(week)?, batch)?)?;
+        trace_mem(&format!(
+            "week {week} sorted, {} MB est",
+            frame.estimated_size() >> 20
+        ));
         let week_batch = WeekBatch { week, frame };
         on_week(&week_batch)?;
         let path = partition_path(history, week);
-        let mut frame = week_batch.frame;
+        let frame = week_batch.frame;
+        trace_mem(&format!("week {week} before write"));
         if path.exists() {
             let existing = without_batch(read_partition(&path)?, batch)?;
-            frame = existing.vstack(&frame).map_err(AggregateError::from)?;
+            let frame = existing.vstack(&frame).map_err(AggregateError::from)?;
+            write_partition(&path, frame)?;
+        } else {
+            // Sorted already: written as sorting it again would write it.
+            write_sorted_partition(&path, frame)?;
         }
-        write_partition(&path, frame)?;
+        trace_mem(&format!("week {week} written"));
         written.push(path);
     }
     Ok(written)
+}
+
+pub fn trace_mem(what: &str) {
+    if std::env::var_os("VOC_TRACE_MEM").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let get = |k: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(k))
+            .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+            .unwrap_or_default()
+    };
+    eprintln!(
+        "MEM {what}: rss {} anon {} hwm {}",
+        get("VmRSS"),
+        get("RssAnon"),
+        get("VmHWM")
+    );
 }
 
 /// The newest delivery of each id, with its repeat flag, without the `seq` column.
@@ -215,7 +241,12 @@ fn final_rows(frame: DataFrame, batch: &dyn BatchView) -> Result<DataFrame, Aggr
         .zip(seqs.iter())
         .map(|(id, seq)| Some(matches!((id, seq), (Some(id), Some(seq)) if batch.keeps(id, seq))))
         .collect();
-    let mut frame = frame.filter(&keep)?;
+    // Usually every delivery is the newest: no copy then.
+    let mut frame = if keep.all() {
+        frame
+    } else {
+        frame.filter(&keep)?
+    };
     let repeat: Vec<bool> = frame
         .column(SEQ)?
         .u64()?

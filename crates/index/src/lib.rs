@@ -414,7 +414,11 @@ impl ContactIndex {
         // 50%, since weekly runs replace corrected contacts in old weeks.
         policy.set_min_num_segments(8);
         policy.set_del_docs_ratio_before_merge(0.3);
-        writer.set_merge_policy(Box::new(policy));
+        if std::env::var_os("VOC_NO_MERGE").is_some() {
+            writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        } else {
+            writer.set_merge_policy(Box::new(policy));
+        }
         Ok(ContactWriter {
             index: self,
             writer,

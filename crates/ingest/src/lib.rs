@@ -162,14 +162,85 @@ pub struct Streamed {
     /// `accepted` counts distinct contact ids; every other accepted delivery is a
     /// duplicate, so `read = accepted + quarantined + duplicates`.
     pub stats: IngestStats,
-    /// Contact id → sequence number of its newest delivery, the one that is kept.
-    pub newest: HashMap<String, u64>,
+    /// Which delivery of each contact id is kept (the newest).
+    pub deliveries: Deliveries,
 }
 
-impl Streamed {
-    /// Whether delivery `seq` of contact `id` is the one kept (the newest).
-    pub fn keeps(&self, id: &str, seq: u64) -> bool {
-        self.newest.get(id) == Some(&seq)
+/// The contact id of every accepted delivery of a streamed batch, compactly (an arena,
+/// ~8 bytes besides the id), and which delivery of each id is kept: the newest.
+#[derive(Debug, Default)]
+pub struct Deliveries {
+    ids: voc_core::arena::StrArena,
+    /// One bit per sequence number: the delivery is kept.
+    kept: Vec<u64>,
+    /// Sequence numbers of the kept deliveries, in id order, for lookups by id.
+    by_id: Vec<u32>,
+}
+
+impl Deliveries {
+    fn push(&mut self, id: &str) {
+        self.ids.push(Some(id));
+    }
+
+    /// Picks the newest delivery of each id, once every delivery is in.
+    fn finish(&mut self) {
+        self.ids.shrink_to_fit();
+        let n = self.ids.len();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            self.id(a as u64).cmp(self.id(b as u64)).then(a.cmp(&b))
+        });
+        self.kept = vec![0; n.div_ceil(64)];
+        let mut by_id = Vec::with_capacity(n);
+        for (i, &seq) in order.iter().enumerate() {
+            let last_of_id = order
+                .get(i + 1)
+                .is_none_or(|&next| self.id(next as u64) != self.id(seq as u64));
+            if last_of_id {
+                self.kept[seq as usize / 64] |= 1 << (seq % 64);
+                by_id.push(seq);
+            }
+        }
+        by_id.shrink_to_fit();
+        self.by_id = by_id;
+    }
+
+    /// Accepted deliveries, duplicates included.
+    pub fn len(&self) -> u64 {
+        self.ids.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Distinct contact ids (the kept deliveries).
+    pub fn accepted(&self) -> u64 {
+        self.by_id.len() as u64
+    }
+
+    /// The contact id of delivery `seq`.
+    pub fn id(&self, seq: u64) -> &str {
+        self.ids.get(seq as usize).unwrap_or_default()
+    }
+
+    /// Whether delivery `seq` is the one kept of its id (the newest).
+    pub fn keeps(&self, seq: u64) -> bool {
+        self.kept
+            .get(seq as usize / 64)
+            .is_some_and(|w| w & (1 << (seq % 64)) != 0)
+    }
+
+    /// Whether the batch holds contact `id`.
+    pub fn contains(&self, id: &str) -> bool {
+        self.by_id
+            .binary_search_by(|&seq| self.id(seq as u64).cmp(id))
+            .is_ok()
+    }
+
+    /// Sequence numbers of the kept deliveries, in id order.
+    pub fn kept(&self) -> impl Iterator<Item = u64> + '_ {
+        self.by_id.iter().map(|&s| u64::from(s))
     }
 }
 
@@ -299,13 +370,14 @@ impl Ingestor {
                 return Err(e);
             }
         }
-        let stats = &mut state.streamed.stats;
-        stats.accepted = state.streamed.newest.len() as u64;
-        stats.duplicates = state.next_seq - stats.accepted;
-        Ok(state.streamed)
+        let mut streamed = state.streamed;
+        streamed.deliveries.finish();
+        streamed.stats.accepted = streamed.deliveries.accepted();
+        streamed.stats.duplicates = streamed.deliveries.len() - streamed.stats.accepted;
+        Ok(streamed)
     }
 
-    fn stream_chunk<E>(
+    fn stream_chunk<E: From<IngestError>>(
         &self,
         source: &str,
         columns: &BTreeMap<String, String>,
@@ -338,13 +410,7 @@ impl Ingestor {
                 Ok(contact) => {
                     let seq = state.next_seq;
                     state.next_seq += 1;
-                    // A later delivery of an id replaces the earlier one.
-                    match state.streamed.newest.get_mut(contact.id.as_str()) {
-                        Some(newest) => *newest = seq,
-                        None => {
-                            state.streamed.newest.insert(contact.id.clone(), seq);
-                        }
-                    }
+                    state.streamed.deliveries.push(&contact.id);
                     out.contacts.push(Delivery { seq, contact });
                 }
                 Err(q) => {
@@ -353,7 +419,12 @@ impl Ingestor {
                 }
             }
         }
-        if let Err(e) = on_chunk(out) {
+        if state.next_seq > u64::from(u32::MAX) {
+            state.failed = Some(E::from(IngestError::Format(format!(
+                "more than {} records accepted in one batch",
+                u32::MAX
+            ))));
+        } else if let Err(e) = on_chunk(out) {
             state.failed = Some(e);
         }
     }
@@ -579,7 +650,7 @@ mod tests {
             })
             .unwrap();
         for d in all {
-            if streamed.keeps(&d.contact.id, d.seq) {
+            if streamed.deliveries.keeps(d.seq) {
                 kept.push(d.contact);
             }
         }
@@ -595,6 +666,9 @@ mod tests {
         a.sort();
         b.sort();
         assert_eq!(a, b, "the newest delivery of each id is kept");
+        let d = &streamed.deliveries;
+        assert!(d.contains("c0") && d.contains("c4045") && !d.contains("c4046"));
+        assert_eq!(d.kept().count() as u64, s.accepted);
     }
 
     #[test]

@@ -21,16 +21,17 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use voc_aggregate::spool::{BatchView, Spool, WeekBatch};
 use voc_classify::Classifier;
+use voc_core::arena::StrArena;
 use voc_core::{Contact, EnrichedContact, fsutil};
 use voc_index::{ContactIndex, IndexStats};
-use voc_ingest::{Chunk, IngestOptions, IngestStats, Ingestor};
+use voc_ingest::{Chunk, Deliveries, IngestOptions, IngestStats, Ingestor};
 use voc_text::{Segmenter, SegmenterBuilder};
 
 use crate::config::Pipeline;
@@ -68,8 +69,8 @@ pub struct BatchOutcome {
     pub timings: Vec<StageTiming>,
     /// Weeks holding at least one contact of the batch, in order.
     pub weeks: BTreeSet<String>,
-    /// Contact id → newest delivery: the batch's contacts.
-    newest: HashMap<String, u64>,
+    /// The batch's contacts (the newest delivery of each id).
+    deliveries: Deliveries,
 }
 
 impl BatchOutcome {
@@ -92,7 +93,7 @@ impl BatchOutcome {
             return Ok(Vec::new());
         }
         Ok(voc_aggregate::spool::read_records_filtered(&path, |r| {
-            self.newest.contains_key(&r.contact.id) && keep(r)
+            self.deliveries.contains(&r.contact.id) && keep(r)
         })?)
     }
 }
@@ -185,13 +186,14 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         .into());
     }
 
+    voc_aggregate::spool::trace_mem("ingest done");
     // The whole batch, compactly: newest delivery per id, repeat flags, weeks.
     let started = Instant::now();
-    let newest = ingested.newest;
-    let repeat = keys.repeat_flags(&newest, f.classify.repeat_window_days);
+    let deliveries = ingested.deliveries;
+    let repeat = keys.repeat_flags(&deliveries, f.classify.repeat_window_days);
     let weeks: BTreeSet<String> = {
         let mut times: Vec<DateTime<FixedOffset>> =
-            newest.values().map(|&seq| keys.at[seq as usize]).collect();
+            deliveries.kept().map(|seq| keys.at[seq as usize]).collect();
         times.sort_unstable();
         let mut weeks = BTreeSet::new();
         // Times are sorted, so the week key changes only at week boundaries.
@@ -207,7 +209,7 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
     };
     drop(keys);
     let members = Members {
-        newest: &newest,
+        deliveries: &deliveries,
         repeat: &repeat,
         weeks: &weeks,
     };
@@ -217,6 +219,7 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         ctx.segmenter.clone(),
         ctx.segmenter_builder,
     )?;
+    voc_aggregate::spool::trace_mem("compact maps done");
     let mut index_writer = index.writer()?;
     let mut index_time = Duration::ZERO;
     let history = ctx.out_dir.join(HISTORY_DIR);
@@ -240,8 +243,10 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         "history",
         started.elapsed().saturating_sub(index_time),
     ));
+    voc_aggregate::spool::trace_mem("before commit");
     let t = Instant::now();
     let index_stats = index_writer.commit()?;
+    voc_aggregate::spool::trace_mem("after commit");
     timings.push(timing("index", index_time + t.elapsed()));
 
     Ok(BatchOutcome {
@@ -251,7 +256,7 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         index: index_stats,
         timings,
         weeks,
-        newest,
+        deliveries,
     })
 }
 
@@ -279,74 +284,64 @@ fn enrich(contact: Contact, segmenter: &Segmenter, classifier: &Classifier) -> E
     }
 }
 
-/// What the repeat-contact flag needs of every delivery, indexed by sequence number:
-/// its time and its customer (interned).
+/// What the repeat-contact flag needs of every delivery, by sequence number: its time
+/// and its customer.
 #[derive(Default)]
 struct DeliveryKeys {
     at: Vec<DateTime<FixedOffset>>,
-    customer: Vec<u32>,
-    customers: HashMap<String, u32>,
+    customers: StrArena,
 }
-
-const NO_CUSTOMER: u32 = u32::MAX;
 
 impl DeliveryKeys {
     fn push(&mut self, seq: u64, contact: &Contact) {
         debug_assert_eq!(seq as usize, self.at.len(), "deliveries arrive in order");
         self.at.push(contact.started_at);
-        let customer = match &contact.customer_id {
-            Some(id) => match self.customers.get(id.as_str()) {
-                Some(&n) => n,
-                None => {
-                    let n = self.customers.len() as u32;
-                    self.customers.insert(id.clone(), n);
-                    n
-                }
-            },
-            None => NO_CUSTOMER,
-        };
-        self.customer.push(customer);
+        self.customers.push(contact.customer_id.as_deref());
     }
 
     /// A contact is a repeat when its customer contacted within `window_days` before
     /// it, among the batch's kept contacts in order of time, then id (what marking the
-    /// sorted batch in memory gives). Indexed by sequence number.
-    fn repeat_flags(&self, newest: &HashMap<String, u64>, window_days: u32) -> Vec<bool> {
+    /// sorted batch in memory gives): sorted by customer, time and id, each contact is
+    /// compared with the one before it of the same customer. Indexed by sequence number.
+    fn repeat_flags(&self, deliveries: &Deliveries, window_days: u32) -> Vec<bool> {
         let window = chrono::Duration::days(i64::from(window_days));
-        let mut kept: Vec<(DateTime<FixedOffset>, &str, u32, u64)> = newest
-            .iter()
-            .filter_map(|(id, &seq)| {
-                let customer = self.customer[seq as usize];
-                (customer != NO_CUSTOMER)
-                    .then(|| (self.at[seq as usize], id.as_str(), customer, seq))
-            })
+        let mut kept: Vec<u32> = deliveries
+            .kept()
+            .filter(|&seq| self.customers.get(seq as usize).is_some())
+            .map(|seq| seq as u32)
             .collect();
-        kept.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        let key = |seq: u32| {
+            let i = seq as usize;
+            (
+                self.customers.get(i),
+                self.at[i],
+                deliveries.id(u64::from(seq)),
+            )
+        };
+        kept.par_sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
         let mut flags = vec![false; self.at.len()];
-        let mut last_seen: Vec<Option<DateTime<FixedOffset>>> = vec![None; self.customers.len()];
-        for (at, _, customer, seq) in kept {
-            let last = &mut last_seen[customer as usize];
-            if let Some(prev) = *last {
-                flags[seq as usize] = at - prev <= window;
+        for pair in kept.windows(2) {
+            let (prev, cur) = (pair[0] as usize, pair[1] as usize);
+            if self.customers.get(prev) == self.customers.get(cur) {
+                flags[cur] = self.at[cur] - self.at[prev] <= window;
             }
-            *last = Some(at);
         }
         flags
     }
 }
 
 struct Members<'a> {
-    newest: &'a HashMap<String, u64>,
+    deliveries: &'a Deliveries,
     repeat: &'a [bool],
     weeks: &'a BTreeSet<String>,
 }
 
 impl BatchView for Members<'_> {
     fn contains(&self, id: &str) -> bool {
-        self.newest.contains_key(id)
+        self.deliveries.contains(id)
     }
-    fn keeps(&self, id: &str, seq: u64) -> bool {
-        self.newest.get(id) == Some(&seq)
+    fn keeps(&self, _id: &str, seq: u64) -> bool {
+        self.deliveries.keeps(seq)
     }
     fn repeat(&self, seq: u64) -> bool {
         self.repeat.get(seq as usize).copied().unwrap_or(false)
@@ -493,17 +488,54 @@ mod tests {
             contact("a2", "2026-11-05T01:00:00+00:00", Some("u1")),
             contact("c", "2026-11-20T09:00:00+08:00", Some("u1")),
             contact("d", "2026-11-03T09:00:00+08:00", None),
+            contact("e", "2026-11-04T09:00:00+08:00", Some("u0")),
             // A re-delivery of a moves it after c: the first delivery no longer counts.
             contact("a", "2026-11-21T09:00:00+08:00", Some("u1")),
         ];
         let mut keys = DeliveryKeys::default();
-        let mut newest = HashMap::new();
+        let mut lines = String::new();
         for (seq, c) in deliveries.iter().enumerate() {
             keys.push(seq as u64, c);
-            newest.insert(c.id.clone(), seq as u64);
+            lines.push_str(&serde_json::to_string(c).unwrap());
+            lines.push('\n');
         }
-        let flags = keys.repeat_flags(&newest, 7);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.jsonl");
+        std::fs::write(&path, lines).unwrap();
+        let ingestor = Ingestor::new(IngestOptions::default()).unwrap();
+        let streamed = ingestor
+            .ingest_streaming(
+                &[voc_ingest::InputFile::new(&path)],
+                &|_, _| Err("no parquet".into()),
+                &mut |_: Chunk| Ok::<(), anyhow::Error>(()),
+            )
+            .unwrap();
+        let flags = keys.repeat_flags(&streamed.deliveries, 7);
         // a2 first of u1 (a moved away), b within 7 days of a2, c 15 days later, a 1 day.
-        assert_eq!(flags, [false, true, false, false, false, true]);
+        assert_eq!(flags, [false, true, false, false, false, false, true]);
+
+        // The same as marking the kept records, sorted by time and id, in memory.
+        let mut kept: Vec<(usize, &Contact)> = deliveries
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| streamed.deliveries.keeps(*i as u64))
+            .collect();
+        kept.sort_by(|x, y| {
+            x.1.started_at
+                .cmp(&y.1.started_at)
+                .then_with(|| x.1.id.cmp(&y.1.id))
+        });
+        let mut last_seen = std::collections::HashMap::new();
+        let mut expected = vec![false; deliveries.len()];
+        for (i, c) in kept {
+            let Some(customer) = c.customer_id.clone() else {
+                continue;
+            };
+            if let Some(prev) = last_seen.get(&customer) {
+                expected[i] = c.started_at - *prev <= chrono::Duration::days(7);
+            }
+            last_seen.insert(customer, c.started_at);
+        }
+        assert_eq!(flags, expected);
     }
 }
