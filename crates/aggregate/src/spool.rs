@@ -189,15 +189,10 @@ pub fn merge<E: From<AggregateError>>(
     }
     for week in spool.weeks().filter(|w| batch.has_week(w)) {
         let frame = sort_partition(final_rows(spool.read_week(week)?, batch)?)?;
-        trace_mem(&format!(
-            "week {week} sorted, {} MB est",
-            frame.estimated_size() >> 20
-        ));
         let week_batch = WeekBatch { week, frame };
         on_week(&week_batch)?;
         let path = partition_path(history, week);
         let frame = week_batch.frame;
-        trace_mem(&format!("week {week} before write"));
         if path.exists() {
             let existing = without_batch(read_partition(&path)?, batch)?;
             let frame = existing.vstack(&frame).map_err(AggregateError::from)?;
@@ -206,30 +201,9 @@ pub fn merge<E: From<AggregateError>>(
             // Sorted already: written as sorting it again would write it.
             write_sorted_partition(&path, frame)?;
         }
-        trace_mem(&format!("week {week} written"));
         written.push(path);
     }
     Ok(written)
-}
-
-pub fn trace_mem(what: &str) {
-    if std::env::var_os("VOC_TRACE_MEM").is_none() {
-        return;
-    }
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let get = |k: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(k))
-            .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
-            .unwrap_or_default()
-    };
-    eprintln!(
-        "MEM {what}: rss {} anon {} hwm {}",
-        get("VmRSS"),
-        get("RssAnon"),
-        get("VmHWM")
-    );
 }
 
 /// The newest delivery of each id, with its repeat flag, without the `seq` column.
@@ -319,7 +293,7 @@ mod tests {
             ],
         );
         contact.customer_id = customer.map(str::to_string);
-        if day % 2 == 0 {
+        if day.is_multiple_of(2) {
             contact.region = Some("广东".into());
             contact.csat = Some(4);
         }
@@ -330,7 +304,7 @@ mod tests {
                 vec!["您好".into()],
                 text.split(' ').map(str::to_string).collect(),
             ],
-            categories: if day % 3 == 0 {
+            categories: if day.is_multiple_of(3) {
                 vec![]
             } else {
                 vec!["网络质量/宽带断网".into()]
@@ -426,7 +400,7 @@ mod tests {
                 r
             })
             .collect();
-        kept.sort_by(|x, y| x.contact.started_at.cmp(&y.contact.started_at));
+        kept.sort_by_key(|x| x.contact.started_at);
         let expected = write_history(&a, &kept).unwrap();
 
         // Spooled in chunks of two.

@@ -450,15 +450,22 @@ impl ContactIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// Starts the batch's one writer: bounded memory, up to two indexing threads, and a
-    /// merge policy that keeps the segment count low across weekly runs.
+    /// Starts the batch's one writer: bounded memory, up to two indexing threads, one
+    /// merge at a time, and a merge policy that keeps the segment count low across
+    /// weekly runs without merges growing with the index.
     pub fn writer(&self) -> Result<ContactWriter<'_>, IndexError> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 2);
+        // One merge at a time: each reads its (bounded) inputs while it runs.
+        let options = tantivy::indexer::IndexWriterOptions::builder()
+            .num_worker_threads(threads)
+            .memory_budget_per_thread(WRITER_MEMORY_BYTES / threads)
+            .num_merge_threads(1)
+            .build();
         let writer: IndexWriter = self
             .index
-            .writer_with_num_threads(threads, WRITER_MEMORY_BYTES)
+            .writer_with_options(options)
             .map_err(|e| self.err(e))?;
         let mut policy = LogMergePolicy::default();
         // Merge once 8 segments of a size class exist (tantivy's default), and purge a

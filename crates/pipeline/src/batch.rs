@@ -185,8 +185,6 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         }
         .into());
     }
-
-    voc_aggregate::spool::trace_mem("ingest done");
     // The whole batch, compactly: newest delivery per id, repeat flags, weeks.
     let started = Instant::now();
     let deliveries = ingested.deliveries;
@@ -219,7 +217,6 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         ctx.segmenter.clone(),
         ctx.segmenter_builder,
     )?;
-    voc_aggregate::spool::trace_mem("compact maps done");
     let mut index_writer = index.writer()?;
     let mut index_time = Duration::ZERO;
     let history = ctx.out_dir.join(HISTORY_DIR);
@@ -243,10 +240,8 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         "history",
         started.elapsed().saturating_sub(index_time),
     ));
-    voc_aggregate::spool::trace_mem("before commit");
     let t = Instant::now();
     let index_stats = index_writer.commit()?;
-    voc_aggregate::spool::trace_mem("after commit");
     timings.push(timing("index", index_time + t.elapsed()));
 
     Ok(BatchOutcome {
