@@ -94,14 +94,14 @@ pub fn string_cells(history: &Path) -> Result<Vec<String>, AggregateError> {
     Ok(out)
 }
 
-fn week_of_partition(path: &Path) -> String {
+pub(crate) fn week_of_partition(path: &Path) -> String {
     path.parent()
         .and_then(|p| p.file_name())
         .map(|n| n.to_string_lossy().trim_start_matches("week=").to_string())
         .unwrap_or_default()
 }
 
-fn read_partition(path: &Path) -> Result<DataFrame, AggregateError> {
+pub(crate) fn read_partition(path: &Path) -> Result<DataFrame, AggregateError> {
     let file = std::fs::File::open(path)?;
     Ok(ParquetReader::new(file).finish()?)
 }
@@ -116,8 +116,20 @@ fn without_ids(frame: DataFrame, ids: &HashSet<&str>) -> Result<DataFrame, Aggre
     Ok(frame.filter(&keep)?)
 }
 
-fn write_partition(path: &Path, frame: DataFrame) -> Result<(), AggregateError> {
-    let mut frame = frame.sort(["started_at", "id"], SortMultipleOptions::default())?;
+pub(crate) fn write_partition(path: &Path, frame: DataFrame) -> Result<(), AggregateError> {
+    write_sorted_partition(path, sort_partition(frame)?)
+}
+
+/// Rows in partition order: time, then id.
+pub(crate) fn sort_partition(frame: DataFrame) -> Result<DataFrame, AggregateError> {
+    Ok(frame.sort(["started_at", "id"], SortMultipleOptions::default())?)
+}
+
+/// Writes a frame already in partition order ([`sort_partition`]).
+pub(crate) fn write_sorted_partition(
+    path: &Path,
+    mut frame: DataFrame,
+) -> Result<(), AggregateError> {
     voc_core::fsutil::write_atomic_with(path, |w| {
         ParquetWriter::new(w)
             .with_compression(ParquetCompression::Zstd(None))
@@ -329,7 +341,10 @@ pub fn read_records(path: &Path, with_text: bool) -> Result<Vec<EnrichedContact>
     records_of(path, &frame)
 }
 
-fn records_of(path: &Path, frame: &DataFrame) -> Result<Vec<EnrichedContact>, AggregateError> {
+pub(crate) fn records_of(
+    path: &Path,
+    frame: &DataFrame,
+) -> Result<Vec<EnrichedContact>, AggregateError> {
     use voc_core::{Contact, RiskFlags, Turn};
     // A column left out of the projection (see `read_for_retag`) reads as nulls.
     let absent = |name: &str| frame.column(name).is_err() && name != "id";

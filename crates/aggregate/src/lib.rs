@@ -17,6 +17,7 @@ pub mod kpi;
 pub mod representative;
 pub mod rows;
 pub mod scan;
+pub mod spool;
 pub mod staffing;
 pub mod tables;
 pub mod terms;

@@ -60,8 +60,8 @@ fn counts_reconcile_and_are_printed() {
     assert_eq!(
         stages,
         [
-            "ingest",
             "load_models",
+            "ingest",
             "segment_classify",
             "history",
             "index",
@@ -69,6 +69,9 @@ fn counts_reconcile_and_are_printed() {
             "report"
         ]
     );
+    if cfg!(target_os = "linux") {
+        assert!(m["peak_rss_kb"].as_u64().is_some_and(|kb| kb > 0));
+    }
     let outputs: Vec<&str> = m["outputs"]
         .as_array()
         .unwrap()

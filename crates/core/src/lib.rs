@@ -14,6 +14,7 @@
 //! assert_eq!(voc_core::time::iso_week_key(&contact.started_at), "2026-W45");
 //! ```
 
+pub mod arena;
 pub mod fingerprint;
 pub mod fsutil;
 pub mod period;

@@ -23,7 +23,8 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::indexer::LogMergePolicy;
+use tantivy::index::{SegmentId, SegmentMeta};
+use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
 use tantivy::schema::{
     FAST, Facet, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -44,6 +45,11 @@ type Compiled = (Box<dyn tantivy::query::Query>, Vec<String>, Option<i64>);
 /// The one writer's whole memory budget, shared by its threads; when it is full the
 /// writer flushes a segment, so memory stays bounded however large the batch.
 const WRITER_MEMORY_BYTES: usize = 128 << 20;
+/// Largest segment a merge may produce, in contacts. A merge reads every segment it
+/// combines (memory-mapped, so resident while it runs): this bounds a run's memory
+/// however large the index grows, at the cost of more segments past ~1M contacts
+/// (about 4 per million).
+const MAX_MERGED_DOCS: u32 = 250_000;
 /// Snippet length in characters.
 const SNIPPET_CHARS: usize = 160;
 
@@ -269,6 +275,35 @@ impl ContactWriter<'_> {
         Ok(())
     }
 
+    /// Adds contacts whose ids occur once in this writer's batch (the pipeline keeps the
+    /// newest delivery of each id before indexing), replacing versions committed
+    /// earlier. Only ids the committed index holds are deleted, with one delete query
+    /// for the whole slice: a per-contact delete is an operation tantivy keeps until the
+    /// commit, which costs memory and time in proportion to the batch.
+    pub fn add_unique(&mut self, records: &[EnrichedContact]) -> Result<(), IndexError> {
+        let index = self.index;
+        let searcher = index.reader.searcher();
+        let mut stored = Vec::new();
+        for record in records {
+            let term = Term::from_field_text(index.fields.id, &record.contact.id);
+            if searcher.doc_freq(&term).map_err(|e| index.err(e))? > 0 {
+                stored.push(term);
+            }
+        }
+        if !stored.is_empty() {
+            self.writer
+                .delete_query(Box::new(tantivy::query::TermSetQuery::new(stored)))
+                .map_err(|e| index.err(e))?;
+        }
+        for record in records {
+            self.writer
+                .add_document(index.document(record))
+                .map_err(|e| index.err(e))?;
+            self.added += 1;
+        }
+        Ok(())
+    }
+
     /// Commits the batch atomically and waits for merges, so the folder is final.
     pub fn commit(mut self) -> Result<IndexStats, IndexError> {
         let index = self.index;
@@ -281,6 +316,52 @@ impl ContactWriter<'_> {
             upserted: self.added,
             documents: index.reader.searcher().num_docs(),
         })
+    }
+}
+
+/// tantivy's log merge policy with merges split so that none combines more than
+/// `max_docs` contacts (a merge of one segment, which purges its deleted contacts,
+/// is left alone).
+#[derive(Debug)]
+struct BoundedMerges {
+    inner: LogMergePolicy,
+    max_docs: u32,
+}
+
+impl MergePolicy for BoundedMerges {
+    fn compute_merge_candidates(&self, segments: &[SegmentMeta]) -> Vec<MergeCandidate> {
+        let max_doc = |id: &SegmentId| {
+            segments
+                .iter()
+                .find(|s| s.id() == *id)
+                .map_or(0, SegmentMeta::max_doc)
+        };
+        let mut out = Vec::new();
+        for MergeCandidate(ids) in self.inner.compute_merge_candidates(segments) {
+            if ids.len() == 1 {
+                out.push(MergeCandidate(ids));
+                continue;
+            }
+            // The log policy lists a level's segments largest first: group them greedily.
+            let mut group: Vec<SegmentId> = Vec::new();
+            let mut docs = 0u32;
+            for id in ids {
+                let n = max_doc(&id);
+                if !group.is_empty() && docs.saturating_add(n) > self.max_docs {
+                    if group.len() > 1 {
+                        out.push(MergeCandidate(std::mem::take(&mut group)));
+                    }
+                    group.clear();
+                    docs = 0;
+                }
+                group.push(id);
+                docs = docs.saturating_add(n);
+            }
+            if group.len() > 1 {
+                out.push(MergeCandidate(group));
+            }
+        }
+        out
     }
 }
 
@@ -372,15 +453,22 @@ impl ContactIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// Starts the batch's one writer: bounded memory, up to two indexing threads, and a
-    /// merge policy that keeps the segment count low across weekly runs.
+    /// Starts the batch's one writer: bounded memory, up to two indexing threads, one
+    /// merge at a time, and a merge policy that keeps the segment count low across
+    /// weekly runs without merges growing with the index.
     pub fn writer(&self) -> Result<ContactWriter<'_>, IndexError> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 2);
+        // One merge at a time: each reads its (bounded) inputs while it runs.
+        let options = tantivy::indexer::IndexWriterOptions::builder()
+            .num_worker_threads(threads)
+            .memory_budget_per_thread(WRITER_MEMORY_BYTES / threads)
+            .num_merge_threads(1)
+            .build();
         let writer: IndexWriter = self
             .index
-            .writer_with_num_threads(threads, WRITER_MEMORY_BYTES)
+            .writer_with_options(options)
             .map_err(|e| self.err(e))?;
         let mut policy = LogMergePolicy::default();
         // Merge once 8 segments of a size class exist (tantivy's default), and purge a
@@ -388,7 +476,11 @@ impl ContactIndex {
         // 50%, since weekly runs replace corrected contacts in old weeks.
         policy.set_min_num_segments(8);
         policy.set_del_docs_ratio_before_merge(0.3);
-        writer.set_merge_policy(Box::new(policy));
+        policy.set_max_docs_before_merge(MAX_MERGED_DOCS as usize);
+        writer.set_merge_policy(Box::new(BoundedMerges {
+            inner: policy,
+            max_docs: MAX_MERGED_DOCS,
+        }));
         Ok(ContactWriter {
             index: self,
             writer,
@@ -725,4 +817,48 @@ fn token_list(record: &EnrichedContact, keep: impl Fn(voc_core::Speaker) -> bool
             .filter(|(turn, _)| keep(turn.speaker))
             .map(|(_, tokens)| tokens.as_slice()),
     )
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    fn metas(sizes: &[u32]) -> Vec<SegmentMeta> {
+        let index = Index::create_in_ram(schema().0);
+        sizes
+            .iter()
+            .map(|&n| index.new_segment_meta(SegmentId::generate_random(), n))
+            .collect()
+    }
+
+    fn candidates(sizes: &[u32]) -> Vec<Vec<u32>> {
+        let segments = metas(sizes);
+        let mut policy = LogMergePolicy::default();
+        policy.set_max_docs_before_merge(MAX_MERGED_DOCS as usize);
+        let bounded = BoundedMerges {
+            inner: policy,
+            max_docs: MAX_MERGED_DOCS,
+        };
+        bounded
+            .compute_merge_candidates(&segments)
+            .into_iter()
+            .map(|MergeCandidate(ids)| {
+                ids.iter()
+                    .map(|id| segments.iter().find(|s| s.id() == *id).unwrap().max_doc())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merges_never_combine_more_than_the_bound() {
+        // Eight small segments merge as tantivy's policy says.
+        assert_eq!(candidates(&[20_000; 8]), vec![vec![20_000; 8]]);
+        // Eight large ones merge in pairs, each within the bound.
+        let pairs = candidates(&[100_000; 8]);
+        assert_eq!(pairs, vec![vec![100_000; 2]; 4]);
+        // Segments at the bound are not merged again.
+        assert!(candidates(&[240_000; 8]).is_empty());
+        assert!(candidates(&[20_000; 7]).is_empty());
+    }
 }

@@ -256,6 +256,38 @@ fn upserts_replace_by_id_and_export_lists_every_hit() {
 }
 
 #[test]
+fn add_unique_replaces_stored_ids_and_adds_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(sample_index(dir.path()).unwrap());
+    let builder = voc_index::testing::sample_segmenter();
+    let segmenter = std::sync::Arc::new(builder.build().unwrap());
+    let index = ContactIndex::open_or_create(dir.path(), segmenter.clone(), &builder).unwrap();
+    let recut = |mut c: voc_core::EnrichedContact, text: &str| {
+        c.contact.turns[0].text = text.into();
+        c.tokens = c
+            .contact
+            .turns
+            .iter()
+            .map(|t| segmenter.cut(&t.text))
+            .collect();
+        c
+    };
+    let c6 = sample_contacts()
+        .into_iter()
+        .find(|c| c.contact.id == "C6")
+        .unwrap();
+    let mut new = recut(c6.clone(), "光猫又坏了");
+    new.contact.id = "C10".into();
+    let mut writer = index.writer().unwrap();
+    writer.add_unique(&[recut(c6, "光猫又坏了"), new]).unwrap();
+    let stats = writer.commit().unwrap();
+    assert_eq!(stats.upserted, 2);
+    assert_eq!(stats.documents, 10, "C6 replaced, C10 added");
+    check(&index, "感谢", &[]);
+    check(&index, "光猫", &["C1", "C10", "C6", "C7"]);
+}
+
+#[test]
 fn an_index_of_another_schema_is_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let mut builder = tantivy_schema_builder();

@@ -140,8 +140,120 @@ pub struct Batch {
     pub stats: IngestStats,
 }
 
+/// One chunk of a streamed ingest ([`Ingestor::ingest_streaming`]): the accepted
+/// deliveries (normalized, masked, in delivery order; not yet de-duplicated) and the
+/// records quarantined, in input order.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub contacts: Vec<Delivery>,
+    pub quarantine: Vec<Quarantined>,
+}
+
+/// One accepted record with its delivery sequence number.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub seq: u64,
+    pub contact: Contact,
+}
+
+/// The end of a streamed ingest.
+#[derive(Debug, Default)]
+pub struct Streamed {
+    /// `accepted` counts distinct contact ids; every other accepted delivery is a
+    /// duplicate, so `read = accepted + quarantined + duplicates`.
+    pub stats: IngestStats,
+    /// Which delivery of each contact id is kept (the newest).
+    pub deliveries: Deliveries,
+}
+
+/// The contact id of every accepted delivery of a streamed batch, compactly (an arena,
+/// ~8 bytes besides the id), and which delivery of each id is kept: the newest.
+#[derive(Debug, Default)]
+pub struct Deliveries {
+    ids: voc_core::arena::StrArena,
+    /// One bit per sequence number: the delivery is kept.
+    kept: Vec<u64>,
+    /// Sequence numbers of the kept deliveries, in id order, for lookups by id.
+    by_id: Vec<u32>,
+}
+
+impl Deliveries {
+    fn push(&mut self, id: &str) {
+        self.ids.push(Some(id));
+    }
+
+    /// Picks the newest delivery of each id, once every delivery is in.
+    fn finish(&mut self) {
+        self.ids.shrink_to_fit();
+        let n = self.ids.len();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            self.id(a as u64).cmp(self.id(b as u64)).then(a.cmp(&b))
+        });
+        self.kept = vec![0; n.div_ceil(64)];
+        let mut by_id = Vec::with_capacity(n);
+        for (i, &seq) in order.iter().enumerate() {
+            let last_of_id = order
+                .get(i + 1)
+                .is_none_or(|&next| self.id(next as u64) != self.id(seq as u64));
+            if last_of_id {
+                self.kept[seq as usize / 64] |= 1 << (seq % 64);
+                by_id.push(seq);
+            }
+        }
+        by_id.shrink_to_fit();
+        self.by_id = by_id;
+    }
+
+    /// Accepted deliveries, duplicates included.
+    pub fn len(&self) -> u64 {
+        self.ids.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Distinct contact ids (the kept deliveries).
+    pub fn accepted(&self) -> u64 {
+        self.by_id.len() as u64
+    }
+
+    /// The contact id of delivery `seq`.
+    pub fn id(&self, seq: u64) -> &str {
+        self.ids.get(seq as usize).unwrap_or_default()
+    }
+
+    /// Whether delivery `seq` is the one kept of its id (the newest).
+    pub fn keeps(&self, seq: u64) -> bool {
+        self.kept
+            .get(seq as usize / 64)
+            .is_some_and(|w| w & (1 << (seq % 64)) != 0)
+    }
+
+    /// Whether the batch holds contact `id`.
+    pub fn contains(&self, id: &str) -> bool {
+        self.by_id
+            .binary_search_by(|&seq| self.id(seq as u64).cmp(id))
+            .is_ok()
+    }
+
+    /// Sequence numbers of the kept deliveries, in id order.
+    pub fn kept(&self) -> impl Iterator<Item = u64> + '_ {
+        self.by_id.iter().map(|&s| u64::from(s))
+    }
+}
+
+struct StreamState<E> {
+    streamed: Streamed,
+    /// Accepted deliveries so far (the next sequence number).
+    next_seq: u64,
+    failed: Option<E>,
+}
+
 const RAW_KEEP_CHARS: usize = 500;
-const CHUNK_RECORDS: usize = 4096;
+/// Records read, validated and masked together (in parallel) before they are handed on.
+pub const CHUNK_RECORDS: usize = 4096;
 
 /// The fate of one source record, with the masks applied to it.
 type RecordOutcome = (Result<Contact, Quarantined>, MaskCounts);
@@ -187,6 +299,39 @@ impl Ingestor {
         parquet: ParquetSource,
     ) -> Result<Batch, IngestError> {
         let mut batch = Batch::default();
+        let streamed = self.ingest_streaming(inputs, parquet, &mut |chunk: Chunk| {
+            batch
+                .contacts
+                .extend(chunk.contacts.into_iter().map(|d| d.contact));
+            batch.quarantine.extend(chunk.quarantine);
+            Ok::<(), IngestError>(())
+        })?;
+        batch.stats = IngestStats {
+            duplicates: 0,
+            ..streamed.stats
+        };
+        Ok(dedupe(batch))
+    }
+
+    /// Reads every input in order and hands each chunk of up to [`CHUNK_RECORDS`]
+    /// records to `on_chunk` as soon as it is validated, normalized and masked, so a
+    /// caller holds one chunk at a time, not the batch. Every accepted delivery gets a
+    /// sequence number (0, 1, 2 … in delivery order); the returned [`Streamed`] says
+    /// which delivery of each contact id is the newest (the one to keep), and its
+    /// stats reconcile: `read = accepted + quarantined + duplicates`. An error from
+    /// `on_chunk` stops processing (the rest of the current file is read but not
+    /// processed) and is returned.
+    pub fn ingest_streaming<E: From<IngestError>>(
+        &self,
+        inputs: &[InputFile],
+        parquet: ParquetSource,
+        on_chunk: &mut dyn FnMut(Chunk) -> Result<(), E>,
+    ) -> Result<Streamed, E> {
+        let mut state = StreamState {
+            streamed: Streamed::default(),
+            next_seq: 0,
+            failed: None,
+        };
         for input in inputs {
             let path = &input.path;
             let name = path.display().to_string();
@@ -198,9 +343,12 @@ impl Ingestor {
             };
             let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
             let mut sink = |record: RawRecord| {
+                if state.failed.is_some() {
+                    return;
+                }
                 chunk.push(record);
                 if chunk.len() == CHUNK_RECORDS {
-                    self.process_chunk(&name, &input.columns, &mut chunk, &mut batch);
+                    self.stream_chunk(&name, &input.columns, &mut chunk, &mut state, on_chunk);
                 }
             };
             match input.format.resolve(path) {
@@ -215,9 +363,70 @@ impl Ingestor {
                 Format::Xlsx => source::read_xlsx(path, input.sheet.as_deref(), &mut sink)?,
                 Format::Parquet => parquet(path, &mut sink).map_err(IngestError::Format)?,
             }
-            self.process_chunk(&name, &input.columns, &mut chunk, &mut batch);
+            if state.failed.is_none() {
+                self.stream_chunk(&name, &input.columns, &mut chunk, &mut state, on_chunk);
+            }
+            if let Some(e) = state.failed.take() {
+                return Err(e);
+            }
         }
-        Ok(dedupe(batch))
+        let mut streamed = state.streamed;
+        streamed.deliveries.finish();
+        streamed.stats.accepted = streamed.deliveries.accepted();
+        streamed.stats.duplicates = streamed.deliveries.len() - streamed.stats.accepted;
+        Ok(streamed)
+    }
+
+    fn stream_chunk<E: From<IngestError>>(
+        &self,
+        source: &str,
+        columns: &BTreeMap<String, String>,
+        chunk: &mut Vec<RawRecord>,
+        state: &mut StreamState<E>,
+        on_chunk: &mut dyn FnMut(Chunk) -> Result<(), E>,
+    ) {
+        if chunk.is_empty() {
+            return;
+        }
+        let results: Vec<RecordOutcome> = chunk
+            .par_iter()
+            .map(|r| self.process_record(source, columns, r))
+            .collect();
+        chunk.clear();
+        let mut out = Chunk {
+            contacts: Vec::with_capacity(results.len()),
+            quarantine: Vec::new(),
+        };
+        let stats = &mut state.streamed.stats;
+        for (result, counts) in results {
+            stats.read += 1;
+            for (kind, n) in counts.0 {
+                *stats
+                    .pii_masked
+                    .entry(kind.as_str().to_string())
+                    .or_default() += n;
+            }
+            match result {
+                Ok(contact) => {
+                    let seq = state.next_seq;
+                    state.next_seq += 1;
+                    state.streamed.deliveries.push(&contact.id);
+                    out.contacts.push(Delivery { seq, contact });
+                }
+                Err(q) => {
+                    stats.quarantined += 1;
+                    out.quarantine.push(q);
+                }
+            }
+        }
+        if state.next_seq > u64::from(u32::MAX) {
+            state.failed = Some(E::from(IngestError::Format(format!(
+                "more than {} records accepted in one batch",
+                u32::MAX
+            ))));
+        } else if let Err(e) = on_chunk(out) {
+            state.failed = Some(e);
+        }
     }
 
     /// Reads one JSON Lines stream named `source` (for quarantine messages).
@@ -406,6 +615,60 @@ mod tests {
         assert_eq!(lines, vec![2, 3, 6]);
         assert!(batch.quarantine[1].reason.contains("UTF-8"));
         assert_eq!(batch.quarantine[2].field, "turns");
+    }
+
+    #[test]
+    fn streaming_reconciles_like_the_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::new();
+        // More than one chunk, with re-deliveries across chunks and a broken line.
+        for i in 0..(CHUNK_RECORDS + 100) {
+            let id = i % (CHUNK_RECORDS - 50);
+            text.push_str(&format!(
+                "{{\"id\":\"c{id}\",\"started_at\":\"2026-11-02 09:00:00\",\"text\":\"第{i}次 13812345678\"}}\n"
+            ));
+            if i == 7 {
+                text.push_str("{\"id\":\n");
+            }
+        }
+        let path = dir.path().join("in.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let inputs = [InputFile::new(&path)];
+        let ingestor = Ingestor::new(IngestOptions::default()).unwrap();
+        let no_parquet: ParquetSource = &|_, _| Err("no parquet".into());
+        let batch = ingestor.ingest(&inputs, no_parquet).unwrap();
+        let mut chunks = 0;
+        let mut kept = Vec::new();
+        let mut quarantine = Vec::new();
+        let mut all = Vec::new();
+        let streamed = ingestor
+            .ingest_streaming(&inputs, no_parquet, &mut |chunk: Chunk| {
+                chunks += 1;
+                all.extend(chunk.contacts);
+                quarantine.extend(chunk.quarantine);
+                Ok::<(), IngestError>(())
+            })
+            .unwrap();
+        for d in all {
+            if streamed.deliveries.keeps(d.seq) {
+                kept.push(d.contact);
+            }
+        }
+        assert_eq!(chunks, 2);
+        assert_eq!(streamed.stats, batch.stats);
+        let s = &streamed.stats;
+        assert_eq!(s.read, s.accepted + s.quarantined + s.duplicates);
+        assert_eq!(s.duplicates, 150);
+        assert_eq!(quarantine, batch.quarantine);
+        let key = |c: &Contact| (c.id.clone(), c.turns[0].text.clone());
+        let mut a: Vec<_> = kept.iter().map(key).collect();
+        let mut b: Vec<_> = batch.contacts.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "the newest delivery of each id is kept");
+        let d = &streamed.deliveries;
+        assert!(d.contains("c0") && d.contains("c4045") && !d.contains("c4046"));
+        assert_eq!(d.kept().count() as u64, s.accepted);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Each stage lives in its own crate; this one only wires them together, times them,
 //! and accounts for every record. The CLI is a thin layer over [`run`].
 
+pub mod batch;
 pub mod config;
 pub mod manifest;
 pub mod pdf;

@@ -44,4 +44,7 @@ pub struct Manifest {
     pub outputs: Vec<FileFingerprint>,
     pub timings: Vec<StageTiming>,
     pub total_ms: u64,
+    /// Peak resident memory of the run in KiB (`VmHWM`; Linux only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_kb: Option<u64>,
 }

@@ -1,17 +1,14 @@
 //! One run of a pipeline over its inputs.
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 use voc_classify::{Classifier, RiskTerms, SentimentModel, TaxonomySpec};
-use voc_core::{EnrichedContact, fingerprint, fsutil};
-use voc_ingest::{IngestOptions, Ingestor};
+use voc_core::{fingerprint, fsutil};
 use voc_text::Segmenter;
 
+use crate::batch::BatchContext;
 use crate::config::Pipeline;
 use crate::manifest::{Counts, FileFingerprint, Manifest, StageTiming};
 
@@ -80,6 +77,11 @@ impl Timer {
             stage: stage.to_string(),
             ms: self.stage_started.elapsed().as_millis() as u64,
         });
+        self.stage_started = Instant::now();
+    }
+    /// Stages timed elsewhere, ending now.
+    fn extend(&mut self, timings: &[StageTiming]) {
+        self.timings.extend_from_slice(timings);
         self.stage_started = Instant::now();
     }
 }
@@ -170,91 +172,30 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         });
     }
 
-    // Ingest: validate, normalize, mask. Nothing below this line sees raw PII.
-    let ingestor = Ingestor::new(IngestOptions {
-        extra_pii_patterns: f.pii.extra_patterns.clone(),
-        filler_words: f.text.filler_words.clone(),
-        traditional_to_simplified: f.input.traditional_to_simplified,
-    })?;
-    let input_files = f.input.files();
-    let batch = ingestor.ingest(&input_files, &parquet_source)?;
-    let quarantine_path = out_dir.join(QUARANTINE_FILE);
-    write_quarantine(&quarantine_path, &batch.quarantine)?;
-    if batch.stats.quarantine_rate() > f.input.max_quarantine_rate {
-        return Err(RunError::TooManyQuarantined {
-            read: batch.stats.read,
-            quarantined: batch.stats.quarantined,
-            rate: batch.stats.quarantine_rate() * 100.0,
-            limit: f.input.max_quarantine_rate * 100.0,
-            path: quarantine_path.display().to_string(),
-        }
-        .into());
-    }
-    timer.lap("ingest");
-
     let (classifier, segmenter, segmenter_builder) = build_classifier(pipeline)?;
     let segmenter = Arc::new(segmenter);
     timer.lap("load_models");
 
-    let bar = progress_bar(
-        options.progress,
-        batch.contacts.len() as u64,
-        "segment + classify",
-    );
-    let mut records: Vec<EnrichedContact> = batch
-        .contacts
-        .into_par_iter()
-        .map(|contact| {
-            let tokens: Vec<Vec<String>> = contact
-                .turns
-                .iter()
-                .map(|t| segmenter.cut(&t.text))
-                .collect();
-            let c = classifier.classify(&contact, &tokens);
-            let complaint = c
-                .categories
-                .iter()
-                .any(|id| classifier.taxonomy.spec(id).is_some_and(|s| s.complaint));
-            bar.inc(1);
-            EnrichedContact {
-                week: voc_core::time::iso_week_key(&contact.started_at),
-                contact,
-                tokens,
-                categories: c.categories,
-                complaint,
-                sentiment: c.sentiment,
-                sentiment_label: c.sentiment_label.to_string(),
-                risk: c.risk,
-            }
-        })
-        .collect();
-    bar.finish_and_clear();
-    records.sort_by(|a, b| {
-        a.contact
-            .started_at
-            .cmp(&b.contact.started_at)
-            .then_with(|| a.contact.id.cmp(&b.contact.id))
-    });
-    mark_repeat_contacts(&mut records, f.classify.repeat_window_days);
-    timer.lap("segment_classify");
-
+    // Ingest, segment + classify, history and index, streamed: see `batch`.
+    let batch = crate::batch::process(&BatchContext {
+        pipeline,
+        out_dir: &out_dir,
+        classifier: &classifier,
+        segmenter: &segmenter,
+        segmenter_builder: &segmenter_builder,
+        progress: options.progress,
+    })?;
+    timer.extend(&batch.timings);
     let history = out_dir.join(HISTORY_DIR);
-    let partitions = voc_aggregate::history::write_history(&history, &records)?;
-    timer.lap("history");
-
-    let index = voc_index::ContactIndex::open_or_create(
-        &out_dir.join(INDEX_DIR),
-        segmenter.clone(),
-        &segmenter_builder,
-    )?;
-    let index_stats = index.upsert(&records)?;
-    timer.lap("index");
+    let (partitions, index_stats, quarantine_path) = (
+        batch.partitions.clone(),
+        batch.index,
+        batch.quarantine_path.clone(),
+    );
 
     let period = match f.pipeline.period.as_str() {
-        "latest" => records
-            .iter()
-            .map(|r| r.week.clone())
-            .max()
+        "latest" => Some(batch.latest_week())
+            .filter(|w| !w.is_empty())
             .or_else(|| newest_stored_week(&history))
             .unwrap_or_default(),
         week => week.to_string(),
@@ -262,9 +203,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let report_period = voc_core::Period::parse(&period).with_context(
         || "nothing to report: the batch has no accepted contacts and the history is empty",
     )?;
-    // The report quotes the period's contacts as stored (read back below), so `voc
-    // report` on the same history gives the same report; the batch is not needed now.
-    drop(records);
+    // The report quotes the period's contacts as stored (read back by `report::render`),
+    // so `voc report` on the same history gives the same report.
     // Reads only the partitions the period needs (its baseline, the month to date and
     // the one before, the forecast's history) and writes out/tables/*.{parquet,csv}.
     let (trends, table_files) = crate::trends::run(
@@ -325,6 +265,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             .collect::<Result<_>>()?,
         total_ms: timer.started.elapsed().as_millis() as u64,
         timings: timer.timings,
+        peak_rss_kb: crate::batch::peak_rss_kb(),
     };
     fsutil::write_atomic(
         &out_dir.join(MANIFEST_FILE),
@@ -381,7 +322,10 @@ fn previous_run(
     (same && intact).then_some(manifest)
 }
 
-fn parquet_source(path: &Path, sink: &mut dyn FnMut(voc_ingest::RawRecord)) -> Result<(), String> {
+pub(crate) fn parquet_source(
+    path: &Path,
+    sink: &mut dyn FnMut(voc_ingest::RawRecord),
+) -> Result<(), String> {
     voc_aggregate::rows::parquet_rows(path, &mut |position, value| {
         let raw = match &value {
             Ok(v) => v.to_string(),
@@ -394,48 +338,6 @@ fn parquet_source(path: &Path, sink: &mut dyn FnMut(voc_ingest::RawRecord)) -> R
         });
     })
     .map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn write_quarantine(path: &Path, records: &[voc_ingest::Quarantined]) -> std::io::Result<()> {
-    fsutil::write_atomic_with(path, |w| {
-        use std::io::Write;
-        for q in records {
-            serde_json::to_writer(&mut *w, q)?;
-            w.write_all(b"\n")?;
-        }
-        Ok(())
-    })
-}
-
-/// Flags a contact whose customer already contacted within `window_days` before it.
-/// `records` must be sorted by time.
-fn mark_repeat_contacts(records: &mut [EnrichedContact], window_days: u32) {
-    let window = chrono::Duration::days(i64::from(window_days));
-    let mut last_seen: HashMap<String, chrono::DateTime<chrono::FixedOffset>> = HashMap::new();
-    for r in records.iter_mut() {
-        let Some(customer) = r.contact.customer_id.clone() else {
-            continue;
-        };
-        let at = r.contact.started_at;
-        if let Some(prev) = last_seen.get(&customer) {
-            r.risk.repeat_contact = at - *prev <= window;
-        }
-        last_seen.insert(customer, at);
-    }
-}
-
-fn progress_bar(visible: bool, len: u64, label: &str) -> ProgressBar {
-    if !visible {
-        return ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template("{msg:>20} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_message(label.to_string());
-    bar
 }
 
 fn fingerprints(paths: &[PathBuf]) -> Result<Vec<FileFingerprint>> {

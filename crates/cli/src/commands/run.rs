@@ -84,6 +84,9 @@ fn describe(summary: &voc_pipeline::RunSummary) -> String {
         timings.join(", "),
         m.total_ms
     );
+    if let Some(kb) = m.peak_rss_kb {
+        let _ = writeln!(out, "  memory    peak {} MiB resident", kb.div_ceil(1024));
+    }
     let _ = writeln!(
         out,
         "  report    {}",

@@ -1,0 +1,445 @@
+//! The batch spool: enriched records parked on disk, one small Parquet file per chunk
+//! and ISO week, while the rest of the batch is still being read, so a run holds one
+//! chunk in memory rather than the batch. When every input has been read, [`merge`]
+//! folds the spool into the week-partitioned history one week at a time, with the same
+//! result, byte for byte, as [`crate::history::write_history`] over the whole batch.
+//!
+//! Only what may be written goes into the spool: records are enriched, so their text is
+//! already masked. Each row carries the delivery sequence number of its record (`seq`),
+//! so the newest delivery of a contact id can be picked once the whole batch is known.
+
+use polars::prelude::*;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use voc_core::EnrichedContact;
+
+use crate::AggregateError;
+use crate::history::{
+    frame_of, partition_path, partitions, read_partition, records_of, sort_partition,
+    week_of_partition, write_partition, write_sorted_partition,
+};
+
+const SEQ: &str = "seq";
+const WEEK_PREFIX: &str = "week=";
+
+/// What the merge needs to know about the whole batch once it has been read.
+pub trait BatchView: Sync {
+    /// Whether contact `id` was delivered in this batch (its stored rows are replaced).
+    fn contains(&self, id: &str) -> bool;
+    /// Whether delivery `seq` of contact `id` is the one kept (the newest).
+    fn keeps(&self, id: &str, seq: u64) -> bool;
+    /// Whether delivery `seq` is a repeat contact (the flag needs the whole batch).
+    fn repeat(&self, seq: u64) -> bool;
+    /// Whether the batch keeps a contact in `week` (a week whose deliveries were all
+    /// superseded by deliveries in other weeks has none).
+    fn has_week(&self, week: &str) -> bool;
+}
+
+/// Enriched records of a batch parked per ISO week in a folder of its own.
+#[derive(Debug)]
+pub struct Spool {
+    dir: PathBuf,
+    chunks: u64,
+    weeks: BTreeSet<String>,
+}
+
+impl Spool {
+    /// Starts an empty spool in `dir`, removing whatever a killed run left there.
+    pub fn create(dir: &Path) -> Result<Spool, AggregateError> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+        std::fs::create_dir_all(dir)?;
+        Ok(Spool {
+            dir: dir.to_path_buf(),
+            chunks: 0,
+            weeks: BTreeSet::new(),
+        })
+    }
+
+    /// Parks one chunk of records, each with its delivery sequence number: one file per
+    /// week the chunk touches.
+    pub fn append(&mut self, rows: &[(u64, EnrichedContact)]) -> Result<(), AggregateError> {
+        let mut weeks: Vec<&str> = rows.iter().map(|(_, r)| r.week.as_str()).collect();
+        weeks.sort_unstable();
+        weeks.dedup();
+        for week in weeks {
+            let in_week: Vec<&(u64, EnrichedContact)> =
+                rows.iter().filter(|(_, r)| r.week == week).collect();
+            let records: Vec<&EnrichedContact> = in_week.iter().map(|(_, r)| r).collect();
+            let mut frame = frame_of(&records)?;
+            let seqs: Vec<u64> = in_week.iter().map(|(s, _)| *s).collect();
+            frame.with_column(Column::new(SEQ.into(), seqs))?;
+            let folder = self.dir.join(format!("{WEEK_PREFIX}{week}"));
+            std::fs::create_dir_all(&folder)?;
+            let path = folder.join(format!("chunk-{:08}.parquet", self.chunks));
+            let file = std::fs::File::create(&path)?;
+            ParquetWriter::new(std::io::BufWriter::new(file))
+                .with_compression(ParquetCompression::Lz4Raw)
+                .with_statistics(StatisticsOptions::empty())
+                .finish(&mut frame)?;
+            self.weeks.insert(week.to_string());
+        }
+        self.chunks += 1;
+        Ok(())
+    }
+
+    /// Weeks with at least one spooled record, in order.
+    pub fn weeks(&self) -> impl Iterator<Item = &str> {
+        self.weeks.iter().map(String::as_str)
+    }
+
+    /// Deletes the spool.
+    pub fn remove(self) -> std::io::Result<()> {
+        std::fs::remove_dir_all(&self.dir)
+    }
+
+    /// Every spooled row of `week` (all deliveries, with their `seq`).
+    fn read_week(&self, week: &str) -> Result<DataFrame, AggregateError> {
+        let folder = self.dir.join(format!("{WEEK_PREFIX}{week}"));
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        let mut frame: Option<DataFrame> = None;
+        for path in files {
+            let part = ParquetReader::new(std::fs::File::open(&path)?).finish()?;
+            match &mut frame {
+                Some(f) => {
+                    f.vstack_mut(&part)?;
+                }
+                None => frame = Some(part),
+            }
+        }
+        frame.ok_or_else(|| AggregateError::Unsupported(format!("empty spool week {week}")))
+    }
+}
+
+/// The batch's records of one week, final (newest delivery, repeat flag set) and sorted
+/// like a partition, as handed to [`merge`]'s callback (to index them, say).
+pub struct WeekBatch<'a> {
+    pub week: &'a str,
+    frame: DataFrame,
+}
+
+impl WeekBatch<'_> {
+    pub fn len(&self) -> usize {
+        self.frame.height()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frame.height() == 0
+    }
+
+    /// The records, `n` at a time, in partition order (time, then id), so no more than
+    /// `n` are decoded at once.
+    pub fn for_each_slice<E: From<AggregateError>>(
+        &self,
+        n: usize,
+        mut f: impl FnMut(Vec<EnrichedContact>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let n = n.max(1);
+        let mut offset = 0;
+        while offset < self.frame.height() {
+            let slice = self.frame.slice(offset as i64, n);
+            offset += slice.height();
+            f(records_of(Path::new(self.week), &slice)?)?;
+        }
+        Ok(())
+    }
+}
+
+/// Folds the spool into the history under `history`. For every week of the spool, the
+/// newest delivery of each id is kept and its repeat flag set from `batch`; the rows
+/// already stored for ids of the batch are dropped from every partition (a re-delivered
+/// contact may have moved to another week); each partition is rewritten atomically,
+/// sorted by time and id. `on_week` sees each week's batch records before its partition
+/// is written. Returns the partitions written, in the order
+/// [`crate::history::write_history`] gives.
+pub fn merge<E: From<AggregateError>>(
+    history: &Path,
+    spool: &Spool,
+    batch: &dyn BatchView,
+    on_week: &mut dyn FnMut(&WeekBatch) -> Result<(), E>,
+) -> Result<Vec<PathBuf>, E> {
+    let mut written = Vec::new();
+    // Partitions of other weeks lose the ids delivered again in this batch. Only the id
+    // column is read unless something has to go.
+    for path in partitions(history) {
+        let week = week_of_partition(&path);
+        if batch.has_week(&week) {
+            continue;
+        }
+        let ids = ParquetReader::new(std::fs::File::open(&path).map_err(AggregateError::from)?)
+            .with_columns(Some(vec!["id".to_string()]))
+            .finish()
+            .map_err(AggregateError::from)?;
+        let hit = ids
+            .column("id")
+            .and_then(|c| c.str().cloned())
+            .map_err(AggregateError::from)?
+            .iter()
+            .any(|id| id.is_some_and(|id| batch.contains(id)));
+        if hit {
+            let existing = read_partition(&path)?;
+            write_partition(&path, without_batch(existing, batch)?)?;
+            written.push(path);
+        }
+    }
+    for week in spool.weeks().filter(|w| batch.has_week(w)) {
+        let frame = sort_partition(final_rows(spool.read_week(week)?, batch)?)?;
+        let week_batch = WeekBatch { week, frame };
+        on_week(&week_batch)?;
+        let path = partition_path(history, week);
+        let frame = week_batch.frame;
+        if path.exists() {
+            let existing = without_batch(read_partition(&path)?, batch)?;
+            let frame = existing.vstack(&frame).map_err(AggregateError::from)?;
+            write_partition(&path, frame)?;
+        } else {
+            // Sorted already: written as sorting it again would write it.
+            write_sorted_partition(&path, frame)?;
+        }
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The newest delivery of each id, with its repeat flag, without the `seq` column.
+fn final_rows(frame: DataFrame, batch: &dyn BatchView) -> Result<DataFrame, AggregateError> {
+    let seqs = frame.column(SEQ)?.u64()?.clone();
+    let ids = frame.column("id")?.str()?.clone();
+    let keep: BooleanChunked = ids
+        .iter()
+        .zip(seqs.iter())
+        .map(|(id, seq)| Some(matches!((id, seq), (Some(id), Some(seq)) if batch.keeps(id, seq))))
+        .collect();
+    // Usually every delivery is the newest: no copy then.
+    let mut frame = if keep.all() {
+        frame
+    } else {
+        frame.filter(&keep)?
+    };
+    let repeat: Vec<bool> = frame
+        .column(SEQ)?
+        .u64()?
+        .iter()
+        .map(|seq| seq.is_some_and(|s| batch.repeat(s)))
+        .collect();
+    frame.with_column(Column::new("risk_repeat".into(), repeat))?;
+    Ok(frame.drop(SEQ)?)
+}
+
+fn without_batch(frame: DataFrame, batch: &dyn BatchView) -> Result<DataFrame, AggregateError> {
+    let keep: BooleanChunked = frame
+        .column("id")?
+        .str()?
+        .iter()
+        .map(|id| Some(!id.is_some_and(|id| batch.contains(id))))
+        .collect();
+    Ok(frame.filter(&keep)?)
+}
+
+/// The records of one partition that `keep` accepts, decoded `SLICE` rows at a time so
+/// that only the kept ones are held.
+pub fn read_records_filtered(
+    path: &Path,
+    keep: impl Fn(&EnrichedContact) -> bool,
+) -> Result<Vec<EnrichedContact>, AggregateError> {
+    const SLICE: usize = 2048;
+    let frame = read_partition(path)?;
+    let mut out = Vec::new();
+    let mut offset = 0;
+    while offset < frame.height() {
+        let slice = frame.slice(offset as i64, SLICE);
+        offset += slice.height();
+        out.extend(records_of(path, &slice)?.into_iter().filter(&keep));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::write_history;
+    use std::collections::{HashMap, HashSet};
+    use voc_core::{Contact, RiskFlags, Speaker, Turn};
+
+    fn record(
+        id: &str,
+        day: u32,
+        hour: u32,
+        text: &str,
+        customer: Option<&str>,
+    ) -> EnrichedContact {
+        let started_at = chrono::DateTime::parse_from_rfc3339(&format!(
+            "2026-11-{day:02}T{hour:02}:15:02+08:00"
+        ))
+        .unwrap();
+        let mut contact = Contact::new(
+            id,
+            started_at,
+            "voice",
+            vec![
+                Turn {
+                    speaker: Speaker::Agent,
+                    text: "您好".into(),
+                },
+                Turn {
+                    speaker: Speaker::Customer,
+                    text: text.into(),
+                },
+            ],
+        );
+        contact.customer_id = customer.map(str::to_string);
+        if day.is_multiple_of(2) {
+            contact.region = Some("广东".into());
+            contact.csat = Some(4);
+        }
+        EnrichedContact {
+            week: voc_core::time::iso_week_key(&started_at),
+            contact,
+            tokens: vec![
+                vec!["您好".into()],
+                text.split(' ').map(str::to_string).collect(),
+            ],
+            categories: if day.is_multiple_of(3) {
+                vec![]
+            } else {
+                vec!["网络质量/宽带断网".into()]
+            },
+            complaint: day % 3 == 1,
+            sentiment: -0.25 * day as f32,
+            sentiment_label: "negative".into(),
+            risk: RiskFlags::default(),
+        }
+    }
+
+    struct View {
+        newest: HashMap<String, u64>,
+        repeat: HashSet<u64>,
+        weeks: HashSet<String>,
+    }
+
+    impl BatchView for View {
+        fn contains(&self, id: &str) -> bool {
+            self.newest.contains_key(id)
+        }
+        fn keeps(&self, id: &str, seq: u64) -> bool {
+            self.newest.get(id) == Some(&seq)
+        }
+        fn repeat(&self, seq: u64) -> bool {
+            self.repeat.contains(&seq)
+        }
+        fn has_week(&self, week: &str) -> bool {
+            self.weeks.contains(week)
+        }
+    }
+
+    fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+        partitions(dir)
+            .into_iter()
+            .map(|p| {
+                let bytes = std::fs::read(&p).unwrap();
+                (p.strip_prefix(dir).unwrap().to_path_buf(), bytes)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn merging_the_spool_writes_what_write_history_writes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        // Stored history of both folders: three weeks, one contact of which comes again.
+        let stored = vec![
+            record("S1", 2, 9, "宽带 断网", Some("u1")),
+            record("S2", 10, 9, "光猫 红灯", None),
+            record("MOVED", 17, 9, "旧的 一次", Some("u2")),
+        ];
+        write_history(&a, &stored).unwrap();
+        write_history(&b, &stored).unwrap();
+
+        // The batch as delivered: MOVED again in another week, B1 and B5 twice.
+        let deliveries = vec![
+            record("B1", 10, 11, "第一 次", Some("u1")),
+            record("B2", 11, 8, "还是 断网", Some("u1")),
+            record("MOVED", 12, 9, "新的 一次", Some("u2")),
+            record("B3", 24, 9, "投诉 升级", None),
+            // Delivered into a stored week, then moved out of it by a correction.
+            record("B5", 18, 9, "先 这周", None),
+            record("B1", 10, 12, "更正 之后", Some("u1")),
+            record("B4", 3, 10, "套餐 资费", Some("u3")),
+            record("B5", 25, 9, "后 下周", None),
+        ];
+        let newest: HashMap<String, u64> = deliveries
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.contact.id.clone(), i as u64))
+            .collect();
+        let weeks = deliveries
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| newest[&r.contact.id] == *i as u64)
+            .map(|(_, r)| r.week.clone())
+            .collect();
+        let view = View {
+            newest,
+            repeat: HashSet::from([1]),
+            weeks,
+        };
+
+        // Reference: the kept records, flagged, through write_history.
+        let mut kept: Vec<EnrichedContact> = deliveries
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| view.keeps(&r.contact.id, *i as u64))
+            .map(|(i, r)| {
+                let mut r = r.clone();
+                r.risk.repeat_contact = view.repeat(i as u64);
+                r
+            })
+            .collect();
+        kept.sort_by_key(|x| x.contact.started_at);
+        let expected = write_history(&a, &kept).unwrap();
+
+        // Spooled in chunks of two.
+        let mut spool = Spool::create(&tmp.path().join("spool")).unwrap();
+        let numbered: Vec<(u64, EnrichedContact)> = deliveries
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| (i as u64, r))
+            .collect();
+        for chunk in numbered.chunks(2) {
+            spool.append(chunk).unwrap();
+        }
+        let mut seen = Vec::new();
+        let written = merge(&b, &spool, &view, &mut |w: &WeekBatch| {
+            w.for_each_slice(1, |records| {
+                seen.extend(records.into_iter().map(|r| r.contact.id));
+                Ok::<(), AggregateError>(())
+            })
+        })
+        .unwrap();
+        spool.remove().unwrap();
+
+        let rel = |paths: &[PathBuf], base: &Path| -> Vec<PathBuf> {
+            paths
+                .iter()
+                .map(|p| p.strip_prefix(base).unwrap().to_path_buf())
+                .collect()
+        };
+        assert_eq!(rel(&written, &b), rel(&expected, &a));
+        assert_eq!(files(&a), files(&b), "same partitions, same bytes");
+        assert_eq!(seen, ["B4", "B1", "B2", "MOVED", "B3", "B5"]);
+        let back = crate::history::read_records(&partition_path(&b, "2026-W46"), true).unwrap();
+        let b2 = back.iter().find(|r| r.contact.id == "B2").unwrap();
+        assert!(b2.risk.repeat_contact);
+        let flagged = read_records_filtered(&partition_path(&b, "2026-W46"), |r| {
+            r.contact.customer_id.as_deref() == Some("u1")
+        })
+        .unwrap();
+        let ids: Vec<&str> = flagged.iter().map(|r| r.contact.id.as_str()).collect();
+        assert_eq!(ids, ["B1", "B2"]);
+    }
+}

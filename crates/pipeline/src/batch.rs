@@ -1,0 +1,499 @@
+//! The streaming batch engine: ingest → segment + classify → history → index with
+//! memory bounded by a chunk and a week, not by the batch.
+//!
+//! ```text
+//!  reader thread                                     spool thread
+//!  ingest chunk (4,096 records, masked) ─► segment + classify (rayon) ─► bounded channel ─► spool/week=…/chunk-N.parquet
+//!  └─ quarantine.jsonl (temp file, renamed at the end)
+//!  └─ per delivery: seq → (time, customer)   id → newest seq (in voc-ingest)
+//! ```
+//!
+//! Once every input is read, the whole batch is known only through compact maps: which
+//! delivery of each id is the newest, and each delivery's time and customer, from which
+//! the repeat-contact flags are computed exactly as on the whole batch. The spool is
+//! then folded into the history one week at a time ([`voc_aggregate::spool::merge`]),
+//! and each week's final records are fed to the one index writer in small slices before
+//! the index commits once. Peak memory is that of one chunk in flight, one week of
+//! Parquet and the index writer's fixed budget; outputs are byte-identical to processing
+//! the batch in memory, whatever the chunking.
+
+use anyhow::{Context, Result, anyhow};
+use chrono::{DateTime, FixedOffset};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use voc_aggregate::spool::{BatchView, Spool, WeekBatch};
+use voc_classify::Classifier;
+use voc_core::arena::StrArena;
+use voc_core::{Contact, EnrichedContact, fsutil};
+use voc_index::{ContactIndex, IndexStats};
+use voc_ingest::{Chunk, Deliveries, IngestOptions, IngestStats, Ingestor};
+use voc_text::{Segmenter, SegmenterBuilder};
+
+use crate::config::Pipeline;
+use crate::manifest::StageTiming;
+use crate::run::{HISTORY_DIR, INDEX_DIR, QUARANTINE_FILE, RunError};
+
+/// Folder of the spool inside the output folder (removed when the batch is done, and
+/// at the start of the next run if a killed run left it).
+pub const SPOOL_DIR: &str = ".spool";
+/// Enriched chunks that may wait for the spool writer: bounds memory when the disk is
+/// slower than segmentation.
+const CHANNEL_CHUNKS: usize = 2;
+/// Records decoded from a week's Parquet at a time to feed the index.
+const INDEX_SLICE: usize = 1024;
+
+/// What the engine needs from the run.
+pub struct BatchContext<'a> {
+    pub pipeline: &'a Pipeline,
+    pub out_dir: &'a Path,
+    pub classifier: &'a Classifier,
+    pub segmenter: &'a Arc<Segmenter>,
+    pub segmenter_builder: &'a SegmenterBuilder,
+    pub progress: bool,
+}
+
+/// A processed batch: its counts, what was written, and the compact knowledge of which
+/// contacts it holds.
+pub struct BatchOutcome {
+    pub stats: IngestStats,
+    /// History partitions written, in the order `write_history` reports them.
+    pub partitions: Vec<PathBuf>,
+    pub quarantine_path: PathBuf,
+    pub index: IndexStats,
+    /// Stage timings: ingest, segment_classify, history, index.
+    pub timings: Vec<StageTiming>,
+    /// Weeks holding at least one contact of the batch, in order.
+    pub weeks: BTreeSet<String>,
+}
+
+impl BatchOutcome {
+    /// The newest week with a contact of the batch ("" for an empty batch).
+    pub fn latest_week(&self) -> String {
+        self.weeks.last().cloned().unwrap_or_default()
+    }
+}
+
+/// Runs ingest, segmentation and classification, the history and the index over the
+/// pipeline's inputs, streaming. Fails with [`RunError::TooManyQuarantined`] after
+/// writing the quarantine file, before touching the history or the index.
+pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
+    let f = &ctx.pipeline.file;
+    let mut timings = Vec::new();
+    let started = Instant::now();
+
+    // Ingest: validate, normalize, mask. Nothing below this line sees raw PII.
+    let ingestor = Ingestor::new(IngestOptions {
+        extra_pii_patterns: f.pii.extra_patterns.clone(),
+        filler_words: f.text.filler_words.clone(),
+        traditional_to_simplified: f.input.traditional_to_simplified,
+    })?;
+    let input_files = f.input.files();
+    let quarantine_path = ctx.out_dir.join(QUARANTINE_FILE);
+    let mut quarantine = QuarantineFile::create(&quarantine_path)?;
+    let spool_dir = ctx.out_dir.join(SPOOL_DIR);
+    let _cleanup = RemoveOnDrop(spool_dir.clone());
+    let spool = Spool::create(&spool_dir)
+        .with_context(|| format!("cannot create the spool {}", spool_dir.display()))?;
+
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(u64, EnrichedContact)>>(CHANNEL_CHUNKS);
+    let writer =
+        std::thread::Builder::new()
+            .name("voc-spool".into())
+            .spawn(move || -> Result<Spool> {
+                let mut spool = spool;
+                for chunk in rx {
+                    spool.append(&chunk).context("cannot write the spool")?;
+                }
+                Ok(spool)
+            })?;
+
+    let bar = counter(ctx.progress, "segment + classify");
+    let mut keys = DeliveryKeys::default();
+    let mut enrich_time = Duration::ZERO;
+    let ingested = ingestor.ingest_streaming(
+        &input_files,
+        &crate::run::parquet_source,
+        &mut |chunk: Chunk| -> Result<()> {
+            let t = Instant::now();
+            quarantine.write(&chunk.quarantine)?;
+            for d in &chunk.contacts {
+                keys.push(d.seq, &d.contact);
+            }
+            let n = chunk.contacts.len() as u64;
+            let enriched: Vec<(u64, EnrichedContact)> = chunk
+                .contacts
+                .into_par_iter()
+                .map(|d| (d.seq, enrich(d.contact, ctx.segmenter, ctx.classifier)))
+                .collect();
+            bar.inc(n);
+            let sent = tx.send(enriched);
+            enrich_time += t.elapsed();
+            // A closed channel means the writer failed; its error is reported below.
+            sent.map_err(|_| anyhow!("the spool writer stopped"))
+        },
+    );
+    drop(tx);
+    let t = Instant::now();
+    let spooled = writer
+        .join()
+        .map_err(|_| anyhow!("the spool writer panicked"))?;
+    bar.finish_and_clear();
+    let (ingested, spool) = match (ingested, spooled) {
+        (_, Err(e)) => return Err(e),
+        (Err(e), _) => return Err(e),
+        (Ok(i), Ok(s)) => (i, s),
+    };
+    enrich_time += t.elapsed();
+    quarantine.finish()?;
+    let stats = ingested.stats;
+    let stream_time = started.elapsed();
+    timings.push(timing("ingest", stream_time.saturating_sub(enrich_time)));
+    timings.push(timing("segment_classify", enrich_time));
+    if stats.quarantine_rate() > f.input.max_quarantine_rate {
+        return Err(RunError::TooManyQuarantined {
+            read: stats.read,
+            quarantined: stats.quarantined,
+            rate: stats.quarantine_rate() * 100.0,
+            limit: f.input.max_quarantine_rate * 100.0,
+            path: quarantine_path.display().to_string(),
+        }
+        .into());
+    }
+    // The whole batch, compactly: newest delivery per id, repeat flags, weeks.
+    let started = Instant::now();
+    let deliveries = ingested.deliveries;
+    let repeat = keys.repeat_flags(&deliveries, f.classify.repeat_window_days);
+    let weeks: BTreeSet<String> = {
+        let mut times: Vec<DateTime<FixedOffset>> =
+            deliveries.kept().map(|seq| keys.at[seq as usize]).collect();
+        times.sort_unstable();
+        let mut weeks = BTreeSet::new();
+        // Times are sorted, so the week key changes only at week boundaries.
+        let mut last: Option<String> = None;
+        for at in times {
+            let week = voc_core::time::iso_week_key(&at);
+            if last.as_deref() != Some(week.as_str()) {
+                weeks.insert(week.clone());
+                last = Some(week);
+            }
+        }
+        weeks
+    };
+    drop(keys);
+    let members = Members {
+        deliveries: &deliveries,
+        repeat: &repeat,
+        weeks: &weeks,
+    };
+
+    let index = ContactIndex::open_or_create(
+        &ctx.out_dir.join(INDEX_DIR),
+        ctx.segmenter.clone(),
+        ctx.segmenter_builder,
+    )?;
+    let mut index_writer = index.writer()?;
+    let mut index_time = Duration::ZERO;
+    let history = ctx.out_dir.join(HISTORY_DIR);
+    let partitions = voc_aggregate::spool::merge(
+        &history,
+        &spool,
+        &members,
+        &mut |week: &WeekBatch| -> Result<()> {
+            let t = Instant::now();
+            // Ids are unique here: the batch keeps one delivery of each.
+            week.for_each_slice(INDEX_SLICE, |records| -> Result<()> {
+                Ok(index_writer.add_unique(&records)?)
+            })?;
+            index_time += t.elapsed();
+            Ok(())
+        },
+    )?;
+    drop(repeat);
+    spool.remove().ok();
+    timings.push(timing(
+        "history",
+        started.elapsed().saturating_sub(index_time),
+    ));
+    let t = Instant::now();
+    let index_stats = index_writer.commit()?;
+    timings.push(timing("index", index_time + t.elapsed()));
+
+    Ok(BatchOutcome {
+        stats,
+        partitions,
+        quarantine_path,
+        index: index_stats,
+        timings,
+        weeks,
+    })
+}
+
+/// Segments every turn once and classifies the contact with those tokens.
+fn enrich(contact: Contact, segmenter: &Segmenter, classifier: &Classifier) -> EnrichedContact {
+    let tokens: Vec<Vec<String>> = contact
+        .turns
+        .iter()
+        .map(|t| segmenter.cut(&t.text))
+        .collect();
+    let c = classifier.classify(&contact, &tokens);
+    let complaint = c
+        .categories
+        .iter()
+        .any(|id| classifier.taxonomy.spec(id).is_some_and(|s| s.complaint));
+    EnrichedContact {
+        week: voc_core::time::iso_week_key(&contact.started_at),
+        contact,
+        tokens,
+        categories: c.categories,
+        complaint,
+        sentiment: c.sentiment,
+        sentiment_label: c.sentiment_label.to_string(),
+        risk: c.risk,
+    }
+}
+
+/// What the repeat-contact flag needs of every delivery, by sequence number: its time
+/// and its customer.
+#[derive(Default)]
+struct DeliveryKeys {
+    at: Vec<DateTime<FixedOffset>>,
+    customers: StrArena,
+}
+
+impl DeliveryKeys {
+    fn push(&mut self, seq: u64, contact: &Contact) {
+        debug_assert_eq!(seq as usize, self.at.len(), "deliveries arrive in order");
+        self.at.push(contact.started_at);
+        self.customers.push(contact.customer_id.as_deref());
+    }
+
+    /// A contact is a repeat when its customer contacted within `window_days` before
+    /// it, among the batch's kept contacts in order of time, then id (what marking the
+    /// sorted batch in memory gives): sorted by customer, time and id, each contact is
+    /// compared with the one before it of the same customer. Indexed by sequence number.
+    fn repeat_flags(&self, deliveries: &Deliveries, window_days: u32) -> Vec<bool> {
+        let window = chrono::Duration::days(i64::from(window_days));
+        let mut kept: Vec<u32> = deliveries
+            .kept()
+            .filter(|&seq| self.customers.get(seq as usize).is_some())
+            .map(|seq| seq as u32)
+            .collect();
+        let key = |seq: u32| {
+            let i = seq as usize;
+            (
+                self.customers.get(i),
+                self.at[i],
+                deliveries.id(u64::from(seq)),
+            )
+        };
+        kept.par_sort_unstable_by(|&a, &b| key(a).cmp(&key(b)));
+        let mut flags = vec![false; self.at.len()];
+        for pair in kept.windows(2) {
+            let (prev, cur) = (pair[0] as usize, pair[1] as usize);
+            if self.customers.get(prev) == self.customers.get(cur) {
+                flags[cur] = self.at[cur] - self.at[prev] <= window;
+            }
+        }
+        flags
+    }
+}
+
+struct Members<'a> {
+    deliveries: &'a Deliveries,
+    repeat: &'a [bool],
+    weeks: &'a BTreeSet<String>,
+}
+
+impl BatchView for Members<'_> {
+    fn contains(&self, id: &str) -> bool {
+        self.deliveries.contains(id)
+    }
+    fn keeps(&self, _id: &str, seq: u64) -> bool {
+        self.deliveries.keeps(seq)
+    }
+    fn repeat(&self, seq: u64) -> bool {
+        self.repeat.get(seq as usize).copied().unwrap_or(false)
+    }
+    fn has_week(&self, week: &str) -> bool {
+        self.weeks.contains(week)
+    }
+}
+
+/// `quarantine.jsonl` written as records come, to a temporary sibling renamed into
+/// place at the end (removed if the run fails before).
+struct QuarantineFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    writer: Option<std::io::BufWriter<std::fs::File>>,
+}
+
+impl QuarantineFile {
+    fn create(path: &Path) -> Result<Self> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let tmp = fsutil::temp_sibling(path);
+        let file = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        Ok(QuarantineFile {
+            path: path.to_path_buf(),
+            tmp,
+            writer: Some(std::io::BufWriter::new(file)),
+        })
+    }
+
+    fn write(&mut self, records: &[voc_ingest::Quarantined]) -> Result<()> {
+        let w = self
+            .writer
+            .as_mut()
+            .context("quarantine file already closed")?;
+        for q in records {
+            serde_json::to_writer(&mut *w, q)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        let writer = self
+            .writer
+            .take()
+            .context("quarantine file already closed")?;
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&self.tmp, &self.path)
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        Ok(())
+    }
+}
+
+impl Drop for QuarantineFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn timing(stage: &str, d: Duration) -> StageTiming {
+    StageTiming {
+        stage: stage.to_string(),
+        ms: d.as_millis() as u64,
+    }
+}
+
+/// A progress counter (the batch size is not known until the inputs are read).
+fn counter(visible: bool, label: &str) -> ProgressBar {
+    if !visible {
+        return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::no_length();
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>20} {pos} contacts ({per_sec})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.set_message(label.to_string());
+    bar
+}
+
+/// Peak resident memory of this process so far in KiB (`VmHWM`), on Linux.
+pub fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use voc_core::Turn;
+
+    fn contact(id: &str, at: &str, customer: Option<&str>) -> Contact {
+        let mut c = Contact::new(
+            id,
+            DateTime::parse_from_rfc3339(at).unwrap(),
+            "voice",
+            vec![Turn {
+                speaker: voc_core::Speaker::Customer,
+                text: "x".into(),
+            }],
+        );
+        c.customer_id = customer.map(str::to_string);
+        c
+    }
+
+    #[test]
+    fn repeat_flags_follow_time_then_id_over_kept_deliveries() {
+        let deliveries = [
+            contact("a", "2026-11-02T09:00:00+08:00", Some("u1")),
+            contact("b", "2026-11-05T09:00:00+08:00", Some("u1")),
+            // Same instant as b, other offset and a smaller id: comes before b.
+            contact("a2", "2026-11-05T01:00:00+00:00", Some("u1")),
+            contact("c", "2026-11-20T09:00:00+08:00", Some("u1")),
+            contact("d", "2026-11-03T09:00:00+08:00", None),
+            contact("e", "2026-11-04T09:00:00+08:00", Some("u0")),
+            // A re-delivery of a moves it after c: the first delivery no longer counts.
+            contact("a", "2026-11-21T09:00:00+08:00", Some("u1")),
+        ];
+        let mut keys = DeliveryKeys::default();
+        let mut lines = String::new();
+        for (seq, c) in deliveries.iter().enumerate() {
+            keys.push(seq as u64, c);
+            lines.push_str(&serde_json::to_string(c).unwrap());
+            lines.push('\n');
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.jsonl");
+        std::fs::write(&path, lines).unwrap();
+        let ingestor = Ingestor::new(IngestOptions::default()).unwrap();
+        let streamed = ingestor
+            .ingest_streaming(
+                &[voc_ingest::InputFile::new(&path)],
+                &|_, _| Err("no parquet".into()),
+                &mut |_: Chunk| Ok::<(), anyhow::Error>(()),
+            )
+            .unwrap();
+        let flags = keys.repeat_flags(&streamed.deliveries, 7);
+        // a2 first of u1 (a moved away), b within 7 days of a2, c 15 days later, a 1 day.
+        assert_eq!(flags, [false, true, false, false, false, false, true]);
+
+        // The same as marking the kept records, sorted by time and id, in memory.
+        let mut kept: Vec<(usize, &Contact)> = deliveries
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| streamed.deliveries.keeps(*i as u64))
+            .collect();
+        kept.sort_by(|x, y| {
+            x.1.started_at
+                .cmp(&y.1.started_at)
+                .then_with(|| x.1.id.cmp(&y.1.id))
+        });
+        let mut last_seen = std::collections::HashMap::new();
+        let mut expected = vec![false; deliveries.len()];
+        for (i, c) in kept {
+            let Some(customer) = c.customer_id.clone() else {
+                continue;
+            };
+            if let Some(prev) = last_seen.get(&customer) {
+                expected[i] = c.started_at - *prev <= chrono::Duration::days(7);
+            }
+            last_seen.insert(customer, c.started_at);
+        }
+        assert_eq!(flags, expected);
+    }
+}
