@@ -1,14 +1,31 @@
 //! Facet counts (category, channel, region, business, week, sentiment, risk) of every
-//! hit, read from the fast-field columns in the same pass that ranks the hits.
+//! hit.
 //!
 //! Counting works on term ordinals per segment and turns ordinals into strings once per
-//! segment at the end, so a broad query over a million contacts costs a few column
-//! reads per hit and no string work.
+//! segment at the end. The ordinals come from a per-segment cache ([`FacetCache`]),
+//! like Lucene's doc-values caches: the first search with facets that meets a segment
+//! decodes its facet columns once into plain arrays (one small ordinal per doc, a
+//! bitmask per doc for multi-valued fields of few terms, offsets and ordinals
+//! otherwise), so counting a hit is a few array reads instead of tantivy's columnar
+//! lookups (optional and multi-valued columns cost a rank or a row range per read).
+//! Segments never change once written, so an entry stays valid until its segment
+//! leaves the index (merged away or deleted); new deletes only hide docs, and hidden
+//! docs are never handed to a collector.
+//!
+//! Memory: about one byte per doc and single-valued field (two for a field of more than
+//! 254 values), one byte per doc for risk, and for categories a bitmask per doc when a
+//! segment has at most 64 category paths (else 4 bytes per doc plus 4 per path), plus a
+//! bitmask of top-level categories per doc. At 1M contacts that is about 10–20 MB
+//! (measured on the 1M bench index: see [`ContactIndex::facet_cache_stats`]).
+//!
+//! [`ContactIndex::facet_cache_stats`]: crate::ContactIndex::facet_cache_stats
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::StrColumn;
+use tantivy::columnar::Column;
+use tantivy::index::SegmentId;
 use tantivy::schema::Facet;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
@@ -45,7 +62,373 @@ const STR_FIELDS: [&str; 6] = [
 ];
 const WEEK: usize = 3;
 
-pub(crate) struct FacetCollector;
+/// Docs decoded per step when a segment's columns are read into the cache.
+const DECODE_CHUNK: u32 = 4096;
+
+/// The values of one column for every doc of a segment, as term ordinals.
+enum Values {
+    /// At most one value per doc: its ordinal, or the type's MAX when missing.
+    One8(Vec<u8>),
+    One16(Vec<u16>),
+    One32(Vec<u32>),
+    /// Distinct values from at most 8/16/32/64 ordinals: bit `o` set = ordinal `o`.
+    Mask8(Vec<u8>),
+    Mask16(Vec<u16>),
+    Mask32(Vec<u32>),
+    Mask64(Vec<u64>),
+    /// Anything else: the values of doc `d` are `values[offsets[d]..offsets[d + 1]]`.
+    Csr {
+        offsets: Vec<u32>,
+        values: Vec<u32>,
+    },
+}
+
+impl Values {
+    /// Picks the smallest form that keeps every (doc, value) pair, duplicates included.
+    fn compact(offsets: Vec<u32>, values: Vec<u32>) -> Values {
+        let docs = offsets.len().saturating_sub(1);
+        let per_doc = |d: usize| &values[offsets[d] as usize..offsets[d + 1] as usize];
+        let max_per_doc = (0..docs).map(|d| per_doc(d).len()).max().unwrap_or(0);
+        // Ordinals are < the column's term count; bound by what is there regardless.
+        let bound = values.iter().max().map_or(0, |&v| u64::from(v) + 1);
+        if max_per_doc <= 1 {
+            let one = |d: usize| per_doc(d).first().copied();
+            return if bound < u64::from(u8::MAX) {
+                Values::One8(
+                    (0..docs)
+                        .map(|d| one(d).map_or(u8::MAX, |v| v as u8))
+                        .collect(),
+                )
+            } else if bound < u64::from(u16::MAX) {
+                Values::One16(
+                    (0..docs)
+                        .map(|d| one(d).map_or(u16::MAX, |v| v as u16))
+                        .collect(),
+                )
+            } else {
+                Values::One32((0..docs).map(|d| one(d).unwrap_or(u32::MAX)).collect())
+            };
+        }
+        let no_duplicates = || {
+            (0..docs).all(|d| {
+                let mut seen = 0u64;
+                per_doc(d).iter().all(|&v| {
+                    let bit = 1u64 << (v & 63);
+                    let fresh = seen & bit == 0;
+                    seen |= bit;
+                    fresh
+                })
+            })
+        };
+        if bound <= 64 && no_duplicates() {
+            let masks: Vec<u64> = (0..docs)
+                .map(|d| per_doc(d).iter().fold(0u64, |m, &v| m | (1 << v)))
+                .collect();
+            return if bound <= 8 {
+                Values::Mask8(masks.into_iter().map(|m| m as u8).collect())
+            } else if bound <= 16 {
+                Values::Mask16(masks.into_iter().map(|m| m as u16).collect())
+            } else if bound <= 32 {
+                Values::Mask32(masks.into_iter().map(|m| m as u32).collect())
+            } else {
+                Values::Mask64(masks)
+            };
+        }
+        Values::Csr { offsets, values }
+    }
+
+    /// Adds one to `counts[ordinal]` for every value of every doc in `docs`.
+    fn count(&self, docs: &[DocId], counts: &mut [u64]) {
+        match self {
+            Values::One8(ords) => count_one(ords, docs, counts),
+            Values::One16(ords) => count_one(ords, docs, counts),
+            Values::One32(ords) => count_one(ords, docs, counts),
+            Values::Mask8(masks) => count_masks(masks, docs, counts),
+            Values::Mask16(masks) => count_masks(masks, docs, counts),
+            Values::Mask32(masks) => count_masks(masks, docs, counts),
+            Values::Mask64(masks) => count_masks(masks, docs, counts),
+            Values::Csr { offsets, values } => {
+                for &doc in docs {
+                    let doc = doc as usize;
+                    let (Some(&start), Some(&end)) = (offsets.get(doc), offsets.get(doc + 1))
+                    else {
+                        continue;
+                    };
+                    for &ord in values.get(start as usize..end as usize).unwrap_or(&[]) {
+                        if let Some(c) = counts.get_mut(ord as usize) {
+                            *c += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        fn bytes<T>(v: &[T]) -> usize {
+            std::mem::size_of_val(v)
+        }
+        match self {
+            Values::One8(v) | Values::Mask8(v) => bytes(v),
+            Values::One16(v) | Values::Mask16(v) => bytes(v),
+            Values::One32(v) | Values::Mask32(v) => bytes(v),
+            Values::Mask64(v) => bytes(v),
+            Values::Csr { offsets, values } => bytes(offsets) + bytes(values),
+        }
+    }
+}
+
+/// An ordinal type whose MAX means "no value".
+trait Ordinal: Copy + Eq {
+    const MISSING: Self;
+    fn index(self) -> usize;
+}
+
+macro_rules! ordinal {
+    ($($t:ty),*) => {$(
+        impl Ordinal for $t {
+            const MISSING: Self = <$t>::MAX;
+            #[inline]
+            fn index(self) -> usize {
+                self as usize
+            }
+        }
+    )*};
+}
+ordinal!(u8, u16, u32);
+
+#[inline]
+fn count_one<T: Ordinal>(ords: &[T], docs: &[DocId], counts: &mut [u64]) {
+    for &doc in docs {
+        if let Some(&ord) = ords.get(doc as usize)
+            && ord != T::MISSING
+            && let Some(c) = counts.get_mut(ord.index())
+        {
+            *c += 1;
+        }
+    }
+}
+
+#[inline]
+fn count_masks<T: Copy + Into<u64>>(masks: &[T], docs: &[DocId], counts: &mut [u64]) {
+    for &doc in docs {
+        let Some(&mask) = masks.get(doc as usize) else {
+            continue;
+        };
+        let mut mask: u64 = mask.into();
+        while mask != 0 {
+            if let Some(c) = counts.get_mut(mask.trailing_zeros() as usize) {
+                *c += 1;
+            }
+            mask &= mask - 1;
+        }
+    }
+}
+
+/// Every doc's values of `column` in doc order, as offsets (one per doc, plus the end)
+/// and values.
+fn decode(column: &Column<u64>, max_doc: u32) -> (Vec<u32>, Vec<u32>) {
+    let mut offsets = Vec::with_capacity(max_doc as usize + 1);
+    offsets.push(0u32);
+    let mut values = Vec::with_capacity(max_doc as usize);
+    let (mut docs, mut docs_out, mut rows, mut vals) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut start = 0;
+    while start < max_doc {
+        let end = start.saturating_add(DECODE_CHUNK).min(max_doc);
+        docs.clear();
+        docs.extend(start..end);
+        docs_out.clear();
+        rows.clear();
+        column.row_ids_for_docs(&docs, &mut docs_out, &mut rows);
+        vals.clear();
+        vals.resize(rows.len(), 0u64);
+        column.values.get_vals(&rows, &mut vals);
+        let mut i = 0;
+        for doc in start..end {
+            while docs_out.get(i) == Some(&doc) {
+                values.push(u32::try_from(vals[i]).unwrap_or(u32::MAX));
+                i += 1;
+            }
+            offsets.push(values.len() as u32);
+        }
+        start = end;
+    }
+    (offsets, values)
+}
+
+/// One string field of a segment: values per doc and the text of each ordinal (`None`
+/// for values facets leave out: empty strings, unreadable terms).
+struct StrFacet {
+    values: Values,
+    terms: Vec<Option<String>>,
+}
+
+/// The category facet of a segment.
+struct CategoryFacet {
+    /// Category ordinals per doc.
+    ords: Values,
+    /// The distinct top-level parents (indexes into `parents`) per doc, so a contact
+    /// with several sub-categories of one parent counts once for it.
+    parents_per_doc: Values,
+    /// Per ordinal: its path (`网络质量/宽带断网`) when it is a sub-category; top-level
+    /// paths are counted through `parents`.
+    names: Vec<Option<String>>,
+    parents: Vec<String>,
+}
+
+/// A segment's facet columns, decoded once.
+pub(crate) struct SegmentFacets {
+    strings: [Option<StrFacet>; 6],
+    category: Option<CategoryFacet>,
+}
+
+impl SegmentFacets {
+    fn build(segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
+        let max_doc = segment.max_doc();
+        let mut strings: [Option<StrFacet>; 6] = Default::default();
+        for (slot, name) in strings.iter_mut().zip(STR_FIELDS) {
+            let Some(column) = segment.fast_fields().str(name)? else {
+                continue;
+            };
+            let (offsets, values) = decode(column.ords(), max_doc);
+            let mut terms = Vec::with_capacity(column.num_terms());
+            let mut value = String::new();
+            for ord in 0..column.num_terms() as u64 {
+                value.clear();
+                let found = column.ord_to_str(ord, &mut value).unwrap_or(false);
+                terms.push((found && !value.is_empty()).then(|| value.clone()));
+            }
+            *slot = Some(StrFacet {
+                values: Values::compact(offsets, values),
+                terms,
+            });
+        }
+        let category = match (
+            segment.facet_reader("category").ok(),
+            segment.fast_fields().str("category")?,
+        ) {
+            (Some(reader), Some(column)) => {
+                let mut parent_of = Vec::new();
+                let mut parents: Vec<String> = Vec::new();
+                let mut names = Vec::new();
+                let mut facet = Facet::root();
+                for ord in 0..reader.num_facets() as u64 {
+                    reader.facet_from_ord(ord, &mut facet)?;
+                    let path = facet.to_path();
+                    let top = path.first().map(|s| s.to_string()).unwrap_or_default();
+                    let index = match parents.iter().position(|p| *p == top) {
+                        Some(i) => i,
+                        None => {
+                            parents.push(top);
+                            parents.len() - 1
+                        }
+                    };
+                    parent_of.push(index as u32);
+                    names.push((path.len() > 1).then(|| path.join("/")));
+                }
+                let (offsets, values) = decode(column.ords(), max_doc);
+                let mut parent_offsets = Vec::with_capacity(offsets.len());
+                parent_offsets.push(0u32);
+                let mut parent_values = Vec::new();
+                for range in offsets.windows(2) {
+                    let first = parent_values.len();
+                    for &ord in &values[range[0] as usize..range[1] as usize] {
+                        if let Some(&parent) = parent_of.get(ord as usize)
+                            && !parent_values[first..].contains(&parent)
+                        {
+                            parent_values.push(parent);
+                        }
+                    }
+                    parent_offsets.push(parent_values.len() as u32);
+                }
+                Some(CategoryFacet {
+                    ords: Values::compact(offsets, values),
+                    parents_per_doc: Values::compact(parent_offsets, parent_values),
+                    names,
+                    parents,
+                })
+            }
+            _ => None,
+        };
+        Ok(SegmentFacets { strings, category })
+    }
+
+    /// Bytes of the per-doc arrays (term strings left out: a few KB).
+    fn heap_bytes(&self) -> usize {
+        let strings: usize = self
+            .strings
+            .iter()
+            .flatten()
+            .map(|s| s.values.heap_bytes())
+            .sum();
+        let category = self
+            .category
+            .as_ref()
+            .map_or(0, |c| c.ords.heap_bytes() + c.parents_per_doc.heap_bytes());
+        strings + category
+    }
+}
+
+/// One cache entry; locked while its segment is decoded, so concurrent first searches
+/// of a segment decode it once.
+type Slot = Arc<Mutex<Option<Arc<SegmentFacets>>>>;
+
+/// Decoded facet columns per segment, shared by all searches of a [`ContactIndex`].
+///
+/// [`ContactIndex`]: crate::ContactIndex
+#[derive(Default)]
+pub(crate) struct FacetCache {
+    segments: Mutex<HashMap<SegmentId, Slot>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while decoding leaves the slot empty, which is a valid state.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl FacetCache {
+    /// A collector over the segments of `searcher`; entries of segments that are no
+    /// longer in it (merged away, or of an older reload) are dropped first.
+    pub(crate) fn collector(&self, searcher: &tantivy::Searcher) -> FacetCollector<'_> {
+        let live: HashSet<SegmentId> = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.segment_id())
+            .collect();
+        lock(&self.segments).retain(|id, _| live.contains(id));
+        FacetCollector { cache: self }
+    }
+
+    /// The segment's decoded columns, decoding them on first use.
+    pub(crate) fn get(&self, segment: &SegmentReader) -> tantivy::Result<Arc<SegmentFacets>> {
+        let slot = lock(&self.segments)
+            .entry(segment.segment_id())
+            .or_default()
+            .clone();
+        let mut entry = lock(&slot);
+        if let Some(facets) = &*entry {
+            return Ok(facets.clone());
+        }
+        let facets = Arc::new(SegmentFacets::build(segment)?);
+        *entry = Some(facets.clone());
+        Ok(facets)
+    }
+
+    /// (segments cached, bytes of their per-doc arrays).
+    pub(crate) fn stats(&self) -> (usize, usize) {
+        let slots: Vec<Slot> = lock(&self.segments).values().cloned().collect();
+        let built: Vec<Arc<SegmentFacets>> =
+            slots.iter().filter_map(|slot| lock(slot).clone()).collect();
+        (built.len(), built.iter().map(|f| f.heap_bytes()).sum())
+    }
+}
+
+pub(crate) struct FacetCollector<'a> {
+    cache: &'a FacetCache,
+}
 
 #[derive(Default)]
 pub(crate) struct FacetFruit {
@@ -55,20 +438,11 @@ pub(crate) struct FacetFruit {
 }
 
 pub(crate) struct FacetSegmentCollector {
-    columns: Vec<Option<StrColumn>>,
-    counts: Vec<Vec<u64>>,
-    category: Option<tantivy::fastfield::FacetReader>,
-    /// For each category ordinal in this segment, the index of its top-level parent
-    /// in `parents` (each doc counts once per parent even with several children).
-    parent_of: Vec<usize>,
-    parents: Vec<String>,
+    facets: Arc<SegmentFacets>,
+    /// Per string field, per ordinal.
+    counts: [Vec<u64>; 6],
     category_counts: Vec<u64>,
     parent_counts: Vec<u64>,
-    seen_parents: Vec<usize>,
-    /// The category column's ordinals, for reading a block of docs at once.
-    category_ords: Option<tantivy::columnar::Column<u64>>,
-    /// Reused per block: which doc each value row belongs to, the rows, their values.
-    block: Block,
     /// Docs of a scored query not counted yet.
     pending: Vec<DocId>,
 }
@@ -76,27 +450,7 @@ pub(crate) struct FacetSegmentCollector {
 /// Docs gathered from a scored query before they are counted as a block.
 const PENDING_BLOCK: usize = 256;
 
-#[derive(Default)]
-struct Block {
-    single: Vec<Option<u64>>,
-    docs: Vec<DocId>,
-    rows: Vec<u32>,
-    values: Vec<u64>,
-}
-
-impl Block {
-    /// The (doc, ordinal) pairs of a multi-valued column for `docs`, in doc order.
-    fn read_multi(&mut self, column: &tantivy::columnar::Column<u64>, docs: &[DocId]) {
-        self.docs.clear();
-        self.rows.clear();
-        column.row_ids_for_docs(docs, &mut self.docs, &mut self.rows);
-        self.values.clear();
-        self.values.resize(self.rows.len(), 0);
-        column.values.get_vals(&self.rows, &mut self.values);
-    }
-}
-
-impl Collector for FacetCollector {
+impl Collector for FacetCollector<'_> {
     type Fruit = FacetFruit;
     type Child = FacetSegmentCollector;
 
@@ -105,50 +459,19 @@ impl Collector for FacetCollector {
         _segment_local_id: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<FacetSegmentCollector> {
-        let mut columns = Vec::new();
-        let mut counts = Vec::new();
-        for name in STR_FIELDS {
-            let column = segment.fast_fields().str(name)?;
-            counts.push(vec![0; column.as_ref().map_or(0, |c| c.num_terms())]);
-            columns.push(column);
-        }
-        let category = segment.facet_reader("category").ok();
-        let category_ords = segment
-            .fast_fields()
-            .str("category")?
-            .map(|c| c.ords().clone());
-        let mut parent_of = Vec::new();
-        let mut parents: Vec<String> = Vec::new();
-        if let Some(reader) = &category {
-            let mut facet = Facet::root();
-            for ord in 0..reader.num_facets() as u64 {
-                reader.facet_from_ord(ord, &mut facet)?;
-                let top = facet
-                    .to_path()
-                    .first()
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
-                let index = match parents.iter().position(|p| *p == top) {
-                    Some(i) => i,
-                    None => {
-                        parents.push(top);
-                        parents.len() - 1
-                    }
-                };
-                parent_of.push(index);
-            }
-        }
+        let facets = self.cache.get(segment)?;
+        let counts = std::array::from_fn(|i| {
+            vec![0; facets.strings[i].as_ref().map_or(0, |s| s.terms.len())]
+        });
+        let (categories, parents) = facets
+            .category
+            .as_ref()
+            .map_or((0, 0), |c| (c.names.len(), c.parents.len()));
         Ok(FacetSegmentCollector {
-            columns,
+            facets,
             counts,
-            category_counts: vec![0; parent_of.len()],
-            parent_counts: vec![0; parents.len()],
-            category,
-            parent_of,
-            parents,
-            seen_parents: Vec::new(),
-            category_ords,
-            block: Block::default(),
+            category_counts: vec![0; categories],
+            parent_counts: vec![0; parents],
             pending: Vec::with_capacity(PENDING_BLOCK),
         })
     }
@@ -188,52 +511,19 @@ impl SegmentCollector for FacetSegmentCollector {
         }
     }
 
-    /// Broad unscored queries (time sort, exports) arrive here in blocks: reading a
-    /// column for a block of docs at once is several times cheaper than doc by doc.
+    /// Broad unscored queries (time sort, exports) arrive here in blocks; each field
+    /// is counted over the whole block in turn.
     fn collect_block(&mut self, docs: &[DocId]) {
-        let block = &mut self.block;
-        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            let Some(column) = column else { continue };
-            let ords = column.ords();
-            if ords.get_cardinality() == tantivy::columnar::Cardinality::Full {
-                // One value per contact (channel, region, week, …).
-                block.single.clear();
-                block.single.resize(docs.len(), None);
-                ords.first_vals(docs, &mut block.single);
-                for ord in block.single.iter().flatten() {
-                    if let Some(c) = counts.get_mut(*ord as usize) {
-                        *c += 1;
-                    }
-                }
-            } else {
-                block.read_multi(ords, docs);
-                for ord in &block.values {
-                    if let Some(c) = counts.get_mut(*ord as usize) {
-                        *c += 1;
-                    }
-                }
+        for (field, counts) in self.facets.strings.iter().zip(self.counts.iter_mut()) {
+            if let Some(field) = field {
+                field.values.count(docs, counts);
             }
         }
-        let Some(ords) = &self.category_ords else {
-            return;
-        };
-        block.read_multi(ords, docs);
-        let mut current = None;
-        for (&doc, &ord) in block.docs.iter().zip(&block.values) {
-            if current != Some(doc) {
-                current = Some(doc);
-                self.seen_parents.clear();
-            }
-            let ord = ord as usize;
-            if let Some(c) = self.category_counts.get_mut(ord) {
-                *c += 1;
-            }
-            if let Some(&parent) = self.parent_of.get(ord)
-                && !self.seen_parents.contains(&parent)
-            {
-                self.seen_parents.push(parent);
-                self.parent_counts[parent] += 1;
-            }
+        if let Some(category) = &self.facets.category {
+            category.ords.count(docs, &mut self.category_counts);
+            category
+                .parents_per_doc
+                .count(docs, &mut self.parent_counts);
         }
     }
 
@@ -241,32 +531,28 @@ impl SegmentCollector for FacetSegmentCollector {
         let pending = std::mem::take(&mut self.pending);
         self.collect_block(&pending);
         let mut fruit = FacetFruit::default();
-        let mut value = String::new();
-        for (i, (column, counts)) in self.columns.iter().zip(&self.counts).enumerate() {
-            let Some(column) = column else { continue };
-            for (ord, &count) in counts.iter().enumerate() {
+        for (i, (field, counts)) in self.facets.strings.iter().zip(&self.counts).enumerate() {
+            let Some(field) = field else { continue };
+            for (term, &count) in field.terms.iter().zip(counts) {
                 // Weeks are kept at zero too: the chart needs every week of the index.
                 if count == 0 && i != WEEK {
                     continue;
                 }
-                value.clear();
-                if column.ord_to_str(ord as u64, &mut value).unwrap_or(false) && !value.is_empty() {
-                    *fruit.strings[i].entry(value.clone()).or_default() += count;
+                if let Some(term) = term {
+                    *fruit.strings[i].entry(term.clone()).or_default() += count;
                 }
             }
         }
-        if let Some(reader) = &self.category {
-            let mut facet = Facet::root();
-            for (ord, &count) in self.category_counts.iter().enumerate() {
-                // Top-level paths are counted below, once per contact.
+        if let Some(category) = &self.facets.category {
+            // Top-level paths are counted through their parents, once per contact.
+            for (name, &count) in category.names.iter().zip(&self.category_counts) {
                 if count > 0
-                    && reader.facet_from_ord(ord as u64, &mut facet).is_ok()
-                    && facet.to_path().len() > 1
+                    && let Some(name) = name
                 {
-                    *fruit.category.entry(facet.to_path().join("/")).or_default() += count;
+                    *fruit.category.entry(name.clone()).or_default() += count;
                 }
             }
-            for (parent, &count) in self.parents.iter().zip(&self.parent_counts) {
+            for (parent, &count) in category.parents.iter().zip(&self.parent_counts) {
                 if count > 0 {
                     *fruit.category.entry(parent.clone()).or_default() += count;
                 }
