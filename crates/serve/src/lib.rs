@@ -117,11 +117,6 @@ pub fn start(index: Arc<ContactIndex>, config: Config) -> Result<Running, ServeE
         Some(t) if t.chars().count() < MIN_TOKEN_CHARS => return Err(ServeError::TokenTooShort),
         _ => {}
     }
-    // Facet columns are decoded per segment on first use; do it now, beside the
-    // workers, so the first searches do not wait for it. A failure here shows again
-    // (and is answered) on the search that meets it.
-    let warm = index.clone();
-    std::thread::spawn(move || warm.warm_facets());
     let app = App { index, token };
     let handler: Arc<http::Handler> = Arc::new(move |request: &http::Request| app.handle(request));
     let server = listen(addr)
