@@ -137,27 +137,25 @@ impl Values {
         Values::Csr { offsets, values }
     }
 
-    /// Adds one to `counts[ordinal]` for every value of every doc in `docs`.
-    fn count(&self, docs: &[DocId], counts: &mut [u64]) {
+    /// Adds one to the ordinal's count for every value of every doc in `docs`.
+    fn count(&self, docs: &[DocId], tally: &mut Tally) {
         match self {
-            Values::One8(ords) => count_one(ords, docs, counts),
-            Values::One16(ords) => count_one(ords, docs, counts),
-            Values::One32(ords) => count_one(ords, docs, counts),
-            Values::Mask8(masks) => count_masks(masks, docs, counts),
-            Values::Mask16(masks) => count_masks(masks, docs, counts),
-            Values::Mask32(masks) => count_masks(masks, docs, counts),
-            Values::Mask64(masks) => count_masks(masks, docs, counts),
+            Values::One8(ords) => count_one(ords, docs, tally),
+            Values::One16(ords) => count_one(ords, docs, tally),
+            Values::One32(ords) => count_one(ords, docs, tally),
+            Values::Mask8(masks) => count_masks::<_, 8>(masks, docs, tally),
+            Values::Mask16(masks) => count_masks::<_, 16>(masks, docs, tally),
+            Values::Mask32(masks) => count_masks::<_, 32>(masks, docs, tally),
+            Values::Mask64(masks) => count_masks::<_, 64>(masks, docs, tally),
             Values::Csr { offsets, values } => {
-                for &doc in docs {
+                for (i, &doc) in docs.iter().enumerate() {
                     let doc = doc as usize;
                     let (Some(&start), Some(&end)) = (offsets.get(doc), offsets.get(doc + 1))
                     else {
                         continue;
                     };
                     for &ord in values.get(start as usize..end as usize).unwrap_or(&[]) {
-                        if let Some(c) = counts.get_mut(ord as usize) {
-                            *c += 1;
-                        }
+                        tally.add(ord as usize, i);
                     }
                 }
             }
@@ -197,30 +195,76 @@ macro_rules! ordinal {
 }
 ordinal!(u8, u16, u32);
 
-#[inline]
-fn count_one<T: Ordinal>(ords: &[T], docs: &[DocId], counts: &mut [u64]) {
-    for &doc in docs {
-        if let Some(&ord) = ords.get(doc as usize)
-            && ord != T::MISSING
-            && let Some(c) = counts.get_mut(ord.index())
-        {
-            *c += 1;
+/// Counts of one field's ordinals in one segment, kept in `LANES` interleaved copies:
+/// consecutive hits mostly share a value (every hit of `channel:voice` has the same
+/// channel), and one counter would make each increment wait for the one before it.
+/// Ordinals past the field's terms (and "missing") land in a spare slot, never read.
+struct Tally {
+    lanes: Vec<u32>,
+    len: usize,
+}
+
+const LANES: usize = 4;
+
+impl Tally {
+    fn new(len: usize) -> Tally {
+        Tally {
+            lanes: vec![0; (len + 1) * LANES],
+            len,
         }
+    }
+
+    /// Counts `ord` for the `i`-th doc of a block (`i` picks the lane).
+    #[inline(always)]
+    fn add(&mut self, ord: usize, i: usize) {
+        let slot = ord.min(self.len) * LANES + i % LANES;
+        if let Some(lane) = self.lanes.get_mut(slot) {
+            *lane += 1;
+        }
+    }
+
+    fn add_n(&mut self, ord: usize, n: u32) {
+        if ord < self.len {
+            self.lanes[ord * LANES] += n;
+        }
+    }
+
+    fn get(&self, ord: usize) -> u64 {
+        self.lanes
+            .get(ord * LANES..(ord + 1) * LANES)
+            .map_or(0, |lanes| lanes.iter().map(|&n| u64::from(n)).sum())
     }
 }
 
 #[inline]
-fn count_masks<T: Copy + Into<u64>>(masks: &[T], docs: &[DocId], counts: &mut [u64]) {
-    for &doc in docs {
-        let Some(&mask) = masks.get(doc as usize) else {
-            continue;
+fn count_one<T: Ordinal>(ords: &[T], docs: &[DocId], tally: &mut Tally) {
+    for (i, &doc) in docs.iter().enumerate() {
+        let ord = match ords.get(doc as usize) {
+            Some(&ord) if ord != T::MISSING => ord.index(),
+            _ => usize::MAX,
         };
-        let mut mask: u64 = mask.into();
-        while mask != 0 {
-            if let Some(c) = counts.get_mut(mask.trailing_zeros() as usize) {
-                *c += 1;
-            }
-            mask &= mask - 1;
+        tally.add(ord, i);
+    }
+}
+
+/// Masks are counted bit by bit into local counters: no branch per set bit, and the
+/// loop over the `W` bits vectorizes.
+#[inline]
+fn count_masks<T: Copy + Into<u64>, const W: usize>(
+    masks: &[T],
+    docs: &[DocId],
+    tally: &mut Tally,
+) {
+    let mut bits = [0u32; W];
+    for &doc in docs {
+        let mask: u64 = masks.get(doc as usize).map_or(0, |&m| m.into());
+        for (k, n) in bits.iter_mut().enumerate() {
+            *n += ((mask >> k) & 1) as u32;
+        }
+    }
+    for (ord, &n) in bits.iter().enumerate() {
+        if n > 0 {
+            tally.add_n(ord, n);
         }
     }
 }
@@ -440,9 +484,9 @@ pub(crate) struct FacetFruit {
 pub(crate) struct FacetSegmentCollector {
     facets: Arc<SegmentFacets>,
     /// Per string field, per ordinal.
-    counts: [Vec<u64>; 6],
-    category_counts: Vec<u64>,
-    parent_counts: Vec<u64>,
+    counts: [Tally; 6],
+    category_counts: Tally,
+    parent_counts: Tally,
     /// Docs of a scored query not counted yet.
     pending: Vec<DocId>,
 }
@@ -461,7 +505,7 @@ impl Collector for FacetCollector<'_> {
     ) -> tantivy::Result<FacetSegmentCollector> {
         let facets = self.cache.get(segment)?;
         let counts = std::array::from_fn(|i| {
-            vec![0; facets.strings[i].as_ref().map_or(0, |s| s.terms.len())]
+            Tally::new(facets.strings[i].as_ref().map_or(0, |s| s.terms.len()))
         });
         let (categories, parents) = facets
             .category
@@ -470,8 +514,8 @@ impl Collector for FacetCollector<'_> {
         Ok(FacetSegmentCollector {
             facets,
             counts,
-            category_counts: vec![0; categories],
-            parent_counts: vec![0; parents],
+            category_counts: Tally::new(categories),
+            parent_counts: Tally::new(parents),
             pending: Vec::with_capacity(PENDING_BLOCK),
         })
     }
@@ -533,7 +577,8 @@ impl SegmentCollector for FacetSegmentCollector {
         let mut fruit = FacetFruit::default();
         for (i, (field, counts)) in self.facets.strings.iter().zip(&self.counts).enumerate() {
             let Some(field) = field else { continue };
-            for (term, &count) in field.terms.iter().zip(counts) {
+            for (ord, term) in field.terms.iter().enumerate() {
+                let count = counts.get(ord);
                 // Weeks are kept at zero too: the chart needs every week of the index.
                 if count == 0 && i != WEEK {
                     continue;
@@ -545,14 +590,16 @@ impl SegmentCollector for FacetSegmentCollector {
         }
         if let Some(category) = &self.facets.category {
             // Top-level paths are counted through their parents, once per contact.
-            for (name, &count) in category.names.iter().zip(&self.category_counts) {
+            for (ord, name) in category.names.iter().enumerate() {
+                let count = self.category_counts.get(ord);
                 if count > 0
                     && let Some(name) = name
                 {
                     *fruit.category.entry(name.clone()).or_default() += count;
                 }
             }
-            for (parent, &count) in category.parents.iter().zip(&self.parent_counts) {
+            for (index, parent) in category.parents.iter().enumerate() {
+                let count = self.parent_counts.get(index);
                 if count > 0 {
                     *fruit.category.entry(parent.clone()).or_default() += count;
                 }
@@ -586,6 +633,87 @@ impl FacetFruit {
                 .collect(),
             sentiment: by_count(sentiment),
             risk: by_count(risk),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every form of `Values` counts what a naive count of the (doc, value) pairs does.
+    #[test]
+    fn every_form_counts_like_the_pairs() {
+        let docs_n = 1000u32;
+        let mut seed = 7u64;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        // (terms, max values per doc, duplicates allowed) → the expected form.
+        let cases: [(u64, u64, bool, &str); 10] = [
+            (5, 1, false, "One8"),
+            (254, 1, false, "One8"),
+            (300, 1, false, "One16"),
+            (70_000, 1, false, "One32"),
+            (6, 3, false, "Mask8"),
+            (16, 3, false, "Mask16"),
+            (30, 3, false, "Mask32"),
+            (64, 4, false, "Mask64"),
+            (65, 3, false, "Csr"),
+            (5, 3, true, "Csr"),
+        ];
+        for (terms, per_doc, duplicates, form) in cases {
+            let mut offsets = vec![0u32];
+            let mut values = Vec::new();
+            for doc in 0..docs_n {
+                let n = if doc % 7 == 0 { 0 } else { next(per_doc + 1) };
+                let mut mine: Vec<u32> = Vec::new();
+                // The largest ordinal appears once, so the form is decided by `terms`.
+                if doc == 1 {
+                    mine.push(terms as u32 - 1);
+                }
+                while (mine.len() as u64) < n.max(u64::from(doc == 1)) {
+                    let v = next(terms) as u32;
+                    if duplicates || !mine.contains(&v) {
+                        mine.push(v);
+                    }
+                }
+                if duplicates && doc == 2 {
+                    mine = vec![3, 3];
+                }
+                values.extend(&mine);
+                offsets.push(values.len() as u32);
+            }
+            let mut expected = vec![0u64; terms as usize];
+            let hits: Vec<DocId> = (0..docs_n).filter(|d| d % 3 != 1).collect();
+            for &doc in &hits {
+                for &v in
+                    &values[offsets[doc as usize] as usize..offsets[doc as usize + 1] as usize]
+                {
+                    expected[v as usize] += 1;
+                }
+            }
+            let compact = Values::compact(offsets, values);
+            let name = match &compact {
+                Values::One8(_) => "One8",
+                Values::One16(_) => "One16",
+                Values::One32(_) => "One32",
+                Values::Mask8(_) => "Mask8",
+                Values::Mask16(_) => "Mask16",
+                Values::Mask32(_) => "Mask32",
+                Values::Mask64(_) => "Mask64",
+                Values::Csr { .. } => "Csr",
+            };
+            assert_eq!(name, form, "{terms} terms");
+            let mut tally = Tally::new(terms as usize);
+            for block in hits.chunks(61) {
+                compact.count(block, &mut tally);
+            }
+            let counted: Vec<u64> = (0..terms as usize).map(|o| tally.get(o)).collect();
+            assert_eq!(counted, expected, "{form}");
         }
     }
 }
