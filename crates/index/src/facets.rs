@@ -4,24 +4,30 @@
 //! Counting works on term ordinals per segment and turns ordinals into strings once per
 //! segment at the end. The ordinals come from a per-segment cache ([`FacetCache`]),
 //! like Lucene's doc-values caches: the first search with facets that meets a segment
-//! decodes its facet columns once into plain arrays (one small ordinal per doc, a
-//! bitmask per doc for multi-valued fields of few terms, offsets and ordinals
-//! otherwise), so counting a hit is a few array reads instead of tantivy's columnar
-//! lookups (optional and multi-valued columns cost a rank or a row range per read).
-//! Segments never change once written, so an entry stays valid until its segment
-//! leaves the index (merged away or deleted); new deletes only hide docs, and hidden
-//! docs are never handed to a collector.
+//! decodes its facet columns once into plain arrays, so counting a hit is an array
+//! read or two instead of tantivy's columnar lookups (optional and multi-valued columns
+//! cost a rank or a row range per read). Segments never change once written, so an
+//! entry stays valid until its segment leaves the index (merged away or deleted); new
+//! deletes only hide docs, and hidden docs are never handed to a collector.
 //!
-//! Memory: about one byte per doc and single-valued field (two for a field of more than
-//! 254 values), one byte per doc for risk, and for categories a bitmask per doc when a
-//! segment has at most 64 category paths (else 4 bytes per doc plus 4 per path), plus a
-//! bitmask of top-level categories per doc. At 1M contacts that is about 10–20 MB
-//! (measured on the 1M bench index: see [`ContactIndex::facet_cache_stats`]).
+//! The arrays hold combinations rather than single fields: the facet fields are put in
+//! a few groups, each doc gets the number of its group's combination of values (the
+//! doc's tuple: channel, sentiment, business, risk flags, categories; or region, week),
+//! and a search counts tuple numbers. The counts of the values follow at the end, from
+//! each tuple's values times its count. Fields go into a group while it has at most
+//! [`GROUP_LIMIT`] distinct tuples; real contacts have far fewer combinations than docs
+//! (the 1M bench index: 3,885 and 130 tuples in its largest segment), so a hit costs
+//! two reads and two increments, whatever the number of fields and values.
+//!
+//! Memory: per group one byte per doc (up to 256 tuples) or two (up to 65,536), plus a
+//! few KB of tuples per segment. The 1M bench index takes 3 MB (two groups of its three
+//! segments: see [`ContactIndex::facet_cache_stats`]); decoding it takes about 0.3 s.
 //!
 //! [`ContactIndex::facet_cache_stats`]: crate::ContactIndex::facet_cache_stats
 
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
@@ -61,213 +67,31 @@ const STR_FIELDS: [&str; 6] = [
     "risk",
 ];
 const WEEK: usize = 3;
+/// Counted values are in slots: the string fields, then category paths, then their
+/// top-level parents (each counted once per contact).
+const CATEGORY: usize = 6;
+const PARENT: usize = 7;
+const SLOTS: usize = 8;
+const SLOT_NAMES: [&str; SLOTS] = [
+    "channel",
+    "region",
+    "business",
+    "week",
+    "sentiment",
+    "risk",
+    "category",
+    "parent",
+];
+/// The order slots are put into groups: fields that vary together first (a category
+/// comes with its business and risk), region and week apart. Any order counts the
+/// same; this one makes few tuples on contact data.
+const GROUP_ORDER: [usize; SLOTS] = [0, 4, 2, 5, CATEGORY, PARENT, 1, WEEK];
+/// Most distinct tuples a group of several fields may have. Each search zeroes and
+/// reads a counter per tuple and segment, so this bounds the cost of a small search.
+const GROUP_LIMIT: usize = 4096;
 
 /// Docs decoded per step when a segment's columns are read into the cache.
 const DECODE_CHUNK: u32 = 4096;
-
-/// The values of one column for every doc of a segment, as term ordinals.
-enum Values {
-    /// At most one value per doc: its ordinal, or the type's MAX when missing.
-    One8(Vec<u8>),
-    One16(Vec<u16>),
-    One32(Vec<u32>),
-    /// Distinct values from at most 8/16/32/64 ordinals: bit `o` set = ordinal `o`.
-    Mask8(Vec<u8>),
-    Mask16(Vec<u16>),
-    Mask32(Vec<u32>),
-    Mask64(Vec<u64>),
-    /// Anything else: the values of doc `d` are `values[offsets[d]..offsets[d + 1]]`.
-    Csr {
-        offsets: Vec<u32>,
-        values: Vec<u32>,
-    },
-}
-
-impl Values {
-    /// Picks the smallest form that keeps every (doc, value) pair, duplicates included.
-    fn compact(offsets: Vec<u32>, values: Vec<u32>) -> Values {
-        let docs = offsets.len().saturating_sub(1);
-        let per_doc = |d: usize| &values[offsets[d] as usize..offsets[d + 1] as usize];
-        let max_per_doc = (0..docs).map(|d| per_doc(d).len()).max().unwrap_or(0);
-        // Ordinals are < the column's term count; bound by what is there regardless.
-        let bound = values.iter().max().map_or(0, |&v| u64::from(v) + 1);
-        if max_per_doc <= 1 {
-            let one = |d: usize| per_doc(d).first().copied();
-            return if bound < u64::from(u8::MAX) {
-                Values::One8(
-                    (0..docs)
-                        .map(|d| one(d).map_or(u8::MAX, |v| v as u8))
-                        .collect(),
-                )
-            } else if bound < u64::from(u16::MAX) {
-                Values::One16(
-                    (0..docs)
-                        .map(|d| one(d).map_or(u16::MAX, |v| v as u16))
-                        .collect(),
-                )
-            } else {
-                Values::One32((0..docs).map(|d| one(d).unwrap_or(u32::MAX)).collect())
-            };
-        }
-        let no_duplicates = || {
-            (0..docs).all(|d| {
-                let mut seen = 0u64;
-                per_doc(d).iter().all(|&v| {
-                    let bit = 1u64 << (v & 63);
-                    let fresh = seen & bit == 0;
-                    seen |= bit;
-                    fresh
-                })
-            })
-        };
-        if bound <= 64 && no_duplicates() {
-            let masks: Vec<u64> = (0..docs)
-                .map(|d| per_doc(d).iter().fold(0u64, |m, &v| m | (1 << v)))
-                .collect();
-            return if bound <= 8 {
-                Values::Mask8(masks.into_iter().map(|m| m as u8).collect())
-            } else if bound <= 16 {
-                Values::Mask16(masks.into_iter().map(|m| m as u16).collect())
-            } else if bound <= 32 {
-                Values::Mask32(masks.into_iter().map(|m| m as u32).collect())
-            } else {
-                Values::Mask64(masks)
-            };
-        }
-        Values::Csr { offsets, values }
-    }
-
-    /// Adds one to the ordinal's count for every value of every doc in `docs`.
-    fn count(&self, docs: &[DocId], tally: &mut Tally) {
-        match self {
-            Values::One8(ords) => count_one(ords, docs, tally),
-            Values::One16(ords) => count_one(ords, docs, tally),
-            Values::One32(ords) => count_one(ords, docs, tally),
-            Values::Mask8(masks) => count_masks::<_, 8>(masks, docs, tally),
-            Values::Mask16(masks) => count_masks::<_, 16>(masks, docs, tally),
-            Values::Mask32(masks) => count_masks::<_, 32>(masks, docs, tally),
-            Values::Mask64(masks) => count_masks::<_, 64>(masks, docs, tally),
-            Values::Csr { offsets, values } => {
-                for (i, &doc) in docs.iter().enumerate() {
-                    let doc = doc as usize;
-                    let (Some(&start), Some(&end)) = (offsets.get(doc), offsets.get(doc + 1))
-                    else {
-                        continue;
-                    };
-                    for &ord in values.get(start as usize..end as usize).unwrap_or(&[]) {
-                        tally.add(ord as usize, i);
-                    }
-                }
-            }
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        fn bytes<T>(v: &[T]) -> usize {
-            std::mem::size_of_val(v)
-        }
-        match self {
-            Values::One8(v) | Values::Mask8(v) => bytes(v),
-            Values::One16(v) | Values::Mask16(v) => bytes(v),
-            Values::One32(v) | Values::Mask32(v) => bytes(v),
-            Values::Mask64(v) => bytes(v),
-            Values::Csr { offsets, values } => bytes(offsets) + bytes(values),
-        }
-    }
-}
-
-/// An ordinal type whose MAX means "no value".
-trait Ordinal: Copy + Eq {
-    const MISSING: Self;
-    fn index(self) -> usize;
-}
-
-macro_rules! ordinal {
-    ($($t:ty),*) => {$(
-        impl Ordinal for $t {
-            const MISSING: Self = <$t>::MAX;
-            #[inline]
-            fn index(self) -> usize {
-                self as usize
-            }
-        }
-    )*};
-}
-ordinal!(u8, u16, u32);
-
-/// Counts of one field's ordinals in one segment, kept in `LANES` interleaved copies:
-/// consecutive hits mostly share a value (every hit of `channel:voice` has the same
-/// channel), and one counter would make each increment wait for the one before it.
-/// Ordinals past the field's terms (and "missing") land in a spare slot, never read.
-struct Tally {
-    lanes: Vec<u32>,
-    len: usize,
-}
-
-const LANES: usize = 4;
-
-impl Tally {
-    fn new(len: usize) -> Tally {
-        Tally {
-            lanes: vec![0; (len + 1) * LANES],
-            len,
-        }
-    }
-
-    /// Counts `ord` for the `i`-th doc of a block (`i` picks the lane).
-    #[inline(always)]
-    fn add(&mut self, ord: usize, i: usize) {
-        let slot = ord.min(self.len) * LANES + i % LANES;
-        if let Some(lane) = self.lanes.get_mut(slot) {
-            *lane += 1;
-        }
-    }
-
-    fn add_n(&mut self, ord: usize, n: u32) {
-        if ord < self.len {
-            self.lanes[ord * LANES] += n;
-        }
-    }
-
-    fn get(&self, ord: usize) -> u64 {
-        self.lanes
-            .get(ord * LANES..(ord + 1) * LANES)
-            .map_or(0, |lanes| lanes.iter().map(|&n| u64::from(n)).sum())
-    }
-}
-
-#[inline]
-fn count_one<T: Ordinal>(ords: &[T], docs: &[DocId], tally: &mut Tally) {
-    for (i, &doc) in docs.iter().enumerate() {
-        let ord = match ords.get(doc as usize) {
-            Some(&ord) if ord != T::MISSING => ord.index(),
-            _ => usize::MAX,
-        };
-        tally.add(ord, i);
-    }
-}
-
-/// Masks are counted bit by bit into local counters: no branch per set bit, and the
-/// loop over the `W` bits vectorizes.
-#[inline]
-fn count_masks<T: Copy + Into<u64>, const W: usize>(
-    masks: &[T],
-    docs: &[DocId],
-    tally: &mut Tally,
-) {
-    let mut bits = [0u32; W];
-    for &doc in docs {
-        let mask: u64 = masks.get(doc as usize).map_or(0, |&m| m.into());
-        for (k, n) in bits.iter_mut().enumerate() {
-            *n += ((mask >> k) & 1) as u32;
-        }
-    }
-    for (ord, &n) in bits.iter().enumerate() {
-        if n > 0 {
-            tally.add_n(ord, n);
-        }
-    }
-}
 
 /// Every doc's values of `column` in doc order, as offsets (one per doc, plus the end)
 /// and values.
@@ -301,116 +125,388 @@ fn decode(column: &Column<u64>, max_doc: u32) -> (Vec<u32>, Vec<u32>) {
     (offsets, values)
 }
 
-/// One string field of a segment: values per doc and the text of each ordinal (`None`
-/// for values facets leave out: empty strings, unreadable terms).
-struct StrFacet {
-    values: Values,
-    terms: Vec<Option<String>>,
+/// One slot's values of every doc of a segment: doc `d` has
+/// `values[offsets[d]..offsets[d + 1]]` (duplicates kept: each counts).
+struct Lists {
+    slot: usize,
+    offsets: Vec<u32>,
+    values: Vec<u32>,
 }
 
-/// The category facet of a segment.
-struct CategoryFacet {
-    /// Category ordinals per doc.
-    ords: Values,
-    /// The distinct top-level parents (indexes into `parents`) per doc, so a contact
-    /// with several sub-categories of one parent counts once for it.
-    parents_per_doc: Values,
-    /// Per ordinal: its path (`网络质量/宽带断网`) when it is a sub-category; top-level
-    /// paths are counted through `parents`.
-    names: Vec<Option<String>>,
-    parents: Vec<String>,
+impl Lists {
+    fn of(&self, doc: usize) -> &[u32] {
+        let end = doc.checked_add(1).and_then(|next| self.offsets.get(next));
+        match (self.offsets.get(doc), end) {
+            (Some(&start), Some(&end)) => &self.values[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+
+    /// A number per doc, equal for docs with the same list of values.
+    fn list_ids(&self) -> Vec<u32> {
+        let docs = self.offsets.len().saturating_sub(1);
+        let mut seen: HashMap<&[u32], u32, Fast> = HashMap::default();
+        (0..docs)
+            .map(|doc| {
+                let next = seen.len() as u32;
+                *seen.entry(self.of(doc)).or_insert(next)
+            })
+            .collect()
+    }
+}
+
+/// A multiplicative hasher for the integer keys of grouping (std's SipHash would take
+/// most of the decoding time).
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type Fast = BuildHasherDefault<FastHasher>;
+
+/// A number per doc, from as few bytes as the count of numbers allows.
+enum Ids {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Ids {
+    fn new(ids: Vec<u32>, count: usize) -> Ids {
+        if count <= 1 << 8 {
+            Ids::U8(ids.into_iter().map(|id| id as u8).collect())
+        } else if count <= 1 << 16 {
+            Ids::U16(ids.into_iter().map(|id| id as u16).collect())
+        } else {
+            Ids::U32(ids)
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Ids::U8(v) => std::mem::size_of_val(v.as_slice()),
+            Ids::U16(v) => std::mem::size_of_val(v.as_slice()),
+            Ids::U32(v) => std::mem::size_of_val(v.as_slice()),
+        }
+    }
+}
+
+trait Id: Copy {
+    fn index(self) -> usize;
+}
+
+impl Id for u8 {
+    fn index(self) -> usize {
+        usize::from(self)
+    }
+}
+
+impl Id for u16 {
+    fn index(self) -> usize {
+        usize::from(self)
+    }
+}
+
+impl Id for u32 {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[inline]
+fn count_ids<T: Id>(ids: &[T], docs: &[DocId], tally: &mut Tally) {
+    for (i, &doc) in docs.iter().enumerate() {
+        if let Some(&id) = ids.get(doc as usize) {
+            tally.add(id.index(), i);
+        }
+    }
+}
+
+/// Slots whose values are counted together: each doc's tuple number, and each tuple's
+/// (slot, ordinal) values.
+struct Group {
+    slots: Vec<usize>,
+    ids: Ids,
+    /// Tuple `t`'s values are `values[starts[t]..starts[t + 1]]`.
+    starts: Vec<u32>,
+    values: Vec<(u8, u32)>,
+}
+
+impl Group {
+    fn new(members: &[&Lists], ids: Vec<u32>, tuples: usize) -> Group {
+        let mut example = vec![usize::MAX; tuples];
+        for (doc, &id) in ids.iter().enumerate() {
+            if let Some(slot) = example.get_mut(id as usize)
+                && *slot == usize::MAX
+            {
+                *slot = doc;
+            }
+        }
+        let mut starts = Vec::with_capacity(tuples + 1);
+        let mut values = Vec::new();
+        for &doc in &example {
+            starts.push(values.len() as u32);
+            for member in members {
+                values.extend(member.of(doc).iter().map(|&v| (member.slot as u8, v)));
+            }
+        }
+        starts.push(values.len() as u32);
+        Group {
+            slots: members.iter().map(|m| m.slot).collect(),
+            ids: Ids::new(ids, tuples),
+            starts,
+            values,
+        }
+    }
+
+    fn tuples(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    fn tuple(&self, t: usize) -> &[(u8, u32)] {
+        match (self.starts.get(t), self.starts.get(t + 1)) {
+            (Some(&start), Some(&end)) => &self.values[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+
+    fn count(&self, docs: &[DocId], tally: &mut Tally) {
+        match &self.ids {
+            Ids::U8(ids) => count_ids(ids, docs, tally),
+            Ids::U16(ids) => count_ids(ids, docs, tally),
+            Ids::U32(ids) => count_ids(ids, docs, tally),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.ids.heap_bytes()
+            + std::mem::size_of_val(self.starts.as_slice())
+            + std::mem::size_of_val(self.values.as_slice())
+    }
+}
+
+/// Puts the slots, in order, into groups of at most `limit` distinct tuples (a slot
+/// alone may have more).
+fn group(fields: &[Lists], max_doc: usize, limit: usize) -> Vec<Group> {
+    let mut groups = Vec::new();
+    let mut members: Vec<&Lists> = Vec::new();
+    let mut ids = vec![0u32; max_doc];
+    let mut tuples = 1;
+    for field in fields {
+        let lists = field.list_ids();
+        let mut pairs: HashMap<u64, u32, Fast> = HashMap::default();
+        let mut joined = Vec::with_capacity(max_doc);
+        let mut fits = true;
+        for (&id, &list) in ids.iter().zip(&lists) {
+            let next = pairs.len() as u32;
+            joined.push(
+                *pairs
+                    .entry(u64::from(id) << 32 | u64::from(list))
+                    .or_insert(next),
+            );
+            if pairs.len() > limit && !members.is_empty() {
+                fits = false;
+                break;
+            }
+        }
+        if fits {
+            members.push(field);
+            ids = joined;
+            tuples = pairs.len().max(1);
+        } else {
+            groups.push(Group::new(&members, ids, tuples));
+            members = vec![field];
+            tuples = lists.iter().max().map_or(1, |&m| m as usize + 1);
+            ids = lists;
+        }
+    }
+    if !members.is_empty() {
+        groups.push(Group::new(&members, ids, tuples));
+    }
+    groups
 }
 
 /// A segment's facet columns, decoded once.
 pub(crate) struct SegmentFacets {
-    strings: [Option<StrFacet>; 6],
-    category: Option<CategoryFacet>,
+    groups: Vec<Group>,
+    /// Per slot, the text of each ordinal: `None` for values facets leave out (empty
+    /// strings, unreadable terms, top-level category paths, which are counted as
+    /// parents). Empty when the segment lacks the field.
+    names: [Vec<Option<String>>; SLOTS],
 }
 
 impl SegmentFacets {
     fn build(segment: &SegmentReader) -> tantivy::Result<SegmentFacets> {
         let max_doc = segment.max_doc();
-        let mut strings: [Option<StrFacet>; 6] = Default::default();
-        for (slot, name) in strings.iter_mut().zip(STR_FIELDS) {
+        let mut names: [Vec<Option<String>>; SLOTS] = Default::default();
+        let mut fields = Vec::new();
+        for (slot, name) in STR_FIELDS.into_iter().enumerate() {
             let Some(column) = segment.fast_fields().str(name)? else {
                 continue;
             };
             let (offsets, values) = decode(column.ords(), max_doc);
-            let mut terms = Vec::with_capacity(column.num_terms());
             let mut value = String::new();
             for ord in 0..column.num_terms() as u64 {
                 value.clear();
                 let found = column.ord_to_str(ord, &mut value).unwrap_or(false);
-                terms.push((found && !value.is_empty()).then(|| value.clone()));
+                names[slot].push((found && !value.is_empty()).then(|| value.clone()));
             }
-            *slot = Some(StrFacet {
-                values: Values::compact(offsets, values),
-                terms,
+            fields.push(Lists {
+                slot,
+                offsets,
+                values,
             });
         }
-        let category = match (
+        if let (Some(reader), Some(column)) = (
             segment.facet_reader("category").ok(),
             segment.fast_fields().str("category")?,
         ) {
-            (Some(reader), Some(column)) => {
-                let mut parent_of = Vec::new();
-                let mut parents: Vec<String> = Vec::new();
-                let mut names = Vec::new();
-                let mut facet = Facet::root();
-                for ord in 0..reader.num_facets() as u64 {
-                    reader.facet_from_ord(ord, &mut facet)?;
-                    let path = facet.to_path();
-                    let top = path.first().map(|s| s.to_string()).unwrap_or_default();
-                    let index = match parents.iter().position(|p| *p == top) {
-                        Some(i) => i,
-                        None => {
-                            parents.push(top);
-                            parents.len() - 1
-                        }
-                    };
-                    parent_of.push(index as u32);
-                    names.push((path.len() > 1).then(|| path.join("/")));
-                }
-                let (offsets, values) = decode(column.ords(), max_doc);
-                let mut parent_offsets = Vec::with_capacity(offsets.len());
-                parent_offsets.push(0u32);
-                let mut parent_values = Vec::new();
-                for range in offsets.windows(2) {
-                    let first = parent_values.len();
-                    for &ord in &values[range[0] as usize..range[1] as usize] {
-                        if let Some(&parent) = parent_of.get(ord as usize)
-                            && !parent_values[first..].contains(&parent)
-                        {
-                            parent_values.push(parent);
-                        }
+            let mut parent_of = Vec::new();
+            let mut parents: Vec<String> = Vec::new();
+            let mut facet = Facet::root();
+            for ord in 0..reader.num_facets() as u64 {
+                reader.facet_from_ord(ord, &mut facet)?;
+                let path = facet.to_path();
+                let top = path.first().map(|s| s.to_string()).unwrap_or_default();
+                let index = match parents.iter().position(|p| *p == top) {
+                    Some(i) => i,
+                    None => {
+                        parents.push(top);
+                        parents.len() - 1
                     }
-                    parent_offsets.push(parent_values.len() as u32);
-                }
-                Some(CategoryFacet {
-                    ords: Values::compact(offsets, values),
-                    parents_per_doc: Values::compact(parent_offsets, parent_values),
-                    names,
-                    parents,
-                })
+                };
+                parent_of.push(index as u32);
+                names[CATEGORY].push((path.len() > 1).then(|| path.join("/")));
             }
-            _ => None,
-        };
-        Ok(SegmentFacets { strings, category })
+            names[PARENT] = parents.into_iter().map(Some).collect();
+            let (offsets, values) = decode(column.ords(), max_doc);
+            // Each doc's distinct parents, so a contact with several sub-categories of
+            // one parent counts once for it.
+            let mut parent_offsets = Vec::with_capacity(offsets.len());
+            parent_offsets.push(0u32);
+            let mut parent_values = Vec::new();
+            for range in offsets.windows(2) {
+                let first = parent_values.len();
+                for &ord in &values[range[0] as usize..range[1] as usize] {
+                    if let Some(&parent) = parent_of.get(ord as usize)
+                        && !parent_values[first..].contains(&parent)
+                    {
+                        parent_values.push(parent);
+                    }
+                }
+                parent_offsets.push(parent_values.len() as u32);
+            }
+            fields.push(Lists {
+                slot: CATEGORY,
+                offsets,
+                values,
+            });
+            fields.push(Lists {
+                slot: PARENT,
+                offsets: parent_offsets,
+                values: parent_values,
+            });
+        }
+        fields.sort_by_key(|f| GROUP_ORDER.iter().position(|&s| s == f.slot));
+        Ok(SegmentFacets {
+            groups: group(&fields, max_doc as usize, GROUP_LIMIT),
+            names,
+        })
     }
 
-    /// Bytes of the per-doc arrays (term strings left out: a few KB).
+    /// Bytes of the per-doc arrays and tuples (term strings left out: a few KB).
     fn heap_bytes(&self) -> usize {
-        let strings: usize = self
-            .strings
+        self.groups.iter().map(Group::heap_bytes).sum()
+    }
+
+    /// The groups, e.g. `channel+sentiment: 12 tuples`.
+    fn layout(&self) -> String {
+        let groups: Vec<String> = self
+            .groups
             .iter()
-            .flatten()
-            .map(|s| s.values.heap_bytes())
-            .sum();
-        let category = self
-            .category
-            .as_ref()
-            .map_or(0, |c| c.ords.heap_bytes() + c.parents_per_doc.heap_bytes());
-        strings + category
+            .map(|g| {
+                let slots: Vec<&str> = g.slots.iter().map(|&s| SLOT_NAMES[s]).collect();
+                format!("{}: {} tuples", slots.join("+"), g.tuples())
+            })
+            .collect();
+        groups.join("; ")
+    }
+}
+
+/// Counts of one group's tuples in one segment, kept in `LANES` interleaved copies:
+/// consecutive hits often share a tuple (every hit of `channel:voice` has the same
+/// channel), and one counter would make each increment wait for the one before it.
+/// Numbers past the end land in a spare slot, never read.
+struct Tally {
+    lanes: Vec<u32>,
+    len: usize,
+}
+
+const LANES: usize = 4;
+
+impl Tally {
+    fn new(len: usize) -> Tally {
+        Tally {
+            lanes: vec![0; (len + 1) * LANES],
+            len,
+        }
+    }
+
+    /// Counts `id` for the `i`-th doc of a block (`i` picks the lane).
+    #[inline(always)]
+    fn add(&mut self, id: usize, i: usize) {
+        let slot = id.min(self.len) * LANES + i % LANES;
+        if let Some(lane) = self.lanes.get_mut(slot) {
+            *lane += 1;
+        }
+    }
+
+    fn get(&self, id: usize) -> u64 {
+        self.lanes
+            .get(id * LANES..(id + 1) * LANES)
+            .map_or(0, |lanes| lanes.iter().map(|&n| u64::from(n)).sum())
+    }
+}
+
+/// Adds each tuple's values times its count to `totals` (per slot, per ordinal).
+fn add_tuples(groups: &[Group], tallies: &[Tally], totals: &mut [Vec<u64>; SLOTS]) {
+    for (group, tally) in groups.iter().zip(tallies) {
+        for t in 0..group.tuples() {
+            let count = tally.get(t);
+            if count == 0 {
+                continue;
+            }
+            for &(slot, ord) in group.tuple(t) {
+                if let Some(total) = totals
+                    .get_mut(slot as usize)
+                    .and_then(|s| s.get_mut(ord as usize))
+                {
+                    *total += count;
+                }
+            }
+        }
     }
 }
 
@@ -461,6 +557,15 @@ impl FacetCache {
         Ok(facets)
     }
 
+    /// The groups of each cached segment (see [`SegmentFacets::layout`]).
+    pub(crate) fn layout(&self) -> Vec<String> {
+        let slots: Vec<Slot> = lock(&self.segments).values().cloned().collect();
+        slots
+            .iter()
+            .filter_map(|slot| lock(slot).as_ref().map(|f| f.layout()))
+            .collect()
+    }
+
     /// (segments cached, bytes of their per-doc arrays).
     pub(crate) fn stats(&self) -> (usize, usize) {
         let slots: Vec<Slot> = lock(&self.segments).values().cloned().collect();
@@ -483,10 +588,8 @@ pub(crate) struct FacetFruit {
 
 pub(crate) struct FacetSegmentCollector {
     facets: Arc<SegmentFacets>,
-    /// Per string field, per ordinal.
-    counts: [Tally; 6],
-    category_counts: Tally,
-    parent_counts: Tally,
+    /// Per group: hits per tuple.
+    tallies: Vec<Tally>,
     /// Docs of a scored query not counted yet.
     pending: Vec<DocId>,
 }
@@ -504,18 +607,14 @@ impl Collector for FacetCollector<'_> {
         segment: &SegmentReader,
     ) -> tantivy::Result<FacetSegmentCollector> {
         let facets = self.cache.get(segment)?;
-        let counts = std::array::from_fn(|i| {
-            Tally::new(facets.strings[i].as_ref().map_or(0, |s| s.terms.len()))
-        });
-        let (categories, parents) = facets
-            .category
-            .as_ref()
-            .map_or((0, 0), |c| (c.names.len(), c.parents.len()));
+        let tallies = facets
+            .groups
+            .iter()
+            .map(|g| Tally::new(g.tuples()))
+            .collect();
         Ok(FacetSegmentCollector {
             facets,
-            counts,
-            category_counts: Tally::new(categories),
-            parent_counts: Tally::new(parents),
+            tallies,
             pending: Vec::with_capacity(PENDING_BLOCK),
         })
     }
@@ -555,54 +654,34 @@ impl SegmentCollector for FacetSegmentCollector {
         }
     }
 
-    /// Broad unscored queries (time sort, exports) arrive here in blocks; each field
+    /// Broad unscored queries (time sort, exports) arrive here in blocks; each group
     /// is counted over the whole block in turn.
     fn collect_block(&mut self, docs: &[DocId]) {
-        for (field, counts) in self.facets.strings.iter().zip(self.counts.iter_mut()) {
-            if let Some(field) = field {
-                field.values.count(docs, counts);
-            }
-        }
-        if let Some(category) = &self.facets.category {
-            category.ords.count(docs, &mut self.category_counts);
-            category
-                .parents_per_doc
-                .count(docs, &mut self.parent_counts);
+        for (group, tally) in self.facets.groups.iter().zip(self.tallies.iter_mut()) {
+            group.count(docs, tally);
         }
     }
 
     fn harvest(mut self) -> FacetFruit {
         let pending = std::mem::take(&mut self.pending);
         self.collect_block(&pending);
+        let names = &self.facets.names;
+        let mut totals: [Vec<u64>; SLOTS] = std::array::from_fn(|s| vec![0; names[s].len()]);
+        add_tuples(&self.facets.groups, &self.tallies, &mut totals);
         let mut fruit = FacetFruit::default();
-        for (i, (field, counts)) in self.facets.strings.iter().zip(&self.counts).enumerate() {
-            let Some(field) = field else { continue };
-            for (ord, term) in field.terms.iter().enumerate() {
-                let count = counts.get(ord);
+        for (slot, (names, totals)) in names.iter().zip(&totals).enumerate() {
+            for (name, &count) in names.iter().zip(totals) {
                 // Weeks are kept at zero too: the chart needs every week of the index.
-                if count == 0 && i != WEEK {
+                // Top-level category paths are counted through their parents.
+                let Some(name) = name else { continue };
+                if count == 0 && slot != WEEK {
                     continue;
                 }
-                if let Some(term) = term {
-                    *fruit.strings[i].entry(term.clone()).or_default() += count;
-                }
-            }
-        }
-        if let Some(category) = &self.facets.category {
-            // Top-level paths are counted through their parents, once per contact.
-            for (ord, name) in category.names.iter().enumerate() {
-                let count = self.category_counts.get(ord);
-                if count > 0
-                    && let Some(name) = name
-                {
-                    *fruit.category.entry(name.clone()).or_default() += count;
-                }
-            }
-            for (index, parent) in category.parents.iter().enumerate() {
-                let count = self.parent_counts.get(index);
-                if count > 0 {
-                    *fruit.category.entry(parent.clone()).or_default() += count;
-                }
+                let map = match fruit.strings.get_mut(slot) {
+                    Some(map) => map,
+                    None => &mut fruit.category,
+                };
+                *map.entry(name.clone()).or_default() += count;
             }
         }
         fruit
@@ -641,10 +720,11 @@ impl FacetFruit {
 mod tests {
     use super::*;
 
-    /// Every form of `Values` counts what a naive count of the (doc, value) pairs does.
+    /// Grouped counting gives what a naive count of each doc's values does, whatever
+    /// the limit that splits the groups.
     #[test]
-    fn every_form_counts_like_the_pairs() {
-        let docs_n = 1000u32;
+    fn groups_count_like_the_values() {
+        let docs = 2000u32;
         let mut seed = 7u64;
         let mut next = move |n: u64| {
             seed = seed
@@ -652,68 +732,62 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (seed >> 33) % n
         };
-        // (terms, max values per doc, duplicates allowed) → the expected form.
-        let cases: [(u64, u64, bool, &str); 10] = [
-            (5, 1, false, "One8"),
-            (254, 1, false, "One8"),
-            (300, 1, false, "One16"),
-            (70_000, 1, false, "One32"),
-            (6, 3, false, "Mask8"),
-            (16, 3, false, "Mask16"),
-            (30, 3, false, "Mask32"),
-            (64, 4, false, "Mask64"),
-            (65, 3, false, "Csr"),
-            (5, 3, true, "Csr"),
+        // (slot, terms, most values per doc); a few docs have duplicates.
+        let shapes = [
+            (0, 4, 1),
+            (1, 300, 1),
+            (5, 6, 3),
+            (CATEGORY, 40, 3),
+            (3, 9, 1),
         ];
-        for (terms, per_doc, duplicates, form) in cases {
-            let mut offsets = vec![0u32];
-            let mut values = Vec::new();
-            for doc in 0..docs_n {
-                let n = if doc % 7 == 0 { 0 } else { next(per_doc + 1) };
-                let mut mine: Vec<u32> = Vec::new();
-                // The largest ordinal appears once, so the form is decided by `terms`.
-                if doc == 1 {
-                    mine.push(terms as u32 - 1);
-                }
-                while (mine.len() as u64) < n.max(u64::from(doc == 1)) {
-                    let v = next(terms) as u32;
-                    if duplicates || !mine.contains(&v) {
-                        mine.push(v);
+        let fields: Vec<Lists> = shapes
+            .iter()
+            .map(|&(slot, terms, most)| {
+                let mut offsets = vec![0u32];
+                let mut values = Vec::new();
+                for doc in 0..docs {
+                    for _ in 0..next(most + 1) {
+                        values.push(next(terms) as u32);
                     }
+                    if doc % 97 == 0 {
+                        values.push(0);
+                        values.push(0);
+                    }
+                    offsets.push(values.len() as u32);
                 }
-                if duplicates && doc == 2 {
-                    mine = vec![3, 3];
+                Lists {
+                    slot,
+                    offsets,
+                    values,
                 }
-                values.extend(&mine);
-                offsets.push(values.len() as u32);
-            }
-            let mut expected = vec![0u64; terms as usize];
-            let hits: Vec<DocId> = (0..docs_n).filter(|d| d % 3 != 1).collect();
+            })
+            .collect();
+        let hits: Vec<DocId> = (0..docs).filter(|d| d % 3 != 1).collect();
+        let mut expected: [Vec<u64>; SLOTS] = std::array::from_fn(|_| vec![0; 300]);
+        for field in &fields {
             for &doc in &hits {
-                for &v in
-                    &values[offsets[doc as usize] as usize..offsets[doc as usize + 1] as usize]
-                {
-                    expected[v as usize] += 1;
+                for &v in field.of(doc as usize) {
+                    expected[field.slot][v as usize] += 1;
                 }
             }
-            let compact = Values::compact(offsets, values);
-            let name = match &compact {
-                Values::One8(_) => "One8",
-                Values::One16(_) => "One16",
-                Values::One32(_) => "One32",
-                Values::Mask8(_) => "Mask8",
-                Values::Mask16(_) => "Mask16",
-                Values::Mask32(_) => "Mask32",
-                Values::Mask64(_) => "Mask64",
-                Values::Csr { .. } => "Csr",
-            };
-            assert_eq!(name, form, "{terms} terms");
-            let mut tally = Tally::new(terms as usize);
+        }
+        for limit in [1, 30, 500, 4096, usize::MAX] {
+            let groups = group(&fields, docs as usize, limit);
+            let mut tallies: Vec<Tally> = groups.iter().map(|g| Tally::new(g.tuples())).collect();
             for block in hits.chunks(61) {
-                compact.count(block, &mut tally);
+                for (g, tally) in groups.iter().zip(&mut tallies) {
+                    g.count(block, tally);
+                }
             }
-            let counted: Vec<u64> = (0..terms as usize).map(|o| tally.get(o)).collect();
-            assert_eq!(counted, expected, "{form}");
+            let mut totals: [Vec<u64>; SLOTS] = std::array::from_fn(|_| vec![0; 300]);
+            add_tuples(&groups, &tallies, &mut totals);
+            assert_eq!(totals, expected, "limit {limit}");
+            if limit == 1 {
+                assert_eq!(groups.len(), fields.len());
+            }
+            if limit == usize::MAX {
+                assert_eq!(groups.len(), 1);
+            }
         }
     }
 }

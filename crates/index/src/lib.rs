@@ -415,6 +415,11 @@ impl ContactIndex {
         self.facet_cache.stats()
     }
 
+    /// How the facet cache grouped each decoded segment's fields, for diagnostics.
+    pub fn facet_cache_layout(&self) -> Vec<String> {
+        self.facet_cache.layout()
+    }
+
     /// Adds the contacts, replacing any earlier version with the same id, in one commit.
     pub fn upsert(&self, records: &[EnrichedContact]) -> Result<IndexStats, IndexError> {
         let mut writer = self.writer()?;

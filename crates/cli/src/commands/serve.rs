@@ -61,9 +61,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
             Ok(()) => {
                 let (segments, bytes) = warm.facet_cache_stats();
                 eprintln!(
-                    "voc serve: facet columns of {segments} segments decoded in {} ms ({:.1} MB)",
+                    "voc serve: facet columns of {segments} segments decoded in {} ms ({:.1} MB; {})",
                     started.elapsed().as_millis(),
-                    bytes as f64 / 1e6
+                    bytes as f64 / 1e6,
+                    warm.facet_cache_layout().join(" | ")
                 );
             }
             Err(e) => eprintln!("voc serve: facet columns not decoded ahead: {e}"),
