@@ -2,7 +2,7 @@
 //! hit.
 //!
 //! Counting works on term ordinals per segment and turns ordinals into strings once per
-//! segment at the end. The ordinals come from a per-segment cache ([`FacetCache`]),
+//! segment at the end. The ordinals come from a per-segment cache (`FacetCache`),
 //! like Lucene's doc-values caches: the first search with facets that meets a segment
 //! decodes its facet columns once into plain arrays, so counting a hit is an array
 //! read or two instead of tantivy's columnar lookups (optional and multi-valued columns
@@ -15,13 +15,15 @@
 //! doc's tuple: channel, sentiment, business, risk flags, categories; or region, week),
 //! and a search counts tuple numbers. The counts of the values follow at the end, from
 //! each tuple's values times its count. Fields go into a group while it has at most
-//! [`GROUP_LIMIT`] distinct tuples; real contacts have far fewer combinations than docs
+//! `GROUP_LIMIT` distinct tuples; real contacts have far fewer combinations than docs
 //! (the 1M bench index: 3,885 and 130 tuples in its largest segment), so a hit costs
 //! two reads and two increments, whatever the number of fields and values.
 //!
 //! Memory: per group one byte per doc (up to 256 tuples) or two (up to 65,536), plus a
-//! few KB of tuples per segment. The 1M bench index takes 3 MB (two groups of its three
-//! segments: see [`ContactIndex::facet_cache_stats`]); decoding it takes about 0.3 s.
+//! few KB of tuples per segment. The 1M bench index (three segments, two groups each)
+//! takes 3.5 MB (see [`ContactIndex::facet_cache_stats`]); decoding it takes about
+//! 0.3 s on one core and some 60 MB for a moment. `voc serve` decodes at start; a
+//! one-shot `voc search --facets` pays the decoding on its search.
 //!
 //! [`ContactIndex::facet_cache_stats`]: crate::ContactIndex::facet_cache_stats
 
