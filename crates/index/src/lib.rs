@@ -250,6 +250,8 @@ pub struct ContactIndex {
     reader: IndexReader,
     fields: Fields,
     segmenter: Arc<Segmenter>,
+    /// Facet columns decoded per segment on the first search with facets.
+    facet_cache: facets::FacetCache,
 }
 
 /// The single writer of a batch: [`ContactWriter::add`] records one at a time (so a
@@ -433,6 +435,7 @@ impl ContactIndex {
             reader,
             fields,
             segmenter,
+            facet_cache: facets::FacetCache::default(),
         })
     }
 
@@ -486,6 +489,27 @@ impl ContactIndex {
             writer,
             added: 0,
         })
+    }
+
+    /// Decodes the facet columns of every segment now rather than on the first search
+    /// with facets (a server calls this at start, so no request waits for it).
+    pub fn warm_facets(&self) -> Result<(), IndexError> {
+        let searcher = self.reader.searcher();
+        self.facet_cache.collector(&searcher);
+        for segment in searcher.segment_readers() {
+            self.facet_cache.get(segment).map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// The facet cache: (segments decoded, bytes of their per-doc arrays).
+    pub fn facet_cache_stats(&self) -> (usize, usize) {
+        self.facet_cache.stats()
+    }
+
+    /// How the facet cache grouped each decoded segment's fields, for diagnostics.
+    pub fn facet_cache_layout(&self) -> Vec<String> {
+        self.facet_cache.layout()
     }
 
     /// Adds the contacts, replacing any earlier version with the same id, in one commit.
@@ -595,7 +619,9 @@ impl ContactIndex {
     pub fn search_request(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
         let searcher = self.reader.searcher();
         let (query, highlights, newest) = self.compile(&searcher, request)?;
-        let facet_collector = request.facets.then_some(facets::FacetCollector);
+        let facet_collector = request
+            .facets
+            .then(|| self.facet_cache.collector(&searcher));
         // TopDocs refuses a limit of 0; ask for one and drop it.
         let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
         let (total, addresses, facet_fruit) = match request.sort {

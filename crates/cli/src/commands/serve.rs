@@ -30,6 +30,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .filter(|t| !t.is_empty());
     let index = Arc::new(voc_index::ContactIndex::open(&args.index)?);
     let documents = index.num_docs();
+    let index_for_warming = index.clone();
     let running = voc_serve::start(
         index,
         voc_serve::Config {
@@ -50,6 +51,25 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "no token, loopback only"
         }
     );
+    // Facet columns are decoded per segment on the first search with facets; do it
+    // now, beside the workers, so the first searches do not wait for it. A failure
+    // shows again (and is answered) on the search that meets it.
+    let warm = index_for_warming;
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        match warm.warm_facets() {
+            Ok(()) => {
+                let (segments, bytes) = warm.facet_cache_stats();
+                eprintln!(
+                    "voc serve: facet columns of {segments} segments decoded in {} ms ({:.1} MB; {})",
+                    started.elapsed().as_millis(),
+                    bytes as f64 / 1e6,
+                    warm.facet_cache_layout().join(" | ")
+                );
+            }
+            Err(e) => eprintln!("voc serve: facet columns not decoded ahead: {e}"),
+        }
+    });
     running.wait();
     Ok(ExitCode::SUCCESS)
 }
