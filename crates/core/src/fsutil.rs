@@ -51,7 +51,6 @@ pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(e),
     };
-    let proc = Path::new("/proc");
     let mut removed = 0;
     for entry in entries {
         let entry = entry?;
@@ -64,14 +63,21 @@ pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
         else {
             continue;
         };
-        let stale = pid == std::process::id()
-            || (proc.join("self").exists() && !proc.join(pid.to_string()).exists());
-        if stale && entry.file_type()?.is_file() {
+        if left_by_dead_process(pid) && entry.file_type()?.is_file() {
             std::fs::remove_file(entry.path())?;
             removed += 1;
         }
     }
     Ok(removed)
+}
+
+/// Whether a file named after process `pid` is a leftover: this process's own (from an
+/// earlier phase of this run), or, where `/proc` tells which processes are alive, that
+/// of a process that no longer exists.
+pub fn left_by_dead_process(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    pid == std::process::id()
+        || (proc.join("self").exists() && !proc.join(pid.to_string()).exists())
 }
 
 #[cfg(test)]
