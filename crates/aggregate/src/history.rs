@@ -140,29 +140,35 @@ pub(crate) fn write_sorted_partition(
     Ok(())
 }
 
+/// A list-of-strings column, one list per record, built in one pass (no series per row).
 fn list_column(
     name: &str,
     rows: &[&EnrichedContact],
-    items: impl Fn(&EnrichedContact) -> Vec<String>,
+    mut each: impl FnMut(&EnrichedContact, &mut ListStringChunkedBuilder),
 ) -> Column {
-    let series: Vec<Series> = rows
-        .iter()
-        .map(|r| Series::new("".into(), items(r)))
-        .collect();
-    let mut col = Series::new(name.into(), series);
     if rows.is_empty() {
-        col = Series::new_empty(name.into(), &DataType::List(Box::new(DataType::String)));
+        return Series::new_empty(name.into(), &DataType::List(Box::new(DataType::String))).into();
     }
-    col.into()
+    let mut builder = ListStringChunkedBuilder::new(name.into(), rows.len(), rows.len() * 8);
+    for r in rows {
+        each(r, &mut builder);
+    }
+    builder.finish().into_series().into()
 }
 
 /// The enriched records as a frame with one row per contact.
 pub fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, AggregateError> {
-    let s = |name: &str, f: &dyn Fn(&EnrichedContact) -> String| -> Column {
-        Column::new(name.into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>())
+    let s = |name: &str, f: &dyn for<'a> Fn(&'a EnrichedContact) -> &'a str| -> Column {
+        Column::new(
+            name.into(),
+            rows.iter().map(|r| f(r)).collect::<Vec<&str>>(),
+        )
     };
-    let opt = |name: &str, f: &dyn Fn(&EnrichedContact) -> Option<String>| -> Column {
-        Column::new(name.into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>())
+    let opt = |name: &str, f: &dyn for<'a> Fn(&'a EnrichedContact) -> Option<&'a str>| -> Column {
+        Column::new(
+            name.into(),
+            rows.iter().map(|r| f(r)).collect::<Vec<Option<&str>>>(),
+        )
     };
     let opt_u32 = |name: &str, f: &dyn Fn(&EnrichedContact) -> Option<u32>| -> Column {
         Column::new(name.into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>())
@@ -177,16 +183,21 @@ pub fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, AggregateError> 
         .collect();
     let date = Column::new("date".into(), days).cast(&DataType::Date)?;
     let columns = vec![
-        s("id", &|r| r.contact.id.clone()),
-        s("started_at", &|r| r.contact.started_at.to_rfc3339()),
+        s("id", &|r| r.contact.id.as_str()),
+        Column::new(
+            "started_at".into(),
+            rows.iter()
+                .map(|r| r.contact.started_at.to_rfc3339())
+                .collect::<Vec<_>>(),
+        ),
         date,
-        s("week", &|r| r.week.clone()),
-        s("channel", &|r| r.contact.channel.clone()),
-        opt("region", &|r| r.contact.region.clone()),
-        opt("business", &|r| r.contact.business.clone()),
-        opt("queue", &|r| r.contact.queue.clone()),
-        opt("customer_id", &|r| r.contact.customer_id.clone()),
-        opt("agent_id", &|r| r.contact.agent_id.clone()),
+        s("week", &|r| r.week.as_str()),
+        s("channel", &|r| r.contact.channel.as_str()),
+        opt("region", &|r| r.contact.region.as_deref()),
+        opt("business", &|r| r.contact.business.as_deref()),
+        opt("queue", &|r| r.contact.queue.as_deref()),
+        opt("customer_id", &|r| r.contact.customer_id.as_deref()),
+        opt("agent_id", &|r| r.contact.agent_id.as_deref()),
         opt_u32("duration_s", &|r| r.contact.duration_s),
         opt_u32("wait_s", &|r| r.contact.wait_s),
         opt_u32("csat", &|r| r.contact.csat.map(u32::from)),
@@ -194,28 +205,27 @@ pub fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, AggregateError> 
             "resolved".into(),
             rows.iter().map(|r| r.contact.resolved).collect::<Vec<_>>(),
         ),
-        list_column("speakers", rows, |r| {
-            r.contact
-                .turns
-                .iter()
-                .map(|t| t.speaker.as_str().to_string())
-                .collect()
+        list_column("speakers", rows, |r, b| {
+            b.append_values_iter(r.contact.turns.iter().map(|t| t.speaker.as_str()))
         }),
-        list_column("turns", rows, |r| {
-            r.contact.turns.iter().map(|t| t.text.clone()).collect()
+        list_column("turns", rows, |r, b| {
+            b.append_values_iter(r.contact.turns.iter().map(|t| t.text.as_str()))
         }),
         // Tokens of each turn joined by spaces (tokens never contain whitespace), so
         // re-tagging can run from storage without segmenting again.
-        list_column("tokens", rows, |r| {
-            r.tokens.iter().map(|t| t.join(" ")).collect()
+        list_column("tokens", rows, |r, b| {
+            let joined: Vec<String> = r.tokens.iter().map(|t| t.join(" ")).collect();
+            b.append_values_iter(joined.iter().map(String::as_str))
         }),
-        list_column("categories", rows, |r| r.categories.clone()),
+        list_column("categories", rows, |r, b| {
+            b.append_values_iter(r.categories.iter().map(String::as_str))
+        }),
         flag("complaint", &|r| r.complaint),
         Column::new(
             "sentiment".into(),
             rows.iter().map(|r| r.sentiment).collect::<Vec<_>>(),
         ),
-        s("sentiment_label", &|r| r.sentiment_label.clone()),
+        s("sentiment_label", &|r| r.sentiment_label.as_str()),
         flag("risk_escalation", &|r| r.risk.escalation),
         flag("risk_churn", &|r| r.risk.churn),
         flag("risk_repeat", &|r| r.risk.repeat_contact),

@@ -82,9 +82,16 @@ fn killed_runs_leave_outputs_readable_and_reruns_are_identical() {
         assert_readable(&out);
     }
 
-    // The next run completes and writes exactly what a clean run writes.
+    // The next run completes and writes exactly what a clean run writes, and removes
+    // the spools the killed runs left.
     let again = run_pipeline(&pipeline, &out);
     assert_readable(&out);
+    let spools: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".spool-"))
+        .collect();
+    assert!(spools.is_empty(), "{spools:?}");
     let rerun = data_files(&out);
     assert_eq!(
         baseline.keys().collect::<Vec<_>>(),

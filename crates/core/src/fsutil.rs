@@ -42,9 +42,10 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
-/// Removes temporary files that [`write_atomic`] left under `dir` when a run was killed
-/// between creating and renaming them; files of a process still running are kept.
-/// Returns how many were removed.
+/// Removes temporary files that [`write_atomic`] left under `dir` (recursively) when a
+/// run was killed between creating and renaming them: those of this process (from an
+/// earlier phase of this run) and of processes no longer alive. Returns how many were
+/// removed.
 pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
     let mut removed = 0;
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -55,9 +56,7 @@ pub fn remove_stale_temps(dir: &Path) -> io::Result<usize> {
         let path = entry.path();
         if entry.file_type()?.is_dir() {
             removed += remove_stale_temps(&path)?;
-        } else if let Some(pid) = temp_owner(&path)
-            && !process_alive(pid)
-        {
+        } else if temp_owner(&path).is_some_and(left_by_dead_process) {
             std::fs::remove_file(&path)?;
             removed += 1;
         }
@@ -73,14 +72,14 @@ fn temp_owner(path: &Path) -> Option<u32> {
     pid.parse().ok()
 }
 
-fn process_alive(pid: u32) -> bool {
-    if pid == std::process::id() {
-        return true;
-    }
-    // Where /proc is missing, assume alive: leaving a stale file beats deleting a
-    // concurrent run's.
+/// Whether a file named after process `pid` is a leftover: this process's own (from an
+/// earlier phase of this run), or, where `/proc` tells which processes are alive, that
+/// of a process that no longer exists. Without `/proc`, others' files are kept: leaving
+/// a stale file beats deleting a concurrent run's.
+pub fn left_by_dead_process(pid: u32) -> bool {
     let proc = Path::new("/proc");
-    !proc.exists() || proc.join(pid.to_string()).exists()
+    pid == std::process::id()
+        || (proc.join("self").exists() && !proc.join(pid.to_string()).exists())
 }
 
 #[cfg(test)]
@@ -90,15 +89,18 @@ mod tests {
         let dir = tempfile_dir("stale");
         let nested = dir.join("history/week=2026-W46");
         std::fs::create_dir_all(&nested).unwrap();
-        // No process has pid 4294967: a killed run's leftover.
+        // No process has pid 4294967: a killed run's leftover; our own is one too.
         let stale = nested.join(".part-0.parquet.4294967.tmp");
         let ours = nested.join(format!(".part-0.parquet.{}.tmp", std::process::id()));
         let data = nested.join("part-0.parquet");
         for p in [&stale, &ours, &data] {
             std::fs::write(p, b"x").unwrap();
         }
-        assert_eq!(super::remove_stale_temps(&dir).unwrap(), 1);
-        assert!(!stale.exists() && ours.exists() && data.exists());
+        // A live process's temp (pid 1, init) is kept.
+        let alive = nested.join(".part-1.parquet.1.tmp");
+        std::fs::write(&alive, b"x").unwrap();
+        assert_eq!(super::remove_stale_temps(&dir).unwrap(), 2);
+        assert!(!stale.exists() && !ours.exists() && data.exists() && alive.exists());
         assert_eq!(super::remove_stale_temps(&dir.join("none")).unwrap(), 0);
         std::fs::remove_dir_all(dir).unwrap();
     }

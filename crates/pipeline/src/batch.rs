@@ -38,9 +38,9 @@ use crate::config::Pipeline;
 use crate::manifest::StageTiming;
 use crate::run::{HISTORY_DIR, INDEX_DIR, QUARANTINE_FILE, RunError};
 
-/// Folder of the spool inside the output folder (removed when the batch is done, and
-/// at the start of the next run if a killed run left it).
-pub const SPOOL_DIR: &str = ".spool";
+/// Folder of the spool inside the output folder, `.spool-PID` (removed when the batch
+/// is done, and by the next run if a killed run left it).
+pub const SPOOL_PREFIX: &str = ".spool-";
 /// Enriched chunks that may wait for the spool writer: bounds memory when the disk is
 /// slower than segmentation.
 const CHANNEL_CHUNKS: usize = 2;
@@ -95,7 +95,10 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
     let input_files = f.input.files();
     let quarantine_path = ctx.out_dir.join(QUARANTINE_FILE);
     let mut quarantine = QuarantineFile::create(&quarantine_path)?;
-    let spool_dir = ctx.out_dir.join(SPOOL_DIR);
+    remove_stale_spools(ctx.out_dir)?;
+    let spool_dir = ctx
+        .out_dir
+        .join(format!("{SPOOL_PREFIX}{}", std::process::id()));
     let _cleanup = RemoveOnDrop(spool_dir.clone());
     let spool = Spool::create(&spool_dir)
         .with_context(|| format!("cannot create the spool {}", spool_dir.display()))?;
@@ -378,6 +381,24 @@ impl Drop for QuarantineFile {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// Spools that killed runs left in the output folder.
+fn remove_stale_spools(out_dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(out_dir) else {
+        return Ok(());
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix(SPOOL_PREFIX)
+            .and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(fsutil::left_by_dead_process) {
+            std::fs::remove_dir_all(entry.path())
+                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
 }
 
 struct RemoveOnDrop(PathBuf);
