@@ -68,14 +68,7 @@ fn setup() -> Setup {
     let records: Vec<EnrichedContact> = batch
         .contacts
         .into_iter()
-        .map(|contact| {
-            let tokens: Vec<Vec<String>> = contact
-                .turns
-                .iter()
-                .map(|t| segmenter.cut(&t.text))
-                .collect();
-            enrich(&classifier, contact, tokens)
-        })
+        .map(|contact| voc_pipeline::batch::enrich(contact, &segmenter, &classifier))
         .collect();
     let history = tempfile::tempdir().expect("temp dir");
     voc_aggregate::history::write_history(history.path(), &records).expect("history");
@@ -99,28 +92,6 @@ fn setup() -> Setup {
 
 fn ingestor() -> Ingestor {
     Ingestor::new(IngestOptions::default()).expect("ingestor")
-}
-
-fn enrich(
-    classifier: &voc_classify::Classifier,
-    contact: voc_core::Contact,
-    tokens: Vec<Vec<String>>,
-) -> EnrichedContact {
-    let c = classifier.classify(&contact, &tokens);
-    let complaint = c
-        .categories
-        .iter()
-        .any(|id| classifier.taxonomy.spec(id).is_some_and(|s| s.complaint));
-    EnrichedContact {
-        week: voc_core::time::iso_week_key(&contact.started_at),
-        contact,
-        tokens,
-        categories: c.categories,
-        complaint,
-        sentiment: c.sentiment,
-        sentiment_label: c.sentiment_label.to_string(),
-        risk: c.risk,
-    }
 }
 
 fn stages(c: &mut Criterion) {

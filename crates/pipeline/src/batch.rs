@@ -237,7 +237,7 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
 }
 
 /// Segments every turn once and classifies the contact with those tokens.
-fn enrich(contact: Contact, segmenter: &Segmenter, classifier: &Classifier) -> EnrichedContact {
+pub fn enrich(contact: Contact, segmenter: &Segmenter, classifier: &Classifier) -> EnrichedContact {
     let tokens: Vec<Vec<String>> = contact
         .turns
         .iter()
