@@ -49,18 +49,26 @@ pub(crate) fn opt_bools(df: &DataFrame, name: &str) -> Result<Vec<Option<bool>>,
 
 /// Every string list of a list column, row by row (a null list is empty).
 pub(crate) fn string_lists(df: &DataFrame, name: &str) -> Result<Vec<Vec<String>>, AggregateError> {
+    map_string_lists(df, name, |v| Ok(v.unwrap_or_default().to_string()))
+}
+
+/// Each string of a list column turned into a `T` by `item`, row by row (a null list
+/// is empty); the strings are borrowed from the column, not copied first.
+pub(crate) fn map_string_lists<T>(
+    df: &DataFrame,
+    name: &str,
+    mut item: impl FnMut(Option<&str>) -> Result<T, AggregateError>,
+) -> Result<Vec<Vec<T>>, AggregateError> {
     let lists = df.column(name)?.as_materialized_series().list()?.clone();
     let mut out = Vec::with_capacity(lists.len());
-    for item in lists.amortized_iter() {
-        out.push(match item {
-            Some(series) => series
-                .as_ref()
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or_default().to_string())
-                .collect(),
-            None => Vec::new(),
-        });
+    for list in lists.amortized_iter() {
+        let mut row = Vec::new();
+        if let Some(series) = list {
+            for v in series.as_ref().str()?.iter() {
+                row.push(item(v)?);
+            }
+        }
+        out.push(row);
     }
     Ok(out)
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use voc_core::{EnrichedContact, Speaker};
 
 use crate::AggregateError;
+use crate::frame::{map_string_lists, string_lists};
 
 pub const PARTITION_FILE: &str = "part-0.parquet";
 
@@ -281,79 +282,26 @@ fn read_columns(path: &Path, with_text: bool) -> Result<DataFrame, AggregateErro
     Ok(reader.with_columns(Some(columns)).finish()?)
 }
 
-/// Every string list of a list column, row by row.
-fn string_lists(frame: &DataFrame, name: &str) -> Result<Vec<Vec<String>>, AggregateError> {
-    let lists = frame.column(name)?.as_materialized_series().list()?.clone();
-    let mut out = Vec::with_capacity(lists.len());
-    for item in lists.amortized_iter() {
-        let row = match item {
-            Some(series) => series
-                .as_ref()
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or("").to_string())
-                .collect(),
-            None => Vec::new(),
-        };
-        out.push(row);
-    }
-    Ok(out)
-}
-
 /// The speaker of each turn, row by row.
 fn speaker_lists(path: &Path, frame: &DataFrame) -> Result<Vec<Vec<Speaker>>, AggregateError> {
-    let lists = frame
-        .column("speakers")?
-        .as_materialized_series()
-        .list()?
-        .clone();
-    let mut out = Vec::with_capacity(lists.len());
-    for item in lists.amortized_iter() {
-        let mut row = Vec::new();
-        if let Some(series) = item {
-            for v in series.as_ref().str()?.iter() {
-                row.push(match v {
-                    Some("agent") => Speaker::Agent,
-                    Some("customer") => Speaker::Customer,
-                    Some("note") => Speaker::Note,
-                    other => {
-                        return Err(corrupt(path, format!("unknown speaker {other:?}")));
-                    }
-                });
-            }
-        }
-        out.push(row);
-    }
-    Ok(out)
+    map_string_lists(frame, "speakers", |v| match v {
+        Some("agent") => Ok(Speaker::Agent),
+        Some("customer") => Ok(Speaker::Customer),
+        Some("note") => Ok(Speaker::Note),
+        other => Err(corrupt(path, format!("unknown speaker {other:?}"))),
+    })
 }
 
 /// The stored tokens of each turn (space-joined in storage), row by row.
 fn token_lists(frame: &DataFrame) -> Result<Vec<Vec<Vec<String>>>, AggregateError> {
-    let lists = frame
-        .column("tokens")?
-        .as_materialized_series()
-        .list()?
-        .clone();
-    let mut out = Vec::with_capacity(lists.len());
-    for item in lists.amortized_iter() {
-        let row = match item {
-            Some(series) => series
-                .as_ref()
-                .str()?
-                .iter()
-                .map(|turn| {
-                    turn.unwrap_or("")
-                        .split(' ')
-                        .filter(|t| !t.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        out.push(row);
-    }
-    Ok(out)
+    map_string_lists(frame, "tokens", |turn| {
+        Ok(turn
+            .unwrap_or("")
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect())
+    })
 }
 
 /// Just the tokens of every contact in a partition: what re-tagging must at least read.
