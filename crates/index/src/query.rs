@@ -445,19 +445,19 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether something that can start a term comes next (not the end, `)`, OR, AND).
+    fn term_follows(&self) -> bool {
+        !matches!(
+            self.peek().map(|t| &t.tok),
+            None | Some(Tok::RParen | Tok::Or | Tok::And)
+        )
+    }
+
     fn or_expr(&mut self, scope: Option<FieldName>, depth: usize) -> Result<Expr, QueryError> {
         let mut alternatives = vec![self.and_expr(scope, depth)?];
         while let Some(Spanned { tok: Tok::Or, .. }) = self.peek() {
             self.i += 1;
-            if self.peek().is_none()
-                || matches!(
-                    self.peek(),
-                    Some(Spanned {
-                        tok: Tok::RParen | Tok::Or | Tok::And,
-                        ..
-                    })
-                )
-            {
+            if !self.term_follows() {
                 return Err(self.expected_term("after OR"));
             }
             alternatives.push(self.and_expr(scope, depth)?);
@@ -476,15 +476,7 @@ impl<'a> Parser<'a> {
                 None | Some(Tok::Or) | Some(Tok::RParen) => break,
                 Some(Tok::And) => {
                     self.i += 1;
-                    if self.peek().is_none()
-                        || matches!(
-                            self.peek(),
-                            Some(Spanned {
-                                tok: Tok::RParen | Tok::Or | Tok::And,
-                                ..
-                            })
-                        )
-                    {
+                    if !self.term_follows() {
                         return Err(self.expected_term("after AND"));
                     }
                 }
