@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import venv
@@ -26,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "target" / "bench-data"
 RELEASE = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target").resolve() / "release"
 DEMO = ROOT / "pipelines" / "demo"
+# Runs of each side of the incremental bench; the median is reported.
+REPEATS = 5
 
 
 def sh(cmd, **kw):
@@ -110,14 +113,25 @@ def incremental(n_per_week):
         p = DATA / f"incr-week-{i + 1:02}.jsonl"
         p.write_text("".join(weeks[k]), encoding="utf-8")
         files.append(p)
+    # One run each is at the mercy of the machine (a shared 2-core VM varies by ±20 %
+    # run to run); the median of REPEATS runs of each is reported, with every run.
     first_out = DATA / "incr-first"
-    shutil.rmtree(first_out, ignore_errors=True)
-    w1, _, _ = timed([RELEASE / "voc", "run", pipeline_file("incr-first", [files[0]], first_out), "--quiet"])
+    firsts = []
+    for _ in range(REPEATS):
+        shutil.rmtree(first_out, ignore_errors=True)
+        firsts.append(timed([RELEASE / "voc", "run", pipeline_file("incr-first", [files[0]], first_out), "--quiet"])[0])
+    base_out = DATA / "incr-base"
+    shutil.rmtree(base_out, ignore_errors=True)
+    sh([RELEASE / "voc", "run", pipeline_file("incr-12", files[:12], base_out), "--quiet"])
     hist_out = DATA / "incr-history"
-    shutil.rmtree(hist_out, ignore_errors=True)
-    sh([RELEASE / "voc", "run", pipeline_file("incr-12", files[:12], hist_out), "--quiet"])
-    w13, _, _ = timed([RELEASE / "voc", "run", pipeline_file("incr-13", [files[12]], hist_out), "--quiet"])
-    return {"week_contacts": len(weeks[keys[12]]), "first_week": w1, "week_13": w13, "ratio": w13 / w1}
+    thirteenths = []
+    for _ in range(REPEATS):
+        shutil.rmtree(hist_out, ignore_errors=True)
+        shutil.copytree(base_out, hist_out)
+        thirteenths.append(timed([RELEASE / "voc", "run", pipeline_file("incr-13", [files[12]], hist_out), "--quiet"])[0])
+    w1, w13 = statistics.median(firsts), statistics.median(thirteenths)
+    return {"week_contacts": len(weeks[keys[12]]), "first_week": w1, "week_13": w13, "ratio": w13 / w1,
+            "first_week_runs": firsts, "week_13_runs": thirteenths}
 
 
 def main():
@@ -171,8 +185,12 @@ def write_results(rows, incr, args):
     if incr:
         lines += ["", "## Incremental cost", "",
                   f"Adding week 13 ({incr['week_contacts']:,} contacts) to 12 weeks of history took "
-                  f"{incr['week_13']:.1f} s; adding week 1 to nothing took {incr['first_week']:.1f} s: "
-                  f"ratio {incr['ratio']:.2f}."]
+                  f"{incr['week_13']:.2f} s; adding week 1 to nothing took {incr['first_week']:.2f} s: "
+                  f"ratio {incr['ratio']:.2f} (medians of {REPEATS} runs each; week 1: "
+                  + ", ".join(f"{t:.2f}" for t in incr["first_week_runs"]) + " s; week 13: "
+                  + ", ".join(f"{t:.2f}" for t in incr["week_13_runs"]) + " s). "
+                  "The 12 weeks are built once and copied before each week-13 run; baseline weeks' "
+                  "phrase counts come from `history/.term-counts/`, kept by the run that built them."]
     lines += ["", "Floor: `target/release/floor INPUT userdict.txt` reads and parses the same JSON Lines and cuts all "
               "text with the same segmenter and thread count. Python: `benches/baseline/pipeline.py` "
               "(jieba + pandas: segment, keyword-classify, weekly counts), installed into a venv by this script.", ""]

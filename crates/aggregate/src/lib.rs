@@ -20,6 +20,7 @@ pub mod scan;
 pub mod spool;
 pub mod staffing;
 pub mod tables;
+pub mod term_cache;
 pub mod terms;
 pub mod trends;
 pub mod volumes;

@@ -41,6 +41,7 @@ use crate::AggregateError;
 use crate::emerging::poisson_upper_tail;
 use crate::frame::string_lists;
 use crate::scan::{Span, scan};
+use crate::term_cache;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TermOptions {
@@ -74,6 +75,9 @@ pub struct TermFilter<'a> {
     pub is_stopword: &'a dyn Fn(&str) -> bool,
     /// Every taxonomy term as the tokens the segmenter cuts it into.
     pub taxonomy_terms: &'a [Vec<String>],
+    /// Names the stop-word list (a fingerprint of it): cached phrase counts made with
+    /// another list are counted again ([`crate::term_cache`]).
+    pub stopwords_key: &'a str,
 }
 
 impl TermFilter<'_> {
@@ -82,6 +86,7 @@ impl TermFilter<'_> {
         TermFilter {
             is_stopword: &|_| false,
             taxonomy_terms: &[],
+            stopwords_key: "none",
         }
     }
 }
@@ -222,8 +227,10 @@ pub fn read_span(
 }
 
 /// Both analyses for the report period `current` against the `baseline` spans (the
-/// periods of the same length before it), reading one span at a time (only the counts
-/// of a span are kept, not its text).
+/// periods of the same length before it), one span at a time. A baseline span's counts
+/// come from the cache beside the history when its partitions have not changed since
+/// they were counted ([`crate::term_cache`]); the report period is always counted from
+/// its tokens, and its counts are kept for the runs that will use it as baseline.
 pub fn analyse(
     history: &Path,
     current: &Span,
@@ -232,18 +239,45 @@ pub fn analyse(
     filter: &TermFilter,
 ) -> Result<TermResults, AggregateError> {
     let (this, docs) = read_span(history, current, filter, true)?;
-    let mut base = WeekTerms::default();
+    if let Some((path, key)) = term_cache::entry(history, current, filter.stopwords_key)? {
+        term_cache::store(&path, &key, this.contacts, &this.phrases);
+    }
+    // The baseline is only ever asked about the report period's phrases.
+    let mut base = WeekTerms {
+        contacts: 0,
+        phrases: this.phrases.keys().map(|k| (k.clone(), 0)).collect(),
+    };
     for span in baseline {
-        let (w, _) = read_span(history, span, filter, false)?;
-        base.contacts += w.contacts;
-        for (k, v) in w.phrases {
-            *base.phrases.entry(k).or_default() += v;
-        }
+        base.contacts += add_span(history, span, filter, &mut base.phrases)?;
     }
     Ok(TermResults {
         new_terms: new_terms(&current.key, &this, &base, baseline.len(), options, filter),
         keywords: keywords(&current.key, &docs, &base, options),
     })
+}
+
+/// Adds the phrase counts of `span` to the phrases in `wanted`, from the cache or by
+/// counting its tokens (then kept in the cache); returns the span's contacts.
+fn add_span(
+    history: &Path,
+    span: &Span,
+    filter: &TermFilter,
+    wanted: &mut HashMap<String, u64>,
+) -> Result<u64, AggregateError> {
+    let entry = term_cache::entry(history, span, filter.stopwords_key)?;
+    if let Some((path, key)) = &entry
+        && let Some(contacts) = term_cache::add_cached(path, key, wanted)
+    {
+        return Ok(contacts);
+    }
+    let (counted, _) = read_span(history, span, filter, false)?;
+    if let Some((path, key)) = &entry {
+        term_cache::store(path, key, counted.contacts, &counted.phrases);
+    }
+    for (phrase, n) in wanted.iter_mut() {
+        *n += counted.phrases.get(phrase).copied().unwrap_or(0);
+    }
+    Ok(counted.contacts)
 }
 
 /// Token sequences that count as covered by the taxonomy: every contiguous part of a
@@ -432,6 +466,7 @@ mod tests {
         let filter = TermFilter {
             is_stopword: &stop,
             taxonomy_terms: &[],
+            stopwords_key: "test",
         };
         let (words, pairs) = contact_phrases(
             &["光缆 被 挖断 了 ， 138****5678 光缆 抢修", "2 次 光缆"],
@@ -474,6 +509,7 @@ mod tests {
         let filter = TermFilter {
             is_stopword: &|_| false,
             taxonomy_terms: &terms,
+            stopwords_key: "test",
         };
         let found = new_terms(
             "2026-W46",

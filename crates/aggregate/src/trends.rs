@@ -13,7 +13,7 @@ use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
-use voc_core::Period;
+use voc_core::{Period, PeriodKind};
 
 use crate::AggregateError;
 use crate::emerging::{self, Emerging, EmergingOptions};
@@ -197,22 +197,29 @@ pub fn compute(
     out.window = Some(window);
 
     out.tables = tables_of(lf.clone())?;
-    out.period_tables = tables_of(
-        lf.clone()
-            .with_column(span_key(&spans.series).alias("week"))
-            .filter(col("week").is_not_null()),
-    )?;
-    out.comparison_tables = spans
-        .comparison
-        .as_ref()
-        .map(|c| {
-            tables_of(
-                lf.clone()
-                    .filter(c.predicate())
-                    .with_column(lit(c.key.clone()).alias("week")),
-            )
-        })
-        .transpose()?;
+    if period.kind == PeriodKind::Week {
+        // Each span of a week's series is one ISO week, cut at `today` like `tables`:
+        // its rows are already there.
+        let keys: Vec<&str> = spans.series.iter().map(|s| s.key.as_str()).collect();
+        out.period_tables = weeks_of(&out.tables, &keys);
+    } else {
+        out.period_tables = tables_of(
+            lf.clone()
+                .with_column(span_key(&spans.series).alias("week"))
+                .filter(col("week").is_not_null()),
+        )?;
+    }
+    out.comparison_tables = match &spans.comparison {
+        Some(c) if period.kind == PeriodKind::Week && !spans.in_progress() => {
+            Some(weeks_of(&out.tables, &[c.key.as_str()]))
+        }
+        Some(c) => Some(tables_of(
+            lf.clone()
+                .filter(c.predicate())
+                .with_column(lit(c.key.clone()).alias("week")),
+        )?),
+        None => None,
+    };
     out.emerging = emerging::detect(&out.period_tables, &out.period, &options.emerging);
 
     let daily = volumes::daily(&lf)?;
@@ -291,6 +298,31 @@ pub fn compute(
     out.forecast = forecast;
     out.spans = Some(spans);
     Ok(out)
+}
+
+/// The rows of `tables` for the weeks in `keys`, in the same order.
+fn weeks_of(tables: &HistoryTables, keys: &[&str]) -> HistoryTables {
+    let wanted = |week: &String| keys.contains(&week.as_str());
+    HistoryTables {
+        weeks: tables
+            .weeks
+            .iter()
+            .filter(|r| wanted(&r.week))
+            .cloned()
+            .collect(),
+        categories: tables
+            .categories
+            .iter()
+            .filter(|r| wanted(&r.week))
+            .cloned()
+            .collect(),
+        region_categories: tables
+            .region_categories
+            .iter()
+            .filter(|r| wanted(&r.week))
+            .cloned()
+            .collect(),
+    }
 }
 
 /// The key of the span each contact's `date` falls in (null outside every span).

@@ -328,3 +328,105 @@ fn a_month_in_progress_and_a_date_range() {
     .unwrap();
     assert!(empty.today.is_none() && empty.spans.is_none());
 }
+
+#[test]
+fn baseline_term_counts_come_from_the_cache_only_while_their_partitions_are_unchanged() {
+    use voc_aggregate::history::{partition_path, read_records, write_records};
+    use voc_aggregate::term_cache::CACHE_DIR;
+
+    let dir = tempfile::tempdir().unwrap();
+    small_history(dir.path());
+    let options = TrendOptions::default();
+    let w46 = Period::parse("2026-W46").unwrap();
+    let compute = || trends::compute(dir.path(), &w46, &options, &TermFilter::none()).unwrap();
+    let counted = compute();
+    assert!(!counted.terms.new_terms.is_empty());
+    let cache = dir.path().join(CACHE_DIR);
+    let mut kept: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    kept.sort();
+    // The eight baseline weeks and the report week itself (next week's baseline).
+    assert_eq!(kept.len(), 9, "{kept:?}");
+    assert_eq!(kept.first().unwrap(), "2026-W38.tsv");
+    assert_eq!(kept.last().unwrap(), "2026-W46.tsv");
+    assert_eq!(compute().terms, counted.terms, "same result from the cache");
+
+    // A cached file is read: a planted contact count changes every expectation…
+    let w45 = cache.join("2026-W45.tsv");
+    let original = std::fs::read_to_string(&w45).unwrap();
+    let mut lines: Vec<String> = original.lines().map(str::to_string).collect();
+    let (_, phrases) = lines[1].split_once('\t').unwrap();
+    lines[1] = format!("100000\t{phrases}");
+    let planted = lines.join("\n") + "\n";
+    std::fs::write(&w45, planted).unwrap();
+    let from_planted = compute();
+    assert_ne!(from_planted.terms, counted.terms, "the cache was not read");
+
+    // …until the week's partition changes: then it is counted again.
+    let partition = partition_path(dir.path(), "2026-W45");
+    let mut records = read_records(&partition, true).unwrap();
+    records.truncate(records.len() / 2);
+    write_records(&partition, &records).unwrap();
+    let recounted = compute();
+    std::fs::remove_dir_all(&cache).unwrap();
+    let uncached = compute();
+    assert_eq!(recounted.terms, uncached.terms);
+    assert_ne!(
+        recounted.terms, counted.terms,
+        "half of W45 is gone from the baseline"
+    );
+}
+
+#[test]
+fn a_week_and_the_same_seven_days_as_a_range_give_the_same_period_tables() {
+    // A week's per-period tables are taken from the weekly rows; a range's are grouped
+    // by span. Monday to Sunday as a range must give the same counts.
+    let dir = tempfile::tempdir().unwrap();
+    small_history(dir.path());
+    let options = TrendOptions::default();
+    let of = |p: &str| {
+        trends::compute(
+            dir.path(),
+            &Period::parse(p).unwrap(),
+            &options,
+            &TermFilter::none(),
+        )
+        .unwrap()
+    };
+    let week = of("2026-W46");
+    let range = of("2026-11-09..2026-11-15");
+    let counts = |t: &voc_aggregate::HistoryTables| {
+        let weeks: Vec<_> = t
+            .weeks
+            .iter()
+            .map(|w| {
+                let mut w = w.clone();
+                w.week.clear();
+                w
+            })
+            .collect();
+        let categories: Vec<_> = t
+            .categories
+            .iter()
+            .map(|c| (c.category.clone(), c.count))
+            .collect();
+        let regions: Vec<_> = t
+            .region_categories
+            .iter()
+            .map(|c| (c.region.clone(), c.category.clone(), c.count))
+            .collect();
+        (weeks, categories, regions)
+    };
+    assert_eq!(
+        week.period_tables.weeks.len(),
+        10,
+        "the ten generated weeks"
+    );
+    assert_eq!(counts(&week.period_tables), counts(&range.period_tables));
+    assert_eq!(
+        counts(week.comparison_tables.as_ref().unwrap()),
+        counts(range.comparison_tables.as_ref().unwrap())
+    );
+}

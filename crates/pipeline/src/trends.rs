@@ -43,9 +43,11 @@ pub fn compute(
     let spec = TaxonomySpec::load(&pipeline.file.classify.taxonomy)?;
     let taxonomy_terms: Vec<Vec<String>> = spec.terms().iter().map(|t| segmenter.cut(t)).collect();
     let is_stopword = |t: &str| segmenter.is_stopword(t);
+    let stopwords_key = segmenter.stopwords_fingerprint();
     let filter = TermFilter {
         is_stopword: &is_stopword,
         taxonomy_terms: &taxonomy_terms,
+        stopwords_key: &stopwords_key,
     };
     Ok(voc_aggregate::trends::compute(
         history,

@@ -203,6 +203,13 @@ impl Segmenter {
     pub fn is_stopword(&self, token: &str) -> bool {
         self.stopwords.contains(token)
     }
+
+    /// A fingerprint of the stop-word list, naming it in what is computed with it.
+    pub fn stopwords_fingerprint(&self) -> String {
+        let mut words: Vec<&str> = self.stopwords.iter().map(String::as_str).collect();
+        words.sort_unstable();
+        voc_core::fingerprint::of_bytes(words.join("\n").as_bytes())
+    }
 }
 
 /// True for tokens made only of punctuation or symbols; the index leaves them out.

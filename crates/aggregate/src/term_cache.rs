@@ -1,0 +1,125 @@
+//! Phrase counts of finished spans kept beside the history, so a weekly run reads its
+//! baseline weeks' counts (a few hundred kilobytes each) instead of cutting their
+//! stored tokens into phrases again. Without it, adding week 13 to 12 weeks of history
+//! re-read eight baseline weeks of tokens and cost twice as much as adding week 1.
+//!
+//! One file per period (`history/.term-counts/2026-W45.tsv`). Its first line names what
+//! the counts were made from: a fingerprint of the span's days, of the content of every
+//! partition the span reads and of the stop-word list. Any change to either (a re-delivered contact,
+//! `voc retag`, another stop-word list) makes the file stale, and it is counted again
+//! and replaced. The cache only saves time: a missing, stale or unreadable file is
+//! recounted, and a file that cannot be written is left out.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use voc_core::{fingerprint, fsutil};
+
+use crate::AggregateError;
+use crate::scan::{Span, partitions_in};
+
+/// Folder inside the history.
+pub const CACHE_DIR: &str = ".term-counts";
+/// Bumped whenever what a phrase count means changes (content words, pairs).
+const FORMAT: &str = "voc term counts v1";
+
+/// Where the counts of `span` are kept and what they must have been made from; `None`
+/// when the span has no partition (nothing to count, nothing to keep). A period still
+/// in progress shares its file with the finished period, which replaces it later.
+pub fn entry(
+    history: &Path,
+    span: &Span,
+    stopwords_key: &str,
+) -> Result<Option<(PathBuf, String)>, AggregateError> {
+    let partitions = partitions_in(history, &span.window());
+    if partitions.is_empty() {
+        return Ok(None);
+    }
+    let mut source = format!("{FORMAT}\n{stopwords_key}\n{}..{}\n", span.first, span.last);
+    for p in &partitions {
+        source.push_str(&fingerprint::of_file(p)?);
+        source.push('\n');
+    }
+    let path = history
+        .join(CACHE_DIR)
+        .join(format!("{}.tsv", span.key.replace(['/', '\\'], "_")));
+    Ok(Some((path, fingerprint::of_bytes(source.as_bytes()))))
+}
+
+/// Adds the cached counts at `path` to `wanted` (only phrases already in it) and
+/// returns the span's contacts; `None` when the file is missing, stale or malformed.
+pub fn add_cached(path: &Path, key: &str, wanted: &mut HashMap<String, u64>) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut lines = text.split('\n');
+    if lines.next()? != key {
+        return None;
+    }
+    let (contacts, listed) = lines.next()?.split_once('\t')?;
+    let (contacts, listed): (u64, usize) = (contacts.parse().ok()?, listed.parse().ok()?);
+    // Parse everything before adding anything, and check the number of phrases the
+    // file says it holds, so a damaged file adds nothing.
+    let mut found: Vec<(&str, u64)> = Vec::new();
+    let mut read = 0;
+    for line in lines.filter(|l| !l.is_empty()) {
+        let (count, phrase) = line.split_once('\t')?;
+        let count: u64 = count.parse().ok()?;
+        read += 1;
+        if wanted.contains_key(phrase) {
+            found.push((phrase, count));
+        }
+    }
+    if read != listed {
+        return None;
+    }
+    for (phrase, count) in found {
+        *wanted.get_mut(phrase).expect("looked up above") += count;
+    }
+    Some(contacts)
+}
+
+/// Keeps the counts of a span under `key`, phrases sorted so the file is the same
+/// bytes every time. Phrases holding a line break cannot be stored line by line, so
+/// such a span is not cached (it is counted again next time, with the same result).
+pub fn store(path: &Path, key: &str, contacts: u64, phrases: &HashMap<String, u64>) {
+    if phrases.keys().any(|p| p.contains('\n')) {
+        return;
+    }
+    let mut sorted: Vec<(&String, &u64)> = phrases.iter().collect();
+    sorted.sort_unstable();
+    let mut text = format!("{key}\n{contacts}\t{}\n", sorted.len());
+    for (phrase, count) in sorted {
+        text.push_str(&count.to_string());
+        text.push('\t');
+        text.push_str(phrase);
+        text.push('\n');
+    }
+    // A read-only history still reports, only more slowly.
+    let _ = fsutil::write_atomic(path, text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_adds_only_wanted_phrases_and_refuses_another_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.tsv");
+        let phrases: HashMap<String, u64> =
+            [("光缆 抢修".to_string(), 3), ("宽带".to_string(), 7)].into();
+        store(&path, "k1", 40, &phrases);
+        let mut wanted: HashMap<String, u64> = [("宽带".to_string(), 1), ("无关".into(), 0)].into();
+        assert_eq!(add_cached(&path, "k1", &mut wanted), Some(40));
+        assert_eq!(wanted["宽带"], 8);
+        assert_eq!(wanted["无关"], 0);
+        assert_eq!(wanted.len(), 2, "phrases not asked for are not added");
+        assert_eq!(add_cached(&path, "k2", &mut wanted), None, "stale key");
+        assert_eq!(wanted["宽带"], 8);
+        // A file cut short, even at a line break, is not trusted.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cut = text.trim_end().rfind('\n').unwrap() + 1;
+        std::fs::write(&path, &text[..cut]).unwrap();
+        assert_eq!(add_cached(&path, "k1", &mut wanted), None);
+        assert_eq!(wanted["宽带"], 8);
+    }
+}
