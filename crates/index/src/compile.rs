@@ -12,7 +12,7 @@ use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery,
 };
-use tantivy::schema::{Facet, IndexRecordOption};
+use tantivy::schema::{Facet, Field, IndexRecordOption};
 use tantivy::{DateTime, Term};
 use voc_text::Segmenter;
 
@@ -308,10 +308,10 @@ impl<'a> Compiler<'a> {
         negated: bool,
     ) -> Result<BoxQuery, QueryError> {
         let f = self.fields;
-        let target = match field {
-            FieldName::Customer => f.customer,
-            FieldName::Agent => f.agent,
-            _ => f.text,
+        let targets = match field {
+            FieldName::Customer => vec![f.customer],
+            FieldName::Agent => vec![f.agent],
+            _ => vec![f.customer, f.agent],
         };
         let (raw, phrase) = match value {
             Value::Word(w) => (w, false),
@@ -340,28 +340,31 @@ impl<'a> Compiler<'a> {
         if !negated {
             self.highlights.extend(words.iter().cloned());
         }
-        let terms: Vec<Term> = words
-            .iter()
-            .map(|w| Term::from_field_text(target, w))
-            .collect();
-        Ok(match (terms.len(), phrase) {
-            (1, _) => Box::new(TermQuery::new(
-                terms[0].clone(),
+        let term = |field: Field, word: &str| {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, word),
                 IndexRecordOption::WithFreqs,
-            )),
-            // A quoted phrase: adjacent tokens in order (a turn gap breaks adjacency).
-            (_, true) => Box::new(PhraseQuery::new(terms)),
+            )) as BoxQuery
+        };
+        Ok(match (words.len(), phrase) {
+            (1, _) => in_any(&targets, |field| term(field, &words[0])),
+            // A quoted phrase: adjacent tokens in order, in one turn (a turn gap breaks
+            // adjacency), so on one side.
+            (_, true) => in_any(&targets, |field| {
+                Box::new(PhraseQuery::new(
+                    words
+                        .iter()
+                        .map(|w| Term::from_field_text(field, w))
+                        .collect(),
+                ))
+            }),
             // An unquoted word the segmenter cut in pieces (宽带断网 → 宽带 断网): all
-            // pieces required, in any order, as a searcher typing without spaces means.
+            // pieces required, in any order and on either side, as a searcher typing
+            // without spaces means.
             (_, false) => Box::new(BooleanQuery::new(
-                terms
-                    .into_iter()
-                    .map(|t| {
-                        (
-                            Occur::Must,
-                            Box::new(TermQuery::new(t, IndexRecordOption::WithFreqs)) as BoxQuery,
-                        )
-                    })
+                words
+                    .iter()
+                    .map(|w| (Occur::Must, in_any(&targets, |field| term(field, w))))
                     .collect(),
             )),
         })
@@ -461,4 +464,14 @@ fn range(lower: Bound<Term>, upper: Bound<Term>) -> BoxQuery {
         return Box::new(AllQuery);
     }
     Box::new(RangeQuery::new(lower, upper))
+}
+
+/// `query` on one field, or on any of several (one clause each, scores added).
+fn in_any(fields: &[Field], query: impl Fn(Field) -> BoxQuery) -> BoxQuery {
+    match fields {
+        [one] => query(*one),
+        _ => Box::new(BooleanQuery::new(
+            fields.iter().map(|f| (Occur::Should, query(*f))).collect(),
+        )),
+    }
 }

@@ -87,7 +87,6 @@ pub(crate) struct Fields {
     pub sentiment: Field,
     pub sentiment_label: Field,
     pub risk: Field,
-    pub text: Field,
     pub customer: Field,
     pub agent: Field,
     pub body: Field,
@@ -113,7 +112,9 @@ fn schema() -> (Schema, Fields) {
         sentiment: b.add_f64_field("sentiment", INDEXED | FAST | STORED),
         sentiment_label: b.add_text_field("sentiment_label", STRING | STORED | FAST),
         risk: b.add_text_field("risk", STRING | STORED | FAST),
-        text: b.add_text_field("text", text_options.clone()),
+        // Customer side (customer turns and work-order notes) and agent side; a search
+        // of all text asks both. One field of all turns as well would index every token
+        // twice, for a third of a run's indexing time.
         customer: b.add_text_field("customer", text_options.clone()),
         agent: b.add_text_field("agent", text_options),
         body: b.add_text_field("body", STORED),
@@ -547,7 +548,6 @@ impl ContactIndex {
         for flag in record.risk.names() {
             doc.add_text(f.risk, flag);
         }
-        doc.add_text(f.text, token_list(record, |_| true));
         doc.add_text(
             f.customer,
             token_list(record, |s| s != voc_core::Speaker::Agent),
@@ -727,11 +727,14 @@ impl ContactIndex {
         highlights: &[String],
     ) -> Result<tantivy::snippet::SnippetGenerator, IndexError> {
         // Built by hand rather than from the query: tantivy's own generator only
-        // highlights terms of one field, and ours come from text, customer and agent.
+        // highlights terms of one field, and ours come from the customer and agent fields.
         let mut terms = std::collections::BTreeMap::new();
         for word in highlights {
-            let term = Term::from_field_text(self.fields.text, word);
-            let doc_freq = searcher.doc_freq(&term).map_err(|e| self.err(e))?;
+            let mut doc_freq = 0;
+            for field in [self.fields.customer, self.fields.agent] {
+                let term = Term::from_field_text(field, word);
+                doc_freq += searcher.doc_freq(&term).map_err(|e| self.err(e))?;
+            }
             if doc_freq > 0 {
                 terms.insert(word.clone(), 1.0 / (1.0 + doc_freq as f32));
             }

@@ -45,6 +45,10 @@ fn query_language() {
     check(&index, "customer:断网", &["C1", "C2", "C5", "C7"]);
     check(&index, "agent:断网", &["C5", "C8"]);
     check(&index, "customer:光猫", &["C1", "C7"]);
+    // Unscoped words search both sides: C8's pieces are one on each side.
+    check(&index, "断网套餐", &["C8"]);
+    check(&index, "断网 套餐", &["C8"]);
+    check(&index, "customer:断网套餐", &[]);
     // Metadata fields.
     check(&index, "channel:voice", &["C1", "C3", "C5", "C8"]);
     check(&index, "channel:VOICE region:广东", &["C1", "C5"]);
