@@ -46,9 +46,13 @@ pub fn entry(
     Ok(Some((path, fingerprint::of_bytes(source.as_bytes()))))
 }
 
-/// Adds the cached counts at `path` to `wanted` (only phrases already in it) and
-/// returns the span's contacts; `None` when the file is missing, stale or malformed.
-pub fn add_cached(path: &Path, key: &str, wanted: &mut HashMap<String, u64>) -> Option<u64> {
+/// The cached counts at `path` of the phrases in `wanted` (phrase → its slot), with
+/// the span's contacts; `None` when the file is missing, stale or damaged.
+pub fn read_cached(
+    path: &Path,
+    key: &str,
+    wanted: &HashMap<&str, usize>,
+) -> Option<(u64, Vec<(usize, u64)>)> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut lines = text.split('\n');
     if lines.next()? != key {
@@ -56,25 +60,19 @@ pub fn add_cached(path: &Path, key: &str, wanted: &mut HashMap<String, u64>) -> 
     }
     let (contacts, listed) = lines.next()?.split_once('\t')?;
     let (contacts, listed): (u64, usize) = (contacts.parse().ok()?, listed.parse().ok()?);
-    // Parse everything before adding anything, and check the number of phrases the
-    // file says it holds, so a damaged file adds nothing.
-    let mut found: Vec<(&str, u64)> = Vec::new();
+    // The number of phrases the file says it holds is checked, so a damaged file is
+    // recounted rather than half read.
+    let mut found = Vec::new();
     let mut read = 0;
     for line in lines.filter(|l| !l.is_empty()) {
         let (count, phrase) = line.split_once('\t')?;
         let count: u64 = count.parse().ok()?;
         read += 1;
-        if wanted.contains_key(phrase) {
-            found.push((phrase, count));
+        if let Some(slot) = wanted.get(phrase) {
+            found.push((*slot, count));
         }
     }
-    if read != listed {
-        return None;
-    }
-    for (phrase, count) in found {
-        *wanted.get_mut(phrase).expect("looked up above") += count;
-    }
-    Some(contacts)
+    (read == listed).then_some((contacts, found))
 }
 
 /// Keeps the counts of a span under `key`, phrases sorted so the file is the same
@@ -102,24 +100,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_trip_adds_only_wanted_phrases_and_refuses_another_key() {
+    fn round_trip_reads_only_wanted_phrases_and_refuses_another_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.tsv");
         let phrases: HashMap<String, u64> =
             [("光缆 抢修".to_string(), 3), ("宽带".to_string(), 7)].into();
         store(&path, "k1", 40, &phrases);
-        let mut wanted: HashMap<String, u64> = [("宽带".to_string(), 1), ("无关".into(), 0)].into();
-        assert_eq!(add_cached(&path, "k1", &mut wanted), Some(40));
-        assert_eq!(wanted["宽带"], 8);
-        assert_eq!(wanted["无关"], 0);
-        assert_eq!(wanted.len(), 2, "phrases not asked for are not added");
-        assert_eq!(add_cached(&path, "k2", &mut wanted), None, "stale key");
-        assert_eq!(wanted["宽带"], 8);
+        let wanted: HashMap<&str, usize> = [("宽带", 0), ("无关", 1)].into();
+        assert_eq!(read_cached(&path, "k1", &wanted), Some((40, vec![(0, 7)])));
+        assert_eq!(read_cached(&path, "k2", &wanted), None, "stale key");
         // A file cut short, even at a line break, is not trusted.
         let text = std::fs::read_to_string(&path).unwrap();
         let cut = text.trim_end().rfind('\n').unwrap() + 1;
         std::fs::write(&path, &text[..cut]).unwrap();
-        assert_eq!(add_cached(&path, "k1", &mut wanted), None);
-        assert_eq!(wanted["宽带"], 8);
+        assert_eq!(read_cached(&path, "k1", &wanted), None);
     }
 }

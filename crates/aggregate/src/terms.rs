@@ -33,6 +33,7 @@
 //! length before it ([`crate::trends::spans`]).
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -72,7 +73,7 @@ impl Default for TermOptions {
 
 /// What the pipeline knows about words: the stop-word list and the taxonomy's terms.
 pub struct TermFilter<'a> {
-    pub is_stopword: &'a dyn Fn(&str) -> bool,
+    pub is_stopword: &'a (dyn Fn(&str) -> bool + Sync),
     /// Every taxonomy term as the tokens the segmenter cuts it into.
     pub taxonomy_terms: &'a [Vec<String>],
     /// Names the stop-word list (a fingerprint of it): cached phrase counts made with
@@ -242,42 +243,63 @@ pub fn analyse(
     if let Some((path, key)) = term_cache::entry(history, current, filter.stopwords_key)? {
         term_cache::store(&path, &key, this.contacts, &this.phrases);
     }
-    // The baseline is only ever asked about the report period's phrases.
-    let mut base = WeekTerms {
-        contacts: 0,
-        phrases: this.phrases.keys().map(|k| (k.clone(), 0)).collect(),
-    };
-    for span in baseline {
-        base.contacts += add_span(history, span, filter, &mut base.phrases)?;
+    // The baseline is only ever asked about the report period's phrases. Its spans
+    // are read in parallel (each its own partitions), then added up in span order.
+    let slots: HashMap<&str, usize> = this
+        .phrases
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    let spans: Vec<(u64, Vec<(usize, u64)>)> = baseline
+        .par_iter()
+        .map(|span| span_counts(history, span, filter, &slots))
+        .collect::<Result<_, _>>()?;
+    let mut counts = vec![0u64; slots.len()];
+    let mut base = WeekTerms::default();
+    for (contacts, found) in spans {
+        base.contacts += contacts;
+        for (slot, n) in found {
+            counts[slot] += n;
+        }
     }
+    base.phrases = this
+        .phrases
+        .keys()
+        .zip(counts)
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| (k.clone(), n))
+        .collect();
     Ok(TermResults {
         new_terms: new_terms(&current.key, &this, &base, baseline.len(), options, filter),
         keywords: keywords(&current.key, &docs, &base, options),
     })
 }
 
-/// Adds the phrase counts of `span` to the phrases in `wanted`, from the cache or by
-/// counting its tokens (then kept in the cache); returns the span's contacts.
-fn add_span(
+/// The counts in `span` of the phrases in `wanted` (phrase → slot), from the cache or
+/// by counting its tokens (then kept in the cache), with the span's contacts.
+fn span_counts(
     history: &Path,
     span: &Span,
     filter: &TermFilter,
-    wanted: &mut HashMap<String, u64>,
-) -> Result<u64, AggregateError> {
+    wanted: &HashMap<&str, usize>,
+) -> Result<(u64, Vec<(usize, u64)>), AggregateError> {
     let entry = term_cache::entry(history, span, filter.stopwords_key)?;
     if let Some((path, key)) = &entry
-        && let Some(contacts) = term_cache::add_cached(path, key, wanted)
+        && let Some(cached) = term_cache::read_cached(path, key, wanted)
     {
-        return Ok(contacts);
+        return Ok(cached);
     }
     let (counted, _) = read_span(history, span, filter, false)?;
     if let Some((path, key)) = &entry {
         term_cache::store(path, key, counted.contacts, &counted.phrases);
     }
-    for (phrase, n) in wanted.iter_mut() {
-        *n += counted.phrases.get(phrase).copied().unwrap_or(0);
-    }
-    Ok(counted.contacts)
+    let found = counted
+        .phrases
+        .iter()
+        .filter_map(|(phrase, n)| wanted.get(phrase.as_str()).map(|slot| (*slot, *n)))
+        .collect();
+    Ok((counted.contacts, found))
 }
 
 /// Token sequences that count as covered by the taxonomy: every contiguous part of a

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use voc_core::Contact;
 
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
-pub use source::{Encoding, Format, MAX_LINE_BYTES, RawRecord};
+pub use source::{Encoding, Format, MAX_LINE_BYTES, RawRecord, RawValue};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -497,15 +497,15 @@ impl Ingestor {
         columns: &BTreeMap<String, String>,
         record: &RawRecord,
     ) -> RecordOutcome {
-        let value = match &record.value {
+        let value = match record.value() {
             Ok(v) => v,
-            Err(reason) => return self.quarantine(source, record, "", reason.clone()),
+            Err(reason) => return self.quarantine(source, record, "", reason),
         };
         let mapped;
         let value = if columns.is_empty() {
-            value
+            &*value
         } else {
-            mapped = record::map_columns(value, columns);
+            mapped = record::map_columns(&value, columns);
             &mapped
         };
         match record::contact_from_json(value) {

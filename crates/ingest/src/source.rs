@@ -3,6 +3,7 @@
 //! the line or row it came from, so quarantine can point at it.
 
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -18,7 +19,30 @@ pub struct RawRecord {
     pub position: u64,
     /// The record as read, for quarantine (masked before it is written).
     pub raw: String,
-    pub value: Result<Value, String>,
+    pub value: RawValue,
+}
+
+/// What a source made of a record.
+#[derive(Debug, Clone)]
+pub enum RawValue {
+    /// Read into a JSON value by the source (CSV, XLSX, Parquet), or why it could not be.
+    Read(Result<Value, String>),
+    /// A JSON Lines record: `raw` is parsed by [`RawRecord::value`] where records are
+    /// processed in parallel, not on the reading thread.
+    Json,
+}
+
+impl RawRecord {
+    /// The record as a JSON value, or why it cannot be read.
+    pub fn value(&self) -> Result<Cow<'_, Value>, String> {
+        match &self.value {
+            RawValue::Read(Ok(v)) => Ok(Cow::Borrowed(v)),
+            RawValue::Read(Err(e)) => Err(e.clone()),
+            RawValue::Json => serde_json::from_str(&self.raw)
+                .map(Cow::Owned)
+                .map_err(|e| format!("malformed JSON: {e}")),
+        }
+    }
 }
 
 /// Input formats; `Auto` picks by file extension.
@@ -81,10 +105,10 @@ pub fn read_jsonl(reader: impl Read, mut sink: impl FnMut(RawRecord)) -> std::io
             sink(RawRecord {
                 position: line_no,
                 raw: String::from_utf8_lossy(&buf[..4096]).into_owned(),
-                value: Err(format!(
+                value: RawValue::Read(Err(format!(
                     "line is {} bytes, longer than the {MAX_LINE_BYTES} byte limit",
                     buf.len()
-                )),
+                ))),
             });
             continue;
         }
@@ -94,16 +118,16 @@ pub fn read_jsonl(reader: impl Read, mut sink: impl FnMut(RawRecord)) -> std::io
                 RawRecord {
                     position: line_no,
                     raw: text.to_string(),
-                    value: serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}")),
+                    value: RawValue::Json,
                 }
             }
             Err(e) => RawRecord {
                 position: line_no,
                 raw: String::from_utf8_lossy(&buf).into_owned(),
-                value: Err(format!(
+                value: RawValue::Read(Err(format!(
                     "invalid UTF-8 at byte {} (is the file GBK? set encoding in the pipeline file)",
                     e.valid_up_to()
-                )),
+                ))),
             },
         };
         sink(record);
@@ -162,7 +186,7 @@ pub fn read_csv(
                 sink(RawRecord {
                     position,
                     raw,
-                    value,
+                    value: RawValue::Read(value),
                 });
             }
             Err(e) => {
@@ -170,7 +194,7 @@ pub fn read_csv(
                 sink(RawRecord {
                     position,
                     raw: String::new(),
-                    value: Err(format!("malformed CSV: {e}")),
+                    value: RawValue::Read(Err(format!("malformed CSV: {e}"))),
                 });
                 if !matches!(
                     e.kind(),
@@ -332,10 +356,10 @@ pub fn read_xlsx(
         sink(RawRecord {
             position: first_row + 1 + i as u64,
             raw,
-            value: match error {
+            value: RawValue::Read(match error {
                 Some(e) => Err(e),
                 None => Ok(Value::Object(obj)),
-            },
+            }),
         });
     }
     Ok(())
@@ -360,7 +384,7 @@ mod tests {
         for bytes in [text.as_bytes().to_vec(), bom, gbk.into_owned()] {
             let rows = collect_csv(&bytes);
             assert_eq!(rows.len(), 2);
-            let obj = rows[0].value.as_ref().unwrap();
+            let obj = rows[0].value().unwrap();
             assert_eq!(obj["工单编号"], "W1");
             assert_eq!(obj["内容"], "宽带断网");
             assert_eq!(rows[1].position, 3);
@@ -371,7 +395,7 @@ mod tests {
     fn csv_ragged_row_is_reported_with_its_line() {
         let rows = collect_csv("a,b\n1,2\n3\n4,5\n".as_bytes());
         assert_eq!(rows.len(), 3);
-        assert!(rows[1].value.as_ref().unwrap_err().contains("1 fields"));
+        assert!(rows[1].value().unwrap_err().contains("1 fields"));
         assert_eq!(rows[1].position, 3);
     }
 

@@ -334,7 +334,7 @@ pub(crate) fn parquet_source(
         sink(voc_ingest::RawRecord {
             position,
             raw,
-            value,
+            value: voc_ingest::RawValue::Read(value),
         });
     })
     .map_err(|e| format!("{}: {e}", path.display()))
