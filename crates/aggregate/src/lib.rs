@@ -24,6 +24,7 @@ pub mod term_cache;
 pub mod terms;
 pub mod trends;
 pub mod volumes;
+pub mod week_tables;
 
 pub use emerging::{Emerging, EmergingOptions};
 pub use tables::HistoryTables;

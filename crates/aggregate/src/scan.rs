@@ -98,7 +98,7 @@ pub fn partitions_in(history: &Path, window: &WeekWindow) -> Vec<PathBuf> {
         .collect()
 }
 
-fn week_of_path(path: &Path) -> String {
+pub(crate) fn week_of_path(path: &Path) -> String {
     path.parent()
         .and_then(|p| p.file_name())
         .map(|n| n.to_string_lossy().trim_start_matches("week=").to_string())
@@ -217,7 +217,11 @@ pub fn history_covers(history: &Path, day: NaiveDate) -> Result<bool, AggregateE
 /// Partitions written before a column existed read it as null instead of failing.
 /// Rows come in no particular order: sort what order matters for.
 pub fn scan(history: &Path, window: &WeekWindow) -> Result<Option<LazyFrame>, AggregateError> {
-    let files = partitions_in(history, window);
+    scan_files(&partitions_in(history, window))
+}
+
+/// A lazy frame over partition files given in week order; `None` without any.
+pub fn scan_files(files: &[PathBuf]) -> Result<Option<LazyFrame>, AggregateError> {
     if files.is_empty() {
         return Ok(None);
     }

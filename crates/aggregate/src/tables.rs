@@ -2,14 +2,14 @@
 //! partitions and returned as plain rows for the report.
 
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 use crate::AggregateError;
 use crate::scan::{WeekWindow, scan};
 
 /// Volume, complaints, sentiment and risk of one week.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeekRow {
     pub week: String,
     pub contacts: u64,
@@ -22,7 +22,7 @@ pub struct WeekRow {
 }
 
 /// Contacts of one category in one week (a contact counts once per category).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryCount {
     pub week: String,
     pub category: String,
@@ -30,7 +30,7 @@ pub struct CategoryCount {
 }
 
 /// Contacts of one category from one region in one week.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegionCategoryCount {
     pub week: String,
     pub region: String,
@@ -39,7 +39,7 @@ pub struct RegionCategoryCount {
 }
 
 /// Everything the report needs from history, sorted for deterministic output.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct HistoryTables {
     pub weeks: Vec<WeekRow>,
     pub categories: Vec<CategoryCount>,

@@ -24,6 +24,7 @@ use crate::staffing::{self, StaffingBasis, StaffingConfig, StaffingDay};
 use crate::tables::{HistoryTables, tables_of};
 use crate::terms::{self, TermFilter, TermOptions, TermResults};
 use crate::volumes::{self, BreakdownCount, CategoryShareRow, VolumeRow};
+use crate::week_tables;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrendOptions {
@@ -194,9 +195,11 @@ pub fn compute(
     // Nothing after the period's last day with data counts, even in the same week.
     let lf = lf.filter(Span::new("", NaiveDate::MIN, today).predicate());
     out.today = Some(today);
-    out.window = Some(window);
+    out.window = Some(window.clone());
 
-    out.tables = tables_of(lf.clone())?;
+    // The window's weekly tables and day counts, from the counts kept per week.
+    let (tables, daily) = week_tables::window_tables(history, &window, today)?;
+    out.tables = tables;
     if period.kind == PeriodKind::Week {
         // Each span of a week's series is one ISO week, cut at `today` like `tables`:
         // its rows are already there.
@@ -222,7 +225,6 @@ pub fn compute(
     };
     out.emerging = emerging::detect(&out.period_tables, &out.period, &options.emerging);
 
-    let daily = volumes::daily(&lf)?;
     out.volumes = volumes::volume_rows(&daily);
     out.categories = volumes::category_rows(&daily);
     let current = spans.current().clone();

@@ -11,7 +11,7 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use polars::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::AggregateError;
@@ -24,7 +24,7 @@ pub const UNKNOWN: &str = "未知";
 pub const DIMENSIONS: &[&str] = &["all", "channel", "region", "business", "queue"];
 
 /// Counts of one day for one value of one dimension (`all`/`all` for the total).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DayCount {
     pub date: NaiveDate,
     pub dimension: String,
@@ -37,7 +37,7 @@ pub struct DayCount {
 }
 
 /// Contacts of one category on one day.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayCategory {
     pub date: NaiveDate,
     pub category: String,
@@ -45,7 +45,7 @@ pub struct DayCategory {
 }
 
 /// Day-level counts read from the scanned history.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Daily {
     pub dims: Vec<DayCount>,
     pub categories: Vec<DayCategory>,

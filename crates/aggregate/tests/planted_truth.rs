@@ -430,3 +430,57 @@ fn a_week_and_the_same_seven_days_as_a_range_give_the_same_period_tables() {
         counts(range.comparison_tables.as_ref().unwrap())
     );
 }
+
+#[test]
+fn kept_week_tables_give_what_one_scan_of_the_window_gives() {
+    use chrono::NaiveDate;
+    use voc_aggregate::history::{partition_path, read_records, write_records};
+    use voc_aggregate::scan::{Span, WeekWindow, scan};
+    use voc_aggregate::tables::tables_of;
+    use voc_aggregate::volumes;
+    use voc_aggregate::week_tables::{CACHE_DIR, window_tables};
+
+    let dir = tempfile::tempdir().unwrap();
+    small_history(dir.path());
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let direct = |window: &WeekWindow, today: NaiveDate| {
+        let lf = scan(dir.path(), window)
+            .unwrap()
+            .unwrap()
+            .filter(Span::new("", NaiveDate::MIN, today).predicate());
+        (tables_of(lf.clone()).unwrap(), volumes::daily(&lf).unwrap())
+    };
+    // A Sunday (whole weeks) and a Wednesday (the last week cut short).
+    for today in [day("2026-11-15"), day("2026-11-11")] {
+        let window = WeekWindow::of_days(day("2026-09-07"), today);
+        let expected = direct(&window, today);
+        assert!(expected.0.weeks.len() >= 10);
+        assert_eq!(window_tables(dir.path(), &window, today).unwrap(), expected);
+        assert_eq!(
+            window_tables(dir.path(), &window, today).unwrap(),
+            expected,
+            "from the kept tables"
+        );
+    }
+    let kept = std::fs::read_dir(dir.path().join(CACHE_DIR))
+        .unwrap()
+        .count();
+    assert_eq!(kept, 10, "one file per stored week");
+
+    // A rewritten partition is counted again.
+    let partition = partition_path(dir.path(), "2026-W45");
+    let mut records = read_records(&partition, true).unwrap();
+    records.truncate(records.len() / 3);
+    write_records(&partition, &records).unwrap();
+    let today = day("2026-11-15");
+    let window = WeekWindow::of_days(day("2026-09-07"), today);
+    let expected = direct(&window, today);
+    let w45 = expected
+        .0
+        .weeks
+        .iter()
+        .find(|w| w.week == "2026-W45")
+        .unwrap();
+    assert_eq!(w45.contacts, records.len() as u64);
+    assert_eq!(window_tables(dir.path(), &window, today).unwrap(), expected);
+}
