@@ -30,6 +30,23 @@ pub fn partitions(history: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// What a partition file is now, for the caches kept beside the history: its size,
+/// modification time and (on Unix) inode. Partitions are only ever replaced by an
+/// atomic rename of a new file, so every rewrite changes the stamp; hashing their
+/// content instead would make each run read the whole history.
+pub fn partition_stamp(path: &Path) -> std::io::Result<String> {
+    let meta = std::fs::metadata(path)?;
+    let modified = meta
+        .modified()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0u64;
+    Ok(format!("{}:{modified}:{inode}", meta.len()))
+}
+
 /// Writes `records` into their week partitions. A contact id already stored in a
 /// partition is replaced (a re-delivery is not counted twice); other rows are kept.
 /// Each partition is rewritten atomically, sorted by time and id so identical input

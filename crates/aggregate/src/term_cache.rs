@@ -4,8 +4,8 @@
 //! re-read eight baseline weeks of tokens and cost twice as much as adding week 1.
 //!
 //! One file per period (`history/.term-counts/2026-W45.tsv`). Its first line names what
-//! the counts were made from: a fingerprint of the span's days, of the content of every
-//! partition the span reads and of the stop-word list. Any change to either (a re-delivered contact,
+//! the counts were made from: a fingerprint of the span's days, of every partition the
+//! span reads (as [`partition_stamp`] names it) and of the stop-word list. Any change to either (a re-delivered contact,
 //! `voc retag`, another stop-word list) makes the file stale, and it is counted again
 //! and replaced. The cache only saves time: a missing, stale or unreadable file is
 //! recounted, and a file that cannot be written is left out.
@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use voc_core::{fingerprint, fsutil};
 
 use crate::AggregateError;
+use crate::history::partition_stamp;
 use crate::scan::{Span, partitions_in};
 
 /// Folder inside the history.
@@ -37,7 +38,7 @@ pub fn entry(
     }
     let mut source = format!("{FORMAT}\n{stopwords_key}\n{}..{}\n", span.first, span.last);
     for p in &partitions {
-        source.push_str(&fingerprint::of_file(p)?);
+        source.push_str(&partition_stamp(p)?);
         source.push('\n');
     }
     let path = history

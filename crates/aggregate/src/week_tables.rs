@@ -5,8 +5,8 @@
 //! adding week 1 to nothing.
 //!
 //! One file per week (`history/.week-tables/2026-W45.json`) holding what
-//! [`tables_of`] and [`volumes::daily`] give for the whole partition, under a
-//! fingerprint of the partition's content: a re-delivered contact or `voc retag`
+//! [`tables_of`] and [`volumes::daily`] give for the whole partition, under the
+//! partition's [`partition_stamp`]: a re-delivered contact or `voc retag`
 //! rewrites the partition, and the week is counted again. A week with days after the
 //! report's last day (a month or range ending mid-week) is counted again up to that day
 //! and not kept. The cache only saves time: a missing, stale or unreadable file is
@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
-use voc_core::{fingerprint, fsutil};
+use voc_core::fsutil;
 
 use crate::AggregateError;
-use crate::history::partitions;
+use crate::history::{partition_stamp, partitions};
 use crate::scan::{Span, WeekWindow, partitions_in, scan_files, week_of_path};
 use crate::tables::{CategoryCount, HistoryTables, RegionCategoryCount, WeekRow, tables_of};
 use crate::volumes::{self, DIMENSIONS, Daily, DayCategory, DayCount};
@@ -32,7 +32,7 @@ const FORMAT: &str = "voc week tables v1";
 
 #[derive(Debug)]
 struct WeekTables {
-    /// What the counts were made from: the format and the partition's fingerprint.
+    /// What the counts were made from: the format and the partition's stamp.
     source: String,
     /// The last day with a contact in the partition.
     last_day: Option<NaiveDate>,
@@ -129,7 +129,7 @@ pub fn window_tables(
     let mut weeks = Vec::new();
     for path in partitions_in(history, window) {
         let week = week_of_path(&path);
-        let source = format!("{FORMAT} {}", fingerprint::of_file(&path)?);
+        let source = format!("{FORMAT} {}", partition_stamp(&path)?);
         let file = history.join(CACHE_DIR).join(format!("{week}.json"));
         let whole = match read(&file, &source) {
             Some(kept) => kept,
