@@ -30,9 +30,10 @@ pub fn partitions(history: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// What a partition file is now, for the caches kept beside the history: its size,
-/// modification time and (on Unix) inode. Partitions are only ever replaced by an
-/// atomic rename of a new file, so every rewrite changes the stamp; hashing their
+/// What a partition file is now, for the caches kept beside the history: its size and
+/// modification time (to the nanosecond). Partitions are only ever replaced by an
+/// atomic rename of a newly written file, so every rewrite changes the stamp, while a
+/// copy that keeps times (`cp -a`, a backup restore) keeps the caches valid. Hashing the
 /// content instead would make each run read the whole history.
 pub fn partition_stamp(path: &Path) -> std::io::Result<String> {
     let meta = std::fs::metadata(path)?;
@@ -40,11 +41,7 @@ pub fn partition_stamp(path: &Path) -> std::io::Result<String> {
         .modified()?
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
-    #[cfg(not(unix))]
-    let inode = 0u64;
-    Ok(format!("{}:{modified}:{inode}", meta.len()))
+    Ok(format!("{}:{modified}", meta.len()))
 }
 
 /// Writes `records` into their week partitions. A contact id already stored in a
