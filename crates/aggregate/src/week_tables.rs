@@ -4,7 +4,7 @@
 //! [`crate::term_cache`], this keeps adding week 13 to 12 weeks close to the cost of
 //! adding week 1 to nothing.
 //!
-//! One file per week (`history/.week-tables/2026-W45.json`) holding what
+//! One file per week (`history/.cache/week-tables/2026-W45.json`) holding what
 //! [`tables_of`] and [`volumes::daily`] give for the whole partition, under the
 //! partition's [`partition_stamp`]: a re-delivered contact or `voc retag`
 //! rewrites the partition, and the week is counted again. A week with days after the
@@ -26,7 +26,7 @@ use crate::tables::{CategoryCount, HistoryTables, RegionCategoryCount, WeekRow, 
 use crate::volumes::{self, DIMENSIONS, Daily, DayCategory, DayCount};
 
 /// Folder inside the history.
-pub const CACHE_DIR: &str = ".week-tables";
+pub const CACHE_DIR: &str = ".cache/week-tables";
 /// Bumped whenever what the tables hold changes.
 const FORMAT: &str = "voc week tables v1";
 
