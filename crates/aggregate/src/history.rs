@@ -30,18 +30,30 @@ pub fn partitions(history: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// What a partition file is now, for the caches kept beside the history: its size and
-/// modification time (to the nanosecond). Partitions are only ever replaced by an
-/// atomic rename of a newly written file, so every rewrite changes the stamp, while a
-/// copy that keeps times (`cp -a`, a backup restore) keeps the caches valid. Hashing the
-/// content instead would make each run read the whole history.
+/// What a partition file is now, for the caches kept beside the history: its size,
+/// modification time and a hash of its Parquet footer (the last 64 KiB: column
+/// offsets, sizes and statistics, which a rewrite of the same size within one tick of
+/// a coarse file clock still changes). Partitions are only ever replaced by an atomic
+/// rename of a newly written file, and a copy that keeps times (`cp -a`, a backup
+/// restore) keeps the caches valid. Hashing the whole file instead would make each run
+/// read the whole history.
 pub fn partition_stamp(path: &Path) -> std::io::Result<String> {
-    let meta = std::fs::metadata(path)?;
+    use std::io::{Read, Seek, SeekFrom};
+    const FOOTER: u64 = 64 << 10;
+    let mut file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
     let modified = meta
         .modified()?
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    Ok(format!("{}:{modified}", meta.len()))
+    file.seek(SeekFrom::Start(meta.len().saturating_sub(FOOTER)))?;
+    let mut footer = Vec::with_capacity(FOOTER as usize);
+    file.read_to_end(&mut footer)?;
+    Ok(format!(
+        "{}:{modified}:{}",
+        meta.len(),
+        voc_core::fingerprint::of_bytes(&footer)
+    ))
 }
 
 /// Writes `records` into their week partitions. A contact id already stored in a
