@@ -135,6 +135,12 @@ pub fn parse_lexicon(text: &str, file: &str) -> Result<Vec<(String, f32)>, Class
 }
 
 /// A sentiment scorer: the lexicon (with overrides) and optionally a trained model.
+#[derive(Debug, Clone, Copy, Default)]
+struct LexiconEntry {
+    polarity: Option<f32>,
+    continues: bool,
+}
+
 /// What a function word does in a clause. One lookup per token replaces a scan of each
 /// word list (the lists were a tenth of a run's CPU time).
 #[derive(Debug, Clone, Copy, Default)]
@@ -180,7 +186,9 @@ const PARTICLES: [&str; 11] = [
 #[derive(Clone)]
 pub struct SentimentModel {
     polarity: HashMap<String, f32, FxBuild>,
-    prefixes: HashSet<String, FxBuild>,
+    /// Every lexicon word and every proper prefix of one: its polarity if it is a word,
+    /// and whether a longer word starts with it. One lookup per step of a match.
+    entries: HashMap<String, LexiconEntry, FxBuild>,
     max_len: usize,
     roles: HashMap<&'static str, Role, FxBuild>,
     /// First characters of the negations and degree words a compound can start with,
@@ -217,18 +225,19 @@ impl SentimentModel {
             polarity.insert(word.to_lowercase(), p);
         }
         polarity.retain(|_, p| *p != 0.0);
-        let mut prefixes = HashSet::default();
+        let mut entries: HashMap<String, LexiconEntry, FxBuild> = HashMap::default();
         let mut max_len = 0;
-        for word in polarity.keys() {
+        for (word, p) in &polarity {
             max_len = max_len.max(word.len());
+            entries.entry(word.clone()).or_default().polarity = Some(*p);
             for (i, _) in word.char_indices().skip(1) {
-                prefixes.insert(word[..i].to_string());
+                entries.entry(word[..i].to_string()).or_default().continues = true;
             }
         }
         let first_char = |w: &&str| w.chars().next();
         SentimentModel {
             polarity,
-            prefixes,
+            entries,
             max_len,
             roles: roles(),
             compound_first: COMPOUND_NEGATIONS
@@ -263,17 +272,26 @@ impl SentimentModel {
 
     /// Polarity of the lexicon entry spelled by `tokens[i..j]` for the longest such `j`.
     fn longest_entry(&self, tokens: &[String], i: usize, buf: &mut String) -> Option<(usize, f32)> {
+        // Most tokens are neither a word nor the start of one: one lookup, no copy.
+        let first = self.entries.get(tokens.get(i)?.as_str())?;
+        let mut best = first.polarity.map(|p| (i + 1, p));
+        if !first.continues {
+            return best;
+        }
         buf.clear();
-        let mut best = None;
-        for (j, token) in tokens.iter().enumerate().skip(i) {
+        buf.push_str(&tokens[i]);
+        for (j, token) in tokens.iter().enumerate().skip(i + 1) {
             buf.push_str(token);
             if buf.len() > self.max_len {
                 break;
             }
-            if let Some(p) = self.polarity.get(buf.as_str()) {
-                best = Some((j + 1, *p));
+            let Some(entry) = self.entries.get(buf.as_str()) else {
+                break;
+            };
+            if let Some(p) = entry.polarity {
+                best = Some((j + 1, p));
             }
-            if !self.prefixes.contains(buf.as_str()) {
+            if !entry.continues {
                 break;
             }
         }

@@ -42,7 +42,11 @@ pub fn encode_tokens<'a>(turns: impl Iterator<Item = &'a [String]>) -> String {
                 out.push(TOKEN_SEPARATOR);
             }
             first = false;
-            out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+            if word.bytes().any(|b| b.is_ascii_uppercase()) {
+                out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+            } else {
+                out.push_str(word);
+            }
         }
     }
     out
