@@ -148,30 +148,41 @@ pub struct PeriodDocs {
 fn is_content(token: &str, filter: &TermFilter) -> bool {
     !token.is_empty()
         && !token.contains('*')
-        && token.chars().any(char::is_alphanumeric)
+        && token.chars().any(is_word_char)
         && !token
             .chars()
             .all(|c| c.is_ascii_digit() || c == '.' || c == '%')
         && !(filter.is_stopword)(token)
 }
 
+/// `char::is_alphanumeric`, with ASCII and the main CJK block answered before the
+/// Unicode tables (every Chinese token of a span passes through here).
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        matches!(c, '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric()
+    }
+}
+
 /// The distinct words (≥ 2 characters) and adjacent content-word pairs of a contact's
-/// customer-side turns (`turns` are space-joined token strings).
-pub fn contact_phrases(
-    turns: &[&str],
+/// customer-side turns (`turns` are space-joined token strings), each sorted; borrowed
+/// from the turns, so counting allocates only for phrases not seen before.
+pub fn contact_phrases<'a>(
+    turns: &[&'a str],
     filter: &TermFilter,
-) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut words = BTreeSet::new();
-    let mut pairs = BTreeSet::new();
+) -> (Vec<&'a str>, Vec<(&'a str, &'a str)>) {
+    let mut words = Vec::new();
+    let mut pairs = Vec::new();
     for turn in turns {
         let mut previous: Option<&str> = None;
         for token in turn.split(' ').filter(|t| !t.is_empty()) {
             if is_content(token, filter) {
-                if token.chars().count() >= 2 {
-                    words.insert(token.to_string());
+                if token.chars().nth(1).is_some() {
+                    words.push(token);
                 }
                 if let Some(p) = previous {
-                    pairs.insert(format!("{p} {token}"));
+                    pairs.push((p, token));
                 }
                 previous = Some(token);
             } else {
@@ -179,7 +190,21 @@ pub fn contact_phrases(
             }
         }
     }
+    words.sort_unstable();
+    words.dedup();
+    pairs.sort_unstable();
+    pairs.dedup();
     (words, pairs)
+}
+
+/// Adds one contact to the count of `phrase`.
+fn bump(phrases: &mut HashMap<String, u64>, phrase: &str) {
+    match phrases.get_mut(phrase) {
+        Some(n) => *n += 1,
+        None => {
+            phrases.insert(phrase.to_string(), 1);
+        }
+    }
 }
 
 /// Reads one span's customer-side phrases (and, for the report period, the documents
@@ -204,6 +229,7 @@ pub fn read_span(
     let tokens = string_lists(&df, "tokens")?;
     let categories = string_lists(&df, "categories")?;
     terms.contacts = df.height() as u64;
+    let mut key = String::new();
     for i in 0..df.height() {
         let turns: Vec<&str> = tokens[i]
             .iter()
@@ -217,10 +243,18 @@ pub fn read_span(
             .map(|(t, _)| t.as_str())
             .collect();
         let (words, pairs) = contact_phrases(&turns, filter);
-        for p in words.iter().chain(&pairs) {
-            *terms.phrases.entry(p.clone()).or_default() += 1;
+        for w in &words {
+            bump(&mut terms.phrases, w);
+        }
+        for (a, b) in &pairs {
+            key.clear();
+            key.push_str(a);
+            key.push(' ');
+            key.push_str(b);
+            bump(&mut terms.phrases, &key);
         }
         if keep_docs {
+            let words = words.iter().map(|w| w.to_string()).collect();
             docs.docs.push((categories[i].clone(), words));
         }
     }
@@ -494,14 +528,16 @@ mod tests {
             &["光缆 被 挖断 了 ， 138****5678 光缆 抢修", "2 次 光缆"],
             &filter,
         );
-        assert_eq!(
-            words.into_iter().collect::<Vec<_>>(),
-            ["光缆", "抢修", "挖断"]
-        );
+        assert_eq!(words, ["光缆", "抢修", "挖断"]);
         // "了" and "，" and the masked number break phrases; "2" is a number.
         assert_eq!(
-            pairs.into_iter().collect::<Vec<_>>(),
-            ["光缆 抢修", "光缆 被", "次 光缆", "被 挖断"]
+            pairs,
+            [
+                ("光缆", "抢修"),
+                ("光缆", "被"),
+                ("次", "光缆"),
+                ("被", "挖断")
+            ]
         );
     }
 
