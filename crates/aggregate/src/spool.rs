@@ -9,6 +9,7 @@
 //! so the newest delivery of a contact id can be picked once the whole batch is known.
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use voc_core::EnrichedContact;
@@ -165,22 +166,26 @@ pub fn merge<E: From<AggregateError>>(
 ) -> Result<Vec<PathBuf>, E> {
     let mut written = Vec::new();
     // Partitions of other weeks lose the ids delivered again in this batch. Only the id
-    // column is read unless something has to go.
-    for path in partitions(history) {
-        let week = week_of_partition(&path);
-        if batch.has_week(&week) {
-            continue;
-        }
-        let ids = ParquetReader::new(std::fs::File::open(&path).map_err(AggregateError::from)?)
-            .with_columns(Some(vec!["id".to_string()]))
-            .finish()
-            .map_err(AggregateError::from)?;
-        let hit = ids
-            .column("id")
-            .and_then(|c| c.str().cloned())
-            .map_err(AggregateError::from)?
-            .iter()
-            .any(|id| id.is_some_and(|id| batch.contains(id)));
+    // column is read unless something has to go, and the partitions are checked in
+    // parallel: this is the one step of a weekly run that reads every stored week.
+    let others: Vec<PathBuf> = partitions(history)
+        .into_iter()
+        .filter(|path| !batch.has_week(&week_of_partition(path)))
+        .collect();
+    let hits: Vec<bool> = others
+        .par_iter()
+        .map(|path| -> Result<bool, AggregateError> {
+            let ids = ParquetReader::new(std::fs::File::open(path)?)
+                .with_columns(Some(vec!["id".to_string()]))
+                .finish()?;
+            Ok(ids
+                .column("id")?
+                .str()?
+                .iter()
+                .any(|id| id.is_some_and(|id| batch.contains(id))))
+        })
+        .collect::<Result<_, _>>()?;
+    for (path, hit) in others.into_iter().zip(hits) {
         if hit {
             let existing = read_partition(&path)?;
             write_partition(&path, without_batch(existing, batch)?)?;
