@@ -400,7 +400,11 @@ pub(crate) fn records_of(
     } else {
         None
     };
-    let mut tokens = token_lists(frame)?;
+    let mut tokens = if frame.column("tokens").is_ok() {
+        token_lists(frame)?
+    } else {
+        vec![Vec::new(); frame.height()]
+    };
     let mut categories = string_lists(frame, "categories")?;
     let complaint = bools("complaint")?;
     let sentiment: Vec<Option<f32>> = if absent("sentiment") {
@@ -520,7 +524,9 @@ pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, AggregateErro
 /// The stored contacts (text included) of the days `first` to `last` (inclusive, China
 /// time) that `keep` accepts, sorted by time and id. Only the partitions of those weeks
 /// are opened, one at a time, so at most one partition's records are held besides the
-/// ones kept.
+/// ones kept. `keep` is asked about each contact without its text and tokens, which
+/// are built only for the contacts it keeps (building every token of a week as strings
+/// took most of the report stage).
 pub fn read_records_between(
     history: &Path,
     first: chrono::NaiveDate,
@@ -530,10 +536,15 @@ pub fn read_records_between(
     let window = crate::scan::WeekWindow::of_days(first, last);
     let mut out = Vec::new();
     for path in crate::scan::partitions_in(history, &window) {
-        out.extend(read_records(&path, true)?.into_iter().filter(|r| {
-            let day = voc_core::time::china_date(&r.contact.started_at);
-            first <= day && day <= last && keep(r)
-        }));
+        let frame = read_columns(&path, true)?;
+        let wanted: BooleanChunked = records_of(&path, &frame.drop_many(["turns", "tokens"]))?
+            .iter()
+            .map(|r| {
+                let day = voc_core::time::china_date(&r.contact.started_at);
+                Some(first <= day && day <= last && keep(r))
+            })
+            .collect();
+        out.extend(records_of(&path, &frame.filter(&wanted)?)?);
     }
     out.sort_by(|a, b| {
         a.contact
