@@ -275,7 +275,11 @@ pub fn compute(
     }
 
     let month_first = scan::month_start(today);
-    let contacts = kpi::read_contacts(&lf, month_first, today)?;
+    // Only the month's partitions: the window's others hold no day of it.
+    let contacts = match scan::scan(history, &WeekWindow::of_days(month_first, today))? {
+        Some(month) => kpi::read_contacts(&month, month_first, today)?,
+        None => Vec::new(),
+    };
     let sums = kpi::day_sums(&contacts, &options.kpi);
     out.scorecard = kpi::scorecard(&sums, today, &expected, &options.kpi);
 
