@@ -28,7 +28,8 @@ try {
 
   await page.fill("#q", `"${PHRASE}"`);
   await page.click("#search-button");
-  await page.waitForFunction(() => document.querySelector("#total").textContent.includes("命中"), null, { timeout: 15000 });
+  // Wait for the answer to this query, not to the search the page ran when it opened.
+  await page.waitForFunction((q) => document.querySelector("#total").dataset.query === q, `"${PHRASE}"`, { timeout: 15000 });
   await page.waitForSelector("#hits li.hit", { timeout: 15000 });
   const total = await page.textContent("#total");
   const count = Number((total.match(/共 ([\d,]+) 条/) || [])[1]?.replace(/,/g, "") || 0);

@@ -100,23 +100,32 @@ function showError(error) {
   }
 }
 
+// Searches are numbered so that a slow answer to an earlier one (the search the page
+// runs when it opens, a filter changed twice) never overwrites the latest.
+let latestSearch = 0;
+
 async function search() {
+  const mine = ++latestSearch;
+  const query = state.q;
   $("error").hidden = true;
   $("search-button").disabled = true;
   try {
     const p = params({ offset: String((state.page - 1) * PAGE_SIZE), size: String(PAGE_SIZE), facets: "1" });
     const response = await api("/api/search", p);
     const body = await response.json();
+    if (mine !== latestSearch) return;
     if (!response.ok) {
       showError(body.error);
       return;
     }
     render(body);
+    // Which query the results on screen answer (for tests and tools reading the page).
+    $("total").dataset.query = query;
     history.replaceState(null, "", "?q=" + encodeURIComponent(state.q));
   } catch (e) {
-    showError(e);
+    if (mine === latestSearch) showError(e);
   } finally {
-    $("search-button").disabled = false;
+    if (mine === latestSearch) $("search-button").disabled = false;
   }
 }
 
