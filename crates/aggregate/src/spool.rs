@@ -10,7 +10,7 @@
 
 use polars::prelude::*;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use voc_core::EnrichedContact;
 
@@ -34,6 +34,9 @@ pub trait BatchView: Sync {
     /// Whether the batch keeps a contact in `week` (a week whose deliveries were all
     /// superseded by deliveries in other weeks has none).
     fn has_week(&self, week: &str) -> bool;
+    /// The batch's contact ids, each once: for checking every stored id of the other
+    /// weeks against them in a hash set rather than one search at a time.
+    fn ids(&self) -> Vec<&str>;
 }
 
 /// Enriched records of a batch parked per ISO week in a folder of its own.
@@ -172,6 +175,11 @@ pub fn merge<E: From<AggregateError>>(
         .into_iter()
         .filter(|path| !batch.has_week(&week_of_partition(path)))
         .collect();
+    let batch_ids: HashSet<&str> = if others.is_empty() {
+        HashSet::new()
+    } else {
+        batch.ids().into_iter().collect()
+    };
     let hits: Vec<bool> = others
         .par_iter()
         .map(|path| -> Result<bool, AggregateError> {
@@ -182,7 +190,7 @@ pub fn merge<E: From<AggregateError>>(
                 .column("id")?
                 .str()?
                 .iter()
-                .any(|id| id.is_some_and(|id| batch.contains(id))))
+                .any(|id| id.is_some_and(|id| batch_ids.contains(id))))
         })
         .collect::<Result<_, _>>()?;
     for (path, hit) in others.into_iter().zip(hits) {
@@ -339,6 +347,9 @@ mod tests {
         }
         fn has_week(&self, week: &str) -> bool {
             self.weeks.contains(week)
+        }
+        fn ids(&self) -> Vec<&str> {
+            self.newest.keys().map(String::as_str).collect()
         }
     }
 

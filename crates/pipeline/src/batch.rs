@@ -325,6 +325,12 @@ impl BatchView for Members<'_> {
     fn has_week(&self, week: &str) -> bool {
         self.weeks.contains(week)
     }
+    fn ids(&self) -> Vec<&str> {
+        self.deliveries
+            .kept()
+            .map(|seq| self.deliveries.id(seq))
+            .collect()
+    }
 }
 
 /// `quarantine.jsonl` written as records come, to a temporary sibling renamed into
