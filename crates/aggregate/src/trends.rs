@@ -1,8 +1,10 @@
-//! Everything the report needs from history for one period, computed in one pass over a
-//! window of partitions: the report period's tables (against the periods of the same
-//! length before it), emerging issues, the breakdown by channel, region, business line
-//! and queue, new terms and keywords, the KPI scorecard, the forecast and staffing, and
-//! the weekly tables written beside the report.
+//! Everything the report needs from history for one period, computed over a window of
+//! partitions: the report period's tables (against the periods of the same length before
+//! it), emerging issues, the breakdown by channel, region, business line and queue, new
+//! terms and keywords, the KPI scorecard, the forecast and staffing, and the weekly
+//! tables written beside the report. Unchanged weeks' tables and earlier periods' phrase
+//! counts come from the counts kept in `history/.cache` ([`crate::week_tables`],
+//! [`crate::term_cache`]), so a weekly run decodes little more than its new week.
 //!
 //! The period is an ISO week, a calendar month or a date range ([`Period`]). "Today" is
 //! the last day with data in the period (never the wall clock), so the same history gives
