@@ -41,7 +41,7 @@ impl Method {
     }
 }
 
-/// A fitted model: y = level[weekday] + slope · (days since `origin`).
+/// A fitted model: y = level(weekday) + slope · (days since `origin`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     pub method: Method,
