@@ -148,21 +148,11 @@ pub struct PeriodDocs {
 fn is_content(token: &str, filter: &TermFilter) -> bool {
     !token.is_empty()
         && !token.contains('*')
-        && token.chars().any(is_word_char)
+        && token.chars().any(voc_core::chars::is_word_char)
         && !token
             .chars()
             .all(|c| c.is_ascii_digit() || c == '.' || c == '%')
         && !(filter.is_stopword)(token)
-}
-
-/// `char::is_alphanumeric`, with ASCII and the main CJK block answered before the
-/// Unicode tables (every Chinese token of a span passes through here).
-fn is_word_char(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else {
-        matches!(c, '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric()
-    }
 }
 
 /// The distinct words (≥ 2 characters) and adjacent content-word pairs of a contact's

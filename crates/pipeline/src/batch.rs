@@ -244,16 +244,12 @@ pub fn enrich(contact: Contact, segmenter: &Segmenter, classifier: &Classifier) 
         .map(|t| segmenter.cut(&t.text))
         .collect();
     let c = classifier.classify(&contact, &tokens);
-    let complaint = c
-        .categories
-        .iter()
-        .any(|id| classifier.taxonomy.spec(id).is_some_and(|s| s.complaint));
     EnrichedContact {
         week: voc_core::time::iso_week_key(&contact.started_at),
         contact,
         tokens,
         categories: c.categories,
-        complaint,
+        complaint: c.complaint,
         sentiment: c.sentiment,
         sentiment_label: c.sentiment_label.to_string(),
         risk: c.risk,

@@ -214,22 +214,7 @@ impl Segmenter {
 
 /// True for tokens made only of punctuation or symbols; the index leaves them out.
 pub fn is_punctuation(token: &str) -> bool {
-    !token.chars().any(is_word_char)
-}
-
-/// A letter, digit or CJK ideograph. ASCII and the common CJK blocks are checked first:
-/// `char::is_alphanumeric` walks Unicode tables for every Chinese character, which
-/// showed up in indexing's profile.
-pub fn is_word_char(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric()
-    } else {
-        is_cjk_ideograph(c) || c.is_alphanumeric()
-    }
-}
-
-fn is_cjk_ideograph(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+    !token.chars().any(voc_core::chars::is_word_char)
 }
 
 #[cfg(test)]
