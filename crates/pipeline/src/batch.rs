@@ -1,9 +1,10 @@
 //! The streaming batch engine: ingest → segment + classify → history → index with
-//! memory bounded by a chunk and a week, not by the batch.
+//! memory bounded by a chunk, the spool's budget and a week, not by the batch.
 //!
 //! ```text
 //!  reader thread                                     spool thread
-//!  ingest chunk (4,096 records, masked) ─► segment + classify (rayon) ─► bounded channel ─► spool/week=…/chunk-N.parquet
+//!  ingest chunk (4,096 records, masked) ─► segment + classify (rayon) ─► bounded channel ─► spool
+//!                                                    (frames in memory up to 256 MiB, then spool/week=…/chunk-N.parquet)
 //!  └─ quarantine.jsonl (temp file, renamed at the end)
 //!  └─ per delivery: seq → (time, customer)   id → newest seq (in voc-ingest)
 //! ```
@@ -13,9 +14,10 @@
 //! the repeat-contact flags are computed exactly as on the whole batch. The spool is
 //! then folded into the history one week at a time ([`voc_aggregate::spool::merge`]),
 //! and each week's final records are fed to the one index writer in small slices before
-//! the index commits once. Peak memory is that of one chunk in flight, one week of
-//! Parquet and the index writer's fixed budget; outputs are byte-identical to processing
-//! the batch in memory, whatever the chunking.
+//! the index commits once. Peak memory is that of one chunk in flight, the spool's
+//! memory budget, one week of Parquet and the index writer's fixed budget; outputs are
+//! byte-identical to processing the batch in memory, whatever the chunking and wherever
+//! the spool holds it.
 
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, FixedOffset};
@@ -146,7 +148,7 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         .join()
         .map_err(|_| anyhow!("the spool writer panicked"))?;
     bar.finish_and_clear();
-    let (ingested, spool) = match (ingested, spooled) {
+    let (ingested, mut spool) = match (ingested, spooled) {
         (_, Err(e)) => return Err(e),
         (Err(e), _) => return Err(e),
         (Ok(i), Ok(s)) => (i, s),
@@ -204,7 +206,7 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
     let history = ctx.out_dir.join(HISTORY_DIR);
     let partitions = voc_aggregate::spool::merge(
         &history,
-        &spool,
+        &mut spool,
         &members,
         &mut |week: &WeekBatch| -> Result<()> {
             let t = Instant::now();
