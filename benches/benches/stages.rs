@@ -6,7 +6,7 @@
 //! * `segment`: jieba over every turn (voc-text) — the floor the others are held to;
 //! * `classify`: taxonomy rules, sentiment, risk flags over the stored tokens;
 //! * `history_write`: week-partitioned Parquet history (voc-aggregate);
-//! * `index`: a fresh tantivy index from the records, one commit (voc-index);
+//! * `index`: a fresh tantivy index from the records, fed as `voc run` feeds it (voc-index);
 //! * `aggregate`: the trend tables of the last week from the history (polars);
 //! * `render`: the report as HTML, Markdown, JSON and XLSX (voc-report; its input is
 //!   the fixed full sample, so this one does not scale with the contacts).
@@ -158,7 +158,12 @@ fn stages(c: &mut Criterion) {
                     &s.dictionary,
                 )
                 .expect("index");
-                index.upsert(&s.records).expect("upsert");
+                // As `voc run` feeds it: slices through `add_unique`, one commit.
+                let mut writer = index.writer().expect("writer");
+                for slice in s.records.chunks(1024) {
+                    writer.add_unique(slice).expect("add");
+                }
+                writer.commit().expect("commit");
                 dir
             },
             BatchSize::PerIteration,
