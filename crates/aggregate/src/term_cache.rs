@@ -11,7 +11,6 @@
 //! saves time: a missing, stale or unreadable file is recounted, and a file that
 //! cannot be written is left out.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use voc_core::{fingerprint, fsutil};
@@ -19,6 +18,7 @@ use voc_core::{fingerprint, fsutil};
 use crate::AggregateError;
 use crate::history::partition_stamp;
 use crate::scan::{Span, partitions_in};
+use crate::terms::{PhraseCounts, PhraseSlots};
 
 /// Folder inside the history.
 pub const CACHE_DIR: &str = ".cache/term-counts";
@@ -53,7 +53,7 @@ pub fn entry(
 pub fn read_cached(
     path: &Path,
     key: &str,
-    wanted: &HashMap<&str, usize>,
+    wanted: &PhraseSlots,
 ) -> Option<(u64, Vec<(usize, u64)>)> {
     let text = std::fs::read_to_string(path).ok()?;
     let mut lines = text.split('\n');
@@ -80,7 +80,7 @@ pub fn read_cached(
 /// Keeps the counts of a span under `key`, phrases sorted so the file is the same
 /// bytes every time. Phrases holding a line break cannot be stored line by line, so
 /// such a span is not cached (it is counted again next time, with the same result).
-pub fn store(path: &Path, key: &str, contacts: u64, phrases: &HashMap<String, u64>) {
+pub fn store(path: &Path, key: &str, contacts: u64, phrases: &PhraseCounts) {
     if phrases.keys().any(|p| p.contains('\n')) {
         return;
     }
@@ -105,10 +105,11 @@ mod tests {
     fn round_trip_reads_only_wanted_phrases_and_refuses_another_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.tsv");
-        let phrases: HashMap<String, u64> =
-            [("光缆 抢修".to_string(), 3), ("宽带".to_string(), 7)].into();
+        let phrases: PhraseCounts = [("光缆 抢修".to_string(), 3), ("宽带".to_string(), 7)]
+            .into_iter()
+            .collect();
         store(&path, "k1", 40, &phrases);
-        let wanted: HashMap<&str, usize> = [("宽带", 0), ("无关", 1)].into();
+        let wanted: PhraseSlots = [("宽带", 0), ("无关", 1)].into_iter().collect();
         assert_eq!(read_cached(&path, "k1", &wanted), Some((40, vec![(0, 7)])));
         assert_eq!(read_cached(&path, "k2", &wanted), None, "stale key");
         // A file cut short, even at a line break, is not trusted.

@@ -37,6 +37,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
+use voc_core::hash::FxBuild;
 
 use crate::AggregateError;
 use crate::emerging::poisson_upper_tail;
@@ -131,12 +132,17 @@ pub struct TermResults {
     pub keywords: Vec<CategoryKeyword>,
 }
 
+/// Contacts per phrase key (tokens joined by a space).
+pub type PhraseCounts = HashMap<String, u64, FxBuild>;
+/// Phrase key → its slot in a list of counts.
+pub type PhraseSlots<'a> = HashMap<&'a str, usize, FxBuild>;
+
 /// Contacts per phrase in one week, and the week's contact count.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct WeekTerms {
     pub contacts: u64,
     /// phrase key (tokens joined by a space) → contacts mentioning it
-    pub phrases: HashMap<String, u64>,
+    pub phrases: PhraseCounts,
 }
 
 /// The week's own contacts with their categories and their single words, for TF-IDF.
@@ -188,7 +194,7 @@ pub fn contact_phrases<'a>(
 }
 
 /// Adds one contact to the count of `phrase`.
-fn bump(phrases: &mut HashMap<String, u64>, phrase: &str) {
+fn bump(phrases: &mut PhraseCounts, phrase: &str) {
     match phrases.get_mut(phrase) {
         Some(n) => *n += 1,
         None => {
@@ -269,7 +275,7 @@ pub fn analyse(
     }
     // The baseline is only ever asked about the report period's phrases. Its spans
     // are read in parallel (each its own partitions), then added up in span order.
-    let slots: HashMap<&str, usize> = this
+    let slots: PhraseSlots = this
         .phrases
         .keys()
         .enumerate()
@@ -306,7 +312,7 @@ fn span_counts(
     history: &Path,
     span: &Span,
     filter: &TermFilter,
-    wanted: &HashMap<&str, usize>,
+    wanted: &PhraseSlots,
 ) -> Result<(u64, Vec<(usize, u64)>), AggregateError> {
     let entry = term_cache::entry(history, span, filter.stopwords_key)?;
     if let Some((path, key)) = &entry

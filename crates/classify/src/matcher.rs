@@ -11,7 +11,8 @@
 //! the token starts any term; only then are following tokens appended.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+
+pub use voc_core::hash::{FxBuild, FxHasher};
 
 /// Words that negate a term standing right after them in the same clause.
 pub const NEGATIONS: &[&str] = &[
@@ -65,50 +66,6 @@ pub fn negated(tokens: &[String], at: usize) -> bool {
         .take_while(|t| !is_clause_break(t))
         .any(|t| NEGATIONS.contains(&t.as_str()))
 }
-
-/// FxHash (rustc's hasher): term lookups hash short strings millions of times, where
-/// SipHash's DoS resistance buys nothing (the keys come from the analysts' own file).
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher {
-    hash: u64,
-}
-
-const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-pub type FxBuild = BuildHasherDefault<FxHasher>;
 
 /// One occurrence of a term: turn index and token range `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -381,16 +338,5 @@ mod tests {
             found(&d, "不满意"),
             vec![("不满意".to_string(), 0, 1, false)]
         );
-    }
-
-    #[test]
-    fn fx_hash_is_stable() {
-        let mut h = FxHasher::default();
-        h.write(b"abc");
-        assert_eq!(h.finish(), {
-            let mut g = FxHasher::default();
-            g.write(b"abc");
-            g.finish()
-        });
     }
 }

@@ -18,6 +18,7 @@ pub mod arena;
 pub mod chars;
 pub mod fingerprint;
 pub mod fsutil;
+pub mod hash;
 pub mod period;
 pub mod record;
 pub mod time;

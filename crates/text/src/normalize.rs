@@ -45,7 +45,9 @@ pub fn normalize_text(text: &str) -> String {
 /// that keeps the common case at the cost of one table lookup per character.
 pub struct TraditionalToSimplified {
     opencc: ferrous_opencc::OpenCC,
-    traditional: std::collections::HashSet<char>,
+    /// Bit per Basic Multilingual Plane character the tables change (every one of them
+    /// is in the BMP): the check of each character is a bit test, not a hash lookup.
+    traditional: Vec<u64>,
 }
 
 impl TraditionalToSimplified {
@@ -54,11 +56,14 @@ impl TraditionalToSimplified {
             ferrous_opencc::OpenCC::from_config(ferrous_opencc::config::BuiltinConfig::T2s)
                 .map_err(|e| format!("cannot load the Traditional→Simplified tables: {e}"))?;
         let mut buf = [0u8; 4];
-        let traditional = (0x3400u32..=0x9FFF)
+        let mut traditional = vec![0u64; 0x10000 / 64];
+        for c in (0x3400u32..=0x9FFF)
             .chain(0xF900..=0xFAFF)
             .filter_map(char::from_u32)
             .filter(|c| opencc.convert(c.encode_utf8(&mut buf)) != *c.encode_utf8(&mut [0u8; 4]))
-            .collect();
+        {
+            traditional[c as usize / 64] |= 1 << (c as u32 % 64);
+        }
         Ok(TraditionalToSimplified {
             opencc,
             traditional,
@@ -66,7 +71,11 @@ impl TraditionalToSimplified {
     }
 
     pub fn convert(&self, text: &str) -> String {
-        if text.chars().any(|c| self.traditional.contains(&c)) {
+        let changes = |c: char| {
+            let code = c as usize;
+            code < 0x10000 && self.traditional[code / 64] & (1 << (code % 64)) != 0
+        };
+        if text.chars().any(changes) {
             self.opencc.convert(text)
         } else {
             text.to_string()
