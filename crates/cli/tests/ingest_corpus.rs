@@ -24,7 +24,7 @@ fn broken_corpus_is_fully_accounted_for() {
         out.path(),
     );
     assert!(
-        stdout.contains("read 44 = accepted 23 + quarantined 20 + duplicates 1"),
+        stdout.contains("read 45 = accepted 23 + quarantined 21 + duplicates 1"),
         "{stdout}"
     );
 
@@ -37,7 +37,7 @@ fn broken_corpus_is_fully_accounted_for() {
             counts["quarantined"].as_u64(),
             counts["duplicates"].as_u64()
         ),
-        (Some(44), Some(23), Some(20), Some(1))
+        (Some(45), Some(23), Some(21), Some(1))
     );
     assert_eq!(
         m["pii_masked"],
@@ -75,12 +75,14 @@ fn broken_corpus_is_fully_accounted_for() {
         ("contacts.jsonl", 11, ""),
         ("contacts.jsonl", 12, ""),
         ("contacts.jsonl", 15, "turns[0].speaker"),
-        ("orders_gbk.csv", 6, ""),
-        ("orders_gbk.csv", 7, "started_at"),
-        ("orders_gbk.csv", 8, "id"),
-        ("orders_bom.csv", 6, ""),
-        ("orders_bom.csv", 7, "started_at"),
-        ("orders_bom.csv", 8, "id"),
+        // Windows line ends (CRLF): each row on its own line, the header on line 1.
+        ("orders_gbk.csv", 7, ""),
+        ("orders_gbk.csv", 8, "started_at"),
+        ("orders_gbk.csv", 9, "id"),
+        ("orders_gbk.csv", 10, ""),
+        ("orders_bom.csv", 7, ""),
+        ("orders_bom.csv", 8, "started_at"),
+        ("orders_bom.csv", 9, "id"),
         ("transcripts.xlsx", 5, "started_at"),
         ("transcripts.xlsx", 6, "turns"),
         ("contacts.parquet", 3, "id"),
@@ -91,6 +93,11 @@ fn broken_corpus_is_fully_accounted_for() {
     assert_eq!(found, expected);
     assert!(quarantine.contains("invalid UTF-8"));
     assert!(quarantine.contains("row has 4 fields, the header has 7"));
+    // A GBK row with a broken character is refused, not stored with U+FFFD.
+    assert!(
+        quarantine
+            .contains(r#"column \"内容\" (field 7) has bytes that are not valid GBK/GB18030"#)
+    );
 
     // GBK and UTF-8-with-BOM exports of the same rows read identically.
     let cells = voc_aggregate::history::string_cells(&out.path().join("history")).unwrap();

@@ -136,6 +136,11 @@ pub fn read_jsonl(reader: impl Read, mut sink: impl FnMut(RawRecord)) -> std::io
 }
 
 /// CSV with a header row, in UTF-8 (with or without BOM) or GBK/GB18030, streamed.
+///
+/// GBK and GB18030 are parsed as bytes and each field decoded on its own: no byte of a
+/// multi-byte character is a comma, quote or line break, so the CSV structure reads the
+/// same, and a field with an invalid byte sequence quarantines its row with the column
+/// named instead of reaching the history with U+FFFD in its text.
 pub fn read_csv(
     reader: impl Read,
     encoding: Encoding,
@@ -147,25 +152,28 @@ pub fn read_csv(
         Encoding::Auto => sniff(&head),
         other => other,
     };
-    let decoded: Box<dyn Read> = match encoding {
-        Encoding::Gbk | Encoding::Gb18030 => {
-            Box::new(DecodingReader::new(reader, encoding_rs::GB18030))
+    let legacy = matches!(encoding, Encoding::Gbk | Encoding::Gb18030);
+    let lossy = |bytes: &[u8]| -> String {
+        if legacy {
+            encoding_rs::GB18030
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned()
+        } else {
+            String::from_utf8_lossy(bytes).into_owned()
         }
-        _ => Box::new(reader),
     };
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(decoded);
+        .from_reader(CrlfAsLf {
+            inner: reader,
+            held_cr: false,
+        });
     let headers: Vec<String> = csv
         .byte_headers()
         .map_err(|e| IngestError::Format(format!("cannot read the CSV header: {e}")))?
         .iter()
-        .map(|h| {
-            String::from_utf8_lossy(h)
-                .trim_start_matches('\u{FEFF}')
-                .trim()
-                .to_string()
-        })
+        .map(|h| lossy(h).trim_start_matches('\u{FEFF}').trim().to_string())
         .collect();
     let mut record = csv::ByteRecord::new();
     loop {
@@ -173,7 +181,7 @@ pub fn read_csv(
             Ok(false) => break,
             Ok(true) => {
                 let position = record.position().map_or(0, |p| p.line());
-                let raw = String::from_utf8_lossy(record.as_slice()).into_owned();
+                let raw = lossy(record.as_slice());
                 let value = if record.len() != headers.len() {
                     Err(format!(
                         "row has {} fields, the header has {}",
@@ -181,7 +189,7 @@ pub fn read_csv(
                         headers.len()
                     ))
                 } else {
-                    row_object(&headers, &record)
+                    row_object(&headers, &record, legacy)
                 };
                 sink(RawRecord {
                     position,
@@ -208,17 +216,30 @@ pub fn read_csv(
     Ok(())
 }
 
-fn row_object(headers: &[String], record: &csv::ByteRecord) -> Result<Value, String> {
+/// One row as a JSON object of its columns; `legacy`: the bytes are GB18030 (GBK).
+fn row_object(headers: &[String], record: &csv::ByteRecord, legacy: bool) -> Result<Value, String> {
     let mut obj = Map::new();
     for (i, (name, field)) in headers.iter().zip(record.iter()).enumerate() {
-        let text = std::str::from_utf8(field).map_err(|_| {
-            format!(
-                "column {:?} (field {}) is not valid UTF-8 (is the file GBK?)",
-                name,
-                i + 1
-            )
-        })?;
-        obj.insert(name.clone(), Value::String(text.to_string()));
+        let text = if legacy {
+            encoding_rs::GB18030
+                .decode_without_bom_handling_and_without_replacement(field)
+                .ok_or_else(|| {
+                    format!(
+                        "column {:?} (field {}) has bytes that are not valid GBK/GB18030",
+                        name,
+                        i + 1
+                    )
+                })?
+        } else {
+            std::borrow::Cow::Borrowed(std::str::from_utf8(field).map_err(|_| {
+                format!(
+                    "column {:?} (field {}) is not valid UTF-8 (is the file GBK?)",
+                    name,
+                    i + 1
+                )
+            })?)
+        };
+        obj.insert(name.clone(), Value::String(text.into_owned()));
     }
     Ok(Value::Object(obj))
 }
@@ -235,50 +256,55 @@ fn sniff(head: &[u8]) -> Encoding {
     }
 }
 
-/// Decodes a legacy encoding to UTF-8 on the fly, so large GBK files stream too.
-struct DecodingReader<R> {
+/// Reads `\r\n` as `\n`. The csv crate dates a record that follows a CRLF from before
+/// its `\n`, so every row of a Windows export was reported one line early. Inside a
+/// quoted field the `\r` goes too; normalization turns line breaks into spaces anyway.
+struct CrlfAsLf<R> {
     inner: R,
-    decoder: encoding_rs::Decoder,
-    input: Vec<u8>,
-    output: Vec<u8>,
-    out_pos: usize,
-    eof: bool,
+    /// A `\r` that ended the last buffer: dropped if a `\n` comes next.
+    held_cr: bool,
 }
 
-impl<R: Read> DecodingReader<R> {
-    fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Self {
-        DecodingReader {
-            inner,
-            decoder: encoding.new_decoder_without_bom_handling(),
-            input: vec![0; 1 << 16],
-            output: Vec::new(),
-            out_pos: 0,
-            eof: false,
-        }
-    }
-}
-
-impl<R: Read> Read for DecodingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.out_pos == self.output.len() {
-            if self.eof {
-                return Ok(0);
+impl<R: BufRead> Read for CrlfAsLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let mut written = 0;
+        while written < out.len() {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                if std::mem::take(&mut self.held_cr) {
+                    out[written] = b'\r';
+                    written += 1;
+                }
+                break;
             }
-            let n = self.inner.read(&mut self.input)?;
-            self.eof = n == 0;
-            let mut text = String::with_capacity(n * 3 / 2 + 16);
-            let max = self.decoder.max_utf8_buffer_length(n).unwrap_or(n * 4 + 16);
-            text.reserve(max);
-            let (_, _, _) = self
-                .decoder
-                .decode_to_string(&self.input[..n], &mut text, self.eof);
-            self.output = text.into_bytes();
-            self.out_pos = 0;
+            if std::mem::take(&mut self.held_cr) && buf[0] != b'\n' {
+                out[written] = b'\r';
+                written += 1;
+                continue;
+            }
+            let mut used = 0;
+            while used < buf.len() && written < out.len() {
+                let b = buf[used];
+                used += 1;
+                if b == b'\r' {
+                    match buf.get(used) {
+                        Some(b'\n') => continue,
+                        None => {
+                            self.held_cr = true;
+                            break;
+                        }
+                        Some(_) => {}
+                    }
+                }
+                out[written] = b;
+                written += 1;
+            }
+            self.inner.consume(used);
+            if written > 0 && !self.held_cr {
+                break;
+            }
         }
-        let n = buf.len().min(self.output.len() - self.out_pos);
-        buf[..n].copy_from_slice(&self.output[self.out_pos..self.out_pos + n]);
-        self.out_pos += n;
-        Ok(n)
+        Ok(written)
     }
 }
 
@@ -389,6 +415,52 @@ mod tests {
             assert_eq!(obj["内容"], "宽带断网");
             assert_eq!(rows[1].position, 3);
         }
+    }
+
+    #[test]
+    fn gbk_row_with_an_invalid_byte_sequence_is_refused_naming_its_column() {
+        let mut bytes = encoding_rs::GBK
+            .encode("工单编号,内容\nW1,宽带断网\nW2,")
+            .0
+            .into_owned();
+        // 0x81 opens a two-byte character; a space cannot end it.
+        bytes.extend_from_slice(&[0x81, b' ']);
+        bytes.extend_from_slice(&encoding_rs::GBK.encode("话费\nW3,光猫红灯\n").0);
+        let rows = collect_csv(&bytes);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].value().unwrap()["内容"], "宽带断网");
+        let err = rows[1].value().unwrap_err();
+        assert!(err.contains("内容") && err.contains("GBK"), "{err}");
+        assert_eq!(rows[1].position, 3);
+        assert_eq!(rows[2].value().unwrap()["内容"], "光猫红灯");
+        // Explicitly GBK reads the same.
+        let mut explicit = Vec::new();
+        read_csv(&bytes[..], Encoding::Gbk, |r| explicit.push(r)).unwrap();
+        assert!(explicit[1].value().is_err() && explicit[2].value().is_ok());
+    }
+
+    #[test]
+    fn crlf_rows_are_reported_on_their_own_lines() {
+        let rows = collect_csv("a,b\r\n1,2\r\n\"x\r\ny\",3\r\n4\r\n5,6\r\n".as_bytes());
+        let lines: Vec<u64> = rows.iter().map(|r| r.position).collect();
+        assert_eq!(lines, [2, 3, 5, 6]);
+        assert_eq!(rows[1].value().unwrap()["a"], "x\ny");
+        assert!(rows[2].value().unwrap_err().contains("1 fields"));
+    }
+
+    #[test]
+    fn crlf_split_across_reads_and_lone_cr_survive() {
+        // One byte at a time: every `\r` ends a buffer.
+        let text = b"a\r\nb\rc\r\r\n\r";
+        let reader = std::io::BufReader::with_capacity(1, &text[..]);
+        let mut out = Vec::new();
+        CrlfAsLf {
+            inner: reader,
+            held_cr: false,
+        }
+        .read_to_end(&mut out)
+        .unwrap();
+        assert_eq!(out, b"a\nb\rc\r\n\r");
     }
 
     #[test]
