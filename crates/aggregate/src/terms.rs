@@ -458,8 +458,10 @@ pub fn keywords(
     base: &WeekTerms,
     options: &TermOptions,
 ) -> Vec<CategoryKeyword> {
-    // category → (contacts, word → contacts)
-    let mut per: BTreeMap<&str, (u64, BTreeMap<&str, u64>)> = BTreeMap::new();
+    // category → (contacts, word → contacts). The words are hashed, not kept in order:
+    // the ranking below sorts by score, then word, so their order never shows.
+    type WordCounts<'a> = HashMap<&'a str, u64, FxBuild>;
+    let mut per: BTreeMap<&str, (u64, WordCounts)> = BTreeMap::new();
     for (categories, words) in &docs.docs {
         for c in categories {
             let entry = per.entry(c.as_str()).or_default();
