@@ -79,7 +79,7 @@ fn broken_corpus_is_fully_accounted_for() {
         ("orders_gbk.csv", 7, ""),
         ("orders_gbk.csv", 8, "started_at"),
         ("orders_gbk.csv", 9, "id"),
-        ("orders_gbk.csv", 10, ""),
+        ("orders_gbk.csv", 10, "内容"),
         ("orders_bom.csv", 7, ""),
         ("orders_bom.csv", 8, "started_at"),
         ("orders_bom.csv", 9, "id"),

@@ -499,7 +499,7 @@ impl Ingestor {
     ) -> RecordOutcome {
         let value = match record.value() {
             Ok(v) => v,
-            Err(reason) => return self.quarantine(source, record, "", reason),
+            Err(reason) => return self.quarantine(source, record, record.error_field(), reason),
         };
         let mapped;
         let value = if columns.is_empty() {

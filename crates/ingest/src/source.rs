@@ -30,6 +30,9 @@ pub enum RawValue {
     /// A JSON Lines record: `raw` is parsed by [`RawRecord::value`] where records are
     /// processed in parallel, not on the reading thread.
     Json,
+    /// One column of the record could not be read (a CSV field that is not valid text
+    /// in the file's encoding): quarantined naming that column.
+    BadField { field: String, reason: String },
 }
 
 impl RawRecord {
@@ -37,10 +40,20 @@ impl RawRecord {
     pub fn value(&self) -> Result<Cow<'_, Value>, String> {
         match &self.value {
             RawValue::Read(Ok(v)) => Ok(Cow::Borrowed(v)),
-            RawValue::Read(Err(e)) => Err(e.clone()),
+            RawValue::Read(Err(e)) | RawValue::BadField { reason: e, .. } => Err(e.clone()),
             RawValue::Json => serde_json::from_str(&self.raw)
                 .map(Cow::Owned)
                 .map_err(|e| format!("malformed JSON: {e}")),
+        }
+    }
+}
+
+impl RawRecord {
+    /// The source column a read error is about ("" when it is about the whole record).
+    pub fn error_field(&self) -> &str {
+        match &self.value {
+            RawValue::BadField { field, .. } => field,
+            _ => "",
         }
     }
 }
@@ -183,18 +196,18 @@ pub fn read_csv(
                 let position = record.position().map_or(0, |p| p.line());
                 let raw = lossy(record.as_slice());
                 let value = if record.len() != headers.len() {
-                    Err(format!(
+                    RawValue::Read(Err(format!(
                         "row has {} fields, the header has {}",
                         record.len(),
                         headers.len()
-                    ))
+                    )))
                 } else {
                     row_object(&headers, &record, legacy)
                 };
                 sink(RawRecord {
                     position,
                     raw,
-                    value: RawValue::Read(value),
+                    value,
                 });
             }
             Err(e) => {
@@ -217,31 +230,34 @@ pub fn read_csv(
 }
 
 /// One row as a JSON object of its columns; `legacy`: the bytes are GB18030 (GBK).
-fn row_object(headers: &[String], record: &csv::ByteRecord, legacy: bool) -> Result<Value, String> {
+fn row_object(headers: &[String], record: &csv::ByteRecord, legacy: bool) -> RawValue {
     let mut obj = Map::new();
     for (i, (name, field)) in headers.iter().zip(record.iter()).enumerate() {
         let text = if legacy {
-            encoding_rs::GB18030
-                .decode_without_bom_handling_and_without_replacement(field)
-                .ok_or_else(|| {
-                    format!(
-                        "column {:?} (field {}) has bytes that are not valid GBK/GB18030",
-                        name,
-                        i + 1
-                    )
-                })?
+            encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(field)
         } else {
-            std::borrow::Cow::Borrowed(std::str::from_utf8(field).map_err(|_| {
+            std::str::from_utf8(field).ok().map(Cow::Borrowed)
+        };
+        let Some(text) = text else {
+            let reason = if legacy {
                 format!(
-                    "column {:?} (field {}) is not valid UTF-8 (is the file GBK?)",
-                    name,
+                    "column {name:?} (field {}) has bytes that are not valid GBK/GB18030",
                     i + 1
                 )
-            })?)
+            } else {
+                format!(
+                    "column {name:?} (field {}) is not valid UTF-8 (is the file GBK?)",
+                    i + 1
+                )
+            };
+            return RawValue::BadField {
+                field: name.clone(),
+                reason,
+            };
         };
         obj.insert(name.clone(), Value::String(text.into_owned()));
     }
-    Ok(Value::Object(obj))
+    RawValue::Read(Ok(Value::Object(obj)))
 }
 
 fn sniff(head: &[u8]) -> Encoding {
@@ -431,6 +447,7 @@ mod tests {
         assert_eq!(rows[0].value().unwrap()["内容"], "宽带断网");
         let err = rows[1].value().unwrap_err();
         assert!(err.contains("内容") && err.contains("GBK"), "{err}");
+        assert_eq!(rows[1].error_field(), "内容");
         assert_eq!(rows[1].position, 3);
         assert_eq!(rows[2].value().unwrap()["内容"], "光猫红灯");
         // Explicitly GBK reads the same.
