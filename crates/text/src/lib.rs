@@ -173,10 +173,18 @@ impl Segmenter {
     /// Tokens of `text`, whitespace dropped, punctuation kept (it marks clause
     /// boundaries for negation and proximity rules).
     pub fn cut(&self, text: &str) -> Vec<String> {
-        self.cut_spans(text)
-            .into_iter()
-            .map(|s| s.word.to_string())
-            .collect()
+        // As `cut_spans` does, without its list of spans in between.
+        let mut out = Vec::with_capacity(text.len() / 4);
+        for line in text.split('\n') {
+            out.extend(
+                self.jieba
+                    .cut(line, true)
+                    .into_iter()
+                    .filter(|token| !token.word.trim().is_empty())
+                    .map(|token| token.word.to_string()),
+            );
+        }
+        out
     }
 
     /// Tokens of `text` with byte offsets, whitespace dropped. Line breaks split the text
@@ -230,6 +238,10 @@ mod tests {
         }
         let joined: Vec<String> = text.lines().flat_map(|l| seg.cut(l)).collect();
         assert_eq!(seg.cut(text), joined);
+        // `cut` gives the words of `cut_spans`, whitespace dropped the same way.
+        let words: Vec<&str> = seg.cut_spans(text).iter().map(|s| s.word).collect();
+        assert_eq!(seg.cut(text), words);
+        assert!(!words.iter().any(|w| w.trim().is_empty()));
     }
 
     #[test]
