@@ -475,6 +475,41 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_failing_partition_write_fails_the_merge_and_stops_feeding_weeks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let history = tmp.path().join("history");
+        std::fs::create_dir_all(&history).unwrap();
+        let records: Vec<(u64, EnrichedContact)> = [(2, "A"), (10, "B"), (17, "C"), (24, "D")]
+            .into_iter()
+            .enumerate()
+            .map(|(i, (day, id))| (i as u64, record(id, day, 9, "宽带 断网", None)))
+            .collect();
+        let weeks: Vec<String> = records.iter().map(|(_, r)| r.week.clone()).collect();
+        // The first week's partition folder is taken by a file: its write fails.
+        std::fs::write(history.join(format!("week={}", weeks[0])), b"not a folder").unwrap();
+        let view = View {
+            newest: records
+                .iter()
+                .map(|(seq, r)| (r.contact.id.clone(), *seq))
+                .collect(),
+            repeat: HashSet::new(),
+            weeks: weeks.iter().cloned().collect(),
+        };
+        let mut spool = Spool::create(&tmp.path().join("spool")).unwrap();
+        spool.append(&records).unwrap();
+        let mut fed = Vec::new();
+        let result = merge(&history, &mut spool, &view, &mut |w: &WeekBatch| {
+            fed.push(w.week.to_string());
+            Ok::<(), AggregateError>(())
+        });
+        assert!(result.is_err(), "{result:?}");
+        // The writer stops at the first week; the channel holds one week more, so the
+        // feed stops there instead of running through every week.
+        assert!(fed.len() <= 2, "{fed:?}");
+        assert!(!history.join(format!("week={}", weeks[3])).exists());
+    }
+
     fn merge_matches_write_history(budget: usize) {
         let tmp = tempfile::tempdir().unwrap();
         let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
