@@ -139,6 +139,9 @@ pub fn parse_lexicon(text: &str, file: &str) -> Result<Vec<(String, f32)>, Class
 struct LexiconEntry {
     polarity: Option<f32>,
     continues: bool,
+    /// What the token does as a function word, in the same entry so that one lookup
+    /// per token answers both questions.
+    role: Role,
 }
 
 /// What a function word does in a clause. One lookup per token replaces a scan of each
@@ -187,10 +190,10 @@ const PARTICLES: [&str; 11] = [
 pub struct SentimentModel {
     polarity: HashMap<String, f32, FxBuild>,
     /// Every lexicon word and every proper prefix of one: its polarity if it is a word,
-    /// and whether a longer word starts with it. One lookup per step of a match.
+    /// and whether a longer word starts with it; and every function word with its role.
+    /// One lookup per step of a match.
     entries: HashMap<String, LexiconEntry, FxBuild>,
     max_len: usize,
-    roles: HashMap<&'static str, Role, FxBuild>,
     /// First characters of the negations and degree words a compound can start with,
     /// and last characters of the particles it can end with: most tokens have neither,
     /// and [`SentimentModel::compound`] can skip its prefix and suffix tries for them.
@@ -234,12 +237,14 @@ impl SentimentModel {
                 entries.entry(word[..i].to_string()).or_default().continues = true;
             }
         }
+        for (word, role) in roles() {
+            entries.entry(word.to_string()).or_default().role = role;
+        }
         let first_char = |w: &&str| w.chars().next();
         SentimentModel {
             polarity,
             entries,
             max_len,
-            roles: roles(),
             compound_first: COMPOUND_NEGATIONS
                 .iter()
                 .chain(DEGREE.iter().map(|(w, _)| w))
@@ -274,6 +279,17 @@ impl SentimentModel {
     fn longest_entry(&self, tokens: &[String], i: usize, buf: &mut String) -> Option<(usize, f32)> {
         // Most tokens are neither a word nor the start of one: one lookup, no copy.
         let first = self.entries.get(tokens.get(i)?.as_str())?;
+        self.longest_from(tokens, i, first, buf)
+    }
+
+    /// [`Self::longest_entry`] with the entry of `tokens[i]` already looked up.
+    fn longest_from(
+        &self,
+        tokens: &[String],
+        i: usize,
+        first: &LexiconEntry,
+        buf: &mut String,
+    ) -> Option<(usize, f32)> {
         let mut best = first.polarity.map(|p| (i + 1, p));
         if !first.continues {
             return best;
@@ -378,7 +394,8 @@ impl SentimentModel {
         };
         while i < tokens.len() {
             let t = tokens[i].as_str();
-            let role = self.roles.get(t).copied().unwrap_or_default();
+            let entry_of_t = self.entries.get(t);
+            let role = entry_of_t.map(|e| e.role).unwrap_or_default();
             if role.clause_break {
                 dangling(&mut negate, &mut clause, &mut hits);
                 total += clause;
@@ -390,11 +407,13 @@ impl SentimentModel {
             // Opinion words first, so `不错`, `不满` and `太差` are read whole; but a
             // one-token entry that is also a degree adverb before another opinion word
             // is the adverb (`好慢` is very slow, not good and slow).
-            let mut entry = self.longest_entry(tokens, i, &mut buf).filter(|&(end, _)| {
-                !(end == i + 1
-                    && role.degree.is_some()
-                    && self.longest_entry(tokens, i + 1, &mut buf).is_some())
-            });
+            let mut entry = entry_of_t
+                .and_then(|first| self.longest_from(tokens, i, first, &mut buf))
+                .filter(|&(end, _)| {
+                    !(end == i + 1
+                        && role.degree.is_some()
+                        && self.longest_entry(tokens, i + 1, &mut buf).is_some())
+                });
             if entry.is_none() && !role.is_function_word() {
                 entry = self.compound(t, 0).map(|p| (i + 1, p));
             }
