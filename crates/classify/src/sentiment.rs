@@ -8,7 +8,7 @@
 //! the lexicon does not know that starts with a negation character and continues with
 //! a known word (`不好吃`, `没意思`) counts as that word negated.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use voc_core::{Contact, Speaker, TurnTokens};
 
@@ -181,6 +181,28 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     roles
 }
 
+fn first_char(word: &str) -> Option<char> {
+    word.chars().next()
+}
+
+fn last_char(word: &str) -> Option<char> {
+    word.chars().next_back()
+}
+
+/// `items` (word, value) grouped by a character of the word, in their order.
+fn by_char<T>(
+    items: impl Iterator<Item = (&'static str, T)>,
+    key: fn(&str) -> Option<char>,
+) -> HashMap<char, Vec<T>, FxBuild> {
+    let mut out: HashMap<char, Vec<T>, FxBuild> = HashMap::default();
+    for (word, value) in items {
+        if let Some(c) = key(word) {
+            out.entry(c).or_default().push(value);
+        }
+    }
+    out
+}
+
 const COMPOUND_NEGATIONS: [&str; 4] = ["没有", "不", "没", "无"];
 const PARTICLES: [&str; 11] = [
     "了", "的", "啊", "呀", "哦", "啦", "吧", "呢", "哈", "极了", "死了",
@@ -194,11 +216,13 @@ pub struct SentimentModel {
     /// One lookup per step of a match.
     entries: HashMap<String, LexiconEntry, FxBuild>,
     max_len: usize,
-    /// First characters of the negations and degree words a compound can start with,
-    /// and last characters of the particles it can end with: most tokens have neither,
-    /// and [`SentimentModel::compound`] can skip its prefix and suffix tries for them.
-    compound_first: HashSet<char, FxBuild>,
-    compound_last: HashSet<char, FxBuild>,
+    /// The negations and degree words a compound can start with, by first character,
+    /// and the particles it can end with, by last character, each list in the order of
+    /// its table: [`SentimentModel::compound`] tries only those that can match (most
+    /// tokens have none; `一`, `有`, `这` start many tokens and one degree word each).
+    compound_negations: HashMap<char, Vec<&'static str>, FxBuild>,
+    compound_degrees: HashMap<char, Vec<(&'static str, f32)>, FxBuild>,
+    compound_particles: HashMap<char, Vec<&'static str>, FxBuild>,
     trained: Option<LogisticModel>,
 }
 
@@ -240,17 +264,13 @@ impl SentimentModel {
         for (word, role) in roles() {
             entries.entry(word.to_string()).or_default().role = role;
         }
-        let first_char = |w: &&str| w.chars().next();
         SentimentModel {
             polarity,
             entries,
             max_len,
-            compound_first: COMPOUND_NEGATIONS
-                .iter()
-                .chain(DEGREE.iter().map(|(w, _)| w))
-                .filter_map(first_char)
-                .collect(),
-            compound_last: PARTICLES.iter().filter_map(|w| w.chars().last()).collect(),
+            compound_negations: by_char(COMPOUND_NEGATIONS.iter().map(|&w| (w, w)), first_char),
+            compound_degrees: by_char(DEGREE.iter().map(|&(w, f)| (w, (w, f))), first_char),
+            compound_particles: by_char(PARTICLES.iter().map(|&w| (w, w)), last_char),
             trained: None,
         }
     }
@@ -325,8 +345,10 @@ impl SentimentModel {
         let first = chars.next()?;
         let last = chars.next_back().unwrap_or(first);
         let repeated = token.len() > first.len_utf8() && token.chars().all(|c| c == first);
-        if !(self.compound_first.contains(&first) || self.compound_last.contains(&last) || repeated)
-        {
+        let negations = self.compound_negations.get(&first);
+        let degrees = self.compound_degrees.get(&first);
+        let particles = self.compound_particles.get(&last);
+        if negations.is_none() && degrees.is_none() && particles.is_none() && !repeated {
             return None;
         }
         let known = |w: &str| {
@@ -335,7 +357,7 @@ impl SentimentModel {
                 .copied()
                 .or_else(|| self.compound(w, depth + 1))
         };
-        for neg in COMPOUND_NEGATIONS {
+        for &neg in negations.into_iter().flatten() {
             if let Some(rest) = token.strip_prefix(neg)
                 && !rest.is_empty()
                 && let Some(p) = known(rest)
@@ -343,7 +365,7 @@ impl SentimentModel {
                 return Some(flip(p, 1.0));
             }
         }
-        for (degree, factor) in DEGREE {
+        for &(degree, factor) in degrees.into_iter().flatten() {
             if let Some(rest) = token.strip_prefix(degree)
                 && !rest.is_empty()
                 && let Some(p) = known(rest)
@@ -351,7 +373,7 @@ impl SentimentModel {
                 return Some(p * factor);
             }
         }
-        for particle in PARTICLES {
+        for &particle in particles.into_iter().flatten() {
             if let Some(rest) = token.strip_suffix(particle)
                 && !rest.is_empty()
                 && let Some(p) = known(rest)
