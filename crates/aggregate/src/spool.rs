@@ -91,8 +91,9 @@ impl Spool {
         self.spilling
     }
 
-    /// Parks one chunk of records, each with its delivery sequence number: one file per
-    /// week the chunk touches.
+    /// Parks one chunk of records, each with its delivery sequence number: one frame per
+    /// week the chunk touches, kept in memory while the budget allows, else written to
+    /// a file of its own.
     pub fn append(&mut self, rows: &[(u64, EnrichedContact)]) -> Result<(), AggregateError> {
         let mut weeks: Vec<&str> = rows.iter().map(|(_, r)| r.week.as_str()).collect();
         weeks.sort_unstable();

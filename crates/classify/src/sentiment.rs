@@ -219,7 +219,7 @@ pub struct SentimentModel {
     /// The negations and degree words a compound can start with, by first character,
     /// and the particles it can end with, by last character, each list in the order of
     /// its table: [`SentimentModel::compound`] tries only those that can match (most
-    /// tokens have none; `一`, `有`, `这` start many tokens and one degree word each).
+    /// tokens have none; `一`, `有`, `这` start many tokens but only one to three degree words).
     compound_negations: HashMap<char, Vec<&'static str>, FxBuild>,
     compound_degrees: HashMap<char, Vec<(&'static str, f32)>, FxBuild>,
     compound_particles: HashMap<char, Vec<&'static str>, FxBuild>,

@@ -46,9 +46,7 @@ impl RawRecord {
                 .map_err(|e| format!("malformed JSON: {e}")),
         }
     }
-}
 
-impl RawRecord {
     /// The source column a read error is about ("" when it is about the whole record).
     pub fn error_field(&self) -> &str {
         match &self.value {
