@@ -173,17 +173,8 @@ impl Segmenter {
     /// Tokens of `text`, whitespace dropped, punctuation kept (it marks clause
     /// boundaries for negation and proximity rules).
     pub fn cut(&self, text: &str) -> Vec<String> {
-        // As `cut_spans` does, without its list of spans in between.
         let mut out = Vec::with_capacity(text.len() / 4);
-        for line in text.split('\n') {
-            out.extend(
-                self.jieba
-                    .cut(line, true)
-                    .into_iter()
-                    .filter(|token| !token.word.trim().is_empty())
-                    .map(|token| token.word.to_string()),
-            );
-        }
+        out.extend(self.spans(text).map(|s| s.word.to_string()));
         out
     }
 
@@ -191,21 +182,25 @@ impl Segmenter {
     /// first, so cutting a multi-line text equals cutting each line (turn) on its own.
     pub fn cut_spans<'a>(&self, text: &'a str) -> Vec<Span<'a>> {
         let mut out = Vec::with_capacity(text.len() / 4);
-        let mut line_start = 0;
-        for line in text.split('\n') {
-            for token in self.jieba.cut(line, true) {
-                if token.word.trim().is_empty() {
-                    continue;
-                }
-                out.push(Span {
+        out.extend(self.spans(text));
+        out
+    }
+
+    /// What `cut` and `cut_spans` collect, without a list in between.
+    fn spans<'a>(&self, text: &'a str) -> impl Iterator<Item = Span<'a>> {
+        text.split('\n').flat_map(move |line| {
+            // `split` yields slices of `text`: the line's offset is where it starts.
+            let line_start = line.as_ptr() as usize - text.as_ptr() as usize;
+            self.jieba
+                .cut(line, true)
+                .into_iter()
+                .filter(|token| !token.word.trim().is_empty())
+                .map(move |token| Span {
                     word: token.word,
                     start: line_start + token.byte_start,
                     end: line_start + token.byte_end,
-                });
-            }
-            line_start += line.len() + 1;
-        }
-        out
+                })
+        })
     }
 
     pub fn is_stopword(&self, token: &str) -> bool {
