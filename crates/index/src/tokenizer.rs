@@ -19,6 +19,8 @@ const TOKEN_SEPARATOR: char = '\u{1f}';
 /// Separates turns (ASCII record separator); positions jump by [`TURN_POSITION_GAP`]
 /// so a phrase never matches across two turns.
 const TURN_SEPARATOR: char = '\u{1e}';
+const TOKEN_SEPARATOR_BYTE: u8 = TOKEN_SEPARATOR as u8;
+const TURN_SEPARATOR_BYTE: u8 = TURN_SEPARATOR as u8;
 pub const TURN_POSITION_GAP: usize = 16;
 
 /// Writes turns of tokens as one string for a field tokenized by [`TokenListTokenizer`]:
@@ -52,46 +54,76 @@ pub fn encode_tokens<'a>(turns: impl Iterator<Item = &'a [String]>) -> String {
     out
 }
 
-/// Reads back what [`encode_tokens`] wrote.
+/// Reads back what [`encode_tokens`] wrote, one token at a time into one reused
+/// [`Token`]: the indexing threads run this over every token of a batch, and a list of
+/// tokens, each with a text of its own, cost an allocation per token.
 #[derive(Clone, Default)]
 pub struct TokenListTokenizer {
-    tokens: Vec<Token>,
+    token: Token,
+}
+
+pub struct TokenListStream<'a> {
+    text: &'a str,
+    /// Byte offset of the next unread token (or separator).
+    at: usize,
+    /// Position of the next token.
+    position: usize,
+    token: &'a mut Token,
 }
 
 impl Tokenizer for TokenListTokenizer {
-    type TokenStream<'a> = SegmenterTokenStream<'a>;
+    type TokenStream<'a> = TokenListStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        self.tokens.clear();
-        let mut position = 0;
-        for (t, turn) in text.split(TURN_SEPARATOR).enumerate() {
-            if t > 0 {
-                position += TURN_POSITION_GAP;
-            }
-            // Offsets are into the encoded string: the fields are not stored, and
-            // snippets are cut from the stored body by the segmenter tokenizer.
-            let base = turn.as_ptr() as usize - text.as_ptr() as usize;
-            let mut start = 0;
-            for word in turn.split(TOKEN_SEPARATOR) {
-                let from = base + start;
-                start += word.len() + TOKEN_SEPARATOR.len_utf8();
-                if word.is_empty() {
-                    continue;
+        self.token.reset();
+        TokenListStream {
+            text,
+            at: 0,
+            position: 0,
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for TokenListStream<'_> {
+    fn advance(&mut self) -> bool {
+        let bytes = self.text.as_bytes();
+        // Both separators are one byte; offsets are into the encoded string (the
+        // fields are not stored, and snippets are cut from the stored body).
+        while self.at < bytes.len() {
+            match bytes[self.at] {
+                TOKEN_SEPARATOR_BYTE => self.at += 1,
+                TURN_SEPARATOR_BYTE => {
+                    self.at += 1;
+                    self.position += TURN_POSITION_GAP;
                 }
-                self.tokens.push(Token {
-                    offset_from: from,
-                    offset_to: from + word.len(),
-                    position,
-                    text: word.to_string(),
-                    position_length: 1,
-                });
-                position += 1;
+                _ => {
+                    let from = self.at;
+                    let len = bytes[from..]
+                        .iter()
+                        .position(|&b| b == TOKEN_SEPARATOR_BYTE || b == TURN_SEPARATOR_BYTE)
+                        .unwrap_or(bytes.len() - from);
+                    self.at = from + len;
+                    self.token.offset_from = from;
+                    self.token.offset_to = from + len;
+                    self.token.position = self.position;
+                    self.token.position_length = 1;
+                    self.token.text.clear();
+                    self.token.text.push_str(&self.text[from..from + len]);
+                    self.position += 1;
+                    return true;
+                }
             }
         }
-        SegmenterTokenStream {
-            tokens: &mut self.tokens,
-            next: 0,
-        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
     }
 }
 
