@@ -5,7 +5,7 @@
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use voc_core::{EnrichedContact, Speaker};
+use voc_core::{EnrichedContact, Speaker, Token, TurnTokens};
 
 use crate::AggregateError;
 use crate::frame::{map_string_lists, string_lists};
@@ -319,19 +319,19 @@ fn speaker_lists(path: &Path, frame: &DataFrame) -> Result<Vec<Vec<Speaker>>, Ag
 }
 
 /// The stored tokens of each turn (space-joined in storage), row by row.
-fn token_lists(frame: &DataFrame) -> Result<Vec<Vec<Vec<String>>>, AggregateError> {
+fn token_lists(frame: &DataFrame) -> Result<Vec<Vec<TurnTokens>>, AggregateError> {
     map_string_lists(frame, "tokens", |turn| {
         Ok(turn
             .unwrap_or("")
             .split(' ')
             .filter(|t| !t.is_empty())
-            .map(str::to_string)
+            .map(Token::from)
             .collect())
     })
 }
 
 /// Just the tokens of every contact in a partition: what re-tagging must at least read.
-pub fn read_tokens(path: &Path) -> Result<Vec<Vec<Vec<String>>>, AggregateError> {
+pub fn read_tokens(path: &Path) -> Result<Vec<Vec<TurnTokens>>, AggregateError> {
     let file = std::fs::File::open(path)?;
     let frame = ParquetReader::new(file)
         .with_columns(Some(vec!["tokens".to_string()]))

@@ -408,7 +408,7 @@ mod tests {
             contact,
             tokens: vec![
                 vec!["您好".into()],
-                text.split(' ').map(str::to_string).collect(),
+                text.split(' ').map(voc_core::Token::from).collect(),
             ],
             categories: if day.is_multiple_of(3) {
                 vec![]

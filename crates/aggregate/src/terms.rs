@@ -37,6 +37,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
+use voc_core::TurnTokens;
 use voc_core::hash::FxBuild;
 
 use crate::AggregateError;
@@ -76,7 +77,7 @@ impl Default for TermOptions {
 pub struct TermFilter<'a> {
     pub is_stopword: &'a (dyn Fn(&str) -> bool + Sync),
     /// Every taxonomy term as the tokens the segmenter cuts it into.
-    pub taxonomy_terms: &'a [Vec<String>],
+    pub taxonomy_terms: &'a [TurnTokens],
     /// Names the stop-word list (a fingerprint of it): cached phrase counts made with
     /// another list are counted again ([`crate::term_cache`]).
     pub stopwords_key: &'a str,
@@ -340,7 +341,7 @@ struct Coverage {
 }
 
 impl Coverage {
-    fn new(terms: &[Vec<String>]) -> Self {
+    fn new(terms: &[TurnTokens]) -> Self {
         let mut parts = HashSet::new();
         let mut whole = HashSet::new();
         for t in terms.iter().filter(|t| !t.is_empty()) {
@@ -541,7 +542,7 @@ mod tests {
 
     #[test]
     fn coverage_is_token_overlap_with_a_taxonomy_term() {
-        let terms = vec![vec!["光缆".to_string()], vec!["视频".into(), "彩铃".into()]];
+        let terms: Vec<TurnTokens> = vec![vec!["光缆".into()], vec!["视频".into(), "彩铃".into()]];
         let c = Coverage::new(&terms);
         assert!(c.covers("光缆"));
         assert!(c.covers("光缆 抢修"), "term inside the phrase");
@@ -561,7 +562,7 @@ mod tests {
             1000,
             &[("抢修", 12), ("宽带", 110), ("光缆", 20), ("小区", 4)],
         );
-        let terms = vec![vec!["光缆".to_string()]];
+        let terms = vec![vec![voc_core::Token::from("光缆")]];
         let filter = TermFilter {
             is_stopword: &|_| false,
             taxonomy_terms: &terms,

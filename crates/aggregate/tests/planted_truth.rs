@@ -31,7 +31,12 @@ fn enriched(g: GeneratedContact) -> EnrichedContact {
         tokens: contact
             .turns
             .iter()
-            .map(|t| t.text.chars().map(String::from).collect())
+            .map(|t| {
+                t.text
+                    .chars()
+                    .map(|c| voc_core::Token::from(c.to_string()))
+                    .collect()
+            })
             .collect(),
         contact,
         categories,

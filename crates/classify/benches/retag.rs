@@ -67,7 +67,7 @@ fn setup() -> Setup {
     let base: Vec<EnrichedContact> = demo_contacts()
         .into_iter()
         .map(|contact| {
-            let tokens: Vec<Vec<String>> = contact
+            let tokens: Vec<voc_core::TurnTokens> = contact
                 .turns
                 .iter()
                 .map(|t| segmenter.cut(&t.text))

@@ -9,6 +9,7 @@
 //! the report can say how many there were.
 
 use std::path::Path;
+use voc_core::TurnTokens;
 
 use crate::ClassifyError;
 use crate::model::{Example, LogisticModel, SplitMix, TrainOptions};
@@ -101,16 +102,13 @@ fn clean(s: &str) -> String {
 /// A labelled corpus, tokenized once.
 pub struct Corpus {
     pub name: String,
-    pub tokens: Vec<Vec<String>>,
+    pub tokens: Vec<TurnTokens>,
     pub labels: Vec<bool>,
     pub skipped_empty: usize,
 }
 
 impl Corpus {
-    pub fn load(
-        path: &Path,
-        tokenize: &dyn Fn(&str) -> Vec<String>,
-    ) -> Result<Self, ClassifyError> {
+    pub fn load(path: &Path, tokenize: &dyn Fn(&str) -> TurnTokens) -> Result<Self, ClassifyError> {
         let set = read_labels(path)?;
         Ok(Corpus {
             name: path.file_name().map_or_else(
@@ -335,7 +333,9 @@ mod tests {
         let words = ["好", "差"];
         let corpus = Corpus {
             name: "toy".into(),
-            tokens: (0..50).map(|i| vec![words[i % 2].to_string()]).collect(),
+            tokens: (0..50)
+                .map(|i| vec![voc_core::Token::from(words[i % 2])])
+                .collect(),
             labels: (0..50).map(|i| i % 2 == 0).collect(),
             skipped_empty: 0,
         };

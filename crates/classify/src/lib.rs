@@ -367,7 +367,7 @@ mod tests {
             .collect();
         let tokens = turns
             .iter()
-            .map(|(_, toks)| toks.iter().map(|s| s.to_string()).collect())
+            .map(|(_, toks)| toks.iter().map(|&s| s.into()).collect())
             .collect();
         let start = chrono::DateTime::UNIX_EPOCH.fixed_offset();
         (Contact::new("c", start, "voice", t), tokens)

@@ -11,6 +11,7 @@
 //! the token starts any term; only then are following tokens appended.
 
 use std::collections::HashMap;
+use voc_core::Token;
 
 pub use voc_core::hash::{FxBuild, FxHasher};
 
@@ -59,7 +60,7 @@ pub fn is_clause_break(token: &str) -> bool {
 }
 
 /// Whether a negation word stands within [`NEGATION_WINDOW`] tokens before `at`.
-pub fn negated(tokens: &[String], at: usize) -> bool {
+pub fn negated(tokens: &[Token], at: usize) -> bool {
     tokens[at.saturating_sub(NEGATION_WINDOW)..at]
         .iter()
         .rev()
@@ -199,7 +200,7 @@ impl TermDict {
     }
 
     /// Appends every occurrence of every term in `tokens` (the tokens of turn `turn`).
-    pub fn scan(&self, turn: usize, tokens: &[String], out: &mut Vec<Occurrence>) {
+    pub fn scan(&self, turn: usize, tokens: &[Token], out: &mut Vec<Occurrence>) {
         if self.texts.is_empty() {
             return;
         }
@@ -263,8 +264,8 @@ fn push_lower(buf: &mut String, token: &str) {
 mod tests {
     use super::*;
 
-    fn toks(s: &str) -> Vec<String> {
-        s.split('|').map(str::to_string).collect()
+    fn toks(s: &str) -> Vec<Token> {
+        s.split('|').map(Token::from).collect()
     }
 
     fn dict(terms: &[&str]) -> TermDict {

@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use voc_core::Token;
 
 use crate::ClassifyError;
 
@@ -62,12 +63,12 @@ pub struct LogisticModel {
 
 /// One training or scoring example: tokens plus the lexicon score of those tokens.
 pub struct Example<'a> {
-    pub tokens: &'a [String],
+    pub tokens: &'a [Token],
     pub lexicon: f32,
 }
 
 /// Sparse feature vector: (bucket, value), L2-normalized.
-fn features(tokens: &[String], bits: u32, ngram_max: usize, out: &mut Vec<(u32, f32)>) {
+fn features(tokens: &[Token], bits: u32, ngram_max: usize, out: &mut Vec<(u32, f32)>) {
     out.clear();
     let mask = (1u64 << bits) - 1;
     let chars: Vec<char> = tokens
@@ -289,15 +290,15 @@ impl LogisticModel {
 mod tests {
     use super::*;
 
-    fn chars(s: &str) -> Vec<String> {
-        s.chars().map(|c| c.to_string()).collect()
+    fn chars(s: &str) -> Vec<Token> {
+        s.chars().map(|c| Token::from(c.to_string())).collect()
     }
 
     #[test]
     fn learns_a_separable_toy_problem_and_round_trips() {
         let pos = ["味道很好", "送得很快", "好吃不贵", "服务很好"];
         let neg = ["太难吃了", "送得太慢", "又贵又难吃", "服务太差"];
-        let toks: Vec<Vec<String>> = pos.iter().chain(&neg).map(|s| chars(s)).collect();
+        let toks: Vec<Vec<Token>> = pos.iter().chain(&neg).map(|s| chars(s)).collect();
         let examples: Vec<Example> = toks
             .iter()
             .map(|t| Example {

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use voc_core::{Contact, Speaker, TurnTokens};
+use voc_core::{Contact, Speaker, Token, TurnTokens};
 
 use crate::ClassifyError;
 use crate::matcher::FxBuild;
@@ -296,7 +296,7 @@ impl SentimentModel {
     }
 
     /// Polarity of the lexicon entry spelled by `tokens[i..j]` for the longest such `j`.
-    fn longest_entry(&self, tokens: &[String], i: usize, buf: &mut String) -> Option<(usize, f32)> {
+    fn longest_entry(&self, tokens: &[Token], i: usize, buf: &mut String) -> Option<(usize, f32)> {
         // Most tokens are neither a word nor the start of one: one lookup, no copy.
         let first = self.entries.get(tokens.get(i)?.as_str())?;
         self.longest_from(tokens, i, first, buf)
@@ -305,7 +305,7 @@ impl SentimentModel {
     /// [`Self::longest_entry`] with the entry of `tokens[i]` already looked up.
     fn longest_from(
         &self,
-        tokens: &[String],
+        tokens: &[Token],
         i: usize,
         first: &LexiconEntry,
         buf: &mut String,
@@ -397,7 +397,7 @@ impl SentimentModel {
     }
 
     /// Lexicon score of one token sequence in [-1, 1]; 0 when no opinion word occurs.
-    pub fn lexicon_score(&self, tokens: &[String]) -> f32 {
+    pub fn lexicon_score(&self, tokens: &[Token]) -> f32 {
         let mut total = 0.0f32;
         let mut clause = 0.0f32;
         // Pending modifiers and the token index until which they reach.
@@ -485,7 +485,7 @@ impl SentimentModel {
     }
 
     /// Score of one turn's tokens in [-1, 1]: the trained model's if there is one.
-    pub fn score_tokens(&self, tokens: &[String]) -> f32 {
+    pub fn score_tokens(&self, tokens: &[Token]) -> f32 {
         let lexicon = self.lexicon_score(tokens);
         match &self.trained {
             Some(model) => model.score(&Example { tokens, lexicon }),
@@ -543,8 +543,8 @@ pub fn label(score: f32) -> &'static str {
 mod tests {
     use super::*;
 
-    fn toks(words: &[&str]) -> Vec<String> {
-        words.iter().map(|w| w.to_string()).collect()
+    fn toks(words: &[&str]) -> Vec<Token> {
+        words.iter().map(|&w| Token::from(w)).collect()
     }
 
     #[test]

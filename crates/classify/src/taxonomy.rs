@@ -959,7 +959,7 @@ impl Taxonomy {
     pub fn classify_example(
         &self,
         text: &str,
-        tokenize: &dyn Fn(&str) -> Vec<String>,
+        tokenize: &dyn Fn(&str) -> TurnTokens,
     ) -> Vec<String> {
         let (contact, tokens) = example_contact(text, tokenize);
         let occ = self.scan(&contact, &tokens);
@@ -976,7 +976,7 @@ impl Taxonomy {
         &self,
         id: &str,
         text: &str,
-        tokenize: &dyn Fn(&str) -> Vec<String>,
+        tokenize: &dyn Fn(&str) -> TurnTokens,
     ) -> Option<(CategoryExplanation, Vec<TurnTokens>)> {
         let cat = self.categories.iter().find(|c| c.spec.id == id)?;
         let (contact, tokens) = example_contact(text, tokenize);
@@ -986,7 +986,7 @@ impl Taxonomy {
     }
 
     /// Same as [`Taxonomy::classify_example`]; kept for callers of the first version.
-    pub fn classify_text(&self, text: &str, tokenize: &dyn Fn(&str) -> Vec<String>) -> Vec<String> {
+    pub fn classify_text(&self, text: &str, tokenize: &dyn Fn(&str) -> TurnTokens) -> Vec<String> {
         self.classify_example(text, tokenize)
     }
 }
@@ -996,7 +996,7 @@ impl Taxonomy {
 /// scope, position and proximity across turns.
 pub fn example_contact(
     text: &str,
-    tokenize: &dyn Fn(&str) -> Vec<String>,
+    tokenize: &dyn Fn(&str) -> TurnTokens,
 ) -> (Contact, Vec<TurnTokens>) {
     let turns: Vec<voc_core::Turn> = text
         .lines()
@@ -1039,7 +1039,7 @@ mod tests {
     use voc_core::Turn;
 
     /// Character-level stand-in for jieba that keeps the listed words whole.
-    fn tokenize(text: &str) -> Vec<String> {
+    fn tokenize(text: &str) -> TurnTokens {
         const WORDS: &[&str] = &[
             "宽带",
             "断网",
@@ -1060,13 +1060,13 @@ mod tests {
         'outer: while let Some(c) = rest.chars().next() {
             for w in WORDS.iter().copied().rev() {
                 if let Some(r) = rest.strip_prefix(w) {
-                    out.push(w.to_string());
+                    out.push(w.into());
                     rest = r;
                     continue 'outer;
                 }
             }
             if !c.is_whitespace() {
-                out.push(c.to_string());
+                out.push(c.to_string().into());
             }
             rest = &rest[c.len_utf8()..];
         }

@@ -24,4 +24,4 @@ pub mod record;
 pub mod time;
 
 pub use period::{Period, PeriodError, PeriodKind};
-pub use record::{Contact, EnrichedContact, RiskFlags, Speaker, Turn, TurnTokens};
+pub use record::{Contact, EnrichedContact, RiskFlags, Speaker, Token, Turn, TurnTokens};

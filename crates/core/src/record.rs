@@ -108,8 +108,12 @@ fn join_turns<'a>(turns: impl Iterator<Item = &'a Turn>) -> String {
     out
 }
 
+/// One token: a string that keeps words of up to 24 bytes inline (no allocation), which
+/// is nearly every Chinese word. Derefs to `str`.
+pub type Token = compact_str::CompactString;
+
 /// The tokens of one turn, as produced once by the segmenter and reused downstream.
-pub type TurnTokens = Vec<String>;
+pub type TurnTokens = Vec<Token>;
 
 /// Risk flags computed by classification; each is a searchable, countable field.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

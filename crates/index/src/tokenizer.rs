@@ -29,7 +29,7 @@ pub const TURN_POSITION_GAP: usize = 16;
 /// Why a string and not tantivy's `PreTokenizedString`: tantivy's compact document
 /// stores a pre-tokenized value as JSON and parses it again in the indexing thread,
 /// which cost more than half of indexing.
-pub fn encode_tokens<'a>(turns: impl Iterator<Item = &'a [String]>) -> String {
+pub fn encode_tokens<'a, T: AsRef<str> + 'a>(turns: impl Iterator<Item = &'a [T]>) -> String {
     let mut out = String::new();
     for (i, tokens) in turns.enumerate() {
         if i > 0 {
@@ -37,6 +37,7 @@ pub fn encode_tokens<'a>(turns: impl Iterator<Item = &'a [String]>) -> String {
         }
         let mut first = true;
         for word in tokens {
+            let word = word.as_ref();
             if voc_text::is_punctuation(word) || word.contains([TOKEN_SEPARATOR, TURN_SEPARATOR]) {
                 continue;
             }

@@ -240,7 +240,7 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
 
 /// Segments every turn once and classifies the contact with those tokens.
 pub fn enrich(contact: Contact, segmenter: &Segmenter, classifier: &Classifier) -> EnrichedContact {
-    let tokens: Vec<Vec<String>> = contact
+    let tokens: Vec<voc_core::TurnTokens> = contact
         .turns
         .iter()
         .map(|t| segmenter.cut(&t.text))

@@ -328,7 +328,7 @@ mod tests {
             contact,
             tokens: vec![
                 vec!["您好".into()],
-                customer.iter().map(|s| s.to_string()).collect(),
+                customer.iter().map(|&s| s.into()).collect(),
             ],
             categories: categories.iter().map(|s| s.to_string()).collect(),
             complaint: !categories.is_empty(),

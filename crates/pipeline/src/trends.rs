@@ -41,7 +41,8 @@ pub fn compute(
     // New terms are words no category rule covers: the rule terms as the segmenter
     // cuts them (the segmenter keeps them whole, so mostly one token each).
     let spec = TaxonomySpec::load(&pipeline.file.classify.taxonomy)?;
-    let taxonomy_terms: Vec<Vec<String>> = spec.terms().iter().map(|t| segmenter.cut(t)).collect();
+    let taxonomy_terms: Vec<voc_core::TurnTokens> =
+        spec.terms().iter().map(|t| segmenter.cut(t)).collect();
     let is_stopword = |t: &str| segmenter.is_stopword(t);
     let stopwords_key = segmenter.stopwords_fingerprint();
     let filter = TermFilter {

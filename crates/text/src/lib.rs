@@ -10,7 +10,7 @@
 //! ```
 //! let seg = voc_text::Segmenter::builder().word("光猫").build().unwrap();
 //! let tokens = seg.cut("光猫一直闪红灯，宽带断网了");
-//! assert!(tokens.contains(&"光猫".to_string()));
+//! assert!(tokens.iter().any(|t| t == "光猫"));
 //! assert!(!tokens.iter().any(|t| t.trim().is_empty()));
 //! ```
 
@@ -20,6 +20,7 @@ use jieba_rs::Jieba;
 use std::collections::HashSet;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
+use voc_core::Token;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TextError {
@@ -172,9 +173,9 @@ impl Segmenter {
 
     /// Tokens of `text`, whitespace dropped, punctuation kept (it marks clause
     /// boundaries for negation and proximity rules).
-    pub fn cut(&self, text: &str) -> Vec<String> {
+    pub fn cut(&self, text: &str) -> Vec<Token> {
         let mut out = Vec::with_capacity(text.len() / 4);
-        out.extend(self.spans(text).map(|s| s.word.to_string()));
+        out.extend(self.spans(text).map(|s| Token::from(s.word)));
         out
     }
 
@@ -231,7 +232,7 @@ mod tests {
         for span in seg.cut_spans(text) {
             assert_eq!(&text[span.start..span.end], span.word);
         }
-        let joined: Vec<String> = text.lines().flat_map(|l| seg.cut(l)).collect();
+        let joined: Vec<Token> = text.lines().flat_map(|l| seg.cut(l)).collect();
         assert_eq!(seg.cut(text), joined);
         // `cut` gives the words of `cut_spans`, whitespace dropped the same way.
         let words: Vec<&str> = seg.cut_spans(text).iter().map(|s| s.word).collect();
@@ -244,7 +245,7 @@ mod tests {
         let seg = Segmenter::builder().word("视频彩铃").build().unwrap();
         assert!(
             seg.cut("给我开通了视频彩铃")
-                .contains(&"视频彩铃".to_string())
+                .contains(&Token::from("视频彩铃"))
         );
     }
 
@@ -287,7 +288,7 @@ mod tests {
         let text = "光猫一直闪红灯";
         let loaded = SegmenterBuilder::load(&dir).unwrap().build().unwrap();
         assert_eq!(builder.build().unwrap().cut(text), loaded.cut(text));
-        assert!(loaded.cut(text).contains(&"闪红灯".to_string()));
+        assert!(loaded.cut(text).contains(&Token::from("闪红灯")));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
