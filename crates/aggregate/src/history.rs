@@ -261,9 +261,25 @@ pub fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, AggregateError> 
         }),
         // Tokens of each turn joined by spaces (tokens never contain whitespace), so
         // re-tagging can run from storage without segmenting again.
-        list_column("tokens", rows, |r, b| {
-            let joined: Vec<String> = r.tokens.iter().map(|t| t.join(" ")).collect();
-            b.append_values_iter(joined.iter().map(String::as_str))
+        // One buffer for all rows: each turn's tokens are joined into it, not into a
+        // string of their own.
+        list_column("tokens", rows, {
+            let (mut joined, mut ends) = (String::new(), Vec::new());
+            move |r, b| {
+                joined.clear();
+                ends.clear();
+                for turn in &r.tokens {
+                    for (i, token) in turn.iter().enumerate() {
+                        if i > 0 {
+                            joined.push(' ');
+                        }
+                        joined.push_str(token);
+                    }
+                    ends.push(joined.len());
+                }
+                let starts = std::iter::once(0).chain(ends.iter().copied());
+                b.append_values_iter(starts.zip(&ends).map(|(from, &to)| &joined[from..to]))
+            }
         }),
         list_column("categories", rows, |r, b| {
             b.append_values_iter(r.categories.iter().map(String::as_str))
