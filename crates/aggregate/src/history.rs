@@ -337,10 +337,7 @@ fn speaker_lists(path: &Path, frame: &DataFrame) -> Result<Vec<Vec<Speaker>>, Ag
 /// The stored tokens of each turn (space-joined in storage), row by row.
 fn token_lists(frame: &DataFrame) -> Result<Vec<Vec<TurnTokens>>, AggregateError> {
     map_string_lists(frame, "tokens", |turn| {
-        Ok(turn
-            .unwrap_or("")
-            .split(' ')
-            .filter(|t| !t.is_empty())
+        Ok(voc_core::stored_tokens(turn.unwrap_or(""))
             .map(Token::from)
             .collect())
     })

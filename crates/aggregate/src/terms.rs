@@ -173,7 +173,7 @@ pub fn contact_phrases<'a>(
     let mut pairs = Vec::new();
     for turn in turns {
         let mut previous: Option<&str> = None;
-        for token in turn.split(' ').filter(|t| !t.is_empty()) {
+        for token in voc_core::stored_tokens(turn) {
             if is_content(token, filter) {
                 if token.chars().nth(1).is_some() {
                     words.push(token);

@@ -24,4 +24,6 @@ pub mod record;
 pub mod time;
 
 pub use period::{Period, PeriodError, PeriodKind};
-pub use record::{Contact, EnrichedContact, RiskFlags, Speaker, Token, Turn, TurnTokens};
+pub use record::{
+    Contact, EnrichedContact, RiskFlags, Speaker, Token, Turn, TurnTokens, stored_tokens,
+};
