@@ -52,6 +52,31 @@ pub(crate) fn string_lists(df: &DataFrame, name: &str) -> Result<Vec<Vec<String>
     map_string_lists(df, name, |v| Ok(v.unwrap_or_default().to_string()))
 }
 
+/// Calls `f` with each row's index and strings (a null list or string as empty),
+/// borrowed from the column: nothing is copied.
+pub(crate) fn for_each_string_list(
+    df: &DataFrame,
+    name: &str,
+    mut f: impl FnMut(usize, &[&str]),
+) -> Result<(), AggregateError> {
+    let lists = df.column(name)?.as_materialized_series().list()?.clone();
+    for (i, list) in lists.amortized_iter().enumerate() {
+        match list {
+            Some(series) => {
+                let row: Vec<&str> = series
+                    .as_ref()
+                    .str()?
+                    .iter()
+                    .map(Option::unwrap_or_default)
+                    .collect();
+                f(i, &row);
+            }
+            None => f(i, &[]),
+        }
+    }
+    Ok(())
+}
+
 /// Each string of a list column turned into a `T` by `item`, row by row (a null list
 /// is empty); the strings are borrowed from the column, not copied first.
 pub(crate) fn map_string_lists<T>(

@@ -42,7 +42,7 @@ use voc_core::hash::FxBuild;
 
 use crate::AggregateError;
 use crate::emerging::poisson_upper_tail;
-use crate::frame::string_lists;
+use crate::frame::{for_each_string_list, map_string_lists, string_lists};
 use crate::scan::{Span, scan};
 use crate::term_cache;
 
@@ -222,22 +222,22 @@ pub fn read_span(
         .filter(span.predicate())
         .select([col("speakers"), col("tokens"), col("categories")])
         .collect()?;
-    let speakers = string_lists(&df, "speakers")?;
-    let tokens = string_lists(&df, "tokens")?;
-    let categories = string_lists(&df, "categories")?;
+    let agent_turns = map_string_lists(&df, "speakers", |s| Ok(s == Some("agent")))?;
+    let mut categories = if keep_docs {
+        string_lists(&df, "categories")?
+    } else {
+        Vec::new()
+    };
     terms.contacts = df.height() as u64;
     let mut key = String::new();
-    for i in 0..df.height() {
-        let turns: Vec<&str> = tokens[i]
+    for_each_string_list(&df, "tokens", |i, tokens| {
+        // Customer side: every turn not spoken by the agent (a turn without a stored
+        // speaker counts as the customer's).
+        let turns: Vec<&str> = tokens
             .iter()
-            .zip(
-                speakers[i]
-                    .iter()
-                    .map(String::as_str)
-                    .chain(std::iter::repeat("")),
-            )
-            .filter(|(_, s)| *s != "agent")
-            .map(|(t, _)| t.as_str())
+            .enumerate()
+            .filter(|&(t, _)| !agent_turns[i].get(t).copied().unwrap_or(false))
+            .map(|(_, &turn)| turn)
             .collect();
         let (words, pairs) = contact_phrases(&turns, filter);
         for w in &words {
@@ -252,9 +252,9 @@ pub fn read_span(
         }
         if keep_docs {
             let words = words.iter().map(|w| w.to_string()).collect();
-            docs.docs.push((categories[i].clone(), words));
+            docs.docs.push((std::mem::take(&mut categories[i]), words));
         }
-    }
+    })?;
     Ok((terms, docs))
 }
 
