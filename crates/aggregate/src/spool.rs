@@ -116,14 +116,17 @@ impl Spool {
                 // Once one chunk spills, all later ones do, keeping chunk order.
                 self.spilling = true;
             }
-            let folder = self.dir.join(format!("{WEEK_PREFIX}{week}"));
-            std::fs::create_dir_all(&folder)?;
-            let path = folder.join(format!("chunk-{:08}.parquet", self.chunks));
-            let file = std::fs::File::create(&path)?;
-            ParquetWriter::new(std::io::BufWriter::new(file))
-                .with_compression(ParquetCompression::Lz4Raw)
-                .with_statistics(StatisticsOptions::empty())
-                .finish(&mut frame)?;
+            let path = self
+                .dir
+                .join(format!("{WEEK_PREFIX}{week}"))
+                .join(format!("chunk-{:08}.parquet", self.chunks));
+            spill(&path, &mut frame).map_err(|e| {
+                // Named, so a full disk says where it was being written.
+                AggregateError::Io(std::io::Error::other(format!(
+                    "cannot write {}: {e}",
+                    path.display()
+                )))
+            })?;
         }
         self.chunks += 1;
         Ok(())
@@ -170,6 +173,19 @@ impl Spool {
         }
         frame.ok_or_else(|| AggregateError::Unsupported(format!("empty spool week {week}")))
     }
+}
+
+/// Writes one spilled chunk (LZ4, no statistics: it is read once, whole).
+fn spill(path: &Path, frame: &mut DataFrame) -> Result<(), AggregateError> {
+    if let Some(folder) = path.parent() {
+        std::fs::create_dir_all(folder)?;
+    }
+    let file = std::fs::File::create(path)?;
+    ParquetWriter::new(std::io::BufWriter::new(file))
+        .with_compression(ParquetCompression::Lz4Raw)
+        .with_statistics(StatisticsOptions::empty())
+        .finish(frame)?;
+    Ok(())
 }
 
 /// The batch's records of one week, final (newest delivery, repeat flag set) and sorted
@@ -504,11 +520,38 @@ mod tests {
             fed.push(w.week.to_string());
             Ok::<(), AggregateError>(())
         });
-        assert!(result.is_err(), "{result:?}");
+        let message = result.unwrap_err().to_string();
+        assert!(
+            message.contains(&format!(
+                "cannot write {}",
+                history.join(format!("week={}", weeks[0])).display()
+            )),
+            "the error names the partition: {message}"
+        );
         // The writer stops at the first week; the channel holds one week more, so the
         // feed stops there instead of running through every week.
         assert!(fed.len() <= 2, "{fed:?}");
         assert!(!history.join(format!("week={}", weeks[3])).exists());
+    }
+
+    #[test]
+    fn a_failing_spill_names_the_chunk_it_was_writing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("spool");
+        let mut spool = Spool::with_memory_budget(&dir, 0).unwrap();
+        // The spool folder is taken by a file (as a full disk or a lost mount would
+        // fail the write): the error says which chunk could not be written.
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::write(&dir, b"not a folder").unwrap();
+        let r = record("A", 2, 9, "宽带 断网", None);
+        let err = spool.append(&[(0, r.clone())]).unwrap_err().to_string();
+        let chunk = dir
+            .join(format!("{WEEK_PREFIX}{}", r.week))
+            .join("chunk-00000000.parquet");
+        assert!(
+            err.starts_with(&format!("cannot write {}: ", chunk.display())),
+            "{err}"
+        );
     }
 
     fn merge_matches_write_history(budget: usize) {

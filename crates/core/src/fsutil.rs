@@ -9,8 +9,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic_with(path, |w| w.write_all(bytes))
 }
 
-/// Writes to `path` atomically through a buffered writer handed to `fill`.
+/// Writes to `path` atomically through a buffered writer handed to `fill`. An error
+/// names `path` (a full disk otherwise reads "No space left on device", no file named),
+/// and keeps the kind of the error underneath.
 pub fn write_atomic_with<F>(path: &Path, fill: F) -> io::Result<()>
+where
+    F: FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<()>,
+{
+    replace_with(path, fill)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
+}
+
+fn replace_with<F>(path: &Path, fill: F) -> io::Result<()>
 where
     F: FnOnce(&mut io::BufWriter<std::fs::File>) -> io::Result<()>,
 {
@@ -120,6 +130,29 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_write_names_its_file_and_keeps_the_old_content() {
+        let dir = tempfile_dir("failed");
+        let path = dir.join("report.html");
+        super::write_atomic(&path, b"old").unwrap();
+        let err = super::write_atomic_with(&path, |_| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "No space left on device",
+            ))
+        })
+        .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+        assert_eq!(
+            err.to_string(),
+            format!("cannot write {}: No space left on device", path.display())
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(names.len(), 1, "the temporary file is removed");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

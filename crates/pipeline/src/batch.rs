@@ -341,11 +341,11 @@ struct QuarantineFile {
 
 impl QuarantineFile {
     fn create(path: &Path) -> Result<Self> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
         let tmp = fsutil::temp_sibling(path);
-        let file = std::fs::File::create(&tmp)
+        let file = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::File::create(&tmp))
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         Ok(QuarantineFile {
             path: path.to_path_buf(),
@@ -359,22 +359,28 @@ impl QuarantineFile {
             .writer
             .as_mut()
             .context("quarantine file already closed")?;
-        for q in records {
-            serde_json::to_writer(&mut *w, q)?;
-            w.write_all(b"\n")?;
-        }
-        Ok(())
+        records
+            .iter()
+            .try_for_each(|q| {
+                serde_json::to_writer(&mut *w, q)?;
+                w.write_all(b"\n")
+            })
+            .with_context(|| format!("cannot write {}", self.tmp.display()))
     }
 
+    /// Flushes and renames the file into place. Until that succeeds the writer stays,
+    /// so a failure (a full disk) leaves the temporary file to `Drop` to remove.
     fn finish(&mut self) -> Result<()> {
         let writer = self
             .writer
-            .take()
+            .as_mut()
             .context("quarantine file already closed")?;
-        let file = writer.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&self.tmp, &self.path)
+        writer
+            .flush()
+            .and_then(|()| writer.get_ref().sync_all())
+            .and_then(|()| std::fs::rename(&self.tmp, &self.path))
             .with_context(|| format!("cannot write {}", self.path.display()))?;
+        self.writer = None;
         Ok(())
     }
 }

@@ -1,4 +1,4 @@
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -154,9 +154,8 @@ fn train(
     }
     let started = std::time::Instant::now();
     let model = eval::train(&lexicon, &corpus, &options);
-    model
-        .save(out)
-        .with_context(|| format!("cannot write {}", out.display()))?;
+    // The error names the file.
+    model.save(out)?;
     let fit = {
         let mut acc = Accuracy::default();
         let scored = lexicon.clone().with_model(model);
