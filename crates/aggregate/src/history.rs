@@ -133,7 +133,11 @@ pub(crate) fn read_partition(path: &Path) -> Result<DataFrame, AggregateError> {
     Ok(ParquetReader::new(file).finish()?)
 }
 
-fn without_ids(frame: DataFrame, ids: &HashSet<&str>) -> Result<DataFrame, AggregateError> {
+/// The rows whose id is not in `ids`.
+pub(crate) fn without_ids<S: std::hash::BuildHasher>(
+    frame: DataFrame,
+    ids: &HashSet<&str, S>,
+) -> Result<DataFrame, AggregateError> {
     let keep: BooleanChunked = frame
         .column("id")?
         .str()?

@@ -16,11 +16,12 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use voc_core::EnrichedContact;
+use voc_core::hash::FxBuild;
 
 use crate::AggregateError;
 use crate::history::{
     frame_of, partition_path, partitions, read_partition, records_of, sort_partition,
-    week_of_partition, write_partition, write_sorted_partition,
+    week_of_partition, without_ids, write_partition, write_sorted_partition,
 };
 
 const SEQ: &str = "seq";
@@ -32,8 +33,6 @@ pub const SPOOL_MEMORY_BYTES: usize = 256 << 20;
 
 /// What the merge needs to know about the whole batch once it has been read.
 pub trait BatchView: Sync {
-    /// Whether contact `id` was delivered in this batch (its stored rows are replaced).
-    fn contains(&self, id: &str) -> bool;
     /// Whether delivery `seq` of contact `id` is the one kept (the newest).
     fn keeps(&self, id: &str, seq: u64) -> bool;
     /// Whether delivery `seq` is a repeat contact (the flag needs the whole batch).
@@ -41,8 +40,8 @@ pub trait BatchView: Sync {
     /// Whether the batch keeps a contact in `week` (a week whose deliveries were all
     /// superseded by deliveries in other weeks has none).
     fn has_week(&self, week: &str) -> bool;
-    /// The batch's contact ids, each once: for checking every stored id of the other
-    /// weeks against them in a hash set rather than one search at a time.
+    /// The batch's contact ids, each once: every stored row is checked against them in
+    /// a hash set (their stored rows are replaced).
     fn ids(&self) -> Vec<&str>;
 }
 
@@ -243,11 +242,18 @@ pub fn merge<E: From<AggregateError>>(
         .into_iter()
         .filter(|path| !batch.has_week(&week_of_partition(path)))
         .collect();
-    let batch_ids: HashSet<&str> = if others.is_empty() {
-        HashSet::new()
+    let weeks: Vec<String> = spool
+        .weeks()
+        .filter(|w| batch.has_week(w))
+        .map(str::to_string)
+        .collect();
+    let stored_batch_week = weeks.iter().any(|w| partition_path(history, w).exists());
+    let batch_ids: HashSet<&str, FxBuild> = if others.is_empty() && !stored_batch_week {
+        HashSet::default()
     } else {
         batch.ids().into_iter().collect()
     };
+    let batch_ids = &batch_ids;
     let hits: Vec<bool> = others
         .par_iter()
         .map(|path| -> Result<bool, AggregateError> {
@@ -264,15 +270,10 @@ pub fn merge<E: From<AggregateError>>(
     for (path, hit) in others.into_iter().zip(hits) {
         if hit {
             let existing = read_partition(&path)?;
-            write_partition(&path, without_batch(existing, batch)?)?;
+            write_partition(&path, without_ids(existing, batch_ids)?)?;
             written.push(path);
         }
     }
-    let weeks: Vec<String> = spool
-        .weeks()
-        .filter(|w| batch.has_week(w))
-        .map(str::to_string)
-        .collect();
     // A week's partition is written on a thread of its own while the week's records are
     // fed to `on_week` (the index) and the next week is prepared: one after the other,
     // each left a core idle for a third of the merge.
@@ -282,7 +283,7 @@ pub fn merge<E: From<AggregateError>>(
             let mut done = Vec::new();
             for (path, frame) in rx {
                 if path.exists() {
-                    let existing = without_batch(read_partition(&path)?, batch)?;
+                    let existing = without_ids(read_partition(&path)?, batch_ids)?;
                     write_partition(&path, existing.vstack(&frame)?)?;
                 } else {
                     // Sorted already: written as sorting it again would write it.
@@ -351,16 +352,6 @@ fn final_rows(frame: DataFrame, batch: &dyn BatchView) -> Result<DataFrame, Aggr
         .collect();
     frame.with_column(Column::new("risk_repeat".into(), repeat))?;
     Ok(frame.drop(SEQ)?)
-}
-
-fn without_batch(frame: DataFrame, batch: &dyn BatchView) -> Result<DataFrame, AggregateError> {
-    let keep: BooleanChunked = frame
-        .column("id")?
-        .str()?
-        .iter()
-        .map(|id| Some(!id.is_some_and(|id| batch.contains(id))))
-        .collect();
-    Ok(frame.filter(&keep)?)
 }
 
 /// The records of one partition that `keep` accepts, decoded `SLICE` rows at a time so
@@ -445,9 +436,6 @@ mod tests {
     }
 
     impl BatchView for View {
-        fn contains(&self, id: &str) -> bool {
-            self.newest.contains_key(id)
-        }
         fn keeps(&self, id: &str, seq: u64) -> bool {
             self.newest.get(id) == Some(&seq)
         }

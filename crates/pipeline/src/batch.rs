@@ -311,9 +311,6 @@ struct Members<'a> {
 }
 
 impl BatchView for Members<'_> {
-    fn contains(&self, id: &str) -> bool {
-        self.deliveries.contains(id)
-    }
     fn keeps(&self, _id: &str, seq: u64) -> bool {
         self.deliveries.keeps(seq)
     }
