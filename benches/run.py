@@ -37,11 +37,12 @@ def sh(cmd, **kw):
 
 
 def timed(cmd):
-    """Runs cmd under GNU time; returns (wall seconds, peak RSS in MiB, stdout)."""
-    result = sh(["/usr/bin/time", "-f", "TIME %e %M", *cmd], capture_output=True, text=True)
+    """Runs cmd under GNU time; returns (wall seconds, peak RSS in MiB, stdout, CPU
+    seconds: user + system, steadier than wall time on a shared machine)."""
+    result = sh(["/usr/bin/time", "-f", "TIME %e %M %U %S", *cmd], capture_output=True, text=True)
     line = [l for l in result.stderr.splitlines() if l.startswith("TIME ")][-1]
-    _, wall, rss_kb = line.split()
-    return float(wall), int(rss_kb) / 1024, result.stdout
+    _, wall, rss_kb, user, system = line.split()
+    return float(wall), int(rss_kb) / 1024, result.stdout, float(user) + float(system)
 
 
 def pipeline_file(name, inputs, out):
@@ -91,11 +92,13 @@ def run_size(n, skip_python, repeats):
     runs, floors = [], []
     for _ in range(repeats):
         shutil.rmtree(out, ignore_errors=True)
-        wall, rss, _ = timed([RELEASE / "voc", "run", pipeline, "--force", "--quiet"])
+        wall, rss, _, cpu = timed([RELEASE / "voc", "run", pipeline, "--force", "--quiet"])
         manifest = json.loads((out / "run.json").read_text())
-        runs.append((wall, rss, {t["stage"]: t["ms"] / 1000 for t in manifest["timings"]}))
+        runs.append((wall, rss, {t["stage"]: t["ms"] / 1000 for t in manifest["timings"]}, cpu))
         floors.append(timed([RELEASE / "floor", data, DEMO / "userdict.txt"]))
-    wall, _, stages = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
+    wall, _, stages, _ = sorted(runs, key=lambda r: r[0])[len(runs) // 2]
+    cpu = statistics.median(r[3] for r in runs)
+    floor_cpu = statistics.median(f[3] for f in floors)
     rss = max(r[1] for r in runs)
     floor_wall = statistics.median(f[0] for f in floors)
     floor_rss = max(f[1] for f in floors)
@@ -104,11 +107,12 @@ def run_size(n, skip_python, repeats):
         "contacts": n, "input_mb": mb, "wall": wall, "rss_mib": rss,
         "contacts_per_s": n / wall, "text_mb_per_s": floor["text_bytes"] / 1e6 / wall,
         "floor_wall": floor_wall, "floor_rss_mib": floor_rss, "ratio": wall / floor_wall,
+        "cpu": cpu, "floor_cpu": floor_cpu, "cpu_ratio": cpu / floor_cpu,
         "stages": stages, "walls": [r[0] for r in runs], "floor_walls": [f[0] for f in floors],
     }
     if not skip_python:
         py = python_env()
-        py_wall, py_rss, _ = timed([py, ROOT / "benches" / "baseline" / "pipeline.py", data,
+        py_wall, py_rss, _, _ = timed([py, ROOT / "benches" / "baseline" / "pipeline.py", data,
                                     DEMO / "userdict.txt", DEMO / "taxonomy.toml"])
         row.update(python_wall=py_wall, python_rss_mib=py_rss, speedup=py_wall / wall)
     return row
@@ -199,17 +203,18 @@ def write_results(rows, incr, args):
         "(every run: " + "; ".join(f"{r['contacts']:,}: voc " + ", ".join(f"{w:.2f}" for w in r["walls"])
                                      + " s, floor " + ", ".join(f"{w:.2f}" for w in r["floor_walls"]) + " s"
                                      for r in rows) + "); peak RSS is the largest of the runs; stage times are "
-        "those of the median run.",
+        "those of the median run. CPU is user + system time (medians), which varies less than wall time here.",
         "",
-        "| contacts | input MB | wall s | contacts/s | text MB/s | peak RSS MiB | floor s | voc ÷ floor | Python s | speedup |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| contacts | input MB | wall s | contacts/s | text MB/s | peak RSS MiB | floor s | voc ÷ floor | CPU s (voc / floor) | CPU ÷ floor | Python s | speedup |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         py = f"{r['python_wall']:.1f}" if "python_wall" in r else "—"
         sp = f"{r['speedup']:.0f}×" if "speedup" in r else "—"
         lines.append(
             f"| {r['contacts']:,} | {r['input_mb']:.0f} | {r['wall']:.1f} | {r['contacts_per_s']:,.0f} | "
-            f"{r['text_mb_per_s']:.1f} | {r['rss_mib']:.0f} | {r['floor_wall']:.1f} | {r['ratio']:.2f} | {py} | {sp} |"
+            f"{r['text_mb_per_s']:.1f} | {r['rss_mib']:.0f} | {r['floor_wall']:.1f} | {r['ratio']:.2f} | "
+            f"{r['cpu']:.1f} / {r['floor_cpu']:.1f} | {r['cpu_ratio']:.2f} | {py} | {sp} |"
         )
     lines += ["", "Stage times (s), from the median run's run.json:", "",
               "| contacts | " + " | ".join(rows[0]["stages"]) + " |",
