@@ -26,19 +26,18 @@ use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use voc_aggregate::spool::{BatchView, Spool, WeekBatch};
 use voc_classify::Classifier;
 use voc_core::arena::StrArena;
 use voc_core::{Contact, EnrichedContact, fsutil};
 use voc_index::{ContactIndex, IndexStats};
-use voc_ingest::{Chunk, Deliveries, IngestOptions, IngestStats, Ingestor};
-use voc_text::{Segmenter, SegmenterBuilder};
+use voc_ingest::{Chunk, Deliveries, Delivery, IngestOptions, IngestStats, Ingestor};
+use voc_text::Segmenter;
 
 use crate::config::Pipeline;
 use crate::manifest::StageTiming;
-use crate::run::{HISTORY_DIR, INDEX_DIR, QUARANTINE_FILE, RunError};
+use crate::run::{HISTORY_DIR, INDEX_DIR, ModelsLoading, QUARANTINE_FILE, RunError};
 
 /// Folder of the spool inside the output folder, `.spool-PID` (removed when the batch
 /// is done, and by the next run if a killed run left it).
@@ -48,14 +47,16 @@ pub const SPOOL_PREFIX: &str = ".spool-";
 const CHANNEL_CHUNKS: usize = 2;
 /// Records decoded from a week's Parquet at a time to feed the index.
 const INDEX_SLICE: usize = 1024;
+/// Ingested chunks parked while the models are still being built (about the first
+/// tenth of a second of ingest); past this many, ingest waits for them.
+const PARKED_CHUNKS: usize = 8;
 
 /// What the engine needs from the run.
 pub struct BatchContext<'a> {
     pub pipeline: &'a Pipeline,
     pub out_dir: &'a Path,
-    pub classifier: &'a Classifier,
-    pub segmenter: &'a Arc<Segmenter>,
-    pub segmenter_builder: &'a SegmenterBuilder,
+    /// Still being built when the batch starts: ingest does not need them.
+    pub models: &'a ModelsLoading,
     pub progress: bool,
 }
 
@@ -69,6 +70,8 @@ pub struct BatchOutcome {
     pub index: IndexStats,
     /// Stage timings: ingest, segment_classify, history, index.
     pub timings: Vec<StageTiming>,
+    /// How long ingest stood waiting for the models (not in `timings`).
+    pub models_wait: Duration,
     /// Weeks holding at least one contact of the batch, in order.
     pub weeks: BTreeSet<String>,
 }
@@ -120,28 +123,48 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
     let bar = counter(ctx.progress, "segment + classify");
     let mut keys = DeliveryKeys::default();
     let mut enrich_time = Duration::ZERO;
+    let mut models_wait = Duration::ZERO;
+    // Chunks ingested before the models were ready, in order.
+    let mut parked: Vec<Vec<Delivery>> = Vec::new();
+    let mut enrich_parked = |parked: &mut Vec<Vec<Delivery>>| -> Result<()> {
+        let t = Instant::now();
+        let models = ctx.models.get()?;
+        models_wait += t.elapsed();
+        let t = Instant::now();
+        for contacts in parked.drain(..) {
+            let n = contacts.len() as u64;
+            let enriched: Vec<(u64, EnrichedContact)> = contacts
+                .into_par_iter()
+                .map(|d| {
+                    let contact = enrich(d.contact, &models.segmenter, &models.classifier);
+                    (d.seq, contact)
+                })
+                .collect();
+            bar.inc(n);
+            // A closed channel means the writer failed; its error is reported below.
+            tx.send(enriched)
+                .map_err(|_| anyhow!("the spool writer stopped"))?;
+        }
+        enrich_time += t.elapsed();
+        Ok(())
+    };
     let ingested = ingestor.ingest_streaming(
         &input_files,
         &crate::run::parquet_source,
         &mut |chunk: Chunk| -> Result<()> {
-            let t = Instant::now();
             quarantine.write(&chunk.quarantine)?;
             for d in &chunk.contacts {
                 keys.push(d.seq, &d.contact);
             }
-            let n = chunk.contacts.len() as u64;
-            let enriched: Vec<(u64, EnrichedContact)> = chunk
-                .contacts
-                .into_par_iter()
-                .map(|d| (d.seq, enrich(d.contact, ctx.segmenter, ctx.classifier)))
-                .collect();
-            bar.inc(n);
-            let sent = tx.send(enriched);
-            enrich_time += t.elapsed();
-            // A closed channel means the writer failed; its error is reported below.
-            sent.map_err(|_| anyhow!("the spool writer stopped"))
+            parked.push(chunk.contacts);
+            if ctx.models.is_ready() || parked.len() >= PARKED_CHUNKS {
+                enrich_parked(&mut parked)?;
+            }
+            Ok(())
         },
     );
+    // Chunks still parked: the whole batch was read before the models were built.
+    let ingested = ingested.and_then(|i| enrich_parked(&mut parked).map(|()| i));
     drop(tx);
     let t = Instant::now();
     let spooled = writer
@@ -157,7 +180,10 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
     quarantine.finish()?;
     let stats = ingested.stats;
     let stream_time = started.elapsed();
-    timings.push(timing("ingest", stream_time.saturating_sub(enrich_time)));
+    timings.push(timing(
+        "ingest",
+        stream_time.saturating_sub(enrich_time + models_wait),
+    ));
     timings.push(timing("segment_classify", enrich_time));
     if stats.quarantine_rate() > f.input.max_quarantine_rate {
         return Err(RunError::TooManyQuarantined {
@@ -196,10 +222,11 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         weeks: &weeks,
     };
 
+    let models = ctx.models.get()?;
     let index = ContactIndex::open_or_create(
         &ctx.out_dir.join(INDEX_DIR),
-        ctx.segmenter.clone(),
-        ctx.segmenter_builder,
+        models.segmenter.clone(),
+        &models.segmenter_builder,
     )?;
     let mut index_writer = index.writer()?;
     let mut index_time = Duration::ZERO;
@@ -234,6 +261,7 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         quarantine_path,
         index: index_stats,
         timings,
+        models_wait,
         weeks,
     })
 }

@@ -79,6 +79,12 @@ impl Timer {
         });
         self.stage_started = Instant::now();
     }
+    /// Adds `time` to the stage already timed as `stage`.
+    fn add(&mut self, stage: &str, time: std::time::Duration) {
+        if let Some(t) = self.timings.iter_mut().find(|t| t.stage == stage) {
+            t.ms += time.as_millis() as u64;
+        }
+    }
     /// Stages timed elsewhere, ending now.
     fn extend(&mut self, timings: &[StageTiming]) {
         self.timings.extend_from_slice(timings);
@@ -131,6 +137,75 @@ pub fn load_classifier(pipeline: &Pipeline) -> Result<(Classifier, Vec<String>)>
     Ok((classifier, terms))
 }
 
+/// The classifier and segmenter of a run.
+pub struct Models {
+    pub classifier: Classifier,
+    pub segmenter: Arc<Segmenter>,
+    /// Saved into the index folder, so queries are cut as the text was.
+    pub segmenter_builder: voc_text::SegmenterBuilder,
+}
+
+/// [`Models`] being built on a thread of their own. Building them is one core's work
+/// for 0.1-0.2 s (jieba's dictionary) while the other core would idle; ingest (reading,
+/// normalizing, masking) needs neither model, so it starts at once and waits for them
+/// only when the first chunks are to be segmented.
+pub struct ModelsLoading {
+    handle: std::sync::Mutex<Option<std::thread::JoinHandle<Result<Models>>>>,
+    models: std::sync::OnceLock<Models>,
+}
+
+impl ModelsLoading {
+    pub fn start(pipeline: &Pipeline) -> Result<Self> {
+        let pipeline = pipeline.clone();
+        let handle = std::thread::Builder::new()
+            .name("voc-models".into())
+            .spawn(move || {
+                let (classifier, segmenter, segmenter_builder) = build_classifier(&pipeline)?;
+                Ok(Models {
+                    classifier,
+                    segmenter: Arc::new(segmenter),
+                    segmenter_builder,
+                })
+            })?;
+        Ok(ModelsLoading {
+            handle: std::sync::Mutex::new(Some(handle)),
+            models: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// Whether [`ModelsLoading::get`] would return at once.
+    pub fn is_ready(&self) -> bool {
+        self.models.get().is_some()
+            || self
+                .handle
+                .lock()
+                .map_or(true, |h| h.as_ref().is_none_or(|h| h.is_finished()))
+    }
+
+    /// The models, waiting for them if they are still being built. A build error is
+    /// returned to the first caller; later calls say that the build failed.
+    pub fn get(&self) -> Result<&Models> {
+        if let Some(models) = self.models.get() {
+            return Ok(models);
+        }
+        // Held while joining: a second caller waits here, then finds the models.
+        let mut handle = self
+            .handle
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the model loader failed"))?;
+        if let Some(models) = self.models.get() {
+            return Ok(models);
+        }
+        let handle = handle
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("the models could not be built"))?;
+        let models = handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("building the models panicked"))??;
+        Ok(self.models.get_or_init(|| models))
+    }
+}
+
 /// The classifier of a pipeline with the segmenter that keeps its terms whole.
 pub fn build_classifier(
     pipeline: &Pipeline,
@@ -155,6 +230,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     fsutil::remove_stale_temps(&out_dir)
         .with_context(|| format!("cannot tidy the output folder {}", out_dir.display()))?;
 
+    // Built beside the fingerprints and the start of ingest; see `ModelsLoading`.
+    let models = ModelsLoading::start(pipeline)?;
     let config_files = fingerprints(&pipeline.config_files())?;
     let input_paths: Vec<PathBuf> = f.input.files().into_iter().map(|i| i.path).collect();
     let inputs = fingerprints(&input_paths)?;
@@ -172,20 +249,24 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         });
     }
 
-    let (classifier, segmenter, segmenter_builder) = build_classifier(pipeline)?;
-    let segmenter = Arc::new(segmenter);
     timer.lap("load_models");
 
     // Ingest, segment + classify, history and index, streamed: see `batch`.
     let batch = crate::batch::process(&BatchContext {
         pipeline,
         out_dir: &out_dir,
-        classifier: &classifier,
-        segmenter: &segmenter,
-        segmenter_builder: &segmenter_builder,
+        models: &models,
         progress: options.progress,
     })?;
+    // The time ingest stood waiting for the models is the models' (stage names and the
+    // sum of the stages stay what they were when the models were built first).
+    timer.add("load_models", batch.models_wait);
     timer.extend(&batch.timings);
+    let Models {
+        classifier,
+        segmenter,
+        ..
+    } = models.get()?;
     let history = out_dir.join(HISTORY_DIR);
     let (partitions, index_stats, quarantine_path) = (
         batch.partitions.clone(),
@@ -211,7 +292,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         pipeline,
         &history,
         &report_period,
-        &segmenter,
+        segmenter,
         &out_dir.join(TABLES_DIR),
     )?;
     timer.lap("aggregate");
