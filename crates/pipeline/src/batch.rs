@@ -26,12 +26,13 @@ use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use voc_aggregate::spool::{BatchView, Spool, WeekBatch};
 use voc_classify::Classifier;
 use voc_core::arena::StrArena;
 use voc_core::{Contact, EnrichedContact, fsutil};
-use voc_index::{ContactIndex, IndexStats};
+use voc_index::{ContactIndex, ContactWriter};
 use voc_ingest::{Chunk, Deliveries, Delivery, IngestOptions, IngestStats, Ingestor};
 use voc_text::Segmenter;
 
@@ -57,18 +58,23 @@ pub struct BatchContext<'a> {
     pub out_dir: &'a Path,
     /// Still being built when the batch starts: ingest does not need them.
     pub models: &'a ModelsLoading,
+    /// Where the batch opens the index (once the models are built: queries are cut by
+    /// the same segmenter); the run's, so its uncommitted writer can outlive the batch.
+    pub index: &'a OnceLock<ContactIndex>,
     pub progress: bool,
 }
 
 /// A processed batch: its counts, what was written, and the compact knowledge of which
 /// contacts it holds.
-pub struct BatchOutcome {
+pub struct BatchOutcome<'a> {
     pub stats: IngestStats,
     /// History partitions written, in the order `write_history` reports them.
     pub partitions: Vec<PathBuf>,
     pub quarantine_path: PathBuf,
-    pub index: IndexStats,
-    /// Stage timings: ingest, segment_classify, history, index.
+    /// Every contact of the batch added, not yet committed: the run commits it while it
+    /// aggregates and renders the report, which read only the history.
+    pub index: ContactWriter<'a>,
+    /// Stage timings: ingest, segment_classify, history, index (feeding the writer).
     pub timings: Vec<StageTiming>,
     /// How long ingest stood waiting for the models (not in `timings`).
     pub models_wait: Duration,
@@ -76,7 +82,7 @@ pub struct BatchOutcome {
     pub weeks: BTreeSet<String>,
 }
 
-impl BatchOutcome {
+impl BatchOutcome<'_> {
     /// The newest week with a contact of the batch ("" for an empty batch).
     pub fn latest_week(&self) -> String {
         self.weeks.last().cloned().unwrap_or_default()
@@ -86,7 +92,7 @@ impl BatchOutcome {
 /// Runs ingest, segmentation and classification, the history and the index over the
 /// pipeline's inputs, streaming. Fails with [`RunError::TooManyQuarantined`] after
 /// writing the quarantine file, before touching the history or the index.
-pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
+pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     let f = &ctx.pipeline.file;
     let mut timings = Vec::new();
     let started = Instant::now();
@@ -223,11 +229,15 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
     };
 
     let models = ctx.models.get()?;
-    let index = ContactIndex::open_or_create(
-        &ctx.out_dir.join(INDEX_DIR),
-        models.segmenter.clone(),
-        &models.segmenter_builder,
-    )?;
+    if ctx.index.get().is_none() {
+        let opened = ContactIndex::open_or_create(
+            &ctx.out_dir.join(INDEX_DIR),
+            models.segmenter.clone(),
+            &models.segmenter_builder,
+        )?;
+        let _ = ctx.index.set(opened);
+    }
+    let index: &'a ContactIndex = ctx.index.get().context("the index was not opened")?;
     let mut index_writer = index.writer()?;
     let mut index_time = Duration::ZERO;
     let history = ctx.out_dir.join(HISTORY_DIR);
@@ -251,15 +261,13 @@ pub fn process(ctx: &BatchContext) -> Result<BatchOutcome> {
         "history",
         started.elapsed().saturating_sub(index_time),
     ));
-    let t = Instant::now();
-    let index_stats = index_writer.commit()?;
-    timings.push(timing("index", index_time + t.elapsed()));
+    timings.push(timing("index", index_time));
 
     Ok(BatchOutcome {
         stats,
         partitions,
         quarantine_path,
-        index: index_stats,
+        index: index_writer,
         timings,
         models_wait,
         weeks,

@@ -252,10 +252,12 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     timer.lap("load_models");
 
     // Ingest, segment + classify, history and index, streamed: see `batch`.
+    let index_slot = std::sync::OnceLock::new();
     let batch = crate::batch::process(&BatchContext {
         pipeline,
         out_dir: &out_dir,
         models: &models,
+        index: &index_slot,
         progress: options.progress,
     })?;
     // The time ingest stood waiting for the models is the models' (stage names and the
@@ -268,12 +270,6 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         ..
     } = models.get()?;
     let history = out_dir.join(HISTORY_DIR);
-    let (partitions, index_stats, quarantine_path) = (
-        batch.partitions.clone(),
-        batch.index,
-        batch.quarantine_path.clone(),
-    );
-
     let period = match f.pipeline.period.as_str() {
         "latest" => Some(batch.latest_week())
             .filter(|w| !w.is_empty())
@@ -281,46 +277,71 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             .unwrap_or_default(),
         week => week.to_string(),
     };
-    let report_period = voc_core::Period::parse(&period).with_context(
-        || "nothing to report: the batch has no accepted contacts and the history is empty",
-    )?;
-    // The report quotes the period's contacts as stored (read back by `report::render`),
-    // so `voc report` on the same history gives the same report.
-    // Reads only the partitions the period needs (its baseline, the month to date and
-    // the one before, the forecast's history) and writes out/tables/*.{parquet,csv}.
-    let (trends, table_files) = crate::trends::run(
-        pipeline,
-        &history,
-        &report_period,
-        segmenter,
-        &out_dir.join(TABLES_DIR),
-    )?;
-    timer.lap("aggregate");
+    let crate::batch::BatchOutcome {
+        stats,
+        partitions,
+        quarantine_path,
+        index: index_writer,
+        ..
+    } = batch;
 
-    let quality = voc_report::DataQuality {
-        read: batch.stats.read,
-        accepted: batch.stats.accepted,
-        quarantined: batch.stats.quarantined,
-        duplicates: batch.stats.duplicates,
-        // What `run.json` will say, so `voc report` (which reads it) says the same.
-        batch_period: Some(period.clone()),
-    };
-    let mut written: Vec<PathBuf> = partitions;
-    written.extend(table_files);
-    written.extend(crate::report::render(
-        &crate::report::RenderContext {
-            pipeline,
-            history: &history,
-            taxonomy: &classifier.taxonomy,
-            config_fingerprint: &config_fingerprint,
-            data_fingerprint: &data_fingerprint,
-            quality,
-        },
-        &trends,
-        &out_dir.join(REPORT_DIR),
-    )?);
-    written.push(quarantine_path);
-    timer.lap("report");
+    // The index commit (flushing the last segments, merging) runs beside the trends and
+    // the report, which read only the history: one after the other, a core idled
+    // through most of each. The `index` stage adds the wait for the commit after them.
+    let (outputs, index_stats) = std::thread::scope(|scope| -> Result<_> {
+        let commit = scope.spawn(move || index_writer.commit());
+        let outputs = (|| -> Result<(Vec<PathBuf>, voc_aggregate::Trends)> {
+            let report_period = voc_core::Period::parse(&period).with_context(
+                || "nothing to report: the batch has no accepted contacts and the history is empty",
+            )?;
+            // The report quotes the period's contacts as stored (read back by
+            // `report::render`), so `voc report` on the same history gives the same
+            // report. Reads only the partitions the period needs (its baseline, the month
+            // to date and the one before, the forecast's history) and writes
+            // out/tables/*.{parquet,csv}.
+            let (trends, table_files) = crate::trends::run(
+                pipeline,
+                &history,
+                &report_period,
+                segmenter,
+                &out_dir.join(TABLES_DIR),
+            )?;
+            timer.lap("aggregate");
+
+            let quality = voc_report::DataQuality {
+                read: stats.read,
+                accepted: stats.accepted,
+                quarantined: stats.quarantined,
+                duplicates: stats.duplicates,
+                // What `run.json` will say, so `voc report` (which reads it) says the same.
+                batch_period: Some(period.clone()),
+            };
+            let mut written: Vec<PathBuf> = partitions;
+            written.extend(table_files);
+            written.extend(crate::report::render(
+                &crate::report::RenderContext {
+                    pipeline,
+                    history: &history,
+                    taxonomy: &classifier.taxonomy,
+                    config_fingerprint: &config_fingerprint,
+                    data_fingerprint: &data_fingerprint,
+                    quality,
+                },
+                &trends,
+                &out_dir.join(REPORT_DIR),
+            )?);
+            written.push(quarantine_path);
+            timer.lap("report");
+            Ok((written, trends))
+        })();
+        let t = Instant::now();
+        let committed = commit
+            .join()
+            .map_err(|_| anyhow::anyhow!("the index commit panicked"))?;
+        timer.add("index", t.elapsed());
+        Ok((outputs?, committed?))
+    })?;
+    let (written, trends) = outputs;
 
     let manifest = Manifest {
         tool: format!("voc {}", env!("CARGO_PKG_VERSION")),
@@ -332,14 +353,14 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         data_fingerprint,
         inputs,
         counts: Counts {
-            read: batch.stats.read,
-            accepted: batch.stats.accepted,
-            quarantined: batch.stats.quarantined,
-            duplicates: batch.stats.duplicates,
+            read: stats.read,
+            accepted: stats.accepted,
+            quarantined: stats.quarantined,
+            duplicates: stats.duplicates,
             indexed: index_stats.upserted,
             index_documents: index_stats.documents,
         },
-        pii_masked: batch.stats.pii_masked.clone(),
+        pii_masked: stats.pii_masked.clone(),
         outputs: written
             .iter()
             .map(|p| fingerprint_relative(p, &out_dir))
