@@ -35,7 +35,7 @@
 use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use voc_core::TurnTokens;
 use voc_core::hash::FxBuild;
@@ -146,10 +146,48 @@ pub struct WeekTerms {
     pub phrases: PhraseCounts,
 }
 
-/// The week's own contacts with their categories and their single words, for TF-IDF.
+/// The report period's single words by category, for TF-IDF: for each category its
+/// contacts and, per word, the contacts of it that mention the word. Counted as the
+/// span is read rather than kept contact by contact.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PeriodDocs {
-    pub docs: Vec<(Vec<String>, BTreeSet<String>)>,
+pub struct CategoryWords {
+    pub categories: BTreeMap<String, (u64, PhraseCounts)>,
+}
+
+impl CategoryWords {
+    /// Adds one contact with its categories and its distinct words.
+    pub fn add(&mut self, categories: &[&str], words: &[&str]) {
+        for &category in categories {
+            let entry = match self.categories.get_mut(category) {
+                Some(entry) => entry,
+                None => self.categories.entry(category.to_string()).or_default(),
+            };
+            entry.0 += 1;
+            for w in words {
+                bump(&mut entry.1, w);
+            }
+        }
+    }
+
+    /// Adds the counts of `other` (contacts counted apart) to these.
+    fn merge(&mut self, other: CategoryWords) {
+        for (category, (contacts, words)) in other.categories {
+            let entry = self.categories.entry(category).or_default();
+            entry.0 += contacts;
+            add_counts(&mut entry.1, words);
+        }
+    }
+}
+
+/// Adds `more` to `counts`, phrase by phrase.
+fn add_counts(counts: &mut PhraseCounts, more: PhraseCounts) {
+    if counts.is_empty() {
+        *counts = more;
+        return;
+    }
+    for (phrase, n) in more {
+        *counts.entry(phrase).or_insert(0) += n;
+    }
 }
 
 fn is_content(token: &str, filter: &TermFilter) -> bool {
@@ -206,31 +244,75 @@ fn bump(phrases: &mut PhraseCounts, phrase: &str) {
 
 /// Reads one span's customer-side phrases (and, for the report period, the documents
 /// for TF-IDF) from the history: only the partitions of its weeks, only its days, and
-/// only the `date`, `speakers`, `tokens` and `categories` columns.
+/// only the `date`, `speakers`, `tokens` and `categories` columns. The rows are counted
+/// in slices on every core (the report period's span was a one-core stretch at the end
+/// of each run), then added up in row order.
 pub fn read_span(
     history: &Path,
     span: &Span,
     filter: &TermFilter,
     keep_docs: bool,
-) -> Result<(WeekTerms, PeriodDocs), AggregateError> {
-    let mut terms = WeekTerms::default();
-    let mut docs = PeriodDocs::default();
+) -> Result<(WeekTerms, CategoryWords), AggregateError> {
     let Some(lf) = scan(history, &span.window())? else {
-        return Ok((terms, docs));
+        return Ok((WeekTerms::default(), CategoryWords::default()));
     };
     let df = lf
         .filter(span.predicate())
         .select([col("speakers"), col("tokens"), col("categories")])
         .collect()?;
-    let agent_turns = map_string_lists(&df, "speakers", |s| Ok(s == Some("agent")))?;
-    let mut categories = if keep_docs {
-        string_lists(&df, "categories")?
+    let slice_rows = df
+        .height()
+        .div_ceil(4 * rayon::current_num_threads())
+        .max(MIN_SLICE_ROWS);
+    count_in_slices(&df, filter, keep_docs, slice_rows)
+}
+
+/// Below this many rows a span is counted in one piece: merging the counts of slices
+/// costs more than it saves.
+const MIN_SLICE_ROWS: usize = 2048;
+
+/// [`count_rows`] over slices of `slice_rows` rows in parallel, added up in row order.
+fn count_in_slices(
+    df: &DataFrame,
+    filter: &TermFilter,
+    keep_docs: bool,
+    slice_rows: usize,
+) -> Result<(WeekTerms, CategoryWords), AggregateError> {
+    let rows = df.height();
+    let slices: Vec<(WeekTerms, CategoryWords)> = (0..rows)
+        .step_by(slice_rows)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|offset| count_rows(&df.slice(offset as i64, slice_rows), filter, keep_docs))
+        .collect::<Result<_, _>>()?;
+    let mut slices = slices.into_iter();
+    let (mut terms, mut words) = slices.next().unwrap_or_default();
+    for (part, part_words) in slices {
+        terms.contacts += part.contacts;
+        add_counts(&mut terms.phrases, part.phrases);
+        words.merge(part_words);
+    }
+    Ok((terms, words))
+}
+
+/// The phrases (and words by category) of the rows of `df`, as [`read_span`] reads
+/// them.
+fn count_rows(
+    df: &DataFrame,
+    filter: &TermFilter,
+    keep_words: bool,
+) -> Result<(WeekTerms, CategoryWords), AggregateError> {
+    let mut terms = WeekTerms::default();
+    let mut by_category = CategoryWords::default();
+    let agent_turns = map_string_lists(df, "speakers", |s| Ok(s == Some("agent")))?;
+    let categories = if keep_words {
+        string_lists(df, "categories")?
     } else {
         Vec::new()
     };
     terms.contacts = df.height() as u64;
     let mut key = String::new();
-    for_each_string_list(&df, "tokens", |i, tokens| {
+    for_each_string_list(df, "tokens", |i, tokens| {
         // Customer side: every turn not spoken by the agent (a turn without a stored
         // speaker counts as the customer's).
         let turns: Vec<&str> = tokens
@@ -250,12 +332,12 @@ pub fn read_span(
             key.push_str(b);
             bump(&mut terms.phrases, &key);
         }
-        if keep_docs {
-            let words = words.iter().map(|w| w.to_string()).collect();
-            docs.docs.push((std::mem::take(&mut categories[i]), words));
+        if keep_words {
+            let categories: Vec<&str> = categories[i].iter().map(String::as_str).collect();
+            by_category.add(&categories, &words);
         }
     })?;
-    Ok((terms, docs))
+    Ok((terms, by_category))
 }
 
 /// Both analyses for the report period `current` against the `baseline` spans (the
@@ -270,7 +352,7 @@ pub fn analyse(
     options: &TermOptions,
     filter: &TermFilter,
 ) -> Result<TermResults, AggregateError> {
-    let (this, docs) = read_span(history, current, filter, true)?;
+    let (this, words) = read_span(history, current, filter, true)?;
     if let Some((path, key)) = term_cache::entry(history, current, filter.stopwords_key)? {
         term_cache::store(&path, &key, this.contacts, &this.phrases);
     }
@@ -303,7 +385,7 @@ pub fn analyse(
         .collect();
     Ok(TermResults {
         new_terms: new_terms(&current.key, &this, &base, baseline.len(), options, filter),
-        keywords: keywords(&current.key, &docs, &base, options),
+        keywords: keywords(&current.key, &words, &base, options),
     })
 }
 
@@ -455,27 +537,18 @@ pub fn idf(baseline_contacts: u64, baseline_count: u64) -> f64 {
 /// The top words of each category this week by TF-IDF, sorted by category then rank.
 pub fn keywords(
     week: &str,
-    docs: &PeriodDocs,
+    by_category: &CategoryWords,
     base: &WeekTerms,
     options: &TermOptions,
 ) -> Vec<CategoryKeyword> {
-    // category → (contacts, word → contacts). The words are hashed, not kept in order:
-    // the ranking below sorts by score, then word, so their order never shows.
-    type WordCounts<'a> = HashMap<&'a str, u64, FxBuild>;
-    let mut per: BTreeMap<&str, (u64, WordCounts)> = BTreeMap::new();
-    for (categories, words) in &docs.docs {
-        for c in categories {
-            let entry = per.entry(c.as_str()).or_default();
-            entry.0 += 1;
-            for w in words {
-                *entry.1.entry(w.as_str()).or_default() += 1;
-            }
-        }
-    }
     let mut out = Vec::new();
-    for (category, (n, words)) in per {
+    // The words are hashed, not kept in order: the ranking below sorts by score, then
+    // word, so their order never shows.
+    for (category, (n, words)) in &by_category.categories {
+        let n = *n;
         let mut scored: Vec<(f64, &str, u64, u64)> = words
-            .into_iter()
+            .iter()
+            .map(|(w, df)| (w.as_str(), *df))
             .filter(|(_, df)| *df >= options.keyword_min_count.min(n))
             .map(|(w, df)| {
                 let base_df = base.phrases.get(w).copied().unwrap_or(0);
@@ -618,19 +691,80 @@ mod tests {
     }
 
     #[test]
+    fn counts_in_slices_equal_counts_in_one_piece() {
+        let list = |items: &[&str]| Series::new("".into(), items);
+        let rows = [
+            (
+                ["customer", "agent"],
+                ["宽带 断网 了", "您好 宽带"],
+                vec!["断网"],
+            ),
+            (
+                ["customer", "customer"],
+                ["光缆 抢修", "宽带 断网"],
+                vec!["断网", "光缆"],
+            ),
+            (
+                ["note", "agent"],
+                ["宽带 网速 慢", "光缆 抢修"],
+                vec!["网速"],
+            ),
+            (["customer", "agent"], ["光缆 抢修 宽带", "好的"], vec![]),
+            (["customer", "agent"], ["网速 慢", "网速"], vec!["网速"]),
+        ];
+        let df = DataFrame::new_infer_height(vec![
+            Series::new(
+                "speakers".into(),
+                rows.iter().map(|r| list(&r.0)).collect::<Vec<_>>(),
+            )
+            .into(),
+            Series::new(
+                "tokens".into(),
+                rows.iter().map(|r| list(&r.1)).collect::<Vec<_>>(),
+            )
+            .into(),
+            Series::new(
+                "categories".into(),
+                rows.iter().map(|r| list(&r.2)).collect::<Vec<_>>(),
+            )
+            .into(),
+        ])
+        .unwrap();
+        let stop = |t: &str| t == "了";
+        let filter = TermFilter {
+            is_stopword: &stop,
+            taxonomy_terms: &[],
+            stopwords_key: "test",
+        };
+        let whole = count_in_slices(&df, &filter, true, 5).unwrap();
+        for slice_rows in [1, 2, 3] {
+            assert_eq!(
+                count_in_slices(&df, &filter, true, slice_rows).unwrap(),
+                whole
+            );
+        }
+        let (terms, by_category) = whole;
+        assert_eq!(terms.contacts, 5);
+        // Agent turns are left out: 您好 and the agent's 网速 are not counted.
+        assert_eq!(terms.phrases.get("宽带"), Some(&4));
+        assert_eq!(terms.phrases.get("网速"), Some(&2));
+        assert_eq!(terms.phrases.get("光缆 抢修"), Some(&2));
+        assert_eq!(terms.phrases.get("您好"), None);
+        let (contacts, words) = &by_category.categories["断网"];
+        assert_eq!((*contacts, words.get("宽带")), (2, Some(&2)));
+        assert_eq!(by_category.categories["网速"].0, 2);
+    }
+
+    #[test]
     fn tf_idf_by_hand() {
         // Baseline: 9 contacts; 宽带 in 8 of them, 光缆 in none.
         let base = week(9, &[("宽带", 8)]);
-        let set = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
-        let docs = PeriodDocs {
-            docs: vec![
-                (vec!["断网".into()], set(&["宽带", "光缆"])),
-                (vec!["断网".into()], set(&["宽带", "光缆"])),
-                (vec!["断网".into()], set(&["宽带"])),
-                (vec!["断网".into()], set(&["宽带", "物业"])),
-                (vec!["网速".into()], set(&["宽带"])),
-            ],
-        };
+        let mut docs = CategoryWords::default();
+        docs.add(&["断网"], &["宽带", "光缆"]);
+        docs.add(&["断网"], &["宽带", "光缆"]);
+        docs.add(&["断网"], &["宽带"]);
+        docs.add(&["断网"], &["宽带", "物业"]);
+        docs.add(&["网速"], &["宽带"]);
         let options = TermOptions {
             keyword_min_count: 1,
             ..TermOptions::default()

@@ -243,7 +243,19 @@ pub fn compute(
         .filter(|s| baseline_keys.contains(&s.key))
         .cloned()
         .collect();
-    out.terms = terms::analyse(history, &current, &baseline, &options.terms, filter)?;
+    let month_first = scan::month_start(today);
+    // The phrase counts and the month's contacts for the KPIs are read side by side:
+    // each is mostly decoding its own partitions.
+    let (terms, contacts) = rayon::join(
+        || terms::analyse(history, &current, &baseline, &options.terms, filter),
+        // Only the month's partitions: the window's others hold no day of it.
+        || match scan::scan(history, &WeekWindow::of_days(month_first, today))? {
+            Some(month) => kpi::read_contacts(&month, month_first, today),
+            None => Ok(Vec::new()),
+        },
+    );
+    out.terms = terms?;
+    let contacts = contacts?;
 
     // The forecast runs at least to the end of the month, for the dynamic target.
     let s = &options.staffing;
@@ -276,12 +288,6 @@ pub fn compute(
         f.days.truncate(s.horizon_days as usize);
     }
 
-    let month_first = scan::month_start(today);
-    // Only the month's partitions: the window's others hold no day of it.
-    let contacts = match scan::scan(history, &WeekWindow::of_days(month_first, today))? {
-        Some(month) => kpi::read_contacts(&month, month_first, today)?,
-        None => Vec::new(),
-    };
     let sums = kpi::day_sums(&contacts, &options.kpi);
     out.scorecard = kpi::scorecard(&sums, today, &expected, &options.kpi);
 
