@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use voc_core::{EnrichedContact, Speaker, Token, TurnTokens};
 
 use crate::AggregateError;
-use crate::frame::{map_string_lists, string_lists};
+use crate::frame::{for_each_string_list, i32s, map_string_lists, opt_bools, string_lists};
 
 pub const PARTITION_FILE: &str = "part-0.parquet";
 
@@ -538,29 +538,48 @@ pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, AggregateErro
     records_of(path, &frame)
 }
 
+/// A stored contact's tags as [`read_records_between`] shows them to its `keep`, read
+/// straight from their columns.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredTags<'a> {
+    pub escalation: bool,
+    pub churn: bool,
+    pub categories: &'a [&'a str],
+}
+
 /// The stored contacts (text included) of the days `first` to `last` (inclusive, China
-/// time) that `keep` accepts, sorted by time and id. Only the partitions of those weeks
-/// are opened, one at a time, so at most one partition's records are held besides the
-/// ones kept. `keep` is asked about each contact without its text and tokens, which
-/// are built only for the contacts it keeps (building every token of a week as strings
-/// took most of the report stage).
+/// time) whose tags `keep` accepts, sorted by time and id. Only the partitions of those
+/// weeks are opened, one at a time, so at most one partition's records are held
+/// besides the ones kept. Only the kept contacts are built (building every contact of
+/// a week, or only its tokens as strings, took most of the report stage).
 pub fn read_records_between(
     history: &Path,
     first: chrono::NaiveDate,
     last: chrono::NaiveDate,
-    keep: impl Fn(&EnrichedContact) -> bool,
+    keep: impl Fn(&StoredTags) -> bool,
 ) -> Result<Vec<EnrichedContact>, AggregateError> {
     let window = crate::scan::WeekWindow::of_days(first, last);
+    let (from, to) = (
+        crate::scan::epoch_days(first),
+        crate::scan::epoch_days(last),
+    );
     let mut out = Vec::new();
     for path in crate::scan::partitions_in(history, &window) {
         let frame = read_columns(&path, true)?;
-        let wanted: BooleanChunked = records_of(&path, &frame.drop_many(["turns", "tokens"]))?
-            .iter()
-            .map(|r| {
-                let day = voc_core::time::china_date(&r.contact.started_at);
-                Some(first <= day && day <= last && keep(r))
-            })
-            .collect();
+        // `date` is the China-time day of `started_at`, written beside it.
+        let days = i32s(&frame, "date")?;
+        let escalation = opt_bools(&frame, "risk_escalation")?;
+        let churn = opt_bools(&frame, "risk_churn")?;
+        let mut wanted = Vec::with_capacity(frame.height());
+        for_each_string_list(&frame, "categories", |i, categories| {
+            let tags = StoredTags {
+                escalation: escalation[i].unwrap_or(false),
+                churn: churn[i].unwrap_or(false),
+                categories,
+            };
+            wanted.push(from <= days[i] && days[i] <= to && keep(&tags));
+        })?;
+        let wanted = BooleanChunked::from_slice("wanted".into(), &wanted);
         out.extend(records_of(&path, &frame.filter(&wanted)?)?);
     }
     out.sort_by(|a, b| {
@@ -675,8 +694,20 @@ mod read_back_tests {
         let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
         let between = read_records_between(&dir, day(3), day(30), |_| true).unwrap();
         assert_eq!(between, vec![records[1].clone()]);
-        let flagged = read_records_between(&dir, day(1), day(30), |r| r.risk.escalation).unwrap();
+        let flagged = read_records_between(&dir, day(1), day(30), |r| r.escalation).unwrap();
         assert_eq!(flagged, vec![records[0].clone()]);
+        let in_category =
+            |c: &'static str| move |r: &StoredTags| r.categories.contains(&c) && !r.escalation;
+        assert_eq!(
+            read_records_between(&dir, day(1), day(30), in_category("网络质量/宽带断网")).unwrap(),
+            vec![records[1].clone()]
+        );
+        assert!(
+            read_records_between(&dir, day(1), day(2), in_category("网络质量/宽带断网"))
+                .unwrap()
+                .is_empty(),
+            "C2 is of day 3"
+        );
         // Rewriting a partition in place.
         let mut changed = back.clone();
         changed[1].categories.clear();

@@ -5,6 +5,7 @@
 //! both come through here with the same data, so they give the same report.
 
 use std::collections::BTreeMap;
+use voc_aggregate::history::StoredTags;
 use voc_aggregate::tables::WeekRow;
 use voc_aggregate::{Emerging, HistoryTables, TrendOptions, Trends};
 use voc_classify::Taxonomy;
@@ -37,14 +38,14 @@ pub struct ReportContext<'a> {
 /// Which of the period's stored contacts the report quotes from: those flagged for
 /// escalation or churn (the watch list) and those of an emerging category (verbatims).
 /// Reading only these keeps the read-back small.
-pub fn needs_record(trends: &Trends) -> impl Fn(&EnrichedContact) -> bool + '_ {
-    move |r: &EnrichedContact| {
-        r.risk.escalation
-            || r.risk.churn
+pub fn needs_record(trends: &Trends) -> impl Fn(&StoredTags) -> bool + '_ {
+    move |r: &StoredTags| {
+        r.escalation
+            || r.churn
             || trends
                 .emerging
                 .iter()
-                .any(|e| r.categories.contains(&e.category))
+                .any(|e| r.categories.contains(&e.category.as_str()))
     }
 }
 
