@@ -202,26 +202,39 @@ fn is_content(token: &str, filter: &TermFilter) -> bool {
 
 /// The distinct words (≥ 2 characters) and adjacent content-word pairs of a contact's
 /// customer-side turns (`turns` are space-joined token strings), each sorted; borrowed
-/// from the turns, so counting allocates only for phrases not seen before.
+/// from the turns.
 pub fn contact_phrases<'a>(
     turns: &[&'a str],
     filter: &TermFilter,
 ) -> (Vec<&'a str>, Vec<(&'a str, &'a str)>) {
+    phrases_by(turns, |token| {
+        is_content(token, filter).then(|| (token, token.chars().nth(1).is_some()))
+    })
+}
+
+/// [`contact_phrases`] with each token named by `kind`: `None` for a token that is not a
+/// content word, else its key and whether it counts as a word on its own (≥ 2
+/// characters). Keys are compared as the tokens are: equal tokens, equal keys.
+fn phrases_by<'a, K: Copy + Ord>(
+    turns: &[&'a str],
+    mut kind: impl FnMut(&'a str) -> Option<(K, bool)>,
+) -> (Vec<K>, Vec<(K, K)>) {
     let mut words = Vec::new();
     let mut pairs = Vec::new();
     for turn in turns {
-        let mut previous: Option<&str> = None;
+        let mut previous = None;
         for token in voc_core::stored_tokens(turn) {
-            if is_content(token, filter) {
-                if token.chars().nth(1).is_some() {
-                    words.push(token);
+            match kind(token) {
+                Some((key, alone)) => {
+                    if alone {
+                        words.push(key);
+                    }
+                    if let Some(p) = previous {
+                        pairs.push((p, key));
+                    }
+                    previous = Some(key);
                 }
-                if let Some(p) = previous {
-                    pairs.push((p, token));
-                }
-                previous = Some(token);
-            } else {
-                previous = None;
+                None => previous = None,
             }
         }
     }
@@ -230,6 +243,67 @@ pub fn contact_phrases<'a>(
     pairs.sort_unstable();
     pairs.dedup();
     (words, pairs)
+}
+
+/// The distinct tokens of the rows being counted, each numbered and checked once (a
+/// stop-word lookup and character tests per distinct token instead of per occurrence),
+/// so a contact's words and pairs are sorted and counted as numbers.
+struct Vocabulary<'f> {
+    filter: &'f TermFilter<'f>,
+    ids: HashMap<voc_core::Token, u32, FxBuild>,
+    /// Per id: the token and, for a content word, whether it counts on its own.
+    tokens: Vec<(voc_core::Token, Option<bool>)>,
+}
+
+impl<'f> Vocabulary<'f> {
+    fn new(filter: &'f TermFilter<'f>) -> Self {
+        Vocabulary {
+            filter,
+            ids: HashMap::default(),
+            tokens: Vec::new(),
+        }
+    }
+
+    /// The token's id if it is a content word, with whether it counts on its own.
+    fn kind(&mut self, token: &str) -> Option<(u32, bool)> {
+        let id = match self.ids.get(token) {
+            Some(&id) => id,
+            None => {
+                let id = self.tokens.len() as u32;
+                let content =
+                    is_content(token, self.filter).then(|| token.chars().nth(1).is_some());
+                self.tokens.push((token.into(), content));
+                self.ids.insert(token.into(), id);
+                id
+            }
+        };
+        self.tokens[id as usize].1.map(|alone| (id, alone))
+    }
+
+    fn token(&self, id: u32) -> &str {
+        &self.tokens[id as usize].0
+    }
+
+    /// The phrase key of a pair of ids (tokens joined by a space).
+    fn pair(&self, (a, b): (u32, u32)) -> String {
+        let (a, b) = (self.token(a), self.token(b));
+        let mut key = String::with_capacity(a.len() + 1 + b.len());
+        key.push_str(a);
+        key.push(' ');
+        key.push_str(b);
+        key
+    }
+}
+
+/// Contacts per id, as a vector indexed by id.
+fn count_ids(counts: &mut Vec<u64>, ids: &[u32]) {
+    for &id in ids {
+        let slot = id as usize;
+        if slot >= counts.len() {
+            counts.resize(slot + 1, 0);
+        }
+        counts[slot] += 1;
+    }
 }
 
 /// Adds one contact to the count of `phrase`.
@@ -302,16 +376,17 @@ fn count_rows(
     filter: &TermFilter,
     keep_words: bool,
 ) -> Result<(WeekTerms, CategoryWords), AggregateError> {
-    let mut terms = WeekTerms::default();
-    let mut by_category = CategoryWords::default();
     let agent_turns = map_string_lists(df, "speakers", |s| Ok(s == Some("agent")))?;
     let categories = if keep_words {
         string_lists(df, "categories")?
     } else {
         Vec::new()
     };
-    terms.contacts = df.height() as u64;
-    let mut key = String::new();
+    let mut vocabulary = Vocabulary::new(filter);
+    let mut words_seen: Vec<u64> = Vec::new();
+    let mut pairs_seen: HashMap<(u32, u32), u64, FxBuild> = HashMap::default();
+    // category → (contacts, contacts per word id)
+    let mut per_category: BTreeMap<&str, (u64, Vec<u64>)> = BTreeMap::new();
     for_each_string_list(df, "tokens", |i, tokens| {
         // Customer side: every turn not spoken by the agent (a turn without a stored
         // speaker counts as the customer's).
@@ -321,22 +396,42 @@ fn count_rows(
             .filter(|&(t, _)| !agent_turns[i].get(t).copied().unwrap_or(false))
             .map(|(_, &turn)| turn)
             .collect();
-        let (words, pairs) = contact_phrases(&turns, filter);
-        for w in &words {
-            bump(&mut terms.phrases, w);
-        }
-        for (a, b) in &pairs {
-            key.clear();
-            key.push_str(a);
-            key.push(' ');
-            key.push_str(b);
-            bump(&mut terms.phrases, &key);
+        let (words, pairs) = phrases_by(&turns, |token| vocabulary.kind(token));
+        count_ids(&mut words_seen, &words);
+        for pair in pairs {
+            *pairs_seen.entry(pair).or_insert(0) += 1;
         }
         if keep_words {
-            let categories: Vec<&str> = categories[i].iter().map(String::as_str).collect();
-            by_category.add(&categories, &words);
+            for category in &categories[i] {
+                let entry = per_category.entry(category.as_str()).or_default();
+                entry.0 += 1;
+                count_ids(&mut entry.1, &words);
+            }
         }
     })?;
+    let words_of = |seen: Vec<u64>| -> PhraseCounts {
+        seen.into_iter()
+            .enumerate()
+            .filter(|&(_, n)| n > 0)
+            .map(|(id, n)| (vocabulary.token(id as u32).to_string(), n))
+            .collect()
+    };
+    let mut phrases = words_of(words_seen);
+    phrases.extend(
+        pairs_seen
+            .into_iter()
+            .map(|(pair, n)| (vocabulary.pair(pair), n)),
+    );
+    let by_category = CategoryWords {
+        categories: per_category
+            .into_iter()
+            .map(|(category, (contacts, seen))| (category.to_string(), (contacts, words_of(seen))))
+            .collect(),
+    };
+    let terms = WeekTerms {
+        contacts: df.height() as u64,
+        phrases,
+    };
     Ok((terms, by_category))
 }
 
