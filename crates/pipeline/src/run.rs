@@ -417,11 +417,14 @@ fn previous_run(
     let manifest: Manifest = serde_json::from_str(&text).ok()?;
     let same = manifest.config_fingerprint == config_fingerprint
         && manifest.data_fingerprint == data_fingerprint;
-    let intact = manifest
-        .outputs
-        .iter()
-        .all(|o| fingerprint::of_file(&out_dir.join(&o.path)).is_ok_and(|sha| sha == o.sha256));
-    (same && intact).then_some(manifest)
+    // Only then are the outputs read: a new week's run skips hashing the last one's.
+    let intact = || {
+        manifest
+            .outputs
+            .iter()
+            .all(|o| fingerprint::of_file(&out_dir.join(&o.path)).is_ok_and(|sha| sha == o.sha256))
+    };
+    (same && intact()).then_some(manifest)
 }
 
 pub(crate) fn parquet_source(
