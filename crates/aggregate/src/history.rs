@@ -568,8 +568,12 @@ pub fn read_records_between(
         let frame = read_columns(&path, true)?;
         // `date` is the China-time day of `started_at`, written beside it.
         let days = i32s(&frame, "date")?;
-        let escalation = opt_bools(&frame, "risk_escalation")?;
-        let churn = opt_bools(&frame, "risk_churn")?;
+        // A flag column missing from a partition reads as unset, as in `records_of`.
+        let flags = |name: &str| match frame.column(name) {
+            Ok(_) => opt_bools(&frame, name),
+            Err(_) => Ok(vec![None; frame.height()]),
+        };
+        let (escalation, churn) = (flags("risk_escalation")?, flags("risk_churn")?);
         let mut wanted = Vec::with_capacity(frame.height());
         for_each_string_list(&frame, "categories", |i, categories| {
             let tags = StoredTags {
