@@ -15,10 +15,11 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use voc_core::EnrichedContact;
 use voc_core::hash::FxBuild;
+use voc_core::{EnrichedContact, StoredTurns};
 
 use crate::AggregateError;
+use crate::frame::for_each_string_list;
 use crate::history::{
     frame_of, partition_path, partitions, read_partition, records_of, sort_partition,
     week_of_partition, without_ids, write_partition, write_sorted_partition,
@@ -204,18 +205,23 @@ impl WeekBatch<'_> {
     }
 
     /// The records, `n` at a time, in partition order (time, then id), so no more than
-    /// `n` are decoded at once.
+    /// `n` are decoded at once. Their tokens come apart, in their stored form (the
+    /// records' own `tokens` are left empty): the index reads them as they are stored.
     pub fn for_each_slice<E: From<AggregateError>>(
         &self,
         n: usize,
-        mut f: impl FnMut(Vec<EnrichedContact>) -> Result<(), E>,
+        mut f: impl FnMut(Vec<EnrichedContact>, StoredTurns) -> Result<(), E>,
     ) -> Result<(), E> {
         let n = n.max(1);
         let mut offset = 0;
         while offset < self.frame.height() {
             let slice = self.frame.slice(offset as i64, n);
             offset += slice.height();
-            f(records_of(Path::new(self.week), &slice)?)?;
+            let mut stored = StoredTurns::default();
+            for_each_string_list(&slice, "tokens", |_, turns| stored.push(turns))?;
+            let without_tokens = slice.drop("tokens").map_err(AggregateError::from)?;
+            let records = records_of(Path::new(self.week), &without_tokens)?;
+            f(records, stored)?;
         }
         Ok(())
     }
@@ -616,7 +622,12 @@ mod tests {
         assert_eq!(spooled_files > 0, spool.spilled(), "budget {budget}");
         let mut seen = Vec::new();
         let written = merge(&b, &mut spool, &view, &mut |w: &WeekBatch| {
-            w.for_each_slice(1, |records| {
+            w.for_each_slice(1, |records, stored| {
+                assert_eq!(stored.len(), records.len());
+                for (i, r) in records.iter().enumerate() {
+                    assert!(r.tokens.is_empty());
+                    assert_eq!(stored.turns(i).count(), r.contact.turns.len());
+                }
                 seen.extend(records.into_iter().map(|r| r.contact.id));
                 Ok::<(), AggregateError>(())
             })

@@ -25,5 +25,6 @@ pub mod time;
 
 pub use period::{Period, PeriodError, PeriodKind};
 pub use record::{
-    Contact, EnrichedContact, RiskFlags, Speaker, Token, Turn, TurnTokens, stored_tokens,
+    Contact, EnrichedContact, RiskFlags, Speaker, StoredTurns, Token, Turn, TurnTokens,
+    stored_tokens,
 };

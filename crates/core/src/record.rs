@@ -122,6 +122,52 @@ pub fn stored_tokens(joined: &str) -> impl Iterator<Item = &str> {
     joined.split_ascii_whitespace()
 }
 
+/// The stored tokens of a run of contacts, in one buffer: each turn's tokens in their
+/// stored form ([`stored_tokens`]). The index is fed from these, so a week read back
+/// from the history is not cut into a string per token only to be joined again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredTurns {
+    text: String,
+    /// End of each turn in `text`.
+    turn_ends: Vec<usize>,
+    /// End of each contact in `turn_ends`.
+    contact_ends: Vec<usize>,
+}
+
+impl StoredTurns {
+    /// Adds the next contact's turns (each its stored, space-joined tokens).
+    pub fn push(&mut self, turns: &[&str]) {
+        for turn in turns {
+            self.text.push_str(turn);
+            self.turn_ends.push(self.text.len());
+        }
+        self.contact_ends.push(self.turn_ends.len());
+    }
+
+    /// Contacts added.
+    pub fn len(&self) -> usize {
+        self.contact_ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.contact_ends.is_empty()
+    }
+
+    /// The turns of contact `i`, each its stored tokens; none past the last contact.
+    pub fn turns(&self, i: usize) -> impl Iterator<Item = &str> + '_ {
+        let first = if i == 0 {
+            0
+        } else {
+            self.contact_ends.get(i - 1).copied().unwrap_or(usize::MAX)
+        };
+        let last = self.contact_ends.get(i).copied().unwrap_or(0);
+        (first..last).map(move |t| {
+            let start = if t == 0 { 0 } else { self.turn_ends[t - 1] };
+            &self.text[start..self.turn_ends[t]]
+        })
+    }
+}
+
 /// Risk flags computed by classification; each is a searchable, countable field.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskFlags {
@@ -180,4 +226,24 @@ pub struct EnrichedContact {
     /// `negative`, `neutral` or `positive`.
     pub sentiment_label: String,
     pub risk: RiskFlags,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_turns_give_back_each_contacts_turns() {
+        let mut stored = StoredTurns::default();
+        stored.push(&["宽带 断网", "您好"]);
+        stored.push(&[]);
+        stored.push(&["光猫 坏 了"]);
+        assert_eq!(stored.len(), 3);
+        let turns = |i| stored.turns(i).collect::<Vec<_>>();
+        assert_eq!(turns(0), ["宽带 断网", "您好"]);
+        assert!(turns(1).is_empty());
+        assert_eq!(turns(2), ["光猫 坏 了"]);
+        assert!(turns(3).is_empty(), "past the last contact");
+        assert!(StoredTurns::default().turns(0).next().is_none());
+    }
 }

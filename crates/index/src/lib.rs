@@ -32,11 +32,12 @@ use tantivy::schema::{
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, Searcher, TantivyDocument, Term,
 };
-use voc_core::EnrichedContact;
+use voc_core::{EnrichedContact, StoredTurns};
 use voc_text::{Segmenter, SegmenterBuilder};
 
 use tokenizer::{
     SegmenterTokenizer, TOKEN_LIST_NAME, TOKENIZER_NAME, TokenListTokenizer, encode_tokens,
+    encode_turns,
 };
 
 /// A compiled search: the query, the words to highlight, the newest contact time.
@@ -272,7 +273,7 @@ impl ContactWriter<'_> {
         self.writer
             .delete_term(Term::from_field_text(index.fields.id, &record.contact.id));
         self.writer
-            .add_document(index.document(record))
+            .add_document(index.document(record, TokensOf::Record))
             .map_err(|e| index.err(e))?;
         self.added += 1;
         Ok(())
@@ -284,6 +285,29 @@ impl ContactWriter<'_> {
     /// for the whole slice: a per-contact delete is an operation tantivy keeps until the
     /// commit, which costs memory and time in proportion to the batch.
     pub fn add_unique(&mut self, records: &[EnrichedContact]) -> Result<(), IndexError> {
+        self.add_unique_documents(records, |index, _, record| {
+            index.document(record, TokensOf::Record)
+        })
+    }
+
+    /// [`Self::add_unique`] with each contact's tokens in their stored form:
+    /// `stored.turns(i)` are those of `records[i]` (whose own `tokens` are not read).
+    /// The pipeline feeds a week read back from the history this way.
+    pub fn add_unique_stored(
+        &mut self,
+        records: &[EnrichedContact],
+        stored: &StoredTurns,
+    ) -> Result<(), IndexError> {
+        self.add_unique_documents(records, |index, i, record| {
+            index.document(record, TokensOf::Stored(stored, i))
+        })
+    }
+
+    fn add_unique_documents(
+        &mut self,
+        records: &[EnrichedContact],
+        document: impl Fn(&ContactIndex, usize, &EnrichedContact) -> TantivyDocument,
+    ) -> Result<(), IndexError> {
         let index = self.index;
         let searcher = index.reader.searcher();
         let mut stored = Vec::new();
@@ -298,9 +322,9 @@ impl ContactWriter<'_> {
                 .delete_query(Box::new(tantivy::query::TermSetQuery::new(stored)))
                 .map_err(|e| index.err(e))?;
         }
-        for record in records {
+        for (i, record) in records.iter().enumerate() {
             self.writer
-                .add_document(index.document(record))
+                .add_document(document(index, i, record))
                 .map_err(|e| index.err(e))?;
             self.added += 1;
         }
@@ -522,7 +546,7 @@ impl ContactIndex {
         writer.commit()
     }
 
-    fn document(&self, record: &EnrichedContact) -> TantivyDocument {
+    fn document(&self, record: &EnrichedContact, tokens: TokensOf) -> TantivyDocument {
         let f = &self.fields;
         let c = &record.contact;
         let mut doc = TantivyDocument::default();
@@ -550,11 +574,11 @@ impl ContactIndex {
         }
         doc.add_text(
             f.customer,
-            token_list(record, |s| s != voc_core::Speaker::Agent),
+            token_list(record, tokens, |s| s != voc_core::Speaker::Agent),
         );
         doc.add_text(
             f.agent,
-            token_list(record, |s| s == voc_core::Speaker::Agent),
+            token_list(record, tokens, |s| s == voc_core::Speaker::Agent),
         );
         doc.add_text(f.body, c.full_text());
         doc
@@ -836,16 +860,41 @@ fn marked(snippet: &tantivy::snippet::Snippet, open: &str, close: &str) -> Strin
 }
 
 /// The stored tokens of the selected turns, encoded for the token-list tokenizer.
-fn token_list(record: &EnrichedContact, keep: impl Fn(voc_core::Speaker) -> bool) -> String {
-    encode_tokens(
-        record
-            .contact
-            .turns
-            .iter()
-            .zip(&record.tokens)
-            .filter(|(turn, _)| keep(turn.speaker))
-            .map(|(_, tokens)| tokens.as_slice()),
-    )
+/// Where a document's tokens come from: the record's own, or their stored form.
+#[derive(Clone, Copy)]
+enum TokensOf<'a> {
+    Record,
+    /// Contact `.1` of the stored turns.
+    Stored(&'a StoredTurns, usize),
+}
+
+/// The encoded tokens of the turns whose speaker `keep` accepts.
+fn token_list(
+    record: &EnrichedContact,
+    tokens: TokensOf,
+    keep: impl Fn(voc_core::Speaker) -> bool,
+) -> String {
+    let kept = |speaker_of: &voc_core::Turn| keep(speaker_of.speaker);
+    match tokens {
+        TokensOf::Record => encode_tokens(
+            record
+                .contact
+                .turns
+                .iter()
+                .zip(&record.tokens)
+                .filter(|(turn, _)| kept(turn))
+                .map(|(_, tokens)| tokens.as_slice()),
+        ),
+        TokensOf::Stored(stored, i) => encode_turns(
+            record
+                .contact
+                .turns
+                .iter()
+                .zip(stored.turns(i))
+                .filter(|(turn, _)| kept(turn))
+                .map(|(_, joined)| voc_core::stored_tokens(joined)),
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -292,6 +292,62 @@ fn add_unique_replaces_stored_ids_and_adds_new_ones() {
 }
 
 #[test]
+fn contacts_fed_with_stored_tokens_search_as_with_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let builder = voc_index::testing::sample_segmenter();
+    let segmenter = std::sync::Arc::new(builder.build().unwrap());
+    let index = ContactIndex::open_or_create(dir.path(), segmenter, &builder).unwrap();
+    let contacts = sample_contacts();
+    // Stored as the history stores them: each turn's tokens joined by spaces; the
+    // records handed over beside them have no tokens of their own.
+    let mut stored = voc_core::StoredTurns::default();
+    for c in &contacts {
+        let joined: Vec<String> = c.tokens.iter().map(|t| t.join(" ")).collect();
+        stored.push(&joined.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    let bare: Vec<_> = contacts
+        .iter()
+        .cloned()
+        .map(|mut c| {
+            c.tokens.clear();
+            c
+        })
+        .collect();
+    let mut writer = index.writer().unwrap();
+    writer.add_unique_stored(&bare, &stored).unwrap();
+    writer.commit().unwrap();
+
+    let reference_dir = tempfile::tempdir().unwrap();
+    let reference = sample_index(reference_dir.path()).unwrap();
+    for query in [
+        "宽带 断网",
+        "\"光猫指示灯一直闪红灯\"",
+        "customer:断网",
+        "agent:断网",
+        "断网套餐",
+        "customer:光猫",
+        "感谢",
+    ] {
+        let mut request = SearchRequest::new(query);
+        request.limit = 100;
+        request.facets = true;
+        let hits = |index: &ContactIndex| {
+            let r = index.search_request(&request).unwrap();
+            let mut hits: Vec<(String, String, String)> = r
+                .hits
+                .into_iter()
+                .map(|h| (h.id, format!("{:.5}", h.score), h.snippet_html))
+                .collect();
+            hits.sort();
+            (r.total, hits, format!("{:?}", r.facets))
+        };
+        let (total, found, facets) = hits(&index);
+        assert!(total > 0, "{query} finds something");
+        assert_eq!((total, found, facets), hits(&reference), "{query}");
+    }
+}
+
+#[test]
 fn an_index_of_another_schema_is_refused_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let mut builder = tantivy_schema_builder();

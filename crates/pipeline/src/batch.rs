@@ -248,8 +248,8 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
         &mut |week: &WeekBatch| -> Result<()> {
             let t = Instant::now();
             // Ids are unique here: the batch keeps one delivery of each.
-            week.for_each_slice(INDEX_SLICE, |records| -> Result<()> {
-                Ok(index_writer.add_unique(&records)?)
+            week.for_each_slice(INDEX_SLICE, |records, stored| -> Result<()> {
+                Ok(index_writer.add_unique_stored(&records, &stored)?)
             })?;
             index_time += t.elapsed();
             Ok(())
