@@ -155,20 +155,6 @@ pub struct CategoryWords {
 }
 
 impl CategoryWords {
-    /// Adds one contact with its categories and its distinct words.
-    pub fn add(&mut self, categories: &[&str], words: &[&str]) {
-        for &category in categories {
-            let entry = match self.categories.get_mut(category) {
-                Some(entry) => entry,
-                None => self.categories.entry(category.to_string()).or_default(),
-            };
-            entry.0 += 1;
-            for w in words {
-                bump(&mut entry.1, w);
-            }
-        }
-    }
-
     /// Adds the counts of `other` (contacts counted apart) to these.
     fn merge(&mut self, other: CategoryWords) {
         for (category, (contacts, words)) in other.categories {
@@ -201,20 +187,10 @@ fn is_content(token: &str, filter: &TermFilter) -> bool {
 }
 
 /// The distinct words (≥ 2 characters) and adjacent content-word pairs of a contact's
-/// customer-side turns (`turns` are space-joined token strings), each sorted; borrowed
-/// from the turns.
-pub fn contact_phrases<'a>(
-    turns: &[&'a str],
-    filter: &TermFilter,
-) -> (Vec<&'a str>, Vec<(&'a str, &'a str)>) {
-    phrases_by(turns, |token| {
-        is_content(token, filter).then(|| (token, token.chars().nth(1).is_some()))
-    })
-}
-
-/// [`contact_phrases`] with each token named by `kind`: `None` for a token that is not a
-/// content word, else its key and whether it counts as a word on its own (≥ 2
-/// characters). Keys are compared as the tokens are: equal tokens, equal keys.
+/// customer-side turns (`turns` are space-joined token strings), each sorted, with each
+/// token named by `kind`: `None` for a token that is not a content word, else its key
+/// and whether it counts as a word on its own (≥ 2 characters). Equal tokens must have
+/// equal keys ([`Vocabulary::kind`] numbers them).
 fn phrases_by<'a, K: Copy + Ord>(
     turns: &[&'a str],
     mut kind: impl FnMut(&'a str) -> Option<(K, bool)>,
@@ -306,18 +282,8 @@ fn count_ids(counts: &mut Vec<u64>, ids: &[u32]) {
     }
 }
 
-/// Adds one contact to the count of `phrase`.
-fn bump(phrases: &mut PhraseCounts, phrase: &str) {
-    match phrases.get_mut(phrase) {
-        Some(n) => *n += 1,
-        None => {
-            phrases.insert(phrase.to_string(), 1);
-        }
-    }
-}
-
-/// Reads one span's customer-side phrases (and, for the report period, the documents
-/// for TF-IDF) from the history: only the partitions of its weeks, only its days, and
+/// Reads one span's customer-side phrases (and, for the report period, the words by
+/// category for TF-IDF) from the history: only the partitions of its weeks, only its days, and
 /// only the `date`, `speakers`, `tokens` and `categories` columns. The rows are counted
 /// in slices on every core (the report period's span was a one-core stretch at the end
 /// of each run), then added up in row order.
@@ -325,7 +291,7 @@ pub fn read_span(
     history: &Path,
     span: &Span,
     filter: &TermFilter,
-    keep_docs: bool,
+    keep_words: bool,
 ) -> Result<(WeekTerms, CategoryWords), AggregateError> {
     let Some(lf) = scan(history, &span.window())? else {
         return Ok((WeekTerms::default(), CategoryWords::default()));
@@ -338,7 +304,7 @@ pub fn read_span(
         .height()
         .div_ceil(4 * rayon::current_num_threads())
         .max(MIN_SLICE_ROWS);
-    count_in_slices(&df, filter, keep_docs, slice_rows)
+    count_in_slices(&df, filter, keep_words, slice_rows)
 }
 
 /// Below this many rows a span is counted in one piece: merging the counts of slices
@@ -349,7 +315,7 @@ const MIN_SLICE_ROWS: usize = 2048;
 fn count_in_slices(
     df: &DataFrame,
     filter: &TermFilter,
-    keep_docs: bool,
+    keep_words: bool,
     slice_rows: usize,
 ) -> Result<(WeekTerms, CategoryWords), AggregateError> {
     let rows = df.height();
@@ -357,7 +323,7 @@ fn count_in_slices(
         .step_by(slice_rows)
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|offset| count_rows(&df.slice(offset as i64, slice_rows), filter, keep_docs))
+        .map(|offset| count_rows(&df.slice(offset as i64, slice_rows), filter, keep_words))
         .collect::<Result<_, _>>()?;
     let mut slices = slices.into_iter();
     let (mut terms, mut words) = slices.next().unwrap_or_default();
@@ -691,10 +657,18 @@ mod tests {
             taxonomy_terms: &[],
             stopwords_key: "test",
         };
-        let (words, pairs) = contact_phrases(
+        let mut vocabulary = Vocabulary::new(&filter);
+        let (words, pairs) = phrases_by(
             &["光缆 被 挖断 了 ， 138****5678 光缆 抢修", "2 次 光缆"],
-            &filter,
+            |token| vocabulary.kind(token),
         );
+        let mut words: Vec<&str> = words.into_iter().map(|w| vocabulary.token(w)).collect();
+        let mut pairs: Vec<(&str, &str)> = pairs
+            .into_iter()
+            .map(|(a, b)| (vocabulary.token(a), vocabulary.token(b)))
+            .collect();
+        words.sort_unstable();
+        pairs.sort_unstable();
         assert_eq!(words, ["光缆", "抢修", "挖断"]);
         // "了" and "，" and the masked number break phrases; "2" is a number.
         assert_eq!(
@@ -854,12 +828,22 @@ mod tests {
     fn tf_idf_by_hand() {
         // Baseline: 9 contacts; 宽带 in 8 of them, 光缆 in none.
         let base = week(9, &[("宽带", 8)]);
-        let mut docs = CategoryWords::default();
-        docs.add(&["断网"], &["宽带", "光缆"]);
-        docs.add(&["断网"], &["宽带", "光缆"]);
-        docs.add(&["断网"], &["宽带"]);
-        docs.add(&["断网"], &["宽带", "物业"]);
-        docs.add(&["网速"], &["宽带"]);
+        // Five contacts: four of 断网 (宽带 in all, 光缆 in two, 物业 in one), one of 网速.
+        let category = |contacts: u64, words: &[(&str, u64)]| {
+            let words = words.iter().map(|(w, n)| (w.to_string(), *n)).collect();
+            (contacts, words)
+        };
+        let docs = CategoryWords {
+            categories: [
+                (
+                    "断网".to_string(),
+                    category(4, &[("宽带", 4), ("光缆", 2), ("物业", 1)]),
+                ),
+                ("网速".to_string(), category(1, &[("宽带", 1)])),
+            ]
+            .into_iter()
+            .collect(),
+        };
         let options = TermOptions {
             keyword_min_count: 1,
             ..TermOptions::default()
