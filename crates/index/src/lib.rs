@@ -285,9 +285,7 @@ impl ContactWriter<'_> {
     /// for the whole slice: a per-contact delete is an operation tantivy keeps until the
     /// commit, which costs memory and time in proportion to the batch.
     pub fn add_unique(&mut self, records: &[EnrichedContact]) -> Result<(), IndexError> {
-        self.add_unique_documents(records, |index, _, record| {
-            index.document(record, TokensOf::Record)
-        })
+        self.add_unique_documents(records, None)
     }
 
     /// [`Self::add_unique`] with each contact's tokens in their stored form:
@@ -298,33 +296,32 @@ impl ContactWriter<'_> {
         records: &[EnrichedContact],
         stored: &StoredTurns,
     ) -> Result<(), IndexError> {
-        self.add_unique_documents(records, |index, i, record| {
-            index.document(record, TokensOf::Stored(stored, i))
-        })
+        self.add_unique_documents(records, Some(stored))
     }
 
     fn add_unique_documents(
         &mut self,
         records: &[EnrichedContact],
-        document: impl Fn(&ContactIndex, usize, &EnrichedContact) -> TantivyDocument,
+        stored: Option<&StoredTurns>,
     ) -> Result<(), IndexError> {
         let index = self.index;
         let searcher = index.reader.searcher();
-        let mut stored = Vec::new();
+        let mut indexed = Vec::new();
         for record in records {
             let term = Term::from_field_text(index.fields.id, &record.contact.id);
             if searcher.doc_freq(&term).map_err(|e| index.err(e))? > 0 {
-                stored.push(term);
+                indexed.push(term);
             }
         }
-        if !stored.is_empty() {
+        if !indexed.is_empty() {
             self.writer
-                .delete_query(Box::new(tantivy::query::TermSetQuery::new(stored)))
+                .delete_query(Box::new(tantivy::query::TermSetQuery::new(indexed)))
                 .map_err(|e| index.err(e))?;
         }
         for (i, record) in records.iter().enumerate() {
+            let tokens = stored.map_or(TokensOf::Record, |stored| TokensOf::Stored(stored, i));
             self.writer
-                .add_document(document(index, i, record))
+                .add_document(index.document(record, tokens))
                 .map_err(|e| index.err(e))?;
             self.added += 1;
         }
@@ -874,7 +871,7 @@ fn token_list(
     tokens: TokensOf,
     keep: impl Fn(voc_core::Speaker) -> bool,
 ) -> String {
-    let kept = |speaker_of: &voc_core::Turn| keep(speaker_of.speaker);
+    let kept = |turn: &voc_core::Turn| keep(turn.speaker);
     match tokens {
         TokensOf::Record => encode_tokens(
             record
