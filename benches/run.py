@@ -189,13 +189,25 @@ def main():
     write_results(rows, incr, args)
 
 
+def commit():
+    """The commit the bench ran at, marked when the working tree had changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown commit"
+    return f"commit {head}" + (" with uncommitted changes" if dirty else "")
+
+
 def write_results(rows, incr, args):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     lines = [
         "## `voc run` end to end — `benches/run.py`",
         "",
         f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
-        f"date {datetime.date.today().isoformat()}; `voc` {rows[0] and 'release build'}.",
+        f"date {datetime.date.today().isoformat()}; `voc` {rows[0] and 'release build'} at {commit()}.",
         "",
         f"Command: `python3 benches/run.py --sizes {args.sizes}" + (" --skip-python" if args.skip_python else "") + "`",
         "",
