@@ -23,6 +23,40 @@ pub fn of_file(path: &Path) -> std::io::Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
+/// A reader that fingerprints what passes through it, so a file is hashed as it is
+/// read for its real use instead of in a pass of its own.
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> HashingReader<R> {
+    pub fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Reads what the consumer left, then gives the fingerprint of everything and the
+    /// byte count: the whole file, as [`of_file`] would.
+    pub fn finish(mut self) -> std::io::Result<(String, u64)> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        Ok((hex(&self.hasher.finalize()), self.bytes))
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::with_capacity(64), |mut s, b| {
@@ -33,6 +67,18 @@ fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_hashing_reader_gives_the_whole_fingerprint_even_when_read_in_part() {
+        let content: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut reader = super::HashingReader::new(std::io::Cursor::new(&content));
+        let mut first = [0u8; 1000];
+        std::io::Read::read_exact(&mut reader, &mut first).unwrap();
+        assert_eq!(
+            reader.finish().unwrap(),
+            (super::of_bytes(&content), content.len() as u64)
+        );
+    }
+
     #[test]
     fn known_digest() {
         assert_eq!(

@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use voc_core::Contact;
+use voc_core::fingerprint::HashingReader;
 
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
 pub use source::{Encoding, Format, MAX_LINE_BYTES, RawRecord, RawValue};
@@ -164,6 +165,10 @@ pub struct Streamed {
     pub stats: IngestStats,
     /// Which delivery of each contact id is kept (the newest).
     pub deliveries: Deliveries,
+    /// Each input's SHA-256 and size, in input order: of the bytes as they were read
+    /// (JSON Lines, CSV), or of the file after it was read (XLSX, Parquet, which are
+    /// read out of order).
+    pub fingerprints: Vec<(String, u64)>,
 }
 
 /// The contact id of every accepted delivery of a streamed batch, compactly (an arena,
@@ -344,18 +349,32 @@ impl Ingestor {
                     self.stream_chunk(&name, &input.columns, &mut chunk, &mut state, on_chunk);
                 }
             };
-            match input.format.resolve(path) {
+            let read_error = |source| IngestError::Read {
+                path: name.clone(),
+                source,
+            };
+            let fingerprint = match input.format.resolve(path) {
                 Format::Jsonl | Format::Auto => {
-                    source::read_jsonl(open()?, &mut sink).map_err(|source| IngestError::Read {
-                        path: name.clone(),
-                        source,
-                    })?
+                    let mut file = HashingReader::new(open()?);
+                    source::read_jsonl(&mut file, &mut sink).map_err(read_error)?;
+                    file.finish().map_err(read_error)?
                 }
-                Format::Csv => source::read_csv(open()?, input.encoding, &mut sink)
-                    .map_err(|e| with_path(e, &name))?,
-                Format::Xlsx => source::read_xlsx(path, input.sheet.as_deref(), &mut sink)?,
-                Format::Parquet => parquet(path, &mut sink).map_err(IngestError::Format)?,
-            }
+                Format::Csv => {
+                    let mut file = HashingReader::new(open()?);
+                    source::read_csv(&mut file, input.encoding, &mut sink)
+                        .map_err(|e| with_path(e, &name))?;
+                    file.finish().map_err(read_error)?
+                }
+                Format::Xlsx => {
+                    source::read_xlsx(path, input.sheet.as_deref(), &mut sink)?;
+                    fingerprint_of(path).map_err(read_error)?
+                }
+                Format::Parquet => {
+                    parquet(path, &mut sink).map_err(IngestError::Format)?;
+                    fingerprint_of(path).map_err(read_error)?
+                }
+            };
+            state.streamed.fingerprints.push(fingerprint);
             if state.failed.is_none() {
                 self.stream_chunk(&name, &input.columns, &mut chunk, &mut state, on_chunk);
             }
@@ -540,6 +559,12 @@ impl Ingestor {
     pub fn mask(&self, text: &str) -> String {
         self.masker.mask(text).0
     }
+}
+
+/// A file's SHA-256 and size, read in a pass of its own.
+fn fingerprint_of(path: &Path) -> std::io::Result<(String, u64)> {
+    let size = std::fs::metadata(path)?.len();
+    Ok((voc_core::fingerprint::of_file(path)?, size))
 }
 
 fn with_path(e: IngestError, path: &str) -> IngestError {

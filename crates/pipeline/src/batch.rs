@@ -78,6 +78,8 @@ pub struct BatchOutcome<'a> {
     pub timings: Vec<StageTiming>,
     /// How long ingest stood waiting for the models (not in `timings`).
     pub models_wait: Duration,
+    /// Each input's SHA-256 and size as ingest read it, in input order.
+    pub input_fingerprints: Vec<(String, u64)>,
     /// Weeks holding at least one contact of the batch, in order.
     pub weeks: BTreeSet<String>,
 }
@@ -185,6 +187,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     enrich_time += t.elapsed();
     quarantine.finish()?;
     let stats = ingested.stats;
+    let input_fingerprints = ingested.fingerprints;
     let stream_time = started.elapsed();
     timings.push(timing(
         "ingest",
@@ -271,6 +274,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
         timings,
         models_wait,
         weeks,
+        input_fingerprints,
     })
 }
 

@@ -234,12 +234,20 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let models = ModelsLoading::start(pipeline)?;
     let config_files = fingerprints(&pipeline.config_files())?;
     let input_paths: Vec<PathBuf> = f.input.files().into_iter().map(|i| i.path).collect();
-    let inputs = fingerprints(&input_paths)?;
     let config_fingerprint = combined(&config_files);
-    let data_fingerprint = combined(&inputs);
+    // A missing input fails here, before anything is read.
+    let input_sizes = input_paths
+        .iter()
+        .map(|p| {
+            std::fs::metadata(p)
+                .map(|m| m.len())
+                .with_context(|| format!("cannot read input {}", p.display()))
+        })
+        .collect::<Result<Vec<u64>>>()?;
 
     if !options.force
-        && let Some(previous) = previous_run(&out_dir, &config_fingerprint, &data_fingerprint)
+        && let Some(previous) =
+            previous_run(&out_dir, &config_fingerprint, &input_paths, &input_sizes)?
     {
         return Ok(RunSummary {
             out_dir,
@@ -260,6 +268,18 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         index: &index_slot,
         progress: options.progress,
     })?;
+    // The inputs are fingerprinted as ingest reads them (a pass of their own over the
+    // input used to come before ingest could start).
+    let inputs: Vec<FileFingerprint> = input_paths
+        .iter()
+        .zip(&batch.input_fingerprints)
+        .map(|(path, (sha256, bytes))| FileFingerprint {
+            path: path.display().to_string(),
+            sha256: sha256.clone(),
+            bytes: *bytes,
+        })
+        .collect();
+    let data_fingerprint = combined(&inputs);
     // The time ingest stood waiting for the models is the models' (stage names and the
     // sum of the stages stay what they were when the models were built first).
     timer.add("load_models", batch.models_wait);
@@ -407,24 +427,37 @@ pub(crate) fn config_fingerprint(pipeline: &Pipeline) -> Result<String> {
 
 /// The manifest of an earlier run of the same batch with the same configuration, if
 /// every output it lists is still there with the same content (a run killed half-way
-/// left a mismatch, so it is not taken for done).
+/// left a mismatch, so it is not taken for done). The inputs are hashed here only when
+/// the configuration and every input's size match that run: otherwise it cannot be the
+/// same batch, and ingest fingerprints them as it reads them.
 fn previous_run(
     out_dir: &Path,
     config_fingerprint: &str,
-    data_fingerprint: &str,
-) -> Option<Manifest> {
-    let text = std::fs::read_to_string(out_dir.join(MANIFEST_FILE)).ok()?;
-    let manifest: Manifest = serde_json::from_str(&text).ok()?;
-    let same = manifest.config_fingerprint == config_fingerprint
-        && manifest.data_fingerprint == data_fingerprint;
-    // Only then are the outputs read: a new week's run skips hashing the last one's.
-    let intact = || {
-        manifest
-            .outputs
-            .iter()
-            .all(|o| fingerprint::of_file(&out_dir.join(&o.path)).is_ok_and(|sha| sha == o.sha256))
+    input_paths: &[PathBuf],
+    input_sizes: &[u64],
+) -> Result<Option<Manifest>> {
+    let Some(manifest) = std::fs::read_to_string(out_dir.join(MANIFEST_FILE))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
+    else {
+        return Ok(None);
     };
-    (same && intact()).then_some(manifest)
+    let same_sizes = manifest
+        .inputs
+        .iter()
+        .map(|i| i.bytes)
+        .eq(input_sizes.iter().copied());
+    if manifest.config_fingerprint != config_fingerprint || !same_sizes {
+        return Ok(None);
+    }
+    if manifest.data_fingerprint != combined(&fingerprints(input_paths)?) {
+        return Ok(None);
+    }
+    let intact = manifest
+        .outputs
+        .iter()
+        .all(|o| fingerprint::of_file(&out_dir.join(&o.path)).is_ok_and(|sha| sha == o.sha256));
+    Ok(intact.then_some(manifest))
 }
 
 pub(crate) fn parquet_source(
