@@ -268,8 +268,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         index: &index_slot,
         progress: options.progress,
     })?;
-    // The inputs are fingerprinted as ingest reads them (a pass of their own over the
-    // input used to come before ingest could start).
+    // The inputs' fingerprints come from ingest, which hashes what it reads: a pass of
+    // their own before it would hold ingest up.
     let inputs: Vec<FileFingerprint> = input_paths
         .iter()
         .zip(&batch.input_fingerprints)
