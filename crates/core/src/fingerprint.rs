@@ -10,17 +10,12 @@ pub fn of_bytes(bytes: &[u8]) -> String {
 
 /// Fingerprint of a file, read in blocks so large inputs need no large buffer.
 pub fn of_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
+    Ok(of_file_sized(path)?.0)
+}
+
+/// Fingerprint of a file and its size in bytes (as read, so the two agree).
+pub fn of_file_sized(path: &Path) -> std::io::Result<(String, u64)> {
+    HashingReader::new(std::fs::File::open(path)?).finish()
 }
 
 /// A reader that fingerprints what passes through it, so a file is hashed as it is
@@ -43,7 +38,8 @@ impl<R: Read> HashingReader<R> {
     /// Reads what the consumer left, then gives the fingerprint of everything and the
     /// byte count: the whole file, as [`of_file`] would.
     pub fn finish(mut self) -> std::io::Result<(String, u64)> {
-        std::io::copy(&mut self, &mut std::io::sink())?;
+        let mut buf = vec![0u8; 1 << 16];
+        while self.read(&mut buf)? > 0 {}
         Ok((hex(&self.hasher.finalize()), self.bytes))
     }
 }

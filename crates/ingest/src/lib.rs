@@ -367,11 +367,11 @@ impl Ingestor {
                 }
                 Format::Xlsx => {
                     source::read_xlsx(path, input.sheet.as_deref(), &mut sink)?;
-                    fingerprint_of(path).map_err(read_error)?
+                    voc_core::fingerprint::of_file_sized(path).map_err(read_error)?
                 }
                 Format::Parquet => {
                     parquet(path, &mut sink).map_err(IngestError::Format)?;
-                    fingerprint_of(path).map_err(read_error)?
+                    voc_core::fingerprint::of_file_sized(path).map_err(read_error)?
                 }
             };
             state.streamed.fingerprints.push(fingerprint);
@@ -559,12 +559,6 @@ impl Ingestor {
     pub fn mask(&self, text: &str) -> String {
         self.masker.mask(text).0
     }
-}
-
-/// A file's SHA-256 and size, read in a pass of its own.
-fn fingerprint_of(path: &Path) -> std::io::Result<(String, u64)> {
-    let size = std::fs::metadata(path)?.len();
-    Ok((voc_core::fingerprint::of_file(path)?, size))
 }
 
 fn with_path(e: IngestError, path: &str) -> IngestError {

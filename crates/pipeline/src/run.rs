@@ -482,11 +482,12 @@ fn fingerprints(paths: &[PathBuf]) -> Result<Vec<FileFingerprint>> {
     paths
         .iter()
         .map(|p| {
+            let (sha256, bytes) = fingerprint::of_file_sized(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
             Ok(FileFingerprint {
                 path: p.display().to_string(),
-                sha256: fingerprint::of_file(p)
-                    .with_context(|| format!("cannot read {}", p.display()))?,
-                bytes: std::fs::metadata(p)?.len(),
+                sha256,
+                bytes,
             })
         })
         .collect()
@@ -500,13 +501,14 @@ fn combined(files: &[FileFingerprint]) -> String {
 }
 
 fn fingerprint_relative(path: &Path, base: &Path) -> Result<FileFingerprint> {
+    let (sha256, bytes) = fingerprint::of_file_sized(path)?;
     Ok(FileFingerprint {
         path: path
             .strip_prefix(base)
             .unwrap_or(path)
             .display()
             .to_string(),
-        sha256: fingerprint::of_file(path)?,
-        bytes: std::fs::metadata(path)?.len(),
+        sha256,
+        bytes,
     })
 }
