@@ -22,6 +22,7 @@ pub use query::{KNOWN_FIELDS, MAX_QUERY_CHARS, QueryError, normalize_query};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::index::{SegmentId, SegmentMeta};
 use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
@@ -91,6 +92,7 @@ pub(crate) struct Fields {
     pub customer: Field,
     pub agent: Field,
     pub body: Field,
+    pub recency: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -119,8 +121,32 @@ fn schema() -> (Schema, Fields) {
         customer: b.add_text_field("customer", text_options.clone()),
         agent: b.add_text_field("agent", text_options),
         body: b.add_text_field("body", STORED),
+        // The order of hits by time, and of equal-scored hits (`newest_first`).
+        recency: b.add_u64_field("recency", FAST),
     };
     (b.build(), fields)
+}
+
+/// Newest first, by [`recency`]: the order of a time sort and of equal-scored hits.
+///
+/// tantivy breaks ties by document address, which depends on how the indexing threads
+/// happened to split a batch into segments, so two builds of the same data listed (and
+/// exported) equal hits in different orders.
+fn newest_first() -> (SortByStaticFastValue<u64>, Order) {
+    (SortByStaticFastValue::for_field("recency"), Order::Desc)
+}
+
+/// A contact's place in time order: its time in seconds in the high 32 bits, and a fixed
+/// number of its id (FNV-1a, so it never changes with a dependency or platform) in the
+/// low 32, which orders contacts of the same second. One column read per hit, where a
+/// date and an id column cost a time sort a fifth more. Two contacts of the same second
+/// tie only if their ids' numbers are equal, a chance of 2⁻³² a pair.
+pub fn recency(seconds: i64, id: &str) -> u64 {
+    let id_number = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let seconds = seconds.clamp(0, i64::from(u32::MAX)) as u64;
+    (seconds << 32) | (id_number >> 32)
 }
 
 /// One search hit, ready to print or serialize.
@@ -148,7 +174,7 @@ pub struct SearchHit {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Sort {
-    /// Best match first (ties in index order).
+    /// Best match first (ties newest first).
     #[default]
     Relevance,
     /// Newest contact first.
@@ -548,6 +574,7 @@ impl ContactIndex {
         let c = &record.contact;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &c.id);
+        doc.add_u64(f.recency, recency(c.started_at.timestamp(), &c.id));
         doc.add_date(
             f.started_at,
             tantivy::DateTime::from_timestamp_secs(c.started_at.timestamp()),
@@ -647,23 +674,20 @@ impl ContactIndex {
         let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
         let (total, addresses, facet_fruit) = match request.sort {
             Sort::Relevance => {
+                let by_score = top.order_by((SortBySimilarityScore, newest_first()));
                 let (total, top, fruit) = searcher
-                    .search(&*query, &(Count, top.order_by_score(), facet_collector))
+                    .search(&*query, &(Count, by_score, facet_collector))
                     .map_err(|e| self.err(e))?;
+                let top: Vec<(f32, DocAddress)> =
+                    top.into_iter().map(|((score, _), a)| (score, a)).collect();
                 (total, top, fruit)
             }
             Sort::Time => {
+                let by_time = top.order_by(newest_first());
                 let (total, top, fruit) = searcher
-                    .search(
-                        &*query,
-                        &(
-                            Count,
-                            top.order_by_fast_field::<tantivy::DateTime>("date", Order::Desc),
-                            facet_collector,
-                        ),
-                    )
+                    .search(&*query, &(Count, by_time, facet_collector))
                     .map_err(|e| self.err(e))?;
-                let top = top.into_iter().map(|(_, address)| (0.0, address)).collect();
+                let top = top.into_iter().map(|(_, a)| (0.0, a)).collect();
                 (total, top, fruit)
             }
         };
@@ -701,16 +725,16 @@ impl ContactIndex {
         let top = TopDocs::with_limit(rows);
         let addresses: Vec<DocAddress> = match request.sort {
             Sort::Relevance => searcher
-                .search(&*query, &top.order_by_score())
+                .search(
+                    &*query,
+                    &top.order_by((SortBySimilarityScore, newest_first())),
+                )
                 .map_err(|e| self.err(e))?
                 .into_iter()
                 .map(|(_, a)| a)
                 .collect(),
             Sort::Time => searcher
-                .search(
-                    &*query,
-                    &top.order_by_fast_field::<tantivy::DateTime>("date", Order::Desc),
-                )
+                .search(&*query, &top.order_by(newest_first()))
                 .map_err(|e| self.err(e))?
                 .into_iter()
                 .map(|(_, a)| a)

@@ -362,3 +362,91 @@ fn an_index_of_another_schema_is_refused_clearly() {
 fn tantivy_schema_builder() -> tantivy::schema::SchemaBuilder {
     tantivy::schema::Schema::builder()
 }
+
+/// Hits of equal score (or, sorted by time, of equal time) come in one order however
+/// the index was built: newest first, contacts of the same second by a fixed number of
+/// their id (`voc_index::recency`). Without a tie-break they came
+/// in document-address order, which depends on how contacts fell into segments, so two
+/// runs over the same data could list (and export) them differently.
+#[test]
+fn ties_are_ordered_newest_first_however_the_index_was_built() {
+    let template = sample_contacts()
+        .into_iter()
+        .find(|c| c.contact.id == "C6")
+        .unwrap();
+    // Same text, so the same score; T2 and T4 share a time, as do T1 and T3.
+    let times = [
+        ("T1", "2026-11-11T09:00:00+08:00"),
+        ("T2", "2026-11-12T09:00:00+08:00"),
+        ("T3", "2026-11-11T09:00:00+08:00"),
+        ("T4", "2026-11-12T09:00:00+08:00"),
+        ("T5", "2026-11-10T09:00:00+08:00"),
+        ("T6", "2026-11-09T09:00:00+08:00"),
+    ];
+    let twins: Vec<voc_core::EnrichedContact> = times
+        .iter()
+        .map(|(id, at)| {
+            let mut c = template.clone();
+            c.contact.id = id.to_string();
+            c.contact.started_at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+            c.week = voc_core::time::iso_week_key(&c.contact.started_at);
+            c
+        })
+        .collect();
+    let builder = voc_index::testing::sample_segmenter();
+    let segmenter = std::sync::Arc::new(builder.build().unwrap());
+    // One index fed in order in one commit, one fed backwards a contact per commit.
+    let forward_dir = tempfile::tempdir().unwrap();
+    let forward =
+        ContactIndex::open_or_create(forward_dir.path(), segmenter.clone(), &builder).unwrap();
+    forward.upsert(&twins).unwrap();
+    let backward_dir = tempfile::tempdir().unwrap();
+    let backward = ContactIndex::open_or_create(backward_dir.path(), segmenter, &builder).unwrap();
+    for c in twins.iter().rev() {
+        backward.upsert(std::slice::from_ref(c)).unwrap();
+    }
+    let mut newest_first: Vec<&str> = times.iter().map(|(id, _)| *id).collect();
+    newest_first.sort_by_key(|id| {
+        let at = times.iter().find(|(t, _)| t == id).unwrap().1;
+        let seconds = chrono::DateTime::parse_from_rfc3339(at)
+            .unwrap()
+            .timestamp();
+        std::cmp::Reverse(voc_index::recency(seconds, id))
+    });
+    // The ids' numbers put one pair of the same second in insertion order and the
+    // other the other way round, so neither insertion order nor the ids' order passes.
+    assert_eq!(newest_first, ["T4", "T2", "T1", "T3", "T5", "T6"]);
+    for sort in [Sort::Relevance, Sort::Time] {
+        for index in [&forward, &backward] {
+            let mut request = SearchRequest::new(template.tokens[0][0].as_str());
+            request.sort = sort;
+            request.limit = 100;
+            let hits = index.search_request(&request).unwrap().hits;
+            let order: Vec<&str> = hits.iter().map(|h| h.id.as_str()).collect();
+            assert_eq!(order, newest_first, "{sort:?}");
+            if sort == Sort::Relevance {
+                assert!(hits.iter().all(|h| h.score == hits[0].score), "ties");
+            }
+            // A page further on continues the same order.
+            request.offset = 3;
+            request.limit = 2;
+            let page: Vec<String> = index
+                .search_request(&request)
+                .unwrap()
+                .hits
+                .into_iter()
+                .map(|h| h.id)
+                .collect();
+            assert_eq!(page, newest_first[3..5], "{sort:?}");
+            let mut exported = Vec::new();
+            index
+                .export(&request, 100, |row| {
+                    exported.push(row.id);
+                    Ok::<(), ()>(())
+                })
+                .unwrap()
+                .unwrap();
+            assert_eq!(exported, newest_first, "export, {sort:?}");
+        }
+    }
+}
