@@ -509,6 +509,12 @@ impl Ingestor {
         columns: &BTreeMap<String, String>,
         record: &RawRecord,
     ) -> RecordOutcome {
+        if columns.is_empty()
+            && matches!(record.value, RawValue::Json)
+            && let Some(contact) = record::canonical_contact(&record.raw)
+        {
+            return self.clean(contact, source, record);
+        }
         let value = match record.value() {
             Ok(v) => v,
             Err(reason) => return self.quarantine(source, record, record.error_field(), reason),
