@@ -191,16 +191,23 @@ impl Deliveries {
     fn finish(&mut self) {
         self.ids.shrink_to_fit();
         let n = self.ids.len();
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| {
-            self.id(a as u64).cmp(self.id(b as u64)).then(a.cmp(&b))
+        // Sorted by (id, sequence number). Comparing ids in the arena was 2 % of a 1M
+        // run's CPU; most pairs differ in their first 16 bytes, compared as numbers.
+        let mut order: Vec<(u128, u32)> = (0..n as u32)
+            .map(|seq| (id_prefix(self.id(u64::from(seq))), seq))
+            .collect();
+        order.par_sort_unstable_by(|&(prefix_a, a), &(prefix_b, b)| {
+            prefix_a
+                .cmp(&prefix_b)
+                .then_with(|| self.id(u64::from(a)).cmp(self.id(u64::from(b))))
+                .then(a.cmp(&b))
         });
         self.kept = vec![0; n.div_ceil(64)];
         let mut by_id = Vec::with_capacity(n);
-        for (i, &seq) in order.iter().enumerate() {
-            let last_of_id = order
-                .get(i + 1)
-                .is_none_or(|&next| self.id(next as u64) != self.id(seq as u64));
+        for (i, &(prefix, seq)) in order.iter().enumerate() {
+            let last_of_id = order.get(i + 1).is_none_or(|&(next_prefix, next)| {
+                next_prefix != prefix || self.id(u64::from(next)) != self.id(u64::from(seq))
+            });
             if last_of_id {
                 self.kept[seq as usize / 64] |= 1 << (seq % 64);
                 by_id.push(seq);
@@ -240,6 +247,17 @@ impl Deliveries {
     pub fn kept(&self) -> impl Iterator<Item = u64> + '_ {
         self.by_id.iter().map(|&s| u64::from(s))
     }
+}
+
+/// The first 16 bytes of an id as a number, zero-padded. Ids whose numbers differ
+/// compare as the numbers do (they differ at a byte within the first 16, or one is a
+/// shorter prefix of the other, padded with a zero no byte is below); equal numbers say
+/// nothing, and the ids themselves are compared.
+fn id_prefix(id: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = id.len().min(16);
+    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
 }
 
 struct StreamState<E> {
@@ -602,6 +620,56 @@ fn dedupe(mut batch: Batch) -> Batch {
 
 #[cfg(test)]
 mod tests {
+    /// Whatever the ids (sharing 16-byte prefixes, prefixes of one another, with a NUL
+    /// byte), the newest delivery of each is kept and the kept ones are listed in id
+    /// order, as a plain sort of the strings gives.
+    #[test]
+    fn deliveries_keep_the_newest_of_each_id_in_id_order() {
+        let ids = [
+            "C20261102-000123",
+            "C20261102-0001234",
+            "C20261102-000123",
+            "C20261102-00012",
+            "C20261102-000122",
+            "a",
+            "a\0",
+            "a\0b",
+            "ab",
+            "C20261102-0001234",
+            "宽带工单-20261102-000001",
+            "宽带工单-20261102-000002",
+            "a",
+            "",
+            "C20261102-000124",
+        ];
+        let mut deliveries = super::Deliveries::default();
+        for id in ids {
+            deliveries.push(id);
+        }
+        deliveries.finish();
+        let mut expected: Vec<(&str, u64)> = Vec::new();
+        for (seq, id) in ids.iter().enumerate() {
+            match expected.iter_mut().find(|(kept, _)| kept == id) {
+                Some(entry) => entry.1 = seq as u64,
+                None => expected.push((id, seq as u64)),
+            }
+        }
+        expected.sort();
+        let kept: Vec<(&str, u64)> = deliveries
+            .kept()
+            .map(|seq| (deliveries.id(seq), seq))
+            .collect();
+        assert_eq!(kept, expected);
+        for seq in 0..ids.len() as u64 {
+            assert_eq!(
+                deliveries.keeps(seq),
+                expected.iter().any(|&(_, kept)| kept == seq),
+                "{seq}"
+            );
+        }
+        assert_eq!(deliveries.accepted(), expected.len() as u64);
+    }
+
     use super::*;
 
     fn ingest(text: &[u8]) -> Batch {
