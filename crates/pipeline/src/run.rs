@@ -319,13 +319,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             // report. Reads only the partitions the period needs (its baseline, the month
             // to date and the one before, the forecast's history) and writes
             // out/tables/*.{parquet,csv}.
-            let (trends, table_files) = crate::trends::run(
-                pipeline,
-                &history,
-                &report_period,
-                segmenter,
-                &out_dir.join(TABLES_DIR),
-            )?;
+            let trends = crate::trends::compute(pipeline, &history, &report_period, segmenter)?;
             timer.lap("aggregate");
 
             let quality = voc_report::DataQuality {
@@ -336,20 +330,32 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
                 // What `run.json` will say, so `voc report` (which reads it) says the same.
                 batch_period: Some(period.clone()),
             };
+            // The tables are written beside the report's read-back and rendering, which
+            // do not use them: one after the other, each left a core mostly idle.
+            let tables_dir = out_dir.join(TABLES_DIR);
+            let (table_files, report_files) = std::thread::scope(|scope| {
+                let tables =
+                    scope.spawn(|| voc_aggregate::export::write_tables(&tables_dir, &trends));
+                let report_files = crate::report::render(
+                    &crate::report::RenderContext {
+                        pipeline,
+                        history: &history,
+                        taxonomy: &classifier.taxonomy,
+                        config_fingerprint: &config_fingerprint,
+                        data_fingerprint: &data_fingerprint,
+                        quality,
+                    },
+                    &trends,
+                    &out_dir.join(REPORT_DIR),
+                );
+                let table_files = tables
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (table_files, report_files)
+            });
             let mut written: Vec<PathBuf> = partitions;
-            written.extend(table_files);
-            written.extend(crate::report::render(
-                &crate::report::RenderContext {
-                    pipeline,
-                    history: &history,
-                    taxonomy: &classifier.taxonomy,
-                    config_fingerprint: &config_fingerprint,
-                    data_fingerprint: &data_fingerprint,
-                    quality,
-                },
-                &trends,
-                &out_dir.join(REPORT_DIR),
-            )?);
+            written.extend(table_files?);
+            written.extend(report_files?);
             written.push(quarantine_path);
             timer.lap("report");
             Ok((written, trends))

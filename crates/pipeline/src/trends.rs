@@ -1,9 +1,9 @@
 //! The trend stage: what the pipeline file and the text stage hand to
 //! [`voc_aggregate::trends::compute`] (options, stop words, the taxonomy's terms cut
-//! into tokens), and the tables it writes.
+//! into tokens). `run` writes their tables beside the report.
 
 use anyhow::Result;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use voc_aggregate::terms::{TermFilter, TermOptions};
 use voc_aggregate::{EmergingOptions, TrendOptions, Trends};
 use voc_classify::TaxonomySpec;
@@ -56,18 +56,4 @@ pub fn compute(
         &options(pipeline),
         &filter,
     )?)
-}
-
-/// Computes the trends of `period` from the history and writes their tables into
-/// `tables_dir`; returns them with the files written.
-pub fn run(
-    pipeline: &Pipeline,
-    history: &Path,
-    period: &Period,
-    segmenter: &Segmenter,
-    tables_dir: &Path,
-) -> Result<(Trends, Vec<PathBuf>)> {
-    let trends = compute(pipeline, history, period, segmenter)?;
-    let written = voc_aggregate::export::write_tables(tables_dir, &trends)?;
-    Ok((trends, written))
 }
