@@ -5,6 +5,23 @@ use polars::prelude::*;
 
 use crate::AggregateError;
 
+/// `f` over consecutive slices of `slice_rows` rows of `df` (zero-copy) in parallel;
+/// the results in row order.
+pub(crate) fn par_slices<T: Send>(
+    df: &DataFrame,
+    slice_rows: usize,
+    f: impl Fn(&DataFrame) -> Result<T, AggregateError> + Sync,
+) -> Result<Vec<T>, AggregateError> {
+    use rayon::prelude::*;
+    let slice_rows = slice_rows.max(1);
+    (0..df.height())
+        .step_by(slice_rows)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|offset| f(&df.slice(offset as i64, slice_rows)))
+        .collect()
+}
+
 pub(crate) fn strs(df: &DataFrame, name: &str) -> Result<Vec<String>, AggregateError> {
     Ok(df
         .column(name)?

@@ -318,13 +318,9 @@ fn count_in_slices(
     keep_words: bool,
     slice_rows: usize,
 ) -> Result<(WeekTerms, CategoryWords), AggregateError> {
-    let rows = df.height();
-    let slices: Vec<(WeekTerms, CategoryWords)> = (0..rows)
-        .step_by(slice_rows)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|offset| count_rows(&df.slice(offset as i64, slice_rows), filter, keep_words))
-        .collect::<Result<_, _>>()?;
+    let slices = crate::frame::par_slices(df, slice_rows, |slice| {
+        count_rows(slice, filter, keep_words)
+    })?;
     let mut slices = slices.into_iter();
     let (mut terms, mut words) = slices.next().unwrap_or_default();
     for (part, part_words) in slices {
