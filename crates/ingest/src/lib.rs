@@ -620,56 +620,6 @@ fn dedupe(mut batch: Batch) -> Batch {
 
 #[cfg(test)]
 mod tests {
-    /// Whatever the ids (sharing 16-byte prefixes, prefixes of one another, with a NUL
-    /// byte), the newest delivery of each is kept and the kept ones are listed in id
-    /// order, as a plain sort of the strings gives.
-    #[test]
-    fn deliveries_keep_the_newest_of_each_id_in_id_order() {
-        let ids = [
-            "C20261102-000123",
-            "C20261102-0001234",
-            "C20261102-000123",
-            "C20261102-00012",
-            "C20261102-000122",
-            "a",
-            "a\0",
-            "a\0b",
-            "ab",
-            "C20261102-0001234",
-            "宽带工单-20261102-000001",
-            "宽带工单-20261102-000002",
-            "a",
-            "",
-            "C20261102-000124",
-        ];
-        let mut deliveries = super::Deliveries::default();
-        for id in ids {
-            deliveries.push(id);
-        }
-        deliveries.finish();
-        let mut expected: Vec<(&str, u64)> = Vec::new();
-        for (seq, id) in ids.iter().enumerate() {
-            match expected.iter_mut().find(|(kept, _)| kept == id) {
-                Some(entry) => entry.1 = seq as u64,
-                None => expected.push((id, seq as u64)),
-            }
-        }
-        expected.sort();
-        let kept: Vec<(&str, u64)> = deliveries
-            .kept()
-            .map(|seq| (deliveries.id(seq), seq))
-            .collect();
-        assert_eq!(kept, expected);
-        for seq in 0..ids.len() as u64 {
-            assert_eq!(
-                deliveries.keeps(seq),
-                expected.iter().any(|&(_, kept)| kept == seq),
-                "{seq}"
-            );
-        }
-        assert_eq!(deliveries.accepted(), expected.len() as u64);
-    }
-
     use super::*;
 
     fn ingest(text: &[u8]) -> Batch {
@@ -774,5 +724,55 @@ mod tests {
         let batch = ingest(&line);
         assert_eq!(batch.stats.quarantined, 1);
         assert!(batch.quarantine[0].reason.contains("byte limit"));
+    }
+
+    /// Whatever the ids (sharing 16-byte prefixes, prefixes of one another, with a NUL
+    /// byte), the newest delivery of each is kept and the kept ones are listed in id
+    /// order, as a plain sort of the strings gives.
+    #[test]
+    fn deliveries_keep_the_newest_of_each_id_in_id_order() {
+        let ids = [
+            "C20261102-000123",
+            "C20261102-0001234",
+            "C20261102-000123",
+            "C20261102-00012",
+            "C20261102-000122",
+            "a",
+            "a\0",
+            "a\0b",
+            "ab",
+            "C20261102-0001234",
+            "宽带工单-20261102-000001",
+            "宽带工单-20261102-000002",
+            "a",
+            "",
+            "C20261102-000124",
+        ];
+        let mut deliveries = Deliveries::default();
+        for id in ids {
+            deliveries.push(id);
+        }
+        deliveries.finish();
+        let mut expected: Vec<(&str, u64)> = Vec::new();
+        for (seq, id) in ids.iter().enumerate() {
+            match expected.iter_mut().find(|(kept, _)| kept == id) {
+                Some(entry) => entry.1 = seq as u64,
+                None => expected.push((id, seq as u64)),
+            }
+        }
+        expected.sort();
+        let kept: Vec<(&str, u64)> = deliveries
+            .kept()
+            .map(|seq| (deliveries.id(seq), seq))
+            .collect();
+        assert_eq!(kept, expected);
+        for seq in 0..ids.len() as u64 {
+            assert_eq!(
+                deliveries.keeps(seq),
+                expected.iter().any(|&(_, kept)| kept == seq),
+                "{seq}"
+            );
+        }
+        assert_eq!(deliveries.accepted(), expected.len() as u64);
     }
 }

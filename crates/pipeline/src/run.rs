@@ -317,8 +317,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             // The report quotes the period's contacts as stored (read back by
             // `report::render`), so `voc report` on the same history gives the same
             // report. Reads only the partitions the period needs (its baseline, the month
-            // to date and the one before, the forecast's history) and writes
-            // out/tables/*.{parquet,csv}.
+            // to date and the one before, the forecast's history).
             let trends = crate::trends::compute(pipeline, &history, &report_period, segmenter)?;
             timer.lap("aggregate");
 
@@ -330,8 +329,9 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
                 // What `run.json` will say, so `voc report` (which reads it) says the same.
                 batch_period: Some(period.clone()),
             };
-            // The tables are written beside the report's read-back and rendering, which
-            // do not use them: one after the other, each left a core mostly idle.
+            // out/tables/*.{parquet,csv} are written beside the report's read-back and
+            // rendering, which do not use them: one after the other, each left a core
+            // mostly idle.
             let tables_dir = out_dir.join(TABLES_DIR);
             let (table_files, report_files) = std::thread::scope(|scope| {
                 let tables =
