@@ -20,6 +20,7 @@ pub mod source;
 
 use rayon::prelude::*;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -504,7 +505,11 @@ impl Ingestor {
         field: &str,
         reason: String,
     ) -> RecordOutcome {
-        let (masked, counts) = self.masker.mask(&record.raw);
+        // Normalized first, like a turn's text: the masks read ASCII digits, and a
+        // number written in full-width digits would otherwise be shown as it is.
+        let (masked, counts) = self
+            .masker
+            .mask(&voc_text::normalize::normalize_text(&record.raw));
         let mut raw: String = masked.chars().take(RAW_KEEP_CHARS).collect();
         if masked.chars().count() > RAW_KEEP_CHARS {
             raw.push('…');
@@ -514,7 +519,7 @@ impl Ingestor {
                 source: source.to_string(),
                 line: record.position,
                 field: field.to_string(),
-                reason: self.masker.mask(&reason).0,
+                reason: self.mask(&voc_text::normalize::normalize_text(&reason)),
                 raw,
             }),
             counts,
@@ -554,18 +559,21 @@ impl Ingestor {
     fn clean(&self, mut contact: Contact, source: &str, record: &RawRecord) -> RecordOutcome {
         let mut counts = MaskCounts::default();
         for turn in &mut contact.turns {
-            let mut text = voc_text::normalize::normalize_text(&turn.text);
+            // Each step borrows the text back when it changes nothing (most turns), so
+            // the turn keeps the string it was read into.
+            let text = &mut turn.text;
+            replace_if_changed(text, voc_text::normalize::normalize_text);
             if let Some(converter) = &self.converter {
-                text = converter.convert(&text);
+                replace_if_changed(text, |t| converter.convert(t));
             }
             for filler in &self.filler_words {
                 if text.contains(filler.as_str()) {
-                    text = text.replace(filler.as_str(), "");
+                    *text = text.replace(filler.as_str(), "");
                 }
             }
-            let (masked, turn_counts) = self.masker.mask(&text);
+            let mut turn_counts = MaskCounts::default();
+            replace_if_changed(text, |t| self.masker.mask_borrowed(t, &mut turn_counts));
             counts.add(&turn_counts);
-            turn.text = masked;
         }
         contact.turns.retain(|t| !t.text.trim().is_empty());
         if contact.turns.is_empty() {
@@ -582,6 +590,13 @@ impl Ingestor {
     /// Masks any text with this ingestor's patterns (for logs and error messages).
     pub fn mask(&self, text: &str) -> String {
         self.masker.mask(text).0
+    }
+}
+
+/// Puts what `step` made of `text` in its place, unless `step` borrowed it back.
+fn replace_if_changed(text: &mut String, step: impl FnOnce(&str) -> Cow<'_, str>) {
+    if let Cow::Owned(changed) = step(text) {
+        *text = changed;
     }
 }
 
@@ -714,6 +729,22 @@ mod tests {
         assert_eq!(batch.quarantine[0].field, "id");
         assert!(!batch.quarantine[0].raw.contains("13812345678"));
         assert!(batch.quarantine[0].raw.contains("138****5678"));
+    }
+
+    /// The raw line of a quarantined record is shown as read, before normalization: a
+    /// number in full-width digits there must be masked all the same (the text of an
+    /// accepted record has them made ASCII before masking).
+    #[test]
+    fn quarantined_raw_text_in_full_width_digits_is_masked() {
+        let batch = ingest(
+            r#"{"id":"","started_at":"2026-11-02 09:00:00","text":"手机１３８１２３４５６７８，身份证１１０１０５１９４９１２３１００２Ｘ"}"#
+                .as_bytes(),
+        );
+        let raw = &batch.quarantine[0].raw;
+        assert!(!raw.contains("12345678"), "{raw}");
+        assert!(!raw.contains("１２３４５６７８"), "{raw}");
+        assert!(raw.contains("138****5678"), "{raw}");
+        assert!(raw.contains("110***********002X"), "{raw}");
     }
 
     #[test]

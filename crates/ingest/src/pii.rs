@@ -7,6 +7,7 @@
 //! verbatims stay readable.
 
 use regex::Regex;
+use std::borrow::Cow;
 
 /// What kind of personal data a mask replaced; counted in the run manifest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,22 +69,27 @@ impl PiiMasker {
     /// whose matches are masked entirely.
     pub fn new(extra: &[String]) -> Result<Self, regex::Error> {
         // Order matters: longer, stricter numbers first, so a mobile pattern never
-        // bites into an ID card number that was not masked yet.
+        // bites into an ID card number that was not masked yet. Digits are ASCII
+        // (`[0-9]`, not Unicode's `\d`): text is normalized before it is masked, and
+        // a mask reads and keeps ASCII digits.
         let builtin = [
             (
                 PiiKind::Email,
                 r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
             ),
-            (PiiKind::IdCard, r"\d{6}(?:19|20)\d{9}[\dXx]|\d{15}"),
+            (
+                PiiKind::IdCard,
+                r"[0-9]{6}(?:19|20)[0-9]{9}[0-9Xx]|[0-9]{15}",
+            ),
             (
                 PiiKind::BankCard,
-                r"\d{4}(?:[ \-]?\d{4}){3}(?:[ \-]?\d{1,3})?",
+                r"[0-9]{4}(?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?",
             ),
             (
                 PiiKind::Mobile,
-                r"(?:(?:\+|00)?86[ \-]?)?1[3-9]\d(?:[ \-]?\d{4}){2}",
+                r"(?:(?:\+|00)?86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}",
             ),
-            (PiiKind::Landline, r"0\d{2,3}[ \-]?\d{7,8}"),
+            (PiiKind::Landline, r"0[0-9]{2,3}[ \-]?[0-9]{7,8}"),
         ];
         let mut patterns: Vec<Pattern> = builtin
             .iter()
@@ -104,12 +110,24 @@ impl PiiMasker {
     /// Masks `text`, returning the masked text and what was masked.
     pub fn mask(&self, text: &str) -> (String, MaskCounts) {
         let mut counts = MaskCounts::default();
-        let mut current = mask_spoken_digits(text, &mut counts);
-        if !current.bytes().any(|b| b.is_ascii_digit() || b == b'@') && self.patterns.len() == 5 {
-            return (current, counts);
+        let masked = self.mask_borrowed(text, &mut counts).into_owned();
+        (masked, counts)
+    }
+
+    /// Masks `text`, adding what was masked to `counts`; `text` comes back borrowed when
+    /// nothing in it is masked (most turns), so the caller keeps its string.
+    pub fn mask_borrowed<'a>(&self, text: &'a str, counts: &mut MaskCounts) -> Cow<'a, str> {
+        let mut current = if may_hold_spoken_number(text) {
+            Cow::Owned(mask_spoken_digits(text, counts))
+        } else {
+            Cow::Borrowed(text)
+        };
+        if self.patterns.len() == BUILTIN_PATTERNS && !may_hold_written_pii(&current) {
+            return current;
         }
         for pattern in &self.patterns {
-            let mut out = String::with_capacity(current.len());
+            // Allocated at the first mask: most patterns match nothing in a turn.
+            let mut out: Option<String> = None;
             let mut last = 0;
             for m in pattern.regex.find_iter(&current) {
                 let candidate = m.as_str();
@@ -124,19 +142,71 @@ impl PiiMasker {
                     mask_candidate(pattern.kind, candidate)
                 };
                 if let Some(masked) = masked {
+                    let out = out.get_or_insert_with(|| String::with_capacity(current.len()));
                     out.push_str(&current[last..m.start()]);
                     out.push_str(&masked);
                     last = m.end();
                     *counts.0.entry(pattern.kind).or_default() += 1;
                 }
             }
-            if last > 0 {
+            if let Some(mut out) = out {
                 out.push_str(&current[last..]);
-                current = out;
+                current = Cow::Owned(out);
             }
         }
-        (current, counts)
+        current
     }
+}
+
+/// How many patterns [`PiiMasker::new`] builds in; more means the pipeline added some.
+const BUILTIN_PATTERNS: usize = 5;
+
+/// Whether a built-in pattern can match in `text`: an e-mail needs an `@`, and every
+/// number pattern a run of at least four ASCII digits (a mobile's `1[3-9][0-9]` is
+/// followed by four; the other numbers are longer).
+fn may_hold_written_pii(text: &str) -> bool {
+    let mut run = 0;
+    for &b in text.as_bytes() {
+        if b == b'@' {
+            return true;
+        }
+        if b.is_ascii_digit() {
+            run += 1;
+            if run == 4 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
+/// Whether [`mask_spoken_digits`] can change `text`: only a run (as it reads runs) of at
+/// least 11 digits with at least one written as a Chinese character. Common words such
+/// as 一下 or 两个 hold spoken digits, so most turns have short runs and no more.
+fn may_hold_spoken_number(text: &str) -> bool {
+    let mut digits = 0;
+    let mut spoken = false;
+    // A single space or dash continues a run if a digit follows it.
+    let mut separator = false;
+    for c in text.chars() {
+        if spoken_digit(c).is_some() {
+            digits += 1;
+            spoken |= !c.is_ascii_digit();
+            separator = false;
+            if digits >= 11 && spoken {
+                return true;
+            }
+        } else if digits > 0 && !separator && matches!(c, ' ' | '-') {
+            separator = true;
+        } else {
+            digits = 0;
+            spoken = false;
+            separator = false;
+        }
+    }
+    false
 }
 
 /// The digit a character stands for when speech-to-text writes numbers out in Chinese
@@ -161,12 +231,6 @@ fn spoken_digit(c: char) -> Option<u8> {
 /// mobile, ID card or bank card once read as digits. Runs that mix in ASCII digits are
 /// handled here too; plain ASCII numbers are left to the regular patterns.
 fn mask_spoken_digits(text: &str, counts: &mut MaskCounts) -> String {
-    if !text
-        .chars()
-        .any(|c| !c.is_ascii_digit() && spoken_digit(c).is_some())
-    {
-        return text.to_string();
-    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -488,6 +552,90 @@ mod tests {
             "订单号138****5678",
             "mobiles are always masked"
         );
+    }
+
+    /// The pieces the two pre-checks look at, so random mixes make runs of every
+    /// length, with and without Chinese digits, separators, check letters and `@`.
+    const PIECES: &[&str] = &[
+        "1",
+        "3",
+        "8",
+        "0",
+        "5",
+        "9",
+        "一",
+        "幺",
+        "两",
+        "八",
+        "零",
+        "〇",
+        "叉",
+        "X",
+        " ",
+        "-",
+        "@",
+        "a",
+        "号",
+        "的",
+        "１",
+        "٣",
+        "订单",
+        "qq.com",
+        "138",
+        "1101051949123",
+        "2",
+    ];
+
+    fn mix(picks: &[usize]) -> String {
+        picks.iter().map(|&i| PIECES[i % PIECES.len()]).collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        // A text the pre-checks let through unread is one the full passes leave as it
+        // is: they only save time.
+        #[test]
+        fn prechecks_skip_only_texts_the_passes_leave_alone(
+            picks in proptest::collection::vec(0usize..64, 0..40),
+        ) {
+            let text = mix(&picks);
+            let mut counts = MaskCounts::default();
+            if !may_hold_spoken_number(&text) {
+                assert_eq!(mask_spoken_digits(&text, &mut counts), text);
+                assert!(counts.0.is_empty(), "{text}");
+            }
+            if !may_hold_written_pii(&text) {
+                for pattern in &PiiMasker::default().patterns {
+                    assert!(!pattern.regex.is_match(&text), "{text}: {:?}", pattern.kind);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn spoken_runs_the_precheck_lets_through() {
+        // Eleven digits, one of them spoken, with single separators: checked in full.
+        assert!(may_hold_spoken_number("幺38 1234-5678"));
+        assert!(may_hold_spoken_number("号码一三八一二三四五六七八"));
+        // Ten digits, a double separator, or only written digits: skipped.
+        assert!(!may_hold_spoken_number("一三八一二三四五六七"));
+        assert!(!may_hold_spoken_number("一三八一二  三四五六七八"));
+        assert!(!may_hold_spoken_number("13812345678"));
+        assert_eq!(mask("号码一三八一二三四五六七八"), "号码一三八****五六七八");
+    }
+
+    #[test]
+    fn unchanged_text_is_borrowed() {
+        let masker = PiiMasker::default();
+        let mut counts = MaskCounts::default();
+        for text in ["一下两个三天", "套餐50元，2026年", "宽带 1234 断了"] {
+            let masked = masker.mask_borrowed(text, &mut counts);
+            assert!(matches!(masked, Cow::Borrowed(_)), "{text}");
+        }
+        assert!(counts.0.is_empty());
+        let masked = masker.mask_borrowed("手机13812345678", &mut counts);
+        assert_eq!(masked, "手机138****5678");
+        assert_eq!(counts.total(), 1);
     }
 
     #[test]

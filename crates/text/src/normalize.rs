@@ -1,10 +1,23 @@
 //! Text normalization applied to every turn before masking and segmentation.
 
+use std::borrow::Cow;
+
 /// Normalizes one piece of text: full-width ASCII letters, digits and the ideographic
 /// space become half-width; BOMs, zero-width characters and control characters are
 /// removed; runs of spaces collapse. Chinese punctuation is kept as it is, since it is
 /// what the segmenter and readers expect.
-pub fn normalize_text(text: &str) -> String {
+///
+/// Most turns need none of it, so the text is checked first and borrowed back
+/// unchanged when nothing would change (ingest then keeps the string it has).
+pub fn normalize_text(text: &str) -> Cow<'_, str> {
+    if already_normal(text) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(normalized_copy(text))
+    }
+}
+
+fn normalized_copy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_space = false;
     for c in text.chars() {
@@ -36,6 +49,39 @@ pub fn normalize_text(text: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// Whether [`normalize_text`] would leave `text` as it is: no character it maps or
+/// removes, and no leading, trailing or doubled space. (A `false` only costs the copy.)
+fn already_normal(text: &str) -> bool {
+    // A space at the start is removed, as one after another space is.
+    let mut after_space = true;
+    for c in text.chars() {
+        match c {
+            ' ' if after_space => return false,
+            ' ' => {
+                after_space = true;
+                continue;
+            }
+            '\u{3000}'
+            | '\u{FF10}'..='\u{FF19}'
+            | '\u{FF21}'..='\u{FF3A}'
+            | '\u{FF41}'..='\u{FF5A}'
+            | '\u{FF0B}'
+            | '\u{FF0D}'
+            | '\u{FF20}'
+            | '\u{FF0E}'
+            | '\u{FEFF}'
+            | '\u{200B}'
+            | '\u{200C}'
+            | '\u{200D}'
+            | '\u{2060}' => return false,
+            // Tabs and line breaks become spaces; other control characters go.
+            c if c.is_control() => return false,
+            _ => after_space = false,
+        }
+    }
+    !after_space || text.is_empty()
 }
 
 /// Traditional → Simplified Chinese (OpenCC's t2s tables, pure Rust).
@@ -70,22 +116,63 @@ impl TraditionalToSimplified {
         })
     }
 
-    pub fn convert(&self, text: &str) -> String {
+    pub fn convert<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let changes = |c: char| {
             let code = c as usize;
             code < 0x10000 && self.traditional[code / 64] & (1 << (code % 64)) != 0
         };
         if text.chars().any(changes) {
-            self.opencc.convert(text)
+            Cow::Owned(self.opencc.convert(text))
         } else {
-            text.to_string()
+            Cow::Borrowed(text)
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::normalize_text;
+    use super::{normalize_text, normalized_copy};
+    use std::borrow::Cow;
+
+    #[test]
+    fn text_is_borrowed_exactly_when_nothing_changes() {
+        // Every string of up to four characters over an alphabet with one of each kind
+        // the normalization treats differently: a borrowed result must be the input,
+        // and an owned one what the copying path makes of it.
+        let alphabet = [
+            "a", "宽", " ", "\u{3000}", "１", "Ｇ", "＠", "\u{200B}", "\u{FEFF}", "\t", "\n",
+            "\u{7}", "\u{85}", "，",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        texts.sort();
+        texts.dedup();
+        let mut borrowed = 0;
+        for text in &texts {
+            let expected = normalized_copy(text);
+            match normalize_text(text) {
+                Cow::Borrowed(same) => {
+                    assert_eq!(same, expected, "{text:?} borrowed but normalizes");
+                    borrowed += 1;
+                }
+                Cow::Owned(changed) => {
+                    assert_eq!(changed, expected, "{text:?}");
+                    assert_ne!(&changed, text, "{text:?} copied though unchanged");
+                }
+            }
+        }
+        assert!(
+            borrowed > 100,
+            "only {borrowed} of {} borrowed",
+            texts.len()
+        );
+    }
 
     #[test]
     fn full_width_and_invisible_characters() {
