@@ -172,14 +172,25 @@ fn planted_pii_never_reaches_any_output() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("pii.jsonl");
     let mut lines = String::new();
+    // Exports often key customers by their phone number, and free-text metadata can
+    // hold one too: every 7th item is also the customer id, every 11th the business.
+    let mut in_metadata = 0;
     for (i, (_, value)) in items.iter().enumerate() {
         let text = TEMPLATES[i % TEMPLATES.len()].replace("{}", value);
-        let record = serde_json::json!({
+        let mut record = serde_json::json!({
             "id": format!("P{i:05}"),
             "started_at": format!("2026-11-{:02} 10:00:00", 2 + i % 7),
             "channel": "voice",
             "turns": [{"speaker": "agent", "text": "您好"}, {"speaker": "customer", "text": text}],
         });
+        if i % 7 == 0 {
+            record["customer_id"] = value.as_str().into();
+            in_metadata += 1;
+        }
+        if i % 11 == 0 {
+            record["business"] = format!("回访{value}").into();
+            in_metadata += 1;
+        }
         lines.push_str(&record.to_string());
         lines.push('\n');
     }
@@ -209,8 +220,8 @@ fn planted_pii_never_reaches_any_output() {
         .sum();
     assert_eq!(
         masked_total,
-        items.len() as u64,
-        "every planted item is masked exactly once"
+        items.len() as u64 + in_metadata,
+        "every planted item is masked exactly once where it was planted"
     );
 
     let mut needles: Vec<String> = items.iter().map(|(_, v)| v.clone()).collect();

@@ -53,6 +53,16 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// A keyed fingerprint of `value`, 16 hex digits: SHA-256 of the key's length, the key
+/// and the value. Without the key it cannot be recomputed from a guessed value.
+pub fn keyed(key: &[u8], value: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update((key.len() as u64).to_le_bytes());
+    hasher.update(key);
+    hasher.update(value);
+    hex(&hasher.finalize()[..8])
+}
+
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::with_capacity(64), |mut s, b| {

@@ -61,7 +61,16 @@ pub struct IngestOptions {
     pub filler_words: Vec<String>,
     /// Convert Traditional to Simplified Chinese.
     pub traditional_to_simplified: bool,
+    /// Key of the pseudonyms that replace customer ids holding personal data (see
+    /// [`PSEUDONYM_KEY_ENV`]).
+    pub pseudonym_key: String,
 }
+
+/// The environment variable the pipeline reads the pseudonym key from. Set it per
+/// client and keep it out of the pipeline folder: with the key, the pseudonym of a
+/// guessed phone number can be recomputed; without it (the default is empty), anyone
+/// can do so.
+pub const PSEUDONYM_KEY_ENV: &str = "VOC_PSEUDONYM_KEY";
 
 impl Default for IngestOptions {
     fn default() -> Self {
@@ -69,6 +78,7 @@ impl Default for IngestOptions {
             extra_pii_patterns: Vec::new(),
             filler_words: Vec::new(),
             traditional_to_simplified: true,
+            pseudonym_key: String::new(),
         }
     }
 }
@@ -279,6 +289,7 @@ pub struct Ingestor {
     masker: PiiMasker,
     converter: Option<voc_text::normalize::TraditionalToSimplified>,
     filler_words: Vec<String>,
+    pseudonym_key: String,
 }
 
 impl Ingestor {
@@ -294,6 +305,7 @@ impl Ingestor {
                 .transpose()
                 .map_err(IngestError::Format)?,
             filler_words,
+            pseudonym_key: options.pseudonym_key,
         })
     }
 
@@ -575,6 +587,7 @@ impl Ingestor {
             replace_if_changed(text, |t| self.masker.mask_borrowed(t, &mut turn_counts));
             counts.add(&turn_counts);
         }
+        self.mask_metadata(&mut contact, &mut counts);
         contact.turns.retain(|t| !t.text.trim().is_empty());
         if contact.turns.is_empty() {
             return self.quarantine(
@@ -585,6 +598,46 @@ impl Ingestor {
             );
         }
         (Ok(contact), counts)
+    }
+
+    /// Masks personal data in the free-text metadata, and replaces a customer id that
+    /// is personal data (exports often key customers by phone number) with a keyed
+    /// pseudonym: masked as text, different customers would share an id such as
+    /// `138****5678` and be counted as one customer's repeat contacts.
+    fn mask_metadata(&self, contact: &mut Contact, counts: &mut MaskCounts) {
+        let free_text = [
+            &mut contact.region,
+            &mut contact.business,
+            &mut contact.queue,
+            &mut contact.agent_id,
+        ];
+        for value in free_text.into_iter().flatten() {
+            let normalized = voc_text::normalize::normalize_text(value);
+            if let Cow::Owned(masked) = self.masker.mask_borrowed(&normalized, counts) {
+                *value = masked;
+            }
+        }
+        if let Some(customer) = &mut contact.customer_id {
+            let normalized = voc_text::normalize::normalize_text(customer);
+            let mut found = MaskCounts::default();
+            if let Cow::Owned(_) = self.masker.mask_borrowed(&normalized, &mut found) {
+                // The same number written with spaces, dashes or in capitals is the
+                // same customer.
+                let canonical: String = normalized
+                    .chars()
+                    .filter(|c| !matches!(c, ' ' | '-'))
+                    .flat_map(char::to_lowercase)
+                    .collect();
+                *customer = format!(
+                    "pid-{}",
+                    voc_core::fingerprint::keyed(
+                        self.pseudonym_key.as_bytes(),
+                        canonical.as_bytes()
+                    )
+                );
+                counts.add(&found);
+            }
+        }
     }
 
     /// Masks any text with this ingestor's patterns (for logs and error messages).
@@ -729,6 +782,62 @@ mod tests {
         assert_eq!(batch.quarantine[0].field, "id");
         assert!(!batch.quarantine[0].raw.contains("13812345678"));
         assert!(batch.quarantine[0].raw.contains("138****5678"));
+    }
+
+    /// A customer id that is a phone number, ID card number or e-mail address is
+    /// replaced by a pseudonym that is the same for every way of writing it and changes
+    /// with the key; other ids are kept; free-text metadata is masked.
+    #[test]
+    fn customer_ids_holding_personal_data_become_keyed_pseudonyms() {
+        let lines = |ids: &[&str]| {
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    format!(
+                        r#"{{"id":"c{i}","started_at":"2026-11-02 09:00:00","customer_id":"{id}","business":"回访13812345678","text":"宽带断了"}}"#
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let ids = [
+            "13812345678",
+            "138-1234-5678",
+            "１３８ １２３４ ５６７８",
+            "13912345678",
+            "U88231",
+            "Li.Ming@QQ.com",
+            "li.ming@qq.com",
+        ];
+        let read = |key: &str| {
+            let options = IngestOptions {
+                pseudonym_key: key.to_string(),
+                ..IngestOptions::default()
+            };
+            Ingestor::new(options)
+                .unwrap()
+                .ingest_reader("t.jsonl", lines(&ids).as_bytes())
+                .unwrap()
+        };
+        let batch = read("");
+        let customer = |b: &Batch, i: usize| b.contacts[i].customer_id.clone().unwrap();
+        let first = customer(&batch, 0);
+        assert!(first.starts_with("pid-") && first.len() == 20, "{first}");
+        assert_eq!(customer(&batch, 1), first);
+        assert_eq!(customer(&batch, 2), first);
+        assert_ne!(customer(&batch, 3), first);
+        assert_eq!(customer(&batch, 4), "U88231");
+        assert_eq!(customer(&batch, 5), customer(&batch, 6));
+        assert!(customer(&batch, 5).starts_with("pid-"));
+        assert_ne!(customer(&read("client key"), 0), first);
+        assert_eq!(
+            batch.contacts[4].business.as_deref(),
+            Some("回访138****5678")
+        );
+        // Six customer ids (four mobiles, two e-mails) and seven business fields.
+        assert_eq!(batch.stats.accepted, 7);
+        assert_eq!(batch.stats.pii_masked["mobile"], 4 + 7);
+        assert_eq!(batch.stats.pii_masked["email"], 2);
     }
 
     /// The raw line of a quarantined record is shown as read, before normalization: a
