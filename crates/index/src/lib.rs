@@ -906,15 +906,21 @@ fn token_list(
                 .filter(|(turn, _)| kept(turn))
                 .map(|(_, tokens)| tokens.as_slice()),
         ),
-        TokensOf::Stored(stored, i) => encode_turns(
-            record
-                .contact
-                .turns
-                .iter()
-                .zip(stored.turns(i))
-                .filter(|(turn, _)| kept(turn))
-                .map(|(_, joined)| voc_core::stored_tokens(joined)),
-        ),
+        TokensOf::Stored(stored, i) => {
+            let joined = || {
+                record
+                    .contact
+                    .turns
+                    .iter()
+                    .zip(stored.turns(i))
+                    .filter(|(turn, _)| kept(turn))
+                    .map(|(_, joined)| joined)
+            };
+            // The encoded list is never longer than the stored tokens (one separator
+            // byte per space, punctuation left out) plus a byte between turns.
+            let capacity = joined().map(|j| j.len() + 1).sum();
+            encode_turns(joined().map(voc_core::stored_tokens), capacity)
+        }
     }
 }
 

@@ -30,13 +30,16 @@ pub const TURN_POSITION_GAP: usize = 16;
 /// stores a pre-tokenized value as JSON and parses it again in the indexing thread,
 /// which cost more than half of indexing.
 pub fn encode_tokens<'a, T: AsRef<str> + 'a>(turns: impl Iterator<Item = &'a [T]>) -> String {
-    encode_turns(turns.map(|tokens| tokens.iter().map(AsRef::as_ref)))
+    encode_turns(turns.map(|tokens| tokens.iter().map(AsRef::as_ref)), 0)
 }
 
 /// [`encode_tokens`] over each turn's tokens as an iterator, such as the stored form
-/// split by [`voc_core::stored_tokens`].
-pub fn encode_turns<'a, W: Iterator<Item = &'a str>>(turns: impl Iterator<Item = W>) -> String {
-    let mut out = String::new();
+/// split by [`voc_core::stored_tokens`], into a string of `capacity` bytes to start with.
+pub fn encode_turns<'a, W: Iterator<Item = &'a str>>(
+    turns: impl Iterator<Item = W>,
+    capacity: usize,
+) -> String {
+    let mut out = String::with_capacity(capacity);
     for (i, tokens) in turns.enumerate() {
         if i > 0 {
             out.push(TURN_SEPARATOR);
