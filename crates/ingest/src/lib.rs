@@ -621,13 +621,22 @@ impl Ingestor {
             let normalized = voc_text::normalize::normalize_text(customer);
             let mut found = MaskCounts::default();
             if let Cow::Owned(_) = self.masker.mask_borrowed(&normalized, &mut found) {
-                // The same number written with spaces, dashes or in capitals is the
-                // same customer.
-                let canonical: String = normalized
+                // The same number written with spaces, dashes, a country code or in
+                // capitals is the same customer.
+                let written: String = normalized
                     .chars()
                     .filter(|c| !matches!(c, ' ' | '-'))
                     .flat_map(char::to_lowercase)
                     .collect();
+                let canonical = ["+86", "0086", "86"]
+                    .iter()
+                    .find_map(|code| written.strip_prefix(code))
+                    .filter(|national| {
+                        national.len() == 11
+                            && national.starts_with('1')
+                            && national.bytes().all(|b| b.is_ascii_digit())
+                    })
+                    .unwrap_or(&written);
                 *customer = format!(
                     "pid-{}",
                     voc_core::fingerprint::keyed(
@@ -808,6 +817,7 @@ mod tests {
             "U88231",
             "Li.Ming@QQ.com",
             "li.ming@qq.com",
+            "+86 138 1234 5678",
         ];
         let read = |key: &str| {
             let options = IngestOptions {
@@ -828,15 +838,16 @@ mod tests {
         assert_ne!(customer(&batch, 3), first);
         assert_eq!(customer(&batch, 4), "U88231");
         assert_eq!(customer(&batch, 5), customer(&batch, 6));
+        assert_eq!(customer(&batch, 7), first);
         assert!(customer(&batch, 5).starts_with("pid-"));
         assert_ne!(customer(&read("client key"), 0), first);
         assert_eq!(
             batch.contacts[4].business.as_deref(),
             Some("回访138****5678")
         );
-        // Six customer ids (four mobiles, two e-mails) and seven business fields.
-        assert_eq!(batch.stats.accepted, 7);
-        assert_eq!(batch.stats.pii_masked["mobile"], 4 + 7);
+        // Seven customer ids (five mobiles, two e-mails) and eight business fields.
+        assert_eq!(batch.stats.accepted, 8);
+        assert_eq!(batch.stats.pii_masked["mobile"], 5 + 8);
         assert_eq!(batch.stats.pii_masked["email"], 2);
     }
 
