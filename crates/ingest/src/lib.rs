@@ -820,6 +820,8 @@ mod tests {
             "Li.Ming@QQ.com",
             "li.ming@qq.com",
             "+86 138 1234 5678",
+            // Eleven spoken digits that are no mobile, ID or card number: kept.
+            "一一一一一一一一一一一",
         ];
         let read = |key: &str| {
             let options = IngestOptions {
@@ -841,15 +843,16 @@ mod tests {
         assert_eq!(customer(&batch, 4), "U88231");
         assert_eq!(customer(&batch, 5), customer(&batch, 6));
         assert_eq!(customer(&batch, 7), first);
+        assert_eq!(customer(&batch, 8), "一一一一一一一一一一一");
         assert!(customer(&batch, 5).starts_with("pid-"));
         assert_ne!(customer(&read("client key"), 0), first);
         assert_eq!(
             batch.contacts[4].business.as_deref(),
             Some("回访138****5678")
         );
-        // Seven customer ids (five mobiles, two e-mails) and eight business fields.
-        assert_eq!(batch.stats.accepted, 8);
-        assert_eq!(batch.stats.pii_masked["mobile"], 5 + 8);
+        // Seven customer ids (five mobiles, two e-mails) and nine business fields.
+        assert_eq!(batch.stats.accepted, 9);
+        assert_eq!(batch.stats.pii_masked["mobile"], 5 + 9);
         assert_eq!(batch.stats.pii_masked["email"], 2);
     }
 
