@@ -17,24 +17,30 @@ pub fn normalize_text(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// What one character becomes: `None` if it is removed. One table for the copying
+/// path and the check in front of it, so the two cannot disagree.
+fn normalized_char(c: char) -> Option<char> {
+    match c {
+        '\u{3000}' => Some(' '),
+        // Full-width letters and digits (Ｆ..Ｚ, ０..９) and + - @ . map 1:1 onto ASCII.
+        '\u{FF10}'..='\u{FF19}'
+        | '\u{FF21}'..='\u{FF3A}'
+        | '\u{FF41}'..='\u{FF5A}'
+        | '\u{FF0B}'
+        | '\u{FF0D}'
+        | '\u{FF20}'
+        | '\u{FF0E}' => Some(char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)),
+        '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' => None,
+        '\t' | '\r' | '\n' => Some(' '),
+        c if c.is_control() => None,
+        c => Some(c),
+    }
+}
+
 fn normalized_copy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_space = false;
-    for c in text.chars() {
-        let c = match c {
-            '\u{3000}' => ' ',
-            // Full-width letters and digits (Ｆ..Ｚ, ０..９) map 1:1 onto ASCII.
-            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}' | '\u{FF0E}' => {
-                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
-            }
-            '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}' => continue,
-            '\t' | '\r' | '\n' => ' ',
-            c if c.is_control() => continue,
-            c => c,
-        };
+    for c in text.chars().filter_map(normalized_char) {
         if c == ' ' {
             if last_space || out.is_empty() {
                 continue;
@@ -51,35 +57,16 @@ fn normalized_copy(text: &str) -> String {
     out
 }
 
-/// Whether [`normalize_text`] would leave `text` as it is: no character it maps or
-/// removes, and no leading, trailing or doubled space. (A `false` only costs the copy.)
+/// Whether [`normalize_text`] would leave `text` as it is: every character maps to
+/// itself, and no space is leading, trailing or doubled.
 fn already_normal(text: &str) -> bool {
     // A space at the start is removed, as one after another space is.
     let mut after_space = true;
     for c in text.chars() {
-        match c {
-            ' ' if after_space => return false,
-            ' ' => {
-                after_space = true;
-                continue;
-            }
-            '\u{3000}'
-            | '\u{FF10}'..='\u{FF19}'
-            | '\u{FF21}'..='\u{FF3A}'
-            | '\u{FF41}'..='\u{FF5A}'
-            | '\u{FF0B}'
-            | '\u{FF0D}'
-            | '\u{FF20}'
-            | '\u{FF0E}'
-            | '\u{FEFF}'
-            | '\u{200B}'
-            | '\u{200C}'
-            | '\u{200D}'
-            | '\u{2060}' => return false,
-            // Tabs and line breaks become spaces; other control characters go.
-            c if c.is_control() => return false,
-            _ => after_space = false,
+        if normalized_char(c) != Some(c) || (c == ' ' && after_space) {
+            return false;
         }
+        after_space = c == ' ';
     }
     !after_space || text.is_empty()
 }
