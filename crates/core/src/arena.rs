@@ -60,6 +60,18 @@ impl StrArena {
     }
 }
 
+/// The first 16 bytes of a string as a number, zero-padded: a sort key that settles
+/// most comparisons without reading the strings. Strings whose numbers differ compare
+/// as the numbers do (they differ at a byte within the first 16, or one is a shorter
+/// prefix of the other, padded with a zero no byte is below); equal numbers say
+/// nothing, and the strings themselves are compared.
+pub fn prefix_key(s: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = s.len().min(16);
+    bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

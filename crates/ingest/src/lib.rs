@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use voc_core::Contact;
+use voc_core::arena::prefix_key;
 use voc_core::fingerprint::HashingReader;
 
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
@@ -205,7 +206,7 @@ impl Deliveries {
         // Sorted by (id, sequence number). Comparing ids in the arena was 2 % of a 1M
         // run's CPU; most pairs differ in their first 16 bytes, compared as numbers.
         let mut order: Vec<(u128, u32)> = (0..n as u32)
-            .map(|seq| (id_prefix(self.id(u64::from(seq))), seq))
+            .map(|seq| (prefix_key(self.id(u64::from(seq))), seq))
             .collect();
         order.par_sort_unstable_by(|&(prefix_a, a), &(prefix_b, b)| {
             prefix_a
@@ -258,17 +259,6 @@ impl Deliveries {
     pub fn kept(&self) -> impl Iterator<Item = u64> + '_ {
         self.by_id.iter().map(|&s| u64::from(s))
     }
-}
-
-/// The first 16 bytes of an id as a number, zero-padded. Ids whose numbers differ
-/// compare as the numbers do (they differ at a byte within the first 16, or one is a
-/// shorter prefix of the other, padded with a zero no byte is below); equal numbers say
-/// nothing, and the ids themselves are compared.
-fn id_prefix(id: &str) -> u128 {
-    let mut bytes = [0u8; 16];
-    let n = id.len().min(16);
-    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
-    u128::from_be_bytes(bytes)
 }
 
 struct StreamState<E> {
