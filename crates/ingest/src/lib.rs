@@ -507,11 +507,12 @@ impl Ingestor {
         field: &str,
         reason: String,
     ) -> RecordOutcome {
-        // Normalized first, like a turn's text: the masks read ASCII digits, and a
-        // number written in full-width digits would otherwise be shown as it is.
+        // Escapes decoded and normalized first, like a turn's text: the masks read
+        // ASCII digits, and a number written in full-width digits or as JSON escapes
+        // would otherwise be shown as it is.
         let (masked, counts) = self
             .masker
-            .mask(&voc_text::normalize::normalize_text(&record.raw));
+            .mask(&voc_text::normalize::normalize_text(&record.readable()));
         let mut raw: String = masked.chars().take(RAW_KEEP_CHARS).collect();
         if masked.chars().count() > RAW_KEEP_CHARS {
             raw.push('…');
@@ -860,6 +861,21 @@ mod tests {
         assert!(!raw.contains("１２３４５６７８"), "{raw}");
         assert!(raw.contains("138****5678"), "{raw}");
         assert!(raw.contains("110***********002X"), "{raw}");
+    }
+
+    /// Nor may a number written as JSON escapes, which the record's value would have
+    /// decoded: `\u0031…` or full-width `\uff11…`.
+    #[test]
+    fn quarantined_raw_text_in_json_escapes_is_masked() {
+        let batch = ingest(
+            br#"{"id":"","started_at":"2026-11-02 09:00:00","text":"\u0031\u0033\u0038\u0031\u0032\u0033\u0034\u0035\u0036\u0037\u0038 \uff11\uff13\uff19\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18"}"#,
+        );
+        let raw = &batch.quarantine[0].raw;
+        assert!(raw.contains("138****5678"), "{raw}");
+        assert!(raw.contains("139****5678"), "{raw}");
+        assert!(!raw.to_lowercase().contains("\\u0035"), "{raw}");
+        assert!(!raw.to_lowercase().contains("\\uff15"), "{raw}");
+        assert_eq!(batch.stats.pii_masked["mobile"], 2);
     }
 
     #[test]

@@ -47,6 +47,18 @@ impl RawRecord {
         }
     }
 
+    /// The record as read, with a JSON line's `\uXXXX` escapes written as the characters
+    /// they stand for, so that what masks PII in a quarantined record sees the digits of
+    /// `\u0031\u0033\u0038…` or `\uff11…`. Escapes of characters JSON requires escaped
+    /// (`"`, `\`, controls), lone surrogates and malformed escapes stay as they are: a
+    /// line that was valid JSON still is, with the same value.
+    pub fn readable(&self) -> Cow<'_, str> {
+        match self.value {
+            RawValue::Json if self.raw.contains("\\u") => decode_unicode_escapes(&self.raw),
+            _ => Cow::Borrowed(&self.raw),
+        }
+    }
+
     /// The source column a read error is about ("" when it is about the whole record).
     pub fn error_field(&self) -> &str {
         match &self.value {
@@ -54,6 +66,66 @@ impl RawRecord {
             _ => "",
         }
     }
+}
+
+/// See [`RawRecord::readable`].
+fn decode_unicode_escapes(line: &str) -> Cow<'_, str> {
+    fn hex4(bytes: &[u8]) -> Option<u32> {
+        let digits = std::str::from_utf8(bytes.get(..4)?).ok()?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    }
+    let bytes = line.as_bytes();
+    let mut out = String::with_capacity(line.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        // `\\` is an escaped backslash: what follows it is text, not an escape.
+        if bytes.get(i + 1) != Some(&b'u') {
+            i += 2;
+            continue;
+        }
+        let Some(unit) = hex4(&bytes[i + 2..]) else {
+            i += 2;
+            continue;
+        };
+        let (decoded, len) = match unit {
+            0xD800..=0xDBFF => {
+                let low = (bytes.get(i + 6..i + 8) == Some(b"\\u"))
+                    .then(|| hex4(&bytes[i + 8..]))
+                    .flatten()
+                    .filter(|low| (0xDC00..=0xDFFF).contains(low));
+                match low {
+                    Some(low) => (
+                        char::from_u32(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)),
+                        12,
+                    ),
+                    None => (None, 6),
+                }
+            }
+            _ => (char::from_u32(unit), 6),
+        };
+        match decoded {
+            Some(c) if c >= ' ' && c != '"' && c != '\\' && c != '\u{7f}' => {
+                out.push_str(&line[copied..i]);
+                out.push(c);
+                copied = i + len;
+            }
+            _ => {}
+        }
+        i += len;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(line);
+    }
+    out.push_str(&line[copied..]);
+    Cow::Owned(out)
 }
 
 /// Input formats; `Auto` picks by file extension.
@@ -408,6 +480,53 @@ pub fn read_xlsx(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unicode_escapes_are_decoded_where_json_allows_the_character() {
+        let line = r#"{"t":"\u0031\u0033\u0038 \uFF11 \ud83d\ude00 \u0022 \u000a \u005c \\u0031 \ud800 \u12"}"#;
+        assert_eq!(
+            decode_unicode_escapes(line),
+            r#"{"t":"138 １ 😀 \u0022 \u000a \u005c \\u0031 \ud800 \u12"}"#
+        );
+        assert!(matches!(
+            decode_unicode_escapes(r#"{"t":"\\u0031 \n"}"#),
+            Cow::Borrowed(_)
+        ));
+        // A record not read from JSON Lines keeps its text.
+        let csv = RawRecord {
+            position: 1,
+            raw: r"\u0031".into(),
+            value: RawValue::Read(Err("x".into())),
+        };
+        assert_eq!(csv.readable(), r"\u0031");
+    }
+
+    /// A JSON line with every character escaped reads as the same value once decoded,
+    /// with escapes left only where JSON requires them.
+    #[test]
+    fn decoding_escapes_keeps_a_json_line_valid_and_its_value() {
+        let text = "客户说\"手机１３８\"\\n\u{1}\u{7f}\u{1F600}𠀀 a\\u0031\t";
+        let mut escaped = String::from("{\"t\":\"");
+        for unit in text.encode_utf16() {
+            escaped.push_str(&format!("\\u{unit:04x}"));
+        }
+        escaped.push_str("\"}");
+        let before: serde_json::Value = serde_json::from_str(&escaped).unwrap();
+        let decoded = decode_unicode_escapes(&escaped);
+        let after: serde_json::Value = serde_json::from_str(&decoded).unwrap();
+        assert_eq!(before, after);
+        assert_eq!(after["t"], text);
+        let left: Vec<&str> = decoded
+            .match_indices("\\u")
+            .map(|(i, _)| &decoded[i..i + 6])
+            .collect();
+        assert_eq!(
+            left,
+            [
+                "\\u0022", "\\u0022", "\\u005c", "\\u0001", "\\u007f", "\\u005c", "\\u0009"
+            ]
+        );
+    }
 
     fn collect_csv(bytes: &[u8]) -> Vec<RawRecord> {
         let mut out = Vec::new();
