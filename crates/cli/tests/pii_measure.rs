@@ -173,7 +173,8 @@ fn planted_pii_never_reaches_any_output() {
     let input = dir.path().join("pii.jsonl");
     let mut lines = String::new();
     // Exports often key customers by their phone number, and free-text metadata can
-    // hold one too: every 7th item is also the customer id, every 11th the business.
+    // hold one too: every 7th item is also the customer id, every 11th the business,
+    // and every 13th is the contact id.
     let mut in_metadata = 0;
     for (i, (_, value)) in items.iter().enumerate() {
         let text = TEMPLATES[i % TEMPLATES.len()].replace("{}", value);
@@ -189,6 +190,10 @@ fn planted_pii_never_reaches_any_output() {
         }
         if i % 11 == 0 {
             record["business"] = format!("回访{value}").into();
+            in_metadata += 1;
+        }
+        if i % 13 == 0 {
+            record["id"] = value.as_str().into();
             in_metadata += 1;
         }
         lines.push_str(&record.to_string());

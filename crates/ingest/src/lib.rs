@@ -608,38 +608,49 @@ impl Ingestor {
                 *value = masked;
             }
         }
-        if let Some(customer) = &mut contact.customer_id {
-            let normalized = voc_text::normalize::normalize_text(customer);
-            let mut found = MaskCounts::default();
-            // Counted, not compared: a pass may copy a text it does not change.
-            self.masker.mask_borrowed(&normalized, &mut found);
-            if found.total() > 0 {
-                // The same number written with spaces, dashes, a country code or in
-                // capitals is the same customer.
-                let written: String = normalized
-                    .chars()
-                    .filter(|c| !matches!(c, ' ' | '-'))
-                    .flat_map(char::to_lowercase)
-                    .collect();
-                let canonical = ["+86", "0086", "86"]
-                    .iter()
-                    .find_map(|code| written.strip_prefix(code))
-                    .filter(|national| {
-                        national.len() == 11
-                            && national.starts_with('1')
-                            && national.bytes().all(|b| b.is_ascii_digit())
-                    })
-                    .unwrap_or(&written);
-                *customer = format!(
-                    "pid-{}",
-                    voc_core::fingerprint::keyed(
-                        self.pseudonym_key.as_bytes(),
-                        canonical.as_bytes()
-                    )
-                );
-                counts.add(&found);
-            }
+        if let Some(customer) = &mut contact.customer_id
+            && let Some(pseudonym) = self.pseudonym_if_personal(customer, counts)
+        {
+            *customer = pseudonym;
         }
+        // Contact ids are call or ticket numbers in every export seen, but one keyed by
+        // the caller's number would carry it into the history, the index and the report.
+        if let Some(pseudonym) = self.pseudonym_if_personal(&contact.id, counts) {
+            contact.id = pseudonym;
+        }
+    }
+
+    /// `pid-` and 16 hex digits of a keyed hash, for an identifier in which a mask finds
+    /// personal data (counted), or `None`. The same number written with spaces, dashes,
+    /// a country code or in capitals gives the same pseudonym, so repeat contacts and
+    /// re-deliveries still match.
+    fn pseudonym_if_personal(&self, value: &str, counts: &mut MaskCounts) -> Option<String> {
+        let normalized = voc_text::normalize::normalize_text(value);
+        let mut found = MaskCounts::default();
+        // Counted, not compared: a pass may copy a text it does not change.
+        self.masker.mask_borrowed(&normalized, &mut found);
+        if found.total() == 0 {
+            return None;
+        }
+        let written: String = normalized
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .flat_map(char::to_lowercase)
+            .collect();
+        let canonical = ["+86", "0086", "86"]
+            .iter()
+            .find_map(|code| written.strip_prefix(code))
+            .filter(|national| {
+                national.len() == 11
+                    && national.starts_with('1')
+                    && national.bytes().all(|b| b.is_ascii_digit())
+            })
+            .unwrap_or(&written);
+        counts.add(&found);
+        Some(format!(
+            "pid-{}",
+            voc_core::fingerprint::keyed(self.pseudonym_key.as_bytes(), canonical.as_bytes())
+        ))
     }
 
     /// Masks any text with this ingestor's patterns (for logs and error messages).
@@ -845,6 +856,32 @@ mod tests {
         assert_eq!(batch.stats.accepted, 9);
         assert_eq!(batch.stats.pii_masked["mobile"], 5 + 9);
         assert_eq!(batch.stats.pii_masked["email"], 2);
+    }
+
+    /// A contact id holding a phone number is replaced like such a customer id: the
+    /// same number written another way is the same contact (a re-delivery), and the
+    /// number is not kept. Ordinary ticket numbers stay as they are.
+    #[test]
+    fn contact_ids_holding_personal_data_become_pseudonyms() {
+        let batch = ingest(
+            concat!(
+                r#"{"id":"13812345678","started_at":"2026-11-02 09:00:00","text":"宽带断了"}"#,
+                "\n",
+                r#"{"id":"C20261102-000123","started_at":"2026-11-02 09:00:00","text":"宽带断了"}"#,
+                "\n",
+                r#"{"id":"138-1234-5678","started_at":"2026-11-03 09:00:00","text":"又断了"}"#,
+                "\n",
+                r#"{"id":"GD202611020001234567","started_at":"2026-11-02 09:00:00","text":"宽带断了"}"#,
+            )
+            .as_bytes(),
+        );
+        let ids: Vec<&str> = batch.contacts.iter().map(|c| c.id.as_str()).collect();
+        assert!(ids[0].starts_with("pid-"), "{ids:?}");
+        assert_eq!(ids[1..], ["C20261102-000123", "GD202611020001234567"]);
+        // The newer delivery of the number's contact is the one kept.
+        assert_eq!(batch.contacts[0].turns[0].text, "又断了");
+        assert_eq!(batch.stats.duplicates, 1);
+        assert_eq!(batch.stats.pii_masked["mobile"], 2);
     }
 
     /// The raw line of a quarantined record is shown as read, before normalization: a

@@ -129,24 +129,45 @@ impl PiiMasker {
             // Allocated at the first mask: most patterns match nothing in a turn.
             let mut out: Option<String> = None;
             let mut last = 0;
-            for m in pattern.regex.find_iter(&current) {
+            let mut from = 0;
+            while let Some(m) = pattern.regex.find_at(&current, from) {
                 let candidate = m.as_str();
-                let masked = if pattern.kind == PiiKind::Custom {
-                    Some("*".repeat(candidate.chars().count()))
-                } else if !digit_bounded(&current, m.start(), m.end())
-                    || (pattern.kind != PiiKind::Mobile
-                        && labelled_as_reference(&current[..m.start()]))
+                if pattern.kind != PiiKind::Custom
+                    && pattern.kind != PiiKind::Mobile
+                    && labelled_as_reference(&current[..m.start()])
                 {
+                    // An order or account number, by its label: none of it is masked.
+                    from = m.end();
+                    continue;
+                }
+                let masked = if m.is_empty() {
                     None
-                } else {
+                } else if pattern.kind == PiiKind::Custom {
+                    Some("*".repeat(candidate.chars().count()))
+                } else if digit_bounded(&current, m.start(), m.end()) {
                     mask_candidate(pattern.kind, candidate)
+                } else {
+                    None
                 };
-                if let Some(masked) = masked {
-                    let out = out.get_or_insert_with(|| String::with_capacity(current.len()));
-                    out.push_str(&current[last..m.start()]);
-                    out.push_str(&masked);
-                    last = m.end();
-                    *counts.0.entry(pattern.kind).or_default() += 1;
+                match masked {
+                    Some(masked) => {
+                        let out = out.get_or_insert_with(|| String::with_capacity(current.len()));
+                        out.push_str(&current[last..m.start()]);
+                        out.push_str(&masked);
+                        last = m.end();
+                        from = m.end();
+                        *counts.0.entry(pattern.kind).or_default() += 1;
+                    }
+                    // A rejected candidate may overlap a real number that starts inside
+                    // it (`00013-0102345678`: `0013-01023456` is not bounded, `010…` is):
+                    // search again from its next character, not from its end.
+                    None => {
+                        from = m.start()
+                            + current[m.start()..]
+                                .chars()
+                                .next()
+                                .map_or(1, char::len_utf8);
+                    }
                 }
             }
             if let Some(mut out) = out {
@@ -479,6 +500,24 @@ pub fn luhn_valid(digits: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A candidate the masks turn down (not bounded by non-digits) may overlap a real
+    /// number that starts inside it; the search goes on from its next character.
+    #[test]
+    fn a_number_starting_inside_a_rejected_candidate_is_masked() {
+        let masker = PiiMasker::default();
+        // `0013-01023456` is a landline candidate joined to digits on both sides.
+        let (masked, counts) = masker.mask("工号00013-0102345678");
+        assert_eq!(masked, "工号00013-010***5678");
+        assert_eq!(counts.total(), 1);
+        // `0013-6222 0212 3456 789` is a card candidate joined to the `4` after it.
+        let (masked, counts) = masker.mask("单号00013-6222 0212 3456 7894");
+        assert_eq!(masked, "单号00013-6222 **** **** 7894");
+        assert_eq!(counts.total(), 1);
+        // A labelled reference number stays whole, as before.
+        let (masked, _) = masker.mask("订单号 0755-2345678");
+        assert_eq!(masked, "订单号 0755-2345678");
+    }
 
     fn mask(text: &str) -> String {
         PiiMasker::default().mask(text).0
