@@ -176,6 +176,7 @@ fn planted_pii_never_reaches_any_output() {
     // hold one too: every 7th item is also the customer id, every 11th the business,
     // and every 13th is the contact id.
     let mut in_metadata = 0;
+    let mut ids_planted = 0;
     for (i, (_, value)) in items.iter().enumerate() {
         let text = TEMPLATES[i % TEMPLATES.len()].replace("{}", value);
         let mut record = serde_json::json!({
@@ -187,6 +188,7 @@ fn planted_pii_never_reaches_any_output() {
         if i % 7 == 0 {
             record["customer_id"] = value.as_str().into();
             in_metadata += 1;
+            ids_planted += 1;
         }
         if i % 11 == 0 {
             record["business"] = format!("回访{value}").into();
@@ -195,6 +197,7 @@ fn planted_pii_never_reaches_any_output() {
         if i % 13 == 0 {
             record["id"] = value.as_str().into();
             in_metadata += 1;
+            ids_planted += 1;
         }
         lines.push_str(&record.to_string());
         lines.push('\n');
@@ -213,7 +216,32 @@ fn planted_pii_never_reaches_any_output() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    run_pipeline(&pipeline, &out);
+    // Without a pseudonym key the run succeeds and says the pseudonyms can be
+    // recomputed; with one, it says nothing.
+    let run = |key: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_voc"));
+        command
+            .args(["run", pipeline.to_str().unwrap(), "--out"])
+            .arg(&out)
+            .arg("--force")
+            .env("CI", "true")
+            .env_remove(voc_ingest::PSEUDONYM_KEY_ENV);
+        if let Some(key) = key {
+            command.env(voc_ingest::PSEUDONYM_KEY_ENV, key);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let warned = run(Some("client secret"));
+    assert!(!warned.contains("warning"), "{warned}");
+    let warned = run(None);
+    assert!(
+        warned.contains(&format!("warning: {ids_planted} customer or contact ids"))
+            && warned.contains(voc_ingest::PSEUDONYM_KEY_ENV),
+        "{warned}"
+    );
+    assert_eq!(manifest(&out)["pseudonymized"], ids_planted);
 
     let masked = manifest(&out)["pii_masked"].clone();
     println!("planted {PER_KIND} of each kind; masks applied: {masked}");

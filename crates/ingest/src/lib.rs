@@ -132,6 +132,9 @@ pub struct IngestStats {
     pub duplicates: u64,
     /// Masks applied, by kind (`mobile`, `id_card` …).
     pub pii_masked: BTreeMap<String, u64>,
+    /// Customer and contact ids replaced by keyed pseudonyms (their personal data is
+    /// also counted in `pii_masked`).
+    pub pseudonymized: u64,
 }
 
 impl IngestStats {
@@ -273,7 +276,8 @@ const RAW_KEEP_CHARS: usize = 500;
 pub const CHUNK_RECORDS: usize = 4096;
 
 /// The fate of one source record, with the masks applied to it.
-type RecordOutcome = (Result<Contact, Quarantined>, MaskCounts);
+/// A record, or why it was quarantined; the masks applied; the ids pseudonymized.
+type RecordOutcome = (Result<Contact, Quarantined>, MaskCounts, u64);
 
 pub struct Ingestor {
     masker: PiiMasker,
@@ -431,8 +435,9 @@ impl Ingestor {
             quarantine: Vec::new(),
         };
         let stats = &mut state.streamed.stats;
-        for (result, counts) in results {
+        for (result, counts, pseudonymized) in results {
             stats.read += 1;
+            stats.pseudonymized += pseudonymized;
             for (kind, n) in counts.0 {
                 *stats
                     .pii_masked
@@ -484,8 +489,9 @@ impl Ingestor {
             .map(|r| self.process_record(source, columns, r))
             .collect();
         chunk.clear();
-        for (result, counts) in results {
+        for (result, counts, pseudonymized) in results {
             batch.stats.read += 1;
+            batch.stats.pseudonymized += pseudonymized;
             for (kind, n) in counts.0 {
                 *batch
                     .stats
@@ -526,6 +532,7 @@ impl Ingestor {
                 raw,
             }),
             counts,
+            0,
         )
     }
 
@@ -578,7 +585,7 @@ impl Ingestor {
             replace_if_changed(text, |t| self.masker.mask_borrowed(t, &mut turn_counts));
             counts.add(&turn_counts);
         }
-        self.mask_metadata(&mut contact, &mut counts);
+        let pseudonymized = self.mask_metadata(&mut contact, &mut counts);
         contact.turns.retain(|t| !t.text.trim().is_empty());
         if contact.turns.is_empty() {
             return self.quarantine(
@@ -588,14 +595,16 @@ impl Ingestor {
                 "empty text after normalization".to_string(),
             );
         }
-        (Ok(contact), counts)
+        (Ok(contact), counts, pseudonymized)
     }
 
     /// Masks personal data in the free-text metadata, and replaces a customer id that
     /// is personal data (exports often key customers by phone number) with a keyed
     /// pseudonym: masked as text, different customers would share an id such as
-    /// `138****5678` and be counted as one customer's repeat contacts.
-    fn mask_metadata(&self, contact: &mut Contact, counts: &mut MaskCounts) {
+    /// `138****5678` and be counted as one customer's repeat contacts. Returns how many
+    /// ids it replaced.
+    fn mask_metadata(&self, contact: &mut Contact, counts: &mut MaskCounts) -> u64 {
+        let mut pseudonymized = 0;
         let free_text = [
             &mut contact.region,
             &mut contact.business,
@@ -612,12 +621,15 @@ impl Ingestor {
             && let Some(pseudonym) = self.pseudonym_if_personal(customer, counts)
         {
             *customer = pseudonym;
+            pseudonymized += 1;
         }
         // Contact ids are call or ticket numbers in every export seen, but one keyed by
         // the caller's number would carry it into the history, the index and the report.
         if let Some(pseudonym) = self.pseudonym_if_personal(&contact.id, counts) {
             contact.id = pseudonym;
+            pseudonymized += 1;
         }
+        pseudonymized
     }
 
     /// `pid-` and 16 hex digits of a keyed hash, for an identifier in which a mask finds

@@ -104,7 +104,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
         extra_pii_patterns: f.pii.extra_patterns.clone(),
         filler_words: f.text.filler_words.clone(),
         traditional_to_simplified: f.input.traditional_to_simplified,
-        pseudonym_key: std::env::var(voc_ingest::PSEUDONYM_KEY_ENV).unwrap_or_default(),
+        pseudonym_key: crate::run::pseudonym_key(),
     })?;
     let input_files = f.input.files();
     let quarantine_path = ctx.out_dir.join(QUARANTINE_FILE);

@@ -41,10 +41,17 @@ pub struct Manifest {
     pub inputs: Vec<FileFingerprint>,
     pub counts: Counts,
     pub pii_masked: BTreeMap<String, u64>,
+    /// Customer and contact ids replaced by keyed pseudonyms (absent when none were).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pseudonymized: u64,
     pub outputs: Vec<FileFingerprint>,
     pub timings: Vec<StageTiming>,
     pub total_ms: u64,
     /// Peak resident memory of the run in KiB (`VmHWM`; Linux only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peak_rss_kb: Option<u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -47,6 +47,8 @@ pub struct RunSummary {
     pub manifest: Manifest,
     /// Emerging issues found in the period, as `category` or `category @ region`.
     pub emerging: Vec<String>,
+    /// What the user should know about this run though it succeeded.
+    pub warnings: Vec<String>,
 }
 
 /// Output layout inside the output folder.
@@ -253,6 +255,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             out_dir,
             already_processed: true,
             emerging: Vec::new(),
+            warnings: Vec::new(),
             manifest: previous,
         });
     }
@@ -387,6 +390,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             index_documents: index_stats.documents,
         },
         pii_masked: stats.pii_masked.clone(),
+        pseudonymized: stats.pseudonymized,
         outputs: written
             .iter()
             .map(|p| fingerprint_relative(p, &out_dir))
@@ -399,12 +403,30 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         &out_dir.join(MANIFEST_FILE),
         (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
     )?;
+    let mut warnings = Vec::new();
+    if manifest.pseudonymized > 0 && pseudonym_key().is_empty() {
+        warnings.push(format!(
+            "{} customer or contact ids held personal data and were replaced by pseudonyms \
+             keyed with an empty key: anyone can recompute the pseudonym of a guessed \
+             number. Set {} (one secret per client, kept outside the pipeline folder) \
+             and run again with --force.",
+            manifest.pseudonymized,
+            voc_ingest::PSEUDONYM_KEY_ENV
+        ));
+    }
     Ok(RunSummary {
         out_dir,
         already_processed: false,
         emerging: emerging_names(&trends),
+        warnings,
         manifest,
     })
+}
+
+/// The key of the pseudonyms that replace ids holding personal data, from the
+/// environment (empty when unset).
+pub(crate) fn pseudonym_key() -> String {
+    std::env::var(voc_ingest::PSEUDONYM_KEY_ENV).unwrap_or_default()
 }
 
 /// The emerging issues of the trends as `category` or `category @ region`.

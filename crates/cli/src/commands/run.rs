@@ -41,6 +41,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     if !args.quiet {
         print!("{}", describe(&summary));
+        for warning in &summary.warnings {
+            eprintln!("warning: {warning}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -61,7 +64,16 @@ fn describe(summary: &voc_pipeline::RunSummary) -> String {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     let total: u64 = m.pii_masked.values().sum();
-    let _ = writeln!(out, "  PII       {total} masked ({})", masked.join(", "));
+    let pseudonymized = if m.pseudonymized > 0 {
+        format!("; {} ids pseudonymized", m.pseudonymized)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "  PII       {total} masked ({}){pseudonymized}",
+        masked.join(", ")
+    );
     let _ = writeln!(
         out,
         "  index     {} contacts upserted, {} in the index",
