@@ -158,16 +158,20 @@ impl PiiMasker {
                         from = m.end();
                         *counts.0.entry(pattern.kind).or_default() += 1;
                     }
-                    // A rejected candidate may overlap a real number that starts inside
-                    // it (`00013-0102345678`: `0013-01023456` is not bounded, `010…` is):
-                    // search again from its next character, not from its end.
-                    None => {
+                    // A rejected number may overlap a real one that starts inside it
+                    // (`00013-0102345678`: `0013-01023456` is not bounded, `010…` is):
+                    // search again from its next character, not from its end. Numbers
+                    // are at most a few dozen characters; an e-mail candidate can be
+                    // as long as the text, and searching again inside it at every
+                    // character would take quadratic time.
+                    None if pattern.kind != PiiKind::Email => {
                         from = m.start()
                             + current[m.start()..]
                                 .chars()
                                 .next()
                                 .map_or(1, char::len_utf8);
                     }
+                    None => from = m.end(),
                 }
             }
             if let Some(mut out) = out {
@@ -514,6 +518,10 @@ mod tests {
         let (masked, counts) = masker.mask("单号00013-6222 0212 3456 7894");
         assert_eq!(masked, "单号00013-6222 **** **** 7894");
         assert_eq!(counts.total(), 1);
+        // An e-mail joined to a letter is turned down whole, however long its first
+        // part (searching again inside it would be quadratic).
+        let long = format!("{}@qq.com1", "a".repeat(20_000));
+        assert_eq!(masker.mask(&long).0, long);
         // A labelled reference number stays whole, as before.
         let (masked, _) = masker.mask("订单号 0755-2345678");
         assert_eq!(masked, "订单号 0755-2345678");
