@@ -409,7 +409,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             "{} customer or contact ids held personal data and were replaced by pseudonyms \
              keyed with an empty key: anyone can recompute the pseudonym of a guessed \
              number. Set {} (one secret per client, kept outside the pipeline folder) \
-             and run again with --force.",
+             before a client's first run: pseudonyms made with another key do not match \
+             these, so an output folder built without it must be rebuilt from scratch.",
             manifest.pseudonymized,
             voc_ingest::PSEUDONYM_KEY_ENV
         ));
