@@ -282,66 +282,125 @@ fn mask_spoken_digits(text: &str, counts: &mut MaskCounts) -> String {
                 break;
             }
         }
-        let mut digits: String = chars[start..end]
+        // The run's digit groups (between its separators), as char ranges.
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        for (k, &c) in chars.iter().enumerate().take(end).skip(start) {
+            if spoken_digit(c).is_none() {
+                continue;
+            }
+            match groups.last_mut() {
+                Some(group) if group.1 == k => group.1 = k + 1,
+                _ => groups.push((k, k + 1)),
+            }
+        }
+        // The whole run is read as one number when it is one; otherwise the widest
+        // span of whole groups that is one, from the left: a spoken mobile next to
+        // another number (`分机 8001 幺三八…`) is still masked.
+        let mut written = start;
+        let mut g = 0;
+        while g < groups.len() {
+            match spoken_number_at(&chars, &groups[g..], end) {
+                Some((taken, window_end, kind, digits)) => {
+                    out.extend(&chars[written..groups[g].0]);
+                    push_masked(&chars[groups[g].0..window_end], kind, digits, &mut out);
+                    *counts.0.entry(kind).or_default() += 1;
+                    written = window_end;
+                    g += taken;
+                }
+                None => g += 1,
+            }
+        }
+        let end = end.max(written);
+        out.extend(&chars[written..end]);
+        i = end;
+    }
+    out
+}
+
+/// The longest spoken number (mobile, ID card, bank card) made of the first groups of
+/// `groups` (at least one digit written in Chinese; all-ASCII numbers are the regular
+/// patterns' job): how many groups, where it ends (past an ID card's 叉 that follows the
+/// run at `run_end`), its kind and its number of digits.
+fn spoken_number_at(
+    chars: &[char],
+    groups: &[(usize, usize)],
+    run_end: usize,
+) -> Option<(usize, usize, PiiKind, usize)> {
+    // No kind has more than 19 digits, which also bounds the work on a long run.
+    const MAX_DIGITS: usize = 19;
+    let mut widths = Vec::new();
+    let mut total = 0;
+    for &(from, to) in groups {
+        total += to - from;
+        if total > MAX_DIGITS {
+            break;
+        }
+        widths.push(total);
+    }
+    for taken in (1..=widths.len()).rev() {
+        let (first, last) = (groups[0].0, groups[taken - 1].1);
+        let window = &chars[first..last];
+        if widths[taken - 1] < 11 || window.iter().all(|c| !is_spoken(*c)) {
+            continue;
+        }
+        let mut digits: String = window
             .iter()
             .filter_map(|c| spoken_digit(*c))
             .map(|d| char::from(b'0' + d))
             .collect();
+        let mut end = last;
         // An ID card's check character may be X, read out as 叉.
         if digits.len() == 17
+            && last == run_end
             && chars
-                .get(end)
+                .get(last)
                 .is_some_and(|c| matches!(c, 'X' | 'x' | '叉'))
         {
             digits.push('X');
             end += 1;
         }
-        let run = &chars[start..end];
-        let all_ascii = run
-            .iter()
-            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-'));
-        let kind = if all_ascii || digits.len() < 11 {
-            None
-        } else if digits.len() == 11
+        let kind = if digits.len() == 11
             && digits.starts_with('1')
             && (b'3'..=b'9').contains(&digits.as_bytes()[1])
         {
-            Some(PiiKind::Mobile)
+            PiiKind::Mobile
         } else if valid_id_card(&digits) {
-            Some(PiiKind::IdCard)
+            PiiKind::IdCard
         } else if luhn_valid(&digits) {
-            Some(PiiKind::BankCard)
+            PiiKind::BankCard
         } else {
-            None
+            continue;
         };
-        match kind {
-            Some(kind) => {
-                let (head, tail) = if kind == PiiKind::BankCard {
-                    (4, 4)
-                } else {
-                    (3, 4)
-                };
-                let total = digits.len();
-                let mut seen = 0;
-                for c in run {
-                    if spoken_digit(*c).is_some() || matches!(c, 'X' | 'x' | '叉') {
-                        seen += 1;
-                        out.push(if seen > head && seen <= total - tail {
-                            '*'
-                        } else {
-                            *c
-                        });
-                    } else {
-                        out.push(*c);
-                    }
-                }
-                *counts.0.entry(kind).or_default() += 1;
-            }
-            None => out.extend(run),
-        }
-        i = end;
+        return Some((taken, end, kind, digits.len()));
     }
-    out
+    None
+}
+
+/// A digit written in Chinese, not ASCII.
+fn is_spoken(c: char) -> bool {
+    !c.is_ascii_digit() && spoken_digit(c).is_some()
+}
+
+/// Writes a spoken number with its middle digits as `*`, separators kept.
+fn push_masked(number: &[char], kind: PiiKind, total: usize, out: &mut String) {
+    let (head, tail) = if kind == PiiKind::BankCard {
+        (4, 4)
+    } else {
+        (3, 4)
+    };
+    let mut seen = 0;
+    for &c in number {
+        if spoken_digit(c).is_some() || matches!(c, 'X' | 'x' | '叉') {
+            seen += 1;
+            out.push(if seen > head && seen <= total - tail {
+                '*'
+            } else {
+                c
+            });
+        } else {
+            out.push(c);
+        }
+    }
 }
 
 /// Words that label a number as a business reference (订单号, 工单编号, 快递单号 …).
@@ -576,6 +635,27 @@ mod tests {
         assert_eq!(
             mask("身份证幺幺零幺零五幺九四九幺二三幺零零二叉"),
             "身份证幺幺零***********零零二叉"
+        );
+        // Next to another number, by a single space or dash: still found.
+        assert_eq!(
+            mask("分机 8001 幺三八一二三四五六七八"),
+            "分机 8001 幺三八****五六七八"
+        );
+        assert_eq!(
+            mask("房间 1203 幺三八 一二三四 五六七八"),
+            "房间 1203 幺三八 **** 五六七八"
+        );
+        assert_eq!(
+            mask("我是 3 幺三八一二三四五六七八"),
+            "我是 3 幺三八****五六七八"
+        );
+        assert_eq!(
+            mask("幺三八一二三四五六七八 3 号"),
+            "幺三八****五六七八 3 号"
+        );
+        assert_eq!(
+            mask("幺三八一二三四五六七八 幺三九八七六五四三二一"),
+            "幺三八****五六七八 幺三九****四三二一"
         );
         // Ordinary counting words are not numbers.
         assert_eq!(mask("一直断网，三天两头出问题"), "一直断网，三天两头出问题");
