@@ -739,6 +739,48 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Spoken mobiles among other numbers (spoken or written, joined by a space, a
+        /// dash or 号) and words: each one is masked, and masking keeps the length.
+        #[test]
+        fn spoken_mobiles_among_other_numbers_are_masked(
+            groups in proptest::collection::vec(
+                (0usize..4, 1usize..12, proptest::prelude::any::<u64>(), 0usize..3),
+                1..7,
+            ),
+        ) {
+            const SPOKEN: [char; 10] = ['零', '幺', '二', '三', '四', '五', '六', '七', '八', '九'];
+            let mut text = String::new();
+            let mut planted = Vec::new();
+            for (i, &(kind, len, seed, separator)) in groups.iter().enumerate() {
+                if i > 0 {
+                    text.push([' ', '-', '号'][separator]);
+                }
+                let digit = |k: usize| (seed.rotate_right(5 * k as u32) % 10) as usize;
+                match kind {
+                    0 => {
+                        let mobile: String = ['幺', SPOKEN[3 + digit(0) % 7]]
+                            .into_iter()
+                            .chain((2..11).map(|k| SPOKEN[digit(k)]))
+                            .collect();
+                        text.push_str(&mobile);
+                        planted.push(mobile);
+                    }
+                    1 => text.extend((0..len).map(|k| SPOKEN[digit(k)])),
+                    2 => text.extend((0..len).map(|k| char::from(b'0' + digit(k) as u8))),
+                    _ => text.push_str("宽带"),
+                }
+            }
+            static MASKER: std::sync::LazyLock<PiiMasker> = std::sync::LazyLock::new(PiiMasker::default);
+            let (masked, _) = MASKER.mask(&text);
+            proptest::prop_assert_eq!(masked.chars().count(), text.chars().count());
+            for mobile in planted {
+                proptest::prop_assert!(!masked.contains(&mobile), "{} -> {}", text, masked);
+            }
+        }
+    }
+
     #[test]
     fn spoken_runs_the_precheck_lets_through() {
         // Eleven digits, one of them spoken, with single separators: checked in full.
