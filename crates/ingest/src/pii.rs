@@ -143,19 +143,17 @@ impl PiiMasker {
                 let masked = if m.is_empty() {
                     None
                 } else if pattern.kind == PiiKind::Custom {
-                    Some("*".repeat(candidate.chars().count()))
-                } else if digit_bounded(&current, m.start(), m.end()) {
-                    mask_candidate(pattern.kind, candidate)
+                    Some((m.end(), "*".repeat(candidate.chars().count())))
                 } else {
-                    None
+                    valid_number_at(pattern, &current, m.start(), m.end())
                 };
                 match masked {
-                    Some(masked) => {
+                    Some((end, masked)) => {
                         let out = out.get_or_insert_with(|| String::with_capacity(current.len()));
                         out.push_str(&current[last..m.start()]);
                         out.push_str(&masked);
-                        last = m.end();
-                        from = m.end();
+                        last = end;
+                        from = end;
                         *counts.0.entry(pattern.kind).or_default() += 1;
                     }
                     // A rejected number may overlap a real one that starts inside it
@@ -180,6 +178,37 @@ impl PiiMasker {
             }
         }
         current
+    }
+}
+
+/// The longest match of a built-in pattern at `start`, up to `end` (the match the
+/// search found), that is bounded by non-digits and validates, with its end and masked
+/// text. A pattern's optional tail can run into a number that follows (`6222…7894 8001`
+/// read as `6222…7894 800`, joined to the `1`), so shorter matches at the same start are
+/// tried too; not for an e-mail, whose match can be as long as the text.
+fn valid_number_at(
+    pattern: &Pattern,
+    text: &str,
+    start: usize,
+    end: usize,
+) -> Option<(usize, String)> {
+    let mut end = end;
+    loop {
+        if digit_bounded(text, start, end)
+            && let Some(masked) = mask_candidate(pattern.kind, &text[start..end])
+        {
+            return Some((end, masked));
+        }
+        if pattern.kind == PiiKind::Email {
+            return None;
+        }
+        // The longest match at `start` that ends before this one.
+        let before = text[..end].char_indices().next_back()?.0;
+        let shorter = pattern.regex.find_at(&text[..before], start)?;
+        if shorter.start() != start {
+            return None;
+        }
+        end = shorter.end();
     }
 }
 
@@ -563,6 +592,21 @@ pub fn luhn_valid(digits: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A card's pattern may end in a few more digits, which can run into a number that
+    /// follows after a space; the card is found all the same.
+    #[test]
+    fn a_card_followed_by_another_number_is_masked() {
+        let masker = PiiMasker::default();
+        let (masked, counts) = masker.mask("卡号6222021234567894 8001");
+        assert_eq!(masked, "卡号6222********7894 8001");
+        assert_eq!(counts.0[&PiiKind::BankCard], 1);
+        let (masked, _) = masker.mask("卡号6222 0212 3456 7894 8001");
+        assert_eq!(masked, "卡号6222 **** **** 7894 8001");
+        // Joined to the number that follows, it is no card.
+        let (masked, _) = masker.mask("卡号6222021234567894800");
+        assert_eq!(masked, "卡号6222021234567894800");
+    }
 
     /// A candidate the masks turn down (not bounded by non-digits) may overlap a real
     /// number that starts inside it; the search goes on from its next character.
