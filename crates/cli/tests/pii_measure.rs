@@ -181,7 +181,10 @@ fn planted_pii_never_reaches_any_output() {
     let mut in_metadata = 0;
     let mut ids_planted = 0;
     for (i, (_, value)) in items.iter().enumerate() {
-        let text = TEMPLATES[i % TEMPLATES.len()].replace("{}", value);
+        // Items come seven to a round (one of each kind) and a kind's written forms
+        // cycle every six rounds; `i / 42` shifts the templates every six rounds so that
+        // each form meets each template.
+        let text = TEMPLATES[(i + i / 42) % TEMPLATES.len()].replace("{}", value);
         let mut record = serde_json::json!({
             "id": format!("P{i:05}"),
             "started_at": format!("2026-11-{:02} 10:00:00", 2 + i % 7),
