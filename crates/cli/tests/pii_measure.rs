@@ -163,9 +163,10 @@ const TEMPLATES: &[&str] = &[
     "登记的是{}。话费多扣了38元",
     "{}，这个就是我的，赶紧处理",
     "客户留下{}要求回访",
-    // Another number right after, as speech-to-text writes it: the masks must not
-    // read the two as one.
+    // Another number right after or before, as speech-to-text writes it: the masks
+    // must not read the two as one.
     "打{} 8001 转分机，宽带还是断网",
+    "分机 8001 或者 2 {}，都行",
 ];
 
 #[test]
