@@ -98,10 +98,11 @@ fn planted(rng: &mut Rng) -> Vec<(&'static str, String)> {
         let local = format!("{}{}", 2 + rng.below(7), rng.digits(7));
         out.push((
             "landline",
-            if i % 2 == 0 {
-                format!("{area}-{local}")
-            } else {
-                format!("{area}{local}")
+            match i % 4 {
+                0 => format!("{area}-{local}"),
+                1 => format!("{area}{local}"),
+                2 => format!("({area}){local}"),
+                _ => format!("{area} {} {}", &local[..4], &local[4..]),
             },
         ));
         let (y, m, d) = birth(rng);

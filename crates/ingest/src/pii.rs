@@ -89,7 +89,12 @@ impl PiiMasker {
                 PiiKind::Mobile,
                 r"(?:(?:\+|00)?86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}",
             ),
-            (PiiKind::Landline, r"0[0-9]{2,3}[ \-]?[0-9]{7,8}"),
+            // Area code (010, 0755; in brackets or not) and a local number of 7 or 8
+            // digits, which is often written in two groups (6552 8899, 8888-6666).
+            (
+                PiiKind::Landline,
+                r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?[0-9]{3,4}[ \-]?[0-9]{4}",
+            ),
         ];
         let mut patterns: Vec<Pattern> = builtin
             .iter()
@@ -664,6 +669,12 @@ mod tests {
     fn emails_and_landlines() {
         assert_eq!(mask("发到zhang.san@qq.com"), "发到z***@qq.com");
         assert_eq!(mask("座机020-87654321"), "座机020-****4321");
+        // Brackets round the area code, the local number in two groups.
+        assert_eq!(mask("座机(010)65528899"), "座机(010)****8899");
+        assert_eq!(mask("电话(010) 6552 8899"), "电话(010) **** 8899");
+        assert_eq!(mask("座机010-6552-8899"), "座机010-****-8899");
+        assert_eq!(mask("座机0755-8888 6666"), "座机075*-**** 6666");
+        assert_eq!(mask("座机(0755)2345678"), "座机(075*)***5678");
     }
 
     #[test]
