@@ -112,7 +112,15 @@ fn planted(rng: &mut Rng) -> Vec<(&'static str, String)> {
             rng.digits(5),
             rng.digits(3)
         );
-        out.push(("id_card_18", format!("{first17}{}", id_check(&first17))));
+        let id18 = format!("{first17}{}", id_check(&first17));
+        out.push((
+            "id_card_18",
+            match i % 4 {
+                3 => format!("{} {} {}", &id18[..6], &id18[6..14], &id18[14..]),
+                2 => format!("{}-{}-{}", &id18[..6], &id18[6..14], &id18[14..]),
+                _ => id18,
+            },
+        ));
         out.push((
             "id_card_15",
             format!(

@@ -79,7 +79,9 @@ impl PiiMasker {
             ),
             (
                 PiiKind::IdCard,
-                r"[0-9]{6}(?:19|20)[0-9]{9}[0-9Xx]|[0-9]{15}",
+                // Area, birth date, sequence and check (6-8-4), or the old 6-6-3; forms
+                // and transcripts often space or dash the groups.
+                r"[0-9]{6}[ \-]?(?:19|20)[0-9]{6}[ \-]?[0-9]{3}[0-9Xx]|[0-9]{6}[ \-]?[0-9]{6}[ \-]?[0-9]{3}",
             ),
             (
                 PiiKind::BankCard,
@@ -669,6 +671,15 @@ mod tests {
     fn emails_and_landlines() {
         assert_eq!(mask("发到zhang.san@qq.com"), "发到z***@qq.com");
         assert_eq!(mask("座机020-87654321"), "座机020-****4321");
+        // ID cards with their groups spaced or dashed.
+        assert_eq!(
+            mask("身份证 110105 19491231 002X"),
+            "身份证 110*** ******** 002X"
+        );
+        assert_eq!(
+            mask("身份证110105-19491231-002X"),
+            "身份证110***-********-002X"
+        );
         // Brackets round the area code, the local number in two groups.
         assert_eq!(mask("座机(010)65528899"), "座机(010)****8899");
         assert_eq!(mask("电话(010) 6552 8899"), "电话(010) **** 8899");
