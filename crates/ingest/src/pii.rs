@@ -668,64 +668,57 @@ mod tests {
     }
 
     #[test]
-    fn emails_and_landlines() {
-        assert_eq!(mask("发到zhang.san@qq.com"), "发到z***@qq.com");
-        assert_eq!(mask("座机020-87654321"), "座机020-****4321");
-        // ID cards with their groups spaced or dashed.
-        assert_eq!(
-            mask("身份证 110105 19491231 002X"),
-            "身份证 110*** ******** 002X"
-        );
-        assert_eq!(
-            mask("身份证110105-19491231-002X"),
-            "身份证110***-********-002X"
-        );
-        // Brackets round the area code, the local number in two groups.
-        assert_eq!(mask("座机(010)65528899"), "座机(010)****8899");
-        assert_eq!(mask("电话(010) 6552 8899"), "电话(010) **** 8899");
-        assert_eq!(mask("座机010-6552-8899"), "座机010-****-8899");
-        assert_eq!(mask("座机0755-8888 6666"), "座机075*-**** 6666");
-        assert_eq!(mask("座机(0755)2345678"), "座机(075*)***5678");
+    fn emails_landlines_and_ids_in_their_written_forms() {
+        for (text, masked) in [
+            ("发到zhang.san@qq.com", "发到z***@qq.com"),
+            ("座机020-87654321", "座机020-****4321"),
+            // Brackets round the area code, the local number in two groups.
+            ("座机(010)65528899", "座机(010)****8899"),
+            ("电话(010) 6552 8899", "电话(010) **** 8899"),
+            ("座机010-6552-8899", "座机010-****-8899"),
+            ("座机0755-8888 6666", "座机075*-**** 6666"),
+            ("座机(0755)2345678", "座机(075*)***5678"),
+            // ID cards with their groups spaced or dashed.
+            ("身份证 110105 19491231 002X", "身份证 110*** ******** 002X"),
+            ("身份证110105-19491231-002X", "身份证110***-********-002X"),
+        ] {
+            assert_eq!(mask(text), masked);
+        }
     }
 
     #[test]
     fn numbers_spoken_as_chinese_digits() {
-        assert_eq!(
-            mask("我的号码是幺三八一二三四五六七八"),
-            "我的号码是幺三八****五六七八"
-        );
-        assert_eq!(
-            mask("电话一三九 一二三四 五六七八"),
-            "电话一三九 **** 五六七八"
-        );
-        assert_eq!(
-            mask("身份证幺幺零幺零五幺九四九幺二三幺零零二叉"),
-            "身份证幺幺零***********零零二叉"
-        );
-        // Next to another number, by a single space or dash: still found.
-        assert_eq!(
-            mask("分机 8001 幺三八一二三四五六七八"),
-            "分机 8001 幺三八****五六七八"
-        );
-        assert_eq!(
-            mask("房间 1203 幺三八 一二三四 五六七八"),
-            "房间 1203 幺三八 **** 五六七八"
-        );
-        assert_eq!(
-            mask("我是 3 幺三八一二三四五六七八"),
-            "我是 3 幺三八****五六七八"
-        );
-        assert_eq!(
-            mask("幺三八一二三四五六七八 3 号"),
-            "幺三八****五六七八 3 号"
-        );
-        assert_eq!(
-            mask("幺三八一二三四五六七八 幺三九八七六五四三二一"),
-            "幺三八****五六七八 幺三九****四三二一"
-        );
-        // Ordinary counting words are not numbers.
-        assert_eq!(mask("一直断网，三天两头出问题"), "一直断网，三天两头出问题");
-        assert_eq!(mask("一二三四五六七八九十"), "一二三四五六七八九十");
+        for (text, masked) in [
+            (
+                "我的号码是幺三八一二三四五六七八",
+                "我的号码是幺三八****五六七八",
+            ),
+            ("电话一三九 一二三四 五六七八", "电话一三九 **** 五六七八"),
+            (
+                "身份证幺幺零幺零五幺九四九幺二三幺零零二叉",
+                "身份证幺幺零***********零零二叉",
+            ),
+            // Next to another number, by a single space or dash: still found.
+            (
+                "分机 8001 幺三八一二三四五六七八",
+                "分机 8001 幺三八****五六七八",
+            ),
+            (
+                "房间 1203 幺三八 一二三四 五六七八",
+                "房间 1203 幺三八 **** 五六七八",
+            ),
+            ("我是 3 幺三八一二三四五六七八", "我是 3 幺三八****五六七八"),
+            ("幺三八一二三四五六七八 3 号", "幺三八****五六七八 3 号"),
+            (
+                "幺三八一二三四五六七八 幺三九八七六五四三二一",
+                "幺三八****五六七八 幺三九****四三二一",
+            ),
+            // Ordinary counting words are not numbers.
+            ("一直断网，三天两头出问题", "一直断网，三天两头出问题"),
+            ("一二三四五六七八九十", "一二三四五六七八九十"),
+        ] {
+            assert_eq!(mask(text), masked);
+        }
     }
 
     #[test]
