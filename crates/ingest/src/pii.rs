@@ -209,7 +209,8 @@ fn valid_number_at(
         if pattern.kind == PiiKind::Email {
             return None;
         }
-        // The longest match at `start` that ends before this one.
+        // A match at `start` that ends before this one (the search's preferred one;
+        // the loop goes on shortening until none is left).
         let before = text[..end].char_indices().next_back()?.0;
         let shorter = pattern.regex.find_at(&text[..before], start)?;
         if shorter.start() != start {
