@@ -139,7 +139,11 @@ impl PiiMasker {
             let mut from = 0;
             while let Some(m) = pattern.regex.find_at(&current, from) {
                 let candidate = m.as_str();
-                if pattern.kind != PiiKind::Custom
+                // A label stands before a number, never a letter or digit: a candidate
+                // joined to one on the left is turned down without reading labels.
+                let joined = joins(current[..m.start()].chars().next_back());
+                if !joined
+                    && pattern.kind != PiiKind::Custom
                     && pattern.kind != PiiKind::Mobile
                     && labelled_as_reference(&current[..m.start()])
                 {
@@ -151,6 +155,9 @@ impl PiiMasker {
                     None
                 } else if pattern.kind == PiiKind::Custom {
                     Some((m.end(), "*".repeat(candidate.chars().count())))
+                } else if joined {
+                    // No match at this start can be bounded, however short.
+                    None
                 } else {
                     valid_number_at(pattern, &current, m.start(), m.end())
                 };
@@ -165,16 +172,15 @@ impl PiiMasker {
                     }
                     // A rejected number may overlap a real one that starts inside it
                     // (`00013-0102345678`: `0013-01023456` is not bounded, `010…` is):
-                    // search again from its next character, not from its end. Numbers
-                    // are at most a few dozen characters; an e-mail candidate can be
-                    // as long as the text, and searching again inside it at every
-                    // character would take quadratic time.
+                    // search again from inside it, not from its end. A number counts
+                    // only after a character that is not a letter or digit, so the
+                    // search goes on after the next such character (an order number
+                    // like `C20260824-000001` costs one more search, not one per
+                    // digit). Numbers are at most a few dozen characters; an e-mail
+                    // candidate can be as long as the text, and searching again inside
+                    // it would take quadratic time.
                     None if pattern.kind != PiiKind::Email => {
-                        from = m.start()
-                            + current[m.start()..]
-                                .chars()
-                                .next()
-                                .map_or(1, char::len_utf8);
+                        from = next_possible_start(&current, m.start());
                     }
                     None => from = m.end(),
                 }
@@ -459,27 +465,34 @@ const REFERENCE_LABELS: &[&str] = &[
 ];
 
 fn labelled_as_reference(before: &str) -> bool {
-    let tail: String = before
-        .chars()
-        .rev()
-        .take(6)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let tail = tail.trim_end_matches([' ', ':', '：', '是', '为']);
-    REFERENCE_LABELS
-        .iter()
-        .any(|label| tail.ends_with(label) || tail.ends_with(&format!("{label}号")))
+    // The last six characters, without allocating.
+    let from = before.char_indices().rev().nth(5).map_or(0, |(at, _)| at);
+    let tail = before[from..].trim_end_matches([' ', ':', '：', '是', '为']);
+    REFERENCE_LABELS.iter().any(|label| {
+        tail.ends_with(label) || tail.strip_suffix('号').is_some_and(|t| t.ends_with(label))
+    })
 }
 
 /// A number only counts when it is not part of a longer run of digits or letters
 /// (order numbers such as `DD13812345678` or `202611021234567890123`).
 fn digit_bounded(text: &str, start: usize, end: usize) -> bool {
-    let before = text[..start].chars().next_back();
-    let after = text[end..].chars().next();
-    let joins = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    !joins(before) && !joins(after)
+    !joins(text[..start].chars().next_back()) && !joins(text[end..].chars().next())
+}
+
+/// Whether a character next to a number makes it part of a longer run of letters or
+/// digits.
+fn joins(c: Option<char>) -> bool {
+    c.is_some_and(|c| c.is_ascii_alphanumeric())
+}
+
+/// The first position after `start` where a bounded number could begin: just past the
+/// next character that is not a letter or digit (the end of `text` if there is none).
+fn next_possible_start(text: &str, start: usize) -> usize {
+    // The character at `start` counts too: a candidate may begin with a bracket or `+`.
+    text[start..]
+        .char_indices()
+        .find(|&(_, c)| !c.is_ascii_alphanumeric())
+        .map_or(text.len(), |(at, c)| start + at + c.len_utf8())
 }
 
 fn mask_candidate(kind: PiiKind, candidate: &str) -> Option<String> {
