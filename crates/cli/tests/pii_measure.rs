@@ -87,11 +87,19 @@ fn planted(rng: &mut Rng) -> Vec<(&'static str, String)> {
         let mobile = format!("1{}{}", [3, 5, 7, 8, 9][i % 5], rng.digits(9));
         out.push((
             "mobile",
-            match i % 4 {
+            match i % 6 {
                 0 => mobile.clone(),
                 1 => format!("{} {} {}", &mobile[..3], &mobile[3..7], &mobile[7..]),
                 2 => format!("{}-{}-{}", &mobile[..3], &mobile[3..7], &mobile[7..]),
-                _ => format!("+86 {mobile}"),
+                3 => format!("+86 {mobile}"),
+                // Read out digit by digit, as speech-to-text writes it.
+                4 => mobile
+                    .chars()
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                // An account keyed by the mobile.
+                _ => format!("{}{mobile}", ["U", "VIP", "dd"][i % 3]),
             },
         ));
         let area = ["010", "020", "021", "0755", "0731", "028"][i % 6];
@@ -340,8 +348,9 @@ fn false_positive_rate_on_pii_free_text() {
         texts.len(),
         rate * 100.0
     );
+    // Every text here is built to hold no personal data: one mask is one too many.
     assert!(
-        rate < 0.001,
+        flagged.is_empty(),
         "false positives: {:?}",
         &flagged[..flagged.len().min(5)]
     );

@@ -141,7 +141,7 @@ impl PiiMasker {
                 let candidate = m.as_str();
                 // A label stands before a number, never a letter or digit: a candidate
                 // joined to one on the left is turned down without reading labels.
-                let joined = joins(current[..m.start()].chars().next_back());
+                let joined = joined_before(pattern.kind, &current, m.start());
                 if !joined
                     && pattern.kind != PiiKind::Custom
                     && pattern.kind != PiiKind::Mobile
@@ -180,7 +180,7 @@ impl PiiMasker {
                     // candidate can be as long as the text, and searching again inside
                     // it would take quadratic time.
                     None if pattern.kind != PiiKind::Email => {
-                        from = next_possible_start(&current, m.start());
+                        from = next_possible_start(pattern.kind, &current, m.start());
                     }
                     None => from = m.end(),
                 }
@@ -207,7 +207,7 @@ fn valid_number_at(
 ) -> Option<(usize, String)> {
     let mut end = end;
     loop {
-        if digit_bounded(text, start, end)
+        if bounded(pattern.kind, text, start, end)
             && let Some(masked) = mask_candidate(pattern.kind, &text[start..end])
         {
             return Some((end, masked));
@@ -251,27 +251,37 @@ fn may_hold_written_pii(text: &str) -> bool {
 }
 
 /// Whether [`mask_spoken_digits`] can change `text`: only a run (as it reads runs) of at
-/// least 11 digits with at least one written as a Chinese character. Common words such
-/// as 一下 or 两个 hold spoken digits, so most turns have short runs and no more.
+/// least 11 digits with at least one written as a Chinese character, or of at least 11
+/// digits read out one by one (`1 3 8 1 2 …`). Common words such as 一下 or 两个 hold
+/// spoken digits, so most turns have short runs and no more.
 fn may_hold_spoken_number(text: &str) -> bool {
     let mut digits = 0;
     let mut spoken = false;
     // A single space or dash continues a run if a digit follows it.
     let mut separator = false;
+    // Digits in the current group (between separators), and how many groups of one
+    // digit end here in a row.
+    let mut group = 0;
+    let mut singles = 0;
     for c in text.chars() {
         if spoken_digit(c).is_some() {
             digits += 1;
             spoken |= !c.is_ascii_digit();
+            group += 1;
+            singles = if group == 1 { singles + 1 } else { 0 };
             separator = false;
-            if digits >= 11 && spoken {
+            if (digits >= 11 && spoken) || singles >= 11 {
                 return true;
             }
         } else if digits > 0 && !separator && matches!(c, ' ' | '-') {
             separator = true;
+            group = 0;
         } else {
             digits = 0;
             spoken = false;
             separator = false;
+            group = 0;
+            singles = 0;
         }
     }
     false
@@ -297,7 +307,8 @@ fn spoken_digit(c: char) -> Option<u8> {
 
 /// Masks numbers spoken as Chinese digits (`幺三八一二三四五六七八`) that validate as a
 /// mobile, ID card or bank card once read as digits. Runs that mix in ASCII digits are
-/// handled here too; plain ASCII numbers are left to the regular patterns.
+/// handled here too, and ASCII digits that speech-to-text wrote one by one
+/// (`1 3 8 1 2 3 4 5 6 7 8`); other ASCII numbers are left to the regular patterns.
 fn mask_spoken_digits(text: &str, counts: &mut MaskCounts) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
@@ -361,9 +372,10 @@ fn mask_spoken_digits(text: &str, counts: &mut MaskCounts) -> String {
 }
 
 /// The longest spoken number (mobile, ID card, bank card) made of the first groups of
-/// `groups` (at least one digit written in Chinese; all-ASCII numbers are the regular
-/// patterns' job): how many groups, where it ends (past an ID card's 叉 that follows the
-/// run at `run_end`), its kind and its number of digits.
+/// `groups` (at least one digit written in Chinese, or every digit a group of its own;
+/// other ASCII numbers are the regular patterns' job, which read labels such as 订单号):
+/// how many groups, where it ends (past an ID card's 叉 that follows the run at
+/// `run_end`), its kind and its number of digits.
 fn spoken_number_at(
     chars: &[char],
     groups: &[(usize, usize)],
@@ -383,7 +395,9 @@ fn spoken_number_at(
     for taken in (1..=widths.len()).rev() {
         let (first, last) = (groups[0].0, groups[taken - 1].1);
         let window = &chars[first..last];
-        if widths[taken - 1] < 11 || window.iter().all(|c| !is_spoken(*c)) {
+        let read_out = window.iter().any(|c| is_spoken(*c))
+            || groups[..taken].iter().all(|&(from, to)| to - from == 1);
+        if widths[taken - 1] < 11 || !read_out {
             continue;
         }
         let mut digits: String = window
@@ -392,15 +406,19 @@ fn spoken_number_at(
             .map(|d| char::from(b'0' + d))
             .collect();
         let mut end = last;
-        // An ID card's check character may be X, read out as 叉.
-        if digits.len() == 17
-            && last == run_end
-            && chars
-                .get(last)
-                .is_some_and(|c| matches!(c, 'X' | 'x' | '叉'))
-        {
-            digits.push('X');
-            end += 1;
+        // An ID card's check character may be X, read out as 叉, after the last digit
+        // or a separator, as the digits before it are.
+        let is_check = |at: usize| chars.get(at).is_some_and(|c| matches!(c, 'X' | 'x' | '叉'));
+        if digits.len() == 17 && last == run_end {
+            let separated = chars.get(last).is_some_and(|c| matches!(c, ' ' | '-'));
+            if is_check(last) {
+                end += 1;
+            } else if separated && is_check(last + 1) {
+                end += 2;
+            }
+            if end > last {
+                digits.push('X');
+            }
         }
         let kind = if digits.len() == 11
             && digits.starts_with('1')
@@ -474,24 +492,44 @@ fn labelled_as_reference(before: &str) -> bool {
 }
 
 /// A number only counts when it is not part of a longer run of digits or letters
-/// (order numbers such as `DD13812345678` or `202611021234567890123`).
-fn digit_bounded(text: &str, start: usize, end: usize) -> bool {
-    !joins(text[..start].chars().next_back()) && !joins(text[end..].chars().next())
+/// (order numbers such as `202611021234567890123`, `C6222021234567894`).
+fn bounded(kind: PiiKind, text: &str, start: usize, end: usize) -> bool {
+    !joined_before(kind, text, start) && !joins(kind, text[end..].chars().next())
+}
+
+/// Whether the character before `start` makes a number there part of a longer run.
+fn joined_before(kind: PiiKind, text: &str, start: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    if kind == PiiKind::Mobile && !text[start..].starts_with('1') {
+        // A country code after a letter reads as the digits of a tracking number
+        // (`SF8613912345678`), not as a mobile.
+        return before.is_some_and(|c| c.is_ascii_alphanumeric());
+    }
+    joins(kind, before)
 }
 
 /// Whether a character next to a number makes it part of a longer run of letters or
-/// digits.
-fn joins(c: Option<char>) -> bool {
-    c.is_some_and(|c| c.is_ascii_alphanumeric())
+/// digits. Only a digit joins a mobile: systems key accounts and orders by the
+/// customer's mobile behind a letter or two (`U13812345678`, `DD13812345678`), and a
+/// mobile is masked whatever it is part of, as it is whatever its label.
+fn joins(kind: PiiKind, c: Option<char>) -> bool {
+    c.is_some_and(|c| {
+        if kind == PiiKind::Mobile {
+            c.is_ascii_digit()
+        } else {
+            c.is_ascii_alphanumeric()
+        }
+    })
 }
 
 /// The first position after `start` where a bounded number could begin: just past the
-/// next character that is not a letter or digit (the end of `text` if there is none).
-fn next_possible_start(text: &str, start: usize) -> usize {
+/// next character that does not join a number of this kind (the end of `text` if there
+/// is none).
+fn next_possible_start(kind: PiiKind, text: &str, start: usize) -> usize {
     // The character at `start` counts too: a candidate may begin with a bracket or `+`.
     text[start..]
         .char_indices()
-        .find(|&(_, c)| !c.is_ascii_alphanumeric())
+        .find(|&(_, c)| !joins(kind, Some(c)))
         .map_or(text.len(), |(at, c)| start + at + c.len_utf8())
 }
 
@@ -676,8 +714,8 @@ mod tests {
         assert!(luhn_valid("4111111111111111"));
         assert_eq!(mask("卡号 4111 1111 1111 1111"), "卡号 4111 **** **** 1111");
         assert_eq!(
-            mask("订单号DD13812345678已退款128元"),
-            "订单号DD13812345678已退款128元"
+            mask("订单号DD2026082400017已退款128元"),
+            "订单号DD2026082400017已退款128元"
         );
     }
 
@@ -733,6 +771,70 @@ mod tests {
         ] {
             assert_eq!(mask(text), masked);
         }
+    }
+
+    /// Speech-to-text often writes a number read out digit by digit as single ASCII
+    /// digits with spaces between them; the regular patterns cannot see it whole.
+    #[test]
+    fn numbers_read_out_digit_by_digit() {
+        for (text, masked) in [
+            (
+                "我的号码是 1 3 8 1 2 3 4 5 6 7 8 好的",
+                "我的号码是 1 3 8 * * * * 5 6 7 8 好的",
+            ),
+            ("1-3-9-1-2-3-4-5-6-7-8", "1-3-9-*-*-*-*-5-6-7-8"),
+            (
+                "身份证 1 1 0 1 0 5 1 9 4 9 1 2 3 1 0 0 2 X",
+                "身份证 1 1 0 * * * * * * * * * * * 0 0 2 X",
+            ),
+            (
+                "卡号 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+                "卡号 4 1 1 1 * * * * * * * * 1 1 1 1",
+            ),
+            // After a number in groups, by a single space: still found.
+            (
+                "分机 8001 1 3 8 1 2 3 4 5 6 7 8",
+                "分机 8001 1 3 8 * * * * 5 6 7 8",
+            ),
+            // Numbers that are not read out one by one, or do not validate, stay.
+            ("订单 20260824-000001 已退", "订单 20260824-000001 已退"),
+            (
+                "选 1 2 3 4 5 6 7 8 9 0 1 都行",
+                "选 1 2 3 4 5 6 7 8 9 0 1 都行",
+            ),
+            ("1 3 8 1 2 3 4 5 6 7", "1 3 8 1 2 3 4 5 6 7"),
+        ] {
+            assert_eq!(mask(text), masked, "{text}");
+        }
+        assert!(may_hold_spoken_number("1 3 8 1 2 3 4 5 6 7 8"));
+        assert!(!may_hold_spoken_number("13 8 1 2 3 4 5 6 7 8"));
+        assert!(!may_hold_spoken_number("1 3 8 1 2 3 4 5 6 7"));
+    }
+
+    /// Accounts and orders are often keyed by the customer's mobile behind a letter or
+    /// two; the mobile is masked all the same. A digit next to it still makes it part
+    /// of a longer number.
+    #[test]
+    fn a_mobile_behind_or_before_letters_is_masked() {
+        for (text, masked) in [
+            ("账号U13812345678", "账号U138****5678"),
+            ("用户 u13812345678 反馈", "用户 u138****5678 反馈"),
+            (
+                "订单号DD13812345678已退款128元",
+                "订单号DD138****5678已退款128元",
+            ),
+            ("13812345678abc", "138****5678abc"),
+            // A country code after letters is a tracking number's digits.
+            ("快递单号SF8613912345678", "快递单号SF8613912345678"),
+            ("138123456789", "138123456789"),
+            ("U213812345678", "U213812345678"),
+            // A rejected run of digits does not hide a mobile after a letter.
+            ("138123456789U13912345678", "138123456789U139****5678"),
+        ] {
+            assert_eq!(mask(text), masked, "{text}");
+        }
+        // Cards and ID numbers joined to letters are still order numbers.
+        assert_eq!(mask("C6222021234567894"), "C6222021234567894");
     }
 
     #[test]
