@@ -420,18 +420,13 @@ fn spoken_number_at(
                 digits.push('X');
             }
         }
-        let mobile = |digits: &str| {
-            digits.len() == 11
-                && digits.starts_with('1')
-                && (b'3'..=b'9').contains(&digits.as_bytes()[1])
-        };
-        let kind = if mobile(&digits) {
+        let kind = if mobile_number(&digits) {
             PiiKind::Mobile
         } else if valid_id_card(&digits)
             // A 15-digit ID is checked by its birth date alone, which a mobile and the
             // extension after it (`幺三八… 8001`) pass one time in thirty: a mobile in
             // its first groups is read as the mobile.
-            && !(digits.len() == 15 && widths[..taken].contains(&11) && mobile(&digits[..11]))
+            && !(digits.len() == 15 && widths[..taken].contains(&11) && mobile_number(&digits[..11]))
         {
             PiiKind::IdCard
         } else if valid_bank_card(&digits) {
@@ -442,6 +437,11 @@ fn spoken_number_at(
         return Some((taken, end, kind, digits.len()));
     }
     None
+}
+
+/// Eleven digits with a mobile's prefix (`1[3-9]`).
+fn mobile_number(digits: &str) -> bool {
+    digits.len() == 11 && digits.starts_with('1') && (b'3'..=b'9').contains(&digits.as_bytes()[1])
 }
 
 /// A digit written in Chinese, not ASCII.
