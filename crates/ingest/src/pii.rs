@@ -17,6 +17,10 @@ pub enum PiiKind {
     Mobile,
     Landline,
     Email,
+    /// A QQ number after its label (`QQ 710959285`).
+    Qq,
+    /// A WeChat id after its label (`微信号 zhangsan_1988`).
+    WeChat,
     Custom,
 }
 
@@ -28,6 +32,8 @@ impl PiiKind {
             PiiKind::Mobile => "mobile",
             PiiKind::Landline => "landline",
             PiiKind::Email => "email",
+            PiiKind::Qq => "qq",
+            PiiKind::WeChat => "wechat",
             PiiKind::Custom => "custom",
         }
     }
@@ -96,6 +102,19 @@ impl PiiMasker {
             (
                 PiiKind::Landline,
                 r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?[0-9]{3,4}[ \-]?[0-9]{4}",
+            ),
+            // Instant-messaging accounts are how a customer asks to be contacted; only
+            // their label tells them from other numbers and words, so it is part of the
+            // match and the account is what follows it (QQ numbers 5 to 11 digits,
+            // WeChat ids 6 to 20 letters, digits, `_` or `-`, from a letter). A QQ
+            // group (QQ群) is not a person.
+            (
+                PiiKind::Qq,
+                r"(?:(?i:qq)|扣扣)(?:号码|号)?(?:是|为)?[ :：]{0,2}[1-9][0-9]{4,10}",
+            ),
+            (
+                PiiKind::WeChat,
+                r"(?:微信|威信|薇信|(?i:wechat|vx|wx))(?: ?(?:号码|号|(?i:id)))?(?:是|为)?[ :：]{0,2}[A-Za-z][A-Za-z0-9_\-]{5,19}",
             ),
         ];
         let mut patterns: Vec<Pattern> = builtin
@@ -227,15 +246,16 @@ fn valid_number_at(
 }
 
 /// How many patterns [`PiiMasker::new`] builds in; more means the pipeline added some.
-const BUILTIN_PATTERNS: usize = 5;
+const BUILTIN_PATTERNS: usize = 7;
 
-/// Whether a built-in pattern can match in `text`: an e-mail needs an `@`, and every
+/// Whether a built-in pattern can match in `text`: an e-mail needs an `@`, every
 /// number pattern a run of at least four ASCII digits (a mobile's `1[3-9][0-9]` is
-/// followed by four; the other numbers are longer).
+/// followed by four; the other numbers are longer), and a WeChat id its label.
 fn may_hold_written_pii(text: &str) -> bool {
+    let bytes = text.as_bytes();
     let mut run = 0;
-    for &b in text.as_bytes() {
-        if b == b'@' {
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'@' || wechat_label_ends_at(bytes, i) {
             return true;
         }
         if b.is_ascii_digit() {
@@ -248,6 +268,22 @@ fn may_hold_written_pii(text: &str) -> bool {
         }
     }
     false
+}
+
+/// Whether a WeChat label (微信, 威信, 薇信, wechat, vx, wx) ends with the byte at `i`.
+fn wechat_label_ends_at(bytes: &[u8], i: usize) -> bool {
+    let ends_with = |label: &[u8]| {
+        i + 1 >= label.len() && bytes[i + 1 - label.len()..=i].eq_ignore_ascii_case(label)
+    };
+    match bytes[i] {
+        // The last byte of 信 (E4 BF A1).
+        0xA1 => ["微信", "威信", "薇信"]
+            .iter()
+            .any(|l| ends_with(l.as_bytes())),
+        b'x' | b'X' => ends_with(b"wx") || ends_with(b"vx"),
+        b't' | b'T' => ends_with(b"wechat"),
+        _ => false,
+    }
 }
 
 /// Whether [`mask_spoken_digits`] can change `text`: only a run (as it reads runs) of at
@@ -507,6 +543,11 @@ fn bounded(kind: PiiKind, text: &str, start: usize, end: usize) -> bool {
 /// Whether the character before `start` makes a number there part of a longer run.
 fn joined_before(kind: PiiKind, text: &str, start: usize) -> bool {
     let before = text[..start].chars().next_back();
+    if matches!(kind, PiiKind::Qq | PiiKind::WeChat) {
+        // The match starts with its label: only a label in letters (`wx`) can be the
+        // end of a longer word.
+        return text[start..].starts_with(|c: char| c.is_ascii_alphabetic()) && joins(kind, before);
+    }
     if kind == PiiKind::Mobile && !text[start..].starts_with('1') {
         // A country code after a letter reads as the digits of a tracking number
         // (`SF8613912345678`), not as a mobile.
@@ -560,6 +601,18 @@ fn mask_candidate(kind: PiiKind, candidate: &str) -> Option<String> {
             Some(format!("{prefix}{}", keep_ends(number, 3, 4)))
         }
         PiiKind::Landline => Some(keep_ends(candidate, 3, 4)),
+        PiiKind::Qq | PiiKind::WeChat => {
+            // The label stays; the account after it keeps its first and last character.
+            let in_account = |c: char| match kind {
+                PiiKind::Qq => c.is_ascii_digit(),
+                _ => c.is_ascii_alphanumeric() || matches!(c, '_' | '-'),
+            };
+            let account = candidate.rfind(|c: char| !in_account(c)).map_or(0, |at| {
+                at + candidate[at..].chars().next().map_or(0, char::len_utf8)
+            });
+            let (label, account) = candidate.split_at(account);
+            Some(format!("{label}{}", keep_ends(account, 1, 1)))
+        }
         PiiKind::Custom => None,
     }
 }
@@ -867,6 +920,36 @@ mod tests {
         assert_eq!(counts.0.keys().collect::<Vec<_>>(), [&PiiKind::Landline]);
     }
 
+    /// Customers ask to be contacted on QQ or WeChat as often as by phone; the account
+    /// after its label is masked (seen in real reviews: `QQ：710959285`).
+    #[test]
+    fn qq_numbers_and_wechat_ids_after_their_labels() {
+        for (text, masked) in [
+            ("联系QQ：710959285，Mobile", "联系QQ：7*******5，Mobile"),
+            ("有意思的联系QQ 282369262 我", "有意思的联系QQ 2*******2 我"),
+            ("加我qq号是12345678", "加我qq号是1******8"),
+            ("QQ710959285", "QQ7*******5"),
+            ("扣扣 7109592851", "扣扣 7********1"),
+            ("加我微信zhangsan_1988", "加我微信z*******_***8"),
+            ("微信号:Li-Ming2020 谢谢", "微信号:L*-*******0 谢谢"),
+            ("vx: wxid_abc123", "vx: w***_*****3"),
+            ("WeChat ID liming88", "WeChat ID l******8"),
+            // A mobile given as the account is masked as the mobile.
+            ("微信同号13812345678", "微信同号138****5678"),
+            // Not accounts: a QQ group, a short word, no label, a label inside a word.
+            ("QQ群 12345678", "QQ群 12345678"),
+            ("微信 app 不能用", "微信 app 不能用"),
+            ("型号HG8245H 光猫", "型号HG8245H 光猫"),
+            ("xwx zhangsan88", "xwx zhangsan88"),
+            ("qq12345678901234", "qq12345678901234"),
+        ] {
+            assert_eq!(mask(text), masked, "{text}");
+        }
+        let (_, counts) = PiiMasker::default().mask("QQ 710959285 微信 liming88");
+        assert_eq!(counts.0[&PiiKind::Qq], 1);
+        assert_eq!(counts.0[&PiiKind::WeChat], 1);
+    }
+
     #[test]
     fn labelled_order_numbers_are_not_cards() {
         // 6222020200112233446 passes Luhn; as an order number it is left alone.
@@ -916,6 +999,11 @@ mod tests {
         "138",
         "1101051949123",
         "2",
+        "微信",
+        "wx",
+        "QQ",
+        "z",
+        "_",
     ];
 
     fn mix(picks: &[usize]) -> String {
