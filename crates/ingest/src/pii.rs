@@ -444,17 +444,15 @@ fn spoken_number_at(
         let mut end = last;
         // An ID card's check character may be X, read out as 叉, after the last digit
         // or a separator, as the digits before it are.
-        let is_check = |at: usize| chars.get(at).is_some_and(|c| matches!(c, 'X' | 'x' | '叉'));
-        if digits.len() == 17 && last == run_end {
-            let separated = chars.get(last).is_some_and(|c| matches!(c, ' ' | '-'));
-            if is_check(last) {
-                end += 1;
-            } else if separated && is_check(last + 1) {
-                end += 2;
-            }
-            if end > last {
-                digits.push('X');
-            }
+        let check_at = last + usize::from(chars.get(last).is_some_and(|c| matches!(c, ' ' | '-')));
+        if digits.len() == 17
+            && last == run_end
+            && chars
+                .get(check_at)
+                .is_some_and(|c| matches!(c, 'X' | 'x' | '叉'))
+        {
+            digits.push('X');
+            end = check_at + 1;
         }
         let kind = if mobile_number(&digits) {
             PiiKind::Mobile
@@ -607,10 +605,8 @@ fn mask_candidate(kind: PiiKind, candidate: &str) -> Option<String> {
                 PiiKind::Qq => c.is_ascii_digit(),
                 _ => c.is_ascii_alphanumeric() || matches!(c, '_' | '-'),
             };
-            let account = candidate.rfind(|c: char| !in_account(c)).map_or(0, |at| {
-                at + candidate[at..].chars().next().map_or(0, char::len_utf8)
-            });
-            let (label, account) = candidate.split_at(account);
+            let label = candidate.trim_end_matches(in_account);
+            let account = &candidate[label.len()..];
             Some(format!("{label}{}", keep_ends(account, 1, 1)))
         }
         PiiKind::Custom => None,
