@@ -607,11 +607,36 @@ fn mask_candidate(kind: PiiKind, candidate: &str) -> Option<String> {
             };
             let label = candidate.trim_end_matches(in_account);
             let account = &candidate[label.len()..];
+            if kind == PiiKind::WeChat
+                && NOT_WECHAT_IDS
+                    .iter()
+                    .any(|w| account.eq_ignore_ascii_case(w))
+            {
+                return None;
+            }
             Some(format!("{label}{}", keep_ends(account, 1, 1)))
         }
         PiiKind::Custom => None,
     }
 }
+
+/// Words that follow 微信 as the name of a platform or a release (`微信 Android版`,
+/// `微信 Windows 客户端`), not as an account: a real WeChat id is never one of them, as
+/// ids are unique and these were taken on the first day.
+const NOT_WECHAT_IDS: &[&str] = &[
+    "android",
+    "iphone",
+    "ipados",
+    "harmony",
+    "harmonyos",
+    "windows",
+    "macbook",
+    "desktop",
+    "version",
+    "update",
+    "upgrade",
+    "online",
+];
 
 /// Byte length of the trailing 11-digit mobile number (with its separators).
 fn national_part_len(candidate: &str) -> usize {
@@ -935,6 +960,12 @@ mod tests {
             // Not accounts: a QQ group, a short word, no label, a label inside a word.
             ("QQ群 12345678", "QQ群 12345678"),
             ("微信 app 不能用", "微信 app 不能用"),
+            // A platform's name after 微信, and an account after it.
+            ("微信 Android版闪退", "微信 Android版闪退"),
+            (
+                "微信Windows 客户端 微信号 liming88",
+                "微信Windows 客户端 微信号 l******8",
+            ),
             ("型号HG8245H 光猫", "型号HG8245H 光猫"),
             ("xwx zhangsan88", "xwx zhangsan88"),
             ("qq12345678901234", "qq12345678901234"),
