@@ -76,13 +76,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
             summary.emerging.join(", ")
         };
         println!("  emerging  {emerging}");
-        println!("  report    {}", summary.report_dir.display());
+        println!("  report    {}", super::shown_path(&summary.report_dir));
         if let Some(pdf) = summary
             .files
             .iter()
             .find(|f| f.extension().is_some_and(|e| e == "pdf"))
         {
-            println!("  pdf       {}", pdf.display());
+            println!("  pdf       {}", super::shown_path(pdf));
         }
     }
     Ok(ExitCode::SUCCESS)

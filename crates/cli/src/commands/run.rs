@@ -34,7 +34,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 "voc run: batch {} was already processed with this configuration at {}; outputs in {} are intact (use --force to run again)",
                 &summary.manifest.data_fingerprint[..12],
                 summary.manifest.run_started_at,
-                summary.out_dir.display()
+                super::shown_path(&summary.out_dir)
             );
         }
         return Ok(ExitCode::SUCCESS);
@@ -102,18 +102,18 @@ fn describe(summary: &voc_pipeline::RunSummary) -> String {
     let _ = writeln!(
         out,
         "  report    {}",
-        summary.out_dir.join("report/report.html").display()
+        super::shown_path(&summary.out_dir.join("report/report.html"))
     );
     let _ = writeln!(
         out,
         "  manifest  {}",
-        summary.out_dir.join("run.json").display()
+        super::shown_path(&summary.out_dir.join("run.json"))
     );
     if c.quarantined > 0 {
         let _ = writeln!(
             out,
             "  quarantine {}",
-            summary.out_dir.join("quarantine.jsonl").display()
+            super::shown_path(&summary.out_dir.join("quarantine.jsonl"))
         );
     }
     out
