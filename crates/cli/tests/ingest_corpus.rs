@@ -204,3 +204,39 @@ fn too_many_quarantined_records_fail_the_run_with_a_hint() {
     );
     assert!(!out.join("run.json").exists(), "nothing else is written");
 }
+
+#[test]
+fn an_empty_export_fails_the_run_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    std::fs::write(dir.path().join("empty.jsonl"), "").unwrap();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "[pipeline]\nname = \"empty\"\n[input]\npaths = [\"empty.jsonl\"]\n\
+             [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
+             [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = voc(&[
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("nothing to report: the batch read 0 records and accepted none"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("invalid period"), "{stderr}");
+    assert!(
+        !out.join("run.json").exists(),
+        "no manifest of a run that did nothing"
+    );
+}

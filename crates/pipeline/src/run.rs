@@ -314,9 +314,16 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let (outputs, index_stats) = std::thread::scope(|scope| -> Result<_> {
         let commit = scope.spawn(move || index_writer.commit());
         let outputs = (|| -> Result<(Vec<PathBuf>, voc_aggregate::Trends)> {
-            let report_period = voc_core::Period::parse(&period).with_context(
-                || "nothing to report: the batch has no accepted contacts and the history is empty",
-            )?;
+            if period.is_empty() {
+                // Only `latest` leaves the period empty: no week in the batch or history.
+                anyhow::bail!(
+                    "nothing to report: the batch read {} records and accepted none, and the \
+                     history under {} is empty",
+                    stats.read,
+                    history.display()
+                );
+            }
+            let report_period = voc_core::Period::parse(&period)?;
             // The report quotes the period's contacts as stored (read back by
             // `report::render`), so `voc report` on the same history gives the same
             // report. Reads only the partitions the period needs (its baseline, the month
