@@ -96,6 +96,12 @@ const DEGREE: &[(&str, f32)] = &[
     ("越来越", 1.4),
 ];
 const CONTRAST: &[&str] = &["但是", "但", "不过", "可是", "然而", "就是", "只是", "可惜"];
+/// What ends a question: praise inside one is asked about, not given (`你们确定这次能解决吗？`).
+const QUESTION_MARKS: &[&str] = &["吗", "？", "?"];
+/// Read as "had better" when a clause goes on after them (`你们最好说到做到`,
+/// `最好今天给我处理`): a demand, not praise. Before a particle or at the end of a
+/// clause they are the superlative (`服务是最好的`).
+const MODALS: &[&str] = &["最好"];
 const CLAUSE_BREAKS: &[&str] = &[
     "，", "。", "！", "？", "；", ",", ".", "!", "?", ";", "~", "～", "…", "……", "\n",
 ];
@@ -153,6 +159,8 @@ struct Role {
     negation: bool,
     soft_negation: Option<f32>,
     degree: Option<f32>,
+    question: bool,
+    modal: bool,
 }
 
 impl Role {
@@ -177,6 +185,12 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     }
     for (w, d) in DEGREE {
         roles.entry(w).or_default().degree = Some(*d);
+    }
+    for w in QUESTION_MARKS {
+        roles.entry(w).or_default().question = true;
+    }
+    for w in MODALS {
+        roles.entry(w).or_default().modal = true;
     }
     roles
 }
@@ -404,6 +418,8 @@ impl SentimentModel {
         let mut modifier = (1.0f32, 0usize);
         let mut negate: Option<(f32, usize)> = None;
         let mut hits = 0u32;
+        // Whether the clause is a question (a question mark or 吗 seen in it).
+        let mut question = false;
         let mut buf = String::new();
         let mut i = 0;
         let dangling = |negate: &mut Option<(f32, usize)>, clause: &mut f32, hits: &mut u32| {
@@ -420,9 +436,15 @@ impl SentimentModel {
             let role = entry_of_t.map(|e| e.role).unwrap_or_default();
             if role.clause_break {
                 dangling(&mut negate, &mut clause, &mut hits);
-                total += clause;
+                total += asked(clause, question || role.question);
                 clause = 0.0;
+                question = false;
                 modifier = (1.0, 0);
+                i += 1;
+                continue;
+            }
+            question |= role.question;
+            if role.modal && self.clause_goes_on(tokens.get(i + 1)) {
                 i += 1;
                 continue;
             }
@@ -477,11 +499,21 @@ impl SentimentModel {
             i += 1;
         }
         dangling(&mut negate, &mut clause, &mut hits);
-        total += clause;
+        total += asked(clause, question);
         if hits == 0 {
             return 0.0;
         }
         (total / 1.5).tanh()
+    }
+
+    /// Whether a clause continues with `next` (not at its end, nor a particle such as
+    /// 的 or 了).
+    fn clause_goes_on(&self, next: Option<&Token>) -> bool {
+        next.is_some_and(|next| {
+            let next = next.as_str();
+            !PARTICLES.contains(&next)
+                && !self.entries.get(next).is_some_and(|e| e.role.clause_break)
+        })
     }
 
     /// Score of one turn's tokens in [-1, 1]: the trained model's if there is one.
@@ -516,6 +548,12 @@ impl SentimentModel {
         }
         (turns, if weight == 0.0 { 0.0 } else { sum / weight })
     }
+}
+
+/// A clause's value once its end is known: in a question only what is negative counts
+/// (`能解决吗？` hopes, `怎么这么慢？` complains).
+fn asked(clause: f32, question: bool) -> f32 {
+    if question { clause.min(0.0) } else { clause }
 }
 
 /// Negating a positive word makes it clearly negative (`不好`); negating a negative one
@@ -581,6 +619,29 @@ mod tests {
             m.lexicon_score(&toks(&["态度", "好"])),
             m.lexicon_score(&toks(&["态度好"]))
         );
+    }
+
+    /// Seen in the demo's chats: a customer's doubt and demand read as praise.
+    #[test]
+    fn questions_and_demands_are_not_praise() {
+        let m = SentimentModel::default();
+        // Praise asked about is no praise; a complaint asked is still one.
+        assert_eq!(
+            m.lexicon_score(&toks(&["你们", "确定", "这次", "能", "解决", "吗", "？"])),
+            0.0
+        );
+        assert_eq!(m.lexicon_score(&toks(&["能", "解决", "吗"])), 0.0);
+        assert!(m.lexicon_score(&toks(&["怎么", "这么", "慢", "？"])) < -0.3);
+        // Only the questioned clause: the statement before it stands.
+        assert!(m.lexicon_score(&toks(&["服务", "很", "好", "，", "能", "解决", "吗"])) > 0.3);
+        // 最好 with a clause after it is "had better"; at the end, the best.
+        assert_eq!(m.lexicon_score(&toks(&["你们", "最好", "说到做到"])), 0.0);
+        assert_eq!(
+            m.lexicon_score(&toks(&["最好", "今天", "给", "我", "处理"])),
+            0.0
+        );
+        assert!(m.lexicon_score(&toks(&["服务", "是", "最好", "的"])) > 0.3);
+        assert!(m.lexicon_score(&toks(&["这家", "最好", "。"])) > 0.3);
     }
 
     #[test]
