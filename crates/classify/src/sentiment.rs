@@ -644,6 +644,22 @@ mod tests {
         assert!(m.lexicon_score(&toks(&["这家", "最好", "。"])) > 0.3);
     }
 
+    /// Complaints from the demo's e-mails that closed with 谢谢 and scored positive:
+    /// the fault words were missing from the lexicon.
+    #[test]
+    fn telecom_faults_outweigh_a_polite_close() {
+        let m = SentimentModel::default();
+        for text in [
+            "宽带 每天晚上 八点 准时 断线 ， 打游戏 根本 玩 不了 。 我 问 了 邻居 ， 他们 家 也 断网 。 请 尽快 处理 ， 谢谢 。",
+            "手机 在 后台 偷跑流量 。 请 尽快 处理 ， 谢谢 。",
+            "这个 月 又 重复 扣 了 一次 。",
+            "手机 老是 显示 无服务 ， 谢谢 。",
+        ] {
+            let words: Vec<&str> = text.split(' ').collect();
+            assert!(m.lexicon_score(&toks(&words)) < -0.1, "{text}");
+        }
+    }
+
     #[test]
     fn overrides_win_and_files_are_checked() {
         let m = SentimentModel::with_overrides([("卡".to_string(), 0.0)]);
