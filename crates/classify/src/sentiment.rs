@@ -102,6 +102,10 @@ const QUESTION_MARKS: &[&str] = &["吗", "？", "?"];
 /// `最好今天给我处理`): a demand, not praise. Before a particle or at the end of a
 /// clause they are the superlative (`服务是最好的`).
 const MODALS: &[&str] = &["最好"];
+/// A clause that starts with one of these speaks of how things were, which a customer
+/// brings up because they are worse now (`以前信号挺好的，这个月才变差`): its praise
+/// does not count.
+const PAST_MARKERS: &[&str] = &["以前", "之前", "原来", "本来", "过去", "从前"];
 const CLAUSE_BREAKS: &[&str] = &[
     "，", "。", "！", "？", "；", ",", ".", "!", "?", ";", "~", "～", "…", "……", "\n",
 ];
@@ -161,6 +165,7 @@ struct Role {
     degree: Option<f32>,
     question: bool,
     modal: bool,
+    past: bool,
 }
 
 impl Role {
@@ -191,6 +196,9 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     }
     for w in MODALS {
         roles.entry(w).or_default().modal = true;
+    }
+    for w in PAST_MARKERS {
+        roles.entry(w).or_default().past = true;
     }
     roles
 }
@@ -418,8 +426,10 @@ impl SentimentModel {
         let mut modifier = (1.0f32, 0usize);
         let mut negate: Option<(f32, usize)> = None;
         let mut hits = 0u32;
-        // Whether the clause is a question (a question mark or 吗 seen in it).
-        let mut question = false;
+        // Whether the clause is a question (a question mark or 吗 seen in it) or about
+        // the past (a past marker first in it): either way its praise does not count.
+        let mut no_praise = false;
+        let mut clause_start = 0;
         let mut buf = String::new();
         let mut i = 0;
         let dangling = |negate: &mut Option<(f32, usize)>, clause: &mut f32, hits: &mut u32| {
@@ -436,14 +446,15 @@ impl SentimentModel {
             let role = entry_of_t.map(|e| e.role).unwrap_or_default();
             if role.clause_break {
                 dangling(&mut negate, &mut clause, &mut hits);
-                total += asked(clause, question || role.question);
+                total += without_praise(clause, no_praise || role.question);
                 clause = 0.0;
-                question = false;
+                no_praise = false;
+                clause_start = i + 1;
                 modifier = (1.0, 0);
                 i += 1;
                 continue;
             }
-            question |= role.question;
+            no_praise |= role.question || (role.past && i == clause_start);
             if role.modal && self.clause_goes_on(tokens.get(i + 1)) {
                 i += 1;
                 continue;
@@ -499,7 +510,7 @@ impl SentimentModel {
             i += 1;
         }
         dangling(&mut negate, &mut clause, &mut hits);
-        total += asked(clause, question);
+        total += without_praise(clause, no_praise);
         if hits == 0 {
             return 0.0;
         }
@@ -550,10 +561,10 @@ impl SentimentModel {
     }
 }
 
-/// A clause's value once its end is known: in a question only what is negative counts
-/// (`能解决吗？` hopes, `怎么这么慢？` complains).
-fn asked(clause: f32, question: bool) -> f32 {
-    if question { clause.min(0.0) } else { clause }
+/// A clause's value once its end is known: in a question or a clause about the past
+/// only what is negative counts (`能解决吗？` hopes, `怎么这么慢？` complains).
+fn without_praise(clause: f32, no_praise: bool) -> f32 {
+    if no_praise { clause.min(0.0) } else { clause }
 }
 
 /// Negating a positive word makes it clearly negative (`不好`); negating a negative one
@@ -642,6 +653,13 @@ mod tests {
         );
         assert!(m.lexicon_score(&toks(&["服务", "是", "最好", "的"])) > 0.3);
         assert!(m.lexicon_score(&toks(&["这家", "最好", "。"])) > 0.3);
+        // Praise of how things were, brought up because they are worse now.
+        assert!(
+            m.lexicon_score(&toks(&[
+                "以前", "信号", "挺好", "的", "，", "这个", "月", "才", "变差", "。"
+            ])) < -0.3
+        );
+        assert!(m.lexicon_score(&toks(&["和", "以前", "一样", "好吃"])) > 0.3);
     }
 
     /// Complaints from the demo's e-mails that closed with 谢谢 and scored positive:
