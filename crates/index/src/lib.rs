@@ -805,6 +805,17 @@ impl ContactIndex {
         let doc: TantivyDocument = searcher.doc(address).map_err(|e| self.err(e))?;
         let body = stored_str(&doc, f.body);
         let snippet = snippets.snippet(&body);
+        // A search by filters alone (`sentiment:negative region:广东`) has no words to
+        // show around: the hit shows how the contact begins instead of nothing.
+        let (snippet_html, snippet_text) = if snippet.fragment().is_empty() {
+            let opening = opening(&body, SNIPPET_CHARS).replace('\n', " ");
+            (escape_html(&opening), opening)
+        } else {
+            (
+                snippet.to_html().replace('\n', " "),
+                marked(&snippet, "【", "】"),
+            )
+        };
         Ok(SearchHit {
             id: stored_str(&doc, f.id),
             score,
@@ -820,8 +831,8 @@ impl ContactIndex {
                 .and_then(|v| v.as_f64())
                 .unwrap_or(0.0),
             risk: stored_all(&doc, f.risk),
-            snippet_html: snippet.to_html().replace('\n', " "),
-            snippet_text: marked(&snippet, "【", "】"),
+            snippet_html,
+            snippet_text,
         })
     }
 }
@@ -863,6 +874,28 @@ fn china_time(secs: i64) -> String {
                 .to_rfc3339()
         })
         .unwrap_or_default()
+}
+
+/// The first `chars` characters of `text`.
+fn opening(text: &str, chars: usize) -> &str {
+    text.char_indices()
+        .nth(chars)
+        .map_or(text, |(at, _)| &text[..at])
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn marked(snippet: &tantivy::snippet::Snippet, open: &str, close: &str) -> String {

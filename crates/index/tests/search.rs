@@ -450,3 +450,29 @@ fn ties_are_ordered_newest_first_however_the_index_was_built() {
         }
     }
 }
+
+/// A search by filters alone has no words to highlight: each hit still shows its text,
+/// from the start, rather than an empty line.
+#[test]
+fn hits_of_a_search_by_filters_alone_show_their_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = sample_index(dir.path()).unwrap();
+    let mut request = SearchRequest::new("id:C4");
+    request.limit = 1;
+    let hit = index.search_request(&request).unwrap().hits.remove(0);
+    let contact = sample_contacts()
+        .into_iter()
+        .find(|c| c.contact.id == "C4")
+        .unwrap();
+    let text = contact.contact.full_text().replace('\n', " ");
+    let opening: String = text
+        .chars()
+        .take(hit.snippet_text.chars().count())
+        .collect();
+    assert!(!hit.snippet_text.is_empty(), "{hit:?}");
+    assert_eq!(hit.snippet_text, opening);
+    assert!(
+        !hit.snippet_html.contains('<'),
+        "nothing highlighted: {hit:?}"
+    );
+}
