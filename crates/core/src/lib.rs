@@ -19,6 +19,7 @@ pub mod chars;
 pub mod fingerprint;
 pub mod fsutil;
 pub mod hash;
+pub mod html;
 pub mod period;
 pub mod record;
 pub mod time;

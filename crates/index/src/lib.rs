@@ -809,7 +809,7 @@ impl ContactIndex {
         // show around: the hit shows how the contact begins instead of nothing.
         let (snippet_html, snippet_text) = if snippet.fragment().is_empty() {
             let opening = opening(&body, SNIPPET_CHARS).replace('\n', " ");
-            (escape_html(&opening), opening)
+            (voc_core::html::escape_html(&opening), opening)
         } else {
             (
                 snippet.to_html().replace('\n', " "),
@@ -881,21 +881,6 @@ fn opening(text: &str, chars: usize) -> &str {
     text.char_indices()
         .nth(chars)
         .map_or(text, |(at, _)| &text[..at])
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn marked(snippet: &tantivy::snippet::Snippet, open: &str, close: &str) -> String {

@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 use voc_core::Period;
+pub use voc_core::html::escape_html;
 
 /// What a value that cannot be computed (e.g. a change against zero) prints as.
 pub const MISSING: &str = "—";
@@ -255,22 +256,6 @@ pub fn period_short(period: &str) -> String {
         Ok(p) => p.short_label(),
         Err(_) => period.to_string(),
     }
-}
-
-/// Escape text for HTML element content and quoted attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Escape text for Markdown inline content, table cells included.
