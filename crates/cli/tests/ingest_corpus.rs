@@ -16,6 +16,42 @@ const PLANTED_PII: &[&str] = &[
     "6222020200112233446",
 ];
 
+/// A pipeline file in `dir` reading `inputs` (a TOML list's items) with the demo's
+/// dictionary and taxonomy; `input_extra` goes into its `[input]` table.
+fn pipeline_with_demo_models(
+    dir: &std::path::Path,
+    name: &str,
+    inputs: &str,
+    input_extra: &str,
+) -> std::path::PathBuf {
+    let pipeline = dir.join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "[pipeline]\nname = \"{name}\"\n[input]\npaths = [{inputs}]\n{input_extra}\
+             [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
+             [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",
+            repo_root().display()
+        ),
+    )
+    .unwrap();
+    pipeline
+}
+
+/// Runs `voc run` expecting it to fail: its exit code and standard error.
+fn run_failing(pipeline: &std::path::Path, out: &std::path::Path) -> (Option<i32>, String) {
+    let output = voc(&[
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn broken_corpus_is_fully_accounted_for() {
     let out = tempfile::tempdir().unwrap();
@@ -138,18 +174,12 @@ fn a_ten_megabyte_line_is_quarantined_not_fatal() {
     data.extend(std::iter::repeat_n(b'x', 10 << 20));
     data.extend_from_slice(b"\"}\n");
     std::fs::write(&input, data).unwrap();
-    let pipeline = dir.path().join("p.toml");
-    let root = repo_root();
-    std::fs::write(
-        &pipeline,
-        format!(
-            "[pipeline]\nname = \"big\"\n[input]\npaths = [\"big.jsonl\"]\nmax_quarantine_rate = 1.0\n\
-             [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
-             [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",
-            root.display()
-        ),
-    )
-    .unwrap();
+    let pipeline = pipeline_with_demo_models(
+        dir.path(),
+        "big",
+        "\"big.jsonl\"",
+        "max_quarantine_rate = 1.0\n",
+    );
     let out = dir.path().join("out");
     let stdout = run_pipeline(&pipeline, &out);
     assert!(
@@ -172,27 +202,14 @@ fn a_ten_megabyte_line_is_quarantined_not_fatal() {
 #[test]
 fn too_many_quarantined_records_fail_the_run_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
-    let root = repo_root();
-    let pipeline = dir.path().join("p.toml");
-    std::fs::write(
-        &pipeline,
-        format!(
-            "[pipeline]\nname = \"strict\"\n[input]\npaths = [\"{0}/fixtures/broken/contacts.jsonl\"]\n\
-             [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
-             [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",
-            root.display()
-        ),
-    )
-    .unwrap();
+    let inputs = format!(
+        "\"{}/fixtures/broken/contacts.jsonl\"",
+        repo_root().display()
+    );
+    let pipeline = pipeline_with_demo_models(dir.path(), "strict", &inputs, "");
     let out = dir.path().join("out");
-    let output = voc(&[
-        "run",
-        pipeline.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (code, stderr) = run_failing(&pipeline, &out);
+    assert_eq!(code, Some(2));
     assert!(
         stderr.contains("11 of 17 records (64.7%) were quarantined, above the 5.0% limit"),
         "{stderr}"
@@ -208,28 +225,11 @@ fn too_many_quarantined_records_fail_the_run_with_a_hint() {
 #[test]
 fn an_empty_export_fails_the_run_saying_so() {
     let dir = tempfile::tempdir().unwrap();
-    let root = repo_root();
     std::fs::write(dir.path().join("empty.jsonl"), "").unwrap();
-    let pipeline = dir.path().join("p.toml");
-    std::fs::write(
-        &pipeline,
-        format!(
-            "[pipeline]\nname = \"empty\"\n[input]\npaths = [\"empty.jsonl\"]\n\
-             [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
-             [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",
-            root.display()
-        ),
-    )
-    .unwrap();
+    let pipeline = pipeline_with_demo_models(dir.path(), "empty", "\"empty.jsonl\"", "");
     let out = dir.path().join("out");
-    let output = voc(&[
-        "run",
-        pipeline.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (code, stderr) = run_failing(&pipeline, &out);
+    assert_eq!(code, Some(2));
     assert!(
         stderr.contains("nothing to report: the batch read 0 records and accepted none"),
         "{stderr}"
