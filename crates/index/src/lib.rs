@@ -532,6 +532,14 @@ impl ContactIndex {
             inner: policy,
             max_docs: MAX_MERGED_DOCS,
         }));
+        // A run killed while committing leaves the files of that commit beside the old
+        // `meta.json`; this run repeats its operations and would write delete files of
+        // the same names. Tantivy clears unused files only after a commit: clear them
+        // first.
+        writer
+            .garbage_collect_files()
+            .wait()
+            .map_err(|e| self.err(e))?;
         Ok(ContactWriter {
             index: self,
             writer,

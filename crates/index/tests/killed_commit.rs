@@ -1,0 +1,49 @@
+//! A run killed while committing leaves files of the commit it did not finish (new
+//! segments, delete files, tantivy's list of its files) beside the old `meta.json`.
+//! The next run repeats the same operations, so it would write the same delete file
+//! names: it must clear what the killed commit left before it starts.
+
+use std::path::Path;
+use voc_index::ContactIndex;
+use voc_index::testing::{sample_contacts, sample_index, sample_segmenter};
+
+/// Re-delivers two sample contacts: their committed versions are deleted, which writes
+/// a delete file named after the segment and the operation's number.
+fn redeliver(dir: &Path) -> Result<u64, voc_index::IndexError> {
+    let builder = sample_segmenter();
+    let segmenter = std::sync::Arc::new(builder.build().unwrap());
+    let index = ContactIndex::open_or_create(dir, segmenter, &builder)?;
+    let mut writer = index.writer()?;
+    writer.add_unique(&sample_contacts()[..2])?;
+    Ok(writer.commit()?.documents)
+}
+
+#[test]
+fn a_commit_killed_halfway_does_not_block_the_next_run() {
+    let killed = tempfile::tempdir().unwrap();
+    drop(sample_index(killed.path()).unwrap());
+    // What the killed run would have written: the same commit, finished in a copy,
+    // and all of it but `meta.json` (which tantivy writes last) put back.
+    let finished = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(killed.path()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), finished.path().join(entry.file_name())).unwrap();
+    }
+    assert_eq!(redeliver(finished.path()).unwrap(), 9);
+    let mut left = 0;
+    for entry in std::fs::read_dir(finished.path()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        let target = killed.path().join(&name);
+        if name == "meta.json" || (target.exists() && name != ".managed.json") {
+            continue;
+        }
+        left += usize::from(name.to_string_lossy().ends_with(".del"));
+        std::fs::copy(entry.path(), target).unwrap();
+    }
+    assert!(left > 0, "the killed commit left a delete file");
+
+    assert_eq!(redeliver(killed.path()).unwrap(), 9);
+    let index = ContactIndex::open(killed.path()).unwrap();
+    assert_eq!(index.num_docs(), 9);
+}
