@@ -176,29 +176,22 @@ impl Role {
 
 fn roles() -> HashMap<&'static str, Role, FxBuild> {
     let mut roles: HashMap<&'static str, Role, FxBuild> = HashMap::default();
-    for w in CLAUSE_BREAKS {
-        roles.entry(w).or_default().clause_break = true;
-    }
-    for w in CONTRAST {
-        roles.entry(w).or_default().contrast = true;
-    }
-    for w in NEGATIONS {
-        roles.entry(w).or_default().negation = true;
-    }
+    let mut mark = |words: &[&'static str], set: fn(&mut Role)| {
+        for w in words {
+            set(roles.entry(w).or_default());
+        }
+    };
+    mark(CLAUSE_BREAKS, |r| r.clause_break = true);
+    mark(CONTRAST, |r| r.contrast = true);
+    mark(NEGATIONS, |r| r.negation = true);
+    mark(QUESTION_MARKS, |r| r.question = true);
+    mark(MODALS, |r| r.modal = true);
+    mark(PAST_MARKERS, |r| r.past = true);
     for (w, soft) in SOFT_NEGATIONS {
         roles.entry(w).or_default().soft_negation = Some(*soft);
     }
     for (w, d) in DEGREE {
         roles.entry(w).or_default().degree = Some(*d);
-    }
-    for w in QUESTION_MARKS {
-        roles.entry(w).or_default().question = true;
-    }
-    for w in MODALS {
-        roles.entry(w).or_default().modal = true;
-    }
-    for w in PAST_MARKERS {
-        roles.entry(w).or_default().past = true;
     }
     roles
 }
