@@ -20,7 +20,7 @@
 //! the spool holds it.
 
 use anyhow::{Context, Result, anyhow};
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, Datelike, FixedOffset};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -213,13 +213,14 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
         let mut times: Vec<DateTime<FixedOffset>> =
             deliveries.kept().map(|seq| keys.at[seq as usize]).collect();
         times.sort_unstable();
+        // Times are sorted, so the week changes only at week boundaries: compare the
+        // calendar week and write its key once per week, not once per contact.
         let mut weeks = BTreeSet::new();
-        // Times are sorted, so the week key changes only at week boundaries.
-        let mut last: Option<String> = None;
+        let mut last = None;
         for at in times {
-            let week = voc_core::time::iso_week_key(&at);
-            if last.as_deref() != Some(week.as_str()) {
-                weeks.insert(week.clone());
+            let week = at.with_timezone(&voc_core::time::china_offset()).iso_week();
+            if last != Some(week) {
+                weeks.insert(voc_core::time::iso_week_key(&at));
                 last = Some(week);
             }
         }
