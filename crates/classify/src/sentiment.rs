@@ -106,6 +106,17 @@ const MODALS: &[&str] = &["最好"];
 /// brings up because they are worse now (`以前信号挺好的，这个月才变差`): its praise
 /// does not count.
 const PAST_MARKERS: &[&str] = &["以前", "之前", "原来", "本来", "过去", "从前"];
+/// Imperatives that make a clause a request (`请尽快处理`); 希望 is left out, as it as
+/// often closes praise (`希望下次再合作`).
+const REQUESTS: &[&str] = &["请", "烦请", "尽快", "麻烦", "务必", "赶紧", "马上"];
+/// A thanks standing alone right after a request is its courtesy (`请尽快处理，谢谢`),
+/// not praise: a complaint e-mail's only positive word must not outweigh the complaint.
+const COURTESIES: &[&str] = &["谢谢", "多谢", "谢谢您", "谢谢你", "谢谢你们"];
+/// `一点耐心都没有`, `丝毫诚意也没有`: a word between one of these and 都/也 + a
+/// negation is wholly absent, so it counts negated.
+const NOT_ANY: &[&str] = &["一点", "一点儿", "一点点", "丝毫", "半点", "一丝", "任何"];
+/// Verbs after which 好 means "settled", not "good" (`约好了今天上门`, `谈好的价格`).
+const SETTLED_BY: &[&str] = &["约", "预约", "约定", "谈", "商量", "定", "讲"];
 const CLAUSE_BREAKS: &[&str] = &[
     "，", "。", "！", "？", "；", ",", ".", "!", "?", ";", "~", "～", "…", "……", "\n",
 ];
@@ -166,6 +177,10 @@ struct Role {
     question: bool,
     modal: bool,
     past: bool,
+    request: bool,
+    courtesy: bool,
+    not_any: bool,
+    settles: bool,
 }
 
 impl Role {
@@ -187,6 +202,10 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     mark(QUESTION_MARKS, |r| r.question = true);
     mark(MODALS, |r| r.modal = true);
     mark(PAST_MARKERS, |r| r.past = true);
+    mark(REQUESTS, |r| r.request = true);
+    mark(COURTESIES, |r| r.courtesy = true);
+    mark(NOT_ANY, |r| r.not_any = true);
+    mark(SETTLED_BY, |r| r.settles = true);
     for (w, soft) in SOFT_NEGATIONS {
         roles.entry(w).or_default().soft_negation = Some(*soft);
     }
@@ -423,6 +442,10 @@ impl SentimentModel {
         // the past (a past marker first in it): either way its praise does not count.
         let mut no_praise = false;
         let mut clause_start = 0;
+        // Whether the current clause, and the last non-empty one before it, asks for
+        // something (a thanks right after a request is courtesy).
+        let mut request = false;
+        let mut after_request = false;
         let mut buf = String::new();
         let mut i = 0;
         let dangling = |negate: &mut Option<(f32, usize)>, clause: &mut f32, hits: &mut u32| {
@@ -442,30 +465,45 @@ impl SentimentModel {
                 total += without_praise(clause, no_praise || role.question);
                 clause = 0.0;
                 no_praise = false;
+                if i > clause_start {
+                    after_request = request;
+                }
+                request = false;
                 clause_start = i + 1;
                 modifier = (1.0, 0);
                 i += 1;
                 continue;
             }
             no_praise |= role.question || (role.past && i == clause_start);
+            request |= role.request;
+            if role.courtesy && after_request && i == clause_start {
+                i += 1;
+                continue;
+            }
             if role.modal && self.clause_goes_on(tokens.get(i + 1)) {
                 i += 1;
                 continue;
             }
             // Opinion words first, so `不错`, `不满` and `太差` are read whole; but a
             // one-token entry that is also a degree adverb before another opinion word
-            // is the adverb (`好慢` is very slow, not good and slow).
+            // is the adverb (`好慢` is very slow, not good and slow), before 几 a
+            // quantity (`好几次`), and 好 after a verb of agreeing is "settled"
+            // (`约好了`).
             let mut entry = entry_of_t
                 .and_then(|first| self.longest_from(tokens, i, first, &mut buf))
                 .filter(|&(end, _)| {
                     !(end == i + 1
-                        && role.degree.is_some()
-                        && self.longest_entry(tokens, i + 1, &mut buf).is_some())
+                        && ((role.degree.is_some()
+                            && (self.longest_entry(tokens, i + 1, &mut buf).is_some()
+                                || tokens.get(i + 1).is_some_and(|n| n.starts_with('几'))))
+                            || (t == "好"
+                                && i > clause_start
+                                && self.role(&tokens[i - 1]).settles)))
                 });
             if entry.is_none() && !role.is_function_word() {
                 entry = self.compound(t, 0).map(|p| (i + 1, p));
             }
-            if let Some((end, p)) = entry {
+            if let Some((mut end, p)) = entry {
                 let mut value = p;
                 if modifier.1 >= i {
                     value *= modifier.0;
@@ -474,6 +512,10 @@ impl SentimentModel {
                     && until >= i
                 {
                     value = flip(value, soft);
+                }
+                if self.none_of_it(tokens, clause_start, i, end) {
+                    value = flip(value, 1.0);
+                    end += 2;
                 }
                 clause += value;
                 hits += 1;
@@ -508,6 +550,21 @@ impl SentimentModel {
             return 0.0;
         }
         (total / 1.5).tanh()
+    }
+
+    fn role(&self, token: &str) -> Role {
+        self.entries.get(token).map(|e| e.role).unwrap_or_default()
+    }
+
+    /// Whether the opinion word `tokens[start..end]` stands in `一点 … 都/也 没有`,
+    /// i.e. is wholly absent: a not-any word at most two tokens before it (in its
+    /// clause), 都 or 也 and a negation right after it.
+    fn none_of_it(&self, tokens: &[Token], clause_start: usize, start: usize, end: usize) -> bool {
+        matches!(tokens.get(end).map(|t| t.as_str()), Some("都" | "也"))
+            && tokens.get(end + 1).is_some_and(|t| self.role(t).negation)
+            && tokens[clause_start.max(start.saturating_sub(2))..start]
+                .iter()
+                .any(|t| self.role(t).not_any)
     }
 
     /// Whether a clause continues with `next` (not at its end, nor a particle such as
@@ -669,6 +726,50 @@ mod tests {
             let words: Vec<&str> = text.split(' ').collect();
             assert!(m.lexicon_score(&toks(&words)) < -0.1, "{text}");
         }
+    }
+
+    /// A request closed with thanks asks for something; the thanks is its courtesy.
+    #[test]
+    fn thanks_closing_a_request_is_courtesy_not_praise() {
+        let m = SentimentModel::default();
+        let score = |text: &str| {
+            let words: Vec<&str> = text.split(' ').collect();
+            m.lexicon_score(&toks(&words))
+        };
+        assert_eq!(
+            score("号码 被 停机 了 ， 请 尽快 处理 ， 谢谢 。"),
+            score("号码 被 停机 了 ， 请 尽快 处理 。")
+        );
+        assert_eq!(score("请 尽快 帮 我 处理 ， 谢谢 您 。"), 0.0);
+        assert_eq!(
+            score("麻烦 帮 我 查 一下 话费 。 谢谢"),
+            score("麻烦 帮 我 查 一下 话费 。")
+        );
+        // Thanks on its own, after praise, or for something, still counts.
+        assert!(score("谢谢 。") > 0.1);
+        assert!(score("处理 得 很 及时 ， 谢谢 。") > score("处理 得 很 及时 。"));
+        assert!(score("请 帮 我 查 一下 ， 谢谢 你们 的 耐心") > 0.1);
+        assert!(score("希望 下次 再 合作 ， 谢谢") > 0.1);
+    }
+
+    /// Customer complaints from the demo that scored positive on a word read the wrong way.
+    #[test]
+    fn absent_settled_and_counted_words_are_not_praise() {
+        let m = SentimentModel::default();
+        let score = |text: &str| {
+            let words: Vec<&str> = text.split(' ').collect();
+            m.lexicon_score(&toks(&words))
+        };
+        // 一点 … 都没有: the virtue is wholly missing.
+        assert!(score("营业员 一点 耐心 都 没有") < -0.3);
+        assert!(score("丝毫 诚意 也 没有 。") < -0.3);
+        assert!(score("一点 也 不 贵") > 0.1);
+        assert!(score("好吃 也 不 贵") > 0.3);
+        // 约好 is agreed, not good; 好几次 is several times.
+        assert!(score("约 好 了 今天上午 师傅 上门 ， 等到 下午 都 没人来 ！") < -0.3);
+        assert_eq!(score("我 测 了 好 几次 网速"), 0.0);
+        assert!(score("服务 好 ， 送 得 快") > 0.3);
+        assert!(score("烦死 了") < -0.3);
     }
 
     #[test]
