@@ -45,7 +45,9 @@ pub enum Command {
     },
     /// Score a text: per-token view of the lexicon, and the model if given
     Score {
+        /// The text, as a customer wrote or said it (e.g. `宽带又断了，请尽快处理，谢谢`)
         text: String,
+        /// Segment and score with this pipeline's dictionaries and lexicon overrides
         #[arg(long)]
         pipeline: Option<PathBuf>,
         /// A model written by `voc sentiment train`
@@ -65,6 +67,7 @@ pub struct ModelArgs {
     /// Do not weight the classes equally (keep the label skew of the training file)
     #[arg(long)]
     no_balance: bool,
+    /// Seed of the shuffles and folds (the same seed, the same model)
     #[arg(long, default_value_t = TrainOptions::default().seed)]
     seed: u64,
 }
