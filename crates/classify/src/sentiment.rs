@@ -100,23 +100,52 @@ const CONTRAST: &[&str] = &["但是", "但", "不过", "可是", "然而", "就�
 const QUESTION_MARKS: &[&str] = &["吗", "？", "?"];
 /// Read as "had better" when a clause goes on after them (`你们最好说到做到`,
 /// `最好今天给我处理`): a demand, not praise. Before a particle or at the end of a
-/// clause they are the superlative (`服务是最好的`).
-const MODALS: &[&str] = &["最好"];
+/// clause they are the superlative (`服务是最好的`). 麻烦 likewise opens a polite
+/// request (`麻烦问下`, `麻烦帮我查一下`) and is "troublesome" only at a clause's end
+/// (`手续太麻烦了`).
+const MODALS: &[&str] = &["最好", "麻烦"];
+/// A question that starts with one of these asks about a case that may never happen
+/// (`如果办了以后不合适能改吗？`): it holds no opinion either way.
+const HYPOTHETICALS: &[&str] = &["如果", "假如", "要是", "万一", "假设", "如果说"];
 /// A clause that starts with one of these speaks of how things were, which a customer
 /// brings up because they are worse now (`以前信号挺好的，这个月才变差`): its praise
 /// does not count.
 const PAST_MARKERS: &[&str] = &["以前", "之前", "原来", "本来", "过去", "从前"];
-/// Imperatives that make a clause a request (`请尽快处理`); 希望 is left out, as it as
-/// often closes praise (`希望下次再合作`).
-const REQUESTS: &[&str] = &["请", "烦请", "尽快", "麻烦", "务必", "赶紧", "马上"];
+/// Words that make a clause a request (`请尽快处理`, `你们尽快解决`): what it asks for
+/// is not praise, so only its complaints count. 希望, 赶紧 and 马上 are left out, as
+/// they as often tell of something good (`希望下次再合作`, `马上就解决了`).
+const REQUESTS: &[&str] = &["请", "烦请", "麻烦", "尽快", "务必"];
 /// A thanks standing alone right after a request is its courtesy (`请尽快处理，谢谢`),
 /// not praise: a complaint e-mail's only positive word must not outweigh the complaint.
 const COURTESIES: &[&str] = &["谢谢", "多谢", "谢谢您", "谢谢你", "谢谢你们"];
 /// `一点耐心都没有`, `丝毫诚意也没有`: a word between one of these and 都/也 + a
 /// negation is wholly absent, so it counts negated.
 const NOT_ANY: &[&str] = &["一点", "一点儿", "一点点", "丝毫", "半点", "一丝", "任何"];
+/// After one of these, 好好 is "properly", in a demand (`你们营业厅要好好整顿`), not
+/// praise (`好好吃` is).
+const MUSTS: &[&str] = &["要", "得", "必须", "应该", "应当", "需要", "能不能"];
 /// Verbs after which 好 means "settled", not "good" (`约好了今天上门`, `谈好的价格`).
 const SETTLED_BY: &[&str] = &["约", "预约", "约定", "谈", "商量", "定", "讲"];
+/// A customer's answer to the agent that opens with one of these, alone in its clause,
+/// acknowledges what the agent said (`好，你们快点`, `好的`): it is not praise. (In a
+/// review, a leading 好 is praise, so only replies to an agent are read this way.)
+const ACKNOWLEDGEMENTS: &[&str] = &[
+    "好",
+    "好的",
+    "好吧",
+    "行",
+    "行吧",
+    "嗯",
+    "嗯嗯",
+    "可以",
+    "知道了",
+    "明白",
+    "明白了",
+    "好好好",
+    "好的好的",
+    "ok",
+    "OK",
+];
 const CLAUSE_BREAKS: &[&str] = &[
     "，", "。", "！", "？", "；", ",", ".", "!", "?", ";", "~", "～", "…", "……", "\n",
 ];
@@ -181,6 +210,8 @@ struct Role {
     courtesy: bool,
     not_any: bool,
     settles: bool,
+    must: bool,
+    hypothetical: bool,
 }
 
 impl Role {
@@ -206,6 +237,8 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     mark(COURTESIES, |r| r.courtesy = true);
     mark(NOT_ANY, |r| r.not_any = true);
     mark(SETTLED_BY, |r| r.settles = true);
+    mark(MUSTS, |r| r.must = true);
+    mark(HYPOTHETICALS, |r| r.hypothetical = true);
     for (w, soft) in SOFT_NEGATIONS {
         roles.entry(w).or_default().soft_negation = Some(*soft);
     }
@@ -438,9 +471,13 @@ impl SentimentModel {
         let mut modifier = (1.0f32, 0usize);
         let mut negate: Option<(f32, usize)> = None;
         let mut hits = 0u32;
-        // Whether the clause is a question (a question mark or 吗 seen in it) or about
-        // the past (a past marker first in it): either way its praise does not count.
+        // Whether the clause is about the past (a past marker first in it) or a request:
+        // either way, like a question, its praise does not count.
         let mut no_praise = false;
+        // Whether the clause is asked (吗 or a question mark), and whether it opened with
+        // 如果 and the like: both, it says nothing.
+        let mut asked = false;
+        let mut hypothetical = false;
         let mut clause_start = 0;
         // Whether the current clause, and the last non-empty one before it, asks for
         // something (a thanks right after a request is courtesy).
@@ -462,9 +499,14 @@ impl SentimentModel {
             let role = entry_of_t.map(|e| e.role).unwrap_or_default();
             if role.clause_break {
                 dangling(&mut negate, &mut clause, &mut hits);
-                total += without_praise(clause, no_praise || role.question);
+                asked |= role.question;
+                if !(hypothetical && asked) {
+                    total += without_praise(clause, no_praise || asked);
+                }
                 clause = 0.0;
                 no_praise = false;
+                asked = false;
+                hypothetical = false;
                 if i > clause_start {
                     after_request = request;
                 }
@@ -474,13 +516,16 @@ impl SentimentModel {
                 i += 1;
                 continue;
             }
-            no_praise |= role.question || (role.past && i == clause_start);
+            asked |= role.question;
+            hypothetical |= role.hypothetical && i == clause_start;
+            no_praise |= role.request || (role.past && i == clause_start);
             request |= role.request;
             if role.courtesy && after_request && i == clause_start {
                 i += 1;
                 continue;
             }
-            if role.modal && self.clause_goes_on(tokens.get(i + 1)) {
+            let properly = t == "好好" && i > clause_start && self.role(&tokens[i - 1]).must;
+            if (role.modal || properly) && self.clause_goes_on(tokens.get(i + 1)) {
                 i += 1;
                 continue;
             }
@@ -545,7 +590,9 @@ impl SentimentModel {
             i += 1;
         }
         dangling(&mut negate, &mut clause, &mut hits);
-        total += without_praise(clause, no_praise);
+        if !(hypothetical && asked) {
+            total += without_praise(clause, no_praise || asked);
+        }
         if hits == 0 {
             return 0.0;
         }
@@ -562,9 +609,29 @@ impl SentimentModel {
     fn none_of_it(&self, tokens: &[Token], clause_start: usize, start: usize, end: usize) -> bool {
         matches!(tokens.get(end).map(|t| t.as_str()), Some("都" | "也"))
             && tokens.get(end + 1).is_some_and(|t| self.role(t).negation)
+            // The negation ends the clause (`都没有`, `也没有了`): before a verb it
+            // negates the verb (`一点问题都不解决`).
+            && (tokens.get(end + 2).is_some_and(|t| t == "有")
+                || !self.clause_goes_on(tokens.get(end + 2)))
             && tokens[clause_start.max(start.saturating_sub(2))..start]
                 .iter()
                 .any(|t| self.role(t).not_any)
+    }
+
+    /// How many leading tokens of a reply acknowledge what was said: the acknowledgement
+    /// and the break after it (`好 ，` of `好，你们快点`), or 0.
+    fn acknowledgement_len(&self, tokens: &[Token]) -> usize {
+        let Some(first) = tokens.first() else {
+            return 0;
+        };
+        if !ACKNOWLEDGEMENTS.contains(&first.as_str()) {
+            return 0;
+        }
+        match tokens.get(1) {
+            None => 1,
+            Some(next) if self.role(next).clause_break => 2,
+            Some(_) => 0,
+        }
     }
 
     /// Whether a clause continues with `next` (not at its end, nor a particle such as
@@ -596,13 +663,19 @@ impl SentimentModel {
         let mut sum = 0.0;
         let mut weight = 0.0;
         let mut turns = Vec::with_capacity(tokens.len());
+        let mut after_agent = false;
         for (turn, toks) in contact.turns.iter().zip(tokens) {
             let w = if turn.speaker == Speaker::Agent {
                 0.2
             } else {
                 1.0
             };
-            let s = self.score_tokens(toks);
+            let s = if after_agent && turn.speaker == Speaker::Customer {
+                self.score_tokens(&toks[self.acknowledgement_len(toks)..])
+            } else {
+                self.score_tokens(toks)
+            };
+            after_agent = turn.speaker == Speaker::Agent;
             turns.push(s);
             sum += w * s;
             weight += w;
@@ -770,6 +843,34 @@ mod tests {
         assert_eq!(score("我 测 了 好 几次 网速"), 0.0);
         assert!(score("服务 好 ， 送 得 快") > 0.3);
         assert!(score("烦死 了") < -0.3);
+        // Before a verb, the negation negates the verb, not the word.
+        assert!(score("一点 实际 问题 都 不 解决 。") < -0.3);
+        assert!(score("用 了 一个月 一点 问题 都 没有") > 0.1);
+    }
+
+    /// A demand asks for what is missing: `你们尽快解决` is not praise of a solution.
+    #[test]
+    fn demands_are_not_praise() {
+        let m = SentimentModel::default();
+        let score = |text: &str| {
+            let words: Vec<&str> = text.split(' ').collect();
+            m.lexicon_score(&toks(&words))
+        };
+        assert_eq!(score("你们 尽快 解决 ！"), 0.0);
+        assert_eq!(score("请 务必 处理 好"), 0.0);
+        assert!(score("请 尽快 处理 ， 太 慢 了") < -0.3);
+        assert_eq!(score("你们 营业厅 要 好好 整顿 ！"), 0.0);
+        assert!(score("好好 吃 啊") > 0.3);
+        // 麻烦 opening a request is polite; at a clause's end it is troublesome.
+        assert_eq!(score("麻烦 问 下 ， 帮 我 查 一下 话费 还 剩 多少 ？"), 0.0);
+        assert!(score("手续 太 麻烦 了") < -0.3);
+        assert!(score("办理 很 麻烦 ， 要 跑 好 几趟") < -0.3);
+        // A hypothetical asked about holds no opinion; a complaint asked still does.
+        assert_eq!(score("如果 办 了 以后 不 合适 能 改 吗 ？"), 0.0);
+        assert!(score("怎么 这么 慢 ？") < -0.3);
+        assert!(score("如果 再 断网 ， 我 就 投诉") < 0.0);
+        // A request's clause only: the praise before it stands.
+        assert!(score("服务 很 好 ， 请 继续 保持") > 0.3);
     }
 
     #[test]
@@ -821,5 +922,40 @@ mod tests {
         assert!(per_turn[0] > 0.0 && per_turn[1] < 0.0);
         assert!(contact < 0.0);
         assert_eq!(label(contact), "negative");
+    }
+
+    /// `好，你们快点` answers the agent; the same words opening a review are praise.
+    #[test]
+    fn a_reply_that_acknowledges_the_agent_is_not_praise() {
+        let m = SentimentModel::default();
+        let start = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+        let turn = |speaker, text: &str| voc_core::Turn {
+            speaker,
+            text: text.into(),
+        };
+        let c = Contact::new(
+            "c",
+            start,
+            "voice",
+            vec![
+                turn(Speaker::Customer, "好，不错"),
+                turn(Speaker::Agent, "处理结果会通知您"),
+                turn(Speaker::Customer, "好，你们快点"),
+                turn(Speaker::Agent, "请您稍等"),
+                turn(Speaker::Customer, "好的"),
+            ],
+        );
+        let tokens = vec![
+            toks(&["好", "，", "不错"]),
+            toks(&["处理", "结果", "会", "通知", "您"]),
+            toks(&["好", "，", "你们", "快点"]),
+            toks(&["请", "您", "稍", "等"]),
+            toks(&["好的"]),
+        ];
+        let (per_turn, _) = m.score_contact_turns(&c, &tokens);
+        assert!(per_turn[0] > m.lexicon_score(&toks(&["不错"])));
+        assert_eq!(per_turn[2], 0.0);
+        assert_eq!(per_turn[4], 0.0);
+        assert!(m.lexicon_score(&tokens[2]) > 0.3);
     }
 }
