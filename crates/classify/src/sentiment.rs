@@ -466,30 +466,21 @@ impl SentimentModel {
     /// Lexicon score of one token sequence in [-1, 1]; 0 when no opinion word occurs.
     pub fn lexicon_score(&self, tokens: &[Token]) -> f32 {
         let mut total = 0.0f32;
-        let mut clause = 0.0f32;
+        let mut clause = Clause::default();
         // Pending modifiers and the token index until which they reach.
         let mut modifier = (1.0f32, 0usize);
         let mut negate: Option<(f32, usize)> = None;
         let mut hits = 0u32;
-        // Whether the clause is about the past (a past marker first in it) or a request:
-        // either way, like a question, its praise does not count.
-        let mut no_praise = false;
-        // Whether the clause is asked (吗 or a question mark), and whether it opened with
-        // 如果 and the like: both, it says nothing.
-        let mut asked = false;
-        let mut hypothetical = false;
-        let mut clause_start = 0;
-        // Whether the current clause, and the last non-empty one before it, asks for
-        // something (a thanks right after a request is courtesy).
-        let mut request = false;
+        // Whether the last non-empty clause asked for something (a thanks right after
+        // a request is courtesy).
         let mut after_request = false;
         let mut buf = String::new();
         let mut i = 0;
-        let dangling = |negate: &mut Option<(f32, usize)>, clause: &mut f32, hits: &mut u32| {
+        let dangling = |negate: &mut Option<(f32, usize)>, clause: &mut Clause, hits: &mut u32| {
             // A negation with no opinion word after it (`还没有送到`, `根本没`) says
             // something expected is missing: mildly negative.
             if negate.take().is_some_and(|(soft, _)| soft == 1.0) {
-                *clause += DANGLING_NEGATION;
+                clause.value += DANGLING_NEGATION;
                 *hits += 1;
             }
         };
@@ -499,27 +490,24 @@ impl SentimentModel {
             let role = entry_of_t.map(|e| e.role).unwrap_or_default();
             if role.clause_break {
                 dangling(&mut negate, &mut clause, &mut hits);
-                asked |= role.question;
-                if !(hypothetical && asked) {
-                    total += without_praise(clause, no_praise || asked);
+                clause.asked |= role.question;
+                total += clause.said();
+                if i > clause.start {
+                    after_request = clause.request;
                 }
-                clause = 0.0;
-                no_praise = false;
-                asked = false;
-                hypothetical = false;
-                if i > clause_start {
-                    after_request = request;
-                }
-                request = false;
-                clause_start = i + 1;
+                clause = Clause {
+                    start: i + 1,
+                    ..Clause::default()
+                };
                 modifier = (1.0, 0);
                 i += 1;
                 continue;
             }
-            asked |= role.question;
-            hypothetical |= role.hypothetical && i == clause_start;
-            no_praise |= role.request || (role.past && i == clause_start);
-            request |= role.request;
+            let clause_start = clause.start;
+            clause.asked |= role.question;
+            clause.hypothetical |= role.hypothetical && i == clause_start;
+            clause.request |= role.request;
+            clause.past |= role.past && i == clause_start;
             if role.courtesy && after_request && i == clause_start {
                 i += 1;
                 continue;
@@ -562,7 +550,7 @@ impl SentimentModel {
                     value = flip(value, 1.0);
                     end += 2;
                 }
-                clause += value;
+                clause.value += value;
                 hits += 1;
                 modifier = (1.0, 0);
                 negate = None;
@@ -572,8 +560,8 @@ impl SentimentModel {
             if role.contrast {
                 dangling(&mut negate, &mut clause, &mut hits);
                 // What follows a contrast is what the speaker means: weaken what came before.
-                total = (total + clause) * CONTRAST_BEFORE;
-                clause = 0.0;
+                total = (total + clause.value) * CONTRAST_BEFORE;
+                clause.value = 0.0;
                 modifier = (1.0, 0);
             } else if let Some(soft) = role.soft_negation {
                 negate = Some((soft, i + REACH));
@@ -590,9 +578,7 @@ impl SentimentModel {
             i += 1;
         }
         dangling(&mut negate, &mut clause, &mut hits);
-        if !(hypothetical && asked) {
-            total += without_praise(clause, no_praise || asked);
-        }
+        total += clause.said();
         if hits == 0 {
             return 0.0;
         }
@@ -684,10 +670,35 @@ impl SentimentModel {
     }
 }
 
-/// A clause's value once its end is known: in a question or a clause about the past
-/// only what is negative counts (`能解决吗？` hopes, `怎么这么慢？` complains).
-fn without_praise(clause: f32, no_praise: bool) -> f32 {
-    if no_praise { clause.min(0.0) } else { clause }
+/// The clause being read: its opinion words' sum and what kind of clause it is.
+#[derive(Debug, Default)]
+struct Clause {
+    value: f32,
+    /// Index of its first token.
+    start: usize,
+    /// 吗 or a question mark in it.
+    asked: bool,
+    /// Opened with 如果 and the like.
+    hypothetical: bool,
+    /// A request word in it (`请`, `尽快`).
+    request: bool,
+    /// Opened with a past marker (`以前`).
+    past: bool,
+}
+
+impl Clause {
+    /// What the clause says once its end is known. A question, a request or a clause
+    /// about the past keeps only what is negative (`能解决吗？` hopes, `你们尽快解决`
+    /// demands, `怎么这么慢？` complains); a hypothetical asked about says nothing.
+    fn said(&self) -> f32 {
+        if self.hypothetical && self.asked {
+            0.0
+        } else if self.asked || self.request || self.past {
+            self.value.min(0.0)
+        } else {
+            self.value
+        }
+    }
 }
 
 /// Negating a positive word makes it clearly negative (`不好`); negating a negative one
