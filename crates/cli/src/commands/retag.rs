@@ -58,7 +58,7 @@ fn describe(s: &RetagSummary, diff: bool) -> String {
         "voc retag: {} contacts in {} partitions of {}; {} changed",
         s.contacts,
         s.partitions,
-        s.history.display(),
+        super::shown_path(&s.history),
         s.changed
     );
     if diff {

@@ -177,7 +177,12 @@ fn explain(
     let out_dir = out_dir.unwrap_or_else(|| pipeline.file.output.dir.clone());
     let history = out_dir.join(voc_pipeline::run::HISTORY_DIR);
     let record = voc_aggregate::history::find_contact(&history, id)
-        .with_context(|| format!("cannot read the history under {}", history.display()))?
+        .with_context(|| {
+            format!(
+                "cannot read the history under {}",
+                super::shown_path(&history)
+            )
+        })?
         .with_context(|| {
             format!(
                 "no contact {id:?} in the history under {} (check --id, or run `voc run` first)",
