@@ -604,19 +604,31 @@ impl SentimentModel {
                 .any(|t| self.role(t).not_any)
     }
 
-    /// How many leading tokens of a reply acknowledge what was said: the acknowledgement
-    /// and the break after it (`好 ，` of `好，你们快点`), or 0.
+    /// How many leading tokens of a reply acknowledge what was said: its leading clauses
+    /// made of acknowledgements and particles only, with the breaks after them (`嗯 ，`
+    /// and `好 的 ，` of `嗯，好的，你们快点`), or 0.
     fn acknowledgement_len(&self, tokens: &[Token]) -> usize {
-        let Some(first) = tokens.first() else {
-            return 0;
-        };
-        if !ACKNOWLEDGEMENTS.contains(&first.as_str()) {
-            return 0;
-        }
-        match tokens.get(1) {
-            None => 1,
-            Some(next) if self.role(next).clause_break => 2,
-            Some(_) => 0,
+        let mut acknowledged = 0;
+        let mut i = 0;
+        loop {
+            let start = i;
+            while tokens.get(i).is_some_and(|t| {
+                ACKNOWLEDGEMENTS.contains(&t.as_str())
+                    || (i > start && PARTICLES.contains(&t.as_str()))
+            }) {
+                i += 1;
+            }
+            if i == start {
+                return acknowledged;
+            }
+            match tokens.get(i) {
+                None => return i,
+                Some(next) if self.role(next).clause_break => {
+                    i += 1;
+                    acknowledged = i;
+                }
+                Some(_) => return acknowledged,
+            }
         }
     }
 
@@ -954,6 +966,10 @@ mod tests {
                 turn(Speaker::Customer, "好，你们快点"),
                 turn(Speaker::Agent, "请您稍等"),
                 turn(Speaker::Customer, "好的"),
+                turn(Speaker::Agent, "已经帮您查好了"),
+                turn(Speaker::Customer, "嗯，好的，好的好的"),
+                turn(Speaker::Agent, "还有别的问题吗"),
+                turn(Speaker::Customer, "好的，太感谢了"),
             ],
         );
         let tokens = vec![
@@ -962,11 +978,18 @@ mod tests {
             toks(&["好", "，", "你们", "快点"]),
             toks(&["请", "您", "稍", "等"]),
             toks(&["好的"]),
+            toks(&["已经", "帮", "您", "查", "好", "了"]),
+            toks(&["嗯", "，", "好", "的", "，", "好的", "好的"]),
+            toks(&["还有", "别的", "问题", "吗"]),
+            toks(&["好的", "，", "太", "感谢", "了"]),
         ];
         let (per_turn, _) = m.score_contact_turns(&c, &tokens);
         assert!(per_turn[0] > m.lexicon_score(&toks(&["不错"])));
         assert_eq!(per_turn[2], 0.0);
         assert_eq!(per_turn[4], 0.0);
+        assert_eq!(per_turn[6], 0.0);
+        // The thanks after the acknowledgement is the customer's own.
+        assert!(per_turn[8] > 0.3);
         assert!(m.lexicon_score(&tokens[2]) > 0.3);
     }
 }
