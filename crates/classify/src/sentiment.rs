@@ -742,6 +742,12 @@ mod tests {
         words.iter().map(|&w| Token::from(w)).collect()
     }
 
+    /// Lexicon score of a text written as its tokens with spaces between.
+    fn score_spaced(m: &SentimentModel, text: &str) -> f32 {
+        let words: Vec<&str> = text.split(' ').collect();
+        m.lexicon_score(&toks(&words))
+    }
+
     #[test]
     fn built_in_lexicon_parses() {
         let entries = parse_lexicon(LEXICON, "sentiment-lexicon.txt").unwrap();
@@ -819,8 +825,7 @@ mod tests {
             "这个 月 又 重复 扣 了 一次 。",
             "手机 老是 显示 无服务 ， 谢谢 。",
         ] {
-            let words: Vec<&str> = text.split(' ').collect();
-            assert!(m.lexicon_score(&toks(&words)) < -0.1, "{text}");
+            assert!(score_spaced(&m, text) < -0.1, "{text}");
         }
     }
 
@@ -828,10 +833,7 @@ mod tests {
     #[test]
     fn thanks_closing_a_request_is_courtesy_not_praise() {
         let m = SentimentModel::default();
-        let score = |text: &str| {
-            let words: Vec<&str> = text.split(' ').collect();
-            m.lexicon_score(&toks(&words))
-        };
+        let score = |text: &str| score_spaced(&m, text);
         assert_eq!(
             score("号码 被 停机 了 ， 请 尽快 处理 ， 谢谢 。"),
             score("号码 被 停机 了 ， 请 尽快 处理 。")
@@ -852,10 +854,7 @@ mod tests {
     #[test]
     fn absent_settled_and_counted_words_are_not_praise() {
         let m = SentimentModel::default();
-        let score = |text: &str| {
-            let words: Vec<&str> = text.split(' ').collect();
-            m.lexicon_score(&toks(&words))
-        };
+        let score = |text: &str| score_spaced(&m, text);
         // 一点 … 都没有: the virtue is wholly missing.
         assert!(score("营业员 一点 耐心 都 没有") < -0.3);
         assert!(score("丝毫 诚意 也 没有 。") < -0.3);
@@ -875,10 +874,7 @@ mod tests {
     #[test]
     fn demands_are_not_praise() {
         let m = SentimentModel::default();
-        let score = |text: &str| {
-            let words: Vec<&str> = text.split(' ').collect();
-            m.lexicon_score(&toks(&words))
-        };
+        let score = |text: &str| score_spaced(&m, text);
         assert_eq!(score("你们 尽快 解决 ！"), 0.0);
         assert_eq!(score("请 务必 处理 好"), 0.0);
         assert!(score("请 尽快 处理 ， 太 慢 了") < -0.3);
