@@ -48,6 +48,9 @@ pub struct MovedContact {
     pub after: Vec<String>,
     pub flags_before: Vec<String>,
     pub flags_after: Vec<String>,
+    /// Score and label before and after, when sentiment was recomputed.
+    pub sentiment_before: Option<(f32, String)>,
+    pub sentiment_after: Option<(f32, String)>,
     /// The first customer turn (masked, as stored), shortened.
     pub excerpt: String,
 }
@@ -65,6 +68,8 @@ pub struct RetagSummary {
     pub categories: Vec<CategoryChange>,
     /// (flag, before, after)
     pub flags: Vec<(String, u64, u64)>,
+    /// (sentiment label, before, after); empty unless sentiment was recomputed.
+    pub sentiment_labels: Vec<(String, u64, u64)>,
     pub samples: Vec<MovedContact>,
     pub dry_run: bool,
     pub read_ms: u64,
@@ -80,6 +85,8 @@ struct Tags {
     risk: RiskFlags,
     sentiment: Option<(f32, &'static str)>,
 }
+
+const SENTIMENT_LABELS: [&str; 3] = ["negative", "neutral", "positive"];
 
 const FLAGS: &[&str] = &[
     "escalation",
@@ -126,6 +133,8 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
     let mut after: BTreeMap<String, u64> = BTreeMap::new();
     let mut flags_before = [0u64; 5];
     let mut flags_after = [0u64; 5];
+    let mut labels_before = [0u64; 3];
+    let mut labels_after = [0u64; 3];
 
     for path in &partitions {
         let started = Instant::now();
@@ -171,6 +180,10 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             }
             count_flags(&r.risk, &mut flags_before);
             count_flags(&t.risk, &mut flags_after);
+            if let Some((_, label)) = t.sentiment {
+                count_label(&r.sentiment_label, &mut labels_before);
+                count_label(label, &mut labels_after);
+            }
             if is_changed(r, t) {
                 changed.insert(r.contact.id.as_str(), t);
             }
@@ -189,7 +202,12 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             let Some(t) = changed.get(r.contact.id.as_str()) else {
                 continue;
             };
-            if summary.samples.len() < options.samples {
+            // A sample shows a contact that moved: a score that changed within its label
+            // is rewritten but not shown.
+            let moved = r.categories != t.categories
+                || r.risk != t.risk
+                || t.sentiment.is_some_and(|(_, l)| l != r.sentiment_label);
+            if moved && summary.samples.len() < options.samples {
                 summary.samples.push(MovedContact {
                     id: r.contact.id.clone(),
                     week: r.week.clone(),
@@ -197,6 +215,10 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
                     after: t.categories.clone(),
                     flags_before: names(&r.risk),
                     flags_after: names(&t.risk),
+                    sentiment_before: t
+                        .sentiment
+                        .map(|_| (r.sentiment, r.sentiment_label.clone())),
+                    sentiment_after: t.sentiment.map(|(s, l)| (s, l.to_string())),
                     excerpt: excerpt(r),
                 });
             }
@@ -251,6 +273,13 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
         .enumerate()
         .map(|(i, f)| (f.to_string(), flags_before[i], flags_after[i]))
         .collect();
+    if options.sentiment {
+        summary.sentiment_labels = SENTIMENT_LABELS
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.to_string(), labels_before[i], labels_after[i]))
+            .collect();
+    }
     Ok(summary)
 }
 
@@ -274,6 +303,12 @@ fn count_flags(risk: &RiskFlags, counts: &mut [u64; 5]) {
     .enumerate()
     {
         counts[i] += u64::from(set);
+    }
+}
+
+fn count_label(label: &str, counts: &mut [u64; 3]) {
+    if let Some(i) = SENTIMENT_LABELS.iter().position(|l| *l == label) {
+        counts[i] += 1;
     }
 }
 
@@ -443,6 +478,35 @@ mod tests {
         // Nothing left to do.
         let again = retag(&pipeline, &options).unwrap();
         assert_eq!(again.changed, 0);
+        assert!(
+            again.sentiment_labels.is_empty(),
+            "not recomputed, not shown"
+        );
+
+        // The history was stored with every contact neutral at 0: recomputed, the
+        // complaints move, and the diff says from which label to which.
+        let rescored = retag(
+            &pipeline,
+            &RetagOptions {
+                sentiment: true,
+                ..options.clone()
+            },
+        )
+        .unwrap();
+        let labels = |i: usize| &rescored.sentiment_labels[i];
+        assert_eq!(labels(0), &("negative".to_string(), 0, 2), "C1 and C3");
+        // C4's `没有断网` (no outage) reads as mildly positive.
+        assert_eq!(labels(1), &("neutral".to_string(), 4, 1));
+        assert_eq!(labels(2), &("positive".to_string(), 0, 1));
+        let moved: Vec<&str> = rescored.samples.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(moved, vec!["C1", "C3", "C4"]);
+        let c1 = &rescored.samples[0];
+        assert_eq!(c1.sentiment_before, Some((0.0, "neutral".to_string())));
+        assert!(
+            c1.sentiment_after
+                .as_ref()
+                .is_some_and(|(s, l)| *s < -0.1 && l == "negative")
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -96,12 +96,23 @@ fn describe(s: &RetagSummary, diff: bool) -> String {
             "\n  {:<width$}  {:>7}  {:>7}  {:>7}",
             "flag", "before", "after", "change"
         );
-        for (flag, before, after) in &s.flags {
+        let counts = |out: &mut String, rows: &[(String, u64, u64)]| {
+            for (name, before, after) in rows {
+                let _ = writeln!(
+                    out,
+                    "  {name:<width$}  {before:>7}  {after:>7}  {:>+7}",
+                    *after as i64 - *before as i64
+                );
+            }
+        };
+        counts(&mut out, &s.flags);
+        if !s.sentiment_labels.is_empty() {
             let _ = writeln!(
                 out,
-                "  {flag:<width$}  {before:>7}  {after:>7}  {:>+7}",
-                *after as i64 - *before as i64
+                "\n  {:<width$}  {:>7}  {:>7}  {:>7}",
+                "sentiment", "before", "after", "change"
             );
+            counts(&mut out, &s.sentiment_labels);
         }
         if !s.samples.is_empty() {
             let _ = writeln!(out, "\n  contacts that moved (first {}):", s.samples.len());
@@ -128,6 +139,11 @@ fn describe(s: &RetagSummary, diff: bool) -> String {
                         list(&m.flags_before),
                         list(&m.flags_after)
                     );
+                }
+                if let (Some((s0, l0)), Some((s1, l1))) = (&m.sentiment_before, &m.sentiment_after)
+                    && (s0, l0) != (s1, l1)
+                {
+                    let _ = writeln!(out, "      sentiment {l0} {s0:+.2} → {l1} {s1:+.2}");
                 }
                 let _ = writeln!(out, "      {}", m.excerpt);
             }
