@@ -60,7 +60,11 @@ pub struct RetagSummary {
     pub history: PathBuf,
     pub partitions: usize,
     pub contacts: u64,
+    /// Contacts whose stored tags or scores change.
     pub changed: u64,
+    /// Of those, contacts that change category, flags or sentiment label (the rest
+    /// only change a score within its label).
+    pub moved: u64,
     pub partitions_rewritten: usize,
     pub indexed: u64,
     /// Why the index was not updated, if it was not.
@@ -207,6 +211,7 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             let moved = r.categories != t.categories
                 || r.risk != t.risk
                 || t.sentiment.is_some_and(|(_, l)| l != r.sentiment_label);
+            summary.moved += u64::from(moved);
             if moved && summary.samples.len() < options.samples {
                 summary.samples.push(MovedContact {
                     id: r.contact.id.clone(),
@@ -426,6 +431,7 @@ mod tests {
         assert_eq!(dry.partitions, 2);
         // C2 gains the category; C3 gains the escalation flag (the history predates it).
         assert_eq!(dry.changed, 2);
+        assert_eq!(dry.moved, 2);
         assert_eq!(dry.partitions_rewritten, 0);
         assert_eq!(
             dry.categories,
@@ -500,6 +506,7 @@ mod tests {
         assert_eq!(labels(2), &("positive".to_string(), 0, 1));
         let moved: Vec<&str> = rescored.samples.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(moved, vec!["C1", "C3", "C4"]);
+        assert_eq!((rescored.changed, rescored.moved), (3, 3));
         let c1 = &rescored.samples[0];
         assert_eq!(c1.sentiment_before, Some((0.0, "neutral".to_string())));
         assert!(

@@ -55,11 +55,19 @@ fn describe(s: &RetagSummary, diff: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "voc retag: {} contacts in {} partitions of {}; {} changed",
+        "voc retag: {} contacts in {} partitions of {}; {} changed{}",
         s.contacts,
         s.partitions,
         super::shown_path(&s.history),
-        s.changed
+        s.changed,
+        if s.moved == s.changed {
+            String::new()
+        } else {
+            format!(
+                " ({} moved category, flags or sentiment label; the rest only a score)",
+                s.moved
+            )
+        }
     );
     if diff {
         let width = s
