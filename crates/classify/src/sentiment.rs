@@ -212,6 +212,7 @@ struct Role {
     settles: bool,
     must: bool,
     hypothetical: bool,
+    acknowledgement: bool,
 }
 
 impl Role {
@@ -239,6 +240,7 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     mark(SETTLED_BY, |r| r.settles = true);
     mark(MUSTS, |r| r.must = true);
     mark(HYPOTHETICALS, |r| r.hypothetical = true);
+    mark(ACKNOWLEDGEMENTS, |r| r.acknowledgement = true);
     for (w, soft) in SOFT_NEGATIONS {
         roles.entry(w).or_default().soft_negation = Some(*soft);
     }
@@ -613,8 +615,7 @@ impl SentimentModel {
         loop {
             let start = i;
             while tokens.get(i).is_some_and(|t| {
-                ACKNOWLEDGEMENTS.contains(&t.as_str())
-                    || (i > start && PARTICLES.contains(&t.as_str()))
+                self.role(t).acknowledgement || (i > start && PARTICLES.contains(&t.as_str()))
             }) {
                 i += 1;
             }
@@ -637,8 +638,7 @@ impl SentimentModel {
     fn clause_goes_on(&self, next: Option<&Token>) -> bool {
         next.is_some_and(|next| {
             let next = next.as_str();
-            !PARTICLES.contains(&next)
-                && !self.entries.get(next).is_some_and(|e| e.role.clause_break)
+            !PARTICLES.contains(&next) && !self.role(next).clause_break
         })
     }
 
@@ -725,14 +725,18 @@ fn flip(value: f32, soft: f32) -> f32 {
 
 /// `negative` / `neutral` / `positive` for a score.
 pub fn label(score: f32) -> &'static str {
+    let [negative, neutral, positive] = LABELS;
     if score <= -0.1 {
-        "negative"
+        negative
     } else if score >= 0.1 {
-        "positive"
+        positive
     } else {
-        "neutral"
+        neutral
     }
 }
+
+/// Every label [`label`] gives, from negative to positive.
+pub const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
 
 #[cfg(test)]
 mod tests {

@@ -90,8 +90,6 @@ struct Tags {
     sentiment: Option<(f32, &'static str)>,
 }
 
-const SENTIMENT_LABELS: [&str; 3] = ["negative", "neutral", "positive"];
-
 const FLAGS: &[&str] = &[
     "escalation",
     "churn",
@@ -279,7 +277,7 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
         .map(|(i, f)| (f.to_string(), flags_before[i], flags_after[i]))
         .collect();
     if options.sentiment {
-        summary.sentiment_labels = SENTIMENT_LABELS
+        summary.sentiment_labels = voc_classify::sentiment::LABELS
             .iter()
             .enumerate()
             .map(|(i, l)| (l.to_string(), labels_before[i], labels_after[i]))
@@ -312,7 +310,10 @@ fn count_flags(risk: &RiskFlags, counts: &mut [u64; 5]) {
 }
 
 fn count_label(label: &str, counts: &mut [u64; 3]) {
-    if let Some(i) = SENTIMENT_LABELS.iter().position(|l| *l == label) {
+    if let Some(i) = voc_classify::sentiment::LABELS
+        .iter()
+        .position(|l| *l == label)
+    {
         counts[i] += 1;
     }
 }
