@@ -111,10 +111,14 @@ const HYPOTHETICALS: &[&str] = &["如果", "假如", "要是", "万一", "假设
 /// brings up because they are worse now (`以前信号挺好的，这个月才变差`): its praise
 /// does not count.
 const PAST_MARKERS: &[&str] = &["以前", "之前", "原来", "本来", "过去", "从前"];
-/// Words that make a clause a request (`请尽快处理`, `你们尽快解决`): what it asks for
-/// is not praise, so only its complaints count. 希望, 赶紧 and 马上 are left out, as
-/// they as often tell of something good (`希望下次再合作`, `马上就解决了`).
-const REQUESTS: &[&str] = &["请", "烦请", "麻烦", "尽快", "务必"];
+/// Words that make a clause a request (`请尽快处理`, `你们尽快解决`, `改成便宜一点的`):
+/// what it asks for is not praise, so only its complaints count. 希望, 赶紧, 马上 and
+/// 换个 are left out, as they as often tell of something good (`希望下次再合作`,
+/// `马上就解决了`, `换个牌子试试`).
+const REQUESTS: &[&str] = &["请", "烦请", "麻烦", "尽快", "务必", "改成", "换成", "改为"];
+/// The request words that also end the taxonomy's terms (`套餐改成`, which the
+/// pipeline adds to the segmenter's dictionary): such a term asks for a change too.
+const CHANGE_REQUESTS: &[&str] = &["改成", "换成", "改为"];
 /// A thanks standing alone right after a request is its courtesy (`请尽快处理，谢谢`),
 /// not praise: a complaint e-mail's only positive word must not outweigh the complaint.
 const COURTESIES: &[&str] = &["谢谢", "多谢", "谢谢您", "谢谢你", "谢谢你们"];
@@ -126,6 +130,20 @@ const NOT_ANY: &[&str] = &["一点", "一点儿", "一点点", "丝毫", "半点
 const MUSTS: &[&str] = &["要", "得", "必须", "应该", "应当", "需要", "能不能"];
 /// Verbs after which 好 means "settled", not "good" (`约好了今天上门`, `谈好的价格`).
 const SETTLED_BY: &[&str] = &["约", "预约", "约定", "谈", "商量", "定", "讲"];
+/// A clause with one of these speaks of what was promised, which a customer brings up
+/// because it was not kept (`说好的优惠呢`, `答应的返还一直没到`): its praise does not
+/// count. 说好 is also 说 + 好 (`大家都说好`, `都说好用`); see [`SentimentModel::said_good`].
+const PROMISES: &[&str] = &[
+    "说好",
+    "说好的",
+    "承诺",
+    "承诺的",
+    "答应",
+    "答应的",
+    "答应过",
+];
+/// Before 说好 these make it "how to put it" (`不知怎么说好`): no opinion.
+const HOW: &[&str] = &["怎么", "如何", "咋"];
 /// A customer's answer to the agent that opens with one of these, alone in its clause,
 /// acknowledges what the agent said (`好，你们快点`, `好的`): it is not praise. (In a
 /// review, a leading 好 is praise, so only replies to an agent are read this way.)
@@ -213,6 +231,7 @@ struct Role {
     must: bool,
     hypothetical: bool,
     acknowledgement: bool,
+    promise: bool,
 }
 
 impl Role {
@@ -241,6 +260,7 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     mark(MUSTS, |r| r.must = true);
     mark(HYPOTHETICALS, |r| r.hypothetical = true);
     mark(ACKNOWLEDGEMENTS, |r| r.acknowledgement = true);
+    mark(PROMISES, |r| r.promise = true);
     for (w, soft) in SOFT_NEGATIONS {
         roles.entry(w).or_default().soft_negation = Some(*soft);
     }
@@ -508,11 +528,24 @@ impl SentimentModel {
             let clause_start = clause.start;
             clause.asked |= role.question;
             clause.hypothetical |= role.hypothetical && i == clause_start;
-            clause.request |= role.request;
+            clause.request |= role.request || (entry_of_t.is_none() && asks_for_change(t));
             clause.past |= role.past && i == clause_start;
             if role.courtesy && after_request && i == clause_start {
                 i += 1;
                 continue;
+            }
+            // 说 + 好 (`都说好用`) is read as the opinion word it holds, negated or
+            // strengthened like any other (`也就是不说好`).
+            let mut said_good = None;
+            if role.promise {
+                match self.said_good(tokens, i) {
+                    SaidGood::Praise(end, p) => said_good = Some((end, p)),
+                    SaidGood::HowToPutIt => {
+                        i += 1;
+                        continue;
+                    }
+                    SaidGood::Promise => clause.promised = true,
+                }
             }
             let properly = t == "好好" && i > clause_start && self.role(&tokens[i - 1]).must;
             if (role.modal || properly) && self.clause_goes_on(tokens.get(i + 1)) {
@@ -524,8 +557,10 @@ impl SentimentModel {
             // is the adverb (`好慢` is very slow, not good and slow), before 几 a
             // quantity (`好几次`), and 好 after a verb of agreeing is "settled"
             // (`约好了`).
-            let mut entry = entry_of_t
-                .and_then(|first| self.longest_from(tokens, i, first, &mut buf))
+            let mut entry = said_good
+                .or_else(|| {
+                    entry_of_t.and_then(|first| self.longest_from(tokens, i, first, &mut buf))
+                })
                 .filter(|&(end, _)| {
                     !(end == i + 1
                         && ((role.degree.is_some()
@@ -552,8 +587,12 @@ impl SentimentModel {
                     value = flip(value, 1.0);
                     end += 2;
                 }
-                clause.value += value;
-                hits += 1;
+                // What was promised is not praise (`说好的优惠呢`): only the promise
+                // word's own disappointment counts.
+                if !(clause.promised && value > 0.0) {
+                    clause.value += value;
+                    hits += 1;
+                }
                 modifier = (1.0, 0);
                 negate = None;
                 i = end;
@@ -604,6 +643,30 @@ impl SentimentModel {
             && tokens[clause_start.max(start.saturating_sub(2))..start]
                 .iter()
                 .any(|t| self.role(t).not_any)
+    }
+
+    /// How the promise word `tokens[i]` reads: 说好 is 说 + 好 at a clause's end
+    /// (`大家都说好`) and before what makes 好 an opinion word (`都说好用`, cut 说好 | 用),
+    /// "how to put it" after 怎么 (`不知怎么说好`), and otherwise, like every other
+    /// promise word, "agreed" (`说好的优惠呢`, `说好了三天内上门`).
+    fn said_good(&self, tokens: &[Token], i: usize) -> SaidGood {
+        if tokens[i] != "说好" {
+            return SaidGood::Promise;
+        }
+        if i > 0 && HOW.contains(&tokens[i - 1].as_str()) {
+            return SaidGood::HowToPutIt;
+        }
+        let good = |word: &str, end: usize| {
+            self.polarity
+                .get(word)
+                .map_or(SaidGood::Promise, |&p| SaidGood::Praise(end, p))
+        };
+        match tokens.get(i + 1) {
+            None => good("好", i + 1),
+            Some(next) if self.role(next).clause_break => good("好", i + 1),
+            Some(next) if PARTICLES.contains(&next.as_str()) => SaidGood::Promise,
+            Some(next) => good(&format!("好{next}"), i + 2),
+        }
     }
 
     /// How many leading tokens of a reply acknowledge what was said: its leading clauses
@@ -696,21 +759,39 @@ struct Clause {
     request: bool,
     /// Opened with a past marker (`以前`).
     past: bool,
+    /// Speaks of a promise (`说好的`, `答应`).
+    promised: bool,
+}
+
+/// What [`SentimentModel::said_good`] reads a promise word as.
+enum SaidGood {
+    /// 说 + an opinion word ending before token `.0`, of polarity `.1`.
+    Praise(usize, f32),
+    HowToPutIt,
+    Promise,
 }
 
 impl Clause {
-    /// What the clause says once its end is known. A question, a request or a clause
-    /// about the past keeps only what is negative (`能解决吗？` hopes, `你们尽快解决`
-    /// demands, `怎么这么慢？` complains); a hypothetical asked about says nothing.
+    /// What the clause says once its end is known. A question, a request, a clause
+    /// about the past or about a promise keeps only what is negative (`能解决吗？` hopes,
+    /// `你们尽快解决` demands, `怎么这么慢？` complains, `说好的优惠呢` was not given); a
+    /// hypothetical asked about says nothing.
     fn said(&self) -> f32 {
         if self.hypothetical && self.asked {
             0.0
-        } else if self.asked || self.request || self.past {
+        } else if self.asked || self.request || self.past || self.promised {
             self.value.min(0.0)
         } else {
             self.value
         }
     }
+}
+
+/// Whether an unknown token ends in a request for a change (`套餐改成`).
+fn asks_for_change(token: &str) -> bool {
+    CHANGE_REQUESTS
+        .iter()
+        .any(|word| token.len() > word.len() && token.ends_with(word))
 }
 
 /// Negating a positive word makes it clearly negative (`不好`); negating a negative one
@@ -894,6 +975,27 @@ mod tests {
         assert!(score("如果 再 断网 ， 我 就 投诉") < 0.0);
         // A request's clause only: the praise before it stands.
         assert!(score("服务 很 好 ， 请 继续 保持") > 0.3);
+    }
+
+    #[test]
+    fn promises_are_not_praise_but_saying_good_is() {
+        let m = SentimentModel::default();
+        let score = |text: &str| score_spaced(&m, text);
+        // What was promised is brought up because it was not given.
+        assert!(score("说好 的 优惠 呢 ？") < -0.1);
+        assert!(score("答应 给 我 优惠 ， 到 现在 也 没有") < -0.1);
+        assert!(score("说好 了 三天 内 上门 ， 结果 没人来") < -0.3);
+        // 说 + 好: at a clause's end, or before what makes 好 an opinion word.
+        assert!(score("大家 都 说好") > 0.3);
+        assert!(score("朋友 都 说好 用") > 0.3);
+        assert!(score("也 就是 不 说好") < -0.1);
+        // 怎么说好 is "how to put it".
+        assert_eq!(score("不知 怎么 说好"), 0.0);
+        // Asking for a change is not praise, nor is a rule term ending in one
+        // (`套餐改成`, added to the dictionary by the taxonomy).
+        assert_eq!(score("我 想 把 套餐 改成 便宜 一点 的"), 0.0);
+        assert_eq!(score("我 想 把 套餐改成 便宜 一点 的"), 0.0);
+        assert!(score("便宜 一点 的 套餐 挺 好") > 0.3);
     }
 
     #[test]

@@ -132,14 +132,13 @@ fn describe(s: &RetagSummary, diff: bool) -> String {
                         v.join(", ")
                     }
                 };
-                let _ = writeln!(
-                    out,
-                    "  {}  {}  {} → {}",
-                    m.id,
-                    m.week,
-                    list(&m.before),
+                // Categories that stayed are shown once: what moved is on the lines below.
+                let categories = if m.before == m.after {
                     list(&m.after)
-                );
+                } else {
+                    format!("{} → {}", list(&m.before), list(&m.after))
+                };
+                let _ = writeln!(out, "  {}  {}  {categories}", m.id, m.week);
                 if m.flags_before != m.flags_after {
                     let _ = writeln!(
                         out,
@@ -172,9 +171,11 @@ fn describe(s: &RetagSummary, diff: bool) -> String {
                 .unwrap_or_default()
         );
     }
+    // A dry run writes nothing: the last step only compares.
+    let last_step = if s.dry_run { "compare" } else { "write" };
     let _ = writeln!(
         out,
-        "time: read {} ms, classify {} ms, write {} ms",
+        "time: read {} ms, classify {} ms, {last_step} {} ms",
         s.read_ms, s.classify_ms, s.write_ms
     );
     out
@@ -185,4 +186,58 @@ fn display_width(s: &str) -> usize {
     s.chars()
         .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use voc_pipeline::retag::MovedContact;
+
+    fn moved(before: &[&str], after: &[&str]) -> MovedContact {
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        MovedContact {
+            id: "C1".into(),
+            week: "2026-W46".into(),
+            before: strings(before),
+            after: strings(after),
+            flags_before: Vec::new(),
+            flags_after: Vec::new(),
+            sentiment_before: Some((0.27, "positive".into())),
+            sentiment_after: Some((-0.04, "neutral".into())),
+            excerpt: "我想把套餐改成便宜一点的".into(),
+        }
+    }
+
+    #[test]
+    fn a_sample_shows_what_moved_and_a_dry_run_says_it_only_compared() {
+        let summary = RetagSummary {
+            contacts: 2,
+            changed: 2,
+            moved: 2,
+            samples: vec![
+                moved(&["业务办理/套餐变更"], &["业务办理/套餐变更"]),
+                moved(&["咨询/业务咨询"], &["业务办理/套餐变更"]),
+            ],
+            dry_run: true,
+            ..Default::default()
+        };
+        let text = describe(&summary, true);
+        // Categories that stayed are shown once; the label that moved on its own line.
+        assert!(
+            text.contains("  C1  2026-W46  业务办理/套餐变更\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  C1  2026-W46  咨询/业务咨询 → 业务办理/套餐变更\n"),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("sentiment positive +0.27 → neutral -0.04")
+                .count(),
+            2
+        );
+        assert!(text.contains("dry run: nothing written"), "{text}");
+        assert!(text.contains(", compare 0 ms"), "{text}");
+        assert!(!text.contains("write 0 ms"), "{text}");
+    }
 }
