@@ -86,6 +86,7 @@ const DEGREE: &[(&str, f32)] = &[
     ("略", 0.6),
     ("一直", 1.3),
     ("老是", 1.4),
+    ("老", 1.3),
     ("总是", 1.3),
     ("根本", 1.5),
     ("完全", 1.5),
@@ -116,6 +117,9 @@ const PAST_MARKERS: &[&str] = &["以前", "之前", "原来", "本来", "过去"
 /// 换个 are left out, as they as often tell of something good (`希望下次再合作`,
 /// `马上就解决了`, `换个牌子试试`).
 const REQUESTS: &[&str] = &["请", "烦请", "麻烦", "尽快", "务必", "改成", "换成", "改为"];
+/// Before 把 these urge what follows (`赶紧把信号弄好`, `马上把网给我修好`): a demand,
+/// a request like those above. Alone they as often tell of something good (`马上就到了`).
+const URGES: &[&str] = &["赶紧", "马上", "赶快", "快点", "立刻", "立即"];
 /// The request words that also end the taxonomy's terms (`套餐改成`, which the
 /// pipeline adds to the segmenter's dictionary): such a term asks for a change too.
 const CHANGE_REQUESTS: &[&str] = &["改成", "换成", "改为"];
@@ -232,6 +236,7 @@ struct Role {
     hypothetical: bool,
     acknowledgement: bool,
     promise: bool,
+    urge: bool,
 }
 
 impl Role {
@@ -261,6 +266,7 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     mark(HYPOTHETICALS, |r| r.hypothetical = true);
     mark(ACKNOWLEDGEMENTS, |r| r.acknowledgement = true);
     mark(PROMISES, |r| r.promise = true);
+    mark(URGES, |r| r.urge = true);
     for (w, soft) in SOFT_NEGATIONS {
         roles.entry(w).or_default().soft_negation = Some(*soft);
     }
@@ -528,7 +534,9 @@ impl SentimentModel {
             let clause_start = clause.start;
             clause.asked |= role.question;
             clause.hypothetical |= role.hypothetical && i == clause_start;
-            clause.request |= role.request || (entry_of_t.is_none() && asks_for_change(t));
+            clause.request |= role.request
+                || (entry_of_t.is_none() && asks_for_change(t))
+                || (role.urge && tokens.get(i + 1).is_some_and(|next| next == "把"));
             clause.past |= role.past && i == clause_start;
             if role.courtesy && after_request && i == clause_start {
                 i += 1;
@@ -975,6 +983,12 @@ mod tests {
         assert!(score("如果 再 断网 ， 我 就 投诉") < 0.0);
         // A request's clause only: the praise before it stands.
         assert!(score("服务 很 好 ， 请 继续 保持") > 0.3);
+        // Urging before 把 demands; alone, 马上 tells of something good.
+        assert_eq!(score("赶紧 把 信号 弄 好 。"), 0.0);
+        assert!(score("马上 就 到 了 ， 很 好") > 0.3);
+        // 断 is a line or a connection cut; 老 before it is "always".
+        assert!(score("网 又 断 了") < -0.3);
+        assert!(score("通话 老断") < score("通话 断"));
     }
 
     #[test]
