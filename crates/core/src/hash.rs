@@ -32,11 +32,19 @@ impl Hasher for FxHasher {
             word.copy_from_slice(chunk);
             self.add(u64::from_le_bytes(word));
         }
+        // The last 1-7 bytes in fixed-size reads (two overlapping u32, or three bytes):
+        // copying a variable length called memmove for every short string hashed. With
+        // the length hashed first, the reads still cover every byte.
         let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+        let n = rest.len();
+        if n >= 4 {
+            let first = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]);
+            let last = u32::from_le_bytes([rest[n - 4], rest[n - 3], rest[n - 2], rest[n - 1]]);
+            self.add(u64::from(first) | (u64::from(last) << 32));
+        } else if n > 0 {
+            self.add(
+                u64::from(rest[0]) | (u64::from(rest[n / 2]) << 8) | (u64::from(rest[n - 1]) << 16),
+            );
         }
     }
     #[inline]
@@ -65,6 +73,14 @@ mod tests {
         assert_eq!(hash("宽带断网"), hash(&String::from("宽带断网")));
         assert_ne!(hash("宽带"), hash("宽带断网"));
         assert_ne!(hash("ab"), hash("ab\0"));
+        // Every byte of a short tail counts.
+        for (a, b) in [
+            ("abcdefgh12345", "abcdefgh12x45"),
+            ("ab", "ax"),
+            ("abc", "axc"),
+        ] {
+            assert_ne!(hash(a), hash(b), "{a} {b}");
+        }
         let mut h = FxHasher::default();
         "abc".hash(&mut h);
         assert_eq!(h.finish(), hash("abc"));
