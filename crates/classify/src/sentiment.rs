@@ -120,6 +120,9 @@ const REQUESTS: &[&str] = &["请", "烦请", "麻烦", "尽快", "务必", "改�
 /// Before 把 these urge what follows (`赶紧把信号弄好`, `马上把网给我修好`): a demand,
 /// a request like those above. Alone they as often tell of something good (`马上就到了`).
 const URGES: &[&str] = &["赶紧", "马上", "赶快", "快点", "立刻", "立即"];
+/// Praise of punctuality or steadiness right before a complaint is irony (`每天准时断线`,
+/// `稳定掉线`): only the complaint counts.
+const IRONIC_BEFORE_COMPLAINT: &[&str] = &["准时", "按时", "准点", "稳定", "定时"];
 /// The request words that also end the taxonomy's terms (`套餐改成`, which the
 /// pipeline adds to the segmenter's dictionary): such a term asks for a change too.
 const CHANGE_REQUESTS: &[&str] = &["改成", "换成", "改为"];
@@ -237,6 +240,7 @@ struct Role {
     acknowledgement: bool,
     promise: bool,
     urge: bool,
+    ironic: bool,
 }
 
 impl Role {
@@ -267,6 +271,7 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     mark(ACKNOWLEDGEMENTS, |r| r.acknowledgement = true);
     mark(PROMISES, |r| r.promise = true);
     mark(URGES, |r| r.urge = true);
+    mark(IRONIC_BEFORE_COMPLAINT, |r| r.ironic = true);
     for (w, soft) in SOFT_NEGATIONS {
         roles.entry(w).or_default().soft_negation = Some(*soft);
     }
@@ -554,6 +559,14 @@ impl SentimentModel {
                     }
                     SaidGood::Promise => clause.promised = true,
                 }
+            }
+            if role.ironic
+                && self
+                    .longest_entry(tokens, i + 1, &mut buf)
+                    .is_some_and(|(_, p)| p < 0.0)
+            {
+                i += 1;
+                continue;
             }
             let properly = t == "好好" && i > clause_start && self.role(&tokens[i - 1]).must;
             if (role.modal || properly) && self.clause_goes_on(tokens.get(i + 1)) {
@@ -989,6 +1002,9 @@ mod tests {
         // 断 is a line or a connection cut; 老 before it is "always".
         assert!(score("网 又 断 了") < -0.3);
         assert!(score("通话 老断") < score("通话 断"));
+        // Punctual before a complaint is irony; before anything else, praise.
+        assert!(score("每天 晚上 准时 断线") < -0.3);
+        assert!(score("准时 送达 ， 稳定") > 0.3);
     }
 
     #[test]
