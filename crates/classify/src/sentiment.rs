@@ -112,19 +112,20 @@ const HYPOTHETICALS: &[&str] = &["如果", "假如", "要是", "万一", "假设
 /// brings up because they are worse now (`以前信号挺好的，这个月才变差`): its praise
 /// does not count.
 const PAST_MARKERS: &[&str] = &["以前", "之前", "原来", "本来", "过去", "从前"];
-/// Words that make a clause a request (`请尽快处理`, `你们尽快解决`, `改成便宜一点的`):
-/// what it asks for is not praise, so only its complaints count. 希望, 赶紧, 马上 and
+/// Words that make a clause a request (`请尽快处理`, `你们尽快解决`; also
+/// [`CHANGE_REQUESTS`]): what it asks for is not praise, so only its complaints count. 希望, 赶紧, 马上 and
 /// 换个 are left out, as they as often tell of something good (`希望下次再合作`,
 /// `马上就解决了`, `换个牌子试试`).
-const REQUESTS: &[&str] = &["请", "烦请", "麻烦", "尽快", "务必", "改成", "换成", "改为"];
+const REQUESTS: &[&str] = &["请", "烦请", "麻烦", "尽快", "务必"];
 /// Before 把 these urge what follows (`赶紧把信号弄好`, `马上把网给我修好`): a demand,
 /// a request like those above. Alone they as often tell of something good (`马上就到了`).
 const URGES: &[&str] = &["赶紧", "马上", "赶快", "快点", "立刻", "立即"];
 /// Praise of punctuality or steadiness right before a complaint is irony (`每天准时断线`,
 /// `稳定掉线`): only the complaint counts.
 const IRONIC_BEFORE_COMPLAINT: &[&str] = &["准时", "按时", "准点", "稳定", "定时"];
-/// The request words that also end the taxonomy's terms (`套餐改成`, which the
-/// pipeline adds to the segmenter's dictionary): such a term asks for a change too.
+/// Request words that ask for a change (`改成便宜一点的`); they also end the taxonomy's
+/// terms (`套餐改成`, which the pipeline adds to the segmenter's dictionary), and such a
+/// term asks for a change too.
 const CHANGE_REQUESTS: &[&str] = &["改成", "换成", "改为"];
 /// A thanks standing alone right after a request is its courtesy (`请尽快处理，谢谢`),
 /// not praise: a complaint e-mail's only positive word must not outweigh the complaint.
@@ -263,6 +264,7 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     mark(MODALS, |r| r.modal = true);
     mark(PAST_MARKERS, |r| r.past = true);
     mark(REQUESTS, |r| r.request = true);
+    mark(CHANGE_REQUESTS, |r| r.request = true);
     mark(COURTESIES, |r| r.courtesy = true);
     mark(NOT_ANY, |r| r.not_any = true);
     mark(SETTLED_BY, |r| r.settles = true);
@@ -539,9 +541,11 @@ impl SentimentModel {
             let clause_start = clause.start;
             clause.asked |= role.question;
             clause.hypothetical |= role.hypothetical && i == clause_start;
-            clause.request |= role.request
-                || (entry_of_t.is_none() && asks_for_change(t))
-                || (role.urge && tokens.get(i + 1).is_some_and(|next| next == "把"));
+            if !clause.request {
+                clause.request = role.request
+                    || (role.urge && tokens.get(i + 1).is_some_and(|next| next == "把"))
+                    || (entry_of_t.is_none() && asks_for_change(t));
+            }
             clause.past |= role.past && i == clause_start;
             if role.courtesy && after_request && i == clause_start {
                 i += 1;
@@ -848,10 +852,12 @@ mod tests {
         words.iter().map(|&w| Token::from(w)).collect()
     }
 
-    /// Lexicon score of a text written as its tokens with spaces between.
-    fn score_spaced(m: &SentimentModel, text: &str) -> f32 {
+    /// The built-in lexicon's score of a text written as its tokens with spaces between.
+    fn score(text: &str) -> f32 {
+        static MODEL: std::sync::LazyLock<SentimentModel> =
+            std::sync::LazyLock::new(SentimentModel::default);
         let words: Vec<&str> = text.split(' ').collect();
-        m.lexicon_score(&toks(&words))
+        MODEL.lexicon_score(&toks(&words))
     }
 
     #[test]
@@ -924,22 +930,19 @@ mod tests {
     /// the fault words were missing from the lexicon.
     #[test]
     fn telecom_faults_outweigh_a_polite_close() {
-        let m = SentimentModel::default();
         for text in [
             "宽带 每天晚上 八点 准时 断线 ， 打游戏 根本 玩 不了 。 我 问 了 邻居 ， 他们 家 也 断网 。 请 尽快 处理 ， 谢谢 。",
             "手机 在 后台 偷跑流量 。 请 尽快 处理 ， 谢谢 。",
             "这个 月 又 重复 扣 了 一次 。",
             "手机 老是 显示 无服务 ， 谢谢 。",
         ] {
-            assert!(score_spaced(&m, text) < -0.1, "{text}");
+            assert!(score(text) < -0.1, "{text}");
         }
     }
 
     /// A request closed with thanks asks for something; the thanks is its courtesy.
     #[test]
     fn thanks_closing_a_request_is_courtesy_not_praise() {
-        let m = SentimentModel::default();
-        let score = |text: &str| score_spaced(&m, text);
         assert_eq!(
             score("号码 被 停机 了 ， 请 尽快 处理 ， 谢谢 。"),
             score("号码 被 停机 了 ， 请 尽快 处理 。")
@@ -959,8 +962,6 @@ mod tests {
     /// Customer complaints from the demo that scored positive on a word read the wrong way.
     #[test]
     fn absent_settled_and_counted_words_are_not_praise() {
-        let m = SentimentModel::default();
-        let score = |text: &str| score_spaced(&m, text);
         // 一点 … 都没有: the virtue is wholly missing.
         assert!(score("营业员 一点 耐心 都 没有") < -0.3);
         assert!(score("丝毫 诚意 也 没有 。") < -0.3);
@@ -979,8 +980,6 @@ mod tests {
     /// A demand asks for what is missing: `你们尽快解决` is not praise of a solution.
     #[test]
     fn demands_are_not_praise() {
-        let m = SentimentModel::default();
-        let score = |text: &str| score_spaced(&m, text);
         assert_eq!(score("你们 尽快 解决 ！"), 0.0);
         assert_eq!(score("请 务必 处理 好"), 0.0);
         assert!(score("请 尽快 处理 ， 太 慢 了") < -0.3);
@@ -1009,8 +1008,6 @@ mod tests {
 
     #[test]
     fn promises_are_not_praise_but_saying_good_is() {
-        let m = SentimentModel::default();
-        let score = |text: &str| score_spaced(&m, text);
         // What was promised is brought up because it was not given.
         assert!(score("说好 的 优惠 呢 ？") < -0.1);
         assert!(score("答应 给 我 优惠 ， 到 现在 也 没有") < -0.1);
