@@ -7,13 +7,74 @@ use std::path::Path;
 
 use crate::AggregateError;
 
-/// Calls `sink(row_number, object_or_reason)` for every row of a Parquet file, 1-based.
+/// Rows decoded at a time: whole row groups up to about this many rows, and a larger
+/// row group in slices of it, so memory follows the batch and not the file (an export
+/// written as one row group of a million rows is read a slice at a time).
+const ROWS_PER_BATCH: usize = 65_536;
+
+/// A row that cannot be read: the column at fault and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub column: String,
+    pub reason: String,
+}
+
+/// Calls `sink(row_number, object, error)` for every row of a Parquet file, 1-based:
+/// the row as a JSON object (the columns that could be read, for a quarantined row's
+/// raw text) and the first column that could not be. Read in batches of about
+/// [`ROWS_PER_BATCH`] rows.
 pub fn parquet_rows(
     path: &Path,
-    sink: &mut dyn FnMut(u64, Result<Value, String>),
+    sink: &mut dyn FnMut(u64, Value, Option<RowError>),
 ) -> Result<(), AggregateError> {
-    let file = std::fs::File::open(path)?;
-    let frame = ParquetReader::new(file).finish()?;
+    let mut reader = ParquetReader::new(std::fs::File::open(path)?);
+    let metadata = reader.get_metadata()?.clone();
+    let group_rows: Vec<usize> = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
+    let mut row = 0u64;
+    for (offset, len) in batches(&group_rows, ROWS_PER_BATCH) {
+        let mut reader = ParquetReader::new(std::fs::File::open(path)?)
+            .with_slice(Some((offset, len)))
+            .read_parallel(ParallelStrategy::None);
+        reader.set_metadata(metadata.clone());
+        let frame = reader.finish()?;
+        for_each_row(&frame, &mut |value, error| {
+            row += 1;
+            sink(row, value, error);
+        });
+    }
+    Ok(())
+}
+
+/// (offset, length) of the batches a file of row groups of `group_rows` rows is read
+/// in: consecutive whole groups while they stay within `limit` rows, a group larger than
+/// `limit` in slices of `limit`.
+fn batches(group_rows: &[usize], limit: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let (mut start, mut len) = (0, 0);
+    for &rows in group_rows {
+        if len > 0 && len + rows > limit {
+            out.push((start, len));
+            (start, len) = (start + len, 0);
+        }
+        if rows > limit {
+            let mut done = 0;
+            while done < rows {
+                let n = limit.min(rows - done);
+                out.push((start + done, n));
+                done += n;
+            }
+            start += rows;
+        } else {
+            len += rows;
+        }
+    }
+    if len > 0 {
+        out.push((start, len));
+    }
+    out
+}
+
+fn for_each_row(frame: &DataFrame, sink: &mut dyn FnMut(Value, Option<RowError>)) {
     let names: Vec<String> = frame
         .get_column_names()
         .iter()
@@ -33,13 +94,15 @@ pub fn parquet_rows(
                     obj.insert(name.clone(), v);
                 }
                 Err(e) => {
-                    error.get_or_insert_with(|| format!("column {name:?}: {e}"));
+                    error.get_or_insert_with(|| RowError {
+                        column: name.clone(),
+                        reason: format!("column {name:?}: {e}"),
+                    });
                 }
             }
         }
-        sink(row as u64 + 1, error.map_or(Ok(Value::Object(obj)), Err));
+        sink(Value::Object(obj), error);
     }
-    Ok(())
 }
 
 fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
@@ -71,6 +134,23 @@ fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
                 TimeUnit::Microseconds => v.div_euclid(1_000_000),
                 TimeUnit::Milliseconds => v.div_euclid(1_000),
             })
+        }
+        // A list of structs is how Parquet exports hold a transcript's turns
+        // (`[{speaker, text}, …]`), the shape JSON Lines records have.
+        AnyValue::Struct(_, _, fields) => {
+            let mut obj = Map::with_capacity(fields.len());
+            for (field, v) in fields.iter().zip(value._iter_struct_av()) {
+                obj.insert(field.name().to_string(), json_of(&v)?);
+            }
+            Value::Object(obj)
+        }
+        AnyValue::StructOwned(payload) => {
+            let (values, fields) = &**payload;
+            let mut obj = Map::with_capacity(fields.len());
+            for (field, v) in fields.iter().zip(values) {
+                obj.insert(field.name().to_string(), json_of(v)?);
+            }
+            Value::Object(obj)
         }
         AnyValue::List(series) => Value::Array(
             (0..series.len())
@@ -110,11 +190,81 @@ mod tests {
             .finish(&mut df)
             .unwrap();
         let mut rows = Vec::new();
-        parquet_rows(&path, &mut |n, v| rows.push((n, v.unwrap()))).unwrap();
+        parquet_rows(&path, &mut |n, v, e| {
+            assert_eq!(e, None);
+            rows.push((n, v))
+        })
+        .unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].0, 1);
         assert_eq!(rows[0].1["id"], "W1");
         assert_eq!(rows[0].1["csat"], 2);
         assert_eq!(rows[1].1["csat"], Value::Null);
+    }
+
+    #[test]
+    fn turns_as_a_list_of_structs_read_as_json_lines_turns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.parquet");
+        let speaker = Series::new("speaker".into(), ["agent", "customer", "customer"]);
+        let text = Series::new("text".into(), ["您好", "宽带断网了", "光猫闪红灯"]);
+        let turns = StructChunked::from_series("turns".into(), 3, [speaker, text].iter())
+            .unwrap()
+            .into_series();
+        // Row 1 holds the first two turns, row 2 the third.
+        let lists = Series::new("turns".into(), [turns.slice(0, 2), turns.slice(2, 1)]);
+        let mut df = DataFrame::new(
+            2,
+            vec![Column::new("id".into(), ["W1", "W2"]), lists.into()],
+        )
+        .unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let mut rows = Vec::new();
+        parquet_rows(&path, &mut |_, v, e| {
+            assert_eq!(e, None);
+            rows.push(v)
+        })
+        .unwrap();
+        assert_eq!(
+            rows[0]["turns"],
+            serde_json::json!([
+                {"speaker": "agent", "text": "您好"},
+                {"speaker": "customer", "text": "宽带断网了"}
+            ])
+        );
+        assert_eq!(rows[1]["turns"][0]["text"], "光猫闪红灯");
+    }
+
+    #[test]
+    fn every_row_of_many_row_groups_is_read_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.parquet");
+        let n = 2_500;
+        let ids: Vec<String> = (0..n).map(|i| format!("W{i}")).collect();
+        let mut df = df!("id" => ids).unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .with_row_group_size(Some(300))
+            .finish(&mut df)
+            .unwrap();
+        let mut seen = Vec::new();
+        parquet_rows(&path, &mut |row, v, _| seen.push((row, v["id"].clone()))).unwrap();
+        assert_eq!(seen.len(), n);
+        for (i, (row, id)) in seen.iter().enumerate() {
+            assert_eq!(*row, i as u64 + 1);
+            assert_eq!(id, &Value::String(format!("W{i}")));
+        }
+    }
+
+    #[test]
+    fn batches_keep_whole_groups_and_slice_large_ones() {
+        assert_eq!(batches(&[], 10), vec![]);
+        assert_eq!(batches(&[3, 4, 3, 5], 10), vec![(0, 10), (10, 5)]);
+        assert_eq!(batches(&[25], 10), vec![(0, 10), (10, 10), (20, 5)]);
+        assert_eq!(
+            batches(&[4, 25, 2], 10),
+            vec![(0, 4), (4, 10), (14, 10), (24, 5), (29, 2)]
+        );
     }
 }

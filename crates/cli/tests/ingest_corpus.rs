@@ -60,7 +60,7 @@ fn broken_corpus_is_fully_accounted_for() {
         out.path(),
     );
     assert!(
-        stdout.contains("read 45 = accepted 23 + quarantined 21 + duplicates 1"),
+        stdout.contains("read 49 = accepted 25 + quarantined 23 + duplicates 1"),
         "{stdout}"
     );
 
@@ -73,11 +73,11 @@ fn broken_corpus_is_fully_accounted_for() {
             counts["quarantined"].as_u64(),
             counts["duplicates"].as_u64()
         ),
-        (Some(45), Some(23), Some(21), Some(1))
+        (Some(49), Some(25), Some(23), Some(1))
     );
     assert_eq!(
         m["pii_masked"],
-        serde_json::json!({"bank_card": 2, "id_card": 3, "mobile": 6})
+        serde_json::json!({"bank_card": 2, "id_card": 4, "mobile": 7})
     );
 
     let quarantine = std::fs::read_to_string(out.path().join("quarantine.jsonl")).unwrap();
@@ -122,6 +122,10 @@ fn broken_corpus_is_fully_accounted_for() {
         ("transcripts.xlsx", 5, "started_at"),
         ("transcripts.xlsx", 6, "turns"),
         ("contacts.parquet", 3, "id"),
+        // Turns as a list of {speaker, text} structs read like JSON Lines turns; a row
+        // is refused naming the column it cannot read.
+        ("transcripts.parquet", 2, "turns[0].speaker"),
+        ("transcripts.parquet", 3, "attachment"),
     ]
     .iter()
     .map(|(f, l, field)| (f.to_string(), *l, field.to_string()))
@@ -129,6 +133,8 @@ fn broken_corpus_is_fully_accounted_for() {
     assert_eq!(found, expected);
     assert!(quarantine.contains("invalid UTF-8"));
     assert!(quarantine.contains("row has 4 fields, the header has 7"));
+    // The refused Parquet row's readable columns are its raw text, masked.
+    assert!(quarantine.contains(r#"身份证440***********1231，帮我查一下话费"#));
     // A GBK row with a broken character is refused, not stored with U+FFFD.
     assert!(
         quarantine
@@ -144,6 +150,11 @@ fn broken_corpus_is_fully_accounted_for() {
     assert!(
         cells.iter().any(|c| c == "客户反映流量超额扣费"),
         "Traditional converted to Simplified"
+    );
+    assert!(
+        cells.iter().any(|c| c == "我的号码138****5678，宽带断网了")
+            && cells.iter().any(|c| c == "信号太差了，网速很慢"),
+        "Parquet turns masked and converted"
     );
     assert!(
         cells.iter().any(|c| c == "宽带又断网了，第二次反映"),

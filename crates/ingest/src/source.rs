@@ -17,7 +17,8 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 pub struct RawRecord {
     /// Line (JSON Lines, CSV) or row (XLSX, Parquet) number, 1-based.
     pub position: u64,
-    /// The record as read, for quarantine (masked before it is written).
+    /// The record as read, for quarantine (masked before it is written); empty when the
+    /// source keeps only the value it read (Parquet), which [`RawRecord::readable`] writes.
     pub raw: String,
     pub value: RawValue,
 }
@@ -53,8 +54,11 @@ impl RawRecord {
     /// (`"`, `\`, controls), lone surrogates and malformed escapes stay as they are: a
     /// line that was valid JSON still is, with the same value.
     pub fn readable(&self) -> Cow<'_, str> {
-        match self.value {
+        match &self.value {
             RawValue::Json if self.raw.contains("\\u") => decode_unicode_escapes(&self.raw),
+            // A source that read the record into a value and kept no text of it (Parquet):
+            // the value, written out only when a record is quarantined.
+            RawValue::Read(Ok(value)) if self.raw.is_empty() => Cow::Owned(value.to_string()),
             _ => Cow::Borrowed(&self.raw),
         }
     }

@@ -500,15 +500,24 @@ pub(crate) fn parquet_source(
     path: &Path,
     sink: &mut dyn FnMut(voc_ingest::RawRecord),
 ) -> Result<(), String> {
-    voc_aggregate::rows::parquet_rows(path, &mut |position, value| {
-        let raw = match &value {
-            Ok(v) => v.to_string(),
-            Err(_) => String::new(),
+    voc_aggregate::rows::parquet_rows(path, &mut |position, value, error| {
+        // A row with a column that cannot be read is quarantined naming that column,
+        // with the columns that could be read as its raw text. A row read whole keeps
+        // no text: it is written out only if the row is quarantined.
+        let (raw, value) = match error {
+            None => (String::new(), voc_ingest::RawValue::Read(Ok(value))),
+            Some(e) => (
+                value.to_string(),
+                voc_ingest::RawValue::BadField {
+                    field: e.column,
+                    reason: e.reason,
+                },
+            ),
         };
         sink(voc_ingest::RawRecord {
             position,
             raw,
-            value: voc_ingest::RawValue::Read(value),
+            value,
         });
     })
     .map_err(|e| format!("{}: {e}", path.display()))
