@@ -542,11 +542,15 @@ impl Ingestor {
         columns: &BTreeMap<String, String>,
         record: &RawRecord,
     ) -> RecordOutcome {
-        if columns.is_empty()
-            && matches!(record.value, RawValue::Json)
-            && let Some(contact) = record::canonical_contact(&record.raw)
-        {
-            return self.clean(contact, source, record);
+        if columns.is_empty() {
+            let direct = match &record.value {
+                RawValue::Json => record::canonical_contact(&record.raw),
+                RawValue::Read(Ok(value)) => record::canonical_contact_of_value(value),
+                _ => None,
+            };
+            if let Some(contact) = direct {
+                return self.clean(contact, source, record);
+            }
         }
         let value = match record.value() {
             Ok(v) => v,
