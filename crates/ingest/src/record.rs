@@ -713,10 +713,10 @@ mod tests {
             assert!(canonical_contact(line).is_none(), "{line}");
             // Read into a value, a duplicate key is gone (the last one kept): read
             // directly or not, the value gives what the general path makes of it.
-            if let Ok(value) = serde_json::from_str::<Value>(line) {
-                if let Some(direct) = canonical_contact_of_value(&value) {
-                    assert_eq!(Ok(direct), contact_from_json(&value), "{line}");
-                }
+            if let Ok(value) = serde_json::from_str::<Value>(line)
+                && let Some(direct) = canonical_contact_of_value(&value)
+            {
+                assert_eq!(Ok(direct), contact_from_json(&value), "{line}");
             }
         }
     }
