@@ -105,6 +105,22 @@ fn for_each_row(frame: &DataFrame, sink: &mut dyn FnMut(Value, Option<RowError>)
     }
 }
 
+/// A timestamp with a time zone (Parquet's `isAdjustedToUTC`) is an instant: epoch
+/// seconds, which the time parser reads as UTC. One without is a wall-clock time, as a
+/// database export writes local times: written out without an offset, so it reads in
+/// Beijing time like any time without one (a CSV's, an Excel date).
+fn datetime_json(value: i64, unit: TimeUnit, zoned: bool) -> Value {
+    let seconds = match unit {
+        TimeUnit::Nanoseconds => value.div_euclid(1_000_000_000),
+        TimeUnit::Microseconds => value.div_euclid(1_000_000),
+        TimeUnit::Milliseconds => value.div_euclid(1_000),
+    };
+    match chrono::DateTime::from_timestamp(seconds, 0) {
+        Some(at) if !zoned => Value::String(at.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string()),
+        _ => Value::from(seconds),
+    }
+}
+
 fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
     let number = |f: f64| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number);
     Ok(match value {
@@ -127,14 +143,8 @@ fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
                 + chrono::Duration::days(i64::from(*days));
             Value::String(format!("{date} 00:00:00"))
         }
-        // Instants become epoch seconds, which the time parser reads as UTC.
-        AnyValue::Datetime(v, unit, _) | AnyValue::DatetimeOwned(v, unit, _) => {
-            Value::from(match unit {
-                TimeUnit::Nanoseconds => v.div_euclid(1_000_000_000),
-                TimeUnit::Microseconds => v.div_euclid(1_000_000),
-                TimeUnit::Milliseconds => v.div_euclid(1_000),
-            })
-        }
+        AnyValue::Datetime(v, unit, zone) => datetime_json(*v, *unit, zone.is_some()),
+        AnyValue::DatetimeOwned(v, unit, zone) => datetime_json(*v, *unit, zone.is_some()),
         // A list of structs is how Parquet exports hold a transcript's turns
         // (`[{speaker, text}, …]`), the shape JSON Lines records have.
         AnyValue::Struct(_, _, fields) => {
@@ -175,19 +185,14 @@ fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn rows_round_trip_through_parquet() {
+    /// Writes `df` as Parquet (row groups of `group_rows` rows, or polars' default) and
+    /// reads it back: each row's number and value, every row read without error.
+    fn round_trip(df: &mut DataFrame, group_rows: Option<usize>) -> Vec<(u64, Value)> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("in.parquet");
-        let mut df = df!(
-            "id" => ["W1", "W2"],
-            "started_at" => ["2026-11-02 09:15:00", "2026-11-03 10:00:00"],
-            "csat" => [Some(2i64), None],
-            "text" => ["宽带断网", "话费疑问"],
-        )
-        .unwrap();
         ParquetWriter::new(std::fs::File::create(&path).unwrap())
-            .finish(&mut df)
+            .with_row_group_size(group_rows)
+            .finish(df)
             .unwrap();
         let mut rows = Vec::new();
         parquet_rows(&path, &mut |n, v, e| {
@@ -195,6 +200,19 @@ mod tests {
             rows.push((n, v))
         })
         .unwrap();
+        rows
+    }
+
+    #[test]
+    fn rows_round_trip_through_parquet() {
+        let mut df = df!(
+            "id" => ["W1", "W2"],
+            "started_at" => ["2026-11-02 09:15:00", "2026-11-03 10:00:00"],
+            "csat" => [Some(2i64), None],
+            "text" => ["宽带断网", "话费疑问"],
+        )
+        .unwrap();
+        let rows = round_trip(&mut df, None);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].0, 1);
         assert_eq!(rows[0].1["id"], "W1");
@@ -204,8 +222,6 @@ mod tests {
 
     #[test]
     fn turns_as_a_list_of_structs_read_as_json_lines_turns() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("in.parquet");
         let speaker = Series::new("speaker".into(), ["agent", "customer", "customer"]);
         let text = Series::new("text".into(), ["您好", "宽带断网了", "光猫闪红灯"]);
         let turns = StructChunked::from_series("turns".into(), 3, [speaker, text].iter())
@@ -218,42 +234,51 @@ mod tests {
             vec![Column::new("id".into(), ["W1", "W2"]), lists.into()],
         )
         .unwrap();
-        ParquetWriter::new(std::fs::File::create(&path).unwrap())
-            .finish(&mut df)
-            .unwrap();
-        let mut rows = Vec::new();
-        parquet_rows(&path, &mut |_, v, e| {
-            assert_eq!(e, None);
-            rows.push(v)
-        })
-        .unwrap();
+        let rows = round_trip(&mut df, None);
         assert_eq!(
-            rows[0]["turns"],
+            rows[0].1["turns"],
             serde_json::json!([
                 {"speaker": "agent", "text": "您好"},
                 {"speaker": "customer", "text": "宽带断网了"}
             ])
         );
-        assert_eq!(rows[1]["turns"][0]["text"], "光猫闪红灯");
+        assert_eq!(rows[1].1["turns"][0]["text"], "光猫闪红灯");
+    }
+
+    #[test]
+    fn naive_timestamps_are_wall_clock_times_and_zoned_ones_instants() {
+        // 2026-11-02 09:15:00 as milliseconds since the epoch.
+        let naive = Series::new("naive".into(), [1_793_610_900_000i64])
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+            .unwrap();
+        let mut df = DataFrame::new(1, vec![naive.into()]).unwrap();
+        // Without a zone: no offset written, so ingest reads it in Beijing time.
+        assert_eq!(
+            round_trip(&mut df, None)[0].1["naive"],
+            "2026-11-02 09:15:00"
+        );
+        // pyarrow's timestamps with a zone (the broken corpus's: 2026-11-02 01:15 UTC)
+        // are instants.
+        let corpus =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/broken/contacts.parquet");
+        let mut first = None;
+        parquet_rows(&corpus, &mut |_, v, _| {
+            first.get_or_insert(v);
+        })
+        .unwrap();
+        assert_eq!(first.unwrap()["started_at"], 1_793_582_100);
     }
 
     #[test]
     fn every_row_of_many_row_groups_is_read_once_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("in.parquet");
         let n = 2_500;
         let ids: Vec<String> = (0..n).map(|i| format!("W{i}")).collect();
         let mut df = df!("id" => ids).unwrap();
-        ParquetWriter::new(std::fs::File::create(&path).unwrap())
-            .with_row_group_size(Some(300))
-            .finish(&mut df)
-            .unwrap();
-        let mut seen = Vec::new();
-        parquet_rows(&path, &mut |row, v, _| seen.push((row, v["id"].clone()))).unwrap();
-        assert_eq!(seen.len(), n);
-        for (i, (row, id)) in seen.iter().enumerate() {
+        let rows = round_trip(&mut df, Some(300));
+        assert_eq!(rows.len(), n);
+        for (i, (row, value)) in rows.iter().enumerate() {
             assert_eq!(*row, i as u64 + 1);
-            assert_eq!(id, &Value::String(format!("W{i}")));
+            assert_eq!(value["id"], Value::String(format!("W{i}")));
         }
     }
 
