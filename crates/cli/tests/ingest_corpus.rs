@@ -156,6 +156,9 @@ fn broken_corpus_is_fully_accounted_for() {
             && cells.iter().any(|c| c == "信号太差了，网速很慢"),
         "Parquet turns masked and converted"
     );
+    // A Parquet timestamp without a zone is a wall-clock time: Sunday 23:30 stays in
+    // W45 (read as UTC it was Monday 07:30, in W46).
+    assert!(cells.iter().any(|c| c == "2026-11-08T23:30:00+08:00"));
     assert!(
         cells.iter().any(|c| c == "宽带又断网了，第二次反映"),
         "the newest delivery of B01 wins"
