@@ -121,6 +121,18 @@ fn datetime_json(value: i64, unit: TimeUnit, zoned: bool) -> Value {
     }
 }
 
+/// A struct's fields as a JSON object.
+fn json_object<'a, V: std::borrow::Borrow<AnyValue<'a>>>(
+    fields: &[Field],
+    values: impl Iterator<Item = V>,
+) -> Result<Value, AggregateError> {
+    let mut obj = Map::with_capacity(fields.len());
+    for (field, v) in fields.iter().zip(values) {
+        obj.insert(field.name().to_string(), json_of(v.borrow())?);
+    }
+    Ok(Value::Object(obj))
+}
+
 fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
     let number = |f: f64| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number);
     Ok(match value {
@@ -147,21 +159,8 @@ fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
         AnyValue::DatetimeOwned(v, unit, zone) => datetime_json(*v, *unit, zone.is_some()),
         // A list of structs is how Parquet exports hold a transcript's turns
         // (`[{speaker, text}, …]`), the shape JSON Lines records have.
-        AnyValue::Struct(_, _, fields) => {
-            let mut obj = Map::with_capacity(fields.len());
-            for (field, v) in fields.iter().zip(value._iter_struct_av()) {
-                obj.insert(field.name().to_string(), json_of(&v)?);
-            }
-            Value::Object(obj)
-        }
-        AnyValue::StructOwned(payload) => {
-            let (values, fields) = &**payload;
-            let mut obj = Map::with_capacity(fields.len());
-            for (field, v) in fields.iter().zip(values) {
-                obj.insert(field.name().to_string(), json_of(v)?);
-            }
-            Value::Object(obj)
-        }
+        AnyValue::Struct(_, _, fields) => json_object(fields, value._iter_struct_av())?,
+        AnyValue::StructOwned(payload) => json_object(&payload.1, payload.0.iter())?,
         AnyValue::List(series) => Value::Array(
             (0..series.len())
                 .map(|i| {
