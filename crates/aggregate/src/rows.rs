@@ -1,7 +1,13 @@
-//! Parquet exports as input: each row becomes a JSON object for ingest to validate.
-//! It lives here because polars (which reads Parquet) lives only in this crate.
+//! Parquet exports as input, handed to ingest a batch of rows at a time. A row is read
+//! either straight into the caller's record type through [`RowBatch::deserializer`]
+//! (the common case: no value built per cell) or as a JSON object for ingest to
+//! validate field by field ([`RowBatch::json_row`]). It lives here because polars
+//! (which reads Parquet) lives only in this crate.
 
 use polars::prelude::*;
+use polars_arrow::array::{Array, ListArray, StructArray, Utf8ViewArray};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::forward_to_deserialize_any;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -19,30 +25,352 @@ pub struct RowError {
     pub reason: String,
 }
 
-/// Calls `sink(row_number, object, error)` for every row of a Parquet file, 1-based:
-/// the row as a JSON object (the columns that could be read, for a quarantined row's
-/// raw text) and the first column that could not be. Read in batches of about
-/// [`ROWS_PER_BATCH`] rows.
-pub fn parquet_rows(
-    path: &Path,
-    sink: &mut dyn FnMut(u64, Value, Option<RowError>),
-) -> Result<(), AggregateError> {
+/// Calls `sink` with every batch of a Parquet file's rows, in order: about
+/// [`ROWS_PER_BATCH`] rows decoded at a time.
+pub fn parquet_batches(path: &Path, sink: &mut dyn FnMut(RowBatch)) -> Result<(), AggregateError> {
     let mut reader = ParquetReader::new(std::fs::File::open(path)?);
     let metadata = reader.get_metadata()?.clone();
     let group_rows: Vec<usize> = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
-    let mut row = 0u64;
     for (offset, len) in batches(&group_rows, ROWS_PER_BATCH) {
         let mut reader = ParquetReader::new(std::fs::File::open(path)?)
             .with_slice(Some((offset, len)))
             .read_parallel(ParallelStrategy::None);
         reader.set_metadata(metadata.clone());
-        let frame = reader.finish()?;
-        for_each_row(&frame, &mut |value, error| {
-            row += 1;
-            sink(row, value, error);
-        });
+        sink(RowBatch::new(reader.finish()?));
     }
     Ok(())
+}
+
+/// Decoded rows of a Parquet file. Shared by the threads that process them, so a row
+/// is turned into a record where records are processed in parallel, not on the thread
+/// that reads the file.
+pub struct RowBatch {
+    frame: DataFrame,
+    names: Vec<String>,
+    /// The columns as arrays a row can be deserialized from, or `None` when a column
+    /// has a type that only [`RowBatch::json_row`] reads (or refuses).
+    direct: Option<Vec<DirectColumn>>,
+}
+
+impl std::fmt::Debug for RowBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowBatch")
+            .field("rows", &self.frame.height())
+            .field("columns", &self.names)
+            .finish()
+    }
+}
+
+impl RowBatch {
+    fn new(frame: DataFrame) -> Self {
+        let names = frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        let direct = frame.columns().iter().map(DirectColumn::of).collect();
+        RowBatch {
+            frame,
+            names,
+            direct,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.frame.height()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Row `row` (0-based) as a JSON object of the columns that could be read, and the
+    /// first column that could not.
+    pub fn json_row(&self, row: usize) -> (Value, Option<RowError>) {
+        let mut obj = Map::with_capacity(self.names.len());
+        let mut error = None;
+        for (name, column) in self.names.iter().zip(self.frame.columns()) {
+            match column
+                .get(row)
+                .map_err(AggregateError::from)
+                .and_then(|v| json_of(&v))
+            {
+                Ok(v) => {
+                    obj.insert(name.clone(), v);
+                }
+                Err(e) => {
+                    error.get_or_insert_with(|| RowError {
+                        column: name.clone(),
+                        reason: format!("column {name:?}: {e}"),
+                    });
+                }
+            }
+        }
+        (Value::Object(obj), error)
+    }
+
+    /// Row `row` as a serde map of its columns, which deserializes into a record as
+    /// [`RowBatch::json_row`]'s object would (strings borrowed from the batch), or
+    /// `None` when the batch has a column of another type than text, numbers, booleans,
+    /// dates and times, and lists of structs of text (turns).
+    pub fn deserializer(&self, row: usize) -> Option<RowDeserializer<'_>> {
+        Some(RowDeserializer {
+            names: &self.names,
+            columns: self.direct.as_deref()?,
+            row,
+        })
+    }
+}
+
+/// A column as [`RowDeserializer`] reads it.
+enum DirectColumn {
+    Text(Utf8ViewArray),
+    /// Numbers, booleans, dates, times and nulls: read through [`json_of`], which
+    /// allocates for none of them but dates and times.
+    Scalar(Column),
+    /// A list of structs whose fields are all text: a transcript's turns.
+    Turns {
+        lists: ListArray<i64>,
+        structs: StructArray,
+        fields: Vec<(String, Utf8ViewArray)>,
+    },
+}
+
+impl DirectColumn {
+    fn of(column: &Column) -> Option<Self> {
+        match column.dtype() {
+            DataType::String => Some(DirectColumn::Text(
+                column.str().ok()?.rechunk().downcast_as_array().clone(),
+            )),
+            DataType::Boolean
+            | DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+            | DataType::Float32
+            | DataType::Float64
+            | DataType::Date
+            | DataType::Datetime(_, _)
+            | DataType::Null => Some(DirectColumn::Scalar(column.clone())),
+            DataType::List(inner) => match &**inner {
+                DataType::Struct(fields)
+                    if fields.iter().all(|f| f.dtype() == &DataType::String) =>
+                {
+                    let lists = column.list().ok()?.rechunk().downcast_as_array().clone();
+                    let structs = lists
+                        .values()
+                        .as_any()
+                        .downcast_ref::<StructArray>()?
+                        .clone();
+                    let fields = structs
+                        .fields()
+                        .iter()
+                        .zip(structs.values())
+                        .map(|(field, values)| {
+                            let text = values.as_any().downcast_ref::<Utf8ViewArray>()?;
+                            Some((field.name.to_string(), text.clone()))
+                        })
+                        .collect::<Option<_>>()?;
+                    Some(DirectColumn::Turns {
+                        lists,
+                        structs,
+                        fields,
+                    })
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
+/// One row of a [`RowBatch`] as a serde map of column name to value.
+pub struct RowDeserializer<'a> {
+    names: &'a [String],
+    columns: &'a [DirectColumn],
+    row: usize,
+}
+
+impl<'de> de::Deserializer<'de> for RowDeserializer<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        let row = self.row;
+        visitor.visit_map(Fields {
+            entries: (self.names.iter())
+                .zip(self.columns)
+                .map(move |(name, column)| (name.as_str(), Cell::of(column, row))),
+            value: None,
+        })
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map struct
+        enum identifier ignored_any
+    }
+}
+
+/// Names paired with cells, as a serde map: a row's columns, or a turn's fields.
+struct Fields<'de, I> {
+    entries: I,
+    value: Option<Cell<'de>>,
+}
+
+impl<'de, I: Iterator<Item = (&'de str, Cell<'de>)>> MapAccess<'de> for Fields<'de, I> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        let Some((name, cell)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(cell);
+        seed.deserialize(de::value::BorrowedStrDeserializer::new(name))
+            .map(Some)
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<S::Value, Self::Error> {
+        let cell = self
+            .value
+            .take()
+            .expect("serde asks for a key before its value");
+        seed.deserialize(cell)
+    }
+}
+
+/// One value of a row: a column's cell, a turn, or a turn's field.
+#[derive(Clone, Copy)]
+enum Cell<'de> {
+    Text(&'de Utf8ViewArray, usize),
+    Scalar(&'de Column, usize),
+    Turns(
+        &'de ListArray<i64>,
+        &'de StructArray,
+        &'de [(String, Utf8ViewArray)],
+        usize,
+    ),
+    Turn(&'de StructArray, &'de [(String, Utf8ViewArray)], usize),
+}
+
+impl<'de> Cell<'de> {
+    fn of(column: &'de DirectColumn, row: usize) -> Self {
+        match column {
+            DirectColumn::Text(texts) => Cell::Text(texts, row),
+            DirectColumn::Scalar(column) => Cell::Scalar(column, row),
+            DirectColumn::Turns {
+                lists,
+                structs,
+                fields,
+            } => Cell::Turns(lists, structs, fields, row),
+        }
+    }
+
+    /// The value as [`json_of`] makes it, for the types read through it.
+    fn scalar(column: &Column, row: usize) -> Result<Value, serde_json::Error> {
+        let value = column.get(row).map_err(de::Error::custom)?;
+        json_of(&value).map_err(de::Error::custom)
+    }
+
+    fn is_null(self) -> bool {
+        match self {
+            Cell::Text(texts, i) => texts.is_null(i),
+            Cell::Scalar(..) => false,
+            Cell::Turns(lists, _, _, i) => lists.is_null(i),
+            Cell::Turn(structs, _, i) => structs.is_null(i),
+        }
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Cell<'de> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        if self.is_null() {
+            return visitor.visit_unit();
+        }
+        match self {
+            Cell::Text(texts, i) => visitor.visit_borrowed_str(texts.value(i)),
+            Cell::Scalar(column, i) => Cell::scalar(column, i)?.deserialize_any(visitor),
+            Cell::Turns(lists, structs, fields, i) => {
+                let (start, end) = lists.offsets().start_end(i);
+                visitor.visit_seq(Turns {
+                    structs,
+                    fields,
+                    next: start,
+                    end,
+                })
+            }
+            Cell::Turn(_, fields, i) => visitor.visit_map(Fields {
+                entries: fields
+                    .iter()
+                    .map(move |(name, texts)| (name.as_str(), Cell::Text(texts, i))),
+                value: None,
+            }),
+        }
+    }
+
+    /// Null, as JSON has it: a missing cell, and a float that is not a number (how
+    /// pandas writes a missing integer).
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self {
+            Cell::Scalar(column, i) => match Cell::scalar(column, i)? {
+                Value::Null => visitor.visit_none(),
+                value => visitor.visit_some(value),
+            },
+            _ if self.is_null() => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    /// A column the record has no field for: every type read here is readable, so
+    /// skipping it refuses nothing [`RowBatch::json_row`] would read.
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_unit()
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+        byte_buf unit unit_struct newtype_struct seq tuple tuple_struct map struct
+        enum identifier
+    }
+}
+
+/// A list of turns as a serde sequence.
+struct Turns<'de> {
+    structs: &'de StructArray,
+    fields: &'de [(String, Utf8ViewArray)],
+    next: usize,
+    end: usize,
+}
+
+impl<'de> SeqAccess<'de> for Turns<'de> {
+    type Error = serde_json::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Self::Error> {
+        if self.next == self.end {
+            return Ok(None);
+        }
+        let turn = Cell::Turn(self.structs, self.fields, self.next);
+        self.next += 1;
+        seed.deserialize(turn).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.end - self.next)
+    }
 }
 
 /// (offset, length) of the batches a file of row groups of `group_rows` rows is read
@@ -72,37 +400,6 @@ fn batches(group_rows: &[usize], limit: usize) -> Vec<(usize, usize)> {
         out.push((start, len));
     }
     out
-}
-
-fn for_each_row(frame: &DataFrame, sink: &mut dyn FnMut(Value, Option<RowError>)) {
-    let names: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .map(|n| n.to_string())
-        .collect();
-    let columns = frame.columns();
-    for row in 0..frame.height() {
-        let mut obj = Map::with_capacity(names.len());
-        let mut error = None;
-        for (name, column) in names.iter().zip(columns) {
-            match column
-                .get(row)
-                .map_err(AggregateError::from)
-                .and_then(|v| json_of(&v))
-            {
-                Ok(v) => {
-                    obj.insert(name.clone(), v);
-                }
-                Err(e) => {
-                    error.get_or_insert_with(|| RowError {
-                        column: name.clone(),
-                        reason: format!("column {name:?}: {e}"),
-                    });
-                }
-            }
-        }
-        sink(Value::Object(obj), error);
-    }
 }
 
 /// A timestamp with a time zone (Parquet's `isAdjustedToUTC`) is an instant: epoch
@@ -183,6 +480,26 @@ fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
+
+    /// Every row of a Parquet file, numbered from 1: its JSON object and the column that
+    /// could not be read. Where the batch reads rows directly, each row deserialized
+    /// through [`RowBatch::deserializer`] must be that same object.
+    fn read_rows(path: &Path) -> Vec<(u64, Value, Option<RowError>)> {
+        let mut rows = Vec::new();
+        parquet_batches(path, &mut |batch| {
+            for i in 0..batch.len() {
+                let (value, error) = batch.json_row(i);
+                if let Some(row) = batch.deserializer(i) {
+                    assert_eq!(error, None);
+                    assert_eq!(Value::deserialize(row).unwrap(), value);
+                }
+                rows.push((rows.len() as u64 + 1, value, error));
+            }
+        })
+        .unwrap();
+        rows
+    }
 
     /// Writes `df` as Parquet (row groups of `group_rows` rows, or polars' default) and
     /// reads it back: each row's number and value, every row read without error.
@@ -193,13 +510,13 @@ mod tests {
             .with_row_group_size(group_rows)
             .finish(df)
             .unwrap();
-        let mut rows = Vec::new();
-        parquet_rows(&path, &mut |n, v, e| {
-            assert_eq!(e, None);
-            rows.push((n, v))
-        })
-        .unwrap();
-        rows
+        read_rows(&path)
+            .into_iter()
+            .map(|(n, v, e)| {
+                assert_eq!(e, None);
+                (n, v)
+            })
+            .collect()
     }
 
     #[test]
@@ -260,12 +577,7 @@ mod tests {
         // are instants.
         let corpus =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/broken/contacts.parquet");
-        let mut first = None;
-        parquet_rows(&corpus, &mut |_, v, _| {
-            first.get_or_insert(v);
-        })
-        .unwrap();
-        assert_eq!(first.unwrap()["started_at"], 1_793_582_100);
+        assert_eq!(read_rows(&corpus)[0].1["started_at"], 1_793_582_100);
     }
 
     #[test]

@@ -29,7 +29,7 @@ use voc_core::arena::prefix_key;
 use voc_core::fingerprint::HashingReader;
 
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
-pub use source::{Encoding, Format, MAX_LINE_BYTES, RawRecord, RawValue};
+pub use source::{DecodedRows, Encoding, Format, MAX_LINE_BYTES, RawRecord, RawValue};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -546,15 +546,23 @@ impl Ingestor {
             let direct = match &record.value {
                 RawValue::Json => record::canonical_contact(&record.raw),
                 RawValue::Read(Ok(value)) => record::canonical_contact_of_value(value),
+                RawValue::Decoded { rows, row } => rows.canonical_contact(*row),
                 _ => None,
             };
             if let Some(contact) = direct {
                 return self.clean(contact, source, record);
             }
         }
+        let decoded;
+        let record = if let RawValue::Decoded { .. } = record.value {
+            decoded = record.decoded();
+            &decoded
+        } else {
+            record
+        };
         let value = match record.value() {
             Ok(v) => v,
-            Err(reason) => return self.quarantine(source, record, record.error_field(), reason),
+            Err(reason) => return self.quarantine(source, record, &record.error_field(), reason),
         };
         let mapped;
         let value = if columns.is_empty() {

@@ -121,10 +121,16 @@ pub fn canonical_contact(line: &str) -> Option<Contact> {
     contact_of_canonical(serde_json::from_str(line).ok()?)
 }
 
-/// The same for a record a source read into a value (a Parquet row): read straight
+/// The same for a record a source read into a value (a CSV or XLSX row): read straight
 /// from the value, without the general path's checks field by field.
 pub fn canonical_contact_of_value(value: &Value) -> Option<Contact> {
-    contact_of_canonical(serde::Deserialize::deserialize(value).ok()?)
+    canonical_contact_from(value)
+}
+
+/// The same for a record a source can hand to serde as a map of its fields (a Parquet
+/// row read from its columns, with no value built per cell).
+pub fn canonical_contact_from<'de, D: serde::Deserializer<'de>>(record: D) -> Option<Contact> {
+    contact_of_canonical(serde::Deserialize::deserialize(record).ok()?)
 }
 
 fn contact_of_canonical(record: CanonicalRecord<'_>) -> Option<Contact> {

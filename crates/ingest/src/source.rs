@@ -6,6 +6,8 @@ use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
+use voc_core::Contact;
 
 use crate::IngestError;
 
@@ -34,6 +36,23 @@ pub enum RawValue {
     /// One column of the record could not be read (a CSV field that is not valid text
     /// in the file's encoding): quarantined naming that column.
     BadField { field: String, reason: String },
+    /// Row `row` of rows a source decoded together, column by column (a Parquet batch):
+    /// read where records are processed in parallel, not on the reading thread.
+    Decoded {
+        rows: Arc<dyn DecodedRows>,
+        row: usize,
+    },
+}
+
+/// Rows a source decoded together (a batch of a Parquet file), read one at a time.
+pub trait DecodedRows: Send + Sync + std::fmt::Debug {
+    /// The row's contact when its fields have their canonical names and types, as
+    /// [`crate::record::canonical_contact`] reads a JSON line; `None` for any other.
+    fn canonical_contact(&self, row: usize) -> Option<Contact>;
+
+    /// The row as the record the general path reads (a JSON object, or the column that
+    /// cannot be read), at `position`.
+    fn record(&self, row: usize, position: u64) -> RawRecord;
 }
 
 impl RawRecord {
@@ -45,6 +64,15 @@ impl RawRecord {
             RawValue::Json => serde_json::from_str(&self.raw)
                 .map(Cow::Owned)
                 .map_err(|e| format!("malformed JSON: {e}")),
+            RawValue::Decoded { .. } => self.decoded().value().map(|v| Cow::Owned(v.into_owned())),
+        }
+    }
+
+    /// A decoded row as the record the general path reads; any other record as it is.
+    pub fn decoded(&self) -> RawRecord {
+        match &self.value {
+            RawValue::Decoded { rows, row } => rows.record(*row, self.position),
+            _ => self.clone(),
         }
     }
 
@@ -59,15 +87,17 @@ impl RawRecord {
             // A source that read the record into a value and kept no text of it (Parquet):
             // the value, written out only when a record is quarantined.
             RawValue::Read(Ok(value)) if self.raw.is_empty() => Cow::Owned(value.to_string()),
+            RawValue::Decoded { .. } => Cow::Owned(self.decoded().readable().into_owned()),
             _ => Cow::Borrowed(&self.raw),
         }
     }
 
     /// The source column a read error is about ("" when it is about the whole record).
-    pub fn error_field(&self) -> &str {
+    pub fn error_field(&self) -> Cow<'_, str> {
         match &self.value {
-            RawValue::BadField { field, .. } => field,
-            _ => "",
+            RawValue::BadField { field, .. } => Cow::Borrowed(field),
+            RawValue::Decoded { .. } => Cow::Owned(self.decoded().error_field().into_owned()),
+            _ => Cow::Borrowed(""),
         }
     }
 }
