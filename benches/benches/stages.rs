@@ -3,18 +3,24 @@
 //! dictionaries and taxonomy:
 //!
 //! * `normalize_mask`: parse JSON Lines, validate, normalize, mask PII (voc-ingest);
-//! * `segment`: jieba over every turn (voc-text) — the floor the others are held to;
+//! * `floor`: the floor's own work, parse every line and cut its text (`floor_line`);
+//! * `segment`: jieba over every turn (voc-text), the bulk of the floor;
 //! * `classify`: taxonomy rules, sentiment, risk flags over the stored tokens;
 //! * `history_write`: week-partitioned Parquet history (voc-aggregate);
 //! * `index`: a fresh tantivy index from the records, fed as `voc run` feeds it (voc-index);
+//! * `index_least/docs` and `index_least/positions`: the least any tantivy index of the
+//!   same tokens costs — one text field of all turns, no metadata, no stored bodies
+//!   (`voc_index::least`), recording documents only or positions too;
 //! * `aggregate`: the trend tables of the last week from the history (polars);
 //! * `render`: the report as HTML, Markdown, JSON and XLSX (voc-report; its input is
 //!   the fixed full sample, so this one does not scale with the contacts).
 //!
 //! Every stage runs on one thread, so the figures are per-core costs that add up;
-//! `voc run` spreads segmentation and classification over the cores.
+//! `voc run` spreads segmentation and classification over the cores. The contact index
+//! starts as many indexing threads as the process may use (up to two): run the bench
+//! pinned to one core so that its figure is a per-core cost too.
 //!
-//!   cargo bench -p voc-benches --bench stages
+//!   taskset -c 0 cargo bench -p voc-benches --bench stages
 //!   VOC_BENCH_CONTACTS=100000 cargo bench -p voc-benches --bench stages -- segment
 
 /// The allocator `voc` runs with, so the stages cost here what they cost there.
@@ -116,6 +122,20 @@ fn stages(c: &mut Criterion) {
     group.bench_function("normalize_mask", |b| {
         b.iter(|| ingest.ingest_reader("bench", &s.jsonl[..]).expect("ingest"))
     });
+    // The floor's work (parse every line, cut its text) on one thread: what `voc run` ÷
+    // floor is held to, per core.
+    let lines: Vec<&str> = std::str::from_utf8(&s.jsonl)
+        .expect("generated JSON Lines are UTF-8")
+        .lines()
+        .collect();
+    group.bench_function("floor", |b| {
+        b.iter(|| {
+            lines
+                .iter()
+                .map(|line| voc_benches::floor_line(line, &s.segmenter).1)
+                .sum::<u64>()
+        })
+    });
     group.bench_function("segment", |b| {
         b.iter(|| {
             s.records
@@ -169,6 +189,26 @@ fn stages(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    for (name, postings) in [
+        ("index_least/docs", voc_index::least::Postings::DocsOnly),
+        (
+            "index_least/positions",
+            voc_index::least::Postings::WithPositions,
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || tempfile::tempdir().expect("temp dir"),
+                |dir| {
+                    let contacts = s.records.iter().map(|r| r.tokens.as_slice());
+                    voc_index::least::index_token_lists(dir.path(), contacts, postings)
+                        .expect("least index");
+                    dir
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     group.bench_function("aggregate", |b| {
         b.iter(|| {
             voc_pipeline::trends::compute(&s.pipeline, s.history.path(), &s.last_week, &s.segmenter)

@@ -18,6 +18,22 @@ pub struct FloorResult {
     pub seconds: f64,
 }
 
+/// The floor's work on one line: parse it, cut every turn's text (or a work order's
+/// `text`). Returns the text's bytes and its tokens. The stage bench runs it on one
+/// thread, as the per-core floor the stages are held to.
+pub fn floor_line(line: &str, segmenter: &Segmenter) -> (u64, u64) {
+    let value: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+    let mut texts: Vec<&str> = value["turns"]
+        .as_array()
+        .map(|turns| turns.iter().filter_map(|t| t["text"].as_str()).collect())
+        .unwrap_or_default();
+    texts.extend(value["text"].as_str());
+    texts
+        .iter()
+        .map(|t| (t.len() as u64, segmenter.cut(t).len() as u64))
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
 /// Reads JSON Lines, takes every turn's text (or a work order's `text`), cuts it.
 /// Lines are handled in chunks so memory stays bounded, as in `voc run`.
 pub fn segmentation_floor(input: &Path, segmenter: &Segmenter) -> std::io::Result<FloorResult> {
@@ -28,18 +44,7 @@ pub fn segmentation_floor(input: &Path, segmenter: &Segmenter) -> std::io::Resul
     let mut flush = |chunk: &mut Vec<String>| {
         let (bytes, toks) = chunk
             .par_iter()
-            .map(|line| {
-                let value: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
-                let mut texts: Vec<&str> = value["turns"]
-                    .as_array()
-                    .map(|turns| turns.iter().filter_map(|t| t["text"].as_str()).collect())
-                    .unwrap_or_default();
-                texts.extend(value["text"].as_str());
-                texts
-                    .iter()
-                    .map(|t| (t.len() as u64, segmenter.cut(t).len() as u64))
-                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
-            })
+            .map(|line| floor_line(line, segmenter))
             .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
         contacts += chunk.len() as u64;
         text_bytes += bytes;

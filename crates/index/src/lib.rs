@@ -12,6 +12,7 @@
 
 mod compile;
 pub mod facets;
+pub mod least;
 pub mod query;
 pub mod testing;
 pub mod tokenizer;
@@ -46,7 +47,7 @@ type Compiled = (Box<dyn tantivy::query::Query>, Vec<String>, Option<i64>);
 
 /// The one writer's whole memory budget, shared by its threads; when it is full the
 /// writer flushes a segment, so memory stays bounded however large the batch.
-const WRITER_MEMORY_BYTES: usize = 128 << 20;
+pub(crate) const WRITER_MEMORY_BYTES: usize = 128 << 20;
 /// Largest segment a merge may produce, in contacts. A merge reads every segment it
 /// combines (memory-mapped, so resident while it runs): this bounds a run's memory
 /// however large the index grows, at the cost of more segments past ~1M contacts
