@@ -46,6 +46,9 @@ enum Command {
     Fixtures(commands::fixtures::Command),
     /// Apply an edited taxonomy to the stored history (from stored tokens) and show what moved.
     Retag(commands::retag::Args),
+    /// Maintain the search index: rebuild it from the stored history.
+    #[command(subcommand)]
+    Index(commands::index::Command),
     /// Train, evaluate and try sentiment scoring (lexicon and trained model).
     #[command(subcommand)]
     Sentiment(commands::sentiment::Command),
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Taxonomy(cmd) => commands::taxonomy::run(cmd),
         Command::Fixtures(cmd) => commands::fixtures::run(cmd),
         Command::Retag(args) => commands::retag::run(args),
+        Command::Index(cmd) => commands::index::run(cmd),
         Command::Sentiment(cmd) => commands::sentiment::run(cmd),
     };
     match result {

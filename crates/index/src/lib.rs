@@ -28,8 +28,8 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::index::{SegmentId, SegmentMeta};
 use tantivy::indexer::{LogMergePolicy, MergeCandidate, MergePolicy};
 use tantivy::schema::{
-    FAST, Facet, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions, Value,
+    FAST, Facet, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    Value,
 };
 use tantivy::{
     DocAddress, Index, IndexReader, IndexWriter, Order, Searcher, TantivyDocument, Term,
@@ -67,7 +67,8 @@ pub enum IndexError {
     Missing(PathBuf),
     #[error(
         "the search index at {0} was built by another version of voc (its fields differ); \
-         delete that folder and run `voc run` again"
+         rebuild it from the stored history with `voc index rebuild PIPELINE` (the \
+         pipeline file whose output folder holds it)"
     )]
     Outdated(PathBuf),
     #[error("cannot load the index dictionary: {0}")]
@@ -106,14 +107,17 @@ fn schema() -> (Schema, Fields) {
     // Keyword fields are FAST so facet counts read columns, not stored documents.
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
-        started_at: b.add_date_field("date", INDEXED | FAST | STORED),
+        // Date and score are searched by range only, which tantivy answers from the fast
+        // column: indexing them too made a term of nearly every value (a sixth of the
+        // index stage) that no query read.
+        started_at: b.add_date_field("date", FAST | STORED),
         week: b.add_text_field("week", STRING | STORED | FAST),
         channel: b.add_text_field("channel", STRING | STORED | FAST),
         region: b.add_text_field("region", STRING | STORED | FAST),
         business: b.add_text_field("business", STRING | STORED | FAST),
         // Facets index every ancestor, so `category:网络质量` matches its children.
         category: b.add_facet_field("category", STORED),
-        sentiment: b.add_f64_field("sentiment", INDEXED | FAST | STORED),
+        sentiment: b.add_f64_field("sentiment", FAST | STORED),
         sentiment_label: b.add_text_field("sentiment_label", STRING | STORED | FAST),
         risk: b.add_text_field("risk", STRING | STORED | FAST),
         // Customer side (customer turns and work-order notes) and agent side; a search
@@ -416,6 +420,72 @@ impl MergePolicy for BoundedMerges {
     }
 }
 
+/// Where [`swap_in`] expects a rebuilt index: beside `live`, named after it
+/// (`index` → `index.rebuild`).
+pub fn rebuild_dir(live: &Path) -> PathBuf {
+    sibling(live, "rebuild")
+}
+
+/// Where the live index waits while a rebuilt one takes its place.
+fn replaced_dir(live: &Path) -> PathBuf {
+    sibling(live, "replaced")
+}
+
+fn sibling(live: &Path, suffix: &str) -> PathBuf {
+    let mut name = live
+        .file_name()
+        .map_or_else(|| "index".into(), |n| n.to_os_string());
+    name.push(".");
+    name.push(suffix);
+    live.with_file_name(name)
+}
+
+/// Puts the committed index in [`rebuild_dir`]`(live)` where `live` is and removes the
+/// old one. A folder cannot be replaced in one rename: `live` is moved aside first, and a
+/// process killed between the two renames leaves no `live`. Every open finishes such a
+/// swap first ([`finish_interrupted_swap`]), so readers never see a half-replaced index.
+pub fn swap_in(live: &Path) -> Result<(), IndexError> {
+    let rebuilt = rebuild_dir(live);
+    if !rebuilt.join("meta.json").exists() {
+        return Err(IndexError::Missing(rebuilt));
+    }
+    let replaced = replaced_dir(live);
+    if replaced.exists() {
+        std::fs::remove_dir_all(&replaced)?;
+    }
+    if live.exists() {
+        std::fs::rename(live, &replaced)?;
+    }
+    std::fs::rename(&rebuilt, live)?;
+    if replaced.exists() {
+        std::fs::remove_dir_all(&replaced)?;
+    }
+    Ok(())
+}
+
+/// Completes a [`swap_in`] that a killed process left halfway: with the old index moved
+/// aside and no index in its place, the rebuilt one (committed before the swap began)
+/// takes the place, or, if that is gone too, the old one goes back.
+fn finish_interrupted_swap(live: &Path) -> std::io::Result<()> {
+    let replaced = replaced_dir(live);
+    if !replaced.exists() {
+        return Ok(());
+    }
+    if !live.join("meta.json").exists() {
+        let rebuilt = rebuild_dir(live);
+        // An empty folder may stand there (an open that created it).
+        if live.exists() {
+            std::fs::remove_dir_all(live)?;
+        }
+        if rebuilt.join("meta.json").exists() {
+            std::fs::rename(&rebuilt, live)?;
+        } else {
+            return std::fs::rename(&replaced, live);
+        }
+    }
+    std::fs::remove_dir_all(&replaced)
+}
+
 impl ContactIndex {
     /// Opens the index in `dir`, creating it if absent, with `segmenter` for queries.
     /// `dictionary` is what the segmenter was built from; it is saved beside the index
@@ -425,6 +495,7 @@ impl ContactIndex {
         segmenter: Arc<Segmenter>,
         dictionary: &SegmenterBuilder,
     ) -> Result<Self, IndexError> {
+        finish_interrupted_swap(dir)?;
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
         let wrap = |source| IndexError::Tantivy {
@@ -445,6 +516,7 @@ impl ContactIndex {
 
     /// Opens an existing index for searching, with the dictionary stored beside it.
     pub fn open(dir: &Path) -> Result<Self, IndexError> {
+        finish_interrupted_swap(dir)?;
         if !dir.join("meta.json").exists() {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }

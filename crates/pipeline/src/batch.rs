@@ -47,7 +47,7 @@ pub const SPOOL_PREFIX: &str = ".spool-";
 /// slower than segmentation.
 const CHANNEL_CHUNKS: usize = 2;
 /// Records decoded from a week's Parquet at a time to feed the index.
-const INDEX_SLICE: usize = 1024;
+pub(crate) const INDEX_SLICE: usize = 1024;
 /// Ingested chunks parked while the models are still being built (about the first
 /// tenth of a second of ingest); past this many, ingest waits for them.
 const PARKED_CHUNKS: usize = 8;
@@ -497,7 +497,7 @@ fn timing(stage: &str, d: Duration) -> StageTiming {
 }
 
 /// A progress counter (the batch size is not known until the inputs are read).
-fn counter(visible: bool, label: &str) -> ProgressBar {
+pub(crate) fn counter(visible: bool, label: &str) -> ProgressBar {
     if !visible {
         return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
     }

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod config;
 pub mod manifest;
 pub mod pdf;
+pub mod reindex;
 pub mod report;
 pub mod report_input;
 pub mod retag;

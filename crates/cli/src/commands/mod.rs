@@ -1,4 +1,5 @@
 pub mod fixtures;
+pub mod index;
 pub mod report;
 pub mod retag;
 pub mod run;

@@ -1,0 +1,113 @@
+//! `voc index rebuild`: a new search index from the stored history alone.
+//!
+//! Weekly runs add the batch's weeks to the index and never rebuild it, so an index
+//! that is lost, damaged, or built by a version of voc whose index fields differ can
+//! only be made whole again from the history, which holds every contact's masked text
+//! and stored tokens. Nothing is segmented again: the index is fed the stored tokens,
+//! as a run feeds it. The new index is built beside the live one and swapped in only
+//! once it is committed and holds every contact, so searches and `voc serve` keep the
+//! old one until then, and a killed rebuild leaves it untouched.
+
+use crate::Pipeline;
+use crate::batch::{INDEX_SLICE, counter};
+use crate::run::{HISTORY_DIR, INDEX_DIR, build_segmenter, load_classifier};
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use voc_index::{ContactIndex, IndexError};
+
+/// What a rebuild read and wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct RebuildSummary {
+    pub history: PathBuf,
+    pub index: PathBuf,
+    /// The index it replaced: `N documents`, `built by another version of voc`, `none`,
+    /// or why it could not be read.
+    pub previous: String,
+    pub partitions: usize,
+    /// Contacts read from the history; the new index holds exactly these.
+    pub contacts: u64,
+    pub documents: u64,
+    pub read_ms: u64,
+    pub index_ms: u64,
+}
+
+pub fn rebuild_index(
+    pipeline: &Pipeline,
+    out_dir: Option<PathBuf>,
+    progress: bool,
+) -> Result<RebuildSummary> {
+    let out_dir = out_dir.unwrap_or_else(|| pipeline.file.output.dir.clone());
+    let history = out_dir.join(HISTORY_DIR);
+    let partitions = voc_aggregate::history::partitions(&history);
+    if partitions.is_empty() {
+        anyhow::bail!(
+            "no history under {} to rebuild the index from (run `voc run {}` first)",
+            history.display(),
+            pipeline.path.display()
+        );
+    }
+    let live = out_dir.join(INDEX_DIR);
+    let previous = match ContactIndex::open(&live) {
+        Ok(index) => format!("{} documents", index.num_docs()),
+        Err(IndexError::Missing(_)) => "none".to_string(),
+        Err(IndexError::Outdated(_)) => "built by another version of voc".to_string(),
+        Err(e) => format!("unreadable: {e}"),
+    };
+    // The dictionary a run would save with the index, so queries are cut as a run's are.
+    let (_, terms) = load_classifier(pipeline)?;
+    let (segmenter, dictionary) = build_segmenter(pipeline, &terms)?;
+
+    let rebuilt = voc_index::rebuild_dir(&live);
+    if rebuilt.exists() {
+        // What a killed rebuild left; the live index never depends on it.
+        std::fs::remove_dir_all(&rebuilt)
+            .with_context(|| format!("cannot clear {}", rebuilt.display()))?;
+    }
+    let index = ContactIndex::open_or_create(&rebuilt, Arc::new(segmenter), &dictionary)?;
+    let mut writer = index.writer()?;
+    let bar = counter(progress, "index rebuild");
+    let (mut contacts, mut read_ms, mut index_ms) = (0u64, 0u64, 0u64);
+    for path in &partitions {
+        let started = Instant::now();
+        let records = voc_aggregate::history::read_records(path, true)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        read_ms += started.elapsed().as_millis() as u64;
+        let started = Instant::now();
+        // A contact id lives in one week's partition only (a run moves a re-delivered
+        // contact), so ids are unique across the whole history; the count below checks it.
+        for slice in records.chunks(INDEX_SLICE) {
+            writer.add_unique(slice)?;
+            bar.inc(slice.len() as u64);
+        }
+        index_ms += started.elapsed().as_millis() as u64;
+        contacts += records.len() as u64;
+    }
+    let started = Instant::now();
+    let stats = writer.commit()?;
+    index_ms += started.elapsed().as_millis() as u64;
+    bar.finish_and_clear();
+    drop(index);
+    if stats.documents != contacts {
+        anyhow::bail!(
+            "the history under {} holds {contacts} contacts but the rebuilt index {} documents \
+             (a contact id in two weeks' partitions?); the index at {} is left as it was",
+            history.display(),
+            stats.documents,
+            live.display()
+        );
+    }
+    voc_index::swap_in(&live)?;
+    Ok(RebuildSummary {
+        history,
+        index: live,
+        previous,
+        partitions: partitions.len(),
+        contacts,
+        documents: stats.documents,
+        read_ms,
+        index_ms,
+    })
+}
