@@ -45,6 +45,21 @@ fn make_it_another_versions(index: &Path) {
     std::fs::write(&path, serde_json::to_string(&meta).unwrap()).unwrap();
 }
 
+/// Every file under `dir` with its bytes and modification time (a file written again
+/// with the same bytes counts as written).
+type Snapshot = Vec<(std::path::PathBuf, Vec<u8>, std::time::SystemTime)>;
+
+fn snapshot(dir: &Path) -> Snapshot {
+    files_under(dir)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            let modified = std::fs::metadata(&p).unwrap().modified().unwrap();
+            (p, bytes, modified)
+        })
+        .collect()
+}
+
 fn rebuild(pipeline: &Path, out: &Path) -> std::process::Output {
     voc(&[
         "index",
@@ -72,6 +87,23 @@ fn an_index_of_another_version_is_rebuilt_from_the_history_as_a_run_builds_it() 
     assert_eq!(refused.status.code(), Some(2));
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("voc index rebuild"), "{message}");
+
+    // A run refuses it too, before it reads a record: nothing in the folder changes.
+    let before = snapshot(out.path());
+    let run = voc(&[
+        "run",
+        pipeline.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&run.stderr);
+    assert!(message.contains("voc index rebuild"), "{message}");
+    assert!(
+        snapshot(out.path()) == before,
+        "a refused run wrote nothing"
+    );
 
     let rebuilt = rebuild(&pipeline, out.path());
     let printed = String::from_utf8_lossy(&rebuilt.stdout);

@@ -486,6 +486,24 @@ fn finish_interrupted_swap(live: &Path) -> std::io::Result<()> {
     std::fs::remove_dir_all(&replaced)
 }
 
+/// Fails with [`IndexError::Outdated`] when `dir` holds an index this version cannot
+/// add to, so a run refuses before it reads its inputs rather than after. Reads only the
+/// index's `meta.json`; an absent index is fine (a run creates it).
+pub fn check_version(dir: &Path) -> Result<(), IndexError> {
+    finish_interrupted_swap(dir)?;
+    if !dir.join("meta.json").exists() {
+        return Ok(());
+    }
+    let existing = Index::open_in_dir(dir).map_err(|source| IndexError::Tantivy {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    if existing.schema() != schema().0 {
+        return Err(IndexError::Outdated(dir.to_path_buf()));
+    }
+    Ok(())
+}
+
 impl ContactIndex {
     /// Opens the index in `dir`, creating it if absent, with `segmenter` for queries.
     /// `dictionary` is what the segmenter was built from; it is saved beside the index

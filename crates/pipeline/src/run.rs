@@ -231,6 +231,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     // it should not accumulate either.
     fsutil::remove_stale_temps(&out_dir)
         .with_context(|| format!("cannot tidy the output folder {}", out_dir.display()))?;
+    // An index this version cannot add to stops the run now, not after ingest.
+    voc_index::check_version(&out_dir.join(INDEX_DIR))?;
 
     // Built beside the fingerprints and the start of ingest; see `ModelsLoading`.
     let models = ModelsLoading::start(pipeline)?;
