@@ -10,7 +10,7 @@
 
 use crate::Pipeline;
 use crate::batch::{INDEX_SLICE, counter};
-use crate::run::{HISTORY_DIR, INDEX_DIR, build_segmenter, load_classifier};
+use crate::run::{INDEX_DIR, build_segmenter, load_classifier, stored_history};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -40,15 +40,7 @@ pub fn rebuild_index(
     progress: bool,
 ) -> Result<RebuildSummary> {
     let out_dir = out_dir.unwrap_or_else(|| pipeline.file.output.dir.clone());
-    let history = out_dir.join(HISTORY_DIR);
-    let partitions = voc_aggregate::history::partitions(&history);
-    if partitions.is_empty() {
-        anyhow::bail!(
-            "no history under {} to rebuild the index from (run `voc run {}` first)",
-            history.display(),
-            pipeline.path.display()
-        );
-    }
+    let (history, partitions) = stored_history(pipeline, Some(&out_dir))?;
     let live = out_dir.join(INDEX_DIR);
     let previous = match ContactIndex::open(&live) {
         Ok(index) => format!("{} documents", index.num_docs()),

@@ -15,7 +15,7 @@ use std::time::Instant;
 use voc_core::{EnrichedContact, RiskFlags};
 
 use crate::config::Pipeline;
-use crate::run::{HISTORY_DIR, INDEX_DIR, load_classifier};
+use crate::run::{INDEX_DIR, load_classifier, stored_history};
 
 #[derive(Debug, Clone, Default)]
 pub struct RetagOptions {
@@ -103,15 +103,7 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
         .out_dir
         .clone()
         .unwrap_or_else(|| pipeline.file.output.dir.clone());
-    let history = out_dir.join(HISTORY_DIR);
-    let partitions = voc_aggregate::history::partitions(&history);
-    if partitions.is_empty() {
-        anyhow::bail!(
-            "no history under {} (run `voc run {}` first)",
-            history.display(),
-            pipeline.path.display()
-        );
-    }
+    let (history, partitions) = stored_history(pipeline, Some(&out_dir))?;
     let (classifier, _) = load_classifier(pipeline)?;
     let index_dir = out_dir.join(INDEX_DIR);
     let index = if options.dry_run {
@@ -341,6 +333,7 @@ fn excerpt(r: &EnrichedContact) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::HISTORY_DIR;
     use std::path::Path;
     use std::sync::Arc;
     use voc_core::{Contact, Speaker, Turn};
