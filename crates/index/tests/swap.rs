@@ -6,11 +6,16 @@ use std::path::Path;
 use voc_index::testing::{sample_contacts, sample_segmenter};
 use voc_index::{ContactIndex, rebuild_dir, swap_in};
 
-/// An index of the first `n` sample contacts in `dir`.
-fn index_of(dir: &Path, n: usize) {
+/// Opens `dir` as a run does: creating the index if there is none.
+fn open_for_a_run(dir: &Path) -> ContactIndex {
     let builder = sample_segmenter();
     let segmenter = std::sync::Arc::new(builder.build().unwrap());
-    let index = ContactIndex::open_or_create(dir, segmenter, &builder).unwrap();
+    ContactIndex::open_or_create(dir, segmenter, &builder).unwrap()
+}
+
+/// An index of the first `n` sample contacts in `dir`.
+fn index_of(dir: &Path, n: usize) {
+    let index = open_for_a_run(dir);
     let mut writer = index.writer().unwrap();
     writer.add_unique(&sample_contacts()[..n]).unwrap();
     writer.commit().unwrap();
@@ -68,10 +73,7 @@ fn a_swap_killed_after_its_renames_leaves_only_the_new_index() {
     index_of(&live, 5);
     // Killed before the old index was removed: a run (which creates, not only opens)
     // cleans it up too.
-    let builder = sample_segmenter();
-    let segmenter = std::sync::Arc::new(builder.build().unwrap());
-    let index = ContactIndex::open_or_create(&live, segmenter, &builder).unwrap();
-    assert_eq!(index.num_docs(), 5);
+    assert_eq!(open_for_a_run(&live).num_docs(), 5);
     assert_eq!(siblings(out.path()), ["index"]);
 }
 
