@@ -487,8 +487,8 @@ fn finish_interrupted_swap(live: &Path) -> std::io::Result<()> {
 }
 
 /// Fails with [`IndexError::Outdated`] when `dir` holds an index this version cannot
-/// add to, so a run refuses before it reads its inputs rather than after. Reads only the
-/// index's `meta.json`; an absent index is fine (a run creates it).
+/// add to (a run calls it before it reads its inputs, and every open before it writes).
+/// Reads only the index's `meta.json`; an absent index is fine (a run creates it).
 pub fn check_version(dir: &Path) -> Result<(), IndexError> {
     finish_interrupted_swap(dir)?;
     if !dir.join("meta.json").exists() {
@@ -513,19 +513,13 @@ impl ContactIndex {
         segmenter: Arc<Segmenter>,
         dictionary: &SegmenterBuilder,
     ) -> Result<Self, IndexError> {
-        finish_interrupted_swap(dir)?;
+        check_version(dir)?;
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
         let wrap = |source| IndexError::Tantivy {
             path: dir.to_path_buf(),
             source,
         };
-        if dir.join("meta.json").exists() {
-            let existing = Index::open_in_dir(dir).map_err(wrap)?;
-            if existing.schema() != schema {
-                return Err(IndexError::Outdated(dir.to_path_buf()));
-            }
-        }
         dictionary.save(dir)?;
         let directory = tantivy::directory::MmapDirectory::open(dir).map_err(|e| wrap(e.into()))?;
         let index = Index::open_or_create(directory, schema).map_err(wrap)?;

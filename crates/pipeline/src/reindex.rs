@@ -40,7 +40,7 @@ pub fn rebuild_index(
     progress: bool,
 ) -> Result<RebuildSummary> {
     let out_dir = out_dir.unwrap_or_else(|| pipeline.file.output.dir.clone());
-    let (history, partitions) = stored_history(pipeline, Some(&out_dir))?;
+    let (history, partitions) = stored_history(pipeline, &out_dir)?;
     let live = out_dir.join(INDEX_DIR);
     let previous = match ContactIndex::open(&live) {
         Ok(index) => format!("{} documents", index.num_docs()),

@@ -103,7 +103,7 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
         .out_dir
         .clone()
         .unwrap_or_else(|| pipeline.file.output.dir.clone());
-    let (history, partitions) = stored_history(pipeline, Some(&out_dir))?;
+    let (history, partitions) = stored_history(pipeline, &out_dir)?;
     let (classifier, _) = load_classifier(pipeline)?;
     let index_dir = out_dir.join(INDEX_DIR);
     let index = if options.dry_run {

@@ -94,16 +94,11 @@ impl Timer {
     }
 }
 
-/// The history folder under `out_dir` (the pipeline's `[output] dir` unless given) and its
-/// week partitions, oldest first; an error naming the folder when it holds none, for
-/// the commands that work on stored history alone (`voc retag`, `voc index rebuild`).
-pub fn stored_history(
-    pipeline: &Pipeline,
-    out_dir: Option<&Path>,
-) -> Result<(PathBuf, Vec<PathBuf>)> {
-    let history = out_dir
-        .unwrap_or(&pipeline.file.output.dir)
-        .join(HISTORY_DIR);
+/// The history folder under `out_dir` and its week partitions, oldest first; an error
+/// naming the folder when it holds none, for the commands that work on stored history
+/// alone (`voc retag`, `voc index rebuild`).
+pub fn stored_history(pipeline: &Pipeline, out_dir: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
+    let history = out_dir.join(HISTORY_DIR);
     let partitions = voc_aggregate::history::partitions(&history);
     if partitions.is_empty() {
         anyhow::bail!(
