@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The project's test command (README.md; .ci/run calls exactly this): every Rust test of
-# the workspace, then the browser tests of the report and the search page in headless
-# Chromium (scripts/browser-test.sh installs Chromium, CJK fonts and playwright-core
-# from Debian's packages and npm when they are missing).
+# The project's test command (README.md; .ci/run calls exactly this): formatting and
+# lints first (cheap, and a failure there says more than a failed test), then every Rust
+# test of the workspace, then the browser tests of the report and the search page in
+# headless Chromium (scripts/browser-test.sh installs Chromium, CJK fonts and
+# playwright-core from Debian's packages and npm when they are missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
 VOC_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/voc" scripts/browser-test.sh
