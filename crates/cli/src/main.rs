@@ -2,6 +2,7 @@
 //! printing live here; the work is done by the stage crates.
 
 mod commands;
+mod logging;
 
 /// mimalloc: glibc malloc took about a fifth of a run's CPU time (tokens, index
 /// documents and Parquet buffers are many small short-lived allocations).
@@ -26,6 +27,16 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log more to stderr: each stage's span and time (-v), details (-vv), everything (-vvv).
+    /// RUST_LOG, in tracing's filter syntax, overrides it
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Print nothing but errors: no summary, no progress, no warnings
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// How log lines are written: text, or one JSON object a line (for schedulers)
+    #[arg(long, global = true, value_enum, default_value_t)]
+    log_format: logging::LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -56,9 +67,15 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let verbosity = if cli.quiet {
+        -1
+    } else {
+        cli.verbose.min(3) as i8
+    };
+    logging::init(verbosity, cli.log_format);
     let result = match cli.command {
-        Command::Run(args) => commands::run::run(args),
-        Command::Report(args) => commands::report::run(args),
+        Command::Run(args) => commands::run::run(args, cli.quiet),
+        Command::Report(args) => commands::report::run(args, cli.quiet),
         Command::Search(args) => commands::search::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Taxonomy(cmd) => commands::taxonomy::run(cmd),

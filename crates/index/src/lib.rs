@@ -14,6 +14,8 @@ mod compile;
 pub mod facets;
 pub mod least;
 pub mod query;
+/// The sample index of this crate's and `voc-serve`'s tests; not in product builds.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tokenizer;
 

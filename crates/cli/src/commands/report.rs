@@ -30,16 +30,14 @@ pub struct Args {
     /// or named by VOC_CHROMIUM
     #[arg(long)]
     pdf: bool,
-    /// Print nothing but errors
-    #[arg(long, short)]
-    quiet: bool,
 }
 
 fn parse_period(s: &str) -> Result<Period, String> {
     Period::parse(s).map_err(|e| e.to_string())
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+/// `quiet`: the global `--quiet`, which prints nothing but errors.
+pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let pipeline = voc_pipeline::Pipeline::load(&args.pipeline)?;
     let summary = voc_pipeline::report(
         &pipeline,
@@ -50,7 +48,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             pdf: args.pdf,
         },
     )?;
-    if !args.quiet {
+    if !quiet {
         let p = &summary.period;
         let through = if summary.through < p.last {
             format!(", data through {}", summary.through)

@@ -10,26 +10,24 @@ pub struct Args {
     /// Write outputs here instead of the pipeline's [output] dir
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Print nothing but errors
-    #[arg(long, short)]
-    quiet: bool,
     /// Process the batch even if this output folder already holds its results
     #[arg(long)]
     force: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+/// `quiet`: the global `--quiet`, which prints nothing but errors.
+pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let pipeline = voc_pipeline::Pipeline::load(&args.pipeline)?;
     let summary = voc_pipeline::run(
         &pipeline,
         &voc_pipeline::RunOptions {
             out_dir: args.out,
-            progress: !args.quiet && crate::show_progress(),
+            progress: !quiet && crate::show_progress(),
             force: args.force,
         },
     )?;
     if summary.already_processed {
-        if !args.quiet {
+        if !quiet {
             println!(
                 "voc run: batch {} was already processed with this configuration at {}; outputs in {} are intact (use --force to run again)",
                 &summary.manifest.data_fingerprint[..12],
@@ -39,7 +37,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if !args.quiet {
+    if !quiet {
         print!("{}", describe(&summary));
         for warning in &summary.warnings {
             eprintln!("warning: {warning}");
