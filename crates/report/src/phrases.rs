@@ -37,7 +37,7 @@ pub(crate) fn delta_clause(
 }
 
 /// Change column text shared by the tables: `▲ +12.0%`, `▼ -5.0%`, `持平`, `—`.
-pub(crate) fn change_cell(current: u64, previous: u64) -> (Trend, String) {
+pub(crate) fn change_text(current: u64, previous: u64) -> (Trend, String) {
     let t = trend(current, previous);
     let text = match t {
         Trend::Up => format!("▲ {}", change(current, previous)),
@@ -49,8 +49,8 @@ pub(crate) fn change_cell(current: u64, previous: u64) -> (Trend, String) {
 }
 
 /// A change cell (`▲ +12.0%`), coloured by direction in HTML.
-pub(crate) fn change_cell_coloured(current: u64, previous: u64) -> Cell {
-    let (t, text) = change_cell(current, previous);
+pub(crate) fn change_cell(current: u64, previous: u64) -> Cell {
+    let (t, text) = change_text(current, previous);
     Cell::change(text, current, previous).class(match t {
         Trend::Up => "up",
         Trend::Down => "down",

@@ -103,18 +103,16 @@ impl Section for Emerging {
             item.push_str("，同步客服解释口径，并在下期报告中跟踪是否回落。");
             out.push((issue.owner.clone(), item));
         }
-
         out
     }
 
     /// New terms and category keywords come from the same phrase counts.
     fn methods(&self, view: &View) -> Vec<String> {
         let input = view.input;
-        let mut out = Vec::new();
-        if !input.new_terms.is_empty() || !input.top_keywords.is_empty() {
-            out.push("新词发现：统计客户侧分词（去停用词、标点与脱敏串）中单词与相邻词组的提及接触数，与基线期按接触量折算的期望值做单侧泊松检验（Bonferroni 校正、最少提及数与最小倍数），并剔除与任一分类规则词重叠的词语。类别关键词为本期类别内提及比例 × 基线期逆文档频率（TF-IDF）。".to_string());
+        if input.new_terms.is_empty() && input.top_keywords.is_empty() {
+            return Vec::new();
         }
-        out
+        vec!["新词发现：统计客户侧分词（去停用词、标点与脱敏串）中单词与相邻词组的提及接触数，与基线期按接触量折算的期望值做单侧泊松检验（Bonferroni 校正、最少提及数与最小倍数），并剔除与任一分类规则词重叠的词语。类别关键词为本期类别内提及比例 × 基线期逆文档频率（TF-IDF）。".to_string()]
     }
 }
 
@@ -334,7 +332,7 @@ fn new_terms(view: &View) -> Table {
 }
 
 /// Region names joined with `、`, at most [`SENTENCE_REGIONS`].
-pub(crate) fn region_names(regions: &[(String, u64)]) -> String {
+fn region_names(regions: &[(String, u64)]) -> String {
     regions
         .iter()
         .take(SENTENCE_REGIONS)
@@ -344,7 +342,7 @@ pub(crate) fn region_names(regions: &[(String, u64)]) -> String {
 }
 
 /// `为近8周均值的 8.7 倍` or, for a category with no history, `近8周此前未出现`.
-pub(crate) fn baseline_clause(issue: &EmergingIssue, baseline: &str) -> String {
+fn baseline_clause(issue: &EmergingIssue, baseline: &str) -> String {
     if issue.baseline_mean.is_finite() && issue.baseline_mean > 0.0 {
         let ratio = issue.current as f64 / issue.baseline_mean;
         format!("为{baseline}均值的 {} 倍", fixed(ratio, 1))
@@ -354,7 +352,7 @@ pub(crate) fn baseline_clause(issue: &EmergingIssue, baseline: &str) -> String {
 }
 
 /// `本期 52 件，近8周均值 6.0 件，为均值的 8.7 倍` for the emerging-issue details.
-pub(crate) fn issue_numbers(issue: &EmergingIssue, baseline: &str) -> String {
+fn issue_numbers(issue: &EmergingIssue, baseline: &str) -> String {
     let current = thousands(issue.current);
     if issue.baseline_mean.is_finite() && issue.baseline_mean > 0.0 {
         format!(

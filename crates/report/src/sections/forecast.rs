@@ -59,41 +59,40 @@ impl Section for Forecast {
     }
 
     fn findings(&self, view: &View) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(f) = forecast_of(view) {
-            let mean = f.days.iter().map(|d| d.volume).sum::<f64>() / f.days.len().max(1) as f64;
-            let mut s = format!(
-                "预计未来 {} 天日均接触量 {} 次",
-                f.days.len(),
-                fixed(mean, 0)
-            );
-            if let Some(m) = f.backtest_mape {
-                s.push_str(&format!("（回测 MAPE {}%）", fixed(m, 1)));
-            }
-            if !f.staffing.is_empty() {
-                let n = f.staffing.len() as f64;
-                let agents = f
-                    .staffing
-                    .iter()
-                    .map(|x| f64::from(x.erlang_agents))
-                    .sum::<f64>()
-                    / n;
-                let people = f
-                    .staffing
-                    .iter()
-                    .map(|x| f64::from(x.erlang_headcount))
-                    .sum::<f64>()
-                    / n;
-                s.push_str(&format!(
-                    "，按 Erlang C 测算日均需在线坐席 {} 人、排班 {} 人",
-                    fixed(agents, 1),
-                    fixed(people, 1)
-                ));
-            }
-            s.push('。');
-            out.push(s);
+        let Some(f) = forecast_of(view) else {
+            return Vec::new();
+        };
+        let mean = f.days.iter().map(|d| d.volume).sum::<f64>() / f.days.len().max(1) as f64;
+        let mut s = format!(
+            "预计未来 {} 天日均接触量 {} 次",
+            f.days.len(),
+            fixed(mean, 0)
+        );
+        if let Some(m) = f.backtest_mape {
+            s.push_str(&format!("（回测 MAPE {}%）", fixed(m, 1)));
         }
-        out
+        if !f.staffing.is_empty() {
+            let n = f.staffing.len() as f64;
+            let agents = f
+                .staffing
+                .iter()
+                .map(|x| f64::from(x.erlang_agents))
+                .sum::<f64>()
+                / n;
+            let people = f
+                .staffing
+                .iter()
+                .map(|x| f64::from(x.erlang_headcount))
+                .sum::<f64>()
+                / n;
+            s.push_str(&format!(
+                "，按 Erlang C 测算日均需在线坐席 {} 人、排班 {} 人",
+                fixed(agents, 1),
+                fixed(people, 1)
+            ));
+        }
+        s.push('。');
+        vec![s]
     }
 
     fn methods(&self, _view: &View) -> Vec<String> {

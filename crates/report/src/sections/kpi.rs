@@ -58,55 +58,53 @@ impl Section for Kpi {
     }
 
     fn findings(&self, view: &View) -> Vec<String> {
-        let mut out = Vec::new();
-        if let Some(k) = scorecard_of(view) {
-            let count = |s: &str| {
-                k.rows
-                    .iter()
-                    .filter(|r| r.status.as_deref() == Some(s))
-                    .count()
-            };
-            let mut s = format!(
-                "截至 {}，本月 {} 项 KPI 中 {} 项达标、{} 项预警、{} 项未达标",
-                k.as_of,
-                k.rows.len(),
-                count("达标"),
-                count("预警"),
-                count("未达标")
-            );
-            let misses: Vec<String> = k
-                .rows
+        let Some(k) = scorecard_of(view) else {
+            return Vec::new();
+        };
+        let count = |s: &str| {
+            k.rows
                 .iter()
-                .filter(|r| r.status.as_deref() == Some("未达标"))
-                .map(|r| {
-                    format!(
-                        "{}本月累计 {}（目标 {}），剩余 {} 天{}",
-                        r.name,
-                        kpi_value(&r.unit, r.actual),
-                        kpi_value(&r.unit, Some(r.target)),
-                        k.days_remaining,
-                        match r.dynamic.as_str() {
-                            "需达到" => required_clause(r),
-                            "无法达成" => "已无法达成月度目标".to_string(),
-                            other => other.to_string(),
-                        }
-                    )
-                })
-                .collect();
-            if !misses.is_empty() {
-                s.push('：');
-                s.push_str(&misses.join("；"));
-            }
-            s.push('。');
-            out.push(s);
+                .filter(|r| r.status.as_deref() == Some(s))
+                .count()
+        };
+        let mut s = format!(
+            "截至 {}，本月 {} 项 KPI 中 {} 项达标、{} 项预警、{} 项未达标",
+            k.as_of,
+            k.rows.len(),
+            count("达标"),
+            count("预警"),
+            count("未达标")
+        );
+        let misses: Vec<String> = k
+            .rows
+            .iter()
+            .filter(|r| r.status.as_deref() == Some("未达标"))
+            .map(|r| {
+                format!(
+                    "{}本月累计 {}（目标 {}），剩余 {} 天{}",
+                    r.name,
+                    kpi_value(&r.unit, r.actual),
+                    kpi_value(&r.unit, Some(r.target)),
+                    k.days_remaining,
+                    match r.dynamic.as_str() {
+                        "需达到" => required_clause(r),
+                        "无法达成" => "已无法达成月度目标".to_string(),
+                        other => other.to_string(),
+                    }
+                )
+            })
+            .collect();
+        if !misses.is_empty() {
+            s.push('：');
+            s.push_str(&misses.join("；"));
         }
-        out
+        s.push('。');
+        vec![s]
     }
 
     /// The KPIs that miss their target, for the contact center.
     fn recommendations(&self, view: &View) -> Vec<(String, String)> {
-        let input = view.input;
-        let Some(k) = input.kpi.as_ref() else {
+        let Some(k) = scorecard_of(view) else {
             return Vec::new();
         };
         k.rows
@@ -155,7 +153,7 @@ fn month_label(month: &str) -> String {
 }
 
 /// Value of a KPI in its unit: `49.5%`, `575 秒`, `751.2‰`.
-pub(crate) fn kpi_value(unit: &str, v: Option<f64>) -> String {
+fn kpi_value(unit: &str, v: Option<f64>) -> String {
     match v {
         Some(v) if v.is_finite() => match unit {
             "share" => fraction_pct(v),
@@ -178,7 +176,7 @@ fn required_clause(row: &KpiRow) -> String {
 }
 
 /// The dynamic target in words.
-pub(crate) fn dynamic_text(row: &KpiRow) -> String {
+fn dynamic_text(row: &KpiRow) -> String {
     let value = kpi_value(&row.unit, row.dynamic_value);
     match row.dynamic.as_str() {
         "需达到" if row.higher_is_better => format!("≥ {value}"),
@@ -248,6 +246,7 @@ fn status_class(status: Option<&str>) -> &'static str {
     }
 }
 
+/// A status in words, coloured as a traffic light in HTML.
 fn status(s: Option<&str>) -> Cell {
     let cell = Cell::new(s.unwrap_or(MISSING)).class(status_class(s));
     if s.is_some() {
@@ -257,8 +256,6 @@ fn status(s: Option<&str>) -> Cell {
     }
 }
 
-/// The KPI scorecard: month to date and the last day against the targets, with the
-/// dynamic target.
 /// The KPI scorecard: month to date and the last day against the targets, with the
 /// dynamic target.
 fn scorecard(k: &KpiScorecard) -> Table {

@@ -9,7 +9,7 @@ use crate::format::{
     MISSING, Trend, complaint_rate, escape_html as esc, escape_md, fixed, per_mille,
     short_fingerprint, thousands,
 };
-use crate::phrases::change_cell;
+use crate::phrases::change_text;
 use crate::table::{Align::Text, Cell, Table};
 use crate::view::View;
 
@@ -177,14 +177,14 @@ fn html_summary(view: &View, heading: &str, out: &mut String) -> Result {
         &cur.map_or(MISSING.to_string(), |v| thousands(v.contacts)),
         // More contacts is neither good nor bad in itself, so this change is not coloured.
         cur.zip(prev)
-            .map(|(c, p)| (Trend::Flat, change_cell(c.contacts, p.contacts).1)),
+            .map(|(c, p)| (Trend::Flat, change_text(c.contacts, p.contacts).1)),
     )?;
     card(
         out,
         "投诉量（件）",
         &cur.map_or(MISSING.to_string(), |v| thousands(v.complaints)),
         cur.zip(prev)
-            .map(|(c, p)| change_cell(c.complaints, p.complaints)),
+            .map(|(c, p)| change_text(c.complaints, p.complaints)),
     )?;
     let rate = cur.and_then(|v| complaint_rate(v.complaints, v.contacts));
     let rate_previous = prev.and_then(|v| complaint_rate(v.complaints, v.contacts));
@@ -201,7 +201,7 @@ fn html_summary(view: &View, heading: &str, out: &mut String) -> Result {
         &thousands(risk.escalation),
         view.previous_label
             .as_ref()
-            .map(|_| change_cell(risk.escalation, risk.escalation_previous)),
+            .map(|_| change_text(risk.escalation, risk.escalation_previous)),
     )?;
     writeln!(out, "</div>")?;
     writeln!(out, r#"<ol class="findings">"#)?;

@@ -6,7 +6,7 @@ use std::fmt::{Result, Write};
 use super::Section;
 use super::advice::CENTER_OWNER;
 use crate::format::{flag_label, thousands};
-use crate::phrases::{change_cell_coloured, change_clause};
+use crate::phrases::{change_cell, change_clause};
 use crate::table::{
     Align::{Num, Text},
     Cell, Table,
@@ -107,7 +107,7 @@ fn counts(view: &View) -> Table {
             label.into(),
             Cell::count(cur),
             Cell::count(prev),
-            change_cell_coloured(cur, prev),
+            change_cell(cur, prev),
         ]);
     }
     t

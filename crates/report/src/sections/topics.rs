@@ -8,7 +8,7 @@ use crate::format::{
     category_label, owner_label, pct_change, share, signed_pct, thousands, thousands_signed,
 };
 use crate::model::CategoryRow;
-use crate::phrases::{change_cell_coloured, change_clause};
+use crate::phrases::{change_cell, change_clause};
 use crate::table::{
     Align::{Num, Text},
     Cell, Table,
@@ -127,7 +127,6 @@ impl Section for Topics {
             ),
         ));
         }
-
         out
     }
 }
@@ -162,7 +161,7 @@ fn categories(sheet: &'static str, rows: &[&CategoryRow], total: u64) -> Table {
             owner_label(&c.owner).into(),
             Cell::count(c.current),
             Cell::count(c.previous),
-            change_cell_coloured(c.current, c.previous),
+            change_cell(c.current, c.previous),
             Cell::share(c.current, total),
         ]);
     }

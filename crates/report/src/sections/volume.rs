@@ -5,8 +5,8 @@
 use std::fmt::{Result, Write};
 
 use super::{Priority, Section};
-use crate::format::{MISSING, channel_label, complaint_rate, fixed, per_mille, thousands};
-use crate::phrases::change_clause;
+use crate::format::{MISSING, channel_label, complaint_rate, per_mille, thousands};
+use crate::phrases::{change_clause, change_text};
 use crate::svg;
 use crate::table::{
     Align::{Num, Text},
@@ -133,25 +133,8 @@ fn volume(view: &View) -> Table {
 /// (not coloured: more contacts on a channel is neither good nor bad).
 fn change(current: u64, previous: Option<u64>) -> Cell {
     match previous {
-        Some(p) => Cell::change(change_text(current, previous), current, p),
+        Some(p) => Cell::change(change_text(current, p).1, current, p),
         None => Cell::new(MISSING).value(Value::Empty),
-    }
-}
-
-fn change_text(current: u64, previous: Option<u64>) -> String {
-    match previous {
-        Some(p) if p > 0 => {
-            let pct = (current as f64 - p as f64) / p as f64 * 100.0;
-            let body = fixed(pct, 1);
-            if body == "0.0" {
-                "持平".to_string()
-            } else if pct > 0.0 {
-                format!("▲ +{body}%")
-            } else {
-                format!("▼ {body}%")
-            }
-        }
-        _ => MISSING.to_string(),
     }
 }
 
