@@ -94,7 +94,7 @@ fn write_document(view: &View, out: &mut String) -> Result {
     writeln!(out, "</head>")?;
     writeln!(out, "<body>")?;
     writeln!(out, "<main>")?;
-    for (section, heading) in sections::present(view) {
+    for (section, heading) in sections::with_headings(view) {
         section.html(view, &heading, out)?;
     }
     writeln!(out, "</main>")?;

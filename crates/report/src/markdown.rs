@@ -15,7 +15,7 @@ pub fn render_markdown(input: &ReportInput) -> String {
 }
 
 fn write_document(view: &View, out: &mut String) -> Result {
-    for (section, heading) in sections::present(view) {
+    for (section, heading) in sections::with_headings(view) {
         section.markdown(view, &heading, out)?;
     }
     Ok(())

@@ -96,7 +96,7 @@ const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "
 
 /// The sections the report shows, each with its heading: numbered in order among the
 /// numbered ones present (`七、KPI 指标达成`), the title alone otherwise.
-pub(crate) fn present<'a>(
+pub(crate) fn with_headings<'a>(
     view: &'a View,
 ) -> impl Iterator<Item = (&'static dyn Section, String)> + 'a {
     let mut number = 0;
