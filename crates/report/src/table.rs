@@ -1,11 +1,16 @@
-//! One table, drawn by both renderers: the sections build a [`Table`] of plain-text
-//! cells once, and [`Table::html`] / [`Table::markdown`] write it with the escaping,
-//! alignment and styling of their format. Keeps the two formats from drifting apart
-//! (a column added to one and not the other) and the table scaffolding in one place.
+//! One table, drawn by every writer: a section builds a [`Table`] once, and
+//! [`Table::html`] / [`Table::markdown`] write its cells' text with the escaping,
+//! alignment and styling of their format, while the workbook writes each cell's
+//! [`Value`] (the number behind the text) on a sheet named by the table, under the same
+//! columns. Keeps the formats from drifting apart (a column added to one and not the
+//! others) and the table scaffolding in one place.
 
+use std::borrow::Cow;
 use std::fmt::{Result, Write};
 
-use crate::format::{escape_html, escape_md};
+use crate::format::{
+    self, MISSING, Trend, escape_html, escape_md, fixed, fraction_pct, per_mille, share, thousands,
+};
 
 /// How a column is aligned: text to the left, numbers to the right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,23 +19,155 @@ pub(crate) enum Align {
     Num,
 }
 
+/// What a cell holds in the workbook.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    /// The cell's text.
+    Text,
+    /// A number, so analysts can sort and pivot it, shown with an Excel number format
+    /// that reads like the text (`#,##0`, `0.0%`, `#,##0.0"‰"`).
+    Number(f64, Cow<'static, str>),
+    /// Nothing: the value is missing (the text says `—`).
+    Empty,
+}
+
+/// Excel number formats of the values, each printing a number as the text does.
+pub(crate) mod number_format {
+    pub const COUNT: &str = "#,##0";
+    pub const PERCENT: &str = "0.0%";
+    pub const PER_MILLE: &str = "#,##0.0\"‰\"";
+    pub const SECONDS: &str = "#,##0\" 秒\"";
+    /// A relative change: `▲ +12.0%`, `▼ -5.0%`.
+    pub const CHANGE: &str = "\"▲ +\"0.0%;\"▼ -\"0.0%;\"持平\"";
+    /// A change that rounds to 0.0%.
+    pub const FLAT: &str = "\"持平\";\"持平\";\"持平\"";
+    /// `p<0.001` or `p=0.012`.
+    pub const P_VALUE: &str = "[<0.001]\"p<0.001\";\"p=\"0.000";
+
+    /// `#,##0.00` for two decimals.
+    pub fn decimals(places: usize) -> String {
+        if places == 0 {
+            COUNT.to_string()
+        } else {
+            format!("#,##0.{}", "0".repeat(places))
+        }
+    }
+
+    /// `format` followed by literal text (`0.0%" 未达标"`, `"≥ "0.0%`); `None` when the
+    /// text holds a quote, which would end the literal.
+    pub fn with_literal(prefix: &str, format: &str, suffix: &str) -> Option<String> {
+        if prefix.contains('"') || suffix.contains('"') {
+            return None;
+        }
+        let quote = |s: &str| {
+            if s.is_empty() {
+                String::new()
+            } else {
+                format!("\"{s}\"")
+            }
+        };
+        Some(format!("{}{format}{}", quote(prefix), quote(suffix)))
+    }
+}
+
 /// A cell: plain text (escaped by the renderer), optionally shown in bold with a
-/// marker after it (the report period's row), and an HTML class for colour (trend,
-/// traffic light), which Markdown has no use for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// marker after it (the report period's row), an HTML class for colour (trend,
+/// traffic light), which Markdown has no use for, and its value in the workbook.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Cell {
     pub text: String,
     pub strong_then: Option<&'static str>,
     pub class: Option<&'static str>,
+    pub value: Value,
 }
 
 impl Cell {
+    /// A text cell.
     pub fn new(text: impl Into<String>) -> Cell {
         Cell {
             text: text.into(),
             strong_then: None,
             class: None,
+            value: Value::Text,
         }
+    }
+
+    /// The cell with its workbook value.
+    pub fn value(mut self, value: Value) -> Cell {
+        self.value = value;
+        self
+    }
+
+    /// `text` for a number `x` shown with `format` in the workbook; empty there when `x`
+    /// is not finite.
+    pub fn number(text: impl Into<String>, x: f64, format: impl Into<Cow<'static, str>>) -> Cell {
+        let value = if x.is_finite() {
+            Value::Number(x, format.into())
+        } else {
+            Value::Empty
+        };
+        Cell::new(text).value(value)
+    }
+
+    /// A count: `1,234`.
+    pub fn count(n: u64) -> Cell {
+        Cell::number(thousands(n), n as f64, number_format::COUNT)
+    }
+
+    /// A count or, without one, `—`.
+    pub fn count_or_missing(n: Option<u64>) -> Cell {
+        n.map_or_else(|| Cell::new(MISSING).value(Value::Empty), Cell::count)
+    }
+
+    /// A float with `places` decimals: `-0.15`.
+    pub fn decimal(x: f64, places: usize) -> Cell {
+        Cell::number(fixed(x, places), x, number_format::decimals(places))
+    }
+
+    /// A fraction in `0..=1` as a percent: `34.5%`.
+    pub fn fraction(f: f64) -> Cell {
+        Cell::number(fraction_pct(f), f, number_format::PERCENT)
+    }
+
+    /// `part` as a percent of `whole`: `33.3%`, `—` when `whole` is 0.
+    pub fn share(part: u64, whole: u64) -> Cell {
+        let fraction = if whole == 0 {
+            f64::NAN
+        } else {
+            part as f64 / whole as f64
+        };
+        Cell::number(share(part, whole), fraction, number_format::PERCENT)
+    }
+
+    /// A per-mille rate: `369.5‰`.
+    pub fn per_mille(rate: Option<f64>) -> Cell {
+        Cell::number(
+            per_mille(rate),
+            rate.unwrap_or(f64::NAN),
+            number_format::PER_MILLE,
+        )
+    }
+
+    /// A p-value: `p<0.001`, `p=0.012`.
+    pub fn p_value(p: f64) -> Cell {
+        let text = format::p_value(p);
+        let x = if text.is_some() { p } else { f64::NAN };
+        Cell::number(
+            text.unwrap_or_else(|| MISSING.to_string()),
+            x,
+            number_format::P_VALUE,
+        )
+    }
+
+    /// A change with `text` (`▲ +12.0%`, `持平`) of `current` against `previous`, the
+    /// relative change in the workbook.
+    pub fn change(text: impl Into<String>, current: u64, previous: u64) -> Cell {
+        let format = match format::trend(current, previous) {
+            Trend::Flat => number_format::FLAT,
+            _ => number_format::CHANGE,
+        };
+        let x = format::pct_change(current, previous).map_or(f64::NAN, |p| p / 100.0);
+        Cell::number(text, x, format)
     }
 
     /// The cell with an HTML class (`up`, `down`, `ok`, `warn`, `bad`).
@@ -61,19 +198,33 @@ impl From<&str> for Cell {
     }
 }
 
-/// Column titles with their alignment, and rows of cells.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Column titles with their alignment, and rows of cells, under the name of its sheet
+/// in the workbook.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Table {
+    /// The workbook sheet's name (at most 31 characters, Excel's limit).
+    pub sheet: &'static str,
     pub columns: Vec<(String, Align)>,
     pub rows: Vec<Vec<Cell>>,
+    /// The document shows this content otherwise (the cover list, issue cards, a
+    /// chart), so only the workbook has it as a table.
+    pub workbook_only: bool,
 }
 
 impl Table {
-    pub fn new(columns: &[(&str, Align)]) -> Table {
+    pub fn new(sheet: &'static str, columns: &[(&str, Align)]) -> Table {
         Table {
+            sheet,
             columns: columns.iter().map(|(t, a)| (t.to_string(), *a)).collect(),
             rows: Vec::new(),
+            workbook_only: false,
         }
+    }
+
+    /// The table as a sheet of the workbook only (see the field `workbook_only`).
+    pub fn only_in_workbook(mut self) -> Table {
+        self.workbook_only = true;
+        self
     }
 
     pub fn row(&mut self, cells: Vec<Cell>) {
@@ -161,7 +312,7 @@ mod tests {
     use super::*;
 
     fn sample() -> Table {
-        let mut t = Table::new(&[("周期", Align::Text), ("接触量", Align::Num)]);
+        let mut t = Table::new("趋势", &[("周期", Align::Text), ("接触量", Align::Num)]);
         t.row(vec![Cell::period("2026-W45", "2026-W46"), "1,173".into()]);
         t.row(vec![
             Cell::period("2026-W46", "2026-W46"),

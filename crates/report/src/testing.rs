@@ -1,5 +1,6 @@
-//! A realistic hand-made [`ReportInput`] for tests and examples, in this crate and in
-//! others (e.g. a pipeline test that only needs *some* report to write).
+//! Realistic hand-made [`ReportInput`]s for tests, examples and benches, in this crate
+//! and in others (e.g. a bench that only needs *some* report to render). Compiled only
+//! for this crate's unit tests and with the `testing` feature, never into the product.
 
 use crate::model::{
     BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, ForecastPoint,

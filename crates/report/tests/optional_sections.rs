@@ -1,6 +1,6 @@
-//! The trend sections: breakdown, keywords, new terms, KPI scorecard with dynamic
-//! targets, forecast and staffing. Exact cells and sentences, numbering, escaping and
-//! the absence of the sections when their data is missing.
+//! The parts of the report shown only when their data is present: breakdown, keywords,
+//! new terms, KPI scorecard with dynamic targets, forecast and staffing. Exact cells
+//! and sentences, numbering, escaping and their absence when the data is missing.
 
 use voc_report::testing::{full_input, sample_input};
 use voc_report::{ReportInput, findings, recommendations, render_html, render_markdown};

@@ -1,0 +1,164 @@
+//! The report's input seen from its report period: the rows the period and its
+//! comparison period point at, computed once so every section agrees on them.
+
+use chrono::NaiveDate;
+use voc_core::Period;
+
+use crate::format::{day_range, period_range, period_unit};
+use crate::model::{CategoryRow, PeriodVolume, ReportInput, SentimentPoint};
+
+/// Length of the trailing baseline the emerging-issue test compares against.
+pub const BASELINE_PERIODS: u32 = 8;
+
+/// The input plus the rows the report period and its comparison period point at.
+pub(crate) struct View<'a> {
+    pub input: &'a ReportInput,
+    pub volume: Option<&'a PeriodVolume>,
+    pub volume_previous: Option<&'a PeriodVolume>,
+    pub sentiment: Option<&'a SentimentPoint>,
+    pub sentiment_previous: Option<&'a SentimentPoint>,
+    /// Complaint categories (意见点), largest first.
+    pub complaints: Vec<&'a CategoryRow>,
+    /// Other categories (关注点), largest first.
+    pub others: Vec<&'a CategoryRow>,
+    /// Label of the comparison period, if there is one.
+    pub previous_label: Option<String>,
+}
+
+impl<'a> View<'a> {
+    pub fn new(input: &'a ReportInput) -> Self {
+        let previous = input.previous_period.as_deref();
+        let (volume, volume_previous) =
+            locate(&input.volume, |v| &v.period, &input.period, previous);
+        let (sentiment, sentiment_previous) =
+            locate(&input.sentiment, |s| &s.period, &input.period, previous);
+        // The comparison span, when given, is what the period is compared with.
+        let volume_previous = input.comparison_volume.as_ref().or(volume_previous);
+        let sentiment_previous = input.comparison_sentiment.as_ref().or(sentiment_previous);
+        // Re-sort even though the input promises an order: the tables and the
+        // "largest theme" sentence must not depend on the caller getting it right.
+        let mut complaints: Vec<&CategoryRow> =
+            input.categories.iter().filter(|c| c.complaint).collect();
+        let mut others: Vec<&CategoryRow> =
+            input.categories.iter().filter(|c| !c.complaint).collect();
+        let by_size = |a: &&CategoryRow, b: &&CategoryRow| {
+            b.current.cmp(&a.current).then_with(|| a.id.cmp(&b.id))
+        };
+        complaints.sort_by(by_size);
+        others.sort_by(by_size);
+        let previous_label = input
+            .previous_period
+            .clone()
+            .or_else(|| volume_previous.map(|v| v.period.clone()));
+        View {
+            input,
+            volume,
+            volume_previous,
+            sentiment,
+            sentiment_previous,
+            complaints,
+            others,
+            previous_label,
+        }
+    }
+
+    /// The title, with the standard one when the input leaves it blank.
+    pub fn title(&self) -> &'a str {
+        let title = self.input.title.trim();
+        if title.is_empty() {
+            "价值分析报告"
+        } else {
+            title
+        }
+    }
+
+    /// Number of periods in the emerging-issue baseline.
+    pub fn baseline_periods(&self) -> u32 {
+        self.input.baseline_periods.unwrap_or(BASELINE_PERIODS)
+    }
+
+    /// `近8周` for weekly reports, `近8个月` for monthly ones, `近8期` for date ranges.
+    pub fn baseline_phrase(&self) -> String {
+        format!(
+            "近{}{}",
+            self.baseline_periods(),
+            period_unit(&self.input.period)
+        )
+    }
+
+    /// The report period for the cover: `2026-11（2026-11-01 至 2026-11-30，数据截至
+    /// 2026-11-15）`.
+    pub fn period_text(&self) -> String {
+        let input = self.input;
+        let mut details: Vec<String> = period_range(&input.period).into_iter().collect();
+        if let Some(through) = &input.data_through {
+            details.push(format!("数据截至 {through}"));
+        }
+        if details.is_empty() {
+            input.period.clone()
+        } else {
+            format!("{}（{}）", input.period, details.join("，"))
+        }
+    }
+
+    /// The comparison period for the cover, with its days when the report period is
+    /// still in progress: `2026-10（2026-10-01 至 2026-10-15，与本期已有数据的天数相同）`.
+    pub fn comparison_text(&self) -> String {
+        let Some(previous) = self.previous_label.as_deref() else {
+            return "无（历史数据未覆盖上一期）".to_string();
+        };
+        let through = self
+            .input
+            .data_through
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        match (Period::parse(&self.input.period), through) {
+            (Ok(p), Some(through)) => {
+                let (first, last) = p.comparison_through(through);
+                format!(
+                    "{previous}（{}，与本期已有数据的天数相同）",
+                    day_range(first, last)
+                )
+            }
+            _ => previous.to_string(),
+        }
+    }
+
+    /// Sum of the complaint categories, the denominator of their shares.
+    pub fn complaint_total(&self) -> u64 {
+        self.complaints.iter().map(|c| c.current).sum()
+    }
+
+    /// Complaint categories that grew, by absolute growth, largest first.
+    pub fn rising(&self) -> Vec<&'a CategoryRow> {
+        let mut rising: Vec<&CategoryRow> = self
+            .complaints
+            .iter()
+            .copied()
+            .filter(|c| c.current > c.previous)
+            .collect();
+        rising.sort_by(|a, b| {
+            (b.current - b.previous)
+                .cmp(&(a.current - a.previous))
+                .then_with(|| b.current.cmp(&a.current))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        rising
+    }
+}
+
+/// The row of `period` and the row it is compared with: `previous` when given, else the
+/// row just before the current one.
+fn locate<'a, T>(
+    rows: &'a [T],
+    key: impl Fn(&T) -> &String,
+    period: &str,
+    previous: Option<&str>,
+) -> (Option<&'a T>, Option<&'a T>) {
+    let current = rows.iter().rposition(|r| key(r) == period);
+    let prev = match previous {
+        Some(p) => rows.iter().rposition(|r| key(r) == p),
+        None => current.and_then(|i| i.checked_sub(1)),
+    };
+    (current.map(|i| &rows[i]), prev.map(|i| &rows[i]))
+}
