@@ -851,6 +851,29 @@ mod tests {
         assert_eq!(batch.stats.pii_masked["mobile"], 2);
     }
 
+    /// A refused CSV row is shown with its fields apart and masked like accepted text:
+    /// glued together, a mobile between fields ending and starting with digits
+    /// (`A1001138123456782坐席…`) was no number to the masks.
+    #[test]
+    fn quarantined_csv_row_is_masked_between_digit_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orders.csv");
+        std::fs::write(
+            &path,
+            "id,phone,text,started_at\nA1001,13812345678,2坐席：您好,下周一\n",
+        )
+        .unwrap();
+        let batch = Ingestor::new(IngestOptions::default())
+            .unwrap()
+            .ingest(&[InputFile::new(&path)])
+            .unwrap();
+        assert_eq!(batch.quarantine.len(), 1);
+        assert_eq!(batch.quarantine[0].field, "started_at");
+        let raw = &batch.quarantine[0].raw;
+        assert_eq!(raw, "A1001,138****5678,2坐席：您好,下周一");
+        assert_eq!(batch.stats.pii_masked["mobile"], 1);
+    }
+
     #[test]
     fn overlong_line_is_quarantined_not_parsed() {
         let mut line = br#"{"id":"x","started_at":"2026-11-02 09:00:00","text":""#.to_vec();

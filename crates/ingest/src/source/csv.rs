@@ -32,6 +32,9 @@ pub enum Encoding {
     Gb18030,
 }
 
+/// The field delimiter of every CSV read.
+const DELIMITER: u8 = b',';
+
 /// GBK and GB18030 are parsed as bytes and each field decoded on its own: no byte of a
 /// multi-byte character is a comma, quote or line break, so the CSV structure reads the
 /// same, and a field with an invalid byte sequence quarantines its row with the column
@@ -59,6 +62,7 @@ fn read_csv(
         }
     };
     let mut csv = csv::ReaderBuilder::new()
+        .delimiter(DELIMITER)
         .flexible(true)
         .from_reader(CrlfAsLf {
             inner: reader,
@@ -71,12 +75,24 @@ fn read_csv(
         .map(|h| lossy(h).trim_start_matches('\u{FEFF}').trim().to_string())
         .collect();
     let mut record = csv::ByteRecord::new();
+    let mut joined = Vec::new();
     loop {
         match csv.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let position = record.position().map_or(0, |p| p.line());
-                let raw = lossy(record.as_slice());
+                // The fields joined with the delimiter, as an XLSX row's cells are: glued
+                // together (`ByteRecord::as_slice`), a mobile between two fields ending
+                // and starting with digits was no number to the masks, and a quarantined
+                // row showed it whole.
+                joined.clear();
+                for (i, field) in record.iter().enumerate() {
+                    if i > 0 {
+                        joined.push(DELIMITER);
+                    }
+                    joined.extend_from_slice(field);
+                }
+                let raw = lossy(&joined);
                 let value = if record.len() != headers.len() {
                     RawValue::Read(Err(format!(
                         "row has {} fields, the header has {}",
@@ -277,6 +293,17 @@ mod tests {
         .read_to_end(&mut out)
         .unwrap();
         assert_eq!(out, b"a\nb\rc\r\n\r");
+    }
+
+    /// A row's raw text (shown, masked, when it is quarantined) keeps its fields apart,
+    /// in UTF-8 and in GBK.
+    #[test]
+    fn raw_text_keeps_field_boundaries() {
+        let text = "id,phone,text\nA1001,13812345678,2号\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        for bytes in [text.as_bytes(), &gbk] {
+            assert_eq!(collect_csv(bytes)[0].raw, "A1001,13812345678,2号");
+        }
     }
 
     #[test]
