@@ -67,7 +67,7 @@ fn setup() -> Setup {
     let pipeline = voc_pipeline::Pipeline::load(&workspace().join("pipelines/demo/weekly.toml"))
         .expect("demo pipeline");
     let (classifier, segmenter, dictionary) =
-        voc_pipeline::run::build_classifier(&pipeline).expect("demo classifier");
+        voc_pipeline::models::build_classifier(&pipeline).expect("demo classifier");
     let batch = ingestor()
         .ingest_reader("bench", &jsonl[..])
         .expect("ingest");
@@ -77,7 +77,8 @@ fn setup() -> Setup {
         .map(|contact| voc_pipeline::batch::enrich(contact, &segmenter, &classifier))
         .collect();
     let history = tempfile::tempdir().expect("temp dir");
-    voc_aggregate::history::write_history(history.path(), &records).expect("history");
+    voc_store::history::write_history(&voc_store::History::at(history.path()), &records)
+        .expect("history");
     let last_week = records
         .iter()
         .map(|r| r.week.clone())
@@ -162,7 +163,8 @@ fn stages(c: &mut Criterion) {
         b.iter_batched(
             || tempfile::tempdir().expect("temp dir"),
             |dir| {
-                voc_aggregate::history::write_history(dir.path(), &s.records).expect("write");
+                voc_store::history::write_history(&voc_store::History::at(dir.path()), &s.records)
+                    .expect("write");
                 dir
             },
             BatchSize::PerIteration,
@@ -211,8 +213,13 @@ fn stages(c: &mut Criterion) {
     }
     group.bench_function("aggregate", |b| {
         b.iter(|| {
-            voc_pipeline::trends::compute(&s.pipeline, s.history.path(), &s.last_week, &s.segmenter)
-                .expect("trends")
+            voc_pipeline::analytics::compute(
+                &s.pipeline,
+                &voc_store::History::at(s.history.path()),
+                &s.last_week,
+                &s.segmenter,
+            )
+            .expect("trends")
         })
     });
     group.throughput(Throughput::Elements(1));

@@ -20,7 +20,7 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::tables::HistoryTables;
+use crate::week_counts::HistoryTables;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EmergingOptions {
@@ -207,7 +207,7 @@ fn ln_factorial(n: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tables::{CategoryCount, WeekRow};
+    use crate::week_counts::{CategoryCount, WeekRow};
 
     #[test]
     fn poisson_tail_matches_hand_computation() {

@@ -1,34 +1,31 @@
-//! Aggregation with polars: the enriched history stored as week-partitioned Parquet,
-//! volumes and category counts computed lazily over the partitions a period needs
-//! ([`scan`]), and the statistics the report is built on: emerging issues, new terms and
-//! keywords ([`terms`]), the KPI scorecard with dynamic targets ([`kpi`]), the volume
-//! forecast ([`forecast`]) and staffing ([`staffing`]). [`trends::compute`] runs them all
-//! for a period and [`export`] writes the tables as Parquet and CSV.
+//! The analytics of the stored history: volumes and category counts over the partitions
+//! a period needs ([`volumes`], [`week_counts`]), and the statistics the report is built
+//! on: emerging issues ([`emerging`]), new terms and keywords ([`terms`]), the KPI
+//! scorecard with dynamic targets ([`kpi`]), the volume forecast ([`forecast`]) and
+//! staffing ([`staffing`]). [`trends::compute`] runs them all for a period and
+//! [`table_files`] writes the tables as Parquet and CSV.
 //!
-//! polars lives in this crate only; what leaves it is plain rows ([`tables::WeekRow`] …),
+//! The history itself (partitions, scans, caches) is `voc-store`'s; this crate reads it
+//! through `voc_store::scan`. What leaves it is plain rows ([`week_counts::WeekRow`] …),
 //! so the report crate renders without knowing about data frames.
 
+pub mod calendar;
 pub mod emerging;
-pub mod export;
 pub mod forecast;
-mod frame;
-pub mod history;
 pub mod kpi;
 pub mod representative;
 pub mod rows;
-pub mod scan;
-pub mod spool;
 pub mod staffing;
-pub mod tables;
-pub mod term_cache;
+pub mod table_files;
 pub mod terms;
 pub mod trends;
 pub mod volumes;
-pub mod week_tables;
+pub mod week_counts;
+pub mod week_counts_cache;
 
 pub use emerging::{Emerging, EmergingOptions};
-pub use tables::HistoryTables;
 pub use trends::{TrendOptions, Trends};
+pub use week_counts::HistoryTables;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AggregateError {
@@ -38,4 +35,6 @@ pub enum AggregateError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Unsupported(String),
+    #[error(transparent)]
+    Store(#[from] voc_store::StoreError),
 }
