@@ -2,7 +2,8 @@
 //! a period needs ([`volumes`], [`week_counts`]), and the statistics the report is built
 //! on: emerging issues ([`emerging`]), new terms and keywords ([`terms`]), the KPI
 //! scorecard with dynamic targets ([`kpi`]), the volume forecast ([`forecast`]) and
-//! staffing ([`staffing`]). [`trends::compute`] runs them all for a period and
+//! staffing ([`staffing`]), with the statistics that need no data frame in [`stats`]
+//! (Poisson tail, Erlang B and C). [`trends::compute`] runs them all for a period and
 //! [`table_files`] writes the tables as Parquet and CSV.
 //!
 //! The history itself (partitions, scans, caches) is `voc-store`'s; this crate reads it
@@ -16,6 +17,7 @@ pub mod kpi;
 pub mod representative;
 pub mod rows;
 pub mod staffing;
+pub mod stats;
 pub mod table_files;
 pub mod terms;
 pub mod trends;

@@ -12,8 +12,8 @@
 //! particles). A phrase is two adjacent content words of one turn.
 //!
 //! New-term test: the same one-sided Poisson test as the emerging categories
-//! ([`crate::emerging`]): expected = (baseline contacts with the phrase + 0.5) ÷ baseline
-//! contacts × this week's contacts; a phrase is new when it has at least `min_count`
+//! ([`crate::emerging`], [`crate::stats::poisson_upper_tail`]): expected = (baseline
+//! contacts with the phrase + 0.5) ÷ baseline contacts × this week's contacts; a phrase is new when it has at least `min_count`
 //! contacts, at least `min_ratio` times its expectation and a p-value under `alpha`
 //! divided by the number of phrases tested (Bonferroni; only phrases reaching
 //! `min_count` and not covered can pass, so only they are counted as tests).
@@ -40,7 +40,7 @@ use voc_core::TurnTokens;
 use voc_core::hash::FxBuild;
 
 use crate::AggregateError;
-use crate::emerging::poisson_upper_tail;
+use crate::stats::poisson_upper_tail;
 use voc_store::History;
 use voc_store::frame::{for_each_string_list, map_string_lists, string_lists};
 use voc_store::scan::{Span, scan};

@@ -106,10 +106,13 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
     let index_dir = out.index();
     let index = if options.dry_run {
         None
-    } else if index_dir.join("meta.json").exists() {
-        Some(voc_index::ContactIndex::open(&index_dir)?)
     } else {
-        None
+        match voc_index::ContactIndex::open(&index_dir) {
+            Ok(index) => Some(index),
+            // No index to update: the history is re-tagged alone (`index_note` says so).
+            Err(voc_index::IndexError::Missing(_)) => None,
+            Err(e) => return Err(e.into()),
+        }
     };
 
     let mut summary = RetagSummary {

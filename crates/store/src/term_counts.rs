@@ -3,13 +3,14 @@
 //! stored tokens into phrases again. Without it, adding week 13 to 12 weeks of history
 //! re-read eight baseline weeks of tokens and cost twice as much as adding week 1.
 //!
-//! One file per period (`history/.cache/term-counts/2026-W45.tsv`). Its first line
-//! names what the counts were made from: a fingerprint of the span's days, of every
-//! partition the span reads (as [`crate::history::partition_stamp`] names it) and of the stop-word
-//! list. Any change to these (a re-delivered contact, `voc retag`, another stop-word
-//! list) makes the file stale, and it is counted again and replaced. The cache only
-//! saves time: a missing, stale or unreadable file is recounted, and a file that
-//! cannot be written is left out.
+//! One file per period ([`History::term_counts_file`],
+//! `history/.cache/term-counts/2026-W45.tsv`). Its first line names what the counts
+//! were made from: a fingerprint of the span's days, of every partition the span reads
+//! (as [`crate::history::partition_stamp`] names it) and of the stop-word list. Any
+//! change to these (a re-delivered contact, `voc retag`, another stop-word list) makes
+//! the file stale, and it is counted again and replaced. The cache only saves time: a
+//! missing, stale or unreadable file is recounted, and a file that cannot be written
+//! is left out.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
