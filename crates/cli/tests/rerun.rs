@@ -42,7 +42,7 @@ fn assert_readable(out: &Path) {
             .unwrap();
     assert_eq!(json["period"], "2026-W46");
     assert!(
-        !voc_store::history::string_cells(voc_store::OutputDir::new(&out).history())
+        !voc_store::history::string_cells(voc_store::OutputDir::new(out).history())
             .unwrap()
             .is_empty()
     );
@@ -186,7 +186,7 @@ fn a_contact_redelivered_in_a_later_run_is_not_double_counted() {
     run_pipeline(&root.join("pipelines/demo/weekly.toml"), &out);
     let total = |out: &Path| -> u64 {
         let tables =
-            voc_aggregate::week_counts::history_tables(voc_store::OutputDir::new(&out).history())
+            voc_aggregate::week_counts::history_tables(voc_store::OutputDir::new(out).history())
                 .unwrap();
         tables.weeks.iter().map(|w| w.contacts).sum()
     };
