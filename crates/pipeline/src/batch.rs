@@ -112,6 +112,9 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     let f = &ctx.pipeline.file;
     let mut timings = Vec::new();
     let started = Instant::now();
+    // Ingest and segment + classify take turns on this thread chunk by chunk: one span
+    // holds both (their times are summed apart, see `stages`).
+    let streamed = tracing::info_span!("stage", stage = "ingest+segment_classify").entered();
 
     // Ingest: validate, normalize, mask. Nothing below this line sees raw PII.
     let ingestor = Ingestor::new(IngestOptions {
@@ -204,6 +207,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
         stream_time.saturating_sub(enrich_time + models_wait),
     ));
     timings.push(timing("segment_classify", enrich_time));
+    drop(streamed);
     if stats.quarantine_rate() > f.input.max_quarantine_rate {
         return Err(RunError::TooManyQuarantined {
             read: stats.read,
@@ -216,6 +220,8 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     }
     // The whole batch, compactly: newest delivery per id, repeat flags, weeks.
     let started = Instant::now();
+    // The history and the index take turns week by week (times summed apart).
+    let _weekly = tracing::info_span!("stage", stage = "history+index").entered();
     let deliveries = ingested.deliveries;
     let repeat = keys.repeat_flags(&deliveries, f.classify.repeat_window_days);
     let weeks: BTreeSet<String> = {
@@ -421,10 +427,7 @@ impl Drop for RemoveOnDrop {
 }
 
 fn timing(stage: &str, d: Duration) -> StageTiming {
-    StageTiming {
-        stage: stage.to_string(),
-        ms: d.as_millis() as u64,
-    }
+    crate::stages::StageClock::measured(stage, d)
 }
 
 /// A progress counter (the batch size is not known until the inputs are read).

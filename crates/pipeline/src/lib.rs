@@ -18,6 +18,7 @@ mod repeat_contacts;
 pub mod report_input;
 pub mod retag;
 pub mod run;
+mod stages;
 
 pub use batch::RunError;
 pub use config::{ConfigError, Pipeline};

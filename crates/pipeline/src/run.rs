@@ -10,8 +10,9 @@ use voc_store::OutputDir;
 use crate::batch::{BatchContext, pseudonym_key};
 use crate::config::Pipeline;
 use crate::fingerprints::{combined, fingerprint_relative, fingerprints, previous_run};
-use crate::manifest::{Counts, FileFingerprint, Manifest, StageTiming};
+use crate::manifest::{Counts, FileFingerprint, Manifest};
 use crate::models::{Models, ModelsLoading};
+use crate::stages::{self, StageClock};
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -36,43 +37,10 @@ pub struct RunSummary {
     pub warnings: Vec<String>,
 }
 
-struct Timer {
-    timings: Vec<StageTiming>,
-    started: Instant,
-    stage_started: Instant,
-}
-
-impl Timer {
-    fn new() -> Self {
-        Timer {
-            timings: Vec::new(),
-            started: Instant::now(),
-            stage_started: Instant::now(),
-        }
-    }
-    fn lap(&mut self, stage: &str) {
-        self.timings.push(StageTiming {
-            stage: stage.to_string(),
-            ms: self.stage_started.elapsed().as_millis() as u64,
-        });
-        self.stage_started = Instant::now();
-    }
-    /// Adds `time` to the stage already timed as `stage`.
-    fn add(&mut self, stage: &str, time: std::time::Duration) {
-        if let Some(t) = self.timings.iter_mut().find(|t| t.stage == stage) {
-            t.ms += time.as_millis() as u64;
-        }
-    }
-    /// Stages timed elsewhere, ending now.
-    fn extend(&mut self, timings: &[StageTiming]) {
-        self.timings.extend_from_slice(timings);
-        self.stage_started = Instant::now();
-    }
-}
-
 pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let run_started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut timer = Timer::new();
+    let mut clock = StageClock::new();
+    let load_models = stages::start("load_models");
     let f = &pipeline.file;
     let out = crate::output::output_dir(pipeline, options.out_dir.clone());
     std::fs::create_dir_all(out.root())
@@ -111,7 +79,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         });
     }
 
-    timer.lap("load_models");
+    clock.finish(load_models);
 
     // Ingest, segment + classify, history and index, streamed: see `batch`.
     let index_slot = std::sync::OnceLock::new();
@@ -136,8 +104,9 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let data_fingerprint = combined(&inputs);
     // The time ingest stood waiting for the models is the models' (stage names and the
     // sum of the stages stay what they were when the models were built first).
-    timer.add("load_models", batch.models_wait);
-    timer.extend(&batch.timings);
+    clock.add("load_models", batch.models_wait);
+    clock.extend(&batch.timings);
+    let aggregate = stages::start("aggregate");
     let Models {
         classifier,
         segmenter,
@@ -180,7 +149,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             // report. Reads only the partitions the period needs (its baseline, the month
             // to date and the one before, the forecast's history).
             let trends = crate::analytics::compute(pipeline, history, &report_period, segmenter)?;
-            timer.lap("aggregate");
+            clock.finish(aggregate);
+            let report = stages::start("report");
 
             let quality = voc_report::DataQuality {
                 read: stats.read,
@@ -218,14 +188,14 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             written.extend(table_files?);
             written.extend(report_files?);
             written.push(quarantine_path);
-            timer.lap("report");
+            clock.finish(report);
             Ok((written, trends))
         })();
         let t = Instant::now();
         let committed = commit
             .join()
             .map_err(|_| anyhow::anyhow!("the index commit panicked"))?;
-        timer.add("index", t.elapsed());
+        clock.add("index", t.elapsed());
         Ok((outputs?, committed?))
     })?;
     let (written, trends) = outputs;
@@ -253,8 +223,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             .iter()
             .map(|p| fingerprint_relative(p, &out))
             .collect::<Result<_>>()?,
-        total_ms: timer.started.elapsed().as_millis() as u64,
-        timings: timer.timings,
+        total_ms: clock.total_ms(),
+        timings: clock.into_timings(),
         peak_rss_kb: crate::batch::peak_rss_kb(),
     };
     fsutil::write_atomic(
