@@ -663,7 +663,11 @@ impl Ingestor {
             &mut contact.agent_id,
         ];
         // The channel too: a word in every export seen, but it reaches the index's facets.
-        for value in free_text.into_iter().flatten().chain([&mut contact.channel]) {
+        for value in free_text
+            .into_iter()
+            .flatten()
+            .chain([&mut contact.channel])
+        {
             let normalized = voc_text::normalize::normalize_text(value);
             if let Cow::Owned(masked) = self.masker.mask_borrowed(&normalized, counts) {
                 *value = masked;

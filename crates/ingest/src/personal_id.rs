@@ -94,7 +94,10 @@ pub fn personal_id_kind(value: &str) -> Option<PiiKind> {
     }
     // Letters before a mobile: an account keyed by it. A country code after letters is
     // a tracking number's digits (`SF8613912345678`), as in masking.
-    let letters = value.len() - value.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len();
+    let letters = value.len()
+        - value
+            .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+            .len();
     let after_letters = &value[letters..];
     WHOLE_VALUE.iter().find_map(|(kind, regex)| {
         let whole = match kind {
@@ -122,7 +125,9 @@ pub fn personal_id_kind(value: &str) -> Option<PiiKind> {
 /// financial capitals, or read out one digit at a time (`1 3 8 …`): the whole value is
 /// digits, single spaces or dashes, and an ID card's check character.
 fn spoken_id_kind(value: &str) -> Option<PiiKind> {
-    if !value.chars().any(|c| spoken_digit(c).is_some() && !c.is_ascii_digit())
+    if !value
+        .chars()
+        .any(|c| spoken_digit(c).is_some() && !c.is_ascii_digit())
         && !value.contains(' ')
     {
         // Plain numbers are the written patterns' to read.
@@ -180,7 +185,12 @@ mod tests {
     /// Platform post ids are 16 digits; one in ten passes Luhn. None is a card here.
     #[test]
     fn post_ids_passing_luhn_are_not_personal() {
-        let post_ids = ["3202152738067569", "4311732965345956", "4111111111111111", "6222021234567894"];
+        let post_ids = [
+            "3202152738067569",
+            "4311732965345956",
+            "4111111111111111",
+            "6222021234567894",
+        ];
         for id in post_ids {
             assert!(crate::pii::luhn_valid(id), "{id}");
             assert_eq!(personal_id_kind(id), None, "{id}");

@@ -653,7 +653,10 @@ fn mask_candidate(kind: PiiKind, candidate: &str) -> Option<String> {
                 Some(format!("{first}***{spaces}@{domain}"))
             } else {
                 // A Chinese name is short: its first character would be half of it.
-                Some(format!("{}{spaces}@{domain}", "*".repeat(name.chars().count())))
+                Some(format!(
+                    "{}{spaces}@{domain}",
+                    "*".repeat(name.chars().count())
+                ))
             }
         }
         PiiKind::IdCard => valid_id_card(&digits).then(|| keep_ends(candidate, 3, 4)),
@@ -699,7 +702,10 @@ fn mask_landline(candidate: &str) -> String {
         .or_else(|| candidate.strip_prefix("0086"))
     {
         // Beijing's 10 and the 2x codes have two digits without their 0, others three.
-        let area_digits = if national.trim_start_matches([' ', '-']).starts_with(['1', '2']) {
+        let area_digits = if national
+            .trim_start_matches([' ', '-'])
+            .starts_with(['1', '2'])
+        {
             2
         } else {
             3
@@ -1084,6 +1090,68 @@ mod tests {
             "订单号138****5678",
             "mobiles are always masked"
         );
+    }
+
+    /// Issue 27: written forms that escaped masking, each masked keeping its shape.
+    #[test]
+    fn less_common_written_forms_are_masked() {
+        for (text, masked) in [
+            // Mobiles with dots, slashes, long dashes, in 4-4-3 and in pairs.
+            ("手机164.3443.7781", "手机164.****.7781"),
+            ("打162/2955/5779找我", "打162/****/5779找我"),
+            ("号码150—5847—8092", "号码150—****—8092"),
+            ("电话1963 1421 714", "电话196* ***1 714"),
+            ("电话179 69 70 48 35，谢谢", "电话179 ** ** 48 35，谢谢"),
+            // In financial capitals.
+            ("手机壹玖贰叁肆伍陆柒捌玖零", "手机壹玖贰****柒捌玖零"),
+            // Landlines with the country code, or the area code after the number.
+            ("座机+86 10 8888 6666", "座机+86 10 **** 6666"),
+            ("座机+86-755-88886666", "座机+86-755-****6666"),
+            ("座机8888 6666 (010)", "座机**** 6666 (010)"),
+            // ID cards after labels that end in 编号, a card after 信用卡账单.
+            ("证件编号11010519491231002X", "证件编号110***********002X"),
+            (
+                "身份证编号：11010519491231002X",
+                "身份证编号：110***********002X",
+            ),
+            ("信用卡账单4111111111111111", "信用卡账单4111********1111"),
+            // WeChat ids and QQ numbers after spoken or slang labels.
+            ("V信 zhangsan88", "V信 z********8"),
+            ("微 信 zhangsan88", "微 信 z********8"),
+            ("加v：zhangsan88", "加v：z********8"),
+            ("q q 710959285", "q q 7*******5"),
+            ("企鹅号710959285", "企鹅号7*******5"),
+            // E-mails with a Chinese name and domain, 。 for the dot, spaces.
+            ("邮箱：张三@例子.中国", "邮箱：**@例子.中国"),
+            // Joined to the words before it, a Chinese name is read as three
+            // characters: a word may lose a character, the name is never shown.
+            ("邮箱张三@例子.中国", "邮***@例子.中国"),
+            ("发到zhaoliu@qq。com", "发到z***@qq。com"),
+            ("发到 zhou ba @ 126.com 谢谢", "发到 z*** @ 126.com 谢谢"),
+        ] {
+            assert_eq!(mask(text), masked, "{text}");
+        }
+    }
+
+    /// What the new forms must not cost: order numbers, amounts, dates, service
+    /// numbers, product codes and plans stay as they are.
+    #[test]
+    fn less_common_forms_leave_references_alone() {
+        for text in [
+            "订单编号20261102000123456",
+            "工单编号GD202611020001",
+            "账单 2026.11.02 金额 138.50 元",
+            "2026/11/02 打过 10086 和 400-810-8888",
+            "客服 10000 号，套餐 199 元",
+            "型号 HG8245H，版本 V1.3.5",
+            "加VIP套餐，送 30 G",
+            "日期 2026-11-02 12:30",
+            "编号 1963 1421",
+            "发票金额 1,388.00 元",
+            "快递单号SF1234567890123",
+        ] {
+            assert_eq!(mask(text), text);
+        }
     }
 
     /// The pieces the two pre-checks look at, so random mixes make runs of every
