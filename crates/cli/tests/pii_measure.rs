@@ -438,9 +438,10 @@ fn not_personal_ids(rng: &mut Rng) -> Vec<String> {
         .map(|i| match i % 3 {
             0 => luhn_complete(&format!("{}{}", 3 + rng.below(2), rng.digits(14))),
             1 => format!(
-                "{:x}{}{:x}",
+                "{:x}1{}{}{:x}",
                 0xa000_0000 | rng.below(0x1000_0000),
-                format!("1{}{}", 3 + rng.below(7), rng.digits(9)),
+                3 + rng.below(7),
+                rng.digits(9),
                 0xb000 | rng.below(0x1000),
             ),
             _ => {
