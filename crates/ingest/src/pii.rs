@@ -99,15 +99,16 @@ pub(crate) const BUILTIN: [(PiiKind, &str); BUILTIN_PATTERNS] = [
         r"[0-9]{4}(?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?",
     ),
     // 3-4-4 with spaces, dashes or nothing (and a country code), or with dots,
-    // slashes or long dashes; 4-4-3; 3-2-2-2-2.
+    // slashes or long dashes; 4-4-3 and 3-2-2-2-2 with spaces only (with dashes they
+    // are product codes as often: `HW-1388-1234-567`).
     (
         PiiKind::Mobile,
         concat!(
             r"(?:(?:\+|00)?86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}",
             r"|1[3-9][0-9](?:\.[0-9]{4}){2}|1[3-9][0-9](?:/[0-9]{4}){2}",
             r"|1[3-9][0-9](?:[—–][0-9]{4}){2}",
-            r"|1[3-9][0-9]{2}(?: [0-9]{4} [0-9]{3}|-[0-9]{4}-[0-9]{3})",
-            r"|1[3-9][0-9](?:(?: [0-9]{2}){4}|(?:-[0-9]{2}){4})",
+            r"|1[3-9][0-9]{2} [0-9]{4} [0-9]{3}",
+            r"|1[3-9][0-9](?: [0-9]{2}){4}",
         ),
     ),
     // Area code (010, 0755; in brackets or not) and a local number of 7 or 8
@@ -289,12 +290,12 @@ const BUILTIN_PATTERNS: usize = 7;
 /// Whether a built-in pattern can match in `text`: an e-mail needs an `@`, every
 /// number pattern a run of at least four ASCII digits (a mobile's `1[3-9][0-9]` is
 /// followed by four; the other numbers are longer) or, for a mobile in pairs
-/// (`179 69 70 48 35`), eleven digits joined by single spaces or dashes, and a WeChat
-/// id its label.
+/// (`179 69 70 48 35`), eleven digits joined by single spaces, and a WeChat id its
+/// label.
 fn may_hold_written_pii(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut run = 0;
-    // Digits in a row of digit groups joined by single spaces or dashes.
+    // Digits in a row of digit groups joined by single spaces.
     let mut joined = 0;
     let mut after_digit = false;
     for (i, &b) in bytes.iter().enumerate() {
@@ -310,7 +311,7 @@ fn may_hold_written_pii(text: &str) -> bool {
             after_digit = true;
         } else {
             run = 0;
-            if !(after_digit && matches!(b, b' ' | b'-')) {
+            if !(after_digit && b == b' ') {
                 joined = 0;
             }
             after_digit = false;
@@ -1149,6 +1150,7 @@ mod tests {
             "编号 1963 1421",
             "发票金额 1,388.00 元",
             "快递单号SF1234567890123",
+            "商品编码 HW-1388-1234-567，批号 13-88-12-34-56",
         ] {
             assert_eq!(mask(text), text);
         }
