@@ -2,7 +2,8 @@
 //! `VOC_BENCH_CONTACTS`, default 20,000, over 4 weeks) and the demo pipeline's
 //! dictionaries and taxonomy:
 //!
-//! * `normalize_mask`: parse JSON Lines, validate, normalize, mask PII (voc-ingest);
+//! * `normalize_mask`: read JSON Lines from a file, validate, normalize, mask PII,
+//!   through the streamed ingest `voc run` uses (voc-ingest);
 //! * `floor`: the floor's own work, parse every line and cut its text (`floor_line`);
 //! * `segment`: jieba over every turn (voc-text), the bulk of the floor;
 //! * `classify`: taxonomy rules, sentiment, risk flags over the stored tokens;
@@ -31,7 +32,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use std::path::PathBuf;
 use std::sync::Arc;
 use voc_core::{EnrichedContact, Period};
-use voc_ingest::{IngestOptions, Ingestor};
+use voc_ingest::{Chunk, IngestError, IngestOptions, Ingestor, InputFile};
 
 fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -39,6 +40,9 @@ fn workspace() -> PathBuf {
 
 struct Setup {
     jsonl: Vec<u8>,
+    /// The same contacts as a file, as `voc run` reads them.
+    input: InputFile,
+    _input_dir: tempfile::TempDir,
     pipeline: voc_pipeline::Pipeline,
     classifier: voc_classify::Classifier,
     segmenter: Arc<voc_text::Segmenter>,
@@ -68,8 +72,11 @@ fn setup() -> Setup {
         .expect("demo pipeline");
     let (classifier, segmenter, dictionary) =
         voc_pipeline::run::build_classifier(&pipeline).expect("demo classifier");
+    let input_dir = tempfile::tempdir().expect("temp dir");
+    let input = InputFile::new(input_dir.path().join("contacts.jsonl"));
+    std::fs::write(&input.path, &jsonl).expect("write contacts");
     let batch = ingestor()
-        .ingest_reader("bench", &jsonl[..])
+        .ingest(std::slice::from_ref(&input))
         .expect("ingest");
     let records: Vec<EnrichedContact> = batch
         .contacts
@@ -86,6 +93,8 @@ fn setup() -> Setup {
         .expect("a week");
     Setup {
         jsonl,
+        input,
+        _input_dir: input_dir,
         pipeline,
         classifier,
         segmenter: Arc::new(segmenter),
@@ -120,7 +129,15 @@ fn stages(c: &mut Criterion) {
 
     let ingest = ingestor();
     group.bench_function("normalize_mask", |b| {
-        b.iter(|| ingest.ingest_reader("bench", &s.jsonl[..]).expect("ingest"))
+        b.iter(|| {
+            // Chunks are handed on and dropped, as `voc run` hands them to enrichment.
+            ingest
+                .ingest_streaming(std::slice::from_ref(&s.input), &mut |_: Chunk| {
+                    Ok::<(), IngestError>(())
+                })
+                .expect("ingest")
+                .stats
+        })
     });
     // The floor's work (parse every line, cut its text) on one thread: what `voc run` ÷
     // floor is held to, per core.

@@ -5,8 +5,9 @@
 //! forecast ([`forecast`]) and staffing ([`staffing`]). [`trends::compute`] runs them all
 //! for a period and [`export`] writes the tables as Parquet and CSV.
 //!
-//! polars lives in this crate only; what leaves it is plain rows ([`tables::WeekRow`] …),
-//! so the report crate renders without knowing about data frames.
+//! polars' types stay in this crate (and in voc-ingest's Parquet reader); what leaves
+//! it is plain rows ([`tables::WeekRow`] …), so the report crate renders without knowing
+//! about data frames.
 
 pub mod emerging;
 pub mod export;
@@ -15,7 +16,6 @@ mod frame;
 pub mod history;
 pub mod kpi;
 pub mod representative;
-pub mod rows;
 pub mod scan;
 pub mod spool;
 pub mod staffing;

@@ -277,7 +277,11 @@ fn no_planted_pii_in_any_report_format() {
             "排班测算",
             "数据质量",
         ] {
-            let read = voc_ingest::source::read_xlsx(&workbook, Some(sheet), |row| {
+            let input = voc_ingest::InputFile {
+                sheet: Some(sheet.to_string()),
+                ..voc_ingest::InputFile::new(&workbook)
+            };
+            let read = voc_ingest::source::read(&input, &mut |row| {
                 cells += 1;
                 if let Some(m) = any.find(&row.raw) {
                     panic!(

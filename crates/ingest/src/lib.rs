@@ -7,9 +7,12 @@
 //! a quarantined record.
 //!
 //! ```
-//! let ingestor = voc_ingest::Ingestor::new(voc_ingest::IngestOptions::default()).unwrap();
+//! let dir = tempfile::tempdir().unwrap();
+//! let path = dir.path().join("demo.jsonl");
 //! let line = r#"{"id":"C1","started_at":"2026-11-02 09:15:02","text":"客户电话13812345678，宽带断网"}"#;
-//! let batch = ingestor.ingest_reader("demo.jsonl", line.as_bytes()).unwrap();
+//! std::fs::write(&path, line).unwrap();
+//! let ingestor = voc_ingest::Ingestor::new(voc_ingest::IngestOptions::default()).unwrap();
+//! let batch = ingestor.ingest(&[voc_ingest::InputFile::new(&path)]).unwrap();
 //! assert_eq!(batch.contacts[0].turns[0].text, "客户电话138****5678，宽带断网");
 //! assert_eq!(batch.stats.read, batch.stats.accepted + batch.stats.quarantined + batch.stats.duplicates);
 //! ```
@@ -22,16 +25,15 @@ pub mod source;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use voc_core::Contact;
 use voc_core::arena::prefix_key;
-use voc_core::fingerprint::HashingReader;
 
 pub use personal_id::IdPseudonyms;
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
-pub use source::{DecodedRows, Encoding, Format, MAX_LINE_BYTES, RawRecord, RawValue};
+use source::RawValue;
+pub use source::{Encoding, Format, MAX_LINE_BYTES, RawRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -113,11 +115,6 @@ impl InputFile {
     }
 }
 
-/// Reads Parquet files into raw records. Parquet support lives with polars in the
-/// aggregate crate; the pipeline hands it to ingest through this function type.
-pub type ParquetSource<'a> =
-    &'a (dyn Fn(&Path, &mut dyn FnMut(RawRecord)) -> Result<(), String> + Sync);
-
 /// A record that could not be accepted, with where it came from and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Quarantined {
@@ -154,7 +151,8 @@ impl IngestStats {
     }
 }
 
-/// The accepted contacts of a batch (deduplicated, in delivery order) and its quarantine.
+/// A whole batch in memory ([`Ingestor::ingest`]): the newest delivery of each contact
+/// id, in delivery order, and the quarantine.
 #[derive(Debug, Default)]
 pub struct Batch {
     pub contacts: Vec<Contact>,
@@ -289,51 +287,17 @@ const READ_AHEAD_CHUNKS: usize = 2;
 /// receiver is gone.
 fn read_input(
     input: &InputFile,
-    parquet: ParquetSource,
     chunks: std::sync::mpsc::SyncSender<Vec<RawRecord>>,
 ) -> Result<(String, u64), IngestError> {
-    let path = &input.path;
-    let name = path.display().to_string();
-    let open = || {
-        std::fs::File::open(path).map_err(|source| IngestError::Read {
-            path: name.clone(),
-            source,
-        })
-    };
     let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
     let mut receiving = true;
-    let mut sink = |record: RawRecord| {
+    let fingerprint = source::read(input, &mut |record: RawRecord| {
         chunk.push(record);
         if chunk.len() == CHUNK_RECORDS {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_RECORDS));
             receiving = receiving && chunks.send(full).is_ok();
         }
-    };
-    let read_error = |source| IngestError::Read {
-        path: name.clone(),
-        source,
-    };
-    let fingerprint = match input.format.resolve(path) {
-        Format::Jsonl | Format::Auto => {
-            let mut file = HashingReader::new(open()?);
-            source::read_jsonl(&mut file, &mut sink).map_err(read_error)?;
-            file.finish().map_err(read_error)?
-        }
-        Format::Csv => {
-            let mut file = HashingReader::new(open()?);
-            source::read_csv(&mut file, input.encoding, &mut sink)
-                .map_err(|e| with_path(e, &name))?;
-            file.finish().map_err(read_error)?
-        }
-        Format::Xlsx => {
-            source::read_xlsx(path, input.sheet.as_deref(), &mut sink)?;
-            voc_core::fingerprint::of_file_sized(path).map_err(read_error)?
-        }
-        Format::Parquet => {
-            parquet(path, &mut sink).map_err(IngestError::Format)?;
-            voc_core::fingerprint::of_file_sized(path).map_err(read_error)?
-        }
-    };
+    })?;
     if !chunk.is_empty() {
         let _ = chunks.send(chunk);
     }
@@ -373,37 +337,27 @@ impl Ingestor {
         })
     }
 
-    /// Reads JSON Lines files in order; a later delivery of the same contact id replaces
-    /// the earlier one.
-    pub fn ingest_files(&self, paths: &[impl AsRef<Path>]) -> Result<Batch, IngestError> {
-        let inputs: Vec<InputFile> = paths.iter().map(|p| InputFile::new(p.as_ref())).collect();
-        self.ingest(&inputs, &|path, _| {
-            Err(format!(
-                "{}: Parquet input needs the pipeline",
-                path.display()
-            ))
-        })
-    }
-
-    /// Reads every input in order, whatever its format.
-    pub fn ingest(
-        &self,
-        inputs: &[InputFile],
-        parquet: ParquetSource,
-    ) -> Result<Batch, IngestError> {
-        let mut batch = Batch::default();
-        let streamed = self.ingest_streaming(inputs, parquet, &mut |chunk: Chunk| {
-            batch
-                .contacts
-                .extend(chunk.contacts.into_iter().map(|d| d.contact));
-            batch.quarantine.extend(chunk.quarantine);
+    /// Reads every input in order into one [`Batch`] held in memory: the chunks of
+    /// [`Ingestor::ingest_streaming`] collected, keeping the newest delivery of each id.
+    /// For tests and benches; `voc run` streams.
+    pub fn ingest(&self, inputs: &[InputFile]) -> Result<Batch, IngestError> {
+        let mut deliveries = Vec::new();
+        let mut quarantine = Vec::new();
+        let streamed = self.ingest_streaming(inputs, &mut |chunk: Chunk| {
+            deliveries.extend(chunk.contacts);
+            quarantine.extend(chunk.quarantine);
             Ok::<(), IngestError>(())
         })?;
-        batch.stats = IngestStats {
-            duplicates: 0,
-            ..streamed.stats
-        };
-        Ok(dedupe(batch))
+        let contacts = deliveries
+            .into_iter()
+            .filter(|d| streamed.deliveries.keeps(d.seq))
+            .map(|d| d.contact)
+            .collect();
+        Ok(Batch {
+            contacts,
+            quarantine,
+            stats: streamed.stats,
+        })
     }
 
     /// Reads every input in order and hands each chunk of up to [`CHUNK_RECORDS`]
@@ -417,7 +371,6 @@ impl Ingestor {
     pub fn ingest_streaming<E: From<IngestError>>(
         &self,
         inputs: &[InputFile],
-        parquet: ParquetSource,
         on_chunk: &mut dyn FnMut(Chunk) -> Result<(), E>,
     ) -> Result<Streamed, E> {
         let mut state = StreamState {
@@ -432,7 +385,7 @@ impl Ingestor {
             // ingest, and on the processing thread it left a core idle.
             let fingerprint = std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
-                let reader = scope.spawn(|| read_input(input, parquet, tx));
+                let reader = scope.spawn(|| read_input(input, tx));
                 for mut chunk in rx {
                     // After an error the rest of the file is read but not processed.
                     if state.failed.is_none() {
@@ -503,45 +456,6 @@ impl Ingestor {
             ))));
         } else if let Err(e) = on_chunk(out) {
             state.failed = Some(e);
-        }
-    }
-
-    /// Reads one JSON Lines stream named `source` (for quarantine messages).
-    pub fn ingest_reader(&self, source: &str, reader: impl Read) -> Result<Batch, IngestError> {
-        let mut batch = Batch::default();
-        let mut chunk = Vec::new();
-        source::read_jsonl(reader, |r| chunk.push(r))
-            .map_err(|e| with_path(IngestError::io(e), source))?;
-        self.process_chunk(source, &BTreeMap::new(), &mut chunk, &mut batch);
-        Ok(dedupe(batch))
-    }
-
-    fn process_chunk(
-        &self,
-        source: &str,
-        columns: &BTreeMap<String, String>,
-        chunk: &mut Vec<RawRecord>,
-        batch: &mut Batch,
-    ) {
-        let results: Vec<RecordOutcome> = chunk
-            .par_iter()
-            .map(|r| self.process_record(source, columns, r))
-            .collect();
-        chunk.clear();
-        for (result, counts, pseudonymized) in results {
-            batch.stats.read += 1;
-            batch.stats.pseudonymized += pseudonymized;
-            for (kind, n) in counts.0 {
-                *batch
-                    .stats
-                    .pii_masked
-                    .entry(kind.as_str().to_string())
-                    .or_default() += n;
-            }
-            match result {
-                Ok(contact) => batch.contacts.push(contact),
-                Err(q) => batch.quarantine.push(q),
-            }
         }
     }
 
@@ -751,48 +665,24 @@ fn replace_if_changed(text: &mut String, step: impl FnOnce(&str) -> Cow<'_, str>
     }
 }
 
-fn with_path(e: IngestError, path: &str) -> IngestError {
-    match e {
-        IngestError::Read { source, .. } => IngestError::Read {
-            path: path.to_string(),
-            source,
-        },
-        IngestError::Format(m) => IngestError::Format(format!("{path}: {m}")),
-        other => other,
-    }
-}
-
-/// Keeps the last delivery of each id, in the position of its first appearance.
-fn dedupe(mut batch: Batch) -> Batch {
-    let mut index: HashMap<String, usize> = HashMap::with_capacity(batch.contacts.len());
-    let mut kept: Vec<Contact> = Vec::with_capacity(batch.contacts.len());
-    for contact in batch.contacts.drain(..) {
-        match index.get(&contact.id) {
-            Some(&i) => {
-                kept[i] = contact;
-                batch.stats.duplicates += 1;
-            }
-            None => {
-                index.insert(contact.id.clone(), kept.len());
-                kept.push(contact);
-            }
-        }
-    }
-    batch.contacts = kept;
-    batch.stats.accepted = batch.contacts.len() as u64;
-    batch.stats.quarantined = batch.quarantine.len() as u64;
-    batch
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// Ingests `text` as one JSON Lines file, as `voc run` reads one.
+    fn ingest_with(options: IngestOptions, text: &[u8]) -> Batch {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("test.jsonl");
+        std::fs::write(&path, text).unwrap();
+        Ingestor::new(options)
+            .unwrap()
+            .ingest(&[InputFile::new(&path)])
+            .unwrap()
+    }
 
     fn ingest(text: &[u8]) -> Batch {
-        Ingestor::new(IngestOptions::default())
-            .unwrap()
-            .ingest_reader("test.jsonl", text)
-            .unwrap()
+        ingest_with(IngestOptions::default(), text)
     }
 
     #[test]
@@ -820,7 +710,7 @@ mod tests {
     }
 
     #[test]
-    fn streaming_reconciles_like_the_batch() {
+    fn chunks_reconcile_and_the_newest_delivery_of_each_id_is_kept() {
         let dir = tempfile::tempdir().unwrap();
         let mut text = String::new();
         // More than one chunk, with re-deliveries across chunks and a broken line.
@@ -835,40 +725,33 @@ mod tests {
         }
         let path = dir.path().join("in.jsonl");
         std::fs::write(&path, text).unwrap();
-        let inputs = [InputFile::new(&path)];
         let ingestor = Ingestor::new(IngestOptions::default()).unwrap();
-        let no_parquet: ParquetSource = &|_, _| Err("no parquet".into());
-        let batch = ingestor.ingest(&inputs, no_parquet).unwrap();
         let mut chunks = 0;
-        let mut kept = Vec::new();
-        let mut quarantine = Vec::new();
         let mut all = Vec::new();
+        let mut quarantine = Vec::new();
         let streamed = ingestor
-            .ingest_streaming(&inputs, no_parquet, &mut |chunk: Chunk| {
+            .ingest_streaming(&[InputFile::new(&path)], &mut |chunk: Chunk| {
                 chunks += 1;
                 all.extend(chunk.contacts);
                 quarantine.extend(chunk.quarantine);
                 Ok::<(), IngestError>(())
             })
             .unwrap();
-        for d in all {
-            if streamed.deliveries.keeps(d.seq) {
-                kept.push(d.contact);
-            }
-        }
         assert_eq!(chunks, 2);
-        assert_eq!(streamed.stats, batch.stats);
         let s = &streamed.stats;
         assert_eq!(s.read, s.accepted + s.quarantined + s.duplicates);
-        assert_eq!(s.duplicates, 150);
-        assert_eq!(quarantine, batch.quarantine);
-        let key = |c: &Contact| (c.id.clone(), c.turns[0].text.clone());
-        let mut a: Vec<_> = kept.iter().map(key).collect();
-        let mut b: Vec<_> = batch.contacts.iter().map(key).collect();
-        a.sort();
-        b.sort();
-        assert_eq!(a, b, "the newest delivery of each id is kept");
+        assert_eq!((s.read, s.quarantined, s.duplicates), (4197, 1, 150));
+        assert_eq!(quarantine.len(), 1);
+        assert_eq!(quarantine[0].line, 9);
         let d = &streamed.deliveries;
+        let kept: HashMap<String, String> = all
+            .into_iter()
+            .filter(|delivery| d.keeps(delivery.seq))
+            .map(|delivery| (delivery.contact.id, delivery.contact.turns[0].text.clone()))
+            .collect();
+        assert_eq!(kept.len() as u64, s.accepted);
+        assert_eq!(kept["c0"], "第4046次 138****5678", "the newest delivery");
+        assert_eq!(kept["c150"], "第150次 138****5678");
         let ids: std::collections::HashSet<&str> = d.kept().map(|seq| d.id(seq)).collect();
         assert!(ids.contains("c0") && ids.contains("c4045") && !ids.contains("c4046"));
         assert_eq!(d.kept().count() as u64, s.accepted);
@@ -915,10 +798,7 @@ mod tests {
                 pseudonym_key: key.to_string(),
                 ..IngestOptions::default()
             };
-            Ingestor::new(options)
-                .unwrap()
-                .ingest_reader("t.jsonl", lines(&ids).as_bytes())
-                .unwrap()
+            ingest_with(options, lines(&ids).as_bytes())
         };
         let batch = read("");
         let customer = |b: &Batch, i: usize| b.contacts[i].customer_id.clone().unwrap();
@@ -960,11 +840,14 @@ mod tests {
             )
             .as_bytes(),
         );
+        // In delivery order of the deliveries kept: the number's newer one is the second.
         let ids: Vec<&str> = batch.contacts.iter().map(|c| c.id.as_str()).collect();
-        assert!(ids[0].starts_with("pid-"), "{ids:?}");
-        assert_eq!(ids[1..], ["C20261102-000123", "GD202611020001234567"]);
-        // The newer delivery of the number's contact is the one kept.
-        assert_eq!(batch.contacts[0].turns[0].text, "又断了");
+        assert!(ids[1].starts_with("pid-"), "{ids:?}");
+        assert_eq!(
+            [ids[0], ids[2]],
+            ["C20261102-000123", "GD202611020001234567"]
+        );
+        assert_eq!(batch.contacts[1].turns[0].text, "又断了");
         assert_eq!(batch.stats.duplicates, 1);
         assert_eq!(batch.stats.pii_masked["mobile"], 2);
     }
@@ -998,6 +881,29 @@ mod tests {
         assert!(!raw.to_lowercase().contains("\\u0035"), "{raw}");
         assert!(!raw.to_lowercase().contains("\\uff15"), "{raw}");
         assert_eq!(batch.stats.pii_masked["mobile"], 2);
+    }
+
+    /// A refused CSV row is shown with its fields apart and masked like accepted text:
+    /// glued together, a mobile between fields ending and starting with digits
+    /// (`A1001138123456782坐席…`) was no number to the masks.
+    #[test]
+    fn quarantined_csv_row_is_masked_between_digit_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orders.csv");
+        std::fs::write(
+            &path,
+            "id,phone,text,started_at\nA1001,13812345678,2坐席：您好,下周一\n",
+        )
+        .unwrap();
+        let batch = Ingestor::new(IngestOptions::default())
+            .unwrap()
+            .ingest(&[InputFile::new(&path)])
+            .unwrap();
+        assert_eq!(batch.quarantine.len(), 1);
+        assert_eq!(batch.quarantine[0].field, "started_at");
+        let raw = &batch.quarantine[0].raw;
+        assert_eq!(raw, "A1001,138****5678,2坐席：您好,下周一");
+        assert_eq!(batch.stats.pii_masked["mobile"], 1);
     }
 
     #[test]

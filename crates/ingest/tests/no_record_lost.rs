@@ -1,10 +1,11 @@
 //! Property: whatever mix of good, broken and re-delivered records arrives, every one
 //! is accounted for — `read = accepted + quarantined + duplicates` — each id is kept
-//! once, with its newest delivery.
+//! once, with its newest delivery. Read as `voc run` reads its inputs: from a file,
+//! through [`Ingestor::ingest_streaming`] (which [`Ingestor::ingest`] collects).
 
 use proptest::prelude::*;
 use std::collections::HashMap;
-use voc_ingest::{IngestOptions, Ingestor};
+use voc_ingest::{IngestOptions, Ingestor, InputFile};
 
 #[derive(Debug, Clone)]
 enum Line {
@@ -71,8 +72,11 @@ proptest! {
             input.extend(render(l));
             input.push(b'\n');
         }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("prop.jsonl");
+        std::fs::write(&path, &input).unwrap();
         let ingestor = Ingestor::new(IngestOptions::default()).unwrap();
-        let batch = ingestor.ingest_reader("prop.jsonl", input.as_slice()).unwrap();
+        let batch = ingestor.ingest(&[InputFile::new(&path)]).unwrap();
 
         let mut newest: HashMap<String, String> = HashMap::new();
         let mut good = 0u64;

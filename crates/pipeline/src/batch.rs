@@ -161,21 +161,17 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
         enrich_time += t.elapsed();
         Ok(())
     };
-    let ingested = ingestor.ingest_streaming(
-        &input_files,
-        &crate::run::parquet_source,
-        &mut |chunk: Chunk| -> Result<()> {
-            quarantine.write(&chunk.quarantine)?;
-            for d in &chunk.contacts {
-                keys.push(d.seq, &d.contact);
-            }
-            parked.push(chunk.contacts);
-            if ctx.models.is_ready() || parked.len() >= PARKED_CHUNKS {
-                enrich_parked(&mut parked)?;
-            }
-            Ok(())
-        },
-    );
+    let ingested = ingestor.ingest_streaming(&input_files, &mut |chunk: Chunk| -> Result<()> {
+        quarantine.write(&chunk.quarantine)?;
+        for d in &chunk.contacts {
+            keys.push(d.seq, &d.contact);
+        }
+        parked.push(chunk.contacts);
+        if ctx.models.is_ready() || parked.len() >= PARKED_CHUNKS {
+            enrich_parked(&mut parked)?;
+        }
+        Ok(())
+    });
     // Chunks still parked: the whole batch was read before the models were built.
     let ingested = ingested.and_then(|i| enrich_parked(&mut parked).map(|()| i));
     drop(tx);
@@ -557,11 +553,9 @@ mod tests {
         std::fs::write(&path, lines).unwrap();
         let ingestor = Ingestor::new(IngestOptions::default()).unwrap();
         let streamed = ingestor
-            .ingest_streaming(
-                &[voc_ingest::InputFile::new(&path)],
-                &|_, _| Err("no parquet".into()),
-                &mut |_: Chunk| Ok::<(), anyhow::Error>(()),
-            )
+            .ingest_streaming(&[voc_ingest::InputFile::new(&path)], &mut |_: Chunk| {
+                Ok::<(), anyhow::Error>(())
+            })
             .unwrap();
         let flags = keys.repeat_flags(&streamed.deliveries, window_days);
 

@@ -1,8 +1,9 @@
-//! Parquet exports as input, handed to ingest a batch of rows at a time. A row is read
-//! either straight into the caller's record type through [`RowBatch::deserializer`]
-//! (the common case: no value built per cell) or as a JSON object for ingest to
-//! validate field by field ([`RowBatch::json_row`]). It lives here because polars
-//! (which reads Parquet) lives only in this crate.
+//! Parquet (polars), read a batch of rows at a time. Each row is handed on as a
+//! reference into its shared batch ([`RawValue::Decoded`]) and read where records are
+//! processed in parallel: a row of canonical columns straight into a contact through
+//! [`RowBatch::deserializer`] (no value built per cell), any other as a JSON object for
+//! the general path to validate field by field ([`RowBatch::json_row`]). No polars type
+//! leaves this file.
 
 use polars::prelude::*;
 use polars_arrow::array::{Array, ListArray, StructArray, Utf8ViewArray};
@@ -10,8 +11,53 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Value};
 use std::path::Path;
+use std::sync::Arc;
+use voc_core::Contact;
 
-use crate::AggregateError;
+use super::{DecodedRows, Fingerprint, RawRecord, RawValue, Source};
+use crate::{IngestError, InputFile};
+
+pub(super) struct Parquet;
+
+impl Source for Parquet {
+    /// Read out of order (by row group), so fingerprinted after it is read.
+    fn read(
+        &self,
+        input: &InputFile,
+        sink: &mut dyn FnMut(RawRecord),
+    ) -> Result<Fingerprint, IngestError> {
+        let path = &input.path;
+        let mut position = 0;
+        parquet_batches(path, &mut |batch| {
+            let len = batch.len();
+            let rows: Arc<dyn DecodedRows> = Arc::new(batch);
+            for row in 0..len {
+                position += 1;
+                sink(RawRecord {
+                    position,
+                    raw: String::new(),
+                    value: RawValue::Decoded {
+                        rows: Arc::clone(&rows),
+                        row,
+                    },
+                });
+            }
+        })
+        .map_err(|e| IngestError::Format(format!("{}: {e}", path.display())))?;
+        super::fingerprint_file(path)
+    }
+}
+
+/// Why a Parquet file or a cell of it cannot be read.
+#[derive(Debug, thiserror::Error)]
+enum ParquetError {
+    #[error("polars: {0}")]
+    Polars(#[from] PolarsError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Unsupported(String),
+}
 
 /// Rows decoded at a time: whole row groups up to about this many rows, and a larger
 /// row group in slices of it, so memory follows the batch and not the file (an export
@@ -20,14 +66,14 @@ const ROWS_PER_BATCH: usize = 65_536;
 
 /// A row that cannot be read: the column at fault and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowError {
-    pub column: String,
-    pub reason: String,
+struct RowError {
+    column: String,
+    reason: String,
 }
 
 /// Calls `sink` with every batch of a Parquet file's rows, in order: about
 /// [`ROWS_PER_BATCH`] rows decoded at a time.
-pub fn parquet_batches(path: &Path, sink: &mut dyn FnMut(RowBatch)) -> Result<(), AggregateError> {
+fn parquet_batches(path: &Path, sink: &mut dyn FnMut(RowBatch)) -> Result<(), ParquetError> {
     let mut reader = ParquetReader::new(std::fs::File::open(path)?);
     let metadata = reader.get_metadata()?.clone();
     let group_rows: Vec<usize> = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
@@ -44,7 +90,7 @@ pub fn parquet_batches(path: &Path, sink: &mut dyn FnMut(RowBatch)) -> Result<()
 /// Decoded rows of a Parquet file. Shared by the threads that process them, so a row
 /// is turned into a record where records are processed in parallel, not on the thread
 /// that reads the file.
-pub struct RowBatch {
+struct RowBatch {
     frame: DataFrame,
     names: Vec<String>,
     /// The columns as arrays a row can be deserialized from, or `None` when a column
@@ -76,23 +122,19 @@ impl RowBatch {
         }
     }
 
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.frame.height()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Row `row` (0-based) as a JSON object of the columns that could be read, and the
     /// first column that could not.
-    pub fn json_row(&self, row: usize) -> (Value, Option<RowError>) {
+    fn json_row(&self, row: usize) -> (Value, Option<RowError>) {
         let mut obj = Map::with_capacity(self.names.len());
         let mut error = None;
         for (name, column) in self.names.iter().zip(self.frame.columns()) {
             match column
                 .get(row)
-                .map_err(AggregateError::from)
+                .map_err(ParquetError::from)
                 .and_then(|v| json_of(&v))
             {
                 Ok(v) => {
@@ -113,12 +155,40 @@ impl RowBatch {
     /// [`RowBatch::json_row`]'s object would (strings borrowed from the batch), or
     /// `None` when the batch has a column of another type than text, numbers, booleans,
     /// dates and times, and lists of structs of text (turns).
-    pub fn deserializer(&self, row: usize) -> Option<RowDeserializer<'_>> {
+    fn deserializer(&self, row: usize) -> Option<RowDeserializer<'_>> {
         Some(RowDeserializer {
             names: &self.names,
             columns: self.direct.as_deref()?,
             row,
         })
+    }
+}
+
+impl DecodedRows for RowBatch {
+    fn canonical_contact(&self, row: usize) -> Option<Contact> {
+        crate::record::canonical_contact_from(self.deserializer(row)?)
+    }
+
+    fn record(&self, row: usize, position: u64) -> RawRecord {
+        // A row with a column that cannot be read is quarantined naming that column,
+        // with the columns that could be read as its raw text. A row read whole keeps
+        // no text: it is written out only if the row is quarantined.
+        let (value, error) = self.json_row(row);
+        let (raw, value) = match error {
+            None => (String::new(), RawValue::Read(Ok(value))),
+            Some(e) => (
+                value.to_string(),
+                RawValue::BadField {
+                    field: e.column,
+                    reason: e.reason,
+                },
+            ),
+        };
+        RawRecord {
+            position,
+            raw,
+            value,
+        }
     }
 }
 
@@ -189,7 +259,7 @@ impl DirectColumn {
 }
 
 /// One row of a [`RowBatch`] as a serde map of column name to value.
-pub struct RowDeserializer<'a> {
+struct RowDeserializer<'a> {
     names: &'a [String],
     columns: &'a [DirectColumn],
     row: usize,
@@ -422,7 +492,7 @@ fn datetime_json(value: i64, unit: TimeUnit, zoned: bool) -> Value {
 fn json_object<'a, V: std::borrow::Borrow<AnyValue<'a>>>(
     fields: &[Field],
     values: impl Iterator<Item = V>,
-) -> Result<Value, AggregateError> {
+) -> Result<Value, ParquetError> {
     let mut obj = Map::with_capacity(fields.len());
     for (field, v) in fields.iter().zip(values) {
         obj.insert(field.name().to_string(), json_of(v.borrow())?);
@@ -430,7 +500,7 @@ fn json_object<'a, V: std::borrow::Borrow<AnyValue<'a>>>(
     Ok(Value::Object(obj))
 }
 
-fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
+fn json_of(value: &AnyValue) -> Result<Value, ParquetError> {
     let number = |f: f64| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number);
     Ok(match value {
         AnyValue::Null => Value::Null,
@@ -463,13 +533,13 @@ fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
                 .map(|i| {
                     series
                         .get(i)
-                        .map_err(AggregateError::from)
+                        .map_err(ParquetError::from)
                         .and_then(|v| json_of(&v))
                 })
                 .collect::<Result<_, _>>()?,
         ),
         other => {
-            return Err(AggregateError::Unsupported(format!(
+            return Err(ParquetError::Unsupported(format!(
                 "unsupported Parquet value type {}",
                 other.dtype()
             )));
@@ -478,129 +548,4 @@ fn json_of(value: &AnyValue) -> Result<Value, AggregateError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde::Deserialize;
-
-    /// Every row of a Parquet file, numbered from 1: its JSON object and the column that
-    /// could not be read. Where the batch reads rows directly, each row deserialized
-    /// through [`RowBatch::deserializer`] must be that same object.
-    fn read_rows(path: &Path) -> Vec<(u64, Value, Option<RowError>)> {
-        let mut rows = Vec::new();
-        parquet_batches(path, &mut |batch| {
-            for i in 0..batch.len() {
-                let (value, error) = batch.json_row(i);
-                if let Some(row) = batch.deserializer(i) {
-                    assert_eq!(error, None);
-                    assert_eq!(Value::deserialize(row).unwrap(), value);
-                }
-                rows.push((rows.len() as u64 + 1, value, error));
-            }
-        })
-        .unwrap();
-        rows
-    }
-
-    /// Writes `df` as Parquet (row groups of `group_rows` rows, or polars' default) and
-    /// reads it back: each row's number and value, every row read without error.
-    fn round_trip(df: &mut DataFrame, group_rows: Option<usize>) -> Vec<(u64, Value)> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("in.parquet");
-        ParquetWriter::new(std::fs::File::create(&path).unwrap())
-            .with_row_group_size(group_rows)
-            .finish(df)
-            .unwrap();
-        read_rows(&path)
-            .into_iter()
-            .map(|(n, v, e)| {
-                assert_eq!(e, None);
-                (n, v)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn rows_round_trip_through_parquet() {
-        let mut df = df!(
-            "id" => ["W1", "W2"],
-            "started_at" => ["2026-11-02 09:15:00", "2026-11-03 10:00:00"],
-            "csat" => [Some(2i64), None],
-            "text" => ["宽带断网", "话费疑问"],
-        )
-        .unwrap();
-        let rows = round_trip(&mut df, None);
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].0, 1);
-        assert_eq!(rows[0].1["id"], "W1");
-        assert_eq!(rows[0].1["csat"], 2);
-        assert_eq!(rows[1].1["csat"], Value::Null);
-    }
-
-    #[test]
-    fn turns_as_a_list_of_structs_read_as_json_lines_turns() {
-        let speaker = Series::new("speaker".into(), ["agent", "customer", "customer"]);
-        let text = Series::new("text".into(), ["您好", "宽带断网了", "光猫闪红灯"]);
-        let turns = StructChunked::from_series("turns".into(), 3, [speaker, text].iter())
-            .unwrap()
-            .into_series();
-        // Row 1 holds the first two turns, row 2 the third.
-        let lists = Series::new("turns".into(), [turns.slice(0, 2), turns.slice(2, 1)]);
-        let mut df = DataFrame::new(
-            2,
-            vec![Column::new("id".into(), ["W1", "W2"]), lists.into()],
-        )
-        .unwrap();
-        let rows = round_trip(&mut df, None);
-        assert_eq!(
-            rows[0].1["turns"],
-            serde_json::json!([
-                {"speaker": "agent", "text": "您好"},
-                {"speaker": "customer", "text": "宽带断网了"}
-            ])
-        );
-        assert_eq!(rows[1].1["turns"][0]["text"], "光猫闪红灯");
-    }
-
-    #[test]
-    fn naive_timestamps_are_wall_clock_times_and_zoned_ones_instants() {
-        // 2026-11-02 09:15:00 as milliseconds since the epoch.
-        let naive = Series::new("naive".into(), [1_793_610_900_000i64])
-            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
-            .unwrap();
-        let mut df = DataFrame::new(1, vec![naive.into()]).unwrap();
-        // Without a zone: no offset written, so ingest reads it in Beijing time.
-        assert_eq!(
-            round_trip(&mut df, None)[0].1["naive"],
-            "2026-11-02 09:15:00"
-        );
-        // pyarrow's timestamps with a zone (the broken corpus's: 2026-11-02 01:15 UTC)
-        // are instants.
-        let corpus =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/broken/contacts.parquet");
-        assert_eq!(read_rows(&corpus)[0].1["started_at"], 1_793_582_100);
-    }
-
-    #[test]
-    fn every_row_of_many_row_groups_is_read_once_in_order() {
-        let n = 2_500;
-        let ids: Vec<String> = (0..n).map(|i| format!("W{i}")).collect();
-        let mut df = df!("id" => ids).unwrap();
-        let rows = round_trip(&mut df, Some(300));
-        assert_eq!(rows.len(), n);
-        for (i, (row, value)) in rows.iter().enumerate() {
-            assert_eq!(*row, i as u64 + 1);
-            assert_eq!(value["id"], Value::String(format!("W{i}")));
-        }
-    }
-
-    #[test]
-    fn batches_keep_whole_groups_and_slice_large_ones() {
-        assert_eq!(batches(&[], 10), vec![]);
-        assert_eq!(batches(&[3, 4, 3, 5], 10), vec![(0, 10), (10, 5)]);
-        assert_eq!(batches(&[25], 10), vec![(0, 10), (10, 10), (20, 5)]);
-        assert_eq!(
-            batches(&[4, 25, 2], 10),
-            vec![(0, 4), (4, 10), (14, 10), (24, 5), (29, 2)]
-        );
-    }
-}
+mod tests;

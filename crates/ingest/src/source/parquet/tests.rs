@@ -1,11 +1,134 @@
-//! A Parquet row read straight from its columns into a contact must be the contact its
-//! JSON object gives, or take the general path as that object would: same contact, same
-//! refusals, for the awkward values exports hold (nulls, pandas' NaN integers, empty and
-//! null turn lists, a turn without a speaker, out-of-range numbers).
+//! The Parquet reader: rows read back as written, in order, batch by batch; and a row
+//! read straight from its columns into a contact must be the contact its JSON object
+//! gives, or take the general path as that object would: same contact, same refusals,
+//! for the awkward values exports hold (nulls, pandas' NaN integers, empty and null
+//! turn lists, a turn without a speaker, out-of-range numbers).
 
-use polars::prelude::*;
-use voc_aggregate::rows::parquet_batches;
-use voc_ingest::record::{canonical_contact_from, canonical_contact_of_value};
+use super::*;
+use crate::record::{canonical_contact_from, canonical_contact_of_value};
+use serde::Deserialize;
+
+/// Every row of a Parquet file, numbered from 1: its JSON object and the column that
+/// could not be read. Where the batch reads rows directly, each row deserialized
+/// through [`RowBatch::deserializer`] must be that same object.
+fn read_rows(path: &Path) -> Vec<(u64, Value, Option<RowError>)> {
+    let mut rows = Vec::new();
+    parquet_batches(path, &mut |batch| {
+        for i in 0..batch.len() {
+            let (value, error) = batch.json_row(i);
+            if let Some(row) = batch.deserializer(i) {
+                assert_eq!(error, None);
+                assert_eq!(Value::deserialize(row).unwrap(), value);
+            }
+            rows.push((rows.len() as u64 + 1, value, error));
+        }
+    })
+    .unwrap();
+    rows
+}
+
+/// Writes `df` as Parquet (row groups of `group_rows` rows, or polars' default) and
+/// reads it back: each row's number and value, every row read without error.
+fn round_trip(df: &mut DataFrame, group_rows: Option<usize>) -> Vec<(u64, Value)> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.parquet");
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .with_row_group_size(group_rows)
+        .finish(df)
+        .unwrap();
+    read_rows(&path)
+        .into_iter()
+        .map(|(n, v, e)| {
+            assert_eq!(e, None);
+            (n, v)
+        })
+        .collect()
+}
+
+#[test]
+fn rows_round_trip_through_parquet() {
+    let mut df = df!(
+        "id" => ["W1", "W2"],
+        "started_at" => ["2026-11-02 09:15:00", "2026-11-03 10:00:00"],
+        "csat" => [Some(2i64), None],
+        "text" => ["宽带断网", "话费疑问"],
+    )
+    .unwrap();
+    let rows = round_trip(&mut df, None);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].0, 1);
+    assert_eq!(rows[0].1["id"], "W1");
+    assert_eq!(rows[0].1["csat"], 2);
+    assert_eq!(rows[1].1["csat"], Value::Null);
+}
+
+#[test]
+fn turns_as_a_list_of_structs_read_as_json_lines_turns() {
+    let speaker = Series::new("speaker".into(), ["agent", "customer", "customer"]);
+    let text = Series::new("text".into(), ["您好", "宽带断网了", "光猫闪红灯"]);
+    let turns = StructChunked::from_series("turns".into(), 3, [speaker, text].iter())
+        .unwrap()
+        .into_series();
+    // Row 1 holds the first two turns, row 2 the third.
+    let lists = Series::new("turns".into(), [turns.slice(0, 2), turns.slice(2, 1)]);
+    let mut df = DataFrame::new(
+        2,
+        vec![Column::new("id".into(), ["W1", "W2"]), lists.into()],
+    )
+    .unwrap();
+    let rows = round_trip(&mut df, None);
+    assert_eq!(
+        rows[0].1["turns"],
+        serde_json::json!([
+            {"speaker": "agent", "text": "您好"},
+            {"speaker": "customer", "text": "宽带断网了"}
+        ])
+    );
+    assert_eq!(rows[1].1["turns"][0]["text"], "光猫闪红灯");
+}
+
+#[test]
+fn naive_timestamps_are_wall_clock_times_and_zoned_ones_instants() {
+    // 2026-11-02 09:15:00 as milliseconds since the epoch.
+    let naive = Series::new("naive".into(), [1_793_610_900_000i64])
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+        .unwrap();
+    let mut df = DataFrame::new(1, vec![naive.into()]).unwrap();
+    // Without a zone: no offset written, so ingest reads it in Beijing time.
+    assert_eq!(
+        round_trip(&mut df, None)[0].1["naive"],
+        "2026-11-02 09:15:00"
+    );
+    // pyarrow's timestamps with a zone (the broken corpus's: 2026-11-02 01:15 UTC)
+    // are instants.
+    let corpus =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/broken/contacts.parquet");
+    assert_eq!(read_rows(&corpus)[0].1["started_at"], 1_793_582_100);
+}
+
+#[test]
+fn every_row_of_many_row_groups_is_read_once_in_order() {
+    let n = 2_500;
+    let ids: Vec<String> = (0..n).map(|i| format!("W{i}")).collect();
+    let mut df = df!("id" => ids).unwrap();
+    let rows = round_trip(&mut df, Some(300));
+    assert_eq!(rows.len(), n);
+    for (i, (row, value)) in rows.iter().enumerate() {
+        assert_eq!(*row, i as u64 + 1);
+        assert_eq!(value["id"], Value::String(format!("W{i}")));
+    }
+}
+
+#[test]
+fn batches_keep_whole_groups_and_slice_large_ones() {
+    assert_eq!(batches(&[], 10), vec![]);
+    assert_eq!(batches(&[3, 4, 3, 5], 10), vec![(0, 10), (10, 5)]);
+    assert_eq!(batches(&[25], 10), vec![(0, 10), (10, 10), (20, 5)]);
+    assert_eq!(
+        batches(&[4, 25, 2], 10),
+        vec![(0, 4), (4, 10), (14, 10), (24, 5), (29, 2)]
+    );
+}
 
 fn write(df: &mut DataFrame) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
