@@ -71,7 +71,7 @@ fn setup() -> Setup {
     let pipeline = voc_pipeline::Pipeline::load(&workspace().join("pipelines/demo/weekly.toml"))
         .expect("demo pipeline");
     let (classifier, segmenter, dictionary) =
-        voc_pipeline::run::build_classifier(&pipeline).expect("demo classifier");
+        voc_pipeline::models::build_classifier(&pipeline).expect("demo classifier");
     let input_dir = tempfile::tempdir().expect("temp dir");
     let input = InputFile::new(input_dir.path().join("contacts.jsonl"));
     std::fs::write(&input.path, &jsonl).expect("write contacts");
@@ -84,7 +84,8 @@ fn setup() -> Setup {
         .map(|contact| voc_pipeline::batch::enrich(contact, &segmenter, &classifier))
         .collect();
     let history = tempfile::tempdir().expect("temp dir");
-    voc_aggregate::history::write_history(history.path(), &records).expect("history");
+    voc_store::history::write_history(&voc_store::History::at(history.path()), &records)
+        .expect("history");
     let last_week = records
         .iter()
         .map(|r| r.week.clone())
@@ -179,7 +180,8 @@ fn stages(c: &mut Criterion) {
         b.iter_batched(
             || tempfile::tempdir().expect("temp dir"),
             |dir| {
-                voc_aggregate::history::write_history(dir.path(), &s.records).expect("write");
+                voc_store::history::write_history(&voc_store::History::at(dir.path()), &s.records)
+                    .expect("write");
                 dir
             },
             BatchSize::PerIteration,
@@ -228,8 +230,13 @@ fn stages(c: &mut Criterion) {
     }
     group.bench_function("aggregate", |b| {
         b.iter(|| {
-            voc_pipeline::trends::compute(&s.pipeline, s.history.path(), &s.last_week, &s.segmenter)
-                .expect("trends")
+            voc_pipeline::analytics::compute(
+                &s.pipeline,
+                &voc_store::History::at(s.history.path()),
+                &s.last_week,
+                &s.segmenter,
+            )
+            .expect("trends")
         })
     });
     group.throughput(Throughput::Elements(1));

@@ -20,7 +20,8 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::tables::HistoryTables;
+use crate::stats::poisson_upper_tail;
+use crate::week_counts::HistoryTables;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EmergingOptions {
@@ -150,83 +151,10 @@ fn week_ref<'a>(weeks: &[&'a str], week: &str) -> &'a str {
     weeks.iter().find(|w| **w == week).copied().unwrap_or("")
 }
 
-/// P(X ≥ k) for X ~ Poisson(λ).
-///
-/// Summed outward from P(X = k) in log space, away from the mode so the terms shrink:
-/// upwards when k > λ (the tail itself, exact down to about 1e-300, where `1 − lower
-/// sum` would stop at 1e-16), downwards for `1 − P(X < k)` otherwise. Starting from
-/// e^−λ instead would underflow to 0 for λ above about 745 and call every large
-/// category insignificant.
-pub fn poisson_upper_tail(k: u64, lambda: f64) -> f64 {
-    if k == 0 {
-        return 1.0;
-    }
-    if lambda.is_nan() || lambda <= 0.0 {
-        return 0.0;
-    }
-    let kf = k as f64;
-    let log_pk = -lambda + kf * lambda.ln() - ln_factorial(k);
-    let pk = log_pk.exp();
-    if kf > lambda {
-        let (mut sum, mut term, mut i) = (pk, pk, kf);
-        loop {
-            i += 1.0;
-            term *= lambda / i;
-            sum += term;
-            if term <= sum * 1e-17 || term == 0.0 {
-                break;
-            }
-        }
-        sum.min(1.0)
-    } else {
-        // P(X ≤ k − 1), from P(X = k − 1) down to P(X = 0).
-        let (mut below, mut term, mut i) = (0.0, pk, kf);
-        while i > 0.0 {
-            term *= i / lambda;
-            below += term;
-            i -= 1.0;
-            if term <= below * 1e-17 {
-                break;
-            }
-        }
-        (1.0 - below).clamp(0.0, 1.0)
-    }
-}
-
-/// ln(n!): exact sum for small n, Stirling's series (error below 1e-15) beyond.
-fn ln_factorial(n: u64) -> f64 {
-    if n < 20 {
-        return (2..=n).map(|i| (i as f64).ln()).sum();
-    }
-    let x = n as f64;
-    x * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI * x).ln() + 1.0 / (12.0 * x)
-        - 1.0 / (360.0 * x.powi(3))
-        + 1.0 / (1260.0 * x.powi(5))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tables::{CategoryCount, WeekRow};
-
-    #[test]
-    fn poisson_tail_matches_hand_computation() {
-        // λ = 2: P(X ≥ 3) = 1 - e^-2 (1 + 2 + 2) = 0.3233235838
-        assert!((poisson_upper_tail(3, 2.0) - 0.323_323_583_8).abs() < 1e-9);
-        assert_eq!(poisson_upper_tail(0, 5.0), 1.0);
-        assert_eq!(poisson_upper_tail(4, 0.0), 0.0);
-        // Reference values summed with 60-digit decimals:
-        // P(X ≥ 30 | 3) = 4.2770477214e-20, far below what 1 − CDF can show.
-        let tiny = poisson_upper_tail(30, 3.0);
-        assert!((tiny / 4.277_047_721_4e-20 - 1.0).abs() < 1e-9, "{tiny}");
-        // Large λ, where e^-λ underflows: P(X ≥ 1000 | 1000) = 0.5042052442,
-        // P(X ≥ 1100 | 1000) = 0.000962630406.
-        assert!((poisson_upper_tail(1000, 1000.0) - 0.504_205_244_2).abs() < 1e-9);
-        assert!((poisson_upper_tail(1100, 1000.0) / 9.626_304_06e-4 - 1.0).abs() < 1e-8);
-        // k below λ: 1 − P(X ≤ 1) for λ = 5 = 1 − 6e^-5.
-        assert!((poisson_upper_tail(2, 5.0) - (1.0 - 6.0 * (-5.0f64).exp())).abs() < 1e-14);
-        assert!((ln_factorial(25) - (1..=25).map(|i| (i as f64).ln()).sum::<f64>()).abs() < 1e-12);
-    }
+    use crate::week_counts::{CategoryCount, WeekRow};
 
     fn week(w: &str, contacts: u64) -> WeekRow {
         WeekRow {

@@ -32,8 +32,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use crate::AggregateError;
-use crate::frame::{i32s, opt_bools, opt_strs, opt_u32s, strs};
-use crate::scan::{date_of_epoch_days, month_end, month_key, month_start};
+use voc_store::frame::{i32s, opt_bools, opt_strs, opt_u32s, strs};
+use voc_store::scan::{date_of_epoch_days, epoch_days};
+
+use crate::calendar::{month_end, month_key, month_start};
 
 /// `[kpi]` of the pipeline file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -485,8 +487,8 @@ pub fn read_contacts(
         ])
         .filter(
             col("day")
-                .gt_eq(lit(crate::scan::epoch_days(from)))
-                .and(col("day").lt_eq(lit(crate::scan::epoch_days(to)))),
+                .gt_eq(lit(epoch_days(from)))
+                .and(col("day").lt_eq(lit(epoch_days(to)))),
         )
         .collect()?;
     let days = i32s(&df, "day")?;

@@ -1,34 +1,33 @@
-//! Aggregation with polars: the enriched history stored as week-partitioned Parquet,
-//! volumes and category counts computed lazily over the partitions a period needs
-//! ([`scan`]), and the statistics the report is built on: emerging issues, new terms and
-//! keywords ([`terms`]), the KPI scorecard with dynamic targets ([`kpi`]), the volume
-//! forecast ([`forecast`]) and staffing ([`staffing`]). [`trends::compute`] runs them all
-//! for a period and [`export`] writes the tables as Parquet and CSV.
+//! The analytics of the stored history: volumes and category counts over the partitions
+//! a period needs ([`volumes`], [`week_counts`]), and the statistics the report is built
+//! on: emerging issues ([`emerging`]), new terms and keywords ([`terms`]), the KPI
+//! scorecard with dynamic targets ([`kpi`]), the volume forecast ([`forecast`]) and
+//! staffing ([`staffing`]), with the statistics that need no data frame in [`stats`]
+//! (Poisson tail, Erlang B and C). [`trends::compute`] runs them all for a period and
+//! [`table_files`] writes the tables as Parquet and CSV.
 //!
-//! polars' types stay in this crate (and in voc-ingest's Parquet reader); what leaves
-//! it is plain rows ([`tables::WeekRow`] …), so the report crate renders without knowing
-//! about data frames.
+//! The history itself (partitions, scans, caches) is `voc-store`'s; this crate reads it
+//! through `voc_store::scan`. polars' types stay in the crates that use it (this one, voc-store
+//! and voc-ingest's Parquet reader); What leaves it is plain rows ([`week_counts::WeekRow`] …),
+//! so the report crate renders without knowing about data frames.
 
+pub mod calendar;
 pub mod emerging;
-pub mod export;
 pub mod forecast;
-mod frame;
-pub mod history;
 pub mod kpi;
 pub mod representative;
-pub mod scan;
-pub mod spool;
 pub mod staffing;
-pub mod tables;
-pub mod term_cache;
+pub mod stats;
+pub mod table_files;
 pub mod terms;
 pub mod trends;
 pub mod volumes;
-pub mod week_tables;
+pub mod week_counts;
+pub mod week_counts_cache;
 
 pub use emerging::{Emerging, EmergingOptions};
-pub use tables::HistoryTables;
 pub use trends::{TrendOptions, Trends};
+pub use week_counts::HistoryTables;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AggregateError {
@@ -38,4 +37,6 @@ pub enum AggregateError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Unsupported(String),
+    #[error(transparent)]
+    Store(#[from] voc_store::StoreError),
 }

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::forecast::ForecastDay;
+use crate::stats::{agents_needed, service_level};
 
 /// `[staffing]` of the pipeline file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -137,55 +138,6 @@ impl StaffingConfig {
     }
 }
 
-/// Erlang B blocking probability for `agents` servers and `traffic` Erlangs.
-pub fn erlang_b(agents: u32, traffic: f64) -> f64 {
-    let mut b = 1.0;
-    for n in 1..=agents {
-        b = traffic * b / (f64::from(n) + traffic * b);
-    }
-    b
-}
-
-/// Erlang C probability that a contact waits; 1 when the agents cannot keep up.
-pub fn erlang_c(agents: u32, traffic: f64) -> f64 {
-    if traffic <= 0.0 {
-        return 0.0;
-    }
-    let n = f64::from(agents);
-    if n <= traffic {
-        return 1.0;
-    }
-    let b = erlang_b(agents, traffic);
-    n * b / (n - traffic * (1.0 - b))
-}
-
-/// Share of contacts answered within `answer_s` seconds.
-pub fn service_level(agents: u32, traffic: f64, aht_s: f64, answer_s: f64) -> f64 {
-    if traffic <= 0.0 {
-        return 1.0;
-    }
-    let n = f64::from(agents);
-    if n <= traffic || aht_s <= 0.0 {
-        return 0.0;
-    }
-    1.0 - erlang_c(agents, traffic) * (-(n - traffic) * answer_s / aht_s).exp()
-}
-
-/// Fewest agents reaching `target` service level; 0 without traffic.
-pub fn agents_needed(traffic: f64, aht_s: f64, answer_s: f64, target: f64) -> u32 {
-    if traffic.is_nan() || traffic <= 0.0 || aht_s.is_nan() || aht_s <= 0.0 {
-        return 0;
-    }
-    let mut n = traffic.floor() as u32 + 1;
-    // The service level rises with every agent and reaches any target below 1 within a
-    // few hundred agents of the traffic; the cap only guards against bad input.
-    let cap = n.saturating_add(100_000);
-    while n < cap && service_level(n, traffic, aht_s, answer_s) < target {
-        n += 1;
-    }
-    n
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StaffingDay {
     pub date: String,
@@ -297,31 +249,6 @@ pub fn basis_from_history(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn erlang_c_matches_the_textbook_example() {
-        // 10 Erlangs (e.g. 200 calls an hour of 180 s), target 80% within 20 s.
-        // Published: 11 agents wait 68.2%, SL 39.0%; 13 agents SL 79.6%; 14 agents
-        // wait 17.4%, SL 88.8% — so 14 agents.
-        assert!((erlang_c(11, 10.0) - 0.682_118).abs() < 1e-6);
-        assert!((service_level(11, 10.0, 180.0, 20.0) - 0.389_614).abs() < 1e-6);
-        assert!((service_level(13, 10.0, 180.0, 20.0) - 0.795_595).abs() < 1e-6);
-        assert!((erlang_c(14, 10.0) - 0.174_132).abs() < 1e-6);
-        assert!((service_level(14, 10.0, 180.0, 20.0) - 0.888_350).abs() < 1e-6);
-        assert_eq!(agents_needed(10.0, 180.0, 20.0, 0.8), 14);
-        // Erlang B by hand: A = 2, N = 2: B = A²/2 / (1 + A + A²/2) = 2/5.
-        assert!((erlang_b(2, 2.0) - 0.4).abs() < 1e-12);
-    }
-
-    #[test]
-    fn degenerate_inputs_do_not_panic() {
-        assert_eq!(erlang_c(5, 0.0), 0.0);
-        assert_eq!(erlang_c(5, 5.0), 1.0);
-        assert_eq!(service_level(5, 6.0, 180.0, 20.0), 0.0);
-        assert_eq!(agents_needed(0.0, 180.0, 20.0, 0.8), 0);
-        assert_eq!(agents_needed(f64::NAN, 180.0, 20.0, 0.8), 0);
-        assert_eq!(agents_needed(3.0, 0.0, 20.0, 0.8), 0);
-    }
 
     #[test]
     fn a_day_of_staffing_by_hand() {

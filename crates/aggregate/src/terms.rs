@@ -12,8 +12,8 @@
 //! particles). A phrase is two adjacent content words of one turn.
 //!
 //! New-term test: the same one-sided Poisson test as the emerging categories
-//! ([`crate::emerging`]): expected = (baseline contacts with the phrase + 0.5) ÷ baseline
-//! contacts × this week's contacts; a phrase is new when it has at least `min_count`
+//! ([`crate::emerging`], [`crate::stats::poisson_upper_tail`]): expected = (baseline
+//! contacts with the phrase + 0.5) ÷ baseline contacts × this week's contacts; a phrase is new when it has at least `min_count`
 //! contacts, at least `min_ratio` times its expectation and a p-value under `alpha`
 //! divided by the number of phrases tested (Bonferroni; only phrases reaching
 //! `min_count` and not covered can pass, so only they are counted as tests).
@@ -36,15 +36,15 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::Path;
 use voc_core::TurnTokens;
 use voc_core::hash::FxBuild;
 
 use crate::AggregateError;
-use crate::emerging::poisson_upper_tail;
-use crate::frame::{for_each_string_list, map_string_lists, string_lists};
-use crate::scan::{Span, scan};
-use crate::term_cache;
+use crate::stats::poisson_upper_tail;
+use voc_store::History;
+use voc_store::frame::{for_each_string_list, map_string_lists, string_lists};
+use voc_store::scan::{Span, scan};
+use voc_store::term_counts;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TermOptions {
@@ -79,7 +79,7 @@ pub struct TermFilter<'a> {
     /// Every taxonomy term as the tokens the segmenter cuts it into.
     pub taxonomy_terms: &'a [TurnTokens],
     /// Names the stop-word list (a fingerprint of it): cached phrase counts made with
-    /// another list are counted again ([`crate::term_cache`]).
+    /// another list are counted again ([`voc_store::term_counts`]).
     pub stopwords_key: &'a str,
 }
 
@@ -133,10 +133,7 @@ pub struct TermResults {
     pub keywords: Vec<CategoryKeyword>,
 }
 
-/// Contacts per phrase key (tokens joined by a space).
-pub type PhraseCounts = HashMap<String, u64, FxBuild>;
-/// Phrase key → its slot in a list of counts.
-pub type PhraseSlots<'a> = HashMap<&'a str, usize, FxBuild>;
+pub use voc_store::term_counts::{PhraseCounts, PhraseSlots};
 
 /// Contacts per phrase in one week, and the week's contact count.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -288,7 +285,7 @@ fn count_ids(counts: &mut Vec<u64>, ids: &[u32]) {
 /// in slices on every core (the report period's span was a one-core stretch at the end
 /// of each run), then added up in row order.
 pub fn read_span(
-    history: &Path,
+    history: &History,
     span: &Span,
     filter: &TermFilter,
     keep_words: bool,
@@ -318,7 +315,7 @@ fn count_in_slices(
     keep_words: bool,
     slice_rows: usize,
 ) -> Result<(WeekTerms, CategoryWords), AggregateError> {
-    let slices = crate::frame::par_slices(df, slice_rows, |slice| {
+    let slices = voc_store::frame::par_slices(df, slice_rows, |slice| {
         count_rows(slice, filter, keep_words)
     })?;
     let mut slices = slices.into_iter();
@@ -400,18 +397,18 @@ fn count_rows(
 /// Both analyses for the report period `current` against the `baseline` spans (the
 /// periods of the same length before it), one span at a time. A baseline span's counts
 /// come from the cache beside the history when its partitions have not changed since
-/// they were counted ([`crate::term_cache`]); the report period is always counted from
+/// they were counted ([`voc_store::term_counts`]); the report period is always counted from
 /// its tokens, and its counts are kept for the runs that will use it as baseline.
 pub fn analyse(
-    history: &Path,
+    history: &History,
     current: &Span,
     baseline: &[Span],
     options: &TermOptions,
     filter: &TermFilter,
 ) -> Result<TermResults, AggregateError> {
     let (this, words) = read_span(history, current, filter, true)?;
-    if let Some((path, key)) = term_cache::entry(history, current, filter.stopwords_key)? {
-        term_cache::store(&path, &key, this.contacts, &this.phrases);
+    if let Some((path, key)) = term_counts::entry(history, current, filter.stopwords_key)? {
+        term_counts::store(&path, &key, this.contacts, &this.phrases);
     }
     // The baseline is only ever asked about the report period's phrases. Its spans
     // are read in parallel (each its own partitions), then added up in span order.
@@ -449,20 +446,20 @@ pub fn analyse(
 /// The counts in `span` of the phrases in `wanted` (phrase → slot), from the cache or
 /// by counting its tokens (then kept in the cache), with the span's contacts.
 fn span_counts(
-    history: &Path,
+    history: &History,
     span: &Span,
     filter: &TermFilter,
     wanted: &PhraseSlots,
 ) -> Result<(u64, Vec<(usize, u64)>), AggregateError> {
-    let entry = term_cache::entry(history, span, filter.stopwords_key)?;
+    let entry = term_counts::entry(history, span, filter.stopwords_key)?;
     if let Some((path, key)) = &entry
-        && let Some(cached) = term_cache::read_cached(path, key, wanted)
+        && let Some(cached) = term_counts::read_cached(path, key, wanted)
     {
         return Ok(cached);
     }
     let (counted, _) = read_span(history, span, filter, false)?;
     if let Some((path, key)) = &entry {
-        term_cache::store(path, key, counted.contacts, &counted.phrases);
+        term_counts::store(path, key, counted.contacts, &counted.phrases);
     }
     let found = counted
         .phrases

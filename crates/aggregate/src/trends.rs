@@ -3,8 +3,8 @@
 //! it), emerging issues, the breakdown by channel, region, business line and queue, new
 //! terms and keywords, the KPI scorecard, the forecast and staffing, and the weekly
 //! tables written beside the report. Unchanged weeks' tables and earlier periods' phrase
-//! counts come from the counts kept in `history/.cache` ([`crate::week_tables`],
-//! [`crate::term_cache`]), so a weekly run decodes little more than its new week.
+//! counts come from the counts kept in `history/.cache` ([`crate::week_counts_cache`],
+//! [`voc_store::term_counts`]), so a weekly run decodes little more than its new week.
 //!
 //! The period is an ISO week, a calendar month or a date range ([`Period`]). "Today" is
 //! the last day with data in the period (never the wall clock), so the same history gives
@@ -14,19 +14,20 @@
 use chrono::{Duration, NaiveDate};
 use polars::prelude::*;
 use std::collections::BTreeMap;
-use std::path::Path;
 use voc_core::{Period, PeriodKind};
+use voc_store::History;
+use voc_store::scan::{self, Span, WeekWindow};
 
 use crate::AggregateError;
+use crate::calendar::{month_end, month_start, previous_month_start};
 use crate::emerging::{self, Emerging, EmergingOptions};
 use crate::forecast::{self, Forecast, ForecastOptions};
 use crate::kpi::{self, KpiConfig, Scorecard};
-use crate::scan::{self, Span, WeekWindow, month_end, previous_month_start};
 use crate::staffing::{self, StaffingBasis, StaffingConfig, StaffingDay};
-use crate::tables::{HistoryTables, tables_of};
 use crate::terms::{self, TermFilter, TermOptions, TermResults};
 use crate::volumes::{self, BreakdownCount, CategoryShareRow, VolumeRow};
-use crate::week_tables;
+use crate::week_counts::{HistoryTables, tables_of};
+use crate::week_counts_cache;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrendOptions {
@@ -84,7 +85,7 @@ impl PeriodSpans {
 
 /// The spans of `period`: `None` when the history has no contact in it.
 pub fn spans(
-    history: &Path,
+    history: &History,
     period: &Period,
     options: &TrendOptions,
 ) -> Result<Option<PeriodSpans>, AggregateError> {
@@ -177,7 +178,7 @@ pub fn window_for(period: &Period, today: NaiveDate, options: &TrendOptions) -> 
 /// Computes every trend table for `period` from the history. A period without any
 /// stored contact gives `Trends` with `today` and `spans` unset.
 pub fn compute(
-    history: &Path,
+    history: &History,
     period: &Period,
     options: &TrendOptions,
     filter: &TermFilter,
@@ -200,7 +201,7 @@ pub fn compute(
     out.window = Some(window.clone());
 
     // The window's weekly tables and day counts, from the counts kept per week.
-    let (tables, daily) = week_tables::window_tables(history, &window, today)?;
+    let (tables, daily) = week_counts_cache::window_tables(history, &window, today)?;
     out.tables = tables;
     if period.kind == PeriodKind::Week {
         // Each span of a week's series is one ISO week, cut at `today` like `tables`:
@@ -243,7 +244,7 @@ pub fn compute(
         .filter(|s| baseline_keys.contains(&s.key))
         .cloned()
         .collect();
-    let month_first = scan::month_start(today);
+    let month_first = month_start(today);
     // The phrase counts and the month's contacts for the KPIs are read side by side:
     // each is mostly decoding its own partitions.
     let (terms, contacts) = rayon::join(
@@ -353,15 +354,12 @@ fn span_key(series: &[Span]) -> Expr {
 /// for the trends (finding the period's last day and whether the history covers the
 /// earlier periods may read the `date` column of one or two more).
 pub fn partitions_read(
-    history: &Path,
+    history: &History,
     period: &Period,
     options: &TrendOptions,
 ) -> Result<Vec<std::path::PathBuf>, AggregateError> {
     let Some((_, today)) = scan::data_days_between(history, period.first, period.last)? else {
         return Ok(Vec::new());
     };
-    Ok(scan::partitions_in(
-        history,
-        &window_for(period, today, options),
-    ))
+    Ok(history.partitions_in(&window_for(period, today, options)))
 }

@@ -15,8 +15,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use crate::AggregateError;
-use crate::frame::{f64s, i32s, strs, u64s};
-use crate::scan::{date_of_epoch_days, month_key, month_start, previous_month_start, week_of};
+use voc_core::time::week_key as week_of;
+use voc_store::frame::{f64s, i32s, strs, u64s};
+use voc_store::scan::date_of_epoch_days;
+
+use crate::calendar::{month_key, month_start, previous_month_start};
 
 /// Value of a dimension that is missing on the contact.
 pub const UNKNOWN: &str = "未知";

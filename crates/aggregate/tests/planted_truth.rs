@@ -9,12 +9,13 @@
 
 use std::path::Path;
 use voc_aggregate::emerging::{self, Emerging, EmergingOptions};
-use voc_aggregate::history::write_history;
-use voc_aggregate::tables::history_tables;
 use voc_aggregate::terms::TermFilter;
 use voc_aggregate::trends::{self, TrendOptions};
+use voc_aggregate::week_counts::history_tables;
 use voc_core::{EnrichedContact, Period};
 use voc_fixtures::{ContactGenerator, GeneratedContact, GeneratorConfig, GroundTruth};
+use voc_store::History;
+use voc_store::history::write_history;
 
 fn repo_root() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -48,7 +49,7 @@ fn enriched(g: GeneratedContact) -> EnrichedContact {
 }
 
 /// Writes the history of `cfg` into `dir`.
-fn history_of(cfg: &GeneratorConfig, dir: &Path) {
+fn history_of(cfg: &GeneratorConfig, dir: &History) {
     let records: Vec<EnrichedContact> = ContactGenerator::new(cfg).unwrap().map(enriched).collect();
     assert_eq!(records.len(), cfg.contacts);
     write_history(dir, &records).unwrap();
@@ -64,7 +65,7 @@ fn matches(found: &Emerging, planted: &voc_fixtures::EmergingIssue) -> bool {
 
 /// Runs the test on every week with at least one baseline week; returns the number of
 /// false alarms per week.
-fn check(truth: &GroundTruth, history: &Path) -> Vec<(String, usize)> {
+fn check(truth: &GroundTruth, history: &History) -> Vec<(String, usize)> {
     let tables = history_tables(history).unwrap();
     let options = EmergingOptions::default();
     let mut alarms = Vec::new();
@@ -106,8 +107,9 @@ fn the_demo_data_truth_file() {
         end_week: truth.config.end_week.clone(),
     };
     let dir = tempfile::tempdir().unwrap();
-    history_of(&cfg, dir.path());
-    let alarms = check(&truth, dir.path());
+    let history = History::at(dir.path());
+    history_of(&cfg, &history);
+    let alarms = check(&truth, &history);
     // The planted week itself is clean.
     assert_eq!(alarms.last(), Some(&("2026-W46".to_string(), 0)));
 }
@@ -132,7 +134,7 @@ fn generated_data_with_other_seeds_and_sizes() {
         let truth = GroundTruth::read(&voc_fixtures::truth_path_for(&jsonl)).unwrap();
         assert_eq!(truth.weeks.last().map(String::as_str), Some(end_week));
         assert!(!truth.emerging.is_empty());
-        let history = dir.path().join("history");
+        let history = History::at(dir.path().join("history"));
         history_of(&cfg, &history);
         check(&truth, &history);
     }
@@ -140,7 +142,7 @@ fn generated_data_with_other_seeds_and_sizes() {
 
 /// 6,000 generated contacts over the ten weeks up to 2026-W46 (Monday 7 September to
 /// Sunday 15 November), written as history into `dir`.
-fn small_history(dir: &Path) {
+fn small_history(dir: &History) {
     let cfg = GeneratorConfig {
         contacts: 6_000,
         weeks: 10,
@@ -153,7 +155,8 @@ fn small_history(dir: &Path) {
 #[test]
 fn the_whole_trend_run_on_generated_data() {
     let dir = tempfile::tempdir().unwrap();
-    small_history(dir.path());
+    let history = History::at(dir.path());
+    small_history(&history);
     let options = TrendOptions {
         trend_weeks: 9,
         ..TrendOptions::default()
@@ -162,7 +165,7 @@ fn the_whole_trend_run_on_generated_data() {
     // also holds 1 October (month-over-month) and the forecast's 8 weeks; W37, the
     // first generated week, is not read.
     let w46 = Period::parse("2026-W46").unwrap();
-    let read = trends::partitions_read(dir.path(), &w46, &options).unwrap();
+    let read = trends::partitions_read(&history, &w46, &options).unwrap();
     let weeks: Vec<String> = read
         .iter()
         .map(|p| {
@@ -176,7 +179,7 @@ fn the_whole_trend_run_on_generated_data() {
         .collect();
     assert_eq!(weeks.first().map(String::as_str), Some("week=2026-W38"));
     assert_eq!(weeks.last().map(String::as_str), Some("week=2026-W46"));
-    let t = trends::compute(dir.path(), &w46, &options, &TermFilter::none()).unwrap();
+    let t = trends::compute(&history, &w46, &options, &TermFilter::none()).unwrap();
     assert_eq!(
         t.today.map(|d| d.to_string()).as_deref(),
         Some("2026-11-15")
@@ -244,10 +247,11 @@ fn the_whole_trend_run_on_generated_data() {
 #[test]
 fn a_month_in_progress_and_a_date_range() {
     let dir = tempfile::tempdir().unwrap();
-    small_history(dir.path());
+    let history = History::at(dir.path());
+    small_history(&history);
     let options = TrendOptions::default();
     let weekly = trends::compute(
-        dir.path(),
+        &history,
         &Period::parse("2026-W46").unwrap(),
         &options,
         &TermFilter::none(),
@@ -267,7 +271,7 @@ fn a_month_in_progress_and_a_date_range() {
     // progress and is compared with 1–15 October; September is only partly covered, so
     // it is neither in the trend nor in the baseline.
     let nov = Period::parse("2026-11").unwrap();
-    let t = trends::compute(dir.path(), &nov, &options, &TermFilter::none()).unwrap();
+    let t = trends::compute(&history, &nov, &options, &TermFilter::none()).unwrap();
     let spans = t.spans.as_ref().unwrap();
     assert_eq!(t.today.unwrap().to_string(), "2026-11-15");
     assert!(spans.in_progress());
@@ -309,7 +313,7 @@ fn a_month_in_progress_and_a_date_range() {
 
     // Four weeks as a range, against the four weeks before it.
     let range = Period::parse("2026-10-05..2026-11-01").unwrap();
-    let t = trends::compute(dir.path(), &range, &options, &TermFilter::none()).unwrap();
+    let t = trends::compute(&history, &range, &options, &TermFilter::none()).unwrap();
     let spans = t.spans.as_ref().unwrap();
     assert!(!spans.in_progress());
     assert_eq!(
@@ -325,7 +329,7 @@ fn a_month_in_progress_and_a_date_range() {
 
     // A period without data.
     let empty = trends::compute(
-        dir.path(),
+        &history,
         &Period::parse("2026-W30").unwrap(),
         &options,
         &TermFilter::none(),
@@ -336,17 +340,17 @@ fn a_month_in_progress_and_a_date_range() {
 
 #[test]
 fn baseline_term_counts_come_from_the_cache_only_while_their_partitions_are_unchanged() {
-    use voc_aggregate::history::{partition_path, read_records, write_records};
-    use voc_aggregate::term_cache::CACHE_DIR;
+    use voc_store::history::{read_records, write_records};
 
     let dir = tempfile::tempdir().unwrap();
-    small_history(dir.path());
+    let history = History::at(dir.path());
+    small_history(&history);
     let options = TrendOptions::default();
     let w46 = Period::parse("2026-W46").unwrap();
-    let compute = || trends::compute(dir.path(), &w46, &options, &TermFilter::none()).unwrap();
+    let compute = || trends::compute(&history, &w46, &options, &TermFilter::none()).unwrap();
     let counted = compute();
     assert!(!counted.terms.new_terms.is_empty());
-    let cache = dir.path().join(CACHE_DIR);
+    let cache = dir.path().join(".cache/term-counts");
     let mut kept: Vec<String> = std::fs::read_dir(&cache)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -370,7 +374,7 @@ fn baseline_term_counts_come_from_the_cache_only_while_their_partitions_are_unch
     assert_ne!(from_planted.terms, counted.terms, "the cache was not read");
 
     // …until the week's partition changes: then it is counted again.
-    let partition = partition_path(dir.path(), "2026-W45");
+    let partition = history.partition("2026-W45");
     let mut records = read_records(&partition, true).unwrap();
     records.truncate(records.len() / 2);
     write_records(&partition, &records).unwrap();
@@ -389,11 +393,12 @@ fn a_week_and_the_same_seven_days_as_a_range_give_the_same_period_tables() {
     // A week's per-period tables are taken from the weekly rows; a range's are grouped
     // by span. Monday to Sunday as a range must give the same counts.
     let dir = tempfile::tempdir().unwrap();
-    small_history(dir.path());
+    let history = History::at(dir.path());
+    small_history(&history);
     let options = TrendOptions::default();
     let of = |p: &str| {
         trends::compute(
-            dir.path(),
+            &history,
             &Period::parse(p).unwrap(),
             &options,
             &TermFilter::none(),
@@ -439,17 +444,18 @@ fn a_week_and_the_same_seven_days_as_a_range_give_the_same_period_tables() {
 #[test]
 fn kept_week_tables_give_what_one_scan_of_the_window_gives() {
     use chrono::NaiveDate;
-    use voc_aggregate::history::{partition_path, read_records, write_records};
-    use voc_aggregate::scan::{Span, WeekWindow, scan};
-    use voc_aggregate::tables::tables_of;
     use voc_aggregate::volumes;
-    use voc_aggregate::week_tables::{CACHE_DIR, window_tables};
+    use voc_aggregate::week_counts::tables_of;
+    use voc_aggregate::week_counts_cache::window_tables;
+    use voc_store::history::{read_records, write_records};
+    use voc_store::scan::{Span, WeekWindow, scan};
 
     let dir = tempfile::tempdir().unwrap();
-    small_history(dir.path());
+    let history = History::at(dir.path());
+    small_history(&history);
     let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
     let direct = |window: &WeekWindow, today: NaiveDate| {
-        let lf = scan(dir.path(), window)
+        let lf = scan(&history, window)
             .unwrap()
             .unwrap()
             .filter(Span::new("", NaiveDate::MIN, today).predicate());
@@ -460,20 +466,20 @@ fn kept_week_tables_give_what_one_scan_of_the_window_gives() {
         let window = WeekWindow::of_days(day("2026-09-07"), today);
         let expected = direct(&window, today);
         assert!(expected.0.weeks.len() >= 10);
-        assert_eq!(window_tables(dir.path(), &window, today).unwrap(), expected);
+        assert_eq!(window_tables(&history, &window, today).unwrap(), expected);
         assert_eq!(
-            window_tables(dir.path(), &window, today).unwrap(),
+            window_tables(&history, &window, today).unwrap(),
             expected,
             "from the kept tables"
         );
     }
-    let kept = std::fs::read_dir(dir.path().join(CACHE_DIR))
+    let kept = std::fs::read_dir(dir.path().join(".cache/week-tables"))
         .unwrap()
         .count();
     assert_eq!(kept, 10, "one file per stored week");
 
     // A rewritten partition is counted again.
-    let partition = partition_path(dir.path(), "2026-W45");
+    let partition = history.partition("2026-W45");
     let mut records = read_records(&partition, true).unwrap();
     records.truncate(records.len() / 3);
     write_records(&partition, &records).unwrap();
@@ -487,5 +493,5 @@ fn kept_week_tables_give_what_one_scan_of_the_window_gives() {
         .find(|w| w.week == "2026-W45")
         .unwrap();
     assert_eq!(w45.contacts, records.len() as u64);
-    assert_eq!(window_tables(dir.path(), &window, today).unwrap(), expected);
+    assert_eq!(window_tables(&history, &window, today).unwrap(), expected);
 }

@@ -101,9 +101,10 @@ fn setup() -> Setup {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let history = dir.path().join("history");
-    voc_aggregate::history::write_history(&history, &records).expect("write history");
+    voc_store::history::write_history(&voc_store::History::at(&history), &records)
+        .expect("write history");
     Setup {
-        partitions: voc_aggregate::history::partitions(&history),
+        partitions: voc_store::History::at(&history).partitions(),
         _dir: dir,
         classifier,
         contacts: n,
@@ -113,14 +114,14 @@ fn setup() -> Setup {
 fn read_tokens(partitions: &[PathBuf]) -> usize {
     partitions
         .iter()
-        .map(|p| voc_aggregate::history::read_tokens(p).expect("read").len())
+        .map(|p| voc_store::history::read_tokens(p).expect("read").len())
         .sum()
 }
 
 fn retag_scan(partitions: &[PathBuf], classifier: &Classifier) -> usize {
     let mut changed = 0;
     for p in partitions {
-        let records = voc_aggregate::history::read_for_retag(Path::new(p)).expect("read");
+        let records = voc_store::history::read_for_retag(Path::new(p)).expect("read");
         for r in &records {
             let (categories, complaint, mut risk) = classifier.tag(&r.contact, &r.tokens);
             risk.repeat_contact = r.risk.repeat_contact;
@@ -166,11 +167,11 @@ fn bench(c: &mut Criterion) {
     let records: Vec<Vec<EnrichedContact>> = s
         .partitions
         .iter()
-        .map(|p| voc_aggregate::history::read_for_retag(p).expect("read"))
+        .map(|p| voc_store::history::read_for_retag(p).expect("read"))
         .collect();
     let read_lean = median_ms(5, || {
         for p in &s.partitions {
-            voc_aggregate::history::read_for_retag(p).expect("read");
+            voc_store::history::read_for_retag(p).expect("read");
         }
     });
     let rules = median_ms(5, || {

@@ -88,7 +88,9 @@ fn counts_reconcile_and_are_printed() {
 fn every_planted_category_is_counted() {
     let (out, _) = demo_run();
     let truth = truth();
-    let tables = voc_aggregate::tables::history_tables(&out.path().join("history")).unwrap();
+    let tables =
+        voc_aggregate::week_counts::history_tables(voc_store::OutputDir::new(out.path()).history())
+            .unwrap();
     let mut classified: BTreeMap<&str, u64> = BTreeMap::new();
     for row in &tables.categories {
         *classified.entry(row.category.as_str()).or_default() += row.count;

@@ -142,7 +142,8 @@ fn broken_corpus_is_fully_accounted_for() {
     );
 
     // GBK and UTF-8-with-BOM exports of the same rows read identically.
-    let cells = voc_aggregate::history::string_cells(&out.path().join("history")).unwrap();
+    let cells =
+        voc_store::history::string_cells(voc_store::OutputDir::new(out.path()).history()).unwrap();
     assert!(
         cells.iter().any(|c| c == "客户反映家中宽带近三天频繁掉线"),
         "GBK text decoded"

@@ -42,7 +42,7 @@ fn assert_readable(out: &Path) {
             .unwrap();
     assert_eq!(json["period"], "2026-W46");
     assert!(
-        !voc_aggregate::history::string_cells(&out.join("history"))
+        !voc_store::history::string_cells(voc_store::OutputDir::new(out).history())
             .unwrap()
             .is_empty()
     );
@@ -185,7 +185,9 @@ fn a_contact_redelivered_in_a_later_run_is_not_double_counted() {
     let out = dir.path().join("out");
     run_pipeline(&root.join("pipelines/demo/weekly.toml"), &out);
     let total = |out: &Path| -> u64 {
-        let tables = voc_aggregate::tables::history_tables(&out.join("history")).unwrap();
+        let tables =
+            voc_aggregate::week_counts::history_tables(voc_store::OutputDir::new(out).history())
+                .unwrap();
         tables.weeks.iter().map(|w| w.contacts).sum()
     };
     assert_eq!(total(&out), 3000);
@@ -216,7 +218,9 @@ fn a_contact_redelivered_in_a_later_run_is_not_double_counted() {
         3001,
         "the re-delivered contact replaced its first delivery"
     );
-    let tables = voc_aggregate::tables::history_tables(&out.join("history")).unwrap();
+    let tables =
+        voc_aggregate::week_counts::history_tables(voc_store::OutputDir::new(&out).history())
+            .unwrap();
     let week = |w: &str| {
         tables
             .weeks

@@ -134,10 +134,7 @@ impl Period {
     /// Keys of one kind sort in time order.
     pub fn key(&self) -> String {
         match self.kind {
-            PeriodKind::Week => {
-                let w = self.first.iso_week();
-                format!("{}-W{:02}", w.year(), w.week())
-            }
+            PeriodKind::Week => crate::time::week_key(self.first),
             PeriodKind::Month => format!("{:04}-{:02}", self.first.year(), self.first.month()),
             PeriodKind::Range => format!("{}..{}", self.first, self.last),
         }

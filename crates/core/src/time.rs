@@ -8,11 +8,16 @@ pub fn china_offset() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
 }
 
+/// ISO-8601 week key of a calendar date (`2026-11-15` → `2026-W46`): the one place a
+/// week key is written. Keys sort chronologically as strings.
+pub fn week_key(date: NaiveDate) -> String {
+    let week = date.iso_week();
+    format!("{}-W{:02}", week.year(), week.week())
+}
+
 /// ISO-8601 week key (`2026-W45`) of an instant, taken in China time.
 pub fn iso_week_key(at: &DateTime<FixedOffset>) -> String {
-    let local = at.with_timezone(&china_offset());
-    let week = local.iso_week();
-    format!("{}-W{:02}", week.year(), week.week())
+    week_key(china_date(at))
 }
 
 /// The calendar date of an instant in China time.
@@ -43,6 +48,14 @@ mod tests {
         // Sunday 2026-11-08 23:30 UTC is Monday 2026-11-09 07:30 in Beijing: week 46.
         let at = DateTime::parse_from_rfc3339("2026-11-08T23:30:00Z").unwrap();
         assert_eq!(iso_week_key(&at), "2026-W46");
+    }
+
+    #[test]
+    fn week_keys_of_dates_take_the_iso_year() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(week_key(d("2026-11-15")), "2026-W46");
+        assert_eq!(week_key(d("2027-01-01")), "2026-W53");
+        assert_eq!(week_key(d("2026-01-05")), "2026-W02");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! Once every input is read, the whole batch is known only through compact maps: which
 //! delivery of each id is the newest, and each delivery's time and customer, from which
 //! the repeat-contact flags are computed exactly as on the whole batch. The spool is
-//! then folded into the history one week at a time ([`voc_aggregate::spool::merge`]),
+//! then folded into the history one week at a time ([`voc_store::spool::merge`]),
 //! and each week's final records are fed to the one index writer in small slices before
 //! the index commits once. Peak memory is that of one chunk in flight, the spool's
 //! memory budget, one week of Parquet and the index writer's fixed budget; outputs are
@@ -28,21 +28,35 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use voc_aggregate::spool::{BatchView, Spool, WeekBatch};
 use voc_classify::Classifier;
-use voc_core::arena::{StrArena, prefix_key};
 use voc_core::{Contact, EnrichedContact, fsutil};
 use voc_index::{ContactIndex, ContactWriter};
 use voc_ingest::{Chunk, Deliveries, Delivery, IngestOptions, IngestStats, Ingestor};
+use voc_store::OutputDir;
+use voc_store::spool::{BatchView, Spool, WeekBatch};
 use voc_text::Segmenter;
 
 use crate::config::Pipeline;
 use crate::manifest::StageTiming;
-use crate::run::{HISTORY_DIR, INDEX_DIR, ModelsLoading, QUARANTINE_FILE, RunError};
+use crate::models::ModelsLoading;
+use crate::repeat_contacts::DeliveryKeys;
 
-/// Folder of the spool inside the output folder, `.spool-PID` (removed when the batch
-/// is done, and by the next run if a killed run left it).
-pub const SPOOL_PREFIX: &str = ".spool-";
+/// Why a run stopped without writing its outputs.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "{quarantined} of {read} records ({rate:.1}%) were quarantined, above the {limit:.1}% limit: \
+         the column mapping ([input.columns]) or the input format is probably wrong; see {path}"
+    )]
+    TooManyQuarantined {
+        read: u64,
+        quarantined: u64,
+        rate: f64,
+        limit: f64,
+        path: String,
+    },
+}
+
 /// Enriched chunks that may wait for the spool writer: bounds memory when the disk is
 /// slower than segmentation.
 const CHANNEL_CHUNKS: usize = 2;
@@ -55,7 +69,7 @@ const PARKED_CHUNKS: usize = 8;
 /// What the engine needs from the run.
 pub struct BatchContext<'a> {
     pub pipeline: &'a Pipeline,
-    pub out_dir: &'a Path,
+    pub out: &'a OutputDir,
     /// Still being built when the batch starts: ingest does not need them.
     pub models: &'a ModelsLoading,
     /// Where the batch opens the index (once the models are built: queries are cut by
@@ -104,19 +118,18 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
         extra_pii_patterns: f.pii.extra_patterns.clone(),
         filler_words: f.text.filler_words.clone(),
         traditional_to_simplified: f.input.traditional_to_simplified,
-        pseudonym_key: crate::run::pseudonym_key(),
+        pseudonym_key: pseudonym_key(),
         id_pseudonyms: voc_ingest::IdPseudonyms {
             always: f.pii.always_pseudonymize.clone(),
             never: f.pii.never_pseudonymize.clone(),
         },
     })?;
     let input_files = f.input.files();
-    let quarantine_path = ctx.out_dir.join(QUARANTINE_FILE);
+    let quarantine_path = ctx.out.quarantine();
     let mut quarantine = QuarantineFile::create(&quarantine_path)?;
-    remove_stale_spools(ctx.out_dir)?;
-    let spool_dir = ctx
-        .out_dir
-        .join(format!("{SPOOL_PREFIX}{}", std::process::id()));
+    remove_stale_spools(ctx.out)?;
+    // Removed when the batch is done, and by the next run if a killed run left it.
+    let spool_dir = ctx.out.spool(std::process::id());
     let _cleanup = RemoveOnDrop(spool_dir.clone());
     let spool = Spool::create(&spool_dir)
         .with_context(|| format!("cannot create the spool {}", spool_dir.display()))?;
@@ -211,7 +224,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     let repeat = keys.repeat_flags(&deliveries, f.classify.repeat_window_days);
     let weeks: BTreeSet<String> = {
         let mut times: Vec<DateTime<FixedOffset>> =
-            deliveries.kept().map(|seq| keys.at[seq as usize]).collect();
+            deliveries.kept().map(|seq| keys.at(seq)).collect();
         times.sort_unstable();
         // Times are sorted, so the week changes only at week boundaries: compare the
         // calendar week and write its key once per week, not once per contact.
@@ -236,7 +249,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     let models = ctx.models.get()?;
     if ctx.index.get().is_none() {
         let opened = ContactIndex::open_or_create(
-            &ctx.out_dir.join(INDEX_DIR),
+            &ctx.out.index(),
             models.segmenter.clone(),
             &models.segmenter_builder,
         )?;
@@ -245,9 +258,8 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     let index: &'a ContactIndex = ctx.index.get().context("the index was not opened")?;
     let mut index_writer = index.writer()?;
     let mut index_time = Duration::ZERO;
-    let history = ctx.out_dir.join(HISTORY_DIR);
-    let partitions = voc_aggregate::spool::merge(
-        &history,
+    let partitions = voc_store::spool::merge(
+        ctx.out.history(),
         &mut spool,
         &members,
         &mut |week: &WeekBatch| -> Result<()> {
@@ -298,83 +310,6 @@ pub fn enrich(contact: Contact, segmenter: &Segmenter, classifier: &Classifier) 
         sentiment_label: c.sentiment_label.to_string(),
         risk: c.risk,
     }
-}
-
-/// What the repeat-contact flag needs of every delivery, by sequence number: its time
-/// and its customer.
-#[derive(Default)]
-struct DeliveryKeys {
-    at: Vec<DateTime<FixedOffset>>,
-    customers: StrArena,
-}
-
-impl DeliveryKeys {
-    fn push(&mut self, seq: u64, contact: &Contact) {
-        debug_assert_eq!(seq as usize, self.at.len(), "deliveries arrive in order");
-        self.at.push(contact.started_at);
-        self.customers.push(contact.customer_id.as_deref());
-    }
-
-    /// A contact is a repeat when its customer contacted within `window_days` before
-    /// it, among the batch's kept contacts in order of time, then id (what marking the
-    /// sorted batch in memory gives): sorted by customer, time and id, each contact is
-    /// compared with the one before it of the same customer. Indexed by sequence number.
-    fn repeat_flags(&self, deliveries: &Deliveries, window_days: u32) -> Vec<bool> {
-        let window = chrono::Duration::days(i64::from(window_days));
-        // At its final size from the start: growing it would hold two copies at once.
-        let mut kept: Vec<RepeatKey> = Vec::with_capacity(deliveries.accepted() as usize);
-        kept.extend(deliveries.kept().filter_map(|seq| {
-            let customer = self.customers.get(seq as usize)?;
-            let at = self.at[seq as usize];
-            Some(RepeatKey {
-                customer: prefix_key(customer),
-                customer_len: customer.len() as u32,
-                seq: seq as u32,
-                secs: at.timestamp(),
-            })
-        }));
-        let by_customer = |a: &RepeatKey, b: &RepeatKey| {
-            a.customer.cmp(&b.customer).then_with(|| {
-                if a.customer_len <= 16 && b.customer_len <= 16 {
-                    // Equal padded prefixes of strings this short: the shorter one is
-                    // the longer one without its trailing zero bytes.
-                    a.customer_len.cmp(&b.customer_len)
-                } else {
-                    let customer = |k: &RepeatKey| self.customers.get(k.seq as usize);
-                    customer(a).cmp(&customer(b))
-                }
-            })
-        };
-        kept.par_sort_unstable_by(|a, b| {
-            by_customer(a, b)
-                .then_with(|| a.secs.cmp(&b.secs))
-                .then_with(|| self.at[a.seq as usize].cmp(&self.at[b.seq as usize]))
-                .then_with(|| {
-                    let id = |k: &RepeatKey| deliveries.id(u64::from(k.seq));
-                    id(a).cmp(id(b))
-                })
-        });
-        let mut flags = vec![false; self.at.len()];
-        for pair in kept.windows(2) {
-            let (prev, cur) = (&pair[0], &pair[1]);
-            if by_customer(prev, cur).is_eq() {
-                flags[cur.seq as usize] =
-                    self.at[cur.seq as usize] - self.at[prev.seq as usize] <= window;
-            }
-        }
-        flags
-    }
-}
-
-/// A kept delivery in the repeat flags' sort, with what most comparisons need inline,
-/// so that sorting a million deliveries does not read two strings per comparison from
-/// all over the arenas. 32 bytes (a million: 32 MB for the sort's duration); the
-/// fraction of a second is read from the times only on equal seconds.
-struct RepeatKey {
-    customer: u128,
-    secs: i64,
-    customer_len: u32,
-    seq: u32,
 }
 
 struct Members<'a> {
@@ -464,21 +399,21 @@ impl Drop for QuarantineFile {
 }
 
 /// Spools that killed runs left in the output folder.
-fn remove_stale_spools(out_dir: &Path) -> Result<()> {
-    let Ok(entries) = std::fs::read_dir(out_dir) else {
-        return Ok(());
-    };
-    for entry in entries.filter_map(Result::ok) {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let pid = name
-            .strip_prefix(SPOOL_PREFIX)
-            .and_then(|p| p.parse::<u32>().ok());
-        if pid.is_some_and(fsutil::left_by_dead_process) {
-            std::fs::remove_dir_all(entry.path())
-                .with_context(|| format!("cannot remove {}", entry.path().display()))?;
+fn remove_stale_spools(out: &OutputDir) -> Result<()> {
+    // An output folder that cannot be listed has no spool to remove.
+    for (pid, spool) in out.spools().unwrap_or_default() {
+        if fsutil::left_by_dead_process(pid) {
+            std::fs::remove_dir_all(&spool)
+                .with_context(|| format!("cannot remove {}", spool.display()))?;
         }
     }
     Ok(())
+}
+
+/// The key of the pseudonyms that replace ids holding personal data, from the
+/// environment (empty when unset).
+pub(crate) fn pseudonym_key() -> String {
+    std::env::var(voc_ingest::PSEUDONYM_KEY_ENV).unwrap_or_default()
 }
 
 struct RemoveOnDrop(PathBuf);
@@ -517,134 +452,4 @@ pub fn peak_rss_kb() -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use voc_core::Turn;
-
-    fn contact(id: &str, at: &str, customer: Option<&str>) -> Contact {
-        let mut c = Contact::new(
-            id,
-            DateTime::parse_from_rfc3339(at).unwrap(),
-            "voice",
-            vec![Turn {
-                speaker: voc_core::Speaker::Customer,
-                text: "x".into(),
-            }],
-        );
-        c.customer_id = customer.map(str::to_string);
-        c
-    }
-
-    /// The repeat flags of the streamed deliveries, and those of marking the kept
-    /// contacts in memory, sorted by time and id.
-    fn flags_both_ways(deliveries: &[Contact], window_days: u32) -> (Vec<bool>, Vec<bool>) {
-        let mut keys = DeliveryKeys::default();
-        let mut lines = String::new();
-        for (seq, c) in deliveries.iter().enumerate() {
-            keys.push(seq as u64, c);
-            lines.push_str(&serde_json::to_string(c).unwrap());
-            lines.push('\n');
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("in.jsonl");
-        std::fs::write(&path, lines).unwrap();
-        let ingestor = Ingestor::new(IngestOptions::default()).unwrap();
-        let streamed = ingestor
-            .ingest_streaming(&[voc_ingest::InputFile::new(&path)], &mut |_: Chunk| {
-                Ok::<(), anyhow::Error>(())
-            })
-            .unwrap();
-        let flags = keys.repeat_flags(&streamed.deliveries, window_days);
-
-        let mut kept: Vec<(usize, &Contact)> = deliveries
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| streamed.deliveries.keeps(*i as u64))
-            .collect();
-        kept.sort_by(|x, y| {
-            x.1.started_at
-                .cmp(&y.1.started_at)
-                .then_with(|| x.1.id.cmp(&y.1.id))
-        });
-        let mut last_seen = std::collections::HashMap::new();
-        let mut expected = vec![false; deliveries.len()];
-        for (i, c) in kept {
-            let Some(customer) = c.customer_id.clone() else {
-                continue;
-            };
-            if let Some(prev) = last_seen.get(&customer) {
-                expected[i] =
-                    c.started_at - *prev <= chrono::Duration::days(i64::from(window_days));
-            }
-            last_seen.insert(customer, c.started_at);
-        }
-        (flags, expected)
-    }
-
-    #[test]
-    fn repeat_flags_follow_time_then_id_over_kept_deliveries() {
-        let deliveries = [
-            contact("a", "2026-11-02T09:00:00+08:00", Some("u1")),
-            contact("b", "2026-11-05T09:00:00+08:00", Some("u1")),
-            // Same instant as b, other offset and a smaller id: comes before b.
-            contact("a2", "2026-11-05T01:00:00+00:00", Some("u1")),
-            contact("c", "2026-11-20T09:00:00+08:00", Some("u1")),
-            contact("d", "2026-11-03T09:00:00+08:00", None),
-            contact("e", "2026-11-04T09:00:00+08:00", Some("u0")),
-            // A re-delivery of a moves it after c: the first delivery no longer counts.
-            contact("a", "2026-11-21T09:00:00+08:00", Some("u1")),
-        ];
-        let (flags, expected) = flags_both_ways(&deliveries, 7);
-        // a2 first of u1 (a moved away), b within 7 days of a2, c 15 days later, a 1 day.
-        assert_eq!(flags, [false, true, false, false, false, false, true]);
-        assert_eq!(flags, expected);
-    }
-
-    #[test]
-    fn repeat_flags_match_marking_in_memory_for_customers_alike_in_their_first_bytes() {
-        // Customers the sort's 16-byte prefixes cannot tell apart (a trailing zero byte,
-        // a shared 16-byte start, lengths on both sides of 16), ids re-delivered,
-        // instants written with two offsets, and times a fraction of a second apart.
-        let customers = [
-            None,
-            Some(""),
-            Some("u1"),
-            Some("u1\0"),
-            Some("u10"),
-            Some("0123456789abcdef"),
-            Some("0123456789abcdef\0"),
-            Some("0123456789abcdefA"),
-            Some("0123456789abcdefB"),
-            Some("客户甲乙丙丁戊"),
-            Some("客户甲乙丙丁戊己"),
-        ];
-        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
-        let deliveries: Vec<Contact> = (0..3_000)
-            .map(|_| {
-                let id = format!("c{}", next(2_000));
-                let day = 1 + next(28);
-                let hour = next(3);
-                let fraction = ["", ".25", ".5"][next(3)];
-                // 08:00+08:00 and 00:00Z are the same instant.
-                let at = if next(2) == 0 {
-                    format!("2026-11-{day:02}T{:02}:00:00{fraction}+08:00", 8 + hour)
-                } else {
-                    format!("2026-11-{day:02}T{hour:02}:00:00{fraction}+00:00")
-                };
-                contact(&id, &at, customers[next(customers.len())])
-            })
-            .collect();
-        let (flags, expected) = flags_both_ways(&deliveries, 3);
-        assert!(flags.iter().filter(|&&f| f).count() > 500);
-        assert_eq!(flags, expected);
-    }
 }

@@ -4,18 +4,23 @@
 //! Each stage lives in its own crate; this one only wires them together, times them,
 //! and accounts for every record. The CLI is a thin layer over [`run`].
 
+pub mod analytics;
 pub mod batch;
 pub mod config;
+mod fingerprints;
 pub mod manifest;
+pub mod models;
+pub mod output;
 pub mod pdf;
+pub mod period_report;
 pub mod reindex;
-pub mod report;
+mod repeat_contacts;
 pub mod report_input;
 pub mod retag;
 pub mod run;
-pub mod trends;
 
+pub use batch::RunError;
 pub use config::{ConfigError, Pipeline};
 pub use manifest::Manifest;
-pub use report::{ReportOptions, ReportSummary, report};
-pub use run::{RunError, RunOptions, RunSummary, run};
+pub use period_report::{ReportOptions, ReportSummary, report};
+pub use run::{RunOptions, RunSummary, run};

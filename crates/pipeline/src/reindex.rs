@@ -10,7 +10,8 @@
 
 use crate::Pipeline;
 use crate::batch::{INDEX_SLICE, counter};
-use crate::run::{INDEX_DIR, build_segmenter, load_classifier, stored_history};
+use crate::models::{build_segmenter, load_classifier};
+use crate::output::{output_dir, stored_partitions};
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -39,9 +40,10 @@ pub fn rebuild_index(
     out_dir: Option<PathBuf>,
     progress: bool,
 ) -> Result<RebuildSummary> {
-    let out_dir = out_dir.unwrap_or_else(|| pipeline.file.output.dir.clone());
-    let (history, partitions) = stored_history(pipeline, &out_dir)?;
-    let live = out_dir.join(INDEX_DIR);
+    let out = output_dir(pipeline, out_dir);
+    let partitions = stored_partitions(pipeline, &out)?;
+    let history = out.history();
+    let live = out.index();
     let previous = match ContactIndex::open(&live) {
         Ok(index) => format!("{} documents", index.num_docs()),
         Err(IndexError::Missing(_)) => "none".to_string(),
@@ -64,7 +66,7 @@ pub fn rebuild_index(
     let (mut contacts, mut read_ms, mut index_ms) = (0u64, 0u64, 0u64);
     for path in &partitions {
         let started = Instant::now();
-        let records = voc_aggregate::history::read_records(path, true)
+        let records = voc_store::history::read_records(path, true)
             .with_context(|| format!("cannot read {}", path.display()))?;
         read_ms += started.elapsed().as_millis() as u64;
         let started = Instant::now();
@@ -93,7 +95,7 @@ pub fn rebuild_index(
     }
     voc_index::swap_in(&live)?;
     Ok(RebuildSummary {
-        history,
+        history: history.dir().to_path_buf(),
         index: live,
         previous,
         partitions: partitions.len(),

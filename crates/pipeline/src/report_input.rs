@@ -5,8 +5,7 @@
 //! both come through here with the same data, so they give the same report.
 
 use std::collections::BTreeMap;
-use voc_aggregate::history::StoredTags;
-use voc_aggregate::tables::WeekRow;
+use voc_aggregate::week_counts::WeekRow;
 use voc_aggregate::{Emerging, HistoryTables, TrendOptions, Trends};
 use voc_classify::Taxonomy;
 use voc_core::{EnrichedContact, Speaker};
@@ -16,6 +15,7 @@ use voc_report::{
     ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow, Verbatim,
     WatchItem,
 };
+use voc_store::history::StoredTags;
 
 const VERBATIMS_PER_ISSUE: usize = 3;
 const WATCH_LIST_LEN: usize = 20;

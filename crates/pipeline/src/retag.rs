@@ -15,7 +15,8 @@ use std::time::Instant;
 use voc_core::{EnrichedContact, RiskFlags};
 
 use crate::config::Pipeline;
-use crate::run::{INDEX_DIR, load_classifier, stored_history};
+use crate::models::load_classifier;
+use crate::output::{output_dir, stored_partitions};
 
 #[derive(Debug, Clone, Default)]
 pub struct RetagOptions {
@@ -99,23 +100,23 @@ const FLAGS: &[&str] = &[
 ];
 
 pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary> {
-    let out_dir = options
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| pipeline.file.output.dir.clone());
-    let (history, partitions) = stored_history(pipeline, &out_dir)?;
+    let out = output_dir(pipeline, options.out_dir.clone());
+    let partitions = stored_partitions(pipeline, &out)?;
     let (classifier, _) = load_classifier(pipeline)?;
-    let index_dir = out_dir.join(INDEX_DIR);
+    let index_dir = out.index();
     let index = if options.dry_run {
         None
-    } else if index_dir.join("meta.json").exists() {
-        Some(voc_index::ContactIndex::open(&index_dir)?)
     } else {
-        None
+        match voc_index::ContactIndex::open(&index_dir) {
+            Ok(index) => Some(index),
+            // No index to update: the history is re-tagged alone (`index_note` says so).
+            Err(voc_index::IndexError::Missing(_)) => None,
+            Err(e) => return Err(e.into()),
+        }
     };
 
     let mut summary = RetagSummary {
-        history: history.clone(),
+        history: out.history().dir().to_path_buf(),
         partitions: partitions.len(),
         dry_run: options.dry_run,
         ..Default::default()
@@ -135,9 +136,9 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
         // Only what the rules need, unless sentiment is recomputed too (then the stored
         // score must be read to compare).
         let records = if options.sentiment {
-            voc_aggregate::history::read_records(path, false)
+            voc_store::history::read_records(path, false)
         } else {
-            voc_aggregate::history::read_for_retag(path)
+            voc_store::history::read_for_retag(path)
         }
         .with_context(|| format!("cannot read {}", path.display()))?;
         summary.read_ms += started.elapsed().as_millis() as u64;
@@ -189,7 +190,7 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
 
         let started = Instant::now();
         // The full records (with display text) only for a partition that changes.
-        let mut full = voc_aggregate::history::read_records(path, true)
+        let mut full = voc_store::history::read_records(path, true)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let mut updated: Vec<EnrichedContact> = Vec::new();
         for r in full.iter_mut() {
@@ -230,7 +231,7 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             if let Some(index) = &index {
                 summary.indexed += index.upsert(&updated)?.upserted;
             }
-            voc_aggregate::history::write_records(path, &full)
+            voc_store::history::write_records(path, &full)
                 .with_context(|| format!("cannot rewrite {}", path.display()))?;
             summary.partitions_rewritten += 1;
         }
@@ -333,7 +334,6 @@ fn excerpt(r: &EnrichedContact) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::HISTORY_DIR;
     use std::path::Path;
     use std::sync::Arc;
     use voc_core::{Contact, Speaker, Turn};
@@ -396,11 +396,12 @@ mod tests {
             record("C3", 10, &["我", "要", "投诉", "到", "12315"], &[]),
             record("C4", 11, &["没有", "断网"], &[]),
         ];
-        let history = dir.join("out").join(HISTORY_DIR);
-        voc_aggregate::history::write_history(&history, &records).unwrap();
+        let out = voc_store::OutputDir::new(dir.join("out"));
+        let history = out.history();
+        voc_store::history::write_history(history, &records).unwrap();
         let builder = voc_text::Segmenter::builder();
         let index = voc_index::ContactIndex::open_or_create(
-            &dir.join("out").join(INDEX_DIR),
+            &out.index(),
             Arc::new(builder.build().unwrap()),
             &builder,
         )
@@ -449,7 +450,7 @@ mod tests {
         assert_eq!(dry.samples[1].flags_after, vec!["escalation"]);
         assert_eq!(dry.samples[0].excerpt, "光猫一直亮红灯");
         // Dry run wrote nothing.
-        let stored = voc_aggregate::history::find_contact(&history, "C2")
+        let stored = voc_store::history::find_contact(history, "C2")
             .unwrap()
             .unwrap();
         assert!(stored.categories.is_empty());
@@ -465,13 +466,13 @@ mod tests {
         assert_eq!(applied.changed, 2);
         assert_eq!(applied.partitions_rewritten, 2);
         assert_eq!(applied.indexed, 2);
-        let stored = voc_aggregate::history::find_contact(&history, "C2")
+        let stored = voc_store::history::find_contact(history, "C2")
             .unwrap()
             .unwrap();
         assert_eq!(stored.categories, vec!["网络/断网"]);
         assert!(stored.complaint);
         assert_eq!(stored.contact.turns[1].text, "光猫一直亮红灯", "text kept");
-        let stored = voc_aggregate::history::find_contact(&history, "C3")
+        let stored = voc_store::history::find_contact(history, "C3")
             .unwrap()
             .unwrap();
         assert!(stored.risk.escalation);

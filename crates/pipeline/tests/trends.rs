@@ -103,11 +103,11 @@ fn a_generated_batch_end_to_end_against_its_truth() {
     );
     let pipeline = Pipeline::load(&path).unwrap();
     let summary = voc_pipeline::run(&pipeline, &RunOptions::default()).unwrap();
-    let out = &summary.out_dir;
+    let out = summary.out_dir.root();
 
     // Every week, with the categories the real classifier gave: each planted issue
     // found in its week, at most one false alarm a week.
-    let tables = voc_aggregate::tables::history_tables(&out.join("history")).unwrap();
+    let tables = voc_aggregate::week_counts::history_tables(summary.out_dir.history()).unwrap();
     for week in truth.weeks.iter().skip(1) {
         let found = emerging::detect(&tables, week, &EmergingOptions::default());
         let planted: Vec<_> = truth.emerging.iter().filter(|e| &e.week == week).collect();
@@ -134,7 +134,7 @@ fn a_generated_batch_end_to_end_against_its_truth() {
     );
 
     // The tables the report renders are on disk, listed in the manifest.
-    for name in voc_aggregate::export::TABLES {
+    for name in voc_aggregate::table_files::TABLES {
         for ext in ["parquet", "csv"] {
             let rel = format!("tables/{name}.{ext}");
             assert!(out.join(&rel).exists(), "{rel}");

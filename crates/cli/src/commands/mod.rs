@@ -8,7 +8,13 @@ pub mod sentiment;
 pub mod serve;
 pub mod taxonomy;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The index of the demo pipeline's output folder (`out/demo`, its `[output] dir`):
+/// what `voc search` and `voc serve` open unless given `--index`.
+pub fn demo_index() -> PathBuf {
+    voc_store::OutputDir::new("out/demo").index()
+}
 
 /// How an output path is shown to the user: resolved (`pipelines/demo/../../out/demo`
 /// becomes `out/demo`) and relative to the working directory when it lies under it, so

@@ -32,7 +32,7 @@ pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
                 "voc run: batch {} was already processed with this configuration at {}; outputs in {} are intact (use --force to run again)",
                 &summary.manifest.data_fingerprint[..12],
                 summary.manifest.run_started_at,
-                super::shown_path(&summary.out_dir)
+                super::shown_path(summary.out_dir.root())
             );
         }
         return Ok(ExitCode::SUCCESS);
@@ -100,18 +100,18 @@ fn describe(summary: &voc_pipeline::RunSummary) -> String {
     let _ = writeln!(
         out,
         "  report    {}",
-        super::shown_path(&summary.out_dir.join("report/report.html"))
+        super::shown_path(&summary.out_dir.report().join(voc_store::REPORT_HTML))
     );
     let _ = writeln!(
         out,
         "  manifest  {}",
-        super::shown_path(&summary.out_dir.join("run.json"))
+        super::shown_path(&summary.out_dir.manifest())
     );
     if c.quarantined > 0 {
         let _ = writeln!(
             out,
             "  quarantine {}",
-            super::shown_path(&summary.out_dir.join("quarantine.jsonl"))
+            super::shown_path(&summary.out_dir.quarantine())
         );
     }
     out

@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(default_value = "")]
     query: String,
     /// The index folder written by `voc run` (<output>/index)
-    #[arg(long, default_value = "out/demo/index")]
+    #[arg(long, default_value_os_t = super::demo_index())]
     index: PathBuf,
     /// How many hits to show
     #[arg(long, short = 'n', default_value_t = 10)]

@@ -121,7 +121,7 @@ fn tools(pipeline: Option<&Path>) -> Result<(voc_text::Segmenter, SentimentModel
     match pipeline {
         Some(path) => {
             let pipeline = voc_pipeline::Pipeline::load(path)?;
-            let (classifier, segmenter, _) = voc_pipeline::run::build_classifier(&pipeline)?;
+            let (classifier, segmenter, _) = voc_pipeline::models::build_classifier(&pipeline)?;
             let overrides = match &pipeline.file.classify.sentiment_overrides {
                 Some(p) => SentimentModel::load_overrides(p)?,
                 None => Vec::new(),

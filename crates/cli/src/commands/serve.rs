@@ -6,7 +6,7 @@ use std::sync::Arc;
 #[derive(clap::Args)]
 pub struct Args {
     /// The index folder written by `voc run` (<output>/index)
-    #[arg(long, default_value = "out/demo/index")]
+    #[arg(long, default_value_os_t = super::demo_index())]
     index: PathBuf,
     /// Address to listen on; anything but a loopback address requires a token
     #[arg(long, default_value = "127.0.0.1:8080")]

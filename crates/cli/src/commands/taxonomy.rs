@@ -46,7 +46,7 @@ pub fn run(cmd: Command) -> Result<ExitCode> {
 
 fn test(path: &Path) -> Result<ExitCode> {
     let pipeline = voc_pipeline::Pipeline::load(path)?;
-    let (classifier, segmenter, _) = voc_pipeline::run::build_classifier(&pipeline)?;
+    let (classifier, segmenter, _) = voc_pipeline::models::build_classifier(&pipeline)?;
     let tokenize = |t: &str| segmenter.cut(t);
     let taxonomy = &classifier.taxonomy;
     let file = pipeline
@@ -174,13 +174,13 @@ fn explain(
     json: bool,
 ) -> Result<ExitCode> {
     let pipeline = voc_pipeline::Pipeline::load(path)?;
-    let out_dir = out_dir.unwrap_or_else(|| pipeline.file.output.dir.clone());
-    let history = out_dir.join(voc_pipeline::run::HISTORY_DIR);
-    let record = voc_aggregate::history::find_contact(&history, id)
+    let out = voc_pipeline::output::output_dir(&pipeline, out_dir);
+    let history = out.history();
+    let record = voc_store::history::find_contact(history, id)
         .with_context(|| {
             format!(
                 "cannot read the history under {}",
-                super::shown_path(&history)
+                super::shown_path(history.dir())
             )
         })?
         .with_context(|| {
@@ -189,7 +189,7 @@ fn explain(
                 history.display()
             )
         })?;
-    let (classifier, _) = voc_pipeline::run::load_classifier(&pipeline)?;
+    let (classifier, _) = voc_pipeline::models::load_classifier(&pipeline)?;
     let (contact, tokens) = (&record.contact, &record.tokens);
     let explanations = classifier.taxonomy.explain(contact, tokens, all);
     let now = classifier.classify(contact, tokens);

@@ -74,7 +74,7 @@ pub fn all_output_text(out: &Path) -> Vec<(String, String)> {
             String::from_utf8_lossy(&bytes).into_owned(),
         ));
     }
-    let cells = voc_aggregate::history::string_cells(&out.join("history")).unwrap();
+    let cells = voc_store::history::string_cells(voc_store::OutputDir::new(out).history()).unwrap();
     texts.push(("history parquet cells".into(), cells.join("\n")));
     let index = voc_index::ContactIndex::open(&out.join("index")).unwrap();
     texts.push((

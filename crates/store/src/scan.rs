@@ -10,9 +10,10 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
+use voc_core::time::week_key;
 
-use crate::AggregateError;
-use crate::history::partitions;
+use crate::StoreError;
+use crate::layout::{History, week_of_partition};
 
 /// An inclusive range of ISO weeks (`2026-W38` ..= `2026-W46`). ISO week keys sort
 /// chronologically as strings (the year comes first, the week is zero-padded).
@@ -34,46 +35,14 @@ impl WeekWindow {
     /// The week holding `last_day` and the weeks back to the one holding `first_day`.
     pub fn of_days(first_day: NaiveDate, last_day: NaiveDate) -> Self {
         WeekWindow {
-            first: week_of(first_day.min(last_day)),
-            last: week_of(last_day),
+            first: week_key(first_day.min(last_day)),
+            last: week_key(last_day),
         }
     }
 
     pub fn contains(&self, week: &str) -> bool {
         self.first.as_str() <= week && week <= self.last.as_str()
     }
-}
-
-/// ISO week key of a calendar date (`2026-11-15` → `2026-W46`).
-pub fn week_of(date: NaiveDate) -> String {
-    let w = date.iso_week();
-    format!("{}-W{:02}", w.year(), w.week())
-}
-
-/// First day of the month before the month of `date`.
-pub fn previous_month_start(date: NaiveDate) -> NaiveDate {
-    let first = month_start(date);
-    month_start(first - Duration::days(1))
-}
-
-/// First day of the month of `date`.
-pub fn month_start(date: NaiveDate) -> NaiveDate {
-    date.with_day(1).unwrap_or(date)
-}
-
-/// Last day of the month of `date`.
-pub fn month_end(date: NaiveDate) -> NaiveDate {
-    let (y, m) = if date.month() == 12 {
-        (date.year() + 1, 1)
-    } else {
-        (date.year(), date.month() + 1)
-    };
-    NaiveDate::from_ymd_opt(y, m, 1).map_or(date, |next| next - Duration::days(1))
-}
-
-/// `YYYY-MM` of a date.
-pub fn month_key(date: NaiveDate) -> String {
-    format!("{:04}-{:02}", date.year(), date.month())
 }
 
 /// Days since 1970-01-01, the physical value of a polars `Date`.
@@ -88,21 +57,6 @@ pub fn date_of_epoch_days(days: i32) -> NaiveDate {
 
 fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
-}
-
-/// Partition files of the weeks inside `window`, in week order.
-pub fn partitions_in(history: &Path, window: &WeekWindow) -> Vec<PathBuf> {
-    partitions(history)
-        .into_iter()
-        .filter(|p| window.contains(&week_of_path(p)))
-        .collect()
-}
-
-pub(crate) fn week_of_path(path: &Path) -> String {
-    path.parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().trim_start_matches("week=").to_string())
-        .unwrap_or_default()
 }
 
 /// A stretch of days under a key: a report period (cut at its last day with data), an
@@ -145,10 +99,10 @@ impl Span {
 /// The first and the last day with a contact from `first` to `last` (inclusive), read
 /// from the `date` column of the partitions of those weeks only; `None` without any.
 pub fn data_days_between(
-    history: &Path,
+    history: &History,
     first: NaiveDate,
     last: NaiveDate,
-) -> Result<Option<(NaiveDate, NaiveDate)>, AggregateError> {
+) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
     let span = Span::new("", first, last);
     let Some(lf) = scan(history, &span.window())? else {
         return Ok(None);
@@ -169,13 +123,13 @@ pub fn data_days_between(
 
 /// The first and last day with data in the whole history (reads the `date` column of
 /// the oldest and the newest partition only); for messages about what is stored.
-pub fn history_days(history: &Path) -> Result<Option<(NaiveDate, NaiveDate)>, AggregateError> {
-    let files = partitions(history);
+pub fn history_days(history: &History) -> Result<Option<(NaiveDate, NaiveDate)>, StoreError> {
+    let files = history.partitions();
     let (Some(oldest), Some(newest)) = (files.first(), files.last()) else {
         return Ok(None);
     };
-    let day = |path: &Path, newest: bool| -> Result<Option<NaiveDate>, AggregateError> {
-        let week = week_of_path(path);
+    let day = |path: &Path, newest: bool| -> Result<Option<NaiveDate>, StoreError> {
+        let week = week_of_partition(path);
         let window = WeekWindow {
             first: week.clone(),
             last: week,
@@ -196,13 +150,13 @@ pub fn history_days(history: &Path) -> Result<Option<(NaiveDate, NaiveDate)>, Ag
 /// stored week, whose first day with data is then read. An earlier period that the data
 /// covers only in part would read as a drop, so such periods are left out of trends and
 /// comparisons.
-pub fn history_covers(history: &Path, day: NaiveDate) -> Result<bool, AggregateError> {
-    let files = partitions(history);
+pub fn history_covers(history: &History, day: NaiveDate) -> Result<bool, StoreError> {
+    let files = history.partitions();
     let Some(oldest) = files.first() else {
         return Ok(false);
     };
-    let oldest_week = week_of_path(oldest);
-    let week = week_of(day);
+    let oldest_week = week_of_partition(oldest);
+    let week = week_key(day);
     if oldest_week < week {
         return Ok(true);
     }
@@ -216,12 +170,12 @@ pub fn history_covers(history: &Path, day: NaiveDate) -> Result<bool, AggregateE
 /// A lazy scan over the partitions inside `window`; `None` when there are none.
 /// Partitions written before a column existed read it as null instead of failing.
 /// Rows come in no particular order: sort what order matters for.
-pub fn scan(history: &Path, window: &WeekWindow) -> Result<Option<LazyFrame>, AggregateError> {
-    scan_files(&partitions_in(history, window))
+pub fn scan(history: &History, window: &WeekWindow) -> Result<Option<LazyFrame>, StoreError> {
+    scan_files(&history.partitions_in(window))
 }
 
 /// A lazy frame over partition files given in week order; `None` without any.
-pub fn scan_files(files: &[PathBuf]) -> Result<Option<LazyFrame>, AggregateError> {
+pub fn scan_files(files: &[PathBuf]) -> Result<Option<LazyFrame>, StoreError> {
     if files.is_empty() {
         return Ok(None);
     }
@@ -247,7 +201,7 @@ pub fn scan_files(files: &[PathBuf]) -> Result<Option<LazyFrame>, AggregateError
 
 /// The last calendar day with a contact in `week`, read from that partition's `date`
 /// column alone; `None` when the week has no partition or no rows.
-pub fn last_day_of_week(history: &Path, week: &str) -> Result<Option<NaiveDate>, AggregateError> {
+pub fn last_day_of_week(history: &History, week: &str) -> Result<Option<NaiveDate>, StoreError> {
     let window = WeekWindow {
         first: week.to_string(),
         last: week.to_string(),
@@ -270,14 +224,7 @@ mod tests {
     }
 
     #[test]
-    fn calendar_helpers() {
-        assert_eq!(week_of(d("2026-11-15")), "2026-W46");
-        assert_eq!(week_of(d("2027-01-01")), "2026-W53");
-        assert_eq!(month_start(d("2026-11-15")), d("2026-11-01"));
-        assert_eq!(previous_month_start(d("2026-01-15")), d("2025-12-01"));
-        assert_eq!(month_end(d("2026-02-03")), d("2026-02-28"));
-        assert_eq!(month_end(d("2026-12-31")), d("2026-12-31"));
-        assert_eq!(month_key(d("2026-03-09")), "2026-03");
+    fn week_windows_and_epoch_days() {
         assert_eq!(
             date_of_epoch_days(epoch_days(d("2026-11-15"))),
             d("2026-11-15")
@@ -309,7 +256,7 @@ mod tests {
     #[test]
     fn only_partitions_in_the_window_are_opened_and_old_ones_may_lack_columns() {
         let dir = tempfile::tempdir().unwrap();
-        let h = dir.path();
+        let h = &History::at(dir.path());
         crate::history::write_history(
             h,
             &[
@@ -320,7 +267,7 @@ mod tests {
         )
         .unwrap();
         // W45 written by an older version, without a column added since.
-        let old = crate::history::partition_path(h, "2026-W45");
+        let old = h.partition("2026-W45");
         let mut frame = polars::prelude::ParquetReader::new(std::fs::File::open(&old).unwrap())
             .finish()
             .unwrap()
@@ -330,12 +277,12 @@ mod tests {
             .finish(&mut frame)
             .unwrap();
         // W40 is outside every window below: a corrupt file there must never be read.
-        let outside = crate::history::partition_path(h, "2026-W40");
+        let outside = h.partition("2026-W40");
         std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
         std::fs::write(&outside, b"not parquet").unwrap();
 
         let window = WeekWindow::of_days(d("2026-11-02"), d("2026-11-15"));
-        assert_eq!(partitions_in(h, &window).len(), 2);
+        assert_eq!(h.partitions_in(&window).len(), 2);
         let lf = scan(h, &window).unwrap().unwrap();
         let df = lf
             .select([col("id"), col("risk_forbidden_phrase")])

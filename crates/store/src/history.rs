@@ -7,28 +7,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use voc_core::{EnrichedContact, Speaker, Token, TurnTokens};
 
-use crate::AggregateError;
+use crate::StoreError;
 use crate::frame::{for_each_string_list, i32s, map_string_lists, opt_bools, string_lists};
-
-pub const PARTITION_FILE: &str = "part-0.parquet";
-
-/// Path of the partition holding `week`.
-pub fn partition_path(history: &Path, week: &str) -> PathBuf {
-    history.join(format!("week={week}")).join(PARTITION_FILE)
-}
-
-/// Every partition file under `history`, in week order.
-pub fn partitions(history: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(history)
-        .into_iter()
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.path().join(PARTITION_FILE))
-        .filter(|p| p.exists())
-        .collect();
-    out.sort();
-    out
-}
+use crate::layout::{History, week_of_partition};
 
 /// What a partition file is now, for the caches kept beside the history: its size,
 /// modification time and a hash of its Parquet footer (the last 64 KiB: column
@@ -61,9 +42,9 @@ pub fn partition_stamp(path: &Path) -> std::io::Result<String> {
 /// Each partition is rewritten atomically, sorted by time and id so identical input
 /// gives identical bytes.
 pub fn write_history(
-    history: &Path,
+    history: &History,
     records: &[EnrichedContact],
-) -> Result<Vec<PathBuf>, AggregateError> {
+) -> Result<Vec<PathBuf>, StoreError> {
     let mut by_week: BTreeMap<&str, Vec<&EnrichedContact>> = BTreeMap::new();
     for r in records {
         by_week.entry(r.week.as_str()).or_default().push(r);
@@ -72,7 +53,7 @@ pub fn write_history(
     let mut written = Vec::new();
     // A re-delivered contact may have moved to another week: drop it from every
     // existing partition, not just from the one it lands in now.
-    for path in partitions(history) {
+    for path in history.partitions() {
         let week = week_of_partition(&path);
         if by_week.contains_key(week.as_str()) {
             continue;
@@ -85,7 +66,7 @@ pub fn write_history(
         }
     }
     for (week, rows) in by_week {
-        let path = partition_path(history, week);
+        let path = history.partition(week);
         let mut frame = frame_of(&rows)?;
         if path.exists() {
             let existing = without_ids(read_partition(&path)?, &all_ids)?;
@@ -99,9 +80,9 @@ pub fn write_history(
 
 /// Every string value stored in the history (text, tokens, metadata), for audits such
 /// as scanning the stored data for unmasked personal data.
-pub fn string_cells(history: &Path) -> Result<Vec<String>, AggregateError> {
+pub fn string_cells(history: &History) -> Result<Vec<String>, StoreError> {
     let mut out = Vec::new();
-    for path in partitions(history) {
+    for path in history.partitions() {
         let frame = read_partition(&path)?;
         for column in frame.columns() {
             let series = column.as_materialized_series();
@@ -121,14 +102,7 @@ pub fn string_cells(history: &Path) -> Result<Vec<String>, AggregateError> {
     Ok(out)
 }
 
-pub(crate) fn week_of_partition(path: &Path) -> String {
-    path.parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().trim_start_matches("week=").to_string())
-        .unwrap_or_default()
-}
-
-pub(crate) fn read_partition(path: &Path) -> Result<DataFrame, AggregateError> {
+pub(crate) fn read_partition(path: &Path) -> Result<DataFrame, StoreError> {
     let file = std::fs::File::open(path)?;
     Ok(ParquetReader::new(file).finish()?)
 }
@@ -137,7 +111,7 @@ pub(crate) fn read_partition(path: &Path) -> Result<DataFrame, AggregateError> {
 pub(crate) fn without_ids<S: std::hash::BuildHasher>(
     frame: DataFrame,
     ids: &HashSet<&str, S>,
-) -> Result<DataFrame, AggregateError> {
+) -> Result<DataFrame, StoreError> {
     let keep: BooleanChunked = frame
         .column("id")?
         .str()?
@@ -147,7 +121,7 @@ pub(crate) fn without_ids<S: std::hash::BuildHasher>(
     Ok(frame.filter(&keep)?)
 }
 
-pub(crate) fn write_partition(path: &Path, frame: DataFrame) -> Result<(), AggregateError> {
+pub(crate) fn write_partition(path: &Path, frame: DataFrame) -> Result<(), StoreError> {
     write_sorted_partition(path, sort_partition(frame)?)
 }
 
@@ -155,7 +129,7 @@ pub(crate) fn write_partition(path: &Path, frame: DataFrame) -> Result<(), Aggre
 /// first column flagged sorted). Gathered one column at a time, each replacing its
 /// source, so a week is held about once rather than up to three times (sorting a frame
 /// rechunks it, then gathers every column before the source is released).
-pub(crate) fn sort_partition(mut frame: DataFrame) -> Result<DataFrame, AggregateError> {
+pub(crate) fn sort_partition(mut frame: DataFrame) -> Result<DataFrame, StoreError> {
     let order = {
         let started_at = frame.column("started_at")?.rechunk();
         let id = frame.column("id")?.rechunk();
@@ -189,10 +163,7 @@ pub(crate) fn sort_partition(mut frame: DataFrame) -> Result<DataFrame, Aggregat
 }
 
 /// Writes a frame already in partition order ([`sort_partition`]).
-pub(crate) fn write_sorted_partition(
-    path: &Path,
-    mut frame: DataFrame,
-) -> Result<(), AggregateError> {
+pub(crate) fn write_sorted_partition(path: &Path, mut frame: DataFrame) -> Result<(), StoreError> {
     voc_core::fsutil::write_atomic_with(path, |w| {
         ParquetWriter::new(w)
             .with_compression(ParquetCompression::Zstd(None))
@@ -220,7 +191,7 @@ fn list_column(
 }
 
 /// The enriched records as a frame with one row per contact.
-pub fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, AggregateError> {
+pub(crate) fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, StoreError> {
     let s = |name: &str, f: &dyn for<'a> Fn(&'a EnrichedContact) -> &'a str| -> Column {
         Column::new(
             name.into(),
@@ -319,14 +290,14 @@ pub fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, AggregateError> 
 /// Columns that partitions written before a column was added may lack; read as false.
 const OPTIONAL_FLAGS: &[&str] = &["risk_no_greeting", "risk_forbidden_phrase"];
 
-fn corrupt(path: &Path, message: String) -> AggregateError {
-    AggregateError::Io(std::io::Error::other(format!(
+fn corrupt(path: &Path, message: String) -> StoreError {
+    StoreError::Io(std::io::Error::other(format!(
         "{}: {message}",
         path.display()
     )))
 }
 
-fn read_columns(path: &Path, with_text: bool) -> Result<DataFrame, AggregateError> {
+fn read_columns(path: &Path, with_text: bool) -> Result<DataFrame, StoreError> {
     let file = std::fs::File::open(path)?;
     let mut reader = ParquetReader::new(file);
     let schema = reader.schema()?;
@@ -340,7 +311,7 @@ fn read_columns(path: &Path, with_text: bool) -> Result<DataFrame, AggregateErro
 }
 
 /// The speaker of each turn, row by row.
-fn speaker_lists(path: &Path, frame: &DataFrame) -> Result<Vec<Vec<Speaker>>, AggregateError> {
+fn speaker_lists(path: &Path, frame: &DataFrame) -> Result<Vec<Vec<Speaker>>, StoreError> {
     map_string_lists(frame, "speakers", |v| match v {
         Some("agent") => Ok(Speaker::Agent),
         Some("customer") => Ok(Speaker::Customer),
@@ -350,7 +321,7 @@ fn speaker_lists(path: &Path, frame: &DataFrame) -> Result<Vec<Vec<Speaker>>, Ag
 }
 
 /// The stored tokens of each turn (space-joined in storage), row by row.
-fn token_lists(frame: &DataFrame) -> Result<Vec<Vec<TurnTokens>>, AggregateError> {
+fn token_lists(frame: &DataFrame) -> Result<Vec<Vec<TurnTokens>>, StoreError> {
     map_string_lists(frame, "tokens", |turn| {
         Ok(voc_core::stored_tokens(turn.unwrap_or(""))
             .map(Token::from)
@@ -359,7 +330,7 @@ fn token_lists(frame: &DataFrame) -> Result<Vec<Vec<TurnTokens>>, AggregateError
 }
 
 /// Just the tokens of every contact in a partition: what re-tagging must at least read.
-pub fn read_tokens(path: &Path) -> Result<Vec<Vec<TurnTokens>>, AggregateError> {
+pub fn read_tokens(path: &Path) -> Result<Vec<Vec<TurnTokens>>, StoreError> {
     let file = std::fs::File::open(path)?;
     let frame = ParquetReader::new(file)
         .with_columns(Some(vec!["tokens".to_string()]))
@@ -369,7 +340,7 @@ pub fn read_tokens(path: &Path) -> Result<Vec<Vec<TurnTokens>>, AggregateError> 
 
 /// The contacts of one partition as enriched records. Without `with_text` the turns
 /// keep their speakers but have empty text (re-tagging needs only the tokens).
-pub fn read_records(path: &Path, with_text: bool) -> Result<Vec<EnrichedContact>, AggregateError> {
+pub fn read_records(path: &Path, with_text: bool) -> Result<Vec<EnrichedContact>, StoreError> {
     let frame = read_columns(path, with_text)?;
     records_of(path, &frame)
 }
@@ -377,11 +348,11 @@ pub fn read_records(path: &Path, with_text: bool) -> Result<Vec<EnrichedContact>
 pub(crate) fn records_of(
     path: &Path,
     frame: &DataFrame,
-) -> Result<Vec<EnrichedContact>, AggregateError> {
+) -> Result<Vec<EnrichedContact>, StoreError> {
     use voc_core::{Contact, RiskFlags, Turn};
     // A column left out of the projection (see `read_for_retag`) reads as nulls.
     let absent = |name: &str| frame.column(name).is_err() && name != "id";
-    let strings = |name: &str| -> Result<Vec<Option<String>>, AggregateError> {
+    let strings = |name: &str| -> Result<Vec<Option<String>>, StoreError> {
         if absent(name) {
             return Ok(vec![None; frame.height()]);
         }
@@ -392,7 +363,7 @@ pub(crate) fn records_of(
             .map(|v| v.map(str::to_string))
             .collect())
     };
-    let u32s = |name: &str| -> Result<Vec<Option<u32>>, AggregateError> {
+    let u32s = |name: &str| -> Result<Vec<Option<u32>>, StoreError> {
         if absent(name) {
             return Ok(vec![None; frame.height()]);
         }
@@ -403,7 +374,7 @@ pub(crate) fn records_of(
             .iter()
             .collect())
     };
-    let bools = |name: &str| -> Result<Vec<Option<bool>>, AggregateError> {
+    let bools = |name: &str| -> Result<Vec<Option<bool>>, StoreError> {
         if absent(name) || (OPTIONAL_FLAGS.contains(&name) && frame.column(name).is_err()) {
             return Ok(vec![None; frame.height()]);
         }
@@ -519,7 +490,7 @@ pub(crate) fn records_of(
 /// (categories, complaint, risk flags). Everything else is left unread — the turns have
 /// no text, `started_at` is the Unix epoch, the other fields are empty — because
 /// decoding it would cost more than applying the rules.
-pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, AggregateError> {
+pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, StoreError> {
     const COLUMNS: &[&str] = &[
         "id",
         "week",
@@ -567,18 +538,18 @@ const MIN_READ_SLICE_ROWS: usize = 1024;
 /// besides the ones kept. Only the kept contacts are built (building every contact of
 /// a week, or only its tokens as strings, took most of the report stage).
 pub fn read_records_between(
-    history: &Path,
+    history: &History,
     first: chrono::NaiveDate,
     last: chrono::NaiveDate,
     keep: impl Fn(&StoredTags) -> bool,
-) -> Result<Vec<EnrichedContact>, AggregateError> {
+) -> Result<Vec<EnrichedContact>, StoreError> {
     let window = crate::scan::WeekWindow::of_days(first, last);
     let (from, to) = (
         crate::scan::epoch_days(first),
         crate::scan::epoch_days(last),
     );
     let mut out = Vec::new();
-    for path in crate::scan::partitions_in(history, &window) {
+    for path in history.partitions_in(&window) {
         let frame = read_columns(&path, true)?;
         // `date` is the China-time day of `started_at`, written beside it.
         let days = i32s(&frame, "date")?;
@@ -619,8 +590,8 @@ pub fn read_records_between(
 }
 
 /// The stored record of contact `id`, from whichever partition holds it.
-pub fn find_contact(history: &Path, id: &str) -> Result<Option<EnrichedContact>, AggregateError> {
-    for path in partitions(history) {
+pub fn find_contact(history: &History, id: &str) -> Result<Option<EnrichedContact>, StoreError> {
+    for path in history.partitions() {
         let file = std::fs::File::open(&path)?;
         let ids = ParquetReader::new(file)
             .with_columns(Some(vec!["id".to_string()]))
@@ -637,7 +608,7 @@ pub fn find_contact(history: &Path, id: &str) -> Result<Option<EnrichedContact>,
 }
 
 /// Rewrites one partition from `records` (atomically, sorted like every partition).
-pub fn write_records(path: &Path, records: &[EnrichedContact]) -> Result<(), AggregateError> {
+pub fn write_records(path: &Path, records: &[EnrichedContact]) -> Result<(), StoreError> {
     let rows: Vec<&EnrichedContact> = records.iter().collect();
     write_partition(path, frame_of(&rows)?)
 }
@@ -726,23 +697,24 @@ mod read_back_tests {
             .map(|i| record(&format!("C{i:05}"), 2 + (i % 7) as u32, i % 3 == 0))
             .collect();
         let dir = tempfile::tempdir().unwrap();
-        write_history(dir.path(), &records).unwrap();
+        let history = History::at(dir.path());
+        write_history(&history, &records).unwrap();
         let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
         let mut sorted: Vec<&EnrichedContact> = records.iter().collect();
         sorted.sort_by(|a, b| {
             (a.contact.started_at, &a.contact.id).cmp(&(b.contact.started_at, &b.contact.id))
         });
-        let all = read_records_between(dir.path(), day(1), day(30), |_| true).unwrap();
+        let all = read_records_between(&history, day(1), day(30), |_| true).unwrap();
         assert_eq!(all.iter().collect::<Vec<_>>(), sorted);
-        let flagged = read_records_between(dir.path(), day(1), day(30), |t| t.escalation).unwrap();
+        let flagged = read_records_between(&history, day(1), day(30), |t| t.escalation).unwrap();
         assert_eq!(flagged.len(), MIN_READ_SLICE_ROWS);
         assert!(flagged.iter().all(|r| r.risk.escalation));
     }
 
     #[test]
     fn records_round_trip_through_parquet() {
-        let dir = std::env::temp_dir().join(format!("voc-history-rt-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = History::at(tmp.path());
         let records = vec![record("C1", 2, true), record("C2", 3, false)];
         let written = write_history(&dir, &records).unwrap();
         assert_eq!(written.len(), 1);
@@ -789,6 +761,5 @@ mod read_back_tests {
         changed[1].categories.clear();
         write_records(&written[0], &changed).unwrap();
         assert_eq!(read_records(&written[0], true).unwrap(), changed);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -3,25 +3,31 @@
 //! stored tokens into phrases again. Without it, adding week 13 to 12 weeks of history
 //! re-read eight baseline weeks of tokens and cost twice as much as adding week 1.
 //!
-//! One file per period (`history/.cache/term-counts/2026-W45.tsv`). Its first line
-//! names what the counts were made from: a fingerprint of the span's days, of every
-//! partition the span reads (as [`partition_stamp`] names it) and of the stop-word
-//! list. Any change to these (a re-delivered contact, `voc retag`, another stop-word
-//! list) makes the file stale, and it is counted again and replaced. The cache only
-//! saves time: a missing, stale or unreadable file is recounted, and a file that
-//! cannot be written is left out.
+//! One file per period ([`History::term_counts_file`],
+//! `history/.cache/term-counts/2026-W45.tsv`). Its first line names what the counts
+//! were made from: a fingerprint of the span's days, of every partition the span reads
+//! (as [`crate::history::partition_stamp`] names it) and of the stop-word list. Any
+//! change to these (a re-delivered contact, `voc retag`, another stop-word list) makes
+//! the file stale, and it is counted again and replaced. The cache only saves time: a
+//! missing, stale or unreadable file is recounted, and a file that cannot be written
+//! is left out.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use voc_core::hash::FxBuild;
 use voc_core::{fingerprint, fsutil};
 
-use crate::AggregateError;
+use crate::StoreError;
 use crate::history::partition_stamp;
-use crate::scan::{Span, partitions_in};
-use crate::terms::{PhraseCounts, PhraseSlots};
+use crate::layout::History;
+use crate::scan::Span;
 
-/// Folder inside the history.
-pub const CACHE_DIR: &str = ".cache/term-counts";
+/// Contacts per phrase key (tokens joined by a space).
+pub type PhraseCounts = HashMap<String, u64, FxBuild>;
+/// Phrase key → its slot in a list of counts.
+pub type PhraseSlots<'a> = HashMap<&'a str, usize, FxBuild>;
+
 /// Bumped whenever what a phrase count means changes (content words, pairs).
 const FORMAT: &str = "voc term counts v1";
 
@@ -29,11 +35,11 @@ const FORMAT: &str = "voc term counts v1";
 /// when the span has no partition (nothing to count, nothing to keep). A period still
 /// in progress shares its file with the finished period, which replaces it later.
 pub fn entry(
-    history: &Path,
+    history: &History,
     span: &Span,
     stopwords_key: &str,
-) -> Result<Option<(PathBuf, String)>, AggregateError> {
-    let partitions = partitions_in(history, &span.window());
+) -> Result<Option<(PathBuf, String)>, StoreError> {
+    let partitions = history.partitions_in(&span.window());
     if partitions.is_empty() {
         return Ok(None);
     }
@@ -42,10 +48,10 @@ pub fn entry(
         source.push_str(&partition_stamp(p)?);
         source.push('\n');
     }
-    let path = history
-        .join(CACHE_DIR)
-        .join(format!("{}.tsv", span.key.replace(['/', '\\'], "_")));
-    Ok(Some((path, fingerprint::of_bytes(source.as_bytes()))))
+    Ok(Some((
+        history.term_counts_file(&span.key),
+        fingerprint::of_bytes(source.as_bytes()),
+    )))
 }
 
 /// The cached counts at `path` of the phrases in `wanted` (phrase → its slot), with

@@ -1,10 +1,11 @@
 //! The weekly tables and day counts of each stored week, kept beside the history, so a
 //! run reads the 13 weeks of its trend as one partition counted now and twelve small
 //! files, not twelve partitions decoded again. With the phrase counts of
-//! [`crate::term_cache`], this keeps adding week 13 to 12 weeks close to the cost of
+//! [`voc_store::term_counts`], this keeps adding week 13 to 12 weeks close to the cost of
 //! adding week 1 to nothing.
 //!
-//! One file per week (`history/.cache/week-tables/2026-W45.json`) holding what
+//! One file per week (`voc_store::History::week_tables_file`,
+//! `history/.cache/week-tables/2026-W45.json`) holding what
 //! [`tables_of`] and [`volumes::daily`] give for the whole partition, under the
 //! partition's [`partition_stamp`]: a re-delivered contact or `voc retag`
 //! rewrites the partition, and the week is counted again. A week with days after the
@@ -20,13 +21,14 @@ use polars::prelude::*;
 use voc_core::fsutil;
 
 use crate::AggregateError;
-use crate::history::{partition_stamp, partitions};
-use crate::scan::{Span, WeekWindow, partitions_in, scan_files, week_of_path};
-use crate::tables::{CategoryCount, HistoryTables, RegionCategoryCount, WeekRow, tables_of};
-use crate::volumes::{self, DIMENSIONS, Daily, DayCategory, DayCount};
+use voc_store::History;
+use voc_store::history::partition_stamp;
+use voc_store::layout::week_of_partition;
+use voc_store::scan::{Span, WeekWindow, scan_files};
 
-/// Folder inside the history.
-pub const CACHE_DIR: &str = ".cache/week-tables";
+use crate::volumes::{self, DIMENSIONS, Daily, DayCategory, DayCount};
+use crate::week_counts::{CategoryCount, HistoryTables, RegionCategoryCount, WeekRow, tables_of};
+
 /// Bumped whenever what the tables hold changes.
 const FORMAT: &str = "voc week tables v1";
 
@@ -119,18 +121,18 @@ impl From<Kept> for WeekTables {
 /// up to `today`: the same rows as [`tables_of`] and [`volumes::daily`] over the
 /// window's scan filtered to `today`.
 pub fn window_tables(
-    history: &Path,
+    history: &History,
     window: &WeekWindow,
     today: NaiveDate,
 ) -> Result<(HistoryTables, Daily), AggregateError> {
     // Every partition is read with the newest one first, as a scan of the whole window
     // does, so an older partition lacking a later-added column reads it as null.
-    let newest = partitions(history).pop();
+    let newest = history.partitions().pop();
     let mut weeks = Vec::new();
-    for path in partitions_in(history, window) {
-        let week = week_of_path(&path);
+    for path in history.partitions_in(window) {
+        let week = week_of_partition(&path);
         let source = format!("{FORMAT} {}", partition_stamp(&path)?);
-        let file = history.join(CACHE_DIR).join(format!("{week}.json"));
+        let file = history.week_tables_file(&week);
         let whole = match read(&file, &source) {
             Some(kept) => kept,
             None => {

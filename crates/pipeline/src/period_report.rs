@@ -16,14 +16,11 @@ use voc_aggregate::Trends;
 use voc_classify::Taxonomy;
 use voc_core::{EnrichedContact, Period, fsutil};
 use voc_report::{DataQuality, ReportInput};
+use voc_store::{History, REPORT_FILES, REPORT_HTML, REPORT_PDF};
 
 use crate::config::Pipeline;
 use crate::manifest::Manifest;
 use crate::report_input::{self, ReportContext};
-use crate::run::{HISTORY_DIR, MANIFEST_FILE, REPORT_DIR};
-
-/// The report files, in the order they are written.
-pub const REPORT_FILES: &[&str] = &["report.html", "report.md", "report.json", "report.xlsx"];
 
 #[derive(Debug, Clone, Default)]
 pub struct ReportOptions {
@@ -52,7 +49,7 @@ pub struct ReportSummary {
 /// fingerprints and the data-quality counts for the cover and the appendix.
 pub struct RenderContext<'a> {
     pub pipeline: &'a Pipeline,
-    pub history: &'a Path,
+    pub history: &'a History,
     pub taxonomy: &'a Taxonomy,
     pub config_fingerprint: &'a str,
     pub data_fingerprint: &'a str,
@@ -65,7 +62,7 @@ pub fn render(ctx: &RenderContext, trends: &Trends, dir: &Path) -> Result<Vec<Pa
     let records: Vec<EnrichedContact> = match trends.spans.as_ref() {
         Some(spans) => {
             let span = spans.current();
-            voc_aggregate::history::read_records_between(
+            voc_store::history::read_records_between(
                 ctx.history,
                 span.first,
                 span.last,
@@ -82,7 +79,7 @@ pub fn render(ctx: &RenderContext, trends: &Trends, dir: &Path) -> Result<Vec<Pa
         config_fingerprint: ctx.config_fingerprint,
         data_fingerprint: ctx.data_fingerprint,
         trends,
-        trend_options: &crate::trends::options(ctx.pipeline),
+        trend_options: &crate::analytics::options(ctx.pipeline),
         records: &records,
         taxonomy: ctx.taxonomy,
         quality: ctx.quality.clone(),
@@ -114,13 +111,9 @@ pub fn report(
     period: &Period,
     options: &ReportOptions,
 ) -> Result<ReportSummary> {
-    let f = &pipeline.file;
-    let out_dir = options
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| f.output.dir.clone());
-    let history = out_dir.join(HISTORY_DIR);
-    let Some((stored_first, stored_last)) = voc_aggregate::scan::history_days(&history)? else {
+    let out = crate::output::output_dir(pipeline, options.out_dir.clone());
+    let history = out.history();
+    let Some((stored_first, stored_last)) = voc_store::scan::history_days(history)? else {
         bail!(
             "no stored history in {}: run `voc run {}` (with the same --out) first",
             history.display(),
@@ -129,7 +122,7 @@ pub fn report(
     };
 
     // The counts and the data fingerprint of the last run into this folder.
-    let manifest: Option<Manifest> = std::fs::read_to_string(out_dir.join(MANIFEST_FILE))
+    let manifest: Option<Manifest> = std::fs::read_to_string(out.manifest())
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok());
     let quality = manifest
@@ -146,10 +139,10 @@ pub fn report(
         .as_ref()
         .map(|m| m.data_fingerprint.clone())
         .unwrap_or_default();
-    let config_fingerprint = crate::run::config_fingerprint(pipeline)?;
+    let config_fingerprint = crate::fingerprints::config_fingerprint(pipeline)?;
 
-    let (classifier, segmenter, _) = crate::run::build_classifier(pipeline)?;
-    let trends = crate::trends::compute(pipeline, &history, period, &segmenter)?;
+    let (classifier, segmenter, _) = crate::models::build_classifier(pipeline)?;
+    let trends = crate::analytics::compute(pipeline, history, period, &segmenter)?;
     let Some(spans) = trends.spans.clone() else {
         bail!(
             "no stored contacts in {period} ({} to {}): the history in {} holds {stored_first} to {stored_last}",
@@ -161,11 +154,11 @@ pub fn report(
     let report_dir = options
         .report_dir
         .clone()
-        .unwrap_or_else(|| out_dir.join(REPORT_DIR).join(period.folder_name()));
+        .unwrap_or_else(|| out.period_report(period));
     let mut files = render(
         &RenderContext {
             pipeline,
-            history: &history,
+            history,
             taxonomy: &classifier.taxonomy,
             config_fingerprint: &config_fingerprint,
             data_fingerprint: &data_fingerprint,
@@ -175,8 +168,8 @@ pub fn report(
         &report_dir,
     )?;
     if options.pdf {
-        let pdf = report_dir.join("report.pdf");
-        crate::pdf::print_to_pdf(&report_dir.join("report.html"), &pdf)?;
+        let pdf = report_dir.join(REPORT_PDF);
+        crate::pdf::print_to_pdf(&report_dir.join(REPORT_HTML), &pdf)?;
         files.push(pdf);
     }
     Ok(ReportSummary {
@@ -185,6 +178,6 @@ pub fn report(
         through: spans.through,
         report_dir,
         files,
-        emerging: crate::run::emerging_names(&trends),
+        emerging: crate::analytics::emerging_names(&trends),
     })
 }

@@ -18,15 +18,15 @@ use std::path::{Path, PathBuf};
 use voc_core::hash::FxBuild;
 use voc_core::{EnrichedContact, StoredTurns};
 
-use crate::AggregateError;
+use crate::StoreError;
 use crate::frame::for_each_string_list;
 use crate::history::{
-    frame_of, partition_path, partitions, read_partition, records_of, sort_partition,
-    week_of_partition, without_ids, write_partition, write_sorted_partition,
+    frame_of, read_partition, records_of, sort_partition, without_ids, write_partition,
+    write_sorted_partition,
 };
+use crate::layout::{History, week_folder, week_of_partition};
 
 const SEQ: &str = "seq";
-const WEEK_PREFIX: &str = "week=";
 /// Bytes of spooled frames held in memory before chunks spill to disk: about 150,000
 /// contacts of the demo's kind, so a weekly batch stays in memory and a 1M-contact
 /// backfill stays within its memory goal.
@@ -64,13 +64,13 @@ pub struct Spool {
 impl Spool {
     /// Starts an empty spool in `dir` with the default memory budget, removing whatever
     /// a killed run left there.
-    pub fn create(dir: &Path) -> Result<Spool, AggregateError> {
+    pub fn create(dir: &Path) -> Result<Spool, StoreError> {
         Self::with_memory_budget(dir, SPOOL_MEMORY_BYTES)
     }
 
     /// Starts an empty spool holding up to `budget` bytes of frames in memory (0: every
     /// chunk goes to disk).
-    pub fn with_memory_budget(dir: &Path, budget: usize) -> Result<Spool, AggregateError> {
+    pub fn with_memory_budget(dir: &Path, budget: usize) -> Result<Spool, StoreError> {
         if dir.exists() {
             std::fs::remove_dir_all(dir)?;
         }
@@ -94,7 +94,7 @@ impl Spool {
     /// Parks one chunk of records, each with its delivery sequence number: one frame per
     /// week the chunk touches, kept in memory while the budget allows, else written to
     /// a file of its own.
-    pub fn append(&mut self, rows: &[(u64, EnrichedContact)]) -> Result<(), AggregateError> {
+    pub fn append(&mut self, rows: &[(u64, EnrichedContact)]) -> Result<(), StoreError> {
         let mut weeks: Vec<&str> = rows.iter().map(|(_, r)| r.week.as_str()).collect();
         weeks.sort_unstable();
         weeks.dedup();
@@ -118,11 +118,11 @@ impl Spool {
             }
             let path = self
                 .dir
-                .join(format!("{WEEK_PREFIX}{week}"))
+                .join(week_folder(week))
                 .join(format!("chunk-{:08}.parquet", self.chunks));
             spill(&path, &mut frame).map_err(|e| {
                 // Named, so a full disk says where it was being written.
-                AggregateError::Io(std::io::Error::other(format!(
+                StoreError::Io(std::io::Error::other(format!(
                     "cannot write {}: {e}",
                     path.display()
                 )))
@@ -144,12 +144,12 @@ impl Spool {
 
     /// Every spooled row of `week` (all deliveries, with their `seq`), in chunk order;
     /// the week's frames leave memory.
-    fn take_week(&mut self, week: &str) -> Result<DataFrame, AggregateError> {
+    fn take_week(&mut self, week: &str) -> Result<DataFrame, StoreError> {
         let held = self.held.remove(week).unwrap_or_default();
         self.held_bytes = self
             .held_bytes
             .saturating_sub(held.iter().map(DataFrame::estimated_size).sum());
-        let folder = self.dir.join(format!("{WEEK_PREFIX}{week}"));
+        let folder = self.dir.join(week_folder(week));
         let mut files: Vec<PathBuf> = match std::fs::read_dir(&folder) {
             Ok(entries) => entries.filter_map(Result::ok).map(|e| e.path()).collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -158,7 +158,7 @@ impl Spool {
         files.sort();
         let on_disk = files
             .into_iter()
-            .map(|path| -> Result<DataFrame, AggregateError> {
+            .map(|path| -> Result<DataFrame, StoreError> {
                 Ok(ParquetReader::new(std::fs::File::open(&path)?).finish()?)
             });
         let mut frame: Option<DataFrame> = None;
@@ -171,12 +171,12 @@ impl Spool {
                 None => frame = Some(part),
             }
         }
-        frame.ok_or_else(|| AggregateError::Unsupported(format!("empty spool week {week}")))
+        frame.ok_or_else(|| StoreError::Unsupported(format!("empty spool week {week}")))
     }
 }
 
 /// Writes one spilled chunk (LZ4, no statistics: it is read once, whole).
-fn spill(path: &Path, frame: &mut DataFrame) -> Result<(), AggregateError> {
+fn spill(path: &Path, frame: &mut DataFrame) -> Result<(), StoreError> {
     if let Some(folder) = path.parent() {
         std::fs::create_dir_all(folder)?;
     }
@@ -207,7 +207,7 @@ impl WeekBatch<'_> {
     /// The records, `n` at a time, in partition order (time, then id), so no more than
     /// `n` are decoded at once. Their tokens come apart, in their stored form (the
     /// records' own `tokens` are left empty): the index reads them as they are stored.
-    pub fn for_each_slice<E: From<AggregateError>>(
+    pub fn for_each_slice<E: From<StoreError>>(
         &self,
         n: usize,
         mut f: impl FnMut(Vec<EnrichedContact>, StoredTurns) -> Result<(), E>,
@@ -219,7 +219,7 @@ impl WeekBatch<'_> {
             offset += slice.height();
             let mut stored = StoredTurns::default();
             for_each_string_list(&slice, "tokens", |_, turns| stored.push(turns))?;
-            let without_tokens = slice.drop("tokens").map_err(AggregateError::from)?;
+            let without_tokens = slice.drop("tokens").map_err(StoreError::from)?;
             let records = records_of(Path::new(self.week), &without_tokens)?;
             f(records, stored)?;
         }
@@ -234,8 +234,8 @@ impl WeekBatch<'_> {
 /// sorted by time and id. `on_week` sees each week's batch records while its partition
 /// is written. Returns the partitions written, in the order
 /// [`crate::history::write_history`] gives.
-pub fn merge<E: From<AggregateError>>(
-    history: &Path,
+pub fn merge<E: From<StoreError>>(
+    history: &History,
     spool: &mut Spool,
     batch: &dyn BatchView,
     on_week: &mut dyn FnMut(&WeekBatch) -> Result<(), E>,
@@ -244,7 +244,8 @@ pub fn merge<E: From<AggregateError>>(
     // Partitions of other weeks lose the ids delivered again in this batch. Only the id
     // column is read unless something has to go, and the partitions are checked in
     // parallel: this is the one step of a weekly run that reads every stored week.
-    let others: Vec<PathBuf> = partitions(history)
+    let others: Vec<PathBuf> = history
+        .partitions()
         .into_iter()
         .filter(|path| !batch.has_week(&week_of_partition(path)))
         .collect();
@@ -253,7 +254,7 @@ pub fn merge<E: From<AggregateError>>(
         .filter(|w| batch.has_week(w))
         .map(str::to_string)
         .collect();
-    let stored_batch_week = weeks.iter().any(|w| partition_path(history, w).exists());
+    let stored_batch_week = weeks.iter().any(|w| history.partition(w).exists());
     let batch_ids: HashSet<&str, FxBuild> = if others.is_empty() && !stored_batch_week {
         HashSet::default()
     } else {
@@ -262,7 +263,7 @@ pub fn merge<E: From<AggregateError>>(
     let batch_ids = &batch_ids;
     let hits: Vec<bool> = others
         .par_iter()
-        .map(|path| -> Result<bool, AggregateError> {
+        .map(|path| -> Result<bool, StoreError> {
             let ids = ParquetReader::new(std::fs::File::open(path)?)
                 .with_columns(Some(vec!["id".to_string()]))
                 .finish()?;
@@ -285,7 +286,7 @@ pub fn merge<E: From<AggregateError>>(
     // each left a core idle for a third of the merge.
     std::thread::scope(|scope| -> Result<(), E> {
         let (tx, rx) = std::sync::mpsc::sync_channel::<(PathBuf, DataFrame)>(1);
-        let writer = scope.spawn(move || -> Result<Vec<PathBuf>, AggregateError> {
+        let writer = scope.spawn(move || -> Result<Vec<PathBuf>, StoreError> {
             let mut done = Vec::new();
             for (path, frame) in rx {
                 if path.exists() {
@@ -313,10 +314,7 @@ pub fn merge<E: From<AggregateError>>(
             };
             // The clone shares the columns. A closed channel means the writer failed:
             // its error is the one reported.
-            if tx
-                .send((partition_path(history, week), frame.clone()))
-                .is_err()
-            {
+            if tx.send((history.partition(week), frame.clone())).is_err() {
                 break;
             }
             if let Err(e) = on_week(&WeekBatch { week, frame }) {
@@ -327,7 +325,7 @@ pub fn merge<E: From<AggregateError>>(
         drop(tx);
         let wrote = writer
             .join()
-            .map_err(|_| AggregateError::Unsupported("the partition writer panicked".into()))??;
+            .map_err(|_| StoreError::Unsupported("the partition writer panicked".into()))??;
         fed?;
         written.extend(wrote);
         Ok(())
@@ -336,7 +334,7 @@ pub fn merge<E: From<AggregateError>>(
 }
 
 /// The newest delivery of each id, with its repeat flag, without the `seq` column.
-fn final_rows(frame: DataFrame, batch: &dyn BatchView) -> Result<DataFrame, AggregateError> {
+fn final_rows(frame: DataFrame, batch: &dyn BatchView) -> Result<DataFrame, StoreError> {
     let seqs = frame.column(SEQ)?.u64()?.clone();
     let ids = frame.column("id")?.str()?.clone();
     let keep: BooleanChunked = ids
@@ -365,7 +363,7 @@ fn final_rows(frame: DataFrame, batch: &dyn BatchView) -> Result<DataFrame, Aggr
 pub fn read_records_filtered(
     path: &Path,
     keep: impl Fn(&EnrichedContact) -> bool,
-) -> Result<Vec<EnrichedContact>, AggregateError> {
+) -> Result<Vec<EnrichedContact>, StoreError> {
     const SLICE: usize = 2048;
     let frame = read_partition(path)?;
     let mut out = Vec::new();
@@ -464,12 +462,12 @@ mod tests {
             .sum()
     }
 
-    fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-        partitions(dir)
+    fn files(dir: &History) -> Vec<(PathBuf, Vec<u8>)> {
+        dir.partitions()
             .into_iter()
             .map(|p| {
                 let bytes = std::fs::read(&p).unwrap();
-                (p.strip_prefix(dir).unwrap().to_path_buf(), bytes)
+                (p.strip_prefix(dir.dir()).unwrap().to_path_buf(), bytes)
             })
             .collect()
     }
@@ -489,8 +487,8 @@ mod tests {
     #[test]
     fn a_failing_partition_write_fails_the_merge_and_stops_feeding_weeks() {
         let tmp = tempfile::tempdir().unwrap();
-        let history = tmp.path().join("history");
-        std::fs::create_dir_all(&history).unwrap();
+        let history = History::at(tmp.path().join("history"));
+        std::fs::create_dir_all(history.dir()).unwrap();
         let records: Vec<(u64, EnrichedContact)> = [(2, "A"), (10, "B"), (17, "C"), (24, "D")]
             .into_iter()
             .enumerate()
@@ -498,7 +496,11 @@ mod tests {
             .collect();
         let weeks: Vec<String> = records.iter().map(|(_, r)| r.week.clone()).collect();
         // The first week's partition folder is taken by a file: its write fails.
-        std::fs::write(history.join(format!("week={}", weeks[0])), b"not a folder").unwrap();
+        std::fs::write(
+            history.dir().join(format!("week={}", weeks[0])),
+            b"not a folder",
+        )
+        .unwrap();
         let view = View {
             newest: records
                 .iter()
@@ -512,20 +514,20 @@ mod tests {
         let mut fed = Vec::new();
         let result = merge(&history, &mut spool, &view, &mut |w: &WeekBatch| {
             fed.push(w.week.to_string());
-            Ok::<(), AggregateError>(())
+            Ok::<(), StoreError>(())
         });
         let message = result.unwrap_err().to_string();
         assert!(
             message.contains(&format!(
                 "cannot write {}",
-                history.join(format!("week={}", weeks[0])).display()
+                history.dir().join(format!("week={}", weeks[0])).display()
             )),
             "the error names the partition: {message}"
         );
         // The writer stops at the first week; the channel holds one week more, so the
         // feed stops there instead of running through every week.
         assert!(fed.len() <= 2, "{fed:?}");
-        assert!(!history.join(format!("week={}", weeks[3])).exists());
+        assert!(!history.dir().join(format!("week={}", weeks[3])).exists());
     }
 
     #[test]
@@ -540,7 +542,7 @@ mod tests {
         let r = record("A", 2, 9, "宽带 断网", None);
         let err = spool.append(&[(0, r.clone())]).unwrap_err().to_string();
         let chunk = dir
-            .join(format!("{WEEK_PREFIX}{}", r.week))
+            .join(format!("week={}", r.week))
             .join("chunk-00000000.parquet");
         assert!(
             err.starts_with(&format!("cannot write {}: ", chunk.display())),
@@ -550,7 +552,10 @@ mod tests {
 
     fn merge_matches_write_history(budget: usize) {
         let tmp = tempfile::tempdir().unwrap();
-        let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+        let (a, b) = (
+            History::at(tmp.path().join("a")),
+            History::at(tmp.path().join("b")),
+        );
         // Stored history of both folders: three weeks, one contact of which comes again.
         let stored = vec![
             record("S1", 2, 9, "宽带 断网", Some("u1")),
@@ -629,7 +634,7 @@ mod tests {
                     assert_eq!(stored.turns(i).count(), r.contact.turns.len());
                 }
                 seen.extend(records.into_iter().map(|r| r.contact.id));
-                Ok::<(), AggregateError>(())
+                Ok::<(), StoreError>(())
             })
         })
         .unwrap();
@@ -641,13 +646,13 @@ mod tests {
                 .map(|p| p.strip_prefix(base).unwrap().to_path_buf())
                 .collect()
         };
-        assert_eq!(rel(&written, &b), rel(&expected, &a));
+        assert_eq!(rel(&written, b.dir()), rel(&expected, a.dir()));
         assert_eq!(files(&a), files(&b), "same partitions, same bytes");
         assert_eq!(seen, ["B4", "B1", "B2", "MOVED", "B3", "B5"]);
-        let back = crate::history::read_records(&partition_path(&b, "2026-W46"), true).unwrap();
+        let back = crate::history::read_records(&b.partition("2026-W46"), true).unwrap();
         let b2 = back.iter().find(|r| r.contact.id == "B2").unwrap();
         assert!(b2.risk.repeat_contact);
-        let flagged = read_records_filtered(&partition_path(&b, "2026-W46"), |r| {
+        let flagged = read_records_filtered(&b.partition("2026-W46"), |r| {
             r.contact.customer_id.as_deref() == Some("u1")
         })
         .unwrap();

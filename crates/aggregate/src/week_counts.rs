@@ -3,10 +3,10 @@
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use voc_store::History;
+use voc_store::scan::{WeekWindow, scan};
 
 use crate::AggregateError;
-use crate::scan::{WeekWindow, scan};
 
 /// Volume, complaints, sentiment and risk of one week.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,14 +47,14 @@ pub struct HistoryTables {
 }
 
 /// Weekly volumes and category counts over all stored history.
-pub fn history_tables(history: &Path) -> Result<HistoryTables, AggregateError> {
+pub fn history_tables(history: &History) -> Result<HistoryTables, AggregateError> {
     history_tables_in(history, &WeekWindow::all())
 }
 
 /// Weekly volumes and category counts over the weeks of `window` only: the other
 /// partitions are not opened.
 pub fn history_tables_in(
-    history: &Path,
+    history: &History,
     window: &WeekWindow,
 ) -> Result<HistoryTables, AggregateError> {
     match scan(history, window)? {

@@ -1,13 +1,13 @@
-//! The trend stage: what the pipeline file and the text stage hand to
+//! The analytics stage: what the pipeline file and the text stage hand to
 //! [`voc_aggregate::trends::compute`] (options, stop words, the taxonomy's terms cut
 //! into tokens). `run` writes their tables beside the report.
 
 use anyhow::Result;
-use std::path::Path;
 use voc_aggregate::terms::{TermFilter, TermOptions};
 use voc_aggregate::{EmergingOptions, TrendOptions, Trends};
 use voc_classify::TaxonomySpec;
 use voc_core::Period;
+use voc_store::History;
 use voc_text::Segmenter;
 
 use crate::config::Pipeline;
@@ -34,7 +34,7 @@ pub fn options(pipeline: &Pipeline) -> TrendOptions {
 /// Computes the trends of `period` from the history.
 pub fn compute(
     pipeline: &Pipeline,
-    history: &Path,
+    history: &History,
     period: &Period,
     segmenter: &Segmenter,
 ) -> Result<Trends> {
@@ -56,4 +56,16 @@ pub fn compute(
         &options(pipeline),
         &filter,
     )?)
+}
+
+/// The emerging issues of the trends as `category` or `category @ region`.
+pub fn emerging_names(trends: &Trends) -> Vec<String> {
+    trends
+        .emerging
+        .iter()
+        .map(|e| match &e.region {
+            Some(r) => format!("{} @ {r}", e.category),
+            None => e.category.clone(),
+        })
+        .collect()
 }
