@@ -389,7 +389,7 @@ fn planted_pii_never_reaches_any_output() {
          numbers with a birth date) all kept",
         kept_ids.len()
     );
-    let history = voc_aggregate::history::string_cells(&out.join("history"))
+    let history = voc_store::history::string_cells(voc_store::OutputDir::new(&out).history())
         .unwrap()
         .join("\n");
     for id in &kept_ids {
@@ -574,7 +574,7 @@ fn pii_keys_override_the_id_rule() {
         &out,
     );
     assert_eq!(manifest(&out)["pseudonymized"], 3);
-    let history = voc_aggregate::history::string_cells(&out.join("history"))
+    let history = voc_store::history::string_cells(voc_store::OutputDir::new(&out).history())
         .unwrap()
         .join("\n");
     assert!(
