@@ -17,6 +17,7 @@
 //! assert_eq!(batch.stats.read, batch.stats.accepted + batch.stats.quarantined + batch.stats.duplicates);
 //! ```
 
+pub mod personal_id;
 pub mod pii;
 pub mod record;
 pub mod source;
@@ -29,6 +30,7 @@ use std::path::PathBuf;
 use voc_core::Contact;
 use voc_core::arena::prefix_key;
 
+pub use personal_id::IdPseudonyms;
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
 use source::RawValue;
 pub use source::{Encoding, Format, MAX_LINE_BYTES, RawRecord};
@@ -67,6 +69,8 @@ pub struct IngestOptions {
     /// Key of the pseudonyms that replace customer ids holding personal data (see
     /// [`PSEUDONYM_KEY_ENV`]).
     pub pseudonym_key: String,
+    /// Id fields always, or never, replaced by pseudonyms (`[pii]` in the pipeline file).
+    pub id_pseudonyms: IdPseudonyms,
 }
 
 /// The environment variable the pipeline reads the pseudonym key from. Set it per
@@ -82,6 +86,7 @@ impl Default for IngestOptions {
             filler_words: Vec::new(),
             traditional_to_simplified: true,
             pseudonym_key: String::new(),
+            id_pseudonyms: IdPseudonyms::default(),
         }
     }
 }
@@ -308,6 +313,7 @@ pub struct Ingestor {
     converter: Option<voc_text::normalize::TraditionalToSimplified>,
     filler_words: Vec<String>,
     pseudonym_key: String,
+    id_pseudonyms: IdPseudonyms,
 }
 
 impl Ingestor {
@@ -324,6 +330,10 @@ impl Ingestor {
                 .map_err(IngestError::Format)?,
             filler_words,
             pseudonym_key: options.pseudonym_key,
+            id_pseudonyms: {
+                options.id_pseudonyms.check().map_err(IngestError::Format)?;
+                options.id_pseudonyms
+            },
         })
     }
 
@@ -566,42 +576,62 @@ impl Ingestor {
             &mut contact.queue,
             &mut contact.agent_id,
         ];
-        for value in free_text.into_iter().flatten() {
+        // The channel too: a word in every export seen, but it reaches the index's facets.
+        for value in free_text
+            .into_iter()
+            .flatten()
+            .chain([&mut contact.channel])
+        {
             let normalized = voc_text::normalize::normalize_text(value);
             if let Cow::Owned(masked) = self.masker.mask_borrowed(&normalized, counts) {
                 *value = masked;
             }
         }
         if let Some(customer) = &mut contact.customer_id
-            && let Some(pseudonym) = self.pseudonym_if_personal(customer, counts)
+            && let Some(pseudonym) = self.pseudonym_if_personal("customer_id", customer, counts)
         {
             *customer = pseudonym;
             pseudonymized += 1;
         }
         // Contact ids are call or ticket numbers in every export seen, but one keyed by
         // the caller's number would carry it into the history, the index and the report.
-        if let Some(pseudonym) = self.pseudonym_if_personal(&contact.id, counts) {
+        if let Some(pseudonym) = self.pseudonym_if_personal("id", &contact.id, counts) {
             contact.id = pseudonym;
             pseudonymized += 1;
         }
         pseudonymized
     }
 
-    /// `pid-` and 16 hex digits of a keyed hash, for an identifier in which a mask finds
-    /// personal data (counted), or `None`. The same number written with spaces, dashes,
-    /// a country code or in capitals gives the same pseudonym, so repeat contacts and
-    /// re-deliveries still match.
-    fn pseudonym_if_personal(&self, value: &str, counts: &mut MaskCounts) -> Option<String> {
-        let normalized = voc_text::normalize::normalize_text(value);
-        let mut found = MaskCounts::default();
-        // Counted, not compared: a pass may copy a text it does not change.
-        self.masker.mask_borrowed(&normalized, &mut found);
-        if found.total() == 0 {
+    /// `pid-` and 16 hex digits of a keyed hash, for an id `field` whose value is
+    /// personal data as a whole (counted as masked; see [`personal_id`]) or which the
+    /// pipeline file says to pseudonymize always, or `None`. The same number written
+    /// with spaces, dashes, a country code or in capitals gives the same pseudonym, so
+    /// repeat contacts and re-deliveries still match.
+    fn pseudonym_if_personal(
+        &self,
+        field: &str,
+        value: &str,
+        counts: &mut MaskCounts,
+    ) -> Option<String> {
+        use personal_id::IdRule;
+        let rule = self.id_pseudonyms.rule(field);
+        if rule == IdRule::Never {
             return None;
         }
+        let normalized = voc_text::normalize::normalize_text(value);
+        let kind = personal_id::personal_id_kind(&normalized);
+        if kind.is_none() && (rule != IdRule::Always || normalized.is_empty()) {
+            return None;
+        }
+        // Separators that only mobiles and landlines are written with (an e-mail's dots
+        // are part of it).
+        let separators: &[char] = match kind {
+            Some(PiiKind::Mobile | PiiKind::Landline) => &[' ', '-', '.', '/', '—', '–'],
+            _ => &[' ', '-'],
+        };
         let written: String = normalized
             .chars()
-            .filter(|c| !matches!(c, ' ' | '-'))
+            .filter(|c| !separators.contains(c))
             .flat_map(char::to_lowercase)
             .collect();
         let canonical = ["+86", "0086", "86"]
@@ -613,7 +643,9 @@ impl Ingestor {
                     && national.bytes().all(|b| b.is_ascii_digit())
             })
             .unwrap_or(&written);
-        counts.add(&found);
+        if let Some(kind) = kind {
+            *counts.0.entry(kind).or_default() += 1;
+        }
         Some(format!(
             "pid-{}",
             voc_core::fingerprint::keyed(self.pseudonym_key.as_bytes(), canonical.as_bytes())

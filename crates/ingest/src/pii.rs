@@ -70,58 +70,97 @@ impl Default for PiiMasker {
     }
 }
 
+/// The built-in patterns. Order matters: longer, stricter numbers first, so a mobile
+/// pattern never bites into an ID card number that was not masked yet. Digits are ASCII
+/// (`[0-9]`, not Unicode's `\d`): text is normalized before it is masked, and a mask
+/// reads and keeps ASCII digits. `DOMAIN` stands for [`DOMAIN`].
+pub(crate) const BUILTIN: [(PiiKind, &str); BUILTIN_PATTERNS] = [
+    // Local part, `@`, domain. Also in forms that slip past the plain pattern:
+    // spaces round the `@` (`zhou ba @ 126.com`), a full stop typed as `。`
+    // (`zhaoliu@qq。com`), a Chinese name and domain (`张三@例子.中国`; a Chinese
+    // local part is at most three characters, since nothing separates it from
+    // the words before it).
+    (
+        PiiKind::Email,
+        concat!(
+            r"[A-Za-z0-9._%+\-]+@(?:DOMAIN)",
+            r"|[A-Za-z0-9._%+\-]+(?: [A-Za-z0-9._%+\-]+)?(?: @ ?| ?@ )(?:DOMAIN)",
+            r"|\p{Han}{1,3}@(?:DOMAIN)",
+        ),
+    ),
+    (
+        PiiKind::IdCard,
+        // Area, birth date, sequence and check (6-8-4), or the old 6-6-3; forms
+        // and transcripts often space or dash the groups.
+        r"[0-9]{6}[ \-]?(?:19|20)[0-9]{6}[ \-]?[0-9]{3}[0-9Xx]|[0-9]{6}[ \-]?[0-9]{6}[ \-]?[0-9]{3}",
+    ),
+    (
+        PiiKind::BankCard,
+        r"[0-9]{4}(?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?",
+    ),
+    // 3-4-4 with spaces, dashes or nothing (and a country code), or with dots,
+    // slashes or long dashes; 4-4-3 and 3-2-2-2-2 with spaces only (with dashes they
+    // are product codes as often: `HW-1388-1234-567`).
+    (
+        PiiKind::Mobile,
+        concat!(
+            r"(?:(?:\+|00)?86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}",
+            r"|1[3-9][0-9](?:\.[0-9]{4}){2}|1[3-9][0-9](?:/[0-9]{4}){2}",
+            r"|1[3-9][0-9](?:[—–][0-9]{4}){2}",
+            r"|1[3-9][0-9]{2} [0-9]{4} [0-9]{3}",
+            r"|1[3-9][0-9](?: [0-9]{2}){4}",
+        ),
+    ),
+    // Area code (010, 0755; in brackets or not) and a local number of 7 or 8
+    // digits, which is often written in two groups (6552 8899, 8888-6666); or
+    // the country code and the area code without its 0 (`+86 10 8888 6666`);
+    // or the area code in brackets after the number (`8888 6666 (010)`).
+    (
+        PiiKind::Landline,
+        concat!(
+            r"(?:\+|00)86[ \-]?(?:10|2[0-9]|[3-9][0-9]{2})[ \-]?[0-9]{3,4}[ \-]?[0-9]{4}",
+            r"|(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?[0-9]{3,4}[ \-]?[0-9]{4}",
+            r"|[0-9]{3,4}[ \-]?[0-9]{4} ?\(0[1-9][0-9]{1,2}\)",
+        ),
+    ),
+    // Instant-messaging accounts are how a customer asks to be contacted; only
+    // their label tells them from other numbers and words, so it is part of the
+    // match and the account is what follows it (QQ numbers 5 to 11 digits,
+    // WeChat ids 6 to 20 letters, digits, `_` or `-`, from a letter). A QQ
+    // group (QQ群) is not a person. Labels include their spoken and slang forms
+    // (`q q`, 企鹅号, `V信`, `微 信`, and `加v` before a space or colon, since
+    // `加VIP…` is a plan's name).
+    (
+        PiiKind::Qq,
+        r"(?:(?:(?i:q ?q)|扣扣)(?:号码|号)?|企鹅号码?)(?:是|为)?[ :：]{0,2}[1-9][0-9]{4,10}",
+    ),
+    (
+        PiiKind::WeChat,
+        concat!(
+            r"(?:微 ?信|威信|薇信|(?i:v)信|(?i:wechat|vx|wx))(?: ?(?:号码|号|(?i:id)))?(?:是|为)?[ :：]{0,2}[A-Za-z][A-Za-z0-9_\-]{5,19}",
+            r"|加(?i:v)[ :：]{1,2}[A-Za-z][A-Za-z0-9_\-]{5,19}",
+        ),
+    ),
+];
+// A domain's labels and its top-level domain, which is Latin or one of the
+// Chinese ones (a Chinese one is not bounded by anything else).
+pub(crate) const DOMAIN: &str =
+    r"[\p{Han}A-Za-z0-9\-]+(?:[.。][\p{Han}A-Za-z0-9\-]+)*[.。](?:[A-Za-z]{2,}|中国|公司|网络)";
+
+/// A built-in pattern's regular expression, `DOMAIN` written out.
+pub(crate) fn builtin_regex(pattern: &str) -> String {
+    pattern.replace("DOMAIN", DOMAIN)
+}
+
 impl PiiMasker {
     /// The built-in patterns plus `extra` regular expressions from the pipeline file,
     /// whose matches are masked entirely.
     pub fn new(extra: &[String]) -> Result<Self, regex::Error> {
-        // Order matters: longer, stricter numbers first, so a mobile pattern never
-        // bites into an ID card number that was not masked yet. Digits are ASCII
-        // (`[0-9]`, not Unicode's `\d`): text is normalized before it is masked, and
-        // a mask reads and keeps ASCII digits.
-        let builtin = [
-            (
-                PiiKind::Email,
-                r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}",
-            ),
-            (
-                PiiKind::IdCard,
-                // Area, birth date, sequence and check (6-8-4), or the old 6-6-3; forms
-                // and transcripts often space or dash the groups.
-                r"[0-9]{6}[ \-]?(?:19|20)[0-9]{6}[ \-]?[0-9]{3}[0-9Xx]|[0-9]{6}[ \-]?[0-9]{6}[ \-]?[0-9]{3}",
-            ),
-            (
-                PiiKind::BankCard,
-                r"[0-9]{4}(?:[ \-]?[0-9]{4}){3}(?:[ \-]?[0-9]{1,3})?",
-            ),
-            (
-                PiiKind::Mobile,
-                r"(?:(?:\+|00)?86[ \-]?)?1[3-9][0-9](?:[ \-]?[0-9]{4}){2}",
-            ),
-            // Area code (010, 0755; in brackets or not) and a local number of 7 or 8
-            // digits, which is often written in two groups (6552 8899, 8888-6666).
-            (
-                PiiKind::Landline,
-                r"(?:\(0[1-9][0-9]{1,2}\)|0[1-9][0-9]{1,2})[ \-]?[0-9]{3,4}[ \-]?[0-9]{4}",
-            ),
-            // Instant-messaging accounts are how a customer asks to be contacted; only
-            // their label tells them from other numbers and words, so it is part of the
-            // match and the account is what follows it (QQ numbers 5 to 11 digits,
-            // WeChat ids 6 to 20 letters, digits, `_` or `-`, from a letter). A QQ
-            // group (QQ群) is not a person.
-            (
-                PiiKind::Qq,
-                r"(?:(?i:qq)|扣扣)(?:号码|号)?(?:是|为)?[ :：]{0,2}[1-9][0-9]{4,10}",
-            ),
-            (
-                PiiKind::WeChat,
-                r"(?:微信|威信|薇信|(?i:wechat|vx|wx))(?: ?(?:号码|号|(?i:id)))?(?:是|为)?[ :：]{0,2}[A-Za-z][A-Za-z0-9_\-]{5,19}",
-            ),
-        ];
-        let mut patterns: Vec<Pattern> = builtin
+        let mut patterns: Vec<Pattern> = BUILTIN
             .iter()
             .map(|(kind, re)| Pattern {
                 kind: *kind,
-                regex: Regex::new(re).expect("built-in pattern"),
+                regex: Regex::new(&builtin_regex(re)).expect("built-in pattern"),
             })
             .collect();
         for re in extra {
@@ -250,38 +289,51 @@ const BUILTIN_PATTERNS: usize = 7;
 
 /// Whether a built-in pattern can match in `text`: an e-mail needs an `@`, every
 /// number pattern a run of at least four ASCII digits (a mobile's `1[3-9][0-9]` is
-/// followed by four; the other numbers are longer), and a WeChat id its label.
+/// followed by four; the other numbers are longer) or, for a mobile in pairs
+/// (`179 69 70 48 35`), eleven digits joined by single spaces, and a WeChat id its
+/// label.
 fn may_hold_written_pii(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut run = 0;
+    // Digits in a row of digit groups joined by single spaces.
+    let mut joined = 0;
+    let mut after_digit = false;
     for (i, &b) in bytes.iter().enumerate() {
         if b == b'@' || wechat_label_ends_at(bytes, i) {
             return true;
         }
         if b.is_ascii_digit() {
             run += 1;
-            if run == 4 {
+            joined += 1;
+            if run == 4 || joined == 11 {
                 return true;
             }
+            after_digit = true;
         } else {
             run = 0;
+            if !(after_digit && b == b' ') {
+                joined = 0;
+            }
+            after_digit = false;
         }
     }
     false
 }
 
-/// Whether a WeChat label (微信, 威信, 薇信, wechat, vx, wx) ends with the byte at `i`.
+/// Whether a WeChat label (微信, 微 信, 威信, 薇信, V信, wechat, vx, wx, 加v) ends with the
+/// byte at `i`.
 fn wechat_label_ends_at(bytes: &[u8], i: usize) -> bool {
     let ends_with = |label: &[u8]| {
         i + 1 >= label.len() && bytes[i + 1 - label.len()..=i].eq_ignore_ascii_case(label)
     };
     match bytes[i] {
         // The last byte of 信 (E4 BF A1).
-        0xA1 => ["微信", "威信", "薇信"]
+        0xA1 => ["微信", "微 信", "威信", "薇信", "v信"]
             .iter()
             .any(|l| ends_with(l.as_bytes())),
         b'x' | b'X' => ends_with(b"wx") || ends_with(b"vx"),
         b't' | b'T' => ends_with(b"wechat"),
+        b'v' | b'V' => ends_with("加v".as_bytes()),
         _ => false,
     }
 }
@@ -324,19 +376,20 @@ fn may_hold_spoken_number(text: &str) -> bool {
 }
 
 /// The digit a character stands for when speech-to-text writes numbers out in Chinese
-/// (`幺三八…`: 幺 is how 1 is read in phone numbers).
-fn spoken_digit(c: char) -> Option<u8> {
+/// (`幺三八…`: 幺 is how 1 is read in phone numbers), or when a number is written in the
+/// financial capitals people use to defeat filters (`壹叁捌…`).
+pub(crate) fn spoken_digit(c: char) -> Option<u8> {
     Some(match c {
         '零' | '〇' | '0' => 0,
-        '一' | '幺' | '1' => 1,
-        '二' | '两' | '2' => 2,
-        '三' | '3' => 3,
-        '四' | '4' => 4,
-        '五' | '5' => 5,
-        '六' | '6' => 6,
-        '七' | '7' => 7,
-        '八' | '8' => 8,
-        '九' | '9' => 9,
+        '一' | '幺' | '壹' | '1' => 1,
+        '二' | '两' | '贰' | '貳' | '2' => 2,
+        '三' | '叁' | '3' => 3,
+        '四' | '肆' | '4' => 4,
+        '五' | '伍' | '5' => 5,
+        '六' | '陆' | '陸' | '6' => 6,
+        '七' | '柒' | '7' => 7,
+        '八' | '捌' | '8' => 8,
+        '九' | '玖' | '9' => 9,
         _ => return None,
     })
 }
@@ -474,7 +527,7 @@ fn spoken_number_at(
 }
 
 /// Eleven digits with a mobile's prefix (`1[3-9]`).
-fn mobile_number(digits: &str) -> bool {
+pub(crate) fn mobile_number(digits: &str) -> bool {
     digits.len() == 11 && digits.starts_with('1') && (b'3'..=b'9').contains(&digits.as_bytes()[1])
 }
 
@@ -523,13 +576,20 @@ const REFERENCE_LABELS: &[&str] = &[
     "宽带账号",
 ];
 
+/// Labels that end in a reference label but name personal data: an ID card's number
+/// (证件编号, 身份证编号) or a card's bill (信用卡账单).
+const PERSONAL_LABELS: &[&str] = &["证编号", "证件编号", "卡账单"];
+
 fn labelled_as_reference(before: &str) -> bool {
-    // The last six characters, without allocating.
-    let from = before.char_indices().rev().nth(5).map_or(0, |(at, _)| at);
+    // The last eight characters, without allocating.
+    let from = before.char_indices().rev().nth(7).map_or(0, |(at, _)| at);
     let tail = before[from..].trim_end_matches([' ', ':', '：', '是', '为']);
-    REFERENCE_LABELS.iter().any(|label| {
-        tail.ends_with(label) || tail.strip_suffix('号').is_some_and(|t| t.ends_with(label))
-    })
+    let ends_with = |labels: &[&str]| {
+        labels.iter().any(|label| {
+            tail.ends_with(label) || tail.strip_suffix('号').is_some_and(|t| t.ends_with(label))
+        })
+    };
+    ends_with(REFERENCE_LABELS) && !ends_with(PERSONAL_LABELS)
 }
 
 /// A number only counts when it is not part of a longer run of digits or letters
@@ -587,8 +647,18 @@ fn mask_candidate(kind: PiiKind, candidate: &str) -> Option<String> {
     match kind {
         PiiKind::Email => {
             let (local, domain) = candidate.split_once('@')?;
-            let first = local.chars().next()?;
-            Some(format!("{first}***@{domain}"))
+            let name = local.trim_end_matches(' ');
+            let spaces = &local[name.len()..];
+            let first = name.chars().next()?;
+            if first.is_ascii() {
+                Some(format!("{first}***{spaces}@{domain}"))
+            } else {
+                // A Chinese name is short: its first character would be half of it.
+                Some(format!(
+                    "{}{spaces}@{domain}",
+                    "*".repeat(name.chars().count())
+                ))
+            }
         }
         PiiKind::IdCard => valid_id_card(&digits).then(|| keep_ends(candidate, 3, 4)),
         PiiKind::BankCard => valid_bank_card(&digits).then(|| keep_ends(candidate, 4, 4)),
@@ -598,7 +668,7 @@ fn mask_candidate(kind: PiiKind, candidate: &str) -> Option<String> {
             let (prefix, number) = candidate.split_at(national_start);
             Some(format!("{prefix}{}", keep_ends(number, 3, 4)))
         }
-        PiiKind::Landline => Some(keep_ends(candidate, 3, 4)),
+        PiiKind::Landline => Some(mask_landline(candidate)),
         PiiKind::Qq | PiiKind::WeChat => {
             // The label stays; the account after it keeps its first and last character.
             let in_account = |c: char| match kind {
@@ -618,6 +688,33 @@ fn mask_candidate(kind: PiiKind, candidate: &str) -> Option<String> {
         }
         PiiKind::Custom => None,
     }
+}
+
+/// A landline with its area code and the last four digits kept. The area code is kept
+/// whole when the country code stands before it or it stands in brackets after the
+/// number; otherwise, as before those forms were read, the first three digits are.
+fn mask_landline(candidate: &str) -> String {
+    if let Some(bracket) = candidate.rfind('(').filter(|_| candidate.ends_with(')')) {
+        let (local, area) = candidate.split_at(bracket);
+        return format!("{}{area}", keep_ends(local, 0, 4));
+    }
+    if let Some(national) = candidate
+        .strip_prefix("+86")
+        .or_else(|| candidate.strip_prefix("0086"))
+    {
+        // Beijing's 10 and the 2x codes have two digits without their 0, others three.
+        let area_digits = if national
+            .trim_start_matches([' ', '-'])
+            .starts_with(['1', '2'])
+        {
+            2
+        } else {
+            3
+        };
+        let code = &candidate[..candidate.len() - national.len()];
+        return format!("{code}{}", keep_ends(national, area_digits, 4));
+    }
+    keep_ends(candidate, 3, 4)
 }
 
 /// Words that follow 微信 as the name of a platform or a release (`微信 Android版`,
@@ -994,6 +1091,69 @@ mod tests {
             "订单号138****5678",
             "mobiles are always masked"
         );
+    }
+
+    /// Issue 27: written forms that escaped masking, each masked keeping its shape.
+    #[test]
+    fn less_common_written_forms_are_masked() {
+        for (text, masked) in [
+            // Mobiles with dots, slashes, long dashes, in 4-4-3 and in pairs.
+            ("手机164.3443.7781", "手机164.****.7781"),
+            ("打162/2955/5779找我", "打162/****/5779找我"),
+            ("号码150—5847—8092", "号码150—****—8092"),
+            ("电话1963 1421 714", "电话196* ***1 714"),
+            ("电话179 69 70 48 35，谢谢", "电话179 ** ** 48 35，谢谢"),
+            // In financial capitals.
+            ("手机壹玖贰叁肆伍陆柒捌玖零", "手机壹玖贰****柒捌玖零"),
+            // Landlines with the country code, or the area code after the number.
+            ("座机+86 10 8888 6666", "座机+86 10 **** 6666"),
+            ("座机+86-755-88886666", "座机+86-755-****6666"),
+            ("座机8888 6666 (010)", "座机**** 6666 (010)"),
+            // ID cards after labels that end in 编号, a card after 信用卡账单.
+            ("证件编号11010519491231002X", "证件编号110***********002X"),
+            (
+                "身份证编号：11010519491231002X",
+                "身份证编号：110***********002X",
+            ),
+            ("信用卡账单4111111111111111", "信用卡账单4111********1111"),
+            // WeChat ids and QQ numbers after spoken or slang labels.
+            ("V信 zhangsan88", "V信 z********8"),
+            ("微 信 zhangsan88", "微 信 z********8"),
+            ("加v：zhangsan88", "加v：z********8"),
+            ("q q 710959285", "q q 7*******5"),
+            ("企鹅号710959285", "企鹅号7*******5"),
+            // E-mails with a Chinese name and domain, 。 for the dot, spaces.
+            ("邮箱：张三@例子.中国", "邮箱：**@例子.中国"),
+            // Joined to the words before it, a Chinese name is read as three
+            // characters: a word may lose a character, the name is never shown.
+            ("邮箱张三@例子.中国", "邮***@例子.中国"),
+            ("发到zhaoliu@qq。com", "发到z***@qq。com"),
+            ("发到 zhou ba @ 126.com 谢谢", "发到 z*** @ 126.com 谢谢"),
+        ] {
+            assert_eq!(mask(text), masked, "{text}");
+        }
+    }
+
+    /// What the new forms must not cost: order numbers, amounts, dates, service
+    /// numbers, product codes and plans stay as they are.
+    #[test]
+    fn less_common_forms_leave_references_alone() {
+        for text in [
+            "订单编号20261102000123456",
+            "工单编号GD202611020001",
+            "账单 2026.11.02 金额 138.50 元",
+            "2026/11/02 打过 10086 和 400-810-8888",
+            "客服 10000 号，套餐 199 元",
+            "型号 HG8245H，版本 V1.3.5",
+            "加VIP套餐，送 30 G",
+            "日期 2026-11-02 12:30",
+            "编号 1963 1421",
+            "发票金额 1,388.00 元",
+            "快递单号SF1234567890123",
+            "商品编码 HW-1388-1234-567，批号 13-88-12-34-56",
+        ] {
+            assert_eq!(mask(text), text);
+        }
     }
 
     /// The pieces the two pre-checks look at, so random mixes make runs of every

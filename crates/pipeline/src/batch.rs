@@ -122,6 +122,10 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
         filler_words: f.text.filler_words.clone(),
         traditional_to_simplified: f.input.traditional_to_simplified,
         pseudonym_key: pseudonym_key(),
+        id_pseudonyms: voc_ingest::IdPseudonyms {
+            always: f.pii.always_pseudonymize.clone(),
+            never: f.pii.never_pseudonymize.clone(),
+        },
     })?;
     let input_files = f.input.files();
     let quarantine_path = ctx.out.quarantine();

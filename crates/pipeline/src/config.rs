@@ -203,6 +203,11 @@ pub struct PiiSection {
     /// Extra regular expressions whose matches are masked.
     #[serde(default)]
     pub extra_patterns: Vec<String>,
+    /// Id fields (`id`, `customer_id`) always replaced by pseudonyms, or never.
+    #[serde(default)]
+    pub always_pseudonymize: Vec<String>,
+    #[serde(default)]
+    pub never_pseudonymize: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
