@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     /// Human-readable lines (coloured on a terminal).
     #[default]
     Text,
@@ -31,7 +31,7 @@ fn directives(verbosity: i8) -> &'static str {
 
 /// Installs the process's subscriber. Stage spans are logged when they close (with
 /// their time), so `-v` shows one line per stage rather than entry and exit noise.
-pub fn init(verbosity: i8, format: LogFormat) {
+pub(crate) fn init(verbosity: i8, format: LogFormat) {
     let filter = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.trim().is_empty() => EnvFilter::new(spec),
         _ => EnvFilter::new(directives(verbosity)),

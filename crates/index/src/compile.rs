@@ -54,7 +54,7 @@ fn names(table: &[(&str, &[&str])]) -> String {
 }
 
 impl<'a> Compiler<'a> {
-    pub fn new(fields: &'a Fields, segmenter: &'a Segmenter, newest: Option<i64>) -> Self {
+    pub(crate) fn new(fields: &'a Fields, segmenter: &'a Segmenter, newest: Option<i64>) -> Self {
         Compiler {
             fields,
             segmenter,
@@ -66,7 +66,7 @@ impl<'a> Compiler<'a> {
 
     /// Compiles the query text and the filters (ANDed). Returns the query and the
     /// words to highlight in snippets.
-    pub fn compile_request(
+    pub(crate) fn compile_request(
         mut self,
         query: &str,
         filters: &[(String, String)],

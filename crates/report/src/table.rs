@@ -33,19 +33,19 @@ pub(crate) enum Value {
 
 /// Excel number formats of the values, each printing a number as the text does.
 pub(crate) mod number_format {
-    pub const COUNT: &str = "#,##0";
-    pub const PERCENT: &str = "0.0%";
-    pub const PER_MILLE: &str = "#,##0.0\"‰\"";
-    pub const SECONDS: &str = "#,##0\" 秒\"";
+    pub(crate) const COUNT: &str = "#,##0";
+    pub(crate) const PERCENT: &str = "0.0%";
+    pub(crate) const PER_MILLE: &str = "#,##0.0\"‰\"";
+    pub(crate) const SECONDS: &str = "#,##0\" 秒\"";
     /// A relative change: `▲ +12.0%`, `▼ -5.0%`.
-    pub const CHANGE: &str = "\"▲ +\"0.0%;\"▼ -\"0.0%;\"持平\"";
+    pub(crate) const CHANGE: &str = "\"▲ +\"0.0%;\"▼ -\"0.0%;\"持平\"";
     /// A change that rounds to 0.0%.
-    pub const FLAT: &str = "\"持平\";\"持平\";\"持平\"";
+    pub(crate) const FLAT: &str = "\"持平\";\"持平\";\"持平\"";
     /// `p<0.001` or `p=0.012`.
-    pub const P_VALUE: &str = "[<0.001]\"p<0.001\";\"p=\"0.000";
+    pub(crate) const P_VALUE: &str = "[<0.001]\"p<0.001\";\"p=\"0.000";
 
     /// `#,##0.00` for two decimals.
-    pub fn decimals(places: usize) -> String {
+    pub(crate) fn decimals(places: usize) -> String {
         if places == 0 {
             COUNT.to_string()
         } else {
@@ -55,7 +55,7 @@ pub(crate) mod number_format {
 
     /// `format` followed by literal text (`0.0%" 未达标"`, `"≥ "0.0%`); `None` when the
     /// text holds a quote, which would end the literal.
-    pub fn with_literal(prefix: &str, format: &str, suffix: &str) -> Option<String> {
+    pub(crate) fn with_literal(prefix: &str, format: &str, suffix: &str) -> Option<String> {
         if prefix.contains('"') || suffix.contains('"') {
             return None;
         }
@@ -83,7 +83,7 @@ pub(crate) struct Cell {
 
 impl Cell {
     /// A text cell.
-    pub fn new(text: impl Into<String>) -> Cell {
+    pub(crate) fn new(text: impl Into<String>) -> Cell {
         Cell {
             text: text.into(),
             strong_then: None,
@@ -93,14 +93,18 @@ impl Cell {
     }
 
     /// The cell with its workbook value.
-    pub fn value(mut self, value: Value) -> Cell {
+    pub(crate) fn value(mut self, value: Value) -> Cell {
         self.value = value;
         self
     }
 
     /// `text` for a number `x` shown with `format` in the workbook; empty there when `x`
     /// is not finite.
-    pub fn number(text: impl Into<String>, x: f64, format: impl Into<Cow<'static, str>>) -> Cell {
+    pub(crate) fn number(
+        text: impl Into<String>,
+        x: f64,
+        format: impl Into<Cow<'static, str>>,
+    ) -> Cell {
         let value = if x.is_finite() {
             Value::Number(x, format.into())
         } else {
@@ -110,27 +114,27 @@ impl Cell {
     }
 
     /// A count: `1,234`.
-    pub fn count(n: u64) -> Cell {
+    pub(crate) fn count(n: u64) -> Cell {
         Cell::number(thousands(n), n as f64, number_format::COUNT)
     }
 
     /// A count or, without one, `—`.
-    pub fn count_or_missing(n: Option<u64>) -> Cell {
+    pub(crate) fn count_or_missing(n: Option<u64>) -> Cell {
         n.map_or_else(|| Cell::new(MISSING).value(Value::Empty), Cell::count)
     }
 
     /// A float with `places` decimals: `-0.15`.
-    pub fn decimal(x: f64, places: usize) -> Cell {
+    pub(crate) fn decimal(x: f64, places: usize) -> Cell {
         Cell::number(fixed(x, places), x, number_format::decimals(places))
     }
 
     /// A fraction in `0..=1` as a percent: `34.5%`.
-    pub fn fraction(f: f64) -> Cell {
+    pub(crate) fn fraction(f: f64) -> Cell {
         Cell::number(fraction_pct(f), f, number_format::PERCENT)
     }
 
     /// `part` as a percent of `whole`: `33.3%`, `—` when `whole` is 0.
-    pub fn share(part: u64, whole: u64) -> Cell {
+    pub(crate) fn share(part: u64, whole: u64) -> Cell {
         let fraction = if whole == 0 {
             f64::NAN
         } else {
@@ -140,7 +144,7 @@ impl Cell {
     }
 
     /// A per-mille rate: `369.5‰`.
-    pub fn per_mille(rate: Option<f64>) -> Cell {
+    pub(crate) fn per_mille(rate: Option<f64>) -> Cell {
         Cell::number(
             per_mille(rate),
             rate.unwrap_or(f64::NAN),
@@ -149,7 +153,7 @@ impl Cell {
     }
 
     /// A p-value: `p<0.001`, `p=0.012`.
-    pub fn p_value(p: f64) -> Cell {
+    pub(crate) fn p_value(p: f64) -> Cell {
         let text = format::p_value(p);
         let x = if text.is_some() { p } else { f64::NAN };
         Cell::number(
@@ -161,7 +165,7 @@ impl Cell {
 
     /// A change with `text` (`▲ +12.0%`, `持平`) of `current` against `previous`, the
     /// relative change in the workbook.
-    pub fn change(text: impl Into<String>, current: u64, previous: u64) -> Cell {
+    pub(crate) fn change(text: impl Into<String>, current: u64, previous: u64) -> Cell {
         let format = match format::trend(current, previous) {
             Trend::Flat => number_format::FLAT,
             _ => number_format::CHANGE,
@@ -171,13 +175,13 @@ impl Cell {
     }
 
     /// The cell with an HTML class (`up`, `down`, `ok`, `warn`, `bad`).
-    pub fn class(mut self, class: &'static str) -> Cell {
+    pub(crate) fn class(mut self, class: &'static str) -> Cell {
         self.class = (!class.is_empty()).then_some(class);
         self
     }
 
     /// A period key, in bold and marked when it is the report period.
-    pub fn period(period: &str, current: &str) -> Cell {
+    pub(crate) fn period(period: &str, current: &str) -> Cell {
         let mut cell = Cell::new(period);
         if period == current {
             cell.strong_then = Some("（本期）");
@@ -212,7 +216,7 @@ pub(crate) struct Table {
 }
 
 impl Table {
-    pub fn new(sheet: &'static str, columns: &[(&str, Align)]) -> Table {
+    pub(crate) fn new(sheet: &'static str, columns: &[(&str, Align)]) -> Table {
         Table {
             sheet,
             columns: columns.iter().map(|(t, a)| (t.to_string(), *a)).collect(),
@@ -222,12 +226,12 @@ impl Table {
     }
 
     /// The table as a sheet of the workbook only (see the field `workbook_only`).
-    pub fn only_in_workbook(mut self) -> Table {
+    pub(crate) fn only_in_workbook(mut self) -> Table {
         self.workbook_only = true;
         self
     }
 
-    pub fn row(&mut self, cells: Vec<Cell>) {
+    pub(crate) fn row(&mut self, cells: Vec<Cell>) {
         self.rows.push(cells);
     }
 
@@ -236,7 +240,7 @@ impl Table {
     }
 
     /// `<table>` with a header row and a body; numeric columns get `class="num"`.
-    pub fn html(&self, out: &mut String) -> Result {
+    pub(crate) fn html(&self, out: &mut String) -> Result {
         let esc = escape_html;
         writeln!(out, "<table>")?;
         write!(out, "<thead><tr>")?;
@@ -274,7 +278,7 @@ impl Table {
     }
 
     /// A GitHub pipe table (numeric columns right-aligned) followed by a blank line.
-    pub fn markdown(&self, out: &mut String) -> Result {
+    pub(crate) fn markdown(&self, out: &mut String) -> Result {
         let esc = escape_md;
         write!(out, "|")?;
         for (title, _) in &self.columns {

@@ -26,7 +26,7 @@ pub(crate) struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    pub fn new(input: &'a ReportInput) -> Self {
+    pub(crate) fn new(input: &'a ReportInput) -> Self {
         let previous = input.previous_period.as_deref();
         let (volume, volume_previous) =
             locate(&input.volume, |v| &v.period, &input.period, previous);
@@ -63,7 +63,7 @@ impl<'a> View<'a> {
     }
 
     /// The title, with the standard one when the input leaves it blank.
-    pub fn title(&self) -> &'a str {
+    pub(crate) fn title(&self) -> &'a str {
         let title = self.input.title.trim();
         if title.is_empty() {
             "价值分析报告"
@@ -73,12 +73,12 @@ impl<'a> View<'a> {
     }
 
     /// Number of periods in the emerging-issue baseline.
-    pub fn baseline_periods(&self) -> u32 {
+    pub(crate) fn baseline_periods(&self) -> u32 {
         self.input.baseline_periods.unwrap_or(BASELINE_PERIODS)
     }
 
     /// `近8周` for weekly reports, `近8个月` for monthly ones, `近8期` for date ranges.
-    pub fn baseline_phrase(&self) -> String {
+    pub(crate) fn baseline_phrase(&self) -> String {
         format!(
             "近{}{}",
             self.baseline_periods(),
@@ -88,7 +88,7 @@ impl<'a> View<'a> {
 
     /// The report period for the cover: `2026-11（2026-11-01 至 2026-11-30，数据截至
     /// 2026-11-15）`.
-    pub fn period_text(&self) -> String {
+    pub(crate) fn period_text(&self) -> String {
         let input = self.input;
         let mut details: Vec<String> = period_range(&input.period).into_iter().collect();
         if let Some(through) = &input.data_through {
@@ -103,7 +103,7 @@ impl<'a> View<'a> {
 
     /// The comparison period for the cover, with its days when the report period is
     /// still in progress: `2026-10（2026-10-01 至 2026-10-15，与本期已有数据的天数相同）`.
-    pub fn comparison_text(&self) -> String {
+    pub(crate) fn comparison_text(&self) -> String {
         let Some(previous) = self.previous_label.as_deref() else {
             return "无（历史数据未覆盖上一期）".to_string();
         };
@@ -125,12 +125,12 @@ impl<'a> View<'a> {
     }
 
     /// Sum of the complaint categories, the denominator of their shares.
-    pub fn complaint_total(&self) -> u64 {
+    pub(crate) fn complaint_total(&self) -> u64 {
         self.complaints.iter().map(|c| c.current).sum()
     }
 
     /// Complaint categories that grew, by absolute growth, largest first.
-    pub fn rising(&self) -> Vec<&'a CategoryRow> {
+    pub(crate) fn rising(&self) -> Vec<&'a CategoryRow> {
         let mut rising: Vec<&CategoryRow> = self
             .complaints
             .iter()

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Generate seeded demo contacts (JSON Lines) and a ground-truth file beside them
     Generate {
         /// Number of contacts
@@ -24,7 +24,7 @@ pub enum Command {
     },
 }
 
-pub fn run(cmd: Command) -> Result<ExitCode> {
+pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::Generate {
             contacts,

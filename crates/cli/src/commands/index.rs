@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Build the search index anew from the stored history (after an upgrade of voc whose
     /// index fields differ, or when the index was lost); the old index is kept until the
     /// new one is complete
@@ -19,7 +19,7 @@ pub enum Command {
     },
 }
 
-pub fn run(cmd: Command) -> Result<ExitCode> {
+pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::Rebuild {
             pipeline,

@@ -1,25 +1,25 @@
-pub mod fixtures;
-pub mod index;
-pub mod report;
-pub mod retag;
-pub mod run;
-pub mod search;
-pub mod sentiment;
-pub mod serve;
-pub mod taxonomy;
+pub(crate) mod fixtures;
+pub(crate) mod index;
+pub(crate) mod report;
+pub(crate) mod retag;
+pub(crate) mod run;
+pub(crate) mod search;
+pub(crate) mod sentiment;
+pub(crate) mod serve;
+pub(crate) mod taxonomy;
 
 use std::path::{Path, PathBuf};
 
 /// The index of the demo pipeline's output folder (`out/demo`, its `[output] dir`):
 /// what `voc search` and `voc serve` open unless given `--index`.
-pub fn demo_index() -> PathBuf {
+pub(crate) fn demo_index() -> PathBuf {
     voc_store::OutputDir::new("out/demo").index()
 }
 
 /// How an output path is shown to the user: resolved (`pipelines/demo/../../out/demo`
 /// becomes `out/demo`) and relative to the working directory when it lies under it, so
 /// it can be pasted; as given when it cannot be resolved (not written, say).
-pub fn shown_path(path: &Path) -> String {
+pub(crate) fn shown_path(path: &Path) -> String {
     let Ok(resolved) = path.canonicalize() else {
         return path.display().to_string();
     };

@@ -13,7 +13,7 @@ use voc_core::Period;
     (a range's folder is named 2026-10-05_2026-11-01). The period is compared with the \
     previous period of the same length: the week before, the month before, or as many \
     days just before the range.")]
-pub struct Args {
+pub(crate) struct Args {
     /// The pipeline file, e.g. pipelines/demo/weekly.toml
     pipeline: PathBuf,
     /// An ISO week (2026-W45), a month (2026-11) or a date range (2026-10-01..2026-10-31)
@@ -37,7 +37,7 @@ fn parse_period(s: &str) -> Result<Period, String> {
 }
 
 /// `quiet`: the global `--quiet`, which prints nothing but errors.
-pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
+pub(crate) fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let pipeline = voc_pipeline::Pipeline::load(&args.pipeline)?;
     let summary = voc_pipeline::report(
         &pipeline,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use voc_pipeline::retag::{RetagOptions, RetagSummary};
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The pipeline file whose (edited) taxonomy to apply to its history
     pipeline: PathBuf,
     /// Print per-category counts before and after, flag counts and contacts that moved
@@ -28,7 +28,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let pipeline = voc_pipeline::Pipeline::load(&args.pipeline)?;
     let summary = voc_pipeline::retag::retag(
         &pipeline,

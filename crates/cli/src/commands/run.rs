@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The pipeline file, e.g. pipelines/demo/weekly.toml
     pipeline: PathBuf,
     /// Write outputs here instead of the pipeline's [output] dir
@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 /// `quiet`: the global `--quiet`, which prints nothing but errors.
-pub fn run(args: Args, quiet: bool) -> Result<ExitCode> {
+pub(crate) fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     let pipeline = voc_pipeline::Pipeline::load(&args.pipeline)?;
     let summary = voc_pipeline::run(
         &pipeline,

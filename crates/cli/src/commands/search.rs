@@ -16,7 +16,7 @@ use voc_index::{FacetCount, SearchRequest, Sort};
     date:[2026-10-01 TO 2026-10-31]  date:2026-10  last:4w  last:30d\n  \
                                    (last: counts back from the newest contact in the index)\n\
     Traditional characters and full-width input are normalized like the indexed text.")]
-pub struct Args {
+pub(crate) struct Args {
     /// The query: words (all required), "quoted phrases", OR, NOT, field:value
     #[arg(default_value = "")]
     query: String,
@@ -43,7 +43,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
     let index = voc_index::ContactIndex::open(&args.index)?;
     let mut request = SearchRequest::new(args.query.clone());
     request.limit = args.limit;

@@ -7,7 +7,7 @@ use voc_classify::eval::{self, Accuracy, Corpus};
 use voc_classify::model::TrainOptions;
 
 #[derive(clap::Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Fit a logistic-regression model (character 1–3-grams + words + the lexicon score)
     Train {
         /// CSV with a header: `label` (1/0) and `review` (or `text`) columns
@@ -57,7 +57,7 @@ pub enum Command {
 }
 
 #[derive(clap::Args, Clone, Copy)]
-pub struct ModelArgs {
+pub(crate) struct ModelArgs {
     /// Training passes over the data
     #[arg(long, default_value_t = TrainOptions::default().epochs)]
     epochs: usize,
@@ -84,7 +84,7 @@ impl ModelArgs {
     }
 }
 
-pub fn run(cmd: Command) -> Result<ExitCode> {
+pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::Train {
             labels,

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The index folder written by `voc run` (<output>/index)
     #[arg(long, default_value_os_t = super::demo_index())]
     index: PathBuf,
@@ -22,7 +22,7 @@ pub struct Args {
     threads: Option<usize>,
 }
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub(crate) fn run(args: Args) -> Result<ExitCode> {
     // The environment keeps the token out of `ps` output and shell history.
     let token = args
         .token

@@ -6,7 +6,7 @@ use voc_classify::{CategoryExplanation, Span};
 use voc_core::{EnrichedContact, TurnTokens};
 
 #[derive(clap::Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run every category's must_match / must_not_match examples
     Test {
         /// The pipeline file whose taxonomy and dictionaries to use
@@ -31,7 +31,7 @@ pub enum Command {
     },
 }
 
-pub fn run(cmd: Command) -> Result<ExitCode> {
+pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::Test { pipeline } => test(&pipeline),
         Command::Explain {

@@ -6,14 +6,14 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
         .canonicalize()
         .unwrap()
 }
 
-pub fn voc(args: &[&str]) -> Output {
+pub(crate) fn voc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_voc"))
         .args(args)
         .current_dir(repo_root())
@@ -24,7 +24,7 @@ pub fn voc(args: &[&str]) -> Output {
 
 /// Runs `voc run PIPELINE --out OUT --force` and returns its stdout; panics with the
 /// program's stderr when it fails.
-pub fn run_pipeline(pipeline: &Path, out: &Path) -> String {
+pub(crate) fn run_pipeline(pipeline: &Path, out: &Path) -> String {
     let output = voc(&[
         "run",
         pipeline.to_str().unwrap(),
@@ -41,11 +41,11 @@ pub fn run_pipeline(pipeline: &Path, out: &Path) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-pub fn manifest(out: &Path) -> serde_json::Value {
+pub(crate) fn manifest(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap()
 }
 
-pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -65,7 +65,7 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// Every place an output can hold text: the raw bytes of every file (report, manifest,
 /// quarantine, dictionaries, index files), the decoded Parquet cells and the index's
 /// decompressed stored documents. Returns `(where, text)` pairs.
-pub fn all_output_text(out: &Path) -> Vec<(String, String)> {
+pub(crate) fn all_output_text(out: &Path) -> Vec<(String, String)> {
     let mut texts = Vec::new();
     for file in files_under(out) {
         let bytes = std::fs::read(&file).unwrap();
@@ -86,7 +86,7 @@ pub fn all_output_text(out: &Path) -> Vec<(String, String)> {
 
 /// Panics naming the first output that contains any of `needles` (needles shorter
 /// than 5 characters would match innocent text and are refused).
-pub fn assert_absent(out: &Path, needles: &[String]) {
+pub(crate) fn assert_absent(out: &Path, needles: &[String]) {
     assert!(
         needles.iter().all(|n| n.chars().count() >= 5),
         "needles must be specific"
