@@ -156,10 +156,13 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 }
             },
             Err(e) => {
-                // Out of file descriptors, most likely: make room as at the connection
-                // limit, and back off rather than spin.
                 tracing::warn!(target: "voc::serve", "accepting a connection failed: {e}");
-                shared.connections.close_idlest();
+                // EMFILE or ENFILE (Linux and macOS numbers): out of file descriptors,
+                // so make room as at the connection limit.
+                if matches!(e.raw_os_error(), Some(23 | 24)) {
+                    shared.connections.close_idlest();
+                }
+                // Back off rather than spin on an error that persists.
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
