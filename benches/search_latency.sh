@@ -68,6 +68,8 @@ PID=""
 trap 'if [ -n "$PID" ]; then kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; fi' EXIT
 # Serves the index with the binary $2 (labelled $1) and measures at 1 and 8 clients.
 measure() {
+  # Emptied first, so the address read below is this server's, not the last one's.
+  : > "$DIR/serve.log"
   "$2" serve --index "$DIR/out/index" --bind 127.0.0.1:0 ${THREADS:+--threads $THREADS} 2> "$DIR/serve.log" &
   PID=$!
   URL=""

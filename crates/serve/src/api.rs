@@ -66,25 +66,18 @@ impl App {
         })
     }
 
-    /// Runs CPU-bound index work on the blocking pool once a search permit is free; a
-    /// panic in it is answered 500.
-    async fn on_a_core<T: Send + 'static>(
-        self: &Arc<Self>,
-        work: impl FnOnce(&App) -> T + Send + 'static,
-    ) -> Result<T, Refusal> {
-        let permit = self
+    /// Runs CPU-bound index work once a search permit is free, in place: the thread
+    /// becomes a blocking one for the while (tokio hands its other tasks to another
+    /// worker) and goes on to write the answer itself, with no hand-off between threads
+    /// (through spawn_blocking, p99 at 8 clients was ~15 % above the old server's). A
+    /// panic in it is answered 500 by `frontline`.
+    async fn on_a_core<T>(&self, work: impl FnOnce(&App) -> T) -> Result<T, Refusal> {
+        let _permit = self
             .searching
-            .clone()
-            .acquire_owned()
+            .acquire()
             .await
             .map_err(|_| Refusal::new(internal_error()))?;
-        let app = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            work(&app)
-        })
-        .await
-        .map_err(|_| Refusal::new(internal_error()))
+        Ok(tokio::task::block_in_place(|| work(self)))
     }
 
     fn authorized(&self, authorization: Option<&HeaderValue>) -> bool {

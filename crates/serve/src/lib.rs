@@ -2,7 +2,8 @@
 //!
 //! HTTP is axum's router on hyper's HTTP/1.1 server, on a tokio runtime that the server
 //! owns ([`server`] accepts and keeps connections, [`api`] answers). Searches are
-//! CPU-bound and short: they run on tokio's blocking pool, one per core at a time.
+//! CPU-bound and short: one per core at a time, each on a thread that tokio counts as
+//! blocking for the while (`block_in_place`).
 //! Exports stream as they are produced. The page, its script and style are compiled
 //! into the binary (`include_str!`) and fetch nothing from elsewhere.
 //!
@@ -38,7 +39,7 @@ pub struct Config {
     pub bind: String,
     /// Bearer token required on `/api/`; mandatory unless `bind` is a loopback address.
     pub token: Option<String>,
-    /// Searches run at the same time (each on a thread of the blocking pool).
+    /// Searches run at the same time (each on a thread that is blocking for the while).
     pub threads: usize,
     /// Host names, besides the bound address (and `localhost` on loopback), that
     /// requests may name in their Host header: `voc.example.com` (any port) or
@@ -168,7 +169,7 @@ pub fn start(index: Arc<ContactIndex>, config: Config) -> Result<Running, ServeE
         message: e.to_string(),
     };
     let listener = listen(addr).map_err(bind_error)?;
-    // Every search and every open export holds a thread of the blocking pool.
+    // Every search (its worker's stand-in) and every open export holds a blocking thread.
     let blocking_threads = searches + config.limits.open_exports.max(1) + 2;
     let server =
         server::Server::start(listener, api::router(app), &config.limits, blocking_threads)

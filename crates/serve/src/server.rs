@@ -73,7 +73,8 @@ impl Server {
         blocking_threads: usize,
     ) -> io::Result<Server> {
         let addr = listener.local_addr()?;
-        // Accepting, parsing and writing are light; the CPU work is on the blocking pool.
+        // Accepting, parsing and writing are light; a search blocks its worker only
+        // after handing the worker's other tasks on (block_in_place).
         let workers = std::thread::available_parallelism().map_or(2, usize::from);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers.min(4))
