@@ -40,7 +40,7 @@ pub(crate) struct App {
     token: Option<String>,
     allowed_hosts: Vec<AllowedHost>,
     /// One permit per search running (a core each).
-    searching: Arc<Semaphore>,
+    searching: Semaphore,
     /// One permit per export producing rows at this moment: at most half the search
     /// permits, so searches keep cores while exports run.
     pub(crate) producing: Arc<Semaphore>,
@@ -60,7 +60,7 @@ impl App {
             index,
             token,
             allowed_hosts,
-            searching: Arc::new(Semaphore::new(searches.max(1))),
+            searching: Semaphore::new(searches.max(1)),
             producing: Arc::new(Semaphore::new((searches / 2).max(1))),
             open_exports: Arc::new(Semaphore::new(open_exports.max(1))),
         })
