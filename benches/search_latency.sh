@@ -9,6 +9,11 @@
 #    exists); indexing throughput = contacts / the "index" stage time in run.json
 # 3. voc serve, then the search_load example: the mixed query set at 1 and 8 clients
 # Work files go to $BENCH_DIR (default /tmp/voc-bench-N); they are large (GBs at 1M).
+#
+# Env: VOC=/path/to/voc uses that binary instead of building one. BASELINE_VOC=/path/to/
+# other/voc serves the same index with it too, alternating with VOC for ROUNDS rounds
+# (default 1), so that both meet the same machine in one session; each line of figures
+# is labelled with the binary it measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -18,9 +23,12 @@ TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 REQUESTS=${REQUESTS:-2000}
 mkdir -p "$DIR"
 
-cargo build --release --quiet -p voc-cli
+if [ -z "${VOC:-}" ]; then
+  cargo build --release --quiet -p voc-cli
+  VOC=$TARGET/release/voc
+fi
 cargo build --release --quiet -p voc-serve --example search_load
-VOC=$TARGET/release/voc
+ROUNDS=${ROUNDS:-1}
 
 if [ ! -f "$DIR/contacts.jsonl" ]; then
   echo "== generating $N contacts"
@@ -56,17 +64,30 @@ print("stage timings:", json.dumps(timings, ensure_ascii=False))
 PY
 du -sh "$DIR/out/index"
 
-"$VOC" serve --index "$DIR/out/index" --bind 127.0.0.1:0 ${THREADS:+--threads $THREADS} 2> "$DIR/serve.log" &
-PID=$!
-trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true' EXIT
-URL=""
-for _ in $(seq 1 300); do
-  URL=$(grep -o '127\.0\.0\.1:[0-9]*' "$DIR/serve.log" | head -1 || true)
-  [ -n "$URL" ] && break
-  sleep 0.1
-done
-[ -n "$URL" ] || { cat "$DIR/serve.log"; exit 1; }
-echo "== latency against voc serve at $URL ($(nproc) cores)"
-for clients in 1 8; do
-  "$TARGET/release/examples/search_load" "$URL" "$clients" "$REQUESTS"
+PID=""
+trap 'if [ -n "$PID" ]; then kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; fi' EXIT
+# Serves the index with the binary $2 (labelled $1) and measures at 1 and 8 clients.
+measure() {
+  # Emptied first, so the address read below is this server's, not the last one's.
+  : > "$DIR/serve.log"
+  "$2" serve --index "$DIR/out/index" --bind 127.0.0.1:0 ${THREADS:+--threads $THREADS} 2> "$DIR/serve.log" &
+  PID=$!
+  URL=""
+  for _ in $(seq 1 300); do
+    URL=$(grep -o '127\.0\.0\.1:[0-9]*' "$DIR/serve.log" | head -1 || true)
+    [ -n "$URL" ] && break
+    sleep 0.1
+  done
+  [ -n "$URL" ] || { cat "$DIR/serve.log"; exit 1; }
+  echo "== latency against $1 voc serve at $URL ($(nproc) cores)"
+  for clients in 1 8; do
+    echo "$1 $("$TARGET/release/examples/search_load" "$URL" "$clients" "$REQUESTS")"
+  done
+  kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; PID=""
+}
+for round in $(seq 1 "$ROUNDS"); do
+  measure "$([ -n "${BASELINE_VOC:-}" ] && echo "round $round: this" || echo this)" "$VOC"
+  if [ -n "${BASELINE_VOC:-}" ]; then
+    measure "round $round: baseline" "$BASELINE_VOC"
+  fi
 done

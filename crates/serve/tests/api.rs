@@ -101,6 +101,7 @@ fn serve(dir: &std::path::Path, token: Option<&str>) -> Running {
             bind: "127.0.0.1:0".into(),
             token: token.map(str::to_string),
             threads: 4,
+            ..Default::default()
         },
     )
     .unwrap()
@@ -287,6 +288,7 @@ fn tokens_guard_the_api() {
             bind: "0.0.0.0:0".into(),
             token: None,
             threads: 1,
+            ..Default::default()
         },
     );
     assert!(matches!(refused, Err(ServeError::TokenRequired(_))));

@@ -16,10 +16,16 @@ pub(crate) struct Args {
     #[arg(long)]
     token: Option<String>,
     /// Searches run at the same time (default: one per core). Searches are CPU-bound, so
-    /// more than the cores only stretches every search; other requests queue briefly.
-    /// Each open connection has its own thread regardless.
+    /// more than the cores only stretches every search; other searches queue briefly.
+    /// Exports produce rows on at most half as many at once.
     #[arg(long)]
     threads: Option<usize>,
+    /// A host name clients may use in the Host header besides the bound address (and
+    /// `localhost` on loopback), e.g. the name of a reverse proxy: `voc.example.com`
+    /// (any port) or `voc.example.com:8443`. Repeat for more. Other names are refused
+    /// with 403, so a web page that points its own name at this server cannot read it.
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
 }
 
 pub(crate) fn run(args: Args) -> Result<ExitCode> {
@@ -39,6 +45,8 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             threads: args
                 .threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)),
+            allowed_hosts: args.allowed_hosts,
+            ..Default::default()
         },
     )?;
     eprintln!(
