@@ -88,10 +88,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`voc search … | head`) is not an error.
-            if err.chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
+            if err.chain().any(is_broken_pipe) {
                 return ExitCode::SUCCESS;
             }
             let message = err.to_string();
@@ -105,6 +102,16 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A write to a pipe its reader closed, directly or inside a JSON writer's error
+/// (`voc search --json | head`).
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let pipe = std::io::ErrorKind::BrokenPipe;
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == pipe)
+        || e.downcast_ref::<serde_json::Error>()
+            .is_some_and(|e| e.io_error_kind() == Some(pipe))
 }
 
 /// Progress bars only on an interactive terminal, never in CI logs.

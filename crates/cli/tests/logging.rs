@@ -1,10 +1,13 @@
 //! What `voc run` writes to stderr at each verbosity: nothing but the summary's warnings by
 //! default, nothing at all with `-q`, a JSON line per stage with `-v --log-format json`
-//! whose times are the ones run.json records.
+//! whose times are the ones run.json records. And a reader that stops early
+//! (`voc search --json | head`) is no error.
 
 mod common;
 
 use common::{manifest, repo_root, voc};
+use std::io::Read;
+use std::process::{Command, Stdio};
 
 fn run_demo(out: &std::path::Path, flags: &[&str]) -> std::process::Output {
     let pipeline = repo_root().join("pipelines/demo/weekly.toml");
@@ -67,4 +70,31 @@ fn verbosity_and_log_format_control_stderr_and_stage_lines_match_run_json() {
         let recorded = timings.iter().find(|t| t["stage"] == streamed).unwrap();
         assert_eq!(line["fields"]["ms"], recorded["ms"], "{streamed}");
     }
+}
+
+#[test]
+fn search_json_closed_early_by_its_reader_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_demo(&out, &["-q"]);
+    let index = out.join("index");
+    // 200 hits as JSON are ~150 KB, more than a pipe holds, so a write after the reader
+    // has gone fails with EPIPE (inside serde_json's error: it exited 2, "Broken pipe").
+    let mut child = Command::new(env!("CARGO_BIN_EXE_voc"))
+        .args(["search", "--index", index.to_str().unwrap()])
+        .args(["宽带", "-n", "200", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read a little, as `head -c 100` does, then close the pipe.
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{:?} {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
