@@ -268,13 +268,7 @@ pub fn write_tables(dir: &Path, trends: &Trends) -> Result<Vec<PathBuf>, Aggrega
     let mut written = Vec::new();
     for (name, mut frame) in frames(trends)? {
         let parquet = dir.join(format!("{name}.parquet"));
-        voc_core::fsutil::write_atomic_with(&parquet, |w| {
-            ParquetWriter::new(w)
-                .with_compression(ParquetCompression::Zstd(None))
-                .finish(&mut frame)
-                .map(|_| ())
-                .map_err(std::io::Error::other)
-        })?;
+        voc_store::history::write_parquet(&parquet, &mut frame)?;
         written.push(parquet);
         let csv = dir.join(format!("{name}.csv"));
         voc_core::fsutil::write_atomic(&csv, csv_of(&frame)?.as_bytes())?;

@@ -40,6 +40,7 @@ use crate::config::Pipeline;
 use crate::manifest::StageTiming;
 use crate::models::ModelsLoading;
 use crate::repeat_contacts::DeliveryKeys;
+use crate::stages::StageClock;
 
 /// Why a run stopped without writing its outputs.
 #[derive(Debug, thiserror::Error)]
@@ -206,11 +207,11 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     let stats = ingested.stats;
     let input_fingerprints = ingested.fingerprints;
     let stream_time = started.elapsed();
-    timings.push(timing(
+    timings.push(StageClock::measured(
         "ingest",
         stream_time.saturating_sub(enrich_time + models_wait),
     ));
-    timings.push(timing("segment_classify", enrich_time));
+    timings.push(StageClock::measured("segment_classify", enrich_time));
     drop(streamed);
     if stats.quarantine_rate() > f.input.max_quarantine_rate {
         return Err(RunError::TooManyQuarantined {
@@ -280,11 +281,11 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     )?;
     drop(repeat);
     spool.remove().ok();
-    timings.push(timing(
+    timings.push(StageClock::measured(
         "history",
         started.elapsed().saturating_sub(index_time),
     ));
-    timings.push(timing("index", index_time));
+    timings.push(StageClock::measured("index", index_time));
 
     Ok(BatchOutcome {
         stats,
@@ -428,10 +429,6 @@ impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-fn timing(stage: &str, d: Duration) -> StageTiming {
-    crate::stages::StageClock::measured(stage, d)
 }
 
 /// A progress counter (the batch size is not known until the inputs are read).

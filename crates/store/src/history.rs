@@ -164,14 +164,20 @@ pub(crate) fn sort_partition(mut frame: DataFrame) -> Result<DataFrame, StoreErr
 
 /// Writes a frame already in partition order ([`sort_partition`]).
 pub(crate) fn write_sorted_partition(path: &Path, mut frame: DataFrame) -> Result<(), StoreError> {
+    write_parquet(path, &mut frame)?;
+    Ok(())
+}
+
+/// Writes `frame` as one ZSTD-compressed Parquet file, atomically: every Parquet file
+/// of the output folder (history partitions, tables) is written this way.
+pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> std::io::Result<()> {
     voc_core::fsutil::write_atomic_with(path, |w| {
         ParquetWriter::new(w)
             .with_compression(ParquetCompression::Zstd(None))
-            .finish(&mut frame)
+            .finish(frame)
             .map(|_| ())
             .map_err(std::io::Error::other)
-    })?;
-    Ok(())
+    })
 }
 
 /// A list-of-strings column, one list per record, built in one pass (no series per row).
