@@ -22,7 +22,8 @@ use std::process::ExitCode;
         Reads contact transcripts and work orders (工单), masks PII, segments with jieba, \
         classifies against a complaint taxonomy (投诉分类), indexes everything for search \
         and writes the value-analysis report (价值分析报告).\n\n\
-        Start with:  voc run pipelines/demo/weekly.toml"
+        Start with:  voc run pipelines/demo/weekly.toml\n\
+        Your own data:  voc init my_export.csv  (then voc check / voc run the pipeline it writes)"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -43,6 +44,10 @@ struct Cli {
 enum Command {
     /// Run every stage of a pipeline file: ingest, segment, classify, index, aggregate, report.
     Run(commands::run::Args),
+    /// Scaffold a pipeline folder for your own export files (列映射, taxonomy, dictionaries) and check it.
+    Init(commands::init::Args),
+    /// Dry-run ingest on a sample of every input: what would be accepted or quarantined (隔离), and why. Writes nothing.
+    Check(commands::check::Args),
     /// Write the report of any week, month or date range from the stored history.
     Report(commands::report::Args),
     /// Search the contact index built by `voc run`.
@@ -75,6 +80,8 @@ fn main() -> ExitCode {
     logging::init(verbosity, cli.log_format);
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args, cli.quiet),
+        Command::Init(args) => commands::init::run(args),
+        Command::Check(args) => commands::check::run(args),
         Command::Report(args) => commands::report::run(args, cli.quiet),
         Command::Search(args) => commands::search::run(args),
         Command::Serve(args) => commands::serve::run(args),

@@ -20,6 +20,7 @@
 pub mod personal_id;
 pub mod pii;
 pub mod record;
+pub mod sniff;
 pub mod source;
 
 use rayon::prelude::*;
@@ -188,6 +189,9 @@ pub struct Streamed {
     /// (JSON Lines, CSV), or of the file after it was read (XLSX, Parquet, which are
     /// read out of order).
     pub fingerprints: Vec<(String, u64)>,
+    /// Records each input holds, in input order: more than were read when the ingestor
+    /// validates a sample ([`Ingestor::with_sample`]).
+    pub records_in_inputs: Vec<u64>,
 }
 
 /// The contact id of every accepted delivery of a streamed batch, compactly (an arena,
@@ -283,15 +287,21 @@ pub const CHUNK_RECORDS: usize = 4096;
 const READ_AHEAD_CHUNKS: usize = 2;
 
 /// Reads one input into chunks of [`CHUNK_RECORDS`] raw records, sent in order, and
-/// returns its fingerprint (SHA-256, bytes). Stops sending (and reads on) when the
-/// receiver is gone.
+/// returns its fingerprint (SHA-256, bytes) and how many records it holds. Stops
+/// sending (and reads on) when the receiver is gone or `sample` records were sent.
 fn read_input(
     input: &InputFile,
+    sample: Option<u64>,
     chunks: std::sync::mpsc::SyncSender<Vec<RawRecord>>,
-) -> Result<(String, u64), IngestError> {
+) -> Result<((String, u64), u64), IngestError> {
     let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
     let mut receiving = true;
+    let mut records = 0u64;
     let fingerprint = source::read(input, &mut |record: RawRecord| {
+        records += 1;
+        if sample.is_some_and(|n| records > n) {
+            return;
+        }
         chunk.push(record);
         if chunk.len() == CHUNK_RECORDS {
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_RECORDS));
@@ -301,7 +311,7 @@ fn read_input(
     if !chunk.is_empty() {
         let _ = chunks.send(chunk);
     }
-    Ok(fingerprint)
+    Ok((fingerprint, records))
 }
 
 /// The fate of one source record, with the masks applied to it.
@@ -314,6 +324,8 @@ pub struct Ingestor {
     filler_words: Vec<String>,
     pseudonym_key: String,
     id_pseudonyms: IdPseudonyms,
+    /// Records validated per input (`voc check`); the rest are counted, not processed.
+    sample_per_input: Option<u64>,
 }
 
 impl Ingestor {
@@ -330,11 +342,19 @@ impl Ingestor {
                 .map_err(IngestError::Format)?,
             filler_words,
             pseudonym_key: options.pseudonym_key,
+            sample_per_input: None,
             id_pseudonyms: {
                 options.id_pseudonyms.check().map_err(IngestError::Format)?;
                 options.id_pseudonyms
             },
         })
+    }
+
+    /// Validates only the first `records` of each input and counts the rest
+    /// ([`Streamed::records_in_inputs`]): what `voc check` reads.
+    pub fn with_sample(mut self, records: u64) -> Self {
+        self.sample_per_input = Some(records);
+        self
     }
 
     /// Reads every input in order into one [`Batch`] held in memory: the chunks of
@@ -385,7 +405,7 @@ impl Ingestor {
             // ingest, and on the processing thread it left a core idle.
             let fingerprint = std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
-                let reader = scope.spawn(|| read_input(input, tx));
+                let reader = scope.spawn(|| read_input(input, self.sample_per_input, tx));
                 for mut chunk in rx {
                     // After an error the rest of the file is read but not processed.
                     if state.failed.is_none() {
@@ -394,7 +414,9 @@ impl Ingestor {
                 }
                 reader.join().expect("the input reader panicked")
             })?;
+            let (fingerprint, records) = fingerprint;
             state.streamed.fingerprints.push(fingerprint);
+            state.streamed.records_in_inputs.push(records);
             if let Some(e) = state.failed.take() {
                 return Err(e);
             }

@@ -47,7 +47,7 @@ use crate::stages::StageClock;
 pub enum RunError {
     #[error(
         "{quarantined} of {read} records ({rate:.1}%) were quarantined, above the {limit:.1}% limit: \
-         the column mapping ([input.columns]) or the input format is probably wrong; see {path}"
+         the column mapping ([input.columns]) or the input format is probably wrong; see {path}{diagnosis}"
     )]
     TooManyQuarantined {
         read: u64,
@@ -55,6 +55,9 @@ pub enum RunError {
         rate: f64,
         limit: f64,
         path: String,
+        /// The fields at fault and each input's headers and mapping (see
+        /// [`crate::onboarding::quarantine_diagnosis`]).
+        diagnosis: String,
     },
 }
 
@@ -116,6 +119,8 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     // Ingest and segment + classify take turns on this thread chunk by chunk: one span
     // holds both (their times are summed apart, see `stages`).
     let streamed = tracing::info_span!("stage", stage = "ingest+segment_classify").entered();
+    // A mapping that cannot fit its file fails here, before a row is read.
+    crate::onboarding::check_mappings(ctx.pipeline)?;
 
     // Ingest: validate, normalize, mask. Nothing below this line sees raw PII.
     let ingestor = Ingestor::new(IngestOptions {
@@ -178,8 +183,10 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
         enrich_time += t.elapsed();
         Ok(())
     };
+    let mut tally = crate::onboarding::QuarantineTally::default();
     let ingested = ingestor.ingest_streaming(&input_files, &mut |chunk: Chunk| -> Result<()> {
         quarantine.write(&chunk.quarantine)?;
+        chunk.quarantine.iter().for_each(|q| tally.add(q));
         for d in &chunk.contacts {
             keys.push(d.seq, &d.contact);
         }
@@ -220,6 +227,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
             rate: stats.quarantine_rate() * 100.0,
             limit: f.input.max_quarantine_rate * 100.0,
             path: quarantine_path.display().to_string(),
+            diagnosis: crate::onboarding::quarantine_diagnosis(ctx.pipeline, &tally),
         }
         .into());
     }

@@ -128,6 +128,15 @@ impl InputSection {
     }
 }
 
+/// A path as the pipeline file wrote it: relative to the pipeline's folder when it lies
+/// under it.
+pub fn shown_relative(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
 fn five_percent() -> f64 {
     0.05
 }
@@ -291,48 +300,44 @@ impl Pipeline {
             path: path.to_path_buf(),
             message,
         };
-        const CANONICAL: &[&str] = &[
-            "id",
-            "started_at",
-            "channel",
-            "duration_s",
-            "wait_s",
-            "customer_id",
-            "region",
-            "business",
-            "agent_id",
-            "queue",
-            "csat",
-            "resolved",
-            "turns",
-            "text",
-            "transcript",
-        ];
-        if let Some((from, to)) = file
-            .input
-            .columns
-            .iter()
-            .find(|(_, to)| !CANONICAL.contains(&to.as_str()))
-        {
+        let canonical = voc_ingest::sniff::CANONICAL_FIELDS;
+        let unknown_target = |columns: &std::collections::BTreeMap<String, String>| {
+            columns
+                .iter()
+                .find(|(_, to)| !canonical.contains(&to.as_str()))
+                .map(|(from, to)| (from.clone(), to.clone()))
+        };
+        if let Some((from, to)) = unknown_target(&file.input.columns) {
             return Err(invalid(format!(
                 "[input.columns] maps {from:?} to unknown field {to:?}; known fields: {}",
-                CANONICAL.join(", ")
+                canonical.join(", ")
             )));
+        }
+        for source in &file.input.source {
+            if let Some((from, to)) = source.columns.as_ref().and_then(unknown_target) {
+                return Err(invalid(format!(
+                    "the columns of the [[input.source]] with path = {:?} map {from:?} to unknown field {to:?}; known fields: {}",
+                    shown_relative(&source.path, base),
+                    canonical.join(", ")
+                )));
+            }
         }
         if !(0.0..=1.0).contains(&file.input.max_quarantine_rate) {
             return Err(invalid(
                 "[input] max_quarantine_rate must be between 0 and 1".into(),
             ));
         }
-        if file.input.paths.is_empty() {
+        if file.input.paths.is_empty() && file.input.source.is_empty() {
             return Err(invalid(
-                "[input] paths is empty: name at least one input file".into(),
+                "no input: name at least one file in [input] paths or in an [[input.source]] entry"
+                    .into(),
             ));
         }
         for p in file
             .input
             .paths
             .iter()
+            .chain(file.input.source.iter().map(|s| &s.path))
             .chain(&file.text.dictionaries)
             .chain([&file.classify.taxonomy])
             .chain(&file.classify.sentiment_overrides)

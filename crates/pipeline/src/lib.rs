@@ -10,6 +10,7 @@ pub mod config;
 mod fingerprints;
 pub mod manifest;
 pub mod models;
+pub mod onboarding;
 pub mod output;
 pub mod pdf;
 pub mod period_report;

@@ -1,5 +1,7 @@
+pub(crate) mod check;
 pub(crate) mod fixtures;
 pub(crate) mod index;
+pub(crate) mod init;
 pub(crate) mod report;
 pub(crate) mod retag;
 pub(crate) mod run;

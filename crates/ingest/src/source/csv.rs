@@ -158,7 +158,7 @@ fn row_object(headers: &[String], record: &csv::ByteRecord, legacy: bool) -> Raw
     RawValue::Read(Ok(Value::Object(obj)))
 }
 
-fn sniff(head: &[u8]) -> Encoding {
+pub(crate) fn sniff(head: &[u8]) -> Encoding {
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         return Encoding::Utf8;
     }

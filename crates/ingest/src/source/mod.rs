@@ -21,6 +21,7 @@ use voc_core::fingerprint::HashingReader;
 use crate::{IngestError, InputFile};
 
 pub use self::csv::Encoding;
+pub(crate) use self::csv::sniff as sniff_encoding;
 pub use jsonl::MAX_LINE_BYTES;
 
 /// An input's SHA-256 (hex) and size in bytes.
@@ -307,6 +308,17 @@ pub enum Format {
 }
 
 impl Format {
+    /// The name the pipeline file gives it (`csv`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Auto => "auto",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Parquet => "parquet",
+        }
+    }
+
     pub fn resolve(self, path: &Path) -> Format {
         if self != Format::Auto {
             return self;

@@ -1,0 +1,169 @@
+//! Getting a user's own data in: column mappings checked against each file before a
+//! run reads a row ([`check_mappings`]), errors that say which section to edit and
+//! which header probably fills a missing field, a dry run over a sample of every input
+//! ([`check`], `voc check`), and a pipeline folder scaffolded from the files themselves
+//! ([`init`], `voc init`). The sniffing and guessing is `voc_ingest::sniff`; this
+//! module knows the pipeline file's sections.
+
+pub mod check;
+pub mod init;
+mod starter;
+
+pub use check::{CheckReport, check, render_check};
+pub use init::{InitOutcome, init, pipeline_toml, propose};
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use voc_ingest::sniff::{self, MappingCheck, Peek};
+
+use crate::config::{Pipeline, shown_relative};
+
+/// Where the column mapping of input `index` (in [`crate::config::InputSection::files`]
+/// order) is written in the pipeline file, so an error can name the section to edit.
+pub fn mapping_section(pipeline: &Pipeline, index: usize) -> String {
+    let input = &pipeline.file.input;
+    let Some(source) = index
+        .checked_sub(input.paths.len())
+        .and_then(|i| input.source.get(i))
+    else {
+        return "[input.columns]".to_string();
+    };
+    let path = shown_relative(&source.path, pipeline_dir(pipeline));
+    if source.columns.is_some() {
+        format!("the columns of the [[input.source]] with path = {path:?}")
+    } else {
+        format!(
+            "[input.columns] (the [[input.source]] with path = {path:?} has no columns of its own)"
+        )
+    }
+}
+
+fn pipeline_dir(pipeline: &Pipeline) -> &Path {
+    pipeline.path.parent().unwrap_or(Path::new(""))
+}
+
+/// Every input's column mapping against the file's headers, before a row is read: a
+/// mapped column the file lacks, or a required field no column fills, is an error that
+/// lists the file's headers, the section to edit and the closest header of each missing
+/// field. A file that cannot be opened is left to ingest, which names the problem.
+pub fn check_mappings(pipeline: &Pipeline) -> Result<(), MappingError> {
+    let mut message = String::new();
+    for (index, input) in pipeline.file.input.files().iter().enumerate() {
+        let Ok(peek) = sniff::peek(input) else {
+            continue;
+        };
+        let check = sniff::check_mapping(&peek.headers, &input.columns, &[]);
+        if !check.is_ok() {
+            describe_mismatch(&mut message, pipeline, index, &input.path, &peek, &check);
+        }
+    }
+    if message.is_empty() {
+        Ok(())
+    } else {
+        Err(MappingError(message.trim_end().to_string()))
+    }
+}
+
+/// A column mapping that does not fit its file, explained.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct MappingError(pub String);
+
+fn describe_mismatch(
+    out: &mut String,
+    pipeline: &Pipeline,
+    index: usize,
+    path: &Path,
+    peek: &Peek,
+    check: &MappingCheck,
+) {
+    let section = mapping_section(pipeline, index);
+    let _ = writeln!(out, "the column mapping does not fit {}:", path.display());
+    for problem in check.problems(&section) {
+        let _ = writeln!(out, "  - {problem}");
+    }
+    let _ = writeln!(out, "  the file's headers: {}", headers_list(&peek.headers));
+    let _ = writeln!(
+        out,
+        "  edit {section} in {} (`voc check {}` shows what a sample would give)",
+        pipeline.path.display(),
+        pipeline.path.display()
+    );
+}
+
+fn headers_list(headers: &[String]) -> String {
+    if headers.is_empty() {
+        return "(none)".to_string();
+    }
+    headers
+        .iter()
+        .map(|h| format!("{h:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Quarantined records by the field at fault, with the first reason of each.
+#[derive(Debug, Default, Clone)]
+pub struct QuarantineTally {
+    by_field: BTreeMap<String, (u64, String)>,
+}
+
+impl QuarantineTally {
+    pub fn add(&mut self, record: &voc_ingest::Quarantined) {
+        let entry = self
+            .by_field
+            .entry(record.field.clone())
+            .or_insert_with(|| (0, record.reason.clone()));
+        entry.0 += 1;
+    }
+}
+
+/// What a run stopped for too many quarantined records should look at: the fields at
+/// fault, most frequent first, then each input's headers and how its required fields
+/// are mapped, naming the section to edit.
+pub fn quarantine_diagnosis(pipeline: &Pipeline, tally: &QuarantineTally) -> String {
+    let mut out = String::new();
+    let mut fields: Vec<(&String, &(u64, String))> = tally.by_field.iter().collect();
+    fields.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    for (field, (count, reason)) in fields.iter().take(3) {
+        let field = if field.is_empty() { "(record)" } else { field };
+        let _ = write!(out, "\n  {count} × {field}: {reason}");
+    }
+    for (index, input) in pipeline.file.input.files().iter().enumerate() {
+        let Ok(peek) = sniff::peek(input) else {
+            continue;
+        };
+        let section = mapping_section(pipeline, index);
+        let _ = write!(
+            out,
+            "\n  {}: headers {}",
+            input.path.display(),
+            headers_list(&peek.headers)
+        );
+        let mapped: Vec<String> = sniff::REQUIRED_FIELDS
+            .iter()
+            .map(|field| {
+                let column = input
+                    .columns
+                    .iter()
+                    .find(|(_, f)| f == field)
+                    .map(|(c, _)| format!("{c:?}"))
+                    .or_else(|| {
+                        peek.headers
+                            .iter()
+                            .any(|h| h == field)
+                            .then(|| format!("{field:?}"))
+                    })
+                    .unwrap_or_else(|| "nothing".to_string());
+                format!("{field} ← {column}")
+            })
+            .collect();
+        let _ = write!(out, "; {section}: {}", mapped.join(", "));
+        let check = sniff::check_mapping(&peek.headers, &input.columns, &[]);
+        for problem in check.problems(&section) {
+            let _ = write!(out, "\n    - {problem}");
+        }
+    }
+    out
+}
