@@ -442,11 +442,20 @@ fn speaker_of(value: &str) -> Option<&'static str> {
         .map(|(_, role)| *role)
 }
 
+/// `seen 1 time`, `seen 3 times`.
+fn seen(count: u64) -> String {
+    if count == 1 {
+        "seen 1 time".to_string()
+    } else {
+        format!("seen {count} times")
+    }
+}
+
 fn speaker_guess((value, count): (String, u64)) -> ValueGuess {
     let target = speaker_of(&value);
     let why = match target {
-        Some(role) => format!("{value:?} names the {role}, seen {count} times"),
-        None => format!("not recognised, seen {count} times: say who it is"),
+        Some(role) => format!("{value:?} names the {role}, {}", seen(count)),
+        None => format!("not recognised, {}: say who it is", seen(count)),
     };
     ValueGuess {
         value,
@@ -506,9 +515,10 @@ fn channel_guess((value, count): (String, u64)) -> ValueGuess {
         .find(|(name, _)| lower.contains(name))
         .map(|(_, channel)| *channel);
     let why = match target {
-        Some(channel) => format!("{value:?} sounds like {channel}, seen {count} times"),
+        Some(channel) => format!("{value:?} sounds like {channel}, {}", seen(count)),
         None => format!(
-            "not recognised, seen {count} times: one of {}, or its own name",
+            "not recognised, {}: one of {}, or its own name",
+            seen(count),
             super::check::KNOWN_CHANNELS.join(", ")
         ),
     };
@@ -853,7 +863,7 @@ mod tests {
 path = "../data/chats.csv"
 [input.source.columns]
 "会话ID" = "id"                   # guess: the session column: one contact per session
-"渠道" = "channel"                # guess: the name contains "渠道"
+"渠道" = "channel"                # guess: "渠道" is a usual name of channel
 # "发送时间" is not mapped: read by [input.source.messages]
 # "发送方" is not mapped: read by [input.source.messages]
 # "内容" is not mapped: read by [input.source.messages]
@@ -862,14 +872,14 @@ path = "../data/chats.csv"
 session = "会话ID"                # guess: its values repeat over consecutive rows (8 sampled rows in 3 runs)
 order = "发送时间"                # guess: message times
 sender = "发送方"                 # guess: few distinct values: 买家, 客服, 店小二, 机器人, 用户, 访客X
-text = "内容"                     # guess: the name contains "内容"
+text = "内容"                     # guess: "内容" is a usual name of text
 [input.source.speakers]
 "用户" = "customer"               # guess: "用户" names the customer, seen 3 times
-"买家" = "customer"               # guess: "买家" names the customer, seen 1 times
-"客服" = "agent"                  # guess: "客服" names the agent, seen 1 times
-"店小二" = "agent"                # guess: "店小二" names the agent, seen 1 times
-"机器人" = "system"               # guess: "机器人" names the system, seen 1 times
-"访客X" = "customer"              # guess: "访客X" names the customer, seen 1 times
+"买家" = "customer"               # guess: "买家" names the customer, seen 1 time
+"客服" = "agent"                  # guess: "客服" names the agent, seen 1 time
+"店小二" = "agent"                # guess: "店小二" names the agent, seen 1 time
+"机器人" = "system"               # guess: "机器人" names the system, seen 1 time
+"访客X" = "customer"              # guess: "访客X" names the customer, seen 1 time
 [input.source.channels]
 "在线" = "chat"                   # guess: voc's default channel map reads "在线" as chat
 "热线" = "voice"                  # guess: "热线" sounds like voice, seen 3 times
