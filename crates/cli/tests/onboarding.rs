@@ -108,6 +108,9 @@ fn init_scaffolds_a_pipeline_that_accepts_a_csv_with_chinese_headers() {
     for written in ["taxonomy.toml", "userdict.txt", "stopwords.txt"] {
         assert!(pipeline.with_file_name(written).exists(), "{written}");
     }
+    // The starter taxonomy's examples pass.
+    let (code, stdout, stderr) = run_voc(&["taxonomy", "test", pipeline.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
     // A second init into the same folder does not overwrite it.
     let (code, _, stderr) = run_voc(&[
         "init",

@@ -433,8 +433,6 @@ const FIELD_NAMES: &[(&str, &[&str])] = &[
             "message",
             "review",
             "comment",
-            "transcript",
-            "turns",
         ],
     ),
     (
@@ -551,6 +549,10 @@ const FIELD_NAMES: &[(&str, &[&str])] = &[
 /// The canonical field a column name says it holds, and the name it matched.
 pub fn guess_field(header: &str) -> Option<(&'static str, &'static str)> {
     let lower = header.trim().to_lowercase();
+    // A canonical name is that field (`turns` stays turns, not text).
+    if let Some(field) = CANONICAL_FIELDS.iter().find(|f| **f == lower) {
+        return Some((field, field));
+    }
     FIELD_NAMES
         .iter()
         .flat_map(|(field, names)| names.iter().map(move |name| (*field, *name)))
@@ -654,6 +656,8 @@ mod tests {
         assert_eq!(guess("省份"), Some("region"));
         assert_eq!(guess("Ticket ID"), Some("id"));
         assert_eq!(guess("paid"), None);
+        assert_eq!(guess("turns"), Some("turns"));
+        assert_eq!(guess("Transcript"), Some("transcript"));
         assert_eq!(guess("备用字段"), None);
     }
 

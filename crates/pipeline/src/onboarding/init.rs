@@ -893,6 +893,24 @@ text = "内容"                     # guess: "内容" is a usual name of text
     }
 
     #[test]
+    fn an_is_agent_flag_stands_for_the_sender() {
+        let (_dir, p) = propose_text(
+            "im.csv",
+            "会话编号,时间,是否客服,消息内容\n\
+             A1,2026-11-02 09:00:01,否,快递一直没到\n\
+             A1,2026-11-02 09:00:09,是,您好，请提供订单号\n\
+             A2,2026-11-02 10:00:00,否,申请退款一直没到账\n\
+             A2,2026-11-02 10:00:30,是,马上为您处理\n",
+        );
+        let m = p.messages.expect("message shape");
+        assert_eq!(m.session.0, "会话编号");
+        assert_eq!(m.is_agent.unwrap().0, "是否客服");
+        assert_eq!(m.sender, None);
+        assert_eq!(m.order.unwrap().0, "时间");
+        assert!(p.speakers.is_empty());
+    }
+
+    #[test]
     fn paths_are_written_relative_to_the_pipeline_folder() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
