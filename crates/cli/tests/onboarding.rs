@@ -159,16 +159,35 @@ fn init_scaffolds_a_pipeline_that_accepts_an_xlsx() {
     workbook.save(&file).unwrap();
     let (_, toml) = init_then_run(&file, dir.path());
     assert!(toml.contains("sheet = \"工单\""), "{toml}");
+
+    // A workbook's mapping is checked against the header row ingest read, before
+    // anything is written.
+    let bad = pipeline_on(dir.path(), "export.xlsx", "\"工单号\" = \"id\"\n");
+    let (code, _, stderr) = run_voc(&["run", bad.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains(r#"maps column "工单号" to id, but the file has no such column (closest header: "工单编号")"#),
+        "{stderr}"
+    );
+    assert!(stderr.contains(r#""来电时间""#), "{stderr}");
+    for output in ["quarantine.jsonl", "run.json", "history"] {
+        assert!(!dir.path().join("out").join(output).exists(), "{output}");
+    }
 }
 
-/// A pipeline of `[[input.source]]` entries only, with the given columns.
+/// A pipeline of `[[input.source]]` entries only, with the given columns, on a CSV.
 fn source_pipeline(dir: &Path, columns: &str) -> PathBuf {
     std::fs::write(dir.join("tickets.csv"), csv_text()).unwrap();
+    pipeline_on(dir, "tickets.csv", columns)
+}
+
+/// A pipeline of one `[[input.source]]` entry: `file` with the given columns.
+fn pipeline_on(dir: &Path, file: &str, columns: &str) -> PathBuf {
     let pipeline = dir.join("weekly.toml");
     std::fs::write(
         &pipeline,
         format!(
-            "[pipeline]\nname = \"mine\"\n[input]\n[[input.source]]\npath = \"tickets.csv\"\n\
+            "[pipeline]\nname = \"mine\"\n[input]\n[[input.source]]\npath = \"{file}\"\n\
              [input.source.columns]\n{columns}\n[output]\ndir = \"out\"\n\
              [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
              [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",

@@ -192,6 +192,10 @@ pub struct Streamed {
     /// Records each input holds, in input order: more than were read when the ingestor
     /// validates a sample ([`Ingestor::with_sample`]).
     pub records_in_inputs: Vec<u64>,
+    /// The columns of each input's first record that a source read into an object
+    /// (CSV, XLSX: its header row), in input order; empty for the others. What the
+    /// mapping of a workbook is checked against, which is costly to open twice.
+    pub headers_read: Vec<Vec<String>>,
 }
 
 /// The contact id of every accepted delivery of a streamed batch, compactly (an arena,
@@ -286,19 +290,28 @@ pub const CHUNK_RECORDS: usize = 4096;
 /// Chunks read ahead of the one being processed.
 const READ_AHEAD_CHUNKS: usize = 2;
 
-/// Reads one input into chunks of [`CHUNK_RECORDS`] raw records, sent in order, and
-/// returns its fingerprint (SHA-256, bytes) and how many records it holds. Stops
+/// What [`read_input`] learnt of an input besides its records: its fingerprint, how
+/// many records it holds, the columns of its first record read into an object.
+type InputRead = ((String, u64), u64, Vec<String>);
+
+/// Reads one input into chunks of [`CHUNK_RECORDS`] raw records, sent in order. Stops
 /// sending (and reads on) when the receiver is gone or `sample` records were sent.
 fn read_input(
     input: &InputFile,
     sample: Option<u64>,
     chunks: std::sync::mpsc::SyncSender<Vec<RawRecord>>,
-) -> Result<((String, u64), u64), IngestError> {
+) -> Result<InputRead, IngestError> {
     let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
     let mut receiving = true;
     let mut records = 0u64;
+    let mut headers = None;
     let fingerprint = source::read(input, &mut |record: RawRecord| {
         records += 1;
+        if headers.is_none()
+            && let RawValue::Read(Ok(serde_json::Value::Object(object))) = &record.value
+        {
+            headers = Some(object.keys().cloned().collect());
+        }
         if sample.is_some_and(|n| records > n) {
             return;
         }
@@ -311,7 +324,7 @@ fn read_input(
     if !chunk.is_empty() {
         let _ = chunks.send(chunk);
     }
-    Ok((fingerprint, records))
+    Ok((fingerprint, records, headers.unwrap_or_default()))
 }
 
 /// The fate of one source record, with the masks applied to it.
@@ -414,9 +427,10 @@ impl Ingestor {
                 }
                 reader.join().expect("the input reader panicked")
             })?;
-            let (fingerprint, records) = fingerprint;
+            let (fingerprint, records, headers) = fingerprint;
             state.streamed.fingerprints.push(fingerprint);
             state.streamed.records_in_inputs.push(records);
+            state.streamed.headers_read.push(headers);
             if let Some(e) = state.failed.take() {
                 return Err(e);
             }

@@ -210,6 +210,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
         (Ok(i), Ok(s)) => (i, s),
     };
     enrich_time += t.elapsed();
+    crate::onboarding::check_mappings_read(ctx.pipeline, &ingested.headers_read)?;
     quarantine.finish()?;
     let stats = ingested.stats;
     let input_fingerprints = ingested.fingerprints;

@@ -15,7 +15,8 @@ pub use init::{InitOutcome, init, pipeline_toml, propose};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use voc_ingest::sniff::{self, MappingCheck, Peek};
+use voc_ingest::sniff::{self, MappingCheck};
+use voc_ingest::{Format, InputFile};
 
 use crate::config::{Pipeline, shown_relative};
 
@@ -43,19 +44,57 @@ fn pipeline_dir(pipeline: &Pipeline) -> &Path {
     pipeline.path.parent().unwrap_or(Path::new(""))
 }
 
-/// Every input's column mapping against the file's headers, before a row is read: a
-/// mapped column the file lacks, or a required field no column fills, is an error that
-/// lists the file's headers, the section to edit and the closest header of each missing
-/// field. A file that cannot be opened is left to ingest, which names the problem.
+/// Whether an input's mapping is checked against the header row ingest read rather than
+/// before: a workbook's headers cost a second opening of the file (its shared strings
+/// are read whole), a fifth of the time of reading a 100k-row XLSX.
+fn checked_after_reading(input: &InputFile) -> bool {
+    input.format.resolve(&input.path) == Format::Xlsx
+}
+
+/// Every input's column mapping against the file's headers, before a row is read
+/// (workbooks: see [`check_mappings_read`]): a mapped column the file lacks, or a
+/// required field no column fills, is an error that lists the file's headers, the
+/// section to edit and the closest header of each missing field. A file that cannot be
+/// opened is left to ingest, which names the problem.
 pub fn check_mappings(pipeline: &Pipeline) -> Result<(), MappingError> {
+    let files = pipeline.file.input.files();
+    check_each(pipeline, |index| {
+        let input = &files[index];
+        if checked_after_reading(input) {
+            return None;
+        }
+        sniff::peek(input).ok().map(|peek| peek.headers)
+    })
+}
+
+/// The workbooks' mappings, against the header row ingest read of each
+/// ([`voc_ingest::Streamed::headers_read`]), once the batch is read and before anything
+/// is written.
+pub fn check_mappings_read(
+    pipeline: &Pipeline,
+    headers_read: &[Vec<String>],
+) -> Result<(), MappingError> {
+    let files = pipeline.file.input.files();
+    check_each(pipeline, |index| {
+        checked_after_reading(&files[index])
+            .then(|| headers_read.get(index).cloned())
+            .flatten()
+    })
+}
+
+/// Checks the mapping of every input whose headers `headers_of` gives.
+fn check_each(
+    pipeline: &Pipeline,
+    headers_of: impl Fn(usize) -> Option<Vec<String>>,
+) -> Result<(), MappingError> {
     let mut message = String::new();
     for (index, input) in pipeline.file.input.files().iter().enumerate() {
-        let Ok(peek) = sniff::peek(input) else {
+        let Some(headers) = headers_of(index) else {
             continue;
         };
-        let check = sniff::check_mapping(&peek.headers, &input.columns, &[]);
+        let check = sniff::check_mapping(&headers, &input.columns, &[]);
         if !check.is_ok() {
-            describe_mismatch(&mut message, pipeline, index, &input.path, &peek, &check);
+            describe_mismatch(&mut message, pipeline, index, &input.path, &headers, &check);
         }
     }
     if message.is_empty() {
@@ -75,7 +114,7 @@ fn describe_mismatch(
     pipeline: &Pipeline,
     index: usize,
     path: &Path,
-    peek: &Peek,
+    headers: &[String],
     check: &MappingCheck,
 ) {
     let section = mapping_section(pipeline, index);
@@ -83,7 +122,7 @@ fn describe_mismatch(
     for problem in check.problems(&section) {
         let _ = writeln!(out, "  - {problem}");
     }
-    let _ = writeln!(out, "  the file's headers: {}", headers_list(&peek.headers));
+    let _ = writeln!(out, "  the file's headers: {}", headers_list(headers));
     let _ = writeln!(
         out,
         "  edit {section} in {} (`voc check {}` shows what a sample would give)",
