@@ -45,8 +45,20 @@ enum Command {
     /// Run every stage of a pipeline file: ingest, segment, classify, index, aggregate, report.
     Run(commands::run::Args),
     /// Scaffold a pipeline folder for your own export files (列映射, taxonomy, dictionaries) and check it.
+    ///
+    /// Sniffs each file's format, encoding (UTF-8 or GBK), sheet and columns, and writes
+    /// weekly.toml (the column map, and for one-message-per-row exports the grouping and
+    /// speaker map, each line with a `# guess:` comment saying why), a starter
+    /// taxonomy.toml, userdict.txt and stopwords.txt. Never overwrites a weekly.toml.
+    /// Then runs `voc check` on it; exits 1 when the check finds problems.
     Init(commands::init::Args),
     /// Dry-run ingest on a sample of every input: what would be accepted or quarantined (隔离), and why. Writes nothing.
+    ///
+    /// Per file: the format, encoding and sheet read, the headers, which column fills which
+    /// field, how many records would be accepted or quarantined, the most frequent reasons
+    /// with a masked example, channel and speaker values voc does not know. Exits 1 when the
+    /// sample's quarantine share is above [input] max_quarantine_rate, a column mapping does
+    /// not fit its file, or a file cannot be read.
     Check(commands::check::Args),
     /// Write the report of any week, month or date range from the stored history.
     Report(commands::report::Args),
