@@ -279,3 +279,30 @@ fn a_fully_quarantined_run_points_at_the_mapping() {
         assert!(stderr.contains(expected), "{expected}\n{stderr}");
     }
 }
+
+/// A file without a header row shows its first record where the headers are listed:
+/// masked, in the run's error, in `voc check` and in what `voc init` writes.
+#[test]
+fn headers_are_masked_wherever_they_are_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("nohead.csv"),
+        "A1,2026-11-02 09:00,13812345678,宽带断网\nA2,2026-11-02 09:00,13812345679,宽带断网\n",
+    )
+    .unwrap();
+    let pipeline = pipeline_on(dir.path(), "nohead.csv", "\"id\" = \"id\"\n");
+    let (code, stdout, stderr) = run_voc(&["run", pipeline.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    let (_, check, _) = run_voc(&["check", pipeline.to_str().unwrap()]);
+    let (_, init, _) = run_voc(&[
+        "init",
+        dir.path().join("nohead.csv").to_str().unwrap(),
+        "--out",
+        dir.path().join("pipe").to_str().unwrap(),
+    ]);
+    let written = std::fs::read_to_string(dir.path().join("pipe/weekly.toml")).unwrap();
+    for text in [&stdout, &stderr, &check, &init, &written] {
+        assert!(!text.contains("13812345678"), "{text}");
+    }
+    assert!(stderr.contains("138****5678"), "{stderr}");
+}

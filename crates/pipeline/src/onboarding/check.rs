@@ -164,7 +164,7 @@ fn check_file(ingestor: &Ingestor, input: &InputFile, section: String) -> FileCh
         error: None,
     };
     match sniff::peek(input) {
-        Ok(peek) => describe_columns(&mut file, input, &peek),
+        Ok(peek) => describe_columns(&mut file, input, &peek, ingestor),
         Err(e) => {
             file.error = Some(ingestor.mask(&e.to_string()));
             return file;
@@ -223,12 +223,13 @@ fn check_file(ingestor: &Ingestor, input: &InputFile, section: String) -> FileCh
     file
 }
 
-/// Fills in what the file looks like and how its columns map.
-fn describe_columns(file: &mut FileCheck, input: &InputFile, peek: &Peek) {
+/// Fills in what the file looks like and how its columns map. Column names are masked
+/// like record text: a file without a header row has its first record there.
+fn describe_columns(file: &mut FileCheck, input: &InputFile, peek: &Peek, ingestor: &Ingestor) {
     file.encoding = peek.encoding.map(|e| sniff::encoding_name(e).to_string());
     file.sheet = peek.sheet.clone();
     file.sheets = peek.sheets.clone();
-    file.headers = peek.headers.clone();
+    file.headers = peek.headers.iter().map(|h| ingestor.mask(h)).collect();
     for header in &peek.headers {
         let field = match input.columns.get(header) {
             Some(field) => field.clone(),
@@ -236,12 +237,15 @@ fn describe_columns(file: &mut FileCheck, input: &InputFile, peek: &Peek) {
             None => continue,
         };
         file.mapping.push(MappedColumn {
-            column: header.clone(),
+            column: ingestor.mask(header),
             field,
         });
     }
-    file.mapping_problems =
-        sniff::check_mapping(&peek.headers, &input.columns, &[]).problems(&file.section);
+    file.mapping_problems = sniff::check_mapping(&peek.headers, &input.columns, &[])
+        .problems(&file.section)
+        .iter()
+        .map(|p| ingestor.mask(p))
+        .collect();
 }
 
 /// Values by count, most frequent first.

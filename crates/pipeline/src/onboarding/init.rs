@@ -576,13 +576,17 @@ pub fn pipeline_toml(name: &str, proposals: &[Proposal], paths: &[String]) -> St
 fn write_source(out: &mut String, proposal: &Proposal, path: &str) {
     let peek = &proposal.peek;
     let _ = writeln!(out, "\n[[input.source]]");
+    // Comments show column names masked: a file without a header row has its first
+    // record there.
+    let masker = voc_ingest::PiiMasker::new(&[]).ok();
+    let mask = |text: &str| masker.as_ref().map_or(text.to_string(), |m| m.mask(text).0);
     let headers: Vec<&str> = peek.headers.iter().map(String::as_str).collect();
     let _ = writeln!(
         out,
         "# {} records, format {} (by the file name); headers: {}",
         proposal.records,
         peek.format.name(),
-        headers.join(", ")
+        mask(&headers.join(", "))
     );
     let _ = writeln!(out, "path = {}", toml_string(path));
     if let Some(encoding) = peek.encoding.filter(|e| !matches!(e, Encoding::Utf8)) {
@@ -620,7 +624,7 @@ fn write_source(out: &mut String, proposal: &Proposal, path: &str) {
                 let _ = writeln!(
                     out,
                     "# {} is not mapped: {}",
-                    toml_string(&column.header),
+                    mask(&toml_string(&column.header)),
                     column.why
                 );
             }

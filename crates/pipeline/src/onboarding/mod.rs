@@ -100,7 +100,17 @@ fn check_each(
     if message.is_empty() {
         Ok(())
     } else {
-        Err(MappingError(message.trim_end().to_string()))
+        Err(MappingError(masked(pipeline, message.trim_end())))
+    }
+}
+
+/// `text` with personal data masked: a file without a header row shows its first record
+/// where the headers are listed.
+fn masked(pipeline: &Pipeline, text: &str) -> String {
+    match voc_ingest::PiiMasker::new(&pipeline.file.pii.extra_patterns) {
+        Ok(masker) => masker.mask(text).0,
+        // The pipeline's patterns are compiled (and refused) by ingest first.
+        Err(_) => text.to_string(),
     }
 }
 
@@ -204,5 +214,5 @@ pub fn quarantine_diagnosis(pipeline: &Pipeline, tally: &QuarantineTally) -> Str
             let _ = write!(out, "\n    - {problem}");
         }
     }
-    out
+    masked(pipeline, &out)
 }
