@@ -147,6 +147,9 @@ pub fn propose(path: &Path) -> Result<Proposal, IngestError> {
             if header == m.session.0 {
                 column.field = Some("id");
                 column.why = "the session column: one contact per session".into();
+            } else if column.field == Some("id") {
+                column.field = None;
+                column.why = format!("an id of each message; the contact id is {:?}", m.session.0);
             } else if [&m.order, &m.sender, &m.is_agent]
                 .iter()
                 .any(|c| c.as_ref().is_some_and(|(h, _)| h == header))
@@ -900,12 +903,19 @@ text = "内容"                     # guess: "内容" is a usual name of text
     fn an_is_agent_flag_stands_for_the_sender() {
         let (_dir, p) = propose_text(
             "im.csv",
-            "会话编号,时间,是否客服,消息内容\n\
-             A1,2026-11-02 09:00:01,否,快递一直没到\n\
-             A1,2026-11-02 09:00:09,是,您好，请提供订单号\n\
-             A2,2026-11-02 10:00:00,否,申请退款一直没到账\n\
-             A2,2026-11-02 10:00:30,是,马上为您处理\n",
+            "消息ID,会话编号,时间,是否客服,消息内容\n\
+             M1,A1,2026-11-02 09:00:01,否,快递一直没到\n\
+             M2,A1,2026-11-02 09:00:09,是,您好，请提供订单号\n\
+             M3,A2,2026-11-02 10:00:00,否,申请退款一直没到账\n\
+             M4,A2,2026-11-02 10:00:30,是,马上为您处理\n",
         );
+        let ids: Vec<&str> = p
+            .columns
+            .iter()
+            .filter(|c| c.field == Some("id"))
+            .map(|c| c.header.as_str())
+            .collect();
+        assert_eq!(ids, ["会话编号"], "one contact id: the session");
         let m = p.messages.expect("message shape");
         assert_eq!(m.session.0, "会话编号");
         assert_eq!(m.is_agent.unwrap().0, "是否客服");
