@@ -21,22 +21,50 @@ pub const CHANNELS: &[Channel] = &[
         code: "voice",
         label: "电话",
         aliases: &[
-            "call", "phone", "tel", "hotline", "电话", "语音", "呼入", "呼出", "热线", "来电",
-            "电话客服", "语音客服", "ivr",
+            "call",
+            "phone",
+            "tel",
+            "hotline",
+            "电话",
+            "语音",
+            "呼入",
+            "呼出",
+            "热线",
+            "来电",
+            "电话客服",
+            "语音客服",
+            "ivr",
         ],
     },
     Channel {
         code: "chat",
         label: "在线客服",
         aliases: &[
-            "online", "webchat", "web", "im", "livechat", "在线", "在线客服", "网页", "网页客服",
-            "在线咨询", "人工在线", "聊天",
+            "online",
+            "webchat",
+            "web",
+            "im",
+            "livechat",
+            "在线",
+            "在线客服",
+            "网页",
+            "网页客服",
+            "在线咨询",
+            "人工在线",
+            "聊天",
         ],
     },
     Channel {
         code: "wechat",
         label: "微信",
-        aliases: &["weixin", "微信", "微信客服", "公众号", "微信公众号", "企业微信"],
+        aliases: &[
+            "weixin",
+            "微信",
+            "微信客服",
+            "公众号",
+            "微信公众号",
+            "企业微信",
+        ],
     },
     Channel {
         code: "email",
@@ -47,7 +75,14 @@ pub const CHANNELS: &[Channel] = &[
         code: "social",
         label: "社交媒体",
         aliases: &[
-            "weibo", "douyin", "xiaohongshu", "微博", "社交", "社交媒体", "抖音", "小红书",
+            "weibo",
+            "douyin",
+            "xiaohongshu",
+            "微博",
+            "社交",
+            "社交媒体",
+            "抖音",
+            "小红书",
         ],
     },
     Channel {
@@ -73,7 +108,11 @@ pub fn code_of(value: &str) -> Option<&'static str> {
     let value = value.trim().to_lowercase();
     CHANNELS
         .iter()
-        .find(|c| c.code == value || c.label.to_lowercase() == value || c.aliases.contains(&value.as_str()))
+        .find(|c| {
+            c.code == value
+                || c.label.to_lowercase() == value
+                || c.aliases.contains(&value.as_str())
+        })
         .map(|c| c.code)
 }
 

@@ -35,8 +35,8 @@ pub use personal_id::IdPseudonyms;
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
 use source::RawValue;
 pub use source::{Encoding, Format, MAX_LINE_BYTES, MessageColumns, MessageRowStats, RawRecord};
-pub use value_maps::ValueMaps;
 use value_maps::ResolvedMaps;
+pub use value_maps::ValueMaps;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -537,7 +537,12 @@ impl Ingestor {
         )
     }
 
-    fn process_record(&self, source: &str, maps: &InputMaps<'_>, record: &RawRecord) -> RecordOutcome {
+    fn process_record(
+        &self,
+        source: &str,
+        maps: &InputMaps<'_>,
+        record: &RawRecord,
+    ) -> RecordOutcome {
         let columns = maps.columns;
         if columns.is_empty() && maps.values.allow_direct_reading() {
             let direct = match &record.value {

@@ -105,8 +105,24 @@ fn key(value: &str) -> String {
 /// The speaker labels [`crate::record::split_transcript`] knows as prefixes, and a few
 /// more a map adds to.
 const BUILT_IN_PREFIXES: &[&str] = &[
-    "坐席", "客服", "客户", "用户", "顾客", "人工", "商家", "卖家", "小二", "买家", "系统", "机器人",
-    "Agent", "Customer", "agent", "customer", "A", "C",
+    "坐席",
+    "客服",
+    "客户",
+    "用户",
+    "顾客",
+    "人工",
+    "商家",
+    "卖家",
+    "小二",
+    "买家",
+    "系统",
+    "机器人",
+    "Agent",
+    "Customer",
+    "agent",
+    "customer",
+    "A",
+    "C",
 ];
 
 impl ResolvedMaps {
@@ -308,11 +324,23 @@ mod tests {
 
     #[test]
     fn built_in_speakers_cover_common_exports() {
-        for label in ["helpdesk", "客服", "坐席", "人工", "商家", "卖家", "小二", " Staff "] {
-            assert_eq!(role_of(label), Some(Role::Speaker(Speaker::Agent)), "{label}");
+        for label in [
+            "helpdesk", "客服", "坐席", "人工", "商家", "卖家", "小二", " Staff ",
+        ] {
+            assert_eq!(
+                role_of(label),
+                Some(Role::Speaker(Speaker::Agent)),
+                "{label}"
+            );
         }
-        for label in ["customer", "user", "client", "用户", "客户", "买家", "顾客", "会员"] {
-            assert_eq!(role_of(label), Some(Role::Speaker(Speaker::Customer)), "{label}");
+        for label in [
+            "customer", "user", "client", "用户", "客户", "买家", "顾客", "会员",
+        ] {
+            assert_eq!(
+                role_of(label),
+                Some(Role::Speaker(Speaker::Customer)),
+                "{label}"
+            );
         }
         for label in ["system", "机器人", "系统"] {
             assert_eq!(role_of(label), Some(Role::System), "{label}");
@@ -357,7 +385,10 @@ mod tests {
 
     #[test]
     fn defaults_fill_only_what_a_record_lacks() {
-        let m = maps(&[], &[("channel", "weibo"), ("started_at", "2018-01-01 00:00:00")]);
+        let m = maps(
+            &[],
+            &[("channel", "weibo"), ("started_at", "2018-01-01 00:00:00")],
+        );
         let mut record = json!({"id": "1", "channel": " ", "started_at": "2026-11-02 09:00:00"});
         m.apply(&mut record).unwrap();
         assert_eq!(record["channel"], "weibo");

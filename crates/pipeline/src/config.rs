@@ -159,12 +159,17 @@ impl InputSection {
 
     /// `[input]`'s value maps with a source's own entries added (theirs win).
     fn value_maps(&self, source: Option<&SourceSection>) -> voc_ingest::ValueMaps {
-        let merged = |shared: &std::collections::BTreeMap<String, String>,
-                      own: Option<&std::collections::BTreeMap<String, String>>| {
-            let mut map = shared.clone();
-            map.extend(own.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())));
-            map
-        };
+        let merged =
+            |shared: &std::collections::BTreeMap<String, String>,
+             own: Option<&std::collections::BTreeMap<String, String>>| {
+                let mut map = shared.clone();
+                map.extend(
+                    own.into_iter()
+                        .flatten()
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
+                map
+            };
         voc_ingest::ValueMaps {
             speakers: merged(&self.speakers, source.map(|s| &s.speakers)),
             channels: merged(&self.channels, source.map(|s| &s.channels)),
@@ -376,7 +381,10 @@ impl Pipeline {
                 .map_err(|e| invalid(format!("{section} for {}: {e}", input.path.display())))?;
             if let Some(messages) = &input.messages {
                 messages.check().map_err(|e| {
-                    invalid(format!("[input.source.messages] for {}: {e}", input.path.display()))
+                    invalid(format!(
+                        "[input.source.messages] for {}: {e}",
+                        input.path.display()
+                    ))
                 })?;
             }
         }
@@ -428,5 +436,58 @@ impl Pipeline {
         files.extend(f.classify.sentiment_overrides.iter().cloned());
         files.extend(f.classify.sentiment_model.iter().cloned());
         files
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The message-per-row syntax other tools and the docs use, with value maps at both
+    /// levels: a source's entries add to `[input]`'s and win over them.
+    #[test]
+    fn message_sources_and_value_maps_are_read() {
+        let file: PipelineFile = toml::from_str(
+            r#"
+[pipeline]
+name = "chats"
+[classify]
+taxonomy = "taxonomy.toml"
+[input]
+paths = ["calls.csv"]
+[input.speakers]
+"客服" = "agent"
+"用户" = "customer"
+[input.channels]
+"在线" = "chat"
+[[input.source]]
+path = "chats.csv"
+columns = { "会话ID" = "id", "渠道" = "channel", "地区" = "region" }
+[input.source.messages]
+session = "会话ID"
+order = "发送时间"
+sender = "发送方"
+text = "内容"
+[input.source.speakers]
+"用户" = "system"
+[input.source.defaults]
+channel = "weibo"
+"#,
+        )
+        .unwrap();
+        let files = file.input.files();
+        assert_eq!(files.len(), 2);
+        assert!(files[0].messages.is_none());
+        assert_eq!(files[0].values.speakers["用户"], "customer");
+        let chats = &files[1];
+        let messages = chats.messages.as_ref().unwrap();
+        assert_eq!(messages.session, "会话ID");
+        assert_eq!(messages.sender.as_deref(), Some("发送方"));
+        assert!(messages.check().is_ok());
+        assert_eq!(chats.values.speakers["用户"], "system");
+        assert_eq!(chats.values.speakers["客服"], "agent");
+        assert_eq!(chats.values.channels["在线"], "chat");
+        assert_eq!(chats.values.defaults["channel"], "weibo");
+        assert_eq!(chats.columns["会话ID"], "id");
     }
 }

@@ -27,7 +27,8 @@ pub struct MessageColumns {
     /// The session (contact) id.
     pub session: String,
     /// Orders the messages of a session: a time or a sequence number. The first
-    /// message's time is the contact's `started_at` when no column maps to it.
+    /// message's time (when it is a time) is the contact's `started_at` when no column
+    /// maps to it.
     #[serde(default)]
     pub order: Option<String>,
     /// Who sent the message, read through the speaker map.
@@ -54,10 +55,16 @@ impl MessageColumns {
 
     /// The columns a message row must have.
     pub fn required(&self) -> impl Iterator<Item = &str> {
-        [Some(&self.session), self.order.as_ref(), self.sender.as_ref(), self.is_agent.as_ref(), Some(&self.text)]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
+        [
+            Some(&self.session),
+            self.order.as_ref(),
+            self.sender.as_ref(),
+            self.is_agent.as_ref(),
+            Some(&self.text),
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
     }
 }
 
@@ -185,7 +192,12 @@ impl<'a> SessionGrouper<'a> {
             _ => String::new(),
         };
         let message = Message {
-            order: self.columns.order.as_ref().and_then(|c| value.get(c)).cloned(),
+            order: self
+                .columns
+                .order
+                .as_ref()
+                .and_then(|c| value.get(c))
+                .cloned(),
             speaker,
             text,
         };
@@ -208,9 +220,13 @@ impl<'a> SessionGrouper<'a> {
             return;
         }
         let mut contact = value;
-        for column in [self.columns.sender.as_ref(), self.columns.is_agent.as_ref(), Some(&self.columns.text)]
-            .into_iter()
-            .flatten()
+        for column in [
+            self.columns.sender.as_ref(),
+            self.columns.is_agent.as_ref(),
+            Some(&self.columns.text),
+        ]
+        .into_iter()
+        .flatten()
         {
             contact.remove(column);
         }
@@ -254,7 +270,8 @@ impl<'a> SessionGrouper<'a> {
                     column.clone(),
                     format!(
                         "is-agent flag {} is neither 1/true/是 nor 0/false/否",
-                        row.get(column).map_or("(missing)".to_string(), Value::to_string)
+                        row.get(column)
+                            .map_or("(missing)".to_string(), Value::to_string)
                     ),
                 )),
             };
@@ -316,6 +333,8 @@ impl<'a> SessionGrouper<'a> {
         if !self.maps_started_at
             && !contact.contains_key("started_at")
             && let Some(first) = messages.iter().find_map(|m| m.order.clone())
+            // A sequence number is no time: the start then comes from a column or a default.
+            && crate::record::parse_time(&first).is_some()
         {
             contact.insert("started_at".into(), first);
         }
@@ -344,15 +363,25 @@ fn sort_by_order(messages: &mut [Message]) {
     if values.len() < 2 {
         return;
     }
-    if values.iter().all(|v| crate::record::parse_time(v).is_some()) {
+    if values
+        .iter()
+        .all(|v| crate::record::parse_time(v).is_some())
+    {
         messages.sort_by_key(|m| m.order.as_ref().and_then(crate::record::parse_time));
     } else if values.iter().all(|v| number(v).is_some()) {
         messages.sort_by(|a, b| {
-            let (a, b) = (a.order.as_ref().and_then(number), b.order.as_ref().and_then(number));
+            let (a, b) = (
+                a.order.as_ref().and_then(number),
+                b.order.as_ref().and_then(number),
+            );
             a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal)
         });
     } else {
-        messages.sort_by_key(|m| m.order.as_ref().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)));
+        messages.sort_by_key(|m| {
+            m.order
+                .as_ref()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        });
     }
 }
 
