@@ -304,6 +304,7 @@ const READ_AHEAD_CHUNKS: usize = 2;
 fn read_input(
     input: &InputFile,
     maps: &ResolvedMaps,
+    mask: &(dyn Fn(&str) -> String + Sync),
     chunks: std::sync::mpsc::SyncSender<Vec<RawRecord>>,
 ) -> Result<((String, u64), MessageRowStats), IngestError> {
     let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
@@ -322,7 +323,10 @@ fn read_input(
             let mut grouper =
                 source::messages::SessionGrouper::new(name, columns, &input.columns, maps);
             let fingerprint = source::read(input, &mut |row| grouper.push(row, &mut send))?;
-            let rows = grouper.finish(&mut send).map_err(IngestError::Format)?;
+            // The error names a session id, which may be a phone number.
+            let rows = grouper
+                .finish(&mut send)
+                .map_err(|e| IngestError::Format(mask(&e)))?;
             (fingerprint, rows)
         }
     };
@@ -423,9 +427,11 @@ impl Ingestor {
             // The file is read on a thread of its own, a chunk or two ahead of the one
             // being processed: decoding an XLSX sheet's XML is a third of that format's
             // ingest, and on the processing thread it left a core idle.
+            let mask = |text: &str| self.mask(text);
             let fingerprint = std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
-                let reader = scope.spawn(|| read_input(input, &values, tx));
+                let (values, mask) = (&values, &mask);
+                let reader = scope.spawn(move || read_input(input, values, mask, tx));
                 for mut chunk in rx {
                     // After an error the rest of the file is read but not processed.
                     if state.failed.is_none() {

@@ -393,7 +393,7 @@ impl Pipeline {
                 "[input] max_quarantine_rate must be between 0 and 1".into(),
             ));
         }
-        if file.input.paths.is_empty() {
+        if file.input.paths.is_empty() && file.input.source.is_empty() {
             return Err(invalid(
                 "[input] paths is empty: name at least one input file".into(),
             ));
@@ -402,6 +402,7 @@ impl Pipeline {
             .input
             .paths
             .iter()
+            .chain(file.input.source.iter().map(|s| &s.path))
             .chain(&file.text.dictionaries)
             .chain([&file.classify.taxonomy])
             .chain(&file.classify.sentiment_overrides)
