@@ -292,6 +292,10 @@ struct StreamState<E> {
 }
 
 const RAW_KEEP_CHARS: usize = 500;
+/// Distinct unknown channel values counted one by one; the rest are counted together
+/// under [`OTHER_UNKNOWN_CHANNELS`].
+pub const MAX_UNKNOWN_CHANNELS: usize = 100;
+pub const OTHER_UNKNOWN_CHANNELS: &str = "(other values)";
 /// Records read, validated and masked together (in parallel) before they are handed on.
 pub const CHUNK_RECORDS: usize = 4096;
 
@@ -487,10 +491,16 @@ impl Ingestor {
             match result {
                 Ok(contact) => {
                     if !maps.values.is_known_channel(&contact.channel) {
-                        *stats
-                            .unknown_channels
-                            .entry(contact.channel.clone())
-                            .or_default() += 1;
+                        let unknown = &mut stats.unknown_channels;
+                        // A column of free text mapped to `channel` would list every record.
+                        let key = if unknown.contains_key(&contact.channel)
+                            || unknown.len() < MAX_UNKNOWN_CHANNELS
+                        {
+                            contact.channel.clone()
+                        } else {
+                            OTHER_UNKNOWN_CHANNELS.to_string()
+                        };
+                        *unknown.entry(key).or_default() += 1;
                     }
                     let seq = state.next_seq;
                     state.next_seq += 1;

@@ -246,3 +246,24 @@ fn speaker_maps_apply_to_turn_lists_and_transcripts() {
     reconciles(&batch);
     assert_eq!(batch.stats.accepted, 1, "only D2, as one note");
 }
+
+/// Unknown channel values are counted one by one up to a limit, the rest together: a
+/// column of free text mapped to `channel` must not list every record in run.json.
+#[test]
+fn unknown_channel_values_are_counted_up_to_a_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("contacts.jsonl");
+    let lines: String = (0..voc_ingest::MAX_UNKNOWN_CHANNELS + 50)
+        .map(|i| {
+            format!(
+                "{{\"id\":\"c{i}\",\"started_at\":\"2026-11-02 09:00:00\",\"channel\":\"渠道{i}\",\"text\":\"断网\"}}\n"
+            )
+        })
+        .collect();
+    std::fs::write(&path, lines).unwrap();
+    let batch = ingest(&[InputFile::new(&path)]).unwrap();
+    let unknown = &batch.stats.unknown_channels;
+    assert_eq!(unknown.len(), voc_ingest::MAX_UNKNOWN_CHANNELS + 1);
+    assert_eq!(unknown[voc_ingest::OTHER_UNKNOWN_CHANNELS], 50);
+    assert_eq!(unknown.values().sum::<u64>(), batch.stats.accepted);
+}

@@ -260,12 +260,28 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
 /// The warning for channel values voc does not know: SLA and staffing count only known
 /// channels, so these contacts would drop out of them without a word.
 fn unknown_channels_warning(unknown: &std::collections::BTreeMap<String, u64>) -> String {
-    let values: Vec<String> = unknown.iter().map(|(v, n)| format!("{v:?} {n}")).collect();
+    /// Values named; the rest are only counted (run.json lists them).
+    const SHOWN: usize = 10;
+    let mut by_count: Vec<(&String, &u64)> = unknown.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut values: Vec<String> = by_count
+        .iter()
+        .take(SHOWN)
+        .map(|(v, n)| format!("{v:?} {n}"))
+        .collect();
+    if by_count.len() > SHOWN {
+        values.push(format!(
+            "and {} more values in run.json",
+            by_count.len() - SHOWN
+        ));
+    }
+    let codes: Vec<&str> = voc_core::channel::CHANNELS.iter().map(|c| c.code).collect();
     format!(
         "{} accepted records have a channel voc does not know ({}): they count in volumes \
          but not in SLA or staffing. Map each value to a channel code in [input.channels] \
-         (voice, chat, wechat, email, social, sms, app, workorder).",
+         ({}).",
         unknown.values().sum::<u64>(),
-        values.join(", ")
+        values.join(", "),
+        codes.join(", ")
     )
 }
