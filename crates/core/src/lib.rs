@@ -15,6 +15,7 @@
 //! ```
 
 pub mod arena;
+pub mod channel;
 pub mod chars;
 pub mod fingerprint;
 pub mod fsutil;

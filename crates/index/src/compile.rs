@@ -276,7 +276,7 @@ impl<'a> Compiler<'a> {
                     IndexRecordOption::Basic,
                 ))
             }
-            (FieldName::Channel, v) => keyword(
+            (FieldName::Channel, v) => channel_query(
                 f.channel,
                 &single(v).unwrap_or_default().to_ascii_lowercase(),
             ),
@@ -449,6 +449,28 @@ fn china_midnight(day: NaiveDate) -> Option<i64> {
 
 fn date_term(field: tantivy::schema::Field, secs: i64) -> Term {
     Term::from_field_date_for_search(field, DateTime::from_timestamp_secs(secs))
+}
+
+/// A channel by its code or by any value meaning it (`channel:电话`, the page's label,
+/// finds `voice`; `channel:voice` also finds contacts stored before ingest mapped
+/// channel values, as `电话` or `语音`).
+fn channel_query(field: tantivy::schema::Field, value: &str) -> BoxQuery {
+    let simplified = to_simplified(value);
+    let Some(channel) = voc_core::channel::code_of(&simplified)
+        .and_then(|code| voc_core::channel::CHANNELS.iter().find(|c| c.code == code))
+    else {
+        return keyword(field, value);
+    };
+    let values: BTreeSet<&str> = [value, channel.code, channel.label]
+        .into_iter()
+        .chain(channel.aliases.iter().copied())
+        .collect();
+    Box::new(BooleanQuery::new(
+        values
+            .into_iter()
+            .map(|v| (Occur::Should, keyword(field, v)))
+            .collect(),
+    ))
 }
 
 fn keyword(field: tantivy::schema::Field, value: &str) -> BoxQuery {

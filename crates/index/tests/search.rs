@@ -54,6 +54,12 @@ fn query_language() {
     check(&index, "channel:VOICE region:广东", &["C1", "C5"]);
     check(&index, "business:移动", &["C4", "C6", "C8"]);
     check(&index, "channel:(chat OR email)", &["C2", "C4", "C9"]);
+    // A channel by its label on the page and by the values exports write for it.
+    check(&index, "channel:电话", &["C1", "C3", "C5", "C8"]);
+    check(&index, "channel:語音", &["C1", "C3", "C5", "C8"]);
+    check(&index, "channel:(在线客服 OR 邮件)", &["C2", "C4", "C9"]);
+    check(&index, "-channel:电话", &["C2", "C4", "C6", "C7", "C9"]);
+    check(&index, "channel:信鸽", &[]);
     check(&index, "id:C4", &["C4"]);
     check(&index, "week:2026-w46", &["C7", "C8", "C9"]);
     // Categories are hierarchical: a parent matches its children.

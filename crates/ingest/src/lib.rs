@@ -22,6 +22,7 @@ pub mod pii;
 pub mod record;
 pub mod sniff;
 pub mod source;
+pub mod value_maps;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -34,7 +35,9 @@ use voc_core::arena::prefix_key;
 pub use personal_id::IdPseudonyms;
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
 use source::RawValue;
-pub use source::{Encoding, Format, MAX_LINE_BYTES, RawRecord};
+pub use source::{Encoding, Format, MAX_LINE_BYTES, MessageColumns, MessageRowStats, RawRecord};
+use value_maps::ResolvedMaps;
+pub use value_maps::ValueMaps;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -102,6 +105,11 @@ pub struct InputFile {
     pub sheet: Option<String>,
     /// Source column → canonical field (`工单编号` → `id`).
     pub columns: BTreeMap<String, String>,
+    /// The file has one row per message: which columns hold the session and the
+    /// message (see [`source::messages`]); `None`: one record per contact.
+    pub messages: Option<MessageColumns>,
+    /// Speaker and channel value maps and defaults for fields the file lacks.
+    pub values: ValueMaps,
 }
 
 impl InputFile {
@@ -112,6 +120,8 @@ impl InputFile {
             encoding: Encoding::Auto,
             sheet: None,
             columns: BTreeMap::new(),
+            messages: None,
+            values: ValueMaps::default(),
         }
     }
 }
@@ -139,6 +149,12 @@ pub struct IngestStats {
     /// Customer and contact ids replaced by keyed pseudonyms (their personal data is
     /// also counted in `pii_masked`).
     pub pseudonymized: u64,
+    /// Channel values of accepted records that are no known channel code and no value
+    /// the channel maps know, with how many records had each (masked like metadata).
+    pub unknown_channels: BTreeMap<String, u64>,
+    /// Rows of message-per-row inputs: each contact grouped from them, and each row
+    /// refused on its own, is one record `read`.
+    pub messages: MessageRowStats,
 }
 
 impl IngestStats {
@@ -284,6 +300,10 @@ struct StreamState<E> {
 }
 
 const RAW_KEEP_CHARS: usize = 500;
+/// Distinct unknown channel values counted one by one; the rest are counted together
+/// under [`OTHER_UNKNOWN_CHANNELS`].
+pub const MAX_UNKNOWN_CHANNELS: usize = 100;
+pub const OTHER_UNKNOWN_CHANNELS: &str = "(other values)";
 /// Records read, validated and masked together (in parallel) before they are handed on.
 pub const CHUNK_RECORDS: usize = 4096;
 
@@ -291,27 +311,32 @@ pub const CHUNK_RECORDS: usize = 4096;
 const READ_AHEAD_CHUNKS: usize = 2;
 
 /// What [`read_input`] learnt of an input besides its records: its fingerprint, how
-/// many records it holds, the columns of its first record read into an object.
-type InputRead = ((String, u64), u64, Vec<String>);
+/// many records it holds, the columns of its first row read into an object, and how
+/// its message rows were grouped (when it has them).
+type InputRead = ((String, u64), u64, Vec<String>, MessageRowStats);
 
 /// Reads one input into chunks of [`CHUNK_RECORDS`] raw records, sent in order. Stops
 /// sending (and reads on) when the receiver is gone or `sample` records were sent.
 fn read_input(
     input: &InputFile,
     sample: Option<u64>,
+    maps: &ResolvedMaps,
+    mask: &(dyn Fn(&str) -> String + Sync),
     chunks: std::sync::mpsc::SyncSender<Vec<RawRecord>>,
 ) -> Result<InputRead, IngestError> {
     let mut chunk = Vec::with_capacity(CHUNK_RECORDS);
     let mut receiving = true;
     let mut records = 0u64;
     let mut headers = None;
-    let fingerprint = source::read(input, &mut |record: RawRecord| {
-        records += 1;
+    let mut note_headers = |record: &RawRecord| {
         if headers.is_none()
             && let RawValue::Read(Ok(serde_json::Value::Object(object))) = &record.value
         {
-            headers = Some(object.keys().cloned().collect());
+            headers = Some(object.keys().cloned().collect::<Vec<_>>());
         }
+    };
+    let mut send = |record: RawRecord| {
+        records += 1;
         if sample.is_some_and(|n| records > n) {
             return;
         }
@@ -320,16 +345,50 @@ fn read_input(
             let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_RECORDS));
             receiving = receiving && chunks.send(full).is_ok();
         }
-    })?;
+    };
+    let (fingerprint, message_rows) = match &input.messages {
+        None => (
+            source::read(input, &mut |record: RawRecord| {
+                note_headers(&record);
+                send(record)
+            })?,
+            MessageRowStats::default(),
+        ),
+        Some(columns) => {
+            let name = input.path.display().to_string();
+            let mut grouper =
+                source::messages::SessionGrouper::new(name, columns, &input.columns, maps);
+            let fingerprint = source::read(input, &mut |row: RawRecord| {
+                note_headers(&row);
+                grouper.push(row, &mut send)
+            })?;
+            // The error names a session id, which may be a phone number.
+            let rows = grouper
+                .finish(&mut send)
+                .map_err(|e| IngestError::Format(mask(&e)))?;
+            (fingerprint, rows)
+        }
+    };
     if !chunk.is_empty() {
         let _ = chunks.send(chunk);
     }
-    Ok((fingerprint, records, headers.unwrap_or_default()))
+    Ok((
+        fingerprint,
+        records,
+        headers.unwrap_or_default(),
+        message_rows,
+    ))
 }
 
 /// The fate of one source record, with the masks applied to it.
 /// A record, or why it was quarantined; the masks applied; the ids pseudonymized.
 type RecordOutcome = (Result<Contact, Quarantined>, MaskCounts, u64);
+
+/// How one input's records are read: its column map and value maps.
+struct InputMaps<'a> {
+    columns: &'a BTreeMap<String, String>,
+    values: &'a ResolvedMaps,
+}
 
 pub struct Ingestor {
     masker: PiiMasker,
@@ -413,21 +472,30 @@ impl Ingestor {
         };
         for input in inputs {
             let name = input.path.display().to_string();
+            let values = ResolvedMaps::new(&input.values)
+                .map_err(|e| E::from(IngestError::Format(format!("{name}: {e}"))))?;
+            let maps = InputMaps {
+                columns: &input.columns,
+                values: &values,
+            };
             // The file is read on a thread of its own, a chunk or two ahead of the one
             // being processed: decoding an XLSX sheet's XML is a third of that format's
             // ingest, and on the processing thread it left a core idle.
+            let mask = |text: &str| self.mask(text);
             let fingerprint = std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
-                let reader = scope.spawn(|| read_input(input, self.sample_per_input, tx));
+                let (values, mask, sample) = (&values, &mask, self.sample_per_input);
+                let reader = scope.spawn(move || read_input(input, sample, values, mask, tx));
                 for mut chunk in rx {
                     // After an error the rest of the file is read but not processed.
                     if state.failed.is_none() {
-                        self.stream_chunk(&name, &input.columns, &mut chunk, &mut state, on_chunk);
+                        self.stream_chunk(&name, &maps, &mut chunk, &mut state, on_chunk);
                     }
                 }
                 reader.join().expect("the input reader panicked")
             })?;
-            let (fingerprint, records, headers) = fingerprint;
+            let (fingerprint, records, headers, message_rows) = fingerprint;
+            state.streamed.stats.messages.add(&message_rows);
             state.streamed.fingerprints.push(fingerprint);
             state.streamed.records_in_inputs.push(records);
             state.streamed.headers_read.push(headers);
@@ -445,7 +513,7 @@ impl Ingestor {
     fn stream_chunk<E: From<IngestError>>(
         &self,
         source: &str,
-        columns: &BTreeMap<String, String>,
+        maps: &InputMaps<'_>,
         chunk: &mut Vec<RawRecord>,
         state: &mut StreamState<E>,
         on_chunk: &mut dyn FnMut(Chunk) -> Result<(), E>,
@@ -455,7 +523,7 @@ impl Ingestor {
         }
         let results: Vec<RecordOutcome> = chunk
             .par_iter()
-            .map(|r| self.process_record(source, columns, r))
+            .map(|r| self.process_record(source, maps, r))
             .collect();
         chunk.clear();
         let mut out = Chunk {
@@ -474,6 +542,18 @@ impl Ingestor {
             }
             match result {
                 Ok(contact) => {
+                    if !maps.values.is_known_channel(&contact.channel) {
+                        let unknown = &mut stats.unknown_channels;
+                        // A column of free text mapped to `channel` would list every record.
+                        let key = if unknown.contains_key(&contact.channel)
+                            || unknown.len() < MAX_UNKNOWN_CHANNELS
+                        {
+                            contact.channel.clone()
+                        } else {
+                            OTHER_UNKNOWN_CHANNELS.to_string()
+                        };
+                        *unknown.entry(key).or_default() += 1;
+                    }
                     let seq = state.next_seq;
                     state.next_seq += 1;
                     state.streamed.deliveries.push(&contact.id);
@@ -528,10 +608,11 @@ impl Ingestor {
     fn process_record(
         &self,
         source: &str,
-        columns: &BTreeMap<String, String>,
+        maps: &InputMaps<'_>,
         record: &RawRecord,
     ) -> RecordOutcome {
-        if columns.is_empty() {
+        let columns = maps.columns;
+        if columns.is_empty() && maps.values.allow_direct_reading() {
             let direct = match &record.value {
                 RawValue::Json => record::canonical_contact(&record.raw),
                 RawValue::Read(Ok(value)) => record::canonical_contact_of_value(value),
@@ -539,7 +620,7 @@ impl Ingestor {
                 _ => None,
             };
             if let Some(contact) = direct {
-                return self.clean(contact, source, record);
+                return self.clean(contact, maps.values, source, record);
             }
         }
         let decoded;
@@ -553,21 +634,35 @@ impl Ingestor {
             Ok(v) => v,
             Err(reason) => return self.quarantine(source, record, &record.error_field(), reason),
         };
-        let mapped;
-        let value = if columns.is_empty() {
-            &*value
+        let mut value = if columns.is_empty() {
+            value
         } else {
-            mapped = record::map_columns(&value, columns);
-            &mapped
+            Cow::Owned(record::map_columns(&value, columns))
         };
-        match record::contact_from_json(value) {
-            Ok(contact) => self.clean(contact, source, record),
+        if !maps.values.allow_direct_reading()
+            && let Err(err) = maps.values.apply(value.to_mut())
+        {
+            return self.quarantine(source, record, &err.field, err.reason);
+        }
+        match record::contact_from_json(&value) {
+            Ok(contact) => self.clean(contact, maps.values, source, record),
             Err(err) => self.quarantine(source, record, &err.field, err.reason),
         }
     }
 
     /// Normalizes and masks every turn; a contact left with no text is quarantined.
-    fn clean(&self, mut contact: Contact, source: &str, record: &RawRecord) -> RecordOutcome {
+    fn clean(
+        &self,
+        mut contact: Contact,
+        maps: &ResolvedMaps,
+        source: &str,
+        record: &RawRecord,
+    ) -> RecordOutcome {
+        if let Some(code) = maps.channel_code(&contact.channel)
+            && code != contact.channel
+        {
+            contact.channel = code.to_string();
+        }
         let mut counts = MaskCounts::default();
         for turn in &mut contact.turns {
             // Each step borrows the text back when it changes nothing (most turns), so

@@ -304,8 +304,10 @@ fn turns_of(obj: &Map<String, Value>) -> Result<Vec<Turn>, FieldError> {
 /// Speaker labels as exports write them: English, Chinese, or the A/C of ASR systems.
 pub fn parse_speaker(label: &str) -> Option<Speaker> {
     match label.trim().to_lowercase().as_str() {
-        "agent" | "坐席" | "客服" | "a" | "staff" => Some(Speaker::Agent),
-        "customer" | "客户" | "用户" | "c" | "user" => Some(Speaker::Customer),
+        "agent" | "坐席" | "客服" | "a" | "staff" | "helpdesk" | "service" | "seller" | "人工"
+        | "人工客服" | "商家" | "卖家" | "小二" => Some(Speaker::Agent),
+        "customer" | "客户" | "用户" | "c" | "user" | "client" | "buyer" | "买家" | "顾客"
+        | "会员" => Some(Speaker::Customer),
         "note" | "工单" | "备注" => Some(Speaker::Note),
         _ => None,
     }

@@ -301,6 +301,35 @@ impl MappingCheck {
     }
 }
 
+/// [`check_mapping`] for one input as the pipeline reads it: a message-per-row source's
+/// own columns (session, order, sender or flag, text) must exist too, and fill `id`,
+/// `text` and (from a time in `order`) `started_at`; `[input.defaults]` fill theirs.
+pub fn check_input_mapping(headers: &[String], input: &crate::InputFile) -> MappingCheck {
+    let mut columns = input.columns.clone();
+    let mut also_filled: Vec<&str> = input.values.defaults.keys().map(String::as_str).collect();
+    if let Some(messages) = &input.messages {
+        let roles = [
+            (Some(&messages.session), "messages.session"),
+            (messages.order.as_ref(), "messages.order"),
+            (messages.sender.as_ref(), "messages.sender"),
+            (messages.is_agent.as_ref(), "messages.is_agent"),
+            (Some(&messages.text), "messages.text"),
+        ];
+        for (column, role) in roles {
+            if let Some(column) = column {
+                columns
+                    .entry(column.clone())
+                    .or_insert_with(|| role.to_string());
+            }
+        }
+        also_filled.extend(["id", "text"]);
+        if messages.order.is_some() {
+            also_filled.push("started_at");
+        }
+    }
+    check_mapping(headers, &columns, &also_filled)
+}
+
 /// Checks `columns` (source column → canonical field) against a file's `headers`:
 /// every mapped column must exist, and the required fields must be filled, by a mapped
 /// column or by a column named like the field. `also_filled`: fields filled otherwise

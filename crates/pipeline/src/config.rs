@@ -90,6 +90,19 @@ pub struct InputSection {
     /// Convert Traditional Chinese to Simplified during normalization.
     #[serde(default = "yes")]
     pub traditional_to_simplified: bool,
+
+    // Value maps (issue 25): how an export writes speakers and channels, and constant
+    // values for fields it lacks. A source's own maps add to these, entry by entry.
+    /// Speaker value → `agent`, `customer`, `note` or `system` (`"客服" = "agent"`), on
+    /// top of the built-in values.
+    #[serde(default)]
+    pub speakers: std::collections::BTreeMap<String, String>,
+    /// Channel value → channel code (`"热线" = "voice"`), on top of the built-in values.
+    #[serde(default)]
+    pub channels: std::collections::BTreeMap<String, String>,
+    /// Canonical field → the value a record gets when it has none (`channel = "social"`).
+    #[serde(default)]
+    pub defaults: std::collections::BTreeMap<String, String>,
 }
 
 /// One input with its own reading options; unset options fall back to `[input]`'s.
@@ -105,6 +118,19 @@ pub struct SourceSection {
     pub sheet: Option<String>,
     #[serde(default)]
     pub columns: Option<std::collections::BTreeMap<String, String>>,
+
+    // Message-per-row exports and value maps (issue 25).
+    /// The file has one row per message: which columns hold the session id, the order,
+    /// the sender and the text (`[input.source.messages]`).
+    #[serde(default)]
+    pub messages: Option<voc_ingest::MessageColumns>,
+    /// Speaker, channel and default entries added to `[input]`'s for this file.
+    #[serde(default)]
+    pub speakers: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub channels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub defaults: std::collections::BTreeMap<String, String>,
 }
 
 impl InputSection {
@@ -116,6 +142,8 @@ impl InputSection {
             encoding: self.encoding,
             sheet: self.sheet.clone(),
             columns: self.columns.clone(),
+            messages: None,
+            values: self.value_maps(None),
         });
         let own = self.source.iter().map(|s| voc_ingest::InputFile {
             path: s.path.clone(),
@@ -123,8 +151,30 @@ impl InputSection {
             encoding: s.encoding.unwrap_or(self.encoding),
             sheet: s.sheet.clone().or_else(|| self.sheet.clone()),
             columns: s.columns.clone().unwrap_or_else(|| self.columns.clone()),
+            messages: s.messages.clone(),
+            values: self.value_maps(Some(s)),
         });
         shared.chain(own).collect()
+    }
+
+    /// `[input]`'s value maps with a source's own entries added (theirs win).
+    fn value_maps(&self, source: Option<&SourceSection>) -> voc_ingest::ValueMaps {
+        let merged =
+            |shared: &std::collections::BTreeMap<String, String>,
+             own: Option<&std::collections::BTreeMap<String, String>>| {
+                let mut map = shared.clone();
+                map.extend(
+                    own.into_iter()
+                        .flatten()
+                        .map(|(k, v)| (k.clone(), v.clone())),
+                );
+                map
+            };
+        voc_ingest::ValueMaps {
+            speakers: merged(&self.speakers, source.map(|s| &s.speakers)),
+            channels: merged(&self.channels, source.map(|s| &s.channels)),
+            defaults: merged(&self.defaults, source.map(|s| &s.defaults)),
+        }
     }
 }
 
@@ -322,6 +372,25 @@ impl Pipeline {
                 )));
             }
         }
+        for input in file.input.files() {
+            let section = if input.messages.is_some() || file.input.paths.is_empty() {
+                "[[input.source]]"
+            } else {
+                "[input]"
+            };
+            input
+                .values
+                .check(canonical)
+                .map_err(|e| invalid(format!("{section} for {}: {e}", input.path.display())))?;
+            if let Some(messages) = &input.messages {
+                messages.check().map_err(|e| {
+                    invalid(format!(
+                        "[input.source.messages] for {}: {e}",
+                        input.path.display()
+                    ))
+                })?;
+            }
+        }
         if !(0.0..=1.0).contains(&file.input.max_quarantine_rate) {
             return Err(invalid(
                 "[input] max_quarantine_rate must be between 0 and 1".into(),
@@ -372,5 +441,58 @@ impl Pipeline {
         files.extend(f.classify.sentiment_overrides.iter().cloned());
         files.extend(f.classify.sentiment_model.iter().cloned());
         files
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The message-per-row syntax other tools and the docs use, with value maps at both
+    /// levels: a source's entries add to `[input]`'s and win over them.
+    #[test]
+    fn message_sources_and_value_maps_are_read() {
+        let file: PipelineFile = toml::from_str(
+            r#"
+[pipeline]
+name = "chats"
+[classify]
+taxonomy = "taxonomy.toml"
+[input]
+paths = ["calls.csv"]
+[input.speakers]
+"客服" = "agent"
+"用户" = "customer"
+[input.channels]
+"在线" = "chat"
+[[input.source]]
+path = "chats.csv"
+columns = { "会话ID" = "id", "渠道" = "channel", "地区" = "region" }
+[input.source.messages]
+session = "会话ID"
+order = "发送时间"
+sender = "发送方"
+text = "内容"
+[input.source.speakers]
+"用户" = "system"
+[input.source.defaults]
+channel = "weibo"
+"#,
+        )
+        .unwrap();
+        let files = file.input.files();
+        assert_eq!(files.len(), 2);
+        assert!(files[0].messages.is_none());
+        assert_eq!(files[0].values.speakers["用户"], "customer");
+        let chats = &files[1];
+        let messages = chats.messages.as_ref().unwrap();
+        assert_eq!(messages.session, "会话ID");
+        assert_eq!(messages.sender.as_deref(), Some("发送方"));
+        assert!(messages.check().is_ok());
+        assert_eq!(chats.values.speakers["用户"], "system");
+        assert_eq!(chats.values.speakers["客服"], "agent");
+        assert_eq!(chats.values.channels["在线"], "chat");
+        assert_eq!(chats.values.defaults["channel"], "weibo");
+        assert_eq!(chats.columns["会话ID"], "id");
     }
 }

@@ -44,6 +44,15 @@ pub struct Manifest {
     /// Customer and contact ids replaced by keyed pseudonyms (absent when none were).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub pseudonymized: u64,
+    /// Channel values no channel code or map knows, with how many accepted records had
+    /// each (absent when there were none): SLA and staffing leave them out.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub unknown_channels: BTreeMap<String, u64>,
+    /// Rows of message-per-row inputs (absent when there were none): `rows =
+    /// in_contacts + refused + system`; each contact grouped from them and each row
+    /// refused on its own is one record of `counts.read`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_rows: Option<voc_ingest::MessageRowStats>,
     pub outputs: Vec<FileFingerprint>,
     pub timings: Vec<StageTiming>,
     pub total_ms: u64,

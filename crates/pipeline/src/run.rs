@@ -219,6 +219,8 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         },
         pii_masked: stats.pii_masked.clone(),
         pseudonymized: stats.pseudonymized,
+        unknown_channels: stats.unknown_channels.clone(),
+        message_rows: (!stats.messages.is_empty()).then(|| stats.messages.clone()),
         outputs: written
             .iter()
             .map(|p| fingerprint_relative(p, &out))
@@ -243,6 +245,9 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             voc_ingest::PSEUDONYM_KEY_ENV
         ));
     }
+    if !manifest.unknown_channels.is_empty() {
+        warnings.push(unknown_channels_warning(&manifest.unknown_channels));
+    }
     Ok(RunSummary {
         out_dir: out,
         already_processed: false,
@@ -250,4 +255,33 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         warnings,
         manifest,
     })
+}
+
+/// The warning for channel values voc does not know: SLA and staffing count only known
+/// channels, so these contacts would drop out of them without a word.
+fn unknown_channels_warning(unknown: &std::collections::BTreeMap<String, u64>) -> String {
+    /// Values named; the rest are only counted (run.json lists them).
+    const SHOWN: usize = 10;
+    let mut by_count: Vec<(&String, &u64)> = unknown.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let mut values: Vec<String> = by_count
+        .iter()
+        .take(SHOWN)
+        .map(|(v, n)| format!("{v:?} {n}"))
+        .collect();
+    if by_count.len() > SHOWN {
+        values.push(format!(
+            "and {} more values in run.json",
+            by_count.len() - SHOWN
+        ));
+    }
+    let codes: Vec<&str> = voc_core::channel::CHANNELS.iter().map(|c| c.code).collect();
+    format!(
+        "{} accepted records have a channel voc does not know ({}): they count in volumes \
+         but not in SLA or staffing. Map each value to a channel code in [input.channels] \
+         ({}).",
+        unknown.values().sum::<u64>(),
+        values.join(", "),
+        codes.join(", ")
+    )
 }

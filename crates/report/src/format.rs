@@ -173,6 +173,7 @@ pub fn channel_label(channel: &str) -> &str {
         "chat" | "online" | "webchat" => "在线客服",
         "email" | "mail" => "邮件",
         "wechat" => "微信",
+        "social" => "社交媒体",
         "work_order" | "workorder" | "ticket" => "工单",
         "sms" => "短信",
         "app" => "APP",

@@ -56,6 +56,14 @@ fn describe(summary: &voc_pipeline::RunSummary) -> String {
         "  records   read {} = accepted {} + quarantined {} + duplicates {}",
         c.read, c.accepted, c.quarantined, c.duplicates
     );
+    if let Some(rows) = &m.message_rows {
+        // A record read from a message-per-row file is a contact or a refused row.
+        let _ = writeln!(
+            out,
+            "  messages  rows {} = in {} contacts {} + refused {} + system {}",
+            rows.rows, rows.contacts, rows.in_contacts, rows.refused, rows.system
+        );
+    }
     let masked: Vec<String> = m
         .pii_masked
         .iter()

@@ -6,6 +6,7 @@
 
 mod csv;
 mod jsonl;
+pub(crate) mod messages;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod xlsx;
@@ -23,6 +24,7 @@ use crate::{IngestError, InputFile};
 pub use self::csv::Encoding;
 pub(crate) use self::csv::sniff as sniff_encoding;
 pub use jsonl::MAX_LINE_BYTES;
+pub use messages::{MessageColumns, MessageRowStats};
 
 /// An input's SHA-256 (hex) and size in bytes.
 pub type Fingerprint = (String, u64);

@@ -13,10 +13,6 @@ use crate::config::Pipeline;
 /// Records validated per input unless told otherwise.
 pub const DEFAULT_SAMPLE: u64 = 5000;
 
-/// Channels the report's KPI, SLA and staffing figures know; any other value is
-/// counted apart and shown as unknown.
-pub const KNOWN_CHANNELS: &[&str] = &["voice", "chat", "wechat", "email", "social", "app", "sms"];
-
 /// Most frequent quarantine reasons shown per file.
 const TOP_REASONS: usize = 5;
 
@@ -218,7 +214,7 @@ fn check_file(ingestor: &Ingestor, input: &InputFile, section: String) -> FileCh
     });
     reasons.truncate(TOP_REASONS);
     file.reasons = reasons;
-    file.channels = by_count(channels, |v| KNOWN_CHANNELS.contains(&v));
+    file.channels = by_count(channels, voc_core::channel::is_code);
     file.unknown_speakers = by_count(speakers, |_| false);
     file
 }
@@ -241,7 +237,7 @@ fn describe_columns(file: &mut FileCheck, input: &InputFile, peek: &Peek, ingest
             field,
         });
     }
-    file.mapping_problems = sniff::check_mapping(&peek.headers, &input.columns, &[])
+    file.mapping_problems = sniff::check_input_mapping(&peek.headers, input)
         .problems(&file.section)
         .iter()
         .map(|p| ingestor.mask(p))

@@ -180,7 +180,7 @@ pub fn propose(path: &Path) -> Result<Proposal, IngestError> {
         .map(|c| {
             values_of(&c.header)
                 .into_iter()
-                .filter(|(v, _)| !super::check::KNOWN_CHANNELS.contains(&v.as_str()))
+                .filter(|(v, _)| !voc_core::channel::is_code(v))
                 .map(channel_guess)
                 .collect()
         })
@@ -469,20 +469,7 @@ fn speaker_guess((value, count): (String, u64)) -> ValueGuess {
     }
 }
 
-/// Channel names voc maps by default (from the Chinese names exports use), and the
-/// guesses for other names.
-const DEFAULT_CHANNELS: &[(&str, &str)] = &[
-    ("电话", "voice"),
-    ("语音", "voice"),
-    ("呼入", "voice"),
-    ("在线", "chat"),
-    ("在线客服", "chat"),
-    ("网页", "chat"),
-    ("微信", "wechat"),
-    ("邮件", "email"),
-    ("微博", "social"),
-    ("社交", "social"),
-];
+/// Guesses for channel names voc does not map by default (`voc_core::channel`).
 const GUESSED_CHANNELS: &[(&str, &str)] = &[
     ("热线", "voice"),
     ("来电", "voice"),
@@ -503,7 +490,7 @@ const GUESSED_CHANNELS: &[(&str, &str)] = &[
 
 fn channel_guess((value, count): (String, u64)) -> ValueGuess {
     let lower = value.trim().to_lowercase();
-    if let Some((_, channel)) = DEFAULT_CHANNELS.iter().find(|(name, _)| *name == lower) {
+    if let Some(channel) = voc_core::channel::code_of(&value) {
         return ValueGuess {
             why: format!("voc's default channel map reads {value:?} as {channel}"),
             value,
@@ -514,7 +501,6 @@ fn channel_guess((value, count): (String, u64)) -> ValueGuess {
     }
     let target = GUESSED_CHANNELS
         .iter()
-        .chain(DEFAULT_CHANNELS)
         .find(|(name, _)| lower.contains(name))
         .map(|(_, channel)| *channel);
     let why = match target {
@@ -522,7 +508,11 @@ fn channel_guess((value, count): (String, u64)) -> ValueGuess {
         None => format!(
             "not recognised, {}: one of {}, or its own name",
             seen(count),
-            super::check::KNOWN_CHANNELS.join(", ")
+            voc_core::channel::CHANNELS
+                .iter()
+                .map(|c| c.code)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     ValueGuess {

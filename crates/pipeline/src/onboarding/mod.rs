@@ -92,7 +92,7 @@ fn check_each(
         let Some(headers) = headers_of(index) else {
             continue;
         };
-        let check = sniff::check_mapping(&headers, &input.columns, &[]);
+        let check = sniff::check_input_mapping(&headers, input);
         if !check.is_ok() {
             describe_mismatch(&mut message, pipeline, index, &input.path, &headers, &check);
         }
@@ -209,7 +209,7 @@ pub fn quarantine_diagnosis(pipeline: &Pipeline, tally: &QuarantineTally) -> Str
             })
             .collect();
         let _ = write!(out, "; {section}: {}", mapped.join(", "));
-        let check = sniff::check_mapping(&peek.headers, &input.columns, &[]);
+        let check = sniff::check_input_mapping(&peek.headers, input);
         for problem in check.problems(&section) {
             let _ = write!(out, "\n    - {problem}");
         }

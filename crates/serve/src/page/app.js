@@ -4,7 +4,7 @@
 "use strict";
 
 const LABELS = {
-  channel: { voice: "电话", chat: "在线客服", email: "邮件", wechat: "微信", workorder: "工单", app: "APP" },
+  channel: { voice: "电话", chat: "在线客服", email: "邮件", wechat: "微信", social: "社交媒体", sms: "短信", workorder: "工单", app: "APP" },
   sentiment: { negative: "负面", neutral: "中性", positive: "正面" },
   risk: { escalation: "升级风险", churn: "流失风险", repeat: "重复来电", no_greeting: "未问候", forbidden_phrase: "服务禁语" },
 };
