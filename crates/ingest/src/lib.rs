@@ -32,6 +32,7 @@ use voc_core::arena::prefix_key;
 
 pub use personal_id::IdPseudonyms;
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
+pub use record::{DateWindow, TimeUnit};
 use source::RawValue;
 pub use source::{Encoding, Format, MAX_LINE_BYTES, RawRecord};
 
@@ -71,6 +72,8 @@ pub struct IngestOptions {
     pub pseudonym_key: String,
     /// Id fields always, or never, replaced by pseudonyms (`[pii]` in the pipeline file).
     pub id_pseudonyms: IdPseudonyms,
+    /// Contacts dated outside are quarantined as implausible.
+    pub date_window: DateWindow,
 }
 
 /// The environment variable the pipeline reads the pseudonym key from. Set it per
@@ -87,6 +90,7 @@ impl Default for IngestOptions {
             traditional_to_simplified: true,
             pseudonym_key: String::new(),
             id_pseudonyms: IdPseudonyms::default(),
+            date_window: DateWindow::default(),
         }
     }
 }
@@ -101,6 +105,8 @@ pub struct InputFile {
     pub sheet: Option<String>,
     /// Source column → canonical field (`工单编号` → `id`).
     pub columns: BTreeMap<String, String>,
+    /// How numbers in the time column are read; without a unit a number is no time.
+    pub time_unit: Option<TimeUnit>,
 }
 
 impl InputFile {
@@ -111,6 +117,7 @@ impl InputFile {
             encoding: Encoding::Auto,
             sheet: None,
             columns: BTreeMap::new(),
+            time_unit: None,
         }
     }
 }
@@ -314,6 +321,7 @@ pub struct Ingestor {
     filler_words: Vec<String>,
     pseudonym_key: String,
     id_pseudonyms: IdPseudonyms,
+    date_window: DateWindow,
 }
 
 impl Ingestor {
@@ -334,6 +342,7 @@ impl Ingestor {
                 options.id_pseudonyms.check().map_err(IngestError::Format)?;
                 options.id_pseudonyms
             },
+            date_window: options.date_window,
         })
     }
 
@@ -389,7 +398,7 @@ impl Ingestor {
                 for mut chunk in rx {
                     // After an error the rest of the file is read but not processed.
                     if state.failed.is_none() {
-                        self.stream_chunk(&name, &input.columns, &mut chunk, &mut state, on_chunk);
+                        self.stream_chunk(&name, input, &mut chunk, &mut state, on_chunk);
                     }
                 }
                 reader.join().expect("the input reader panicked")
@@ -409,7 +418,7 @@ impl Ingestor {
     fn stream_chunk<E: From<IngestError>>(
         &self,
         source: &str,
-        columns: &BTreeMap<String, String>,
+        input: &InputFile,
         chunk: &mut Vec<RawRecord>,
         state: &mut StreamState<E>,
         on_chunk: &mut dyn FnMut(Chunk) -> Result<(), E>,
@@ -419,7 +428,7 @@ impl Ingestor {
         }
         let results: Vec<RecordOutcome> = chunk
             .par_iter()
-            .map(|r| self.process_record(source, columns, r))
+            .map(|r| self.process_record(source, input, r))
             .collect();
         chunk.clear();
         let mut out = Chunk {
@@ -489,17 +498,13 @@ impl Ingestor {
         )
     }
 
-    fn process_record(
-        &self,
-        source: &str,
-        columns: &BTreeMap<String, String>,
-        record: &RawRecord,
-    ) -> RecordOutcome {
+    fn process_record(&self, source: &str, input: &InputFile, record: &RawRecord) -> RecordOutcome {
+        let (columns, time_unit) = (&input.columns, input.time_unit);
         if columns.is_empty() {
             let direct = match &record.value {
-                RawValue::Json => record::canonical_contact(&record.raw),
-                RawValue::Read(Ok(value)) => record::canonical_contact_of_value(value),
-                RawValue::Decoded { rows, row } => rows.canonical_contact(*row),
+                RawValue::Json => record::canonical_contact(&record.raw, time_unit),
+                RawValue::Read(Ok(value)) => record::canonical_contact_of_value(value, time_unit),
+                RawValue::Decoded { rows, row } => rows.canonical_contact(*row, time_unit),
                 _ => None,
             };
             if let Some(contact) = direct {
@@ -524,7 +529,7 @@ impl Ingestor {
             mapped = record::map_columns(&value, columns);
             &mapped
         };
-        match record::contact_from_json(value) {
+        match record::contact_from_json(value, time_unit) {
             Ok(contact) => self.clean(contact, source, record),
             Err(err) => self.quarantine(source, record, &err.field, err.reason),
         }
@@ -532,6 +537,9 @@ impl Ingestor {
 
     /// Normalizes and masks every turn; a contact left with no text is quarantined.
     fn clean(&self, mut contact: Contact, source: &str, record: &RawRecord) -> RecordOutcome {
+        if let Some(err) = self.date_window.check("started_at", &contact.started_at) {
+            return self.quarantine(source, record, &err.field, err.reason);
+        }
         let mut counts = MaskCounts::default();
         for turn in &mut contact.turns {
             // Each step borrows the text back when it changes nothing (most turns), so
