@@ -914,6 +914,95 @@ mod tests {
         assert_eq!(batch.stats.pii_masked["mobile"], 1);
     }
 
+    /// Issue 27: dates outside the window are quarantined naming the field, the value and
+    /// the bound; a mobile number given as the start time is no time; epoch milliseconds
+    /// of year 5138 in a column declared so are a date, and an implausible one.
+    #[test]
+    fn implausible_dates_are_quarantined() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let options = IngestOptions {
+            date_window: DateWindow::new(DateWindow::DEFAULT_EARLIEST, now, 7),
+            ..IngestOptions::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dates.jsonl");
+        let times = [
+            r#""0001-01-01 00:00:00""#,
+            r#""9999-12-31 00:00:00""#,
+            r#""1999-12-31 23:59:59""#,
+            r#""2000-01-01 00:00:00""#,
+            r#""2026-12-14 08:00:00""#,
+            r#""2026-12-14 08:00:01""#,
+            "13812345678",
+            "100000000000000",
+        ];
+        let lines: Vec<String> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!(r#"{{"id":"C{i}","started_at":{t},"text":"宽带断了"}}"#))
+            .collect();
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let ingestor = Ingestor::new(options).unwrap();
+        let batch = ingestor.ingest(&[InputFile::new(&path)]).unwrap();
+        let accepted: Vec<&str> = batch.contacts.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(accepted, ["C3", "C4"]);
+        let refused: Vec<(u64, &str)> = batch
+            .quarantine
+            .iter()
+            .map(|q| (q.line, q.field.as_str()))
+            .collect();
+        assert_eq!(refused, [1, 2, 3, 6, 7, 8].map(|line| (line, "started_at")));
+        assert_eq!(
+            batch.quarantine[0].reason,
+            "implausible date in started_at: 0001-01-01T00:00:00+08:00 is before 2000-01-01 ([input] earliest_date)"
+        );
+        assert!(
+            batch.quarantine[1]
+                .reason
+                .contains("9999-12-31T00:00:00+08:00 is more than 7 days after the run")
+        );
+        // The mobile number is masked in the reason as in the raw text.
+        let mobile = &batch.quarantine[4];
+        assert!(
+            mobile
+                .reason
+                .starts_with("cannot parse time 138****5678: a number is a time only"),
+            "{}",
+            mobile.reason
+        );
+        assert!(!mobile.raw.contains("13812345678"));
+        // Declared epoch milliseconds: year 5138, implausible.
+        let declared = InputFile {
+            time_unit: Some(TimeUnit::EpochMillis),
+            ..InputFile::new(&path)
+        };
+        let batch = ingestor.ingest(&[declared]).unwrap();
+        let last = batch.quarantine.last().unwrap();
+        assert_eq!(last.line, 8);
+        assert!(last.reason.contains("5138-11-16T"), "{}", last.reason);
+        assert_eq!(batch.stats.read, 8);
+        assert_eq!(batch.stats.accepted + batch.stats.quarantined, 8);
+    }
+
+    /// Issue 27: two numeric ids of 22 digits that differ in their last digit are two
+    /// contacts (read as floats they were one, and one was counted as a duplicate).
+    #[test]
+    fn long_numeric_ids_do_not_collide() {
+        let batch = ingest(
+            concat!(
+                r#"{"id":1234567890123456789012,"started_at":"2026-11-02 09:00:00","text":"a"}"#,
+                "\n",
+                r#"{"id":1234567890123456789013,"started_at":"2026-11-02 09:00:00","text":"b"}"#,
+            )
+            .as_bytes(),
+        );
+        let ids: Vec<&str> = batch.contacts.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["1234567890123456789012", "1234567890123456789013"]);
+        assert_eq!(batch.stats.duplicates, 0);
+    }
+
     #[test]
     fn overlong_line_is_quarantined_not_parsed() {
         let mut line = br#"{"id":"x","started_at":"2026-11-02 09:00:00","text":""#.to_vec();

@@ -46,7 +46,14 @@ const ROWS: &[Row] = &[
     },
 ];
 
-const HEADER: [&str; 6] = ["id", "started_at", "customer_id", "duration_s", "csat", "text"];
+const HEADER: [&str; 6] = [
+    "id",
+    "started_at",
+    "customer_id",
+    "duration_s",
+    "csat",
+    "text",
+];
 
 fn write_jsonl(dir: &Path) -> PathBuf {
     let path = dir.join("contacts.jsonl");
@@ -91,14 +98,20 @@ fn write_xlsx(dir: &Path, typed: bool) -> PathBuf {
         sheet.write_string(row, 5, r.text).unwrap();
         if typed {
             let at = ExcelDateTime::parse_from_str(r.started_at).unwrap();
-            sheet.write_datetime_with_format(row, 1, &at, &date).unwrap();
+            sheet
+                .write_datetime_with_format(row, 1, &at, &date)
+                .unwrap();
             sheet.write_number(row, 2, r.customer_id as f64).unwrap();
             sheet.write_number(row, 3, r.duration_s).unwrap();
             sheet.write_number(row, 4, r.csat).unwrap();
         } else {
             sheet.write_string(row, 1, r.started_at).unwrap();
-            sheet.write_string(row, 2, r.customer_id.to_string()).unwrap();
-            sheet.write_string(row, 3, r.duration_s.to_string()).unwrap();
+            sheet
+                .write_string(row, 2, r.customer_id.to_string())
+                .unwrap();
+            sheet
+                .write_string(row, 3, r.duration_s.to_string())
+                .unwrap();
             sheet.write_string(row, 4, r.csat.to_string()).unwrap();
         }
     }
@@ -127,18 +140,25 @@ fn write_parquet(dir: &Path) -> PathBuf {
             started.into(),
             Column::new(
                 "customer_id".into(),
-                ROWS.iter().map(|r| r.customer_id as i64).collect::<Vec<_>>(),
+                ROWS.iter()
+                    .map(|r| r.customer_id as i64)
+                    .collect::<Vec<_>>(),
             ),
             // As pandas writes an integer column with a gap: floats.
             Column::new(
                 "duration_s".into(),
-                ROWS.iter().map(|r| f64::from(r.duration_s)).collect::<Vec<_>>(),
+                ROWS.iter()
+                    .map(|r| f64::from(r.duration_s))
+                    .collect::<Vec<_>>(),
             ),
             Column::new(
                 "csat".into(),
                 ROWS.iter().map(|r| i32::from(r.csat)).collect::<Vec<_>>(),
             ),
-            Column::new("text".into(), ROWS.iter().map(|r| r.text).collect::<Vec<_>>()),
+            Column::new(
+                "text".into(),
+                ROWS.iter().map(|r| r.text).collect::<Vec<_>>(),
+            ),
         ],
     )
     .unwrap();
@@ -174,7 +194,11 @@ fn every_format_gives_the_same_contacts() {
     .unwrap();
     let read = |path: &PathBuf| {
         let batch = ingestor.ingest(&[InputFile::new(path)]).unwrap();
-        assert!(batch.quarantine.is_empty(), "{path:?}: {:?}", batch.quarantine);
+        assert!(
+            batch.quarantine.is_empty(),
+            "{path:?}: {:?}",
+            batch.quarantine
+        );
         assert_eq!(batch.stats.duplicates, 0, "{path:?}");
         batch.contacts
     };
@@ -185,7 +209,10 @@ fn every_format_gives_the_same_contacts() {
     let customer = expected[0].customer_id.as_deref().unwrap();
     assert!(customer.starts_with("pid-"), "{customer}");
     assert_eq!(expected[1].customer_id.as_deref(), Some(customer));
-    assert_eq!(expected[0].started_at.to_rfc3339(), "2026-11-02T09:15:00+08:00");
+    assert_eq!(
+        expected[0].started_at.to_rfc3339(),
+        "2026-11-02T09:15:00+08:00"
+    );
     assert_eq!(expected[0].duration_s, Some(300));
     assert_eq!(expected[0].csat, Some(4));
     assert!(expected[0].turns[0].text.contains("139****5678"));
