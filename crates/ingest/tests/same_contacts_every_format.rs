@@ -3,6 +3,7 @@
 //! read as the same canonical records: the same ids, the same pseudonym for the same
 //! mobile number, the same times and numbers. Ids longer than 64 bits are read as
 //! written, so two that differ in their last digit stay two contacts.
+#![cfg(feature = "parquet")]
 
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
