@@ -631,6 +631,29 @@ mod tests {
         assert!(rows[1].raw.len() <= 4096);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        /// Whatever the quotes, commas and line breaks, reading ends, each record is
+        /// reported at or after the one before it (a line read again comes after the
+        /// line refused), and never past the last line.
+        #[test]
+        fn any_mix_of_quotes_and_breaks_reads_in_order(
+            tokens in proptest::collection::vec(
+                proptest::sample::select(vec!["a", ",", "\"", "\n", "\r\n", "\r", "x\"y", "中", ",,\n"]),
+                0..80,
+            ),
+        ) {
+            let text = format!("id,started_at,text\n{}", tokens.concat());
+            let rows = collect_csv(text.as_bytes());
+            let lines = text.matches('\n').count() as u64 + 1;
+            let mut last = 0;
+            for row in &rows {
+                proptest::prop_assert!(row.position >= last && row.position <= lines);
+                last = row.position;
+            }
+        }
+    }
+
     /// A row's raw text (shown, masked, when it is quarantined) keeps its fields apart,
     /// in UTF-8 and in GBK.
     #[test]
