@@ -258,11 +258,11 @@ impl<R: BufRead> Records<R> {
             if fresh && line.bytes.ends_with(b"\r\n") {
                 line.bytes.remove(line.bytes.len() - 2);
             }
-            self.feed_line(std::mem::take(&mut line), on_item);
+            self.feed_line(&mut line, on_item);
         }
     }
 
-    fn feed_line(&mut self, line: Line, on_item: &mut dyn FnMut(Item<'_>)) {
+    fn feed_line(&mut self, line: &mut Line, on_item: &mut dyn FnMut(Item<'_>)) {
         let is_break = |b: &u8| *b == b'\r' || *b == b'\n';
         let mut input = &line.bytes[..];
         loop {
@@ -278,9 +278,9 @@ impl<R: BufRead> Records<R> {
                 continue;
             }
             let first = self.open.first().map_or(line.number, |l| l.number);
-            if let Some(reason) = self.open_field_swallowed(&line) {
+            if let Some(reason) = self.open_field_swallowed(line) {
                 // The line it ended on is read again with the others.
-                self.again.push_front(line);
+                self.again.push_front(std::mem::take(line));
                 self.refuse_open(|_| reason, on_item);
                 return;
             }
@@ -294,7 +294,7 @@ impl<R: BufRead> Records<R> {
         }
         if self.in_record {
             self.open_bytes += line.bytes.len();
-            self.open.push(line);
+            self.open.push(std::mem::take(line));
             if self.open.len() > MAX_QUOTED_FIELD_LINES || self.open_bytes > MAX_LINE_BYTES {
                 let reason = |first| {
                     format!(
