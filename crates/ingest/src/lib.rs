@@ -986,6 +986,37 @@ mod tests {
         assert_eq!(batch.stats.accepted + batch.stats.quarantined, 8);
     }
 
+    /// Issue 27: one quote left open near the top of a 101-row CSV: 100 rows accepted,
+    /// the open one quarantined naming its file and line, and the counts reconcile.
+    #[test]
+    fn an_unclosed_csv_quote_costs_one_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orders.csv");
+        let mut text = String::from("id,started_at,text\n");
+        for i in 1..=101 {
+            let body = if i == 3 {
+                "\"断网了，电话13812345678".to_string()
+            } else {
+                format!("第{i}条")
+            };
+            text.push_str(&format!("C{i},2026-11-02 09:00:00,{body}\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        let batch = Ingestor::new(IngestOptions::default())
+            .unwrap()
+            .ingest(&[InputFile::new(&path)])
+            .unwrap();
+        let s = &batch.stats;
+        assert_eq!(
+            (s.read, s.accepted, s.quarantined, s.duplicates),
+            (101, 100, 1, 0)
+        );
+        let q = &batch.quarantine[0];
+        assert_eq!((q.source.as_str(), q.line), (path.to_str().unwrap(), 4));
+        assert!(q.reason.contains("quote left open"), "{}", q.reason);
+        assert_eq!(q.raw, "C3,2026-11-02 09:00:00,\"断网了，电话138****5678");
+    }
+
     /// Issue 27: two numeric ids of 22 digits that differ in their last digit are two
     /// contacts (read as floats they were one, and one was counted as a duplicate).
     #[test]
