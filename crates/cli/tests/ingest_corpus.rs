@@ -60,7 +60,7 @@ fn broken_corpus_is_fully_accounted_for() {
         out.path(),
     );
     assert!(
-        stdout.contains("read 49 = accepted 25 + quarantined 23 + duplicates 1"),
+        stdout.contains("read 49 = accepted 21 + quarantined 27 + duplicates 1"),
         "{stdout}"
     );
 
@@ -73,7 +73,7 @@ fn broken_corpus_is_fully_accounted_for() {
             counts["quarantined"].as_u64(),
             counts["duplicates"].as_u64()
         ),
-        (Some(49), Some(25), Some(23), Some(1))
+        (Some(49), Some(21), Some(27), Some(1))
     );
     assert_eq!(
         m["pii_masked"],
@@ -111,11 +111,18 @@ fn broken_corpus_is_fully_accounted_for() {
         ("contacts.jsonl", 11, ""),
         ("contacts.jsonl", 12, ""),
         ("contacts.jsonl", 15, "turns[0].speaker"),
+        // Numbers in a time column that declares no unit are no times.
+        ("contacts.jsonl", 16, "started_at"),
+        ("contacts.jsonl", 17, "started_at"),
         // Windows line ends (CRLF): each row on its own line, the header on line 1.
+        // Its time column is epoch seconds: an Excel serial there is 1970, implausible.
+        ("orders_gbk.csv", 4, "started_at"),
         ("orders_gbk.csv", 7, ""),
         ("orders_gbk.csv", 8, "started_at"),
         ("orders_gbk.csv", 9, "id"),
         ("orders_gbk.csv", 10, "内容"),
+        // Its time column is Excel serial dates: epoch seconds there are no date.
+        ("orders_bom.csv", 5, "started_at"),
         ("orders_bom.csv", 7, ""),
         ("orders_bom.csv", 8, "started_at"),
         ("orders_bom.csv", 9, "id"),
@@ -132,6 +139,10 @@ fn broken_corpus_is_fully_accounted_for() {
     .collect();
     assert_eq!(found, expected);
     assert!(quarantine.contains("invalid UTF-8"));
+    assert!(quarantine.contains("a number is a time only in a column declared so"));
+    assert!(quarantine.contains(
+        "implausible date in started_at: 1970-01-01T20:52:08.500+08:00 is before 2000-01-01"
+    ));
     assert!(quarantine.contains("row has 4 fields, the header has 7"));
     // The refused Parquet row's readable columns are its raw text, masked.
     assert!(quarantine.contains(r#"身份证440***********1231，帮我查一下话费"#));
@@ -198,7 +209,7 @@ fn a_ten_megabyte_line_is_quarantined_not_fatal() {
     let out = dir.path().join("out");
     let stdout = run_pipeline(&pipeline, &out);
     assert!(
-        stdout.contains("read 18 = accepted 5 + quarantined 12 + duplicates 1"),
+        stdout.contains("read 18 = accepted 3 + quarantined 14 + duplicates 1"),
         "{stdout}"
     );
     let quarantine = std::fs::read_to_string(out.join("quarantine.jsonl")).unwrap();
@@ -226,7 +237,7 @@ fn too_many_quarantined_records_fail_the_run_with_a_hint() {
     let (code, stderr) = run_failing(&pipeline, &out);
     assert_eq!(code, Some(2));
     assert!(
-        stderr.contains("11 of 17 records (64.7%) were quarantined, above the 5.0% limit"),
+        stderr.contains("13 of 17 records (76.5%) were quarantined, above the 5.0% limit"),
         "{stderr}"
     );
     assert!(stderr.contains("[input.columns]"), "{stderr}");

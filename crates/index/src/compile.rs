@@ -8,12 +8,12 @@ use crate::tokenizer::index_term;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone};
 use std::collections::BTreeSet;
 use std::ops::Bound;
+use tantivy::Term;
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
     TermQuery,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption};
-use tantivy::{DateTime, Term};
 use voc_text::Segmenter;
 
 type BoxQuery = Box<dyn Query>;
@@ -448,7 +448,7 @@ fn china_midnight(day: NaiveDate) -> Option<i64> {
 }
 
 fn date_term(field: tantivy::schema::Field, secs: i64) -> Term {
-    Term::from_field_date_for_search(field, DateTime::from_timestamp_secs(secs))
+    Term::from_field_date_for_search(field, crate::tantivy_date(secs))
 }
 
 /// A channel by its code or by any value meaning it (`channel:电话`, the page's label,

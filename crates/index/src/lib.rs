@@ -670,10 +670,7 @@ impl ContactIndex {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &c.id);
         doc.add_u64(f.recency, recency(c.started_at.timestamp(), &c.id));
-        doc.add_date(
-            f.started_at,
-            tantivy::DateTime::from_timestamp_secs(c.started_at.timestamp()),
-        );
+        doc.add_date(f.started_at, tantivy_date(c.started_at.timestamp()));
         doc.add_text(f.week, &record.week);
         doc.add_text(f.channel, &c.channel);
         // Missing metadata stays missing (not ""), so facets do not count an empty value.
@@ -952,6 +949,16 @@ fn stored_categories(doc: &TantivyDocument, field: Field) -> Vec<String> {
         .filter_map(|s| Facet::from_encoded(s.as_bytes().to_vec()).ok())
         .map(|facet| facet.to_path().join("/"))
         .collect()
+}
+
+/// A time as the index holds it: tantivy's dates are nanoseconds in an i64 (1677–2262),
+/// so a time beyond is clamped to the nearest it holds. Ingest accepts only dates well
+/// inside, each stored exactly (to the second); a query bound beyond (`date:[0001-01-01
+/// TO *]`) then means "from the earliest", where multiplied out it overflowed and found
+/// nothing.
+pub(crate) fn tantivy_date(secs: i64) -> tantivy::DateTime {
+    const LIMIT: i64 = i64::MAX / 1_000_000_000;
+    tantivy::DateTime::from_timestamp_secs(secs.clamp(-LIMIT, LIMIT))
 }
 
 fn stored_time(doc: &TantivyDocument, field: Field) -> String {

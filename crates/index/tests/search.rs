@@ -483,3 +483,42 @@ fn hits_of_a_search_by_filters_alone_show_their_opening() {
         "nothing highlighted: {hit:?}"
     );
 }
+
+/// Every date ingest accepts (2000-01-01 to a few days after the run) is stored and
+/// found to the second, also at the window's edges; a query bound far outside what the
+/// index holds (before 1677, after 2262) is "from the earliest" or "to the latest", not
+/// an overflow that finds nothing.
+#[test]
+fn dates_at_the_window_edges_are_stored_and_found_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let builder = voc_index::testing::sample_segmenter();
+    let segmenter = std::sync::Arc::new(builder.build().unwrap());
+    let index = ContactIndex::open_or_create(dir.path(), segmenter, &builder).unwrap();
+    let mut contacts = sample_contacts();
+    for (i, at) in [
+        (0, "2000-01-01T00:00:00+08:00"),
+        (8, "2026-12-14T10:00:00+08:00"),
+    ] {
+        let contact = &mut contacts[i];
+        let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+        contact.contact.started_at = at;
+        contact.week = voc_core::time::iso_week_key(&at);
+    }
+    index.upsert(&contacts).unwrap();
+    drop(index);
+    let index = ContactIndex::open(dir.path()).unwrap();
+    check(&index, "date:2000-01-01", &["C1"]);
+    check(&index, "date:[1999-12-31 TO 2000-01-01]", &["C1"]);
+    check(&index, "date:[0001-01-01 TO 2000-01-01]", &["C1"]);
+    check(&index, "date:{1999-12-31 TO 2000-01-02}", &["C1"]);
+    check(&index, "date:2026-12-14", &["C9"]);
+    check(&index, "date:[2026-12-14 TO 9999-12-31]", &["C9"]);
+    let all = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9"];
+    check(&index, "date:[0001-01-01 TO *]", &all);
+    check(&index, "date:[* TO 9999-12-31]", &all);
+    check(&index, "date:[0001-01-01 TO 9999-12-31]", &all);
+    let mut request = SearchRequest::new("date:2000-01-01");
+    request.limit = 1;
+    let hit = &index.search_request(&request).unwrap().hits[0];
+    assert_eq!(hit.started_at, "2000-01-01T00:00:00+08:00");
+}

@@ -34,6 +34,7 @@ use voc_core::arena::prefix_key;
 
 pub use personal_id::IdPseudonyms;
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
+pub use record::{DateWindow, TimeUnit};
 use source::RawValue;
 pub use source::{Encoding, Format, MAX_LINE_BYTES, MessageColumns, MessageRowStats, RawRecord};
 use value_maps::ResolvedMaps;
@@ -75,6 +76,8 @@ pub struct IngestOptions {
     pub pseudonym_key: String,
     /// Id fields always, or never, replaced by pseudonyms (`[pii]` in the pipeline file).
     pub id_pseudonyms: IdPseudonyms,
+    /// Contacts dated outside are quarantined as implausible.
+    pub date_window: DateWindow,
 }
 
 /// The environment variable the pipeline reads the pseudonym key from. Set it per
@@ -91,6 +94,7 @@ impl Default for IngestOptions {
             traditional_to_simplified: true,
             pseudonym_key: String::new(),
             id_pseudonyms: IdPseudonyms::default(),
+            date_window: DateWindow::default(),
         }
     }
 }
@@ -110,6 +114,8 @@ pub struct InputFile {
     pub messages: Option<MessageColumns>,
     /// Speaker and channel value maps and defaults for fields the file lacks.
     pub values: ValueMaps,
+    /// How numbers in the time column are read; without a unit a number is no time.
+    pub time_unit: Option<TimeUnit>,
 }
 
 impl InputFile {
@@ -122,6 +128,7 @@ impl InputFile {
             columns: BTreeMap::new(),
             messages: None,
             values: ValueMaps::default(),
+            time_unit: None,
         }
     }
 }
@@ -356,8 +363,13 @@ fn read_input(
         ),
         Some(columns) => {
             let name = input.path.display().to_string();
-            let mut grouper =
-                source::messages::SessionGrouper::new(name, columns, &input.columns, maps);
+            let mut grouper = source::messages::SessionGrouper::new(
+                name,
+                columns,
+                &input.columns,
+                maps,
+                input.time_unit,
+            );
             let fingerprint = source::read(input, &mut |row: RawRecord| {
                 note_headers(&row);
                 grouper.push(row, &mut send)
@@ -388,6 +400,7 @@ type RecordOutcome = (Result<Contact, Quarantined>, MaskCounts, u64);
 struct InputMaps<'a> {
     columns: &'a BTreeMap<String, String>,
     values: &'a ResolvedMaps,
+    time_unit: Option<TimeUnit>,
 }
 
 pub struct Ingestor {
@@ -398,6 +411,7 @@ pub struct Ingestor {
     id_pseudonyms: IdPseudonyms,
     /// Records validated per input (`voc check`); the rest are counted, not processed.
     sample_per_input: Option<u64>,
+    date_window: DateWindow,
 }
 
 impl Ingestor {
@@ -419,6 +433,7 @@ impl Ingestor {
                 options.id_pseudonyms.check().map_err(IngestError::Format)?;
                 options.id_pseudonyms
             },
+            date_window: options.date_window,
         })
     }
 
@@ -477,6 +492,7 @@ impl Ingestor {
             let maps = InputMaps {
                 columns: &input.columns,
                 values: &values,
+                time_unit: input.time_unit,
             };
             // The file is read on a thread of its own, a chunk or two ahead of the one
             // being processed: decoding an XLSX sheet's XML is a third of that format's
@@ -611,12 +627,12 @@ impl Ingestor {
         maps: &InputMaps<'_>,
         record: &RawRecord,
     ) -> RecordOutcome {
-        let columns = maps.columns;
+        let (columns, time_unit) = (maps.columns, maps.time_unit);
         if columns.is_empty() && maps.values.allow_direct_reading() {
             let direct = match &record.value {
-                RawValue::Json => record::canonical_contact(&record.raw),
-                RawValue::Read(Ok(value)) => record::canonical_contact_of_value(value),
-                RawValue::Decoded { rows, row } => rows.canonical_contact(*row),
+                RawValue::Json => record::canonical_contact(&record.raw, time_unit),
+                RawValue::Read(Ok(value)) => record::canonical_contact_of_value(value, time_unit),
+                RawValue::Decoded { rows, row } => rows.canonical_contact(*row, time_unit),
                 _ => None,
             };
             if let Some(contact) = direct {
@@ -644,7 +660,7 @@ impl Ingestor {
         {
             return self.quarantine(source, record, &err.field, err.reason);
         }
-        match record::contact_from_json(&value) {
+        match record::contact_from_json(&value, time_unit) {
             Ok(contact) => self.clean(contact, maps.values, source, record),
             Err(err) => self.quarantine(source, record, &err.field, err.reason),
         }
@@ -662,6 +678,9 @@ impl Ingestor {
             && code != contact.channel
         {
             contact.channel = code.to_string();
+        }
+        if let Some(err) = self.date_window.check("started_at", &contact.started_at) {
+            return self.quarantine(source, record, &err.field, err.reason);
         }
         let mut counts = MaskCounts::default();
         for turn in &mut contact.turns {
@@ -1035,6 +1054,126 @@ mod tests {
         let raw = &batch.quarantine[0].raw;
         assert_eq!(raw, "A1001,138****5678,2坐席：您好,下周一");
         assert_eq!(batch.stats.pii_masked["mobile"], 1);
+    }
+
+    /// Issue 27: dates outside the window are quarantined naming the field, the value and
+    /// the bound; a mobile number given as the start time is no time; epoch milliseconds
+    /// of year 5138 in a column declared so are a date, and an implausible one.
+    #[test]
+    fn implausible_dates_are_quarantined() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let options = IngestOptions {
+            date_window: DateWindow::new(DateWindow::DEFAULT_EARLIEST, now, 7),
+            ..IngestOptions::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dates.jsonl");
+        let times = [
+            r#""0001-01-01 00:00:00""#,
+            r#""9999-12-31 00:00:00""#,
+            r#""1999-12-31 23:59:59""#,
+            r#""2000-01-01 00:00:00""#,
+            r#""2026-12-14 08:00:00""#,
+            r#""2026-12-14 08:00:01""#,
+            "13812345678",
+            "100000000000000",
+        ];
+        let lines: Vec<String> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!(r#"{{"id":"C{i}","started_at":{t},"text":"宽带断了"}}"#))
+            .collect();
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let ingestor = Ingestor::new(options).unwrap();
+        let batch = ingestor.ingest(&[InputFile::new(&path)]).unwrap();
+        let accepted: Vec<&str> = batch.contacts.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(accepted, ["C3", "C4"]);
+        let refused: Vec<(u64, &str)> = batch
+            .quarantine
+            .iter()
+            .map(|q| (q.line, q.field.as_str()))
+            .collect();
+        assert_eq!(refused, [1, 2, 3, 6, 7, 8].map(|line| (line, "started_at")));
+        assert_eq!(
+            batch.quarantine[0].reason,
+            "implausible date in started_at: 0001-01-01T00:00:00+08:00 is before 2000-01-01 ([input] earliest_date)"
+        );
+        assert!(
+            batch.quarantine[1]
+                .reason
+                .contains("9999-12-31T00:00:00+08:00 is more than 7 days after the run")
+        );
+        // The mobile number is masked in the reason as in the raw text.
+        let mobile = &batch.quarantine[4];
+        assert!(
+            mobile
+                .reason
+                .starts_with("cannot parse time 138****5678: a number is a time only"),
+            "{}",
+            mobile.reason
+        );
+        assert!(!mobile.raw.contains("13812345678"));
+        // Declared epoch milliseconds: year 5138, implausible.
+        let declared = InputFile {
+            time_unit: Some(TimeUnit::EpochMillis),
+            ..InputFile::new(&path)
+        };
+        let batch = ingestor.ingest(&[declared]).unwrap();
+        let last = batch.quarantine.last().unwrap();
+        assert_eq!(last.line, 8);
+        assert!(last.reason.contains("5138-11-16T"), "{}", last.reason);
+        assert_eq!(batch.stats.read, 8);
+        assert_eq!(batch.stats.accepted + batch.stats.quarantined, 8);
+    }
+
+    /// Issue 27: one quote left open near the top of a 101-row CSV: 100 rows accepted,
+    /// the open one quarantined naming its file and line, and the counts reconcile.
+    #[test]
+    fn an_unclosed_csv_quote_costs_one_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orders.csv");
+        let mut text = String::from("id,started_at,text\n");
+        for i in 1..=101 {
+            let body = if i == 3 {
+                "\"断网了，电话13812345678".to_string()
+            } else {
+                format!("第{i}条")
+            };
+            text.push_str(&format!("C{i},2026-11-02 09:00:00,{body}\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        let batch = Ingestor::new(IngestOptions::default())
+            .unwrap()
+            .ingest(&[InputFile::new(&path)])
+            .unwrap();
+        let s = &batch.stats;
+        assert_eq!(
+            (s.read, s.accepted, s.quarantined, s.duplicates),
+            (101, 100, 1, 0)
+        );
+        let q = &batch.quarantine[0];
+        assert_eq!((q.source.as_str(), q.line), (path.to_str().unwrap(), 4));
+        assert!(q.reason.contains("quote left open"), "{}", q.reason);
+        assert_eq!(q.raw, "C3,2026-11-02 09:00:00,\"断网了，电话138****5678");
+    }
+
+    /// Issue 27: two numeric ids of 22 digits that differ in their last digit are two
+    /// contacts (read as floats they were one, and one was counted as a duplicate).
+    #[test]
+    fn long_numeric_ids_do_not_collide() {
+        let batch = ingest(
+            concat!(
+                r#"{"id":1234567890123456789012,"started_at":"2026-11-02 09:00:00","text":"a"}"#,
+                "\n",
+                r#"{"id":1234567890123456789013,"started_at":"2026-11-02 09:00:00","text":"b"}"#,
+            )
+            .as_bytes(),
+        );
+        let ids: Vec<&str> = batch.contacts.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["1234567890123456789012", "1234567890123456789013"]);
+        assert_eq!(batch.stats.duplicates, 0);
     }
 
     #[test]

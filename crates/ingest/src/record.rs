@@ -1,7 +1,7 @@
 //! Turning one source record (a JSON object) into a canonical [`Contact`], or saying
 //! precisely which field is wrong.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use voc_core::{Contact, Speaker, Turn, time::china_offset};
@@ -22,9 +22,96 @@ impl FieldError {
     }
 }
 
+/// How a number in a time column is read (`[input] time_unit`). Without one, a number is
+/// never a time: a mobile number or an amount in the wrong column read as epoch seconds
+/// gave a plausible-looking date, and epoch milliseconds of year 5138 became "the latest
+/// week".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeUnit {
+    EpochSeconds,
+    EpochMillis,
+    /// Days since 1899-12-30 (Excel's 1900 date system), in China time.
+    ExcelSerial,
+}
+
+/// The contact dates accepted: a date outside is quarantined as implausible (`0001-01-01`,
+/// `9999-12-31`), as it would make its week "the latest week" of the report. Both ends
+/// are inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateWindow {
+    pub earliest: DateTime<FixedOffset>,
+    pub latest: DateTime<FixedOffset>,
+    /// `latest` is this many days after the run.
+    pub days_after_run: u32,
+}
+
+impl DateWindow {
+    /// The earliest date accepted unless the pipeline says otherwise.
+    pub const DEFAULT_EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+    /// How many days after the run a contact may be dated (clocks of exporting systems
+    /// drift, and a run may be started in another time zone).
+    pub const DEFAULT_DAYS_AFTER_RUN: u32 = 7;
+
+    /// From midnight of `earliest` (China time) to `days_after` days after `now`.
+    pub fn new(earliest: NaiveDate, now: DateTime<Utc>, days_after: u32) -> Self {
+        DateWindow {
+            earliest: voc_core::time::china_midnight(earliest),
+            latest: (now + chrono::Duration::days(i64::from(days_after)))
+                .with_timezone(&china_offset()),
+            days_after_run: days_after,
+        }
+    }
+
+    pub fn contains(&self, at: &DateTime<FixedOffset>) -> bool {
+        self.earliest <= *at && *at <= self.latest
+    }
+
+    /// Why `at` (of `field`) is refused, naming the bound it crosses, or `None` when it
+    /// is inside. The reason does not name the run's date: the quarantine of a batch
+    /// reads the same whichever day it is run.
+    pub fn check(&self, field: &str, at: &DateTime<FixedOffset>) -> Option<FieldError> {
+        let bound = if *at < self.earliest {
+            format!(
+                "before {} ([input] earliest_date)",
+                self.earliest.format("%Y-%m-%d")
+            )
+        } else if *at > self.latest {
+            format!(
+                "more than {} days after the run ([input] latest_days_after_run)",
+                self.days_after_run
+            )
+        } else {
+            return None;
+        };
+        Some(FieldError::new(
+            field,
+            format!(
+                "implausible date in {field}: {} is {bound}",
+                at.to_rfc3339()
+            ),
+        ))
+    }
+}
+
+impl Default for DateWindow {
+    /// The default window around the current time.
+    fn default() -> Self {
+        DateWindow::new(
+            DateWindow::DEFAULT_EARLIEST,
+            Utc::now(),
+            DateWindow::DEFAULT_DAYS_AFTER_RUN,
+        )
+    }
+}
+
 /// Maps a JSON object onto the canonical record. Text is taken as it is; normalization
-/// and masking happen afterwards in one place.
-pub fn contact_from_json(value: &Value) -> Result<Contact, FieldError> {
+/// and masking happen afterwards in one place. Numbers in the time column are read in
+/// `time_unit`, and are no time without one.
+pub fn contact_from_json(
+    value: &Value,
+    time_unit: Option<TimeUnit>,
+) -> Result<Contact, FieldError> {
     let obj = value
         .as_object()
         .ok_or_else(|| FieldError::new("", "record is not a JSON object"))?;
@@ -45,8 +132,21 @@ pub fn contact_from_json(value: &Value) -> Result<Contact, FieldError> {
         None | Some(Value::Null) => {
             return Err(FieldError::new("started_at", "missing start time"));
         }
-        Some(v) => parse_time(v).ok_or_else(|| {
-            FieldError::new("started_at", format!("cannot parse time {}", short(v)))
+        Some(v) => parse_time(v, time_unit).ok_or_else(|| {
+            let number = match v {
+                Value::Number(_) => true,
+                Value::String(s) => s.trim().parse::<f64>().is_ok(),
+                _ => false,
+            };
+            let hint = if number && time_unit.is_none() {
+                ": a number is a time only in a column declared so ([input] time_unit = \"epoch_seconds\", \"epoch_millis\" or \"excel_serial\")"
+            } else {
+                ""
+            };
+            FieldError::new(
+                "started_at",
+                format!("cannot parse time {}{hint}", short(v)),
+            )
         })?,
     };
     let turns = turns_of(obj)?;
@@ -117,25 +217,31 @@ struct CanonicalTurn<'a> {
 /// [`contact_from_json`] would make it; `None` for anything else (a number where a
 /// string is expected, a duplicate key, a value out of range, a missing field, not
 /// JSON), which then takes the general path, and that path gives the reasons.
-pub fn canonical_contact(line: &str) -> Option<Contact> {
-    contact_of_canonical(serde_json::from_str(line).ok()?)
+pub fn canonical_contact(line: &str, time_unit: Option<TimeUnit>) -> Option<Contact> {
+    contact_of_canonical(serde_json::from_str(line).ok()?, time_unit)
 }
 
 /// The same for a record a source read into a value (a CSV or XLSX row): read straight
 /// from the value, without the general path's checks field by field.
-pub fn canonical_contact_of_value(value: &Value) -> Option<Contact> {
-    canonical_contact_from(value)
+pub fn canonical_contact_of_value(value: &Value, time_unit: Option<TimeUnit>) -> Option<Contact> {
+    canonical_contact_from(value, time_unit)
 }
 
 /// The same for a record a source can hand to serde as a map of its fields (a Parquet
 /// row read from its columns, with no value built per cell).
-pub fn canonical_contact_from<'de, D: serde::Deserializer<'de>>(record: D) -> Option<Contact> {
-    contact_of_canonical(serde::Deserialize::deserialize(record).ok()?)
+pub fn canonical_contact_from<'de, D: serde::Deserializer<'de>>(
+    record: D,
+    time_unit: Option<TimeUnit>,
+) -> Option<Contact> {
+    contact_of_canonical(serde::Deserialize::deserialize(record).ok()?, time_unit)
 }
 
-fn contact_of_canonical(record: CanonicalRecord<'_>) -> Option<Contact> {
+fn contact_of_canonical(
+    record: CanonicalRecord<'_>,
+    time_unit: Option<TimeUnit>,
+) -> Option<Contact> {
     let id = trimmed(record.id.as_deref())?;
-    let started_at = parse_time_str(record.started_at?.trim())?;
+    let started_at = parse_time_str(record.started_at?.trim(), time_unit)?;
     let u32_of = |v: Option<u64>| match v {
         None => Some(None),
         Some(v) => u32::try_from(v).ok().map(Some),
@@ -314,46 +420,50 @@ pub fn parse_speaker(label: &str) -> Option<Speaker> {
 }
 
 /// Times as Chinese exports write them, read in China time unless an offset is given:
-/// RFC 3339, `2026-11-02 09:15:02`, `2026/11/2 9:15`, Excel serial dates (`46328.385`),
-/// epoch seconds or milliseconds.
-pub fn parse_time(value: &Value) -> Option<DateTime<FixedOffset>> {
-    match value {
-        Value::Number(n) => time_from_number(n.as_f64()?),
-        Value::String(s) => parse_time_str(s.trim()),
+/// RFC 3339, `2026-11-02 09:15:02`, `2026/11/2 9:15`, `20261102091502`. A number (or a
+/// string of one) is read in `time_unit` when the column declares one, and otherwise
+/// only as the digits of one of those forms.
+pub fn parse_time(value: &Value, time_unit: Option<TimeUnit>) -> Option<DateTime<FixedOffset>> {
+    match (value, time_unit) {
+        (Value::Number(n), Some(unit)) => time_of_number(n.as_f64()?, unit),
+        (Value::Number(n), None) => parse_time_str(&n.to_string(), None),
+        (Value::String(s), _) => parse_time_str(s.trim(), time_unit),
         _ => None,
     }
 }
 
-/// Excel serial days (1900 date system) between 1954 and 2119, epoch seconds after
-/// 2001-09-09, epoch milliseconds after that; anything else is not a time.
-fn time_from_number(n: f64) -> Option<DateTime<FixedOffset>> {
-    if !n.is_finite() || n <= 0.0 {
+/// A number in a declared unit, whatever its value: a date outside the plausible window
+/// is refused as implausible afterwards, naming it, rather than as unreadable.
+fn time_of_number(n: f64, unit: TimeUnit) -> Option<DateTime<FixedOffset>> {
+    // Beyond ±1e15 days or ms no date chrono holds is left: and the casts stay exact.
+    if !n.is_finite() || n.abs() > 1.0e15 {
         return None;
     }
     let offset = china_offset();
-    if (20_000.0..80_000.0).contains(&n) {
-        // Serial 1 is 1900-01-01, but Excel counts the non-existent 1900-02-29, so
-        // day 0 of the modern range is 1899-12-30. Serial dates carry no zone: local time.
-        let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
-        let millis = (n * 86_400_000.0).round() as i64;
-        let local = base + chrono::Duration::milliseconds(millis);
-        return offset.from_local_datetime(&local).single();
-    }
-    if (1.0e9..1.0e11).contains(&n) {
-        return offset.timestamp_opt(n as i64, 0).single();
-    }
-    if (1.0e12..1.0e14).contains(&n) {
-        return offset.timestamp_millis_opt(n as i64).single();
-    }
-    None
+    let millis = match unit {
+        TimeUnit::EpochSeconds => (n * 1000.0).round(),
+        TimeUnit::EpochMillis => n.round(),
+        TimeUnit::ExcelSerial => {
+            // Serial 1 is 1900-01-01, but Excel counts the non-existent 1900-02-29, so
+            // day 0 of the modern range is 1899-12-30. Serial dates carry no zone.
+            let base = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+            let local = base.checked_add_signed(chrono::Duration::try_milliseconds(
+                (n * 86_400_000.0).round() as i64,
+            )?)?;
+            return offset.from_local_datetime(&local).single();
+        }
+    };
+    DateTime::from_timestamp_millis(millis as i64).map(|t| t.with_timezone(&offset))
 }
 
-fn parse_time_str(s: &str) -> Option<DateTime<FixedOffset>> {
+fn parse_time_str(s: &str, time_unit: Option<TimeUnit>) -> Option<DateTime<FixedOffset>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t);
     }
-    if let Ok(n) = s.parse::<f64>() {
-        return time_from_number(n);
+    if let Some(unit) = time_unit
+        && let Ok(n) = s.parse::<f64>()
+    {
+        return time_of_number(n, unit);
     }
     const FORMATS: [&str; 9] = [
         "%Y-%m-%d %H:%M:%S",
@@ -463,6 +573,7 @@ mod tests {
     fn work_order_text_becomes_a_note_turn() {
         let c = contact_from_json(
             &json!({"id": 7, "started_at": "2026/11/2 9:15", "text": "客户反映宽带断网"}),
+            None,
         )
         .unwrap();
         assert_eq!(c.id, "7");
@@ -472,7 +583,7 @@ mod tests {
 
     #[test]
     fn times_in_the_forms_exports_use() {
-        let t = |v: Value| parse_time(&v).map(|t| t.to_rfc3339());
+        let t = |v: Value| parse_time(&v, None).map(|t| t.to_rfc3339());
         let expect = Some("2026-11-02T09:15:00+08:00".to_string());
         assert_eq!(t(json!("2026/11/2 9:15")), expect);
         assert_eq!(t(json!("2026-11-02 09:15:00")), expect);
@@ -480,13 +591,95 @@ mod tests {
             t(json!("2026-11-02T01:15:00Z")).unwrap(),
             "2026-11-02T01:15:00+00:00"
         );
-        // 46328 is 2026-11-02 in Excel's 1900 system; .385416667 is 09:15.
-        assert_eq!(t(json!(46328.385416667)), expect);
-        assert_eq!(t(json!("46328.385416667")), expect);
-        assert_eq!(t(json!(1_793_582_100)), expect);
-        assert_eq!(t(json!(1_793_582_100_000i64)), expect);
+        // The digits of a written form, as a number or a string.
+        assert_eq!(t(json!(20261102091500u64)), expect);
+        assert_eq!(t(json!("20261102091500")), expect);
         assert_eq!(t(json!("昨天")), None);
         assert_eq!(t(json!(42)), None);
+    }
+
+    /// Without a declared unit a number is no time (a mobile number read as epoch
+    /// seconds is a date in 2407); with one, numbers and strings of them are read in it.
+    #[test]
+    fn numbers_are_times_only_in_a_declared_unit() {
+        let t = |v: Value, unit| parse_time(&v, unit).map(|t| t.to_rfc3339());
+        let expect = Some("2026-11-02T09:15:00+08:00".to_string());
+        for number in [
+            json!(46328.385416667),
+            json!("46328.385416667"),
+            json!(1_793_582_100),
+            json!(1_793_582_100_000i64),
+            json!(13812345678u64),
+        ] {
+            assert_eq!(t(number, None), None);
+        }
+        // 46328 is 2026-11-02 in Excel's 1900 system; .385416667 is 09:15.
+        let serial = Some(TimeUnit::ExcelSerial);
+        assert_eq!(t(json!(46328.385416667), serial), expect);
+        assert_eq!(t(json!("46328.385416667"), serial), expect);
+        let seconds = Some(TimeUnit::EpochSeconds);
+        assert_eq!(t(json!(1_793_582_100), seconds), expect);
+        assert_eq!(t(json!(" 1793582100 "), seconds), expect);
+        let millis = Some(TimeUnit::EpochMillis);
+        assert_eq!(t(json!(1_793_582_100_000i64), millis), expect);
+        // Text still reads in a declared column.
+        assert_eq!(t(json!("2026/11/2 9:15"), millis), expect);
+        // Absurd values of a declared unit are dates (refused later as implausible)
+        // or nothing, never a panic.
+        assert!(t(json!(1e300), serial).is_none());
+        assert!(t(json!(-1e14), millis).unwrap().starts_with('-'));
+        assert!(t(json!(9.9e14), serial).is_none());
+        let err = contact_from_json(
+            &json!({"id": "a", "started_at": 13812345678u64, "text": "x"}),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "started_at");
+        assert!(err.reason.contains("time_unit"), "{}", err.reason);
+    }
+
+    #[test]
+    fn the_date_window_names_the_field_value_and_window() {
+        let now = DateTime::parse_from_rfc3339("2026-12-07T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let window = DateWindow::new(DateWindow::DEFAULT_EARLIEST, now, 7);
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+        assert!(
+            window
+                .check("started_at", &at("2000-01-01T00:00:00+08:00"))
+                .is_none()
+        );
+        assert!(
+            window
+                .check("started_at", &at("2026-12-14T10:00:00+08:00"))
+                .is_none()
+        );
+        let late = window
+            .check("started_at", &at("2026-12-14T10:00:01+08:00"))
+            .unwrap();
+        assert_eq!(late.field, "started_at");
+        assert_eq!(
+            late.reason,
+            "implausible date in started_at: 2026-12-14T10:00:01+08:00 is more than 7 days after the run ([input] latest_days_after_run)"
+        );
+        let early = window
+            .check("started_at", &at("1999-12-31T23:59:59+08:00"))
+            .unwrap();
+        assert_eq!(
+            early.reason,
+            "implausible date in started_at: 1999-12-31T23:59:59+08:00 is before 2000-01-01 ([input] earliest_date)"
+        );
+        assert!(
+            window
+                .check("started_at", &at("0001-01-01T00:00:00+08:00"))
+                .is_some()
+        );
+        assert!(
+            window
+                .check("started_at", &at("9999-12-31T00:00:00+08:00"))
+                .is_some()
+        );
     }
 
     #[test]
@@ -511,6 +704,7 @@ mod tests {
         );
         let c = contact_from_json(
             &json!({"id": 1, "started_at": 1762046100, "text": "客户：网速慢 坐席：好的"}),
+            Some(TimeUnit::EpochSeconds),
         )
         .unwrap();
         assert_eq!(c.turns.len(), 2);
@@ -530,7 +724,7 @@ mod tests {
             &json!({"工单编号": "W1", "创建时间": "2026/11/2 9:15", "内容": "宽带断网", "channel": "voice"}),
             &columns,
         );
-        let c = contact_from_json(&mapped).unwrap();
+        let c = contact_from_json(&mapped, None).unwrap();
         assert_eq!((c.id.as_str(), c.channel.as_str()), ("W1", "voice"));
     }
 
@@ -683,12 +877,16 @@ mod tests {
 
     /// Whatever the direct reading accepts, it reads as the general path does.
     fn assert_same_as_general_path(line: &str) -> bool {
-        let Some(fast) = canonical_contact(line) else {
+        let unit = Some(TimeUnit::EpochSeconds);
+        let Some(fast) = canonical_contact(line, unit) else {
             return false;
         };
         let value: Value = serde_json::from_str(line).unwrap();
-        assert_eq!(canonical_contact_of_value(&value).as_ref(), Some(&fast));
-        assert_eq!(Ok(fast), contact_from_json(&value), "{line}");
+        assert_eq!(
+            canonical_contact_of_value(&value, unit).as_ref(),
+            Some(&fast)
+        );
+        assert_eq!(Ok(fast), contact_from_json(&value, unit), "{line}");
         true
     }
 
@@ -718,13 +916,13 @@ mod tests {
             r#"{"id":"a","started_at":"2026-11-02 09:15:02","turns":"坐席：您好"}"#,
             "not json",
         ] {
-            assert!(canonical_contact(line).is_none(), "{line}");
+            assert!(canonical_contact(line, None).is_none(), "{line}");
             // Read into a value, a duplicate key is gone (the last one kept): read
             // directly or not, the value gives what the general path makes of it.
             if let Ok(value) = serde_json::from_str::<Value>(line)
-                && let Some(direct) = canonical_contact_of_value(&value)
+                && let Some(direct) = canonical_contact_of_value(&value, None)
             {
-                assert_eq!(Ok(direct), contact_from_json(&value), "{line}");
+                assert_eq!(Ok(direct), contact_from_json(&value, None), "{line}");
             }
         }
     }
@@ -747,18 +945,22 @@ mod tests {
 
     #[test]
     fn field_errors_name_the_field() {
-        let err = contact_from_json(&json!({"started_at": "2026-11-02 09:15:02", "text": "x"}))
-            .unwrap_err();
+        let err = contact_from_json(
+            &json!({"started_at": "2026-11-02 09:15:02", "text": "x"}),
+            None,
+        )
+        .unwrap_err();
         assert_eq!(err.field, "id");
-        let err =
-            contact_from_json(&json!({"id": "a", "started_at": "昨天", "text": "x"})).unwrap_err();
+        let err = contact_from_json(&json!({"id": "a", "started_at": "昨天", "text": "x"}), None)
+            .unwrap_err();
         assert_eq!(err.field, "started_at");
         let err = contact_from_json(
             &json!({"id": "a", "started_at": 1762046102, "csat": "很好", "text": "x"}),
+            Some(TimeUnit::EpochSeconds),
         )
         .unwrap_err();
         assert_eq!(err.field, "csat");
-        let err = contact_from_json(&json!({"id": "a", "started_at": 1762046102, "turns": [{"speaker": "路人", "text": "x"}]})).unwrap_err();
+        let err = contact_from_json(&json!({"id": "a", "started_at": "2026-11-02 09:15:02", "turns": [{"speaker": "路人", "text": "x"}]}), None).unwrap_err();
         assert_eq!(err.field, "turns[0].speaker");
     }
 }

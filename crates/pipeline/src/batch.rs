@@ -132,6 +132,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
             always: f.pii.always_pseudonymize.clone(),
             never: f.pii.never_pseudonymize.clone(),
         },
+        date_window: f.input.date_window(chrono::Utc::now()),
     })?;
     let input_files = f.input.files();
     let quarantine_path = ctx.out.quarantine();

@@ -103,6 +103,46 @@ pub struct InputSection {
     /// Canonical field → the value a record gets when it has none (`channel = "social"`).
     #[serde(default)]
     pub defaults: std::collections::BTreeMap<String, String>,
+    // Input sanity: how numbers in the time column read, and which dates are plausible.
+    /// How a number in the time column is read: `epoch_seconds`, `epoch_millis` or
+    /// `excel_serial`. Unset, a number is never a time (text dates and XLSX date cells
+    /// read as ever); `[[input.source]]` entries may set their own.
+    #[serde(default)]
+    pub time_unit: Option<voc_ingest::TimeUnit>,
+    /// Contacts dated before this day (China time) are quarantined as implausible.
+    #[serde(default = "earliest_date", deserialize_with = "date_written_in_toml")]
+    pub earliest_date: chrono::NaiveDate,
+    /// Contacts dated more than this many days after the run are quarantined as
+    /// implausible.
+    #[serde(default = "days_after_run")]
+    pub latest_days_after_run: u32,
+}
+
+fn earliest_date() -> chrono::NaiveDate {
+    voc_ingest::DateWindow::DEFAULT_EARLIEST
+}
+
+fn days_after_run() -> u32 {
+    voc_ingest::DateWindow::DEFAULT_DAYS_AFTER_RUN
+}
+
+/// A day written as a TOML date (`2000-01-01`) or a string of one (`"2000-01-01"`).
+fn date_written_in_toml<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<chrono::NaiveDate, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        Date(toml::value::Datetime),
+        Text(String),
+    }
+    let text = match Written::deserialize(deserializer)? {
+        Written::Date(date) => date.to_string(),
+        Written::Text(text) => text,
+    };
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        serde::de::Error::custom(format!("expected a day like 2000-01-01, found {text:?}"))
+    })
 }
 
 /// One input with its own reading options; unset options fall back to `[input]`'s.
@@ -131,6 +171,9 @@ pub struct SourceSection {
     pub channels: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub defaults: std::collections::BTreeMap<String, String>,
+    /// `[input] time_unit` for this file.
+    #[serde(default)]
+    pub time_unit: Option<voc_ingest::TimeUnit>,
 }
 
 impl InputSection {
@@ -144,6 +187,7 @@ impl InputSection {
             columns: self.columns.clone(),
             messages: None,
             values: self.value_maps(None),
+            time_unit: self.time_unit,
         });
         let own = self.source.iter().map(|s| voc_ingest::InputFile {
             path: s.path.clone(),
@@ -153,10 +197,15 @@ impl InputSection {
             columns: s.columns.clone().unwrap_or_else(|| self.columns.clone()),
             messages: s.messages.clone(),
             values: self.value_maps(Some(s)),
+            time_unit: s.time_unit.or(self.time_unit),
         });
         shared.chain(own).collect()
     }
 
+    /// The dates accepted in a run started at `now`.
+    pub fn date_window(&self, now: chrono::DateTime<chrono::Utc>) -> voc_ingest::DateWindow {
+        voc_ingest::DateWindow::new(self.earliest_date, now, self.latest_days_after_run)
+    }
     /// `[input]`'s value maps with a source's own entries added (theirs win).
     fn value_maps(&self, source: Option<&SourceSection>) -> voc_ingest::ValueMaps {
         let merged =
@@ -494,5 +543,47 @@ channel = "weibo"
         assert_eq!(chats.values.channels["在线"], "chat");
         assert_eq!(chats.values.defaults["channel"], "weibo");
         assert_eq!(chats.columns["会话ID"], "id");
+    }
+
+    fn input_of(input: &str) -> Result<InputSection, toml::de::Error> {
+        let text = format!(
+            "[pipeline]\nname = \"t\"\n[input]\npaths = [\"a.jsonl\"]\n{input}\n[classify]\ntaxonomy = \"t.toml\"\n"
+        );
+        toml::from_str::<PipelineFile>(&text).map(|f| f.input)
+    }
+
+    /// The earliest date as a TOML date or a string; a time unit for all files or one.
+    #[test]
+    fn input_sanity_keys() {
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let defaults = input_of("").unwrap();
+        assert_eq!(defaults.earliest_date, day(2000, 1, 1));
+        assert_eq!(defaults.latest_days_after_run, 7);
+        assert_eq!(defaults.time_unit, None);
+        for written in ["2015-06-01", "\"2015-06-01\""] {
+            let input = input_of(&format!("earliest_date = {written}")).unwrap();
+            assert_eq!(input.earliest_date, day(2015, 6, 1));
+        }
+        let err = input_of("earliest_date = \"昨天\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected a day like 2000-01-01"), "{err}");
+        let input = input_of(
+            "time_unit = \"epoch_millis\"\n[[input.source]]\npath = \"b.xlsx\"\ntime_unit = \"excel_serial\"\n[[input.source]]\npath = \"c.csv\"",
+        )
+        .unwrap();
+        let units: Vec<_> = input.files().iter().map(|f| f.time_unit).collect();
+        use voc_ingest::TimeUnit::*;
+        assert_eq!(
+            units,
+            [Some(EpochMillis), Some(ExcelSerial), Some(EpochMillis)]
+        );
+        assert!(input_of("time_unit = \"epoch\"").is_err());
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-07T02:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let window = defaults.date_window(now);
+        assert_eq!(window.latest.to_rfc3339(), "2026-12-14T10:00:00+08:00");
+        assert_eq!(window.earliest.to_rfc3339(), "2000-01-01T00:00:00+08:00");
     }
 }

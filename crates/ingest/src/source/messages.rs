@@ -123,6 +123,8 @@ pub(crate) struct SessionGrouper<'a> {
     maps_started_at: bool,
     maps_id: bool,
     maps: &'a ResolvedMaps,
+    /// How numbers in the order column read as times (`[input] time_unit`).
+    time_unit: Option<crate::TimeUnit>,
     current: Option<Session>,
     seen: HashSet<Box<str>>,
     pub(crate) stats: MessageRowStats,
@@ -135,6 +137,7 @@ impl<'a> SessionGrouper<'a> {
         columns: &'a MessageColumns,
         column_map: &BTreeMap<String, String>,
         maps: &'a ResolvedMaps,
+        time_unit: Option<crate::TimeUnit>,
     ) -> Self {
         let maps_field = |field: &str| column_map.values().any(|to| to == field);
         SessionGrouper {
@@ -143,6 +146,7 @@ impl<'a> SessionGrouper<'a> {
             maps_started_at: maps_field("started_at"),
             maps_id: maps_field("id"),
             maps,
+            time_unit,
             current: None,
             seen: HashSet::new(),
             stats: MessageRowStats::default(),
@@ -329,12 +333,12 @@ impl<'a> SessionGrouper<'a> {
             mut contact,
             mut messages,
         } = session;
-        sort_by_order(&mut messages);
+        sort_by_order(&mut messages, self.time_unit);
         if !self.maps_started_at
             && !contact.contains_key("started_at")
             && let Some(first) = messages.iter().find_map(|m| m.order.clone())
             // A sequence number is no time: the start then comes from a column or a default.
-            && crate::record::parse_time(&first).is_some()
+            && crate::record::parse_time(&first, self.time_unit).is_some()
         {
             contact.insert("started_at".into(), first);
         }
@@ -358,16 +362,20 @@ impl<'a> SessionGrouper<'a> {
 /// Orders a session's messages by its order column: as times when every value is one,
 /// else as numbers when every value is one, else as text; rows without a value, and
 /// ties, keep the file's order.
-fn sort_by_order(messages: &mut [Message]) {
+fn sort_by_order(messages: &mut [Message], time_unit: Option<crate::TimeUnit>) {
     let values: Vec<&Value> = messages.iter().filter_map(|m| m.order.as_ref()).collect();
     if values.len() < 2 {
         return;
     }
     if values
         .iter()
-        .all(|v| crate::record::parse_time(v).is_some())
+        .all(|v| crate::record::parse_time(v, time_unit).is_some())
     {
-        messages.sort_by_key(|m| m.order.as_ref().and_then(crate::record::parse_time));
+        messages.sort_by_key(|m| {
+            m.order
+                .as_ref()
+                .and_then(|v| crate::record::parse_time(v, time_unit))
+        });
     } else if values.iter().all(|v| number(v).is_some()) {
         messages.sort_by(|a, b| {
             let (a, b) = (

@@ -14,6 +14,7 @@ mod xlsx;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::fs::File;
+use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 use voc_core::Contact;
@@ -129,6 +130,76 @@ fn with_path(e: IngestError, path: &str) -> IngestError {
     }
 }
 
+/// One line of a file read by [`Lines`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Line {
+    /// 1-based.
+    pub number: u64,
+    /// The line with its `\n`; only its first `limit + 1` bytes when it is overlong.
+    pub bytes: Vec<u8>,
+    /// The whole line's length in bytes when it is longer than the limit.
+    pub overlong: Option<u64>,
+}
+
+/// The lines of a text file, none held longer than a limit: a longer line is skipped
+/// through the read buffer to its end, counted but not kept, so that one line of a
+/// gigabyte costs no more memory than one of a megabyte.
+pub(crate) struct Lines<R> {
+    reader: R,
+    limit: usize,
+    number: u64,
+}
+
+impl<R: BufRead> Lines<R> {
+    pub(crate) fn new(reader: R, limit: usize) -> Self {
+        Lines {
+            reader,
+            limit,
+            number: 0,
+        }
+    }
+
+    /// Reads the next line into `line` (its buffer reused); `false` at the end.
+    pub(crate) fn read_line(&mut self, line: &mut Line) -> std::io::Result<bool> {
+        use std::io::Read;
+        line.bytes.clear();
+        let cap = self.limit as u64 + 1;
+        let n = (&mut self.reader)
+            .take(cap)
+            .read_until(b'\n', &mut line.bytes)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        self.number += 1;
+        line.number = self.number;
+        line.overlong = None;
+        if line.bytes.len() > self.limit {
+            let rest = if line.bytes.last() == Some(&b'\n') {
+                0
+            } else {
+                self.reader.skip_until(b'\n')?
+            };
+            line.overlong = Some(line.bytes.len() as u64 + rest as u64);
+        }
+        Ok(true)
+    }
+}
+
+/// The number a typed cell holds (an XLSX numeric cell, a Parquet float) as its digits
+/// read: a whole number as an integer (`13812345678`, not `13812345678.0`), so that it
+/// gives the id, and the pseudonym, the same digits give in CSV or JSON; beyond 2^53,
+/// where a float holds no exact integer, as the text of its digits; any other as a float.
+pub(crate) fn cell_number(f: f64) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if f.fract() == 0.0 && f.abs() <= EXACT {
+        Value::from(f as i64)
+    } else if f.fract() == 0.0 {
+        Value::String(format!("{f}"))
+    } else {
+        serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+    }
+}
+
 /// A format this build was made without (its cargo feature off).
 #[cfg(not(feature = "parquet"))]
 struct Unavailable(&'static str);
@@ -183,7 +254,7 @@ pub(crate) enum RawValue {
 pub(crate) trait DecodedRows: Send + Sync + std::fmt::Debug {
     /// The row's contact when its fields have their canonical names and types, as
     /// [`crate::record::canonical_contact`] reads a JSON line; `None` for any other.
-    fn canonical_contact(&self, row: usize) -> Option<Contact>;
+    fn canonical_contact(&self, row: usize, time_unit: Option<crate::TimeUnit>) -> Option<Contact>;
 
     /// The row as the record the general path reads (a JSON object, or the column that
     /// cannot be read), at `position`.
@@ -196,9 +267,12 @@ impl RawRecord {
         match &self.value {
             RawValue::Read(Ok(v)) => Ok(Cow::Borrowed(v)),
             RawValue::Read(Err(e)) | RawValue::BadField { reason: e, .. } => Err(e.clone()),
-            RawValue::Json => serde_json::from_str(&self.raw)
-                .map(Cow::Owned)
-                .map_err(|e| format!("malformed JSON: {e}")),
+            RawValue::Json => {
+                let mut value =
+                    serde_json::from_str(&self.raw).map_err(|e| format!("malformed JSON: {e}"))?;
+                jsonl::keep_written_integers(&self.raw, &mut value);
+                Ok(Cow::Owned(value))
+            }
             RawValue::Decoded { .. } => self.decoded().value().map(|v| Cow::Owned(v.into_owned())),
         }
     }

@@ -165,8 +165,8 @@ impl RowBatch {
 }
 
 impl DecodedRows for RowBatch {
-    fn canonical_contact(&self, row: usize) -> Option<Contact> {
-        crate::record::canonical_contact_from(self.deserializer(row)?)
+    fn canonical_contact(&self, row: usize, time_unit: Option<crate::TimeUnit>) -> Option<Contact> {
+        crate::record::canonical_contact_from(self.deserializer(row)?, time_unit)
     }
 
     fn record(&self, row: usize, position: u64) -> RawRecord {
@@ -472,10 +472,11 @@ fn batches(group_rows: &[usize], limit: usize) -> Vec<(usize, usize)> {
     out
 }
 
-/// A timestamp with a time zone (Parquet's `isAdjustedToUTC`) is an instant: epoch
-/// seconds, which the time parser reads as UTC. One without is a wall-clock time, as a
-/// database export writes local times: written out without an offset, so it reads in
-/// Beijing time like any time without one (a CSV's, an Excel date).
+/// A timestamp with a time zone (Parquet's `isAdjustedToUTC`) is an instant: written
+/// out in Beijing time with its offset. One without is a wall-clock time, as a database
+/// export writes local times: written out without an offset, so it reads in Beijing
+/// time like any time without one (a CSV's, an Excel date). Either is text, as a number
+/// is a time only in a column declared so.
 fn datetime_json(value: i64, unit: TimeUnit, zoned: bool) -> Value {
     let seconds = match unit {
         TimeUnit::Nanoseconds => value.div_euclid(1_000_000_000),
@@ -484,7 +485,11 @@ fn datetime_json(value: i64, unit: TimeUnit, zoned: bool) -> Value {
     };
     match chrono::DateTime::from_timestamp(seconds, 0) {
         Some(at) if !zoned => Value::String(at.naive_utc().format("%Y-%m-%d %H:%M:%S").to_string()),
-        _ => Value::from(seconds),
+        Some(at) => Value::String(
+            at.with_timezone(&voc_core::time::china_offset())
+                .to_rfc3339(),
+        ),
+        None => Value::Null,
     }
 }
 
@@ -501,7 +506,7 @@ fn json_object<'a, V: std::borrow::Borrow<AnyValue<'a>>>(
 }
 
 fn json_of(value: &AnyValue) -> Result<Value, ParquetError> {
-    let number = |f: f64| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number);
+    let number = super::cell_number;
     Ok(match value {
         AnyValue::Null => Value::Null,
         AnyValue::Boolean(b) => Value::Bool(*b),

@@ -133,14 +133,15 @@ impl SheetRows {
                     Value::String(s.clone())
                 }
                 Some(Data::Int(n)) => Value::from(*n),
-                Some(Data::Float(f)) => {
-                    serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
-                }
+                // A number as its digits: an id or phone number typed as a number reads
+                // as it does from CSV.
+                Some(Data::Float(f)) => super::cell_number(*f),
                 Some(Data::Bool(b)) => Value::Bool(*b),
-                // Excel stores dates as serial days; the time parser understands them.
-                Some(Data::DateTime(d)) => {
-                    serde_json::Number::from_f64(d.as_f64()).map_or(Value::Null, Value::Number)
-                }
+                // A cell formatted as a date or time: written out as the wall-clock time
+                // it shows (the 1900 or 1904 date system as the workbook says).
+                Some(Data::DateTime(d)) if d.is_datetime() => excel_date_text(d),
+                // A duration (`[h]:mm:ss`): its serial days, as before.
+                Some(Data::DateTime(d)) => super::cell_number(d.as_f64()),
                 Some(Data::Error(e)) => {
                     error.get_or_insert_with(|| {
                         (
@@ -162,6 +163,16 @@ impl SheetRows {
             },
         });
     }
+}
+
+/// An Excel date cell as `2026-11-02 09:15:00` (with milliseconds when it has some).
+fn excel_date_text(d: &calamine::ExcelDateTime) -> Value {
+    let (year, month, day, hour, minute, second, milli) = d.to_ymd_hms_milli();
+    let mut text = format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}");
+    if milli > 0 {
+        text.push_str(&format!(".{milli:03}"));
+    }
+    Value::String(text)
 }
 
 #[cfg(test)]
