@@ -174,29 +174,36 @@ pub fn scan(history: &History, window: &WeekWindow) -> Result<Option<LazyFrame>,
     scan_files(&history.partitions_in(window))
 }
 
-/// A lazy frame over partition files given in week order; `None` without any.
+/// A lazy frame over partition files, with the `week` column each file's folder name
+/// gives (Hive partitioning: the files do not hold it); `None` without any. A file of
+/// an earlier layout is refused with the command that upgrades it.
 pub fn scan_files(files: &[PathBuf]) -> Result<Option<LazyFrame>, StoreError> {
     if files.is_empty() {
         return Ok(None);
     }
+    // polars' own Hive partitioning would take any `key=value` folder on the way to
+    // the history (an output folder named `run=3`, say) for a column too; the week is
+    // added per file instead, from the folder that names it.
     let args = ScanArgsParquet {
-        // The week is a column of every file already; the folder name only selects files.
         hive_options: HiveOptions::new_disabled(),
-        allow_missing_columns: true,
         ..Default::default()
     };
-    // polars takes the columns from the first file, inserts nulls for those an older
-    // file lacks, but refuses a file with columns the first one does not have. Columns
-    // are only ever added to the history, so the newest partition goes first.
-    let paths: Vec<PlRefPath> = files
+    let scans = files
         .iter()
-        .rev()
-        .map(|f| PlRefPath::new(f.to_string_lossy().as_ref()))
-        .collect();
-    Ok(Some(LazyFrame::scan_parquet_files(
-        paths.into_iter().collect(),
-        args,
-    )?))
+        .map(|path| -> Result<LazyFrame, StoreError> {
+            crate::history::check_layout(path)?;
+            let week = week_of_partition(path);
+            let path = PlRefPath::new(path.to_string_lossy().as_ref());
+            let lf = LazyFrame::scan_parquet(path, args.clone())?;
+            Ok(lf.with_column(lit(week).alias("week")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    // Diagonal: a column an older partition lacks reads as null.
+    let union = UnionArgs {
+        diagonal: true,
+        ..Default::default()
+    };
+    Ok(Some(concat(scans, union)?))
 }
 
 /// The last calendar day with a contact in `week`, read from that partition's `date`
@@ -296,12 +303,7 @@ mod tests {
             Some(d("2026-11-15"))
         );
         assert_eq!(last_day_of_week(h, "2026-W47").unwrap(), None);
-        assert!(
-            scan(h, &WeekWindow::all())
-                .unwrap()
-                .unwrap()
-                .collect()
-                .is_err()
-        );
+        // Scanning every week opens the corrupt file, and fails.
+        assert!(scan(h, &WeekWindow::all()).is_err());
     }
 }
