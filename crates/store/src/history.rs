@@ -114,6 +114,15 @@ pub(crate) fn check_layout(path: &Path) -> Result<(), StoreError> {
     open_partition(path).map(drop)
 }
 
+/// Refuses a history with a partition of an earlier layout, naming the command that
+/// upgrades it: reads each partition's footer only.
+pub fn check_history(history: &History) -> Result<(), StoreError> {
+    history
+        .partitions()
+        .iter()
+        .try_for_each(|path| check_layout(path))
+}
+
 /// What a partition file is now, for the caches kept beside the history: its size,
 /// modification time and a hash of its Parquet footer (the last 64 KiB: column
 /// offsets, sizes and statistics, which a rewrite of the same size within one tick of
@@ -939,6 +948,121 @@ mod read_back_tests {
         assert!(from_order == bytes("shuffled.parquet", frame_of(&shuffled).unwrap()));
         let back = read_records(&dir.path().join("in-order.parquet"), true).unwrap();
         assert_eq!(back, records);
+    }
+
+    /// A partition as voc wrote it before the current layout ([`FORMAT_1`]): the week as
+    /// a column too, `started_at` as RFC 3339 text, unsigned counts, polars' defaults.
+    fn write_format_1(path: &Path) {
+        let mut frame = ParquetReader::new(std::fs::File::open(path).unwrap())
+            .finish()
+            .unwrap();
+        let texts: Vec<String> = crate::frame::opt_epoch_micros(&frame, "started_at")
+            .unwrap()
+            .into_iter()
+            .map(|micros| {
+                chrono::DateTime::from_timestamp_micros(micros.unwrap())
+                    .unwrap()
+                    .with_timezone(&voc_core::time::china_offset())
+                    .to_rfc3339()
+            })
+            .collect();
+        let weeks = vec![week_of_partition(path); frame.height()];
+        frame
+            .with_column(Column::new("started_at".into(), texts))
+            .unwrap();
+        frame
+            .insert_column(3, Column::new("week".into(), weeks))
+            .unwrap();
+        for name in ["duration_s", "wait_s", "csat"] {
+            let unsigned = frame.column(name).unwrap().cast(&DataType::UInt32).unwrap();
+            frame.with_column(unsigned).unwrap();
+        }
+        let mut frame = frame.drop("risk_forbidden_phrase").unwrap();
+        ParquetWriter::new(std::fs::File::create(path).unwrap())
+            .finish(&mut frame)
+            .unwrap();
+    }
+
+    /// A history of the earlier layout is refused, naming the command that upgrades it,
+    /// and the upgrade writes what a run of this version writes, byte for byte.
+    #[test]
+    fn a_format_1_history_is_refused_until_upgraded_to_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::at(dir.path());
+        let records = vec![
+            record("C1", 2, true),
+            record("C2", 3, false),
+            record("C3", 10, false),
+        ];
+        write_history(&history, &records).unwrap();
+        let [old, current] = &history.partitions()[..] else {
+            panic!("two weeks")
+        };
+        // The old partition had no forbidden-phrase flag yet: stored unset once upgraded.
+        let mut expected = records.clone();
+        expected[0].risk.forbidden_phrase = false;
+        write_records(old, &expected[..2]).unwrap();
+        let current_bytes = std::fs::read(old).unwrap();
+        write_format_1(old);
+
+        let refused = read_records(old, true).unwrap_err().to_string();
+        assert!(refused.contains("voc history upgrade"), "{refused}");
+        assert!(refused.contains("week=2026-W45"), "{refused}");
+        assert!(read_for_retag(old).is_err());
+        assert!(crate::scan::scan(&history, &crate::scan::WeekWindow::all()).is_err());
+        assert!(
+            read_records(current, true).is_ok(),
+            "a current partition still reads"
+        );
+
+        let done = upgrade(&history).unwrap();
+        assert_eq!(
+            (done.partitions, done.rewritten, done.contacts),
+            (2, 1, 2),
+            "{done:?}"
+        );
+        assert!(std::fs::read(old).unwrap() == current_bytes);
+        assert_eq!(read_records(old, true).unwrap(), expected[..2]);
+        assert_eq!(
+            upgrade(&history).unwrap().rewritten,
+            0,
+            "nothing left to do"
+        );
+    }
+
+    /// `started_at` keeps its instant, shown in China time, and is stored as a zoned
+    /// microsecond timestamp; counts are signed; the week is not a column of the file.
+    #[test]
+    fn partitions_store_zoned_times_signed_counts_and_no_week() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::at(dir.path());
+        let mut utc = record("C1", 2, false);
+        // 01:15:02.123456789 UTC is 09:15:02.123456 in China, to the microsecond.
+        utc.contact.started_at =
+            chrono::DateTime::parse_from_rfc3339("2026-11-02T01:15:02.123456789Z").unwrap();
+        let written = write_history(&history, &[utc]).unwrap();
+        let mut reader = ParquetReader::new(std::fs::File::open(&written[0]).unwrap());
+        let schema = reader.schema().unwrap();
+        assert!(!schema.contains("week"));
+        assert_eq!(
+            schema.get("started_at").unwrap().dtype(),
+            &ArrowDataType::Timestamp(ArrowTimeUnit::Microsecond, Some(TIME_ZONE.into()))
+        );
+        assert_eq!(schema.get("csat").unwrap().dtype(), &ArrowDataType::Int32);
+        assert_eq!(schema.get("wait_s").unwrap().dtype(), &ArrowDataType::Int64);
+        let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        assert_eq!(names, COLUMNS);
+        let frame = reader.finish().unwrap();
+        assert_eq!(
+            frame.column("started_at").unwrap().dtype(),
+            &started_at_dtype()
+        );
+        let back = &read_records(&written[0], true).unwrap()[0];
+        assert_eq!(
+            back.contact.started_at.to_rfc3339(),
+            "2026-11-02T09:15:02.123456+08:00"
+        );
+        assert_eq!(back.week, "2026-W45");
     }
 
     /// A read-back large enough to be built in slices gives every kept record, in order.

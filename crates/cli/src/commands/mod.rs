@@ -1,4 +1,5 @@
 pub(crate) mod fixtures;
+pub(crate) mod history;
 pub(crate) mod index;
 pub(crate) mod report;
 pub(crate) mod retag;
