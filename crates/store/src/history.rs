@@ -815,9 +815,9 @@ pub struct Upgraded {
     pub contacts: u64,
 }
 
-/// Rewrites every partition of [`FORMAT_1`] in the current layout, each atomically:
-/// an interrupted upgrade is finished by running it again, and partitions already
-/// current are left alone. Rows and their order are kept; `started_at` keeps its
+/// Rewrites every partition of [`FORMAT_1`] in the current layout, oldest first, each
+/// atomically: an interrupted upgrade is finished by running it again, and partitions
+/// already current are left alone. Rows and their order are kept; `started_at` keeps its
 /// instant; risk flags a partition predates are stored as unset, as they were read.
 pub fn upgrade(history: &History) -> Result<Upgraded, StoreError> {
     let mut done = Upgraded::default();
