@@ -1,4 +1,5 @@
 use anyhow::{Context, Result};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -24,13 +25,15 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
             let history = out.history();
             let done = voc_store::history::upgrade(history)
                 .with_context(|| format!("cannot upgrade {}", history.display()))?;
-            println!(
+            // Written, not printed: a closed pipe is an error `main` knows, not a panic.
+            writeln!(
+                std::io::stdout(),
                 "voc history upgrade: {} of {} partitions rewritten ({} contacts) under {}",
                 done.rewritten,
                 done.partitions,
                 done.contacts,
                 super::shown_path(history.dir())
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }
