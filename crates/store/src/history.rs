@@ -610,6 +610,7 @@ pub(crate) fn records_of(
     let no_greeting = bools("risk_no_greeting")?;
     let forbidden = bools("risk_forbidden_phrase")?;
 
+    let mut week_of_day: Option<(chrono::NaiveDate, String)> = None;
     let mut out = Vec::with_capacity(frame.height());
     for i in 0..frame.height() {
         // Each value is taken out of its column once: no copies of tokens or text.
@@ -637,7 +638,17 @@ pub(crate) fn records_of(
             })
             .collect();
         let week = match started {
-            Some(_) => voc_core::time::iso_week_key(&started_at),
+            Some(_) => {
+                // Rows come in time order: the week is worked out once a day.
+                let day = voc_core::time::china_date(&started_at);
+                if week_of_day.as_ref().is_none_or(|(d, _)| *d != day) {
+                    week_of_day = Some((day, voc_core::time::week_key(day)));
+                }
+                week_of_day
+                    .as_ref()
+                    .map(|(_, w)| w.clone())
+                    .unwrap_or_default()
+            }
             None => folder_week.to_string(),
         };
         let mut contact = Contact::new(
