@@ -26,13 +26,13 @@
 //! 100% for a share that must rise, below 0 for one that must fall) it is unreachable
 //! (无法达成); if every value in range reaches it, the month is secured (已锁定).
 
-use chrono::{DateTime, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use crate::AggregateError;
-use voc_store::frame::{i32s, opt_bools, opt_strs, opt_u32s, strs};
+use voc_store::frame::{i32s, opt_bools, opt_epoch_seconds, opt_strs, opt_u32s, strs};
 use voc_store::scan::{date_of_epoch_days, epoch_days};
 
 use crate::calendar::{month_end, month_key, month_start};
@@ -493,7 +493,7 @@ pub fn read_contacts(
         .collect()?;
     let days = i32s(&df, "day")?;
     let customers = opt_strs(&df, "customer_id")?;
-    let started = strs(&df, "started_at")?;
+    let started = opt_epoch_seconds(&df, "started_at")?;
     let channels = strs(&df, "channel")?;
     let complaint = opt_bools(&df, "complaint")?;
     let resolved = opt_bools(&df, "resolved")?;
@@ -504,9 +504,7 @@ pub fn read_contacts(
         .map(|i| KpiContact {
             date: date_of_epoch_days(days[i]),
             customer: customers[i].clone(),
-            at: DateTime::parse_from_rfc3339(&started[i])
-                .ok()
-                .map(|t| t.timestamp()),
+            at: started[i],
             channel: channels[i].clone(),
             complaint: complaint[i].unwrap_or(false),
             resolved: resolved[i],
@@ -701,7 +699,7 @@ mod tests {
     }
 
     fn contact(customer: &str, at: &str, resolved: Option<bool>) -> KpiContact {
-        let t = DateTime::parse_from_rfc3339(at).unwrap();
+        let t = chrono::DateTime::parse_from_rfc3339(at).unwrap();
         KpiContact {
             date: voc_core::time::china_date(&t),
             customer: (!customer.is_empty()).then(|| customer.to_string()),

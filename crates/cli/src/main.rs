@@ -77,6 +77,9 @@ enum Command {
     /// Maintain the search index: rebuild it from the stored history.
     #[command(subcommand)]
     Index(commands::index::Command),
+    /// Maintain the stored history: upgrade one written by an earlier version of voc.
+    #[command(subcommand)]
+    History(commands::history::Command),
     /// Train, evaluate and try sentiment scoring (lexicon and trained model).
     #[command(subcommand)]
     Sentiment(commands::sentiment::Command),
@@ -101,6 +104,7 @@ fn main() -> ExitCode {
         Command::Fixtures(cmd) => commands::fixtures::run(cmd),
         Command::Retag(args) => commands::retag::run(args),
         Command::Index(cmd) => commands::index::run(cmd),
+        Command::History(cmd) => commands::history::run(cmd),
         Command::Sentiment(cmd) => commands::sentiment::run(cmd),
     };
     match result {

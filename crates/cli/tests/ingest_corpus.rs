@@ -170,7 +170,15 @@ fn broken_corpus_is_fully_accounted_for() {
     );
     // A Parquet timestamp without a zone is a wall-clock time: Sunday 23:30 stays in
     // W45 (read as UTC it was Monday 07:30, in W46).
-    assert!(cells.iter().any(|c| c == "2026-11-08T23:30:00+08:00"));
+    let history = voc_store::OutputDir::new(out.path());
+    let sunday_night = history
+        .history()
+        .partitions()
+        .iter()
+        .flat_map(|p| voc_store::history::read_records(p, false).unwrap())
+        .find(|r| r.contact.started_at.to_rfc3339() == "2026-11-08T23:30:00+08:00")
+        .expect("the Sunday 23:30 contact");
+    assert_eq!(sunday_night.week, "2026-W45");
     assert!(
         cells.iter().any(|c| c == "宽带又断网了，第二次反映"),
         "the newest delivery of B01 wins"

@@ -114,6 +114,8 @@ impl BatchOutcome<'_> {
 /// writing the quarantine file, before touching the history or the index.
 pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     let f = &ctx.pipeline.file;
+    // A history of an earlier layout is refused before anything is read or written.
+    voc_store::history::check_history(ctx.out.history())?;
     let mut timings = Vec::new();
     let started = Instant::now();
     // Ingest and segment + classify take turns on this thread chunk by chunk: one span

@@ -115,3 +115,29 @@ pub fn map_string_lists<T>(
     }
     Ok(out)
 }
+
+/// A timestamp column as microseconds since the Unix epoch (its instants, whatever zone
+/// it is labelled with), row by row.
+pub fn opt_epoch_micros(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, StoreError> {
+    let column = df.column(name)?;
+    let to_micros: fn(i64) -> i64 = match column.dtype() {
+        DataType::Datetime(TimeUnit::Nanoseconds, _) => |v| v.div_euclid(1_000),
+        DataType::Datetime(TimeUnit::Microseconds, _) => |v| v,
+        DataType::Datetime(TimeUnit::Milliseconds, _) => |v| v.saturating_mul(1_000),
+        other => {
+            return Err(StoreError::Unsupported(format!(
+                "column {name} is {other}, not a timestamp"
+            )));
+        }
+    };
+    let physical = column.cast(&DataType::Int64)?;
+    Ok(physical.i64()?.iter().map(|v| v.map(to_micros)).collect())
+}
+
+/// A timestamp column as whole seconds since the Unix epoch (rounded down), row by row.
+pub fn opt_epoch_seconds(df: &DataFrame, name: &str) -> Result<Vec<Option<i64>>, StoreError> {
+    Ok(opt_epoch_micros(df, name)?
+        .into_iter()
+        .map(|v| v.map(|micros| micros.div_euclid(1_000_000)))
+        .collect())
+}

@@ -1,6 +1,16 @@
 //! Enriched history as Parquet partitioned by ISO week (`history/week=2026-W45/part-0.parquet`,
-//! Hive style), so a run reads only what it needs and DuckDB, Spark or DataFusion can
-//! read it as it is.
+//! Hive style), so a run reads only what it needs and pandas, pyarrow, DuckDB, polars or
+//! Spark read it as it is (docs/history.md):
+//!
+//! - the week is the partition key only, never a column of the file: readers take it
+//!   from the folder name (Hive partitioning), so the two cannot disagree;
+//! - `started_at` is a UTC-adjusted microsecond timestamp labelled `Asia/Shanghai`,
+//!   `date` its China-time calendar day;
+//! - strings and lists of strings are plain Arrow `string` and `list<string>` (polars'
+//!   own view types are unknown to pandas and Spark), counts are signed integers.
+//!
+//! Partitions written before this layout ([`FORMAT_1`]) are refused with the command
+//! that rewrites them ([`upgrade`]).
 
 use polars::prelude::*;
 use std::collections::{BTreeMap, HashSet};
@@ -10,6 +20,108 @@ use voc_core::{EnrichedContact, Speaker, Token, TurnTokens};
 use crate::StoreError;
 use crate::frame::{for_each_string_list, i32s, map_string_lists, opt_bools, string_lists};
 use crate::layout::{History, week_of_partition};
+
+/// The time zone `started_at` is labelled with: China time, by its IANA name, which
+/// pandas, pyarrow and polars show and convert to.
+pub const TIME_ZONE: &str = "Asia/Shanghai";
+
+/// The columns of a partition, in file order. The week is not one of them: it is the
+/// partition key, in the folder name.
+pub const COLUMNS: &[&str] = &[
+    "id",
+    "started_at",
+    "date",
+    "channel",
+    "region",
+    "business",
+    "queue",
+    "customer_id",
+    "agent_id",
+    "duration_s",
+    "wait_s",
+    "csat",
+    "resolved",
+    "speakers",
+    "turns",
+    "tokens",
+    "categories",
+    "complaint",
+    "sentiment",
+    "sentiment_label",
+    "risk_escalation",
+    "risk_churn",
+    "risk_repeat",
+    "risk_no_greeting",
+    "risk_forbidden_phrase",
+];
+
+/// What the history's first layout is called in messages: `started_at` as RFC 3339
+/// text, the week stored in each file besides its folder name, unsigned counts.
+pub const FORMAT_1: &str = "history format 1";
+
+/// The command that rewrites a history of an earlier layout, for messages.
+pub const UPGRADE_COMMAND: &str = "voc history upgrade PIPELINE";
+
+fn china_time_zone() -> TimeZone {
+    // Without polars' `timezones` feature a zone name is taken as it is (this one is a
+    // valid IANA name), and a cast to a zoned type drops the zone: columns are built
+    // zoned instead of cast.
+    TimeZone::opt_try_new(Some(TIME_ZONE))
+        .ok()
+        .flatten()
+        .unwrap_or(TimeZone::UTC)
+}
+
+/// The polars type of `started_at`.
+pub fn started_at_dtype() -> DataType {
+    DataType::Datetime(TimeUnit::Microseconds, Some(china_time_zone()))
+}
+
+/// The `started_at` column of instants given in microseconds since the Unix epoch.
+fn started_at_column(micros: Vec<i64>) -> Column {
+    Int64Chunked::from_vec("started_at".into(), micros)
+        .into_datetime(TimeUnit::Microseconds, Some(china_time_zone()))
+        .into_column()
+}
+
+/// Whether a partition's schema is of [`FORMAT_1`]: the week stored as a column, or
+/// `started_at` as text.
+fn is_format_1(schema: &ArrowSchema) -> bool {
+    schema.contains("week")
+        || schema.get("started_at").is_some_and(|f| {
+            matches!(
+                f.dtype(),
+                ArrowDataType::Utf8 | ArrowDataType::LargeUtf8 | ArrowDataType::Utf8View
+            )
+        })
+}
+
+/// A reader of partition `path`, refused with the upgrade command when the file is of
+/// an earlier layout (reading it as if it were current would fail further on, or
+/// worse, mix two layouts in one scan).
+pub(crate) fn open_partition(path: &Path) -> Result<ParquetReader<std::fs::File>, StoreError> {
+    let mut reader = ParquetReader::new(std::fs::File::open(path)?);
+    if is_format_1(&*reader.schema()?) {
+        return Err(StoreError::OldHistory {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(reader)
+}
+
+/// Refuses partition `path` when it is of an earlier layout, as [`open_partition`] does.
+pub(crate) fn check_layout(path: &Path) -> Result<(), StoreError> {
+    open_partition(path).map(drop)
+}
+
+/// Refuses a history with a partition of an earlier layout, naming the command that
+/// upgrades it: reads each partition's footer only.
+pub fn check_history(history: &History) -> Result<(), StoreError> {
+    history
+        .partitions()
+        .iter()
+        .try_for_each(|path| check_layout(path))
+}
 
 /// What a partition file is now, for the caches kept beside the history: its size,
 /// modification time and a hash of its Parquet footer (the last 64 KiB: column
@@ -103,8 +215,7 @@ pub fn string_cells(history: &History) -> Result<Vec<String>, StoreError> {
 }
 
 pub(crate) fn read_partition(path: &Path) -> Result<DataFrame, StoreError> {
-    let file = std::fs::File::open(path)?;
-    Ok(ParquetReader::new(file).finish()?)
+    Ok(open_partition(path)?.finish()?)
 }
 
 /// The rows whose id is not in `ids`.
@@ -169,15 +280,72 @@ pub(crate) fn write_sorted_partition(path: &Path, mut frame: DataFrame) -> Resul
 }
 
 /// Writes `frame` as one ZSTD-compressed Parquet file, atomically: every Parquet file
-/// of the output folder (history partitions, tables) is written this way.
+/// of the output folder (history partitions, tables) is written this way, in types
+/// every common reader knows: unsigned integer columns are cast to signed ones in
+/// place (Spark has no unsigned types), and the Arrow schema stored in the file names
+/// plain `string` and `list` types rather than the view and large types polars holds
+/// (pandas cannot convert lists of `string_view`).
 pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> std::io::Result<()> {
+    signed_integers(frame).map_err(std::io::Error::other)?;
+    let arrow_schema = plain_arrow_schema(frame);
     voc_core::fsutil::write_atomic_with(path, |w| {
         ParquetWriter::new(w)
             .with_compression(ParquetCompression::Zstd(None))
+            .with_key_value_metadata(Some(arrow_schema))
             .finish(frame)
             .map(|_| ())
             .map_err(std::io::Error::other)
     })
+}
+
+/// Every unsigned integer column as the signed type that holds all its values (a
+/// `u64` count past `i64::MAX` is an error, not a wrapped number).
+fn signed_integers(frame: &mut DataFrame) -> PolarsResult<()> {
+    let casts: Vec<(PlSmallStr, DataType)> = frame
+        .schema()
+        .iter()
+        .filter_map(|(name, dtype)| {
+            let signed = match dtype {
+                DataType::UInt8 => DataType::Int16,
+                DataType::UInt16 => DataType::Int32,
+                DataType::UInt32 | DataType::UInt64 => DataType::Int64,
+                _ => return None,
+            };
+            Some((name.clone(), signed))
+        })
+        .collect();
+    for (name, signed) in casts {
+        let column = frame.column(&name)?.strict_cast(&signed)?;
+        frame.with_column(column)?;
+    }
+    Ok(())
+}
+
+/// The `ARROW:schema` entry of a file's metadata (which pyarrow, pandas and polars
+/// read types from) for `frame`, with plain Arrow types: `string` for polars'
+/// `string_view`, `list` for `large_list`. Parquet's own schema is the same either way.
+fn plain_arrow_schema(frame: &DataFrame) -> KeyValueMetadata {
+    fn plain(dtype: &ArrowDataType) -> ArrowDataType {
+        match dtype {
+            ArrowDataType::Utf8View | ArrowDataType::LargeUtf8 => ArrowDataType::Utf8,
+            ArrowDataType::BinaryView | ArrowDataType::LargeBinary => ArrowDataType::Binary,
+            ArrowDataType::LargeList(item) | ArrowDataType::List(item) => {
+                ArrowDataType::List(Box::new(plain_field(item)))
+            }
+            other => other.clone(),
+        }
+    }
+    fn plain_field(field: &ArrowField) -> ArrowField {
+        ArrowField::new(field.name.clone(), plain(field.dtype()), field.is_nullable)
+    }
+    let schema: ArrowSchema = frame
+        .schema()
+        .to_arrow(CompatLevel::newest())
+        .iter_values()
+        .map(|field| (field.name.clone(), plain_field(field)))
+        .collect();
+    let entry = polars_parquet::write::schema_to_metadata_key(&schema);
+    KeyValueMetadata::from_static(vec![(entry.key, entry.value.unwrap_or_default())])
 }
 
 /// A list-of-strings column, one list per record, built in one pass (no series per row).
@@ -210,8 +378,11 @@ pub(crate) fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, StoreErro
             rows.iter().map(|r| f(r)).collect::<Vec<Option<&str>>>(),
         )
     };
-    let opt_u32 = |name: &str, f: &dyn Fn(&EnrichedContact) -> Option<u32>| -> Column {
-        Column::new(name.into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>())
+    let opt_i64 = |name: &str, f: &dyn Fn(&EnrichedContact) -> Option<u32>| -> Column {
+        Column::new(
+            name.into(),
+            rows.iter().map(|r| f(r).map(i64::from)).collect::<Vec<_>>(),
+        )
     };
     let flag = |name: &str, f: &dyn Fn(&EnrichedContact) -> bool| -> Column {
         Column::new(name.into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>())
@@ -222,25 +393,30 @@ pub(crate) fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, StoreErro
         .map(|r| (voc_core::time::china_date(&r.contact.started_at) - epoch).num_days() as i32)
         .collect();
     let date = Column::new("date".into(), days).cast(&DataType::Date)?;
+    // The instant, to the microsecond (Spark reads no finer unit); read back in China time.
+    let started_at = started_at_column(
+        rows.iter()
+            .map(|r| r.contact.started_at.timestamp_micros())
+            .collect(),
+    );
     let columns = vec![
         s("id", &|r| r.contact.id.as_str()),
-        Column::new(
-            "started_at".into(),
-            rows.iter()
-                .map(|r| r.contact.started_at.to_rfc3339())
-                .collect::<Vec<_>>(),
-        ),
+        started_at,
         date,
-        s("week", &|r| r.week.as_str()),
         s("channel", &|r| r.contact.channel.as_str()),
         opt("region", &|r| r.contact.region.as_deref()),
         opt("business", &|r| r.contact.business.as_deref()),
         opt("queue", &|r| r.contact.queue.as_deref()),
         opt("customer_id", &|r| r.contact.customer_id.as_deref()),
         opt("agent_id", &|r| r.contact.agent_id.as_deref()),
-        opt_u32("duration_s", &|r| r.contact.duration_s),
-        opt_u32("wait_s", &|r| r.contact.wait_s),
-        opt_u32("csat", &|r| r.contact.csat.map(u32::from)),
+        opt_i64("duration_s", &|r| r.contact.duration_s),
+        opt_i64("wait_s", &|r| r.contact.wait_s),
+        Column::new(
+            "csat".into(),
+            rows.iter()
+                .map(|r| r.contact.csat.map(i32::from))
+                .collect::<Vec<_>>(),
+        ),
         Column::new(
             "resolved".into(),
             rows.iter().map(|r| r.contact.resolved).collect::<Vec<_>>(),
@@ -304,8 +480,7 @@ fn corrupt(path: &Path, message: String) -> StoreError {
 }
 
 fn read_columns(path: &Path, with_text: bool) -> Result<DataFrame, StoreError> {
-    let file = std::fs::File::open(path)?;
-    let mut reader = ParquetReader::new(file);
+    let mut reader = open_partition(path)?;
     let schema = reader.schema()?;
     // The display text is the bulk of a partition; re-tagging does not need it.
     let columns: Vec<String> = schema
@@ -337,8 +512,7 @@ fn token_lists(frame: &DataFrame) -> Result<Vec<Vec<TurnTokens>>, StoreError> {
 
 /// Just the tokens of every contact in a partition: what re-tagging must at least read.
 pub fn read_tokens(path: &Path) -> Result<Vec<Vec<TurnTokens>>, StoreError> {
-    let file = std::fs::File::open(path)?;
-    let frame = ParquetReader::new(file)
+    let frame = open_partition(path)?
         .with_columns(Some(vec!["tokens".to_string()]))
         .finish()?;
     token_lists(&frame)
@@ -348,11 +522,15 @@ pub fn read_tokens(path: &Path) -> Result<Vec<Vec<TurnTokens>>, StoreError> {
 /// keep their speakers but have empty text (re-tagging needs only the tokens).
 pub fn read_records(path: &Path, with_text: bool) -> Result<Vec<EnrichedContact>, StoreError> {
     let frame = read_columns(path, with_text)?;
-    records_of(path, &frame)
+    records_of(path, &week_of_partition(path), &frame)
 }
 
+/// The records of `frame`, rows of partition `path` (named in errors). Each record's
+/// week is that of its `started_at` in China time (how a run assigns it); when
+/// `started_at` was not read, it is `folder_week`, the partition's.
 pub(crate) fn records_of(
     path: &Path,
+    folder_week: &str,
     frame: &DataFrame,
 ) -> Result<Vec<EnrichedContact>, StoreError> {
     use voc_core::{Contact, RiskFlags, Turn};
@@ -387,8 +565,11 @@ pub(crate) fn records_of(
         Ok(frame.column(name)?.bool()?.iter().collect())
     };
     let mut ids = strings("id")?;
-    let started = strings("started_at")?;
-    let mut weeks = strings("week")?;
+    let started = if absent("started_at") {
+        None
+    } else {
+        Some(crate::frame::opt_epoch_micros(frame, "started_at")?)
+    };
     let mut channels = strings("channel")?;
     let mut regions = strings("region")?;
     let mut business = strings("business")?;
@@ -429,19 +610,20 @@ pub(crate) fn records_of(
     let no_greeting = bools("risk_no_greeting")?;
     let forbidden = bools("risk_forbidden_phrase")?;
 
+    let mut week_of_day: Option<(chrono::NaiveDate, String)> = None;
     let mut out = Vec::with_capacity(frame.height());
     for i in 0..frame.height() {
         // Each value is taken out of its column once: no copies of tokens or text.
         let id = ids[i]
             .take()
             .ok_or_else(|| corrupt(path, format!("row {i}: no id")))?;
-        let started_at = if absent("started_at") {
-            chrono::DateTime::UNIX_EPOCH.fixed_offset()
-        } else {
-            started[i]
-                .as_deref()
-                .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-                .ok_or_else(|| corrupt(path, format!("contact {id}: bad started_at")))?
+        // In China time, whatever offset the export gave: the same instant.
+        let started_at = match &started {
+            None => chrono::DateTime::UNIX_EPOCH.fixed_offset(),
+            Some(started) => started[i]
+                .and_then(chrono::DateTime::from_timestamp_micros)
+                .map(|t| t.with_timezone(&voc_core::time::china_offset()))
+                .ok_or_else(|| corrupt(path, format!("contact {id}: bad started_at")))?,
         };
         let mut row_texts = texts
             .as_mut()
@@ -455,6 +637,20 @@ pub(crate) fn records_of(
                 text: row_texts.next().unwrap_or_default(),
             })
             .collect();
+        let week = match started {
+            Some(_) => {
+                // Rows come in time order: the week is worked out once a day.
+                let day = voc_core::time::china_date(&started_at);
+                if week_of_day.as_ref().is_none_or(|(d, _)| *d != day) {
+                    week_of_day = Some((day, voc_core::time::week_key(day)));
+                }
+                week_of_day
+                    .as_ref()
+                    .map(|(_, w)| w.clone())
+                    .unwrap_or_default()
+            }
+            None => folder_week.to_string(),
+        };
         let mut contact = Contact::new(
             id,
             started_at,
@@ -474,7 +670,7 @@ pub(crate) fn records_of(
         out.push(EnrichedContact {
             contact,
             tokens: std::mem::take(&mut tokens[i]),
-            week: weeks[i].take().unwrap_or_default(),
+            week,
             categories: std::mem::take(&mut categories[i]),
             complaint: flag(&complaint),
             sentiment: sentiment[i].unwrap_or(0.0),
@@ -499,7 +695,6 @@ pub(crate) fn records_of(
 pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, StoreError> {
     const COLUMNS: &[&str] = &[
         "id",
-        "week",
         "channel",
         "region",
         "business",
@@ -514,8 +709,7 @@ pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, StoreError> {
         "risk_no_greeting",
         "risk_forbidden_phrase",
     ];
-    let file = std::fs::File::open(path)?;
-    let mut reader = ParquetReader::new(file);
+    let mut reader = open_partition(path)?;
     let schema = reader.schema()?;
     let columns: Vec<String> = COLUMNS
         .iter()
@@ -523,7 +717,7 @@ pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, StoreError> {
         .map(|c| c.to_string())
         .collect();
     let frame = reader.with_columns(Some(columns)).finish()?;
-    records_of(path, &frame)
+    records_of(path, &week_of_partition(path), &frame)
 }
 
 /// A stored contact's tags as [`read_records_between`] shows them to its `keep`, read
@@ -582,8 +776,10 @@ pub fn read_records_between(
             .height()
             .div_ceil(rayon::current_num_threads())
             .max(MIN_READ_SLICE_ROWS);
-        let slices =
-            crate::frame::par_slices(&selected, slice_rows, |slice| records_of(&path, slice))?;
+        let week = week_of_partition(&path);
+        let slices = crate::frame::par_slices(&selected, slice_rows, |slice| {
+            records_of(&path, &week, slice)
+        })?;
         out.extend(slices.into_iter().flatten());
     }
     out.sort_by(|a, b| {
@@ -598,8 +794,7 @@ pub fn read_records_between(
 /// The stored record of contact `id`, from whichever partition holds it.
 pub fn find_contact(history: &History, id: &str) -> Result<Option<EnrichedContact>, StoreError> {
     for path in history.partitions() {
-        let file = std::fs::File::open(&path)?;
-        let ids = ParquetReader::new(file)
+        let ids = open_partition(&path)?
             .with_columns(Some(vec!["id".to_string()]))
             .finish()?;
         let found = ids.column("id")?.str()?.iter().any(|v| v == Some(id));
@@ -607,7 +802,9 @@ pub fn find_contact(history: &History, id: &str) -> Result<Option<EnrichedContac
             let frame = read_partition(&path)?;
             let mask = frame.column("id")?.str()?.equal(id);
             let row = frame.filter(&mask)?;
-            return Ok(records_of(&path, &row)?.into_iter().next());
+            return Ok(records_of(&path, &week_of_partition(&path), &row)?
+                .into_iter()
+                .next());
         }
     }
     Ok(None)
@@ -617,6 +814,74 @@ pub fn find_contact(history: &History, id: &str) -> Result<Option<EnrichedContac
 pub fn write_records(path: &Path, records: &[EnrichedContact]) -> Result<(), StoreError> {
     let rows: Vec<&EnrichedContact> = records.iter().collect();
     write_partition(path, frame_of(&rows)?)
+}
+
+/// What [`upgrade`] found and rewrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Upgraded {
+    pub partitions: usize,
+    /// Partitions of [`FORMAT_1`], now rewritten.
+    pub rewritten: usize,
+    /// Contacts in the rewritten partitions.
+    pub contacts: u64,
+}
+
+/// Rewrites every partition of [`FORMAT_1`] in the current layout, oldest first, each
+/// atomically: an interrupted upgrade is finished by running it again, and partitions
+/// already current are left alone. Rows and their order are kept; `started_at` keeps its
+/// instant; risk flags a partition predates are stored as unset, as they were read.
+pub fn upgrade(history: &History) -> Result<Upgraded, StoreError> {
+    let mut done = Upgraded::default();
+    for path in history.partitions() {
+        done.partitions += 1;
+        let mut reader = ParquetReader::new(std::fs::File::open(&path)?);
+        if !is_format_1(&*reader.schema()?) {
+            continue;
+        }
+        let frame = from_format_1(&path, reader.finish()?)?;
+        done.contacts += frame.height() as u64;
+        write_partition(&path, frame)?;
+        done.rewritten += 1;
+    }
+    Ok(done)
+}
+
+/// A partition of [`FORMAT_1`] in the current layout, columns in [`COLUMNS`] order.
+fn from_format_1(path: &Path, mut frame: DataFrame) -> Result<DataFrame, StoreError> {
+    if frame.column("started_at")?.dtype() == &DataType::String {
+        let texts = frame.column("started_at")?.str()?.clone();
+        let micros = texts
+            .iter()
+            .enumerate()
+            .map(|(row, text)| {
+                text.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.timestamp_micros())
+                    .ok_or_else(|| {
+                        corrupt(
+                            path,
+                            format!("row {row}: started_at {text:?} is not an RFC 3339 time"),
+                        )
+                    })
+            })
+            .collect::<Result<Vec<i64>, StoreError>>()?;
+        frame.with_column(started_at_column(micros))?;
+    }
+    for (name, dtype) in [
+        ("duration_s", DataType::Int64),
+        ("wait_s", DataType::Int64),
+        ("csat", DataType::Int32),
+    ] {
+        let signed = frame.column(name)?.strict_cast(&dtype)?;
+        frame.with_column(signed)?;
+    }
+    for flag in OPTIONAL_FLAGS {
+        if frame.column(flag).is_err() {
+            let unset = Column::new((*flag).into(), vec![false; frame.height()]);
+            frame.with_column(unset)?;
+        }
+    }
+    // The week stays in the folder name only.
+    Ok(frame.select(COLUMNS.iter().copied())?)
 }
 
 #[cfg(test)]
@@ -694,6 +959,121 @@ mod read_back_tests {
         assert!(from_order == bytes("shuffled.parquet", frame_of(&shuffled).unwrap()));
         let back = read_records(&dir.path().join("in-order.parquet"), true).unwrap();
         assert_eq!(back, records);
+    }
+
+    /// A partition as voc wrote it before the current layout ([`FORMAT_1`]): the week as
+    /// a column too, `started_at` as RFC 3339 text, unsigned counts, polars' defaults.
+    fn write_format_1(path: &Path) {
+        let mut frame = ParquetReader::new(std::fs::File::open(path).unwrap())
+            .finish()
+            .unwrap();
+        let texts: Vec<String> = crate::frame::opt_epoch_micros(&frame, "started_at")
+            .unwrap()
+            .into_iter()
+            .map(|micros| {
+                chrono::DateTime::from_timestamp_micros(micros.unwrap())
+                    .unwrap()
+                    .with_timezone(&voc_core::time::china_offset())
+                    .to_rfc3339()
+            })
+            .collect();
+        let weeks = vec![week_of_partition(path); frame.height()];
+        frame
+            .with_column(Column::new("started_at".into(), texts))
+            .unwrap();
+        frame
+            .insert_column(3, Column::new("week".into(), weeks))
+            .unwrap();
+        for name in ["duration_s", "wait_s", "csat"] {
+            let unsigned = frame.column(name).unwrap().cast(&DataType::UInt32).unwrap();
+            frame.with_column(unsigned).unwrap();
+        }
+        let mut frame = frame.drop("risk_forbidden_phrase").unwrap();
+        ParquetWriter::new(std::fs::File::create(path).unwrap())
+            .finish(&mut frame)
+            .unwrap();
+    }
+
+    /// A history of the earlier layout is refused, naming the command that upgrades it,
+    /// and the upgrade writes what a run of this version writes, byte for byte.
+    #[test]
+    fn a_format_1_history_is_refused_until_upgraded_to_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::at(dir.path());
+        let records = vec![
+            record("C1", 2, true),
+            record("C2", 3, false),
+            record("C3", 10, false),
+        ];
+        write_history(&history, &records).unwrap();
+        let [old, current] = &history.partitions()[..] else {
+            panic!("two weeks")
+        };
+        // The old partition had no forbidden-phrase flag yet: stored unset once upgraded.
+        let mut expected = records.clone();
+        expected[0].risk.forbidden_phrase = false;
+        write_records(old, &expected[..2]).unwrap();
+        let current_bytes = std::fs::read(old).unwrap();
+        write_format_1(old);
+
+        let refused = read_records(old, true).unwrap_err().to_string();
+        assert!(refused.contains("voc history upgrade"), "{refused}");
+        assert!(refused.contains("week=2026-W45"), "{refused}");
+        assert!(read_for_retag(old).is_err());
+        assert!(crate::scan::scan(&history, &crate::scan::WeekWindow::all()).is_err());
+        assert!(
+            read_records(current, true).is_ok(),
+            "a current partition still reads"
+        );
+
+        let done = upgrade(&history).unwrap();
+        assert_eq!(
+            (done.partitions, done.rewritten, done.contacts),
+            (2, 1, 2),
+            "{done:?}"
+        );
+        assert!(std::fs::read(old).unwrap() == current_bytes);
+        assert_eq!(read_records(old, true).unwrap(), expected[..2]);
+        assert_eq!(
+            upgrade(&history).unwrap().rewritten,
+            0,
+            "nothing left to do"
+        );
+    }
+
+    /// `started_at` keeps its instant, shown in China time, and is stored as a zoned
+    /// microsecond timestamp; counts are signed; the week is not a column of the file.
+    #[test]
+    fn partitions_store_zoned_times_signed_counts_and_no_week() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::at(dir.path());
+        let mut utc = record("C1", 2, false);
+        // 01:15:02.123456789 UTC is 09:15:02.123456 in China, to the microsecond.
+        utc.contact.started_at =
+            chrono::DateTime::parse_from_rfc3339("2026-11-02T01:15:02.123456789Z").unwrap();
+        let written = write_history(&history, &[utc]).unwrap();
+        let mut reader = ParquetReader::new(std::fs::File::open(&written[0]).unwrap());
+        let schema = reader.schema().unwrap();
+        assert!(!schema.contains("week"));
+        assert_eq!(
+            schema.get("started_at").unwrap().dtype(),
+            &ArrowDataType::Timestamp(ArrowTimeUnit::Microsecond, Some(TIME_ZONE.into()))
+        );
+        assert_eq!(schema.get("csat").unwrap().dtype(), &ArrowDataType::Int32);
+        assert_eq!(schema.get("wait_s").unwrap().dtype(), &ArrowDataType::Int64);
+        let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        assert_eq!(names, COLUMNS);
+        let frame = reader.finish().unwrap();
+        assert_eq!(
+            frame.column("started_at").unwrap().dtype(),
+            &started_at_dtype()
+        );
+        let back = &read_records(&written[0], true).unwrap()[0];
+        assert_eq!(
+            back.contact.started_at.to_rfc3339(),
+            "2026-11-02T09:15:02.123456+08:00"
+        );
+        assert_eq!(back.week, "2026-W45");
     }
 
     /// A read-back large enough to be built in slices gives every kept record, in order.

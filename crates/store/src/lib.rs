@@ -25,4 +25,13 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     Unsupported(String),
+    /// A partition written by an earlier voc, in a layout this one no longer reads.
+    #[error(
+        "{}: the history was written by an earlier version of voc ({}); rewrite it once in \
+         the current layout with `{}` (every partition in place; nothing else changes)",
+        path.display(),
+        crate::history::FORMAT_1,
+        crate::history::UPGRADE_COMMAND
+    )]
+    OldHistory { path: std::path::PathBuf },
 }

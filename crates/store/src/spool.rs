@@ -220,7 +220,7 @@ impl WeekBatch<'_> {
             let mut stored = StoredTurns::default();
             for_each_string_list(&slice, "tokens", |_, turns| stored.push(turns))?;
             let without_tokens = slice.drop("tokens").map_err(StoreError::from)?;
-            let records = records_of(Path::new(self.week), &without_tokens)?;
+            let records = records_of(Path::new(self.week), self.week, &without_tokens)?;
             f(records, stored)?;
         }
         Ok(())
@@ -264,7 +264,7 @@ pub fn merge<E: From<StoreError>>(
     let hits: Vec<bool> = others
         .par_iter()
         .map(|path| -> Result<bool, StoreError> {
-            let ids = ParquetReader::new(std::fs::File::open(path)?)
+            let ids = crate::history::open_partition(path)?
                 .with_columns(Some(vec!["id".to_string()]))
                 .finish()?;
             Ok(ids
@@ -366,12 +366,13 @@ pub fn read_records_filtered(
 ) -> Result<Vec<EnrichedContact>, StoreError> {
     const SLICE: usize = 2048;
     let frame = read_partition(path)?;
+    let week = week_of_partition(path);
     let mut out = Vec::new();
     let mut offset = 0;
     while offset < frame.height() {
         let slice = frame.slice(offset as i64, SLICE);
         offset += slice.height();
-        out.extend(records_of(path, &slice)?.into_iter().filter(&keep));
+        out.extend(records_of(path, &week, &slice)?.into_iter().filter(&keep));
     }
     Ok(out)
 }

@@ -1,5 +1,6 @@
 pub(crate) mod check;
 pub(crate) mod fixtures;
+pub(crate) mod history;
 pub(crate) mod index;
 pub(crate) mod init;
 pub(crate) mod report;
