@@ -105,6 +105,7 @@ pub fn check(pipeline: &Pipeline, sample: u64) -> Result<CheckReport, IngestErro
             always: f.pii.always_pseudonymize.clone(),
             never: f.pii.never_pseudonymize.clone(),
         },
+        date_window: f.input.date_window(chrono::Utc::now()),
     })?
     .with_sample(sample);
     let files: Vec<FileCheck> = f

@@ -97,7 +97,7 @@ impl ColumnStats {
             stats.non_empty += 1;
             stats.chars += value.chars().count();
             if let Some(v) = row.get(header)
-                && voc_ingest::record::parse_time(v).is_some()
+                && voc_ingest::record::parse_time(v, None).is_some()
                 && !value.bytes().all(|b| b.is_ascii_digit())
             {
                 stats.times += 1;
