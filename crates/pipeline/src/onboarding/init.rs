@@ -877,9 +877,10 @@ text = "内容"                     # guess: "内容" is a usual name of text
 "店小二" = "agent"                # guess: "店小二" names the agent, seen 1 time
 "机器人" = "system"               # guess: "机器人" names the system, seen 1 time
 "访客X" = "customer"              # guess: "访客X" names the customer, seen 1 time
-[input.source.channels]
-"在线" = "chat"                   # guess: voc's default channel map reads "在线" as chat
-"热线" = "voice"                  # guess: "热线" sounds like voice, seen 3 times
+# Every channel value seen is one voc maps by default; to map them otherwise:
+# [input.source.channels]
+# "在线" = "chat"                 # guess: voc's default channel map reads "在线" as chat
+# "热线" = "voice"                # guess: voc's default channel map reads "热线" as voice
 "#;
         assert_eq!(source, expected, "{source}");
         let parsed: toml::Value = toml::from_str(&toml).unwrap();
