@@ -204,6 +204,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     };
     enrich_time += t.elapsed();
     quarantine.finish()?;
+    voc_store::checkpoint("ingest")?;
     let stats = ingested.stats;
     let input_fingerprints = ingested.fingerprints;
     let stream_time = started.elapsed();
@@ -276,9 +277,11 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
                 Ok(index_writer.add_unique_stored(&records, &stored)?)
             })?;
             index_time += t.elapsed();
+            voc_store::checkpoint("history-week")?;
             Ok(())
         },
     )?;
+    voc_store::checkpoint("history")?;
     drop(repeat);
     spool.remove().ok();
     timings.push(StageClock::measured(
