@@ -13,6 +13,7 @@
 mod compile;
 pub mod facets;
 pub mod least;
+pub mod live;
 pub mod query;
 /// The sample index of this crate's and `voc-serve`'s tests; not in product builds.
 #[cfg(any(test, feature = "testing"))]
@@ -20,6 +21,7 @@ pub mod testing;
 pub mod tokenizer;
 
 pub use facets::{FacetCount, Facets};
+pub use live::LiveIndex;
 pub use query::{KNOWN_FIELDS, MAX_QUERY_CHARS, QueryError, normalize_query};
 
 use serde::Serialize;

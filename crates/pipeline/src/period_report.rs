@@ -119,7 +119,9 @@ pub fn report(
     // leaves no page of a report beside another's. Elsewhere, the current generation is
     // read and the report's own files are written atomically.
     // Nothing to report from is said before anything is written.
-    let Some((stored_first, stored_last)) = voc_store::scan::history_days(visible.pinned().history())? else {
+    let Some((stored_first, stored_last)) =
+        voc_store::scan::history_days(visible.pinned().history())?
+    else {
         bail!(
             "no stored history in {}: run `voc run {}` (with the same --out) first",
             visible.history().display(),

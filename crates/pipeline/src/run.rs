@@ -64,8 +64,12 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         .collect::<Result<Vec<u64>>>()?;
 
     if !options.force
-        && let Some(previous) =
-            previous_run(&visible.pinned(), &config_fingerprint, &input_paths, &input_sizes)?
+        && let Some(previous) = previous_run(
+            &visible.pinned(),
+            &config_fingerprint,
+            &input_paths,
+            &input_sizes,
+        )?
     {
         return Ok(RunSummary {
             out_dir: visible,
@@ -78,7 +82,12 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
 
     // Everything below writes the next generation of the folder, made current in one
     // step once run.json is written (see `voc_store::generation`).
+    let begun = Instant::now();
     let (transaction, mut warnings) = Transaction::begin(&visible)?;
+    tracing::debug!(
+        ms = begun.elapsed().as_secs_f64() * 1e3,
+        "next generation prepared"
+    );
     let out = transaction.out().clone();
     clock.finish(load_models);
 
@@ -239,7 +248,12 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
     )?;
     checkpoint("manifest")?;
+    let committing = Instant::now();
     transaction.commit()?;
+    tracing::debug!(
+        ms = committing.elapsed().as_secs_f64() * 1e3,
+        "generation committed"
+    );
     if manifest.pseudonymized > 0 && pseudonym_key().is_empty() {
         warnings.push(format!(
             "{} customer or contact ids held personal data and were replaced by pseudonyms \

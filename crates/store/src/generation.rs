@@ -162,8 +162,7 @@ impl Transaction {
     /// removed by the next writer.
     pub fn commit(mut self) -> io::Result<()> {
         let root = self.visible.root().to_path_buf();
-        sync_tree(self.staged.root())
-            .map_err(|e| named(e, "cannot flush", self.staged.root()))?;
+        sync_tree(self.staged.root()).map_err(|e| named(e, "cannot flush", self.staged.root()))?;
         checkpoint("commit")?;
         point_current_at(&root, self.number)?;
         self.committed = true;
@@ -407,7 +406,11 @@ mod tests {
         assert_eq!(read(&pinned.manifest()), "run 1");
         use std::os::unix::fs::MetadataExt;
         let unchanged = std::fs::metadata(out.history().partition("2026-W45")).unwrap();
-        assert_eq!(unchanged.nlink(), 2, "the untouched week is a link, not a copy");
+        assert_eq!(
+            unchanged.nlink(),
+            2,
+            "the untouched week is a link, not a copy"
+        );
     }
 
     #[test]
@@ -485,8 +488,14 @@ mod tests {
             shown("/o/.generations/000042/report/report.html"),
             Path::new("/o/report/report.html")
         );
-        assert_eq!(shown("o/.generations/current/run.json"), Path::new("o/run.json"));
-        assert_eq!(shown("o/.generations/000042"), Path::new("o/.generations/000042"));
+        assert_eq!(
+            shown("o/.generations/current/run.json"),
+            Path::new("o/run.json")
+        );
+        assert_eq!(
+            shown("o/.generations/000042"),
+            Path::new("o/.generations/000042")
+        );
         assert_eq!(shown("o/report/report.md"), Path::new("o/report/report.md"));
     }
 
