@@ -406,10 +406,31 @@ fn runs_killed_at_random_moments_or_failing_on_a_full_disk_lose_nothing() {
     }
 
     // Random moments: SIGKILL after a random delay within a run's duration.
-    let t = Instant::now();
+    // Meanwhile a reader that pins the current generation reads the folder again and
+    // again: each read sees the state after A or after A,B, whole, never a mix.
     copy_folder(base, &trial);
-    run_ok(&p["B"], &trial);
+    let t = Instant::now();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let reads = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut reads = [0, 0];
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let pinned = voc_store::OutputDir::new(&trial).pinned();
+                let seen = state(pinned.root());
+                let which = [&c.after_a, &c.after_ab]
+                    .iter()
+                    .position(|s| **s == seen)
+                    .expect("a pinned reader sees one whole generation");
+                reads[which] += 1;
+            }
+            reads
+        });
+        run_ok(&p["B"], &trial);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        reader.join().unwrap()
+    });
     let run_ms = t.elapsed().as_millis() as u64;
+    eprintln!("a pinned reader read the folder {reads:?} times (after A, after A,B) during a run");
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     let mut committed = 0;
     for n in 0..8 {
@@ -550,4 +571,68 @@ fn killed_retags_and_index_rebuilds_leave_one_whole_generation() {
             assert!(trial.join("report/2026-11").join(file).exists());
         }
     }
+}
+
+/// Unmounts the small file system of the full-disk test, whatever happens.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A real full disk (a 5 MB tmpfs, so only where the tests may mount one: as root):
+/// the demo's first run fits, the second runs out of space while writing its
+/// generation, fails naming the file, and leaves the first run's outputs current and
+/// the space it took free.
+#[test]
+fn a_run_out_of_disk_space_fails_clearly_and_keeps_the_previous_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=5m", "tmpfs"])
+        .arg(&disk)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a small tmpfs here (needs root)");
+        return;
+    }
+    let _unmount = Mounted(disk.clone());
+    let pipeline = repo_root().join("pipelines/demo/weekly.toml");
+    let out = disk.join("out");
+    run_ok(&pipeline, &out);
+    let before = std::fs::read(out.join("report/report.xlsx")).unwrap();
+    let manifest_before = std::fs::read(out.join("run.json")).unwrap();
+    let free = || {
+        let o = Command::new("df")
+            .arg("--output=avail")
+            .arg(&disk)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let free_before = free();
+    let o = voc_in(&run_args(&pipeline, &out), &[]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(
+        stderr.contains("cannot write"),
+        "the file is named: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read(out.join("report/report.xlsx")).unwrap(),
+        before
+    );
+    assert_eq!(
+        std::fs::read(out.join("run.json")).unwrap(),
+        manifest_before
+    );
+    let index = voc_index::ContactIndex::open(&out.join("index")).unwrap();
+    assert_eq!(index.num_docs(), 3000);
+    assert_eq!(free(), free_before, "the failed generation is removed");
 }

@@ -536,7 +536,11 @@ impl ContactIndex {
         if !dir.join("meta.json").exists() {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }
-        let index = Index::open_in_dir(dir).map_err(|source| IndexError::Tantivy {
+        // An output folder's `index` is a symlink into its current generation: resolved
+        // once, so the index and its dictionary are read from one generation whatever
+        // a run commits meanwhile. Messages keep the path as given.
+        let resolved = dir.canonicalize()?;
+        let index = Index::open_in_dir(&resolved).map_err(|source| IndexError::Tantivy {
             path: dir.to_path_buf(),
             source,
         })?;
@@ -544,8 +548,8 @@ impl ContactIndex {
         if index.schema() != schema {
             return Err(IndexError::Outdated(dir.to_path_buf()));
         }
-        let segmenter = SegmenterBuilder::load(dir)?.build()?;
-        Self::with_tokenizer(dir, index, fields, Arc::new(segmenter))
+        let segmenter = SegmenterBuilder::load(&resolved)?.build()?;
+        Self::with_tokenizer(&resolved, index, fields, Arc::new(segmenter))
     }
 
     fn with_tokenizer(
