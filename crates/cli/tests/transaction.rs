@@ -414,7 +414,10 @@ fn runs_killed_at_random_moments_or_failing_on_a_full_disk_lose_nothing() {
     let reads = std::thread::scope(|scope| {
         let reader = scope.spawn(|| {
             let mut reads = [0, 0];
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            // One more read once the run is done: it sees the committed generation.
+            let mut last = false;
+            while !last {
+                last = done.load(std::sync::atomic::Ordering::Relaxed);
                 let pinned = voc_store::OutputDir::new(&trial).pinned();
                 let seen = state(pinned.root());
                 let which = [&c.after_a, &c.after_ab]

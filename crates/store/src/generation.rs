@@ -347,7 +347,10 @@ fn clone_tree(from: &Path, to: &Path) -> io::Result<()> {
         if kind.is_dir() {
             clone_tree(&entry.path(), &target)?;
         } else if kind.is_file() {
-            std::fs::hard_link(entry.path(), &target)?;
+            // A file system without hard links gets copies: slower, as safe.
+            if std::fs::hard_link(entry.path(), &target).is_err() {
+                std::fs::copy(entry.path(), &target)?;
+            }
         }
     }
     Ok(())
