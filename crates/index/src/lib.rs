@@ -13,6 +13,7 @@
 mod compile;
 pub mod facets;
 pub mod least;
+pub mod live;
 pub mod query;
 /// The sample index of this crate's and `voc-serve`'s tests; not in product builds.
 #[cfg(any(test, feature = "testing"))]
@@ -20,6 +21,7 @@ pub mod testing;
 pub mod tokenizer;
 
 pub use facets::{FacetCount, Facets};
+pub use live::LiveIndex;
 pub use query::{KNOWN_FIELDS, MAX_QUERY_CHARS, QueryError, normalize_query};
 
 use serde::Serialize;
@@ -534,7 +536,11 @@ impl ContactIndex {
         if !dir.join("meta.json").exists() {
             return Err(IndexError::Missing(dir.to_path_buf()));
         }
-        let index = Index::open_in_dir(dir).map_err(|source| IndexError::Tantivy {
+        // An output folder's `index` is a symlink into its current generation: resolved
+        // once, so the index and its dictionary are read from one generation whatever
+        // a run commits meanwhile. Messages keep the path as given.
+        let resolved = dir.canonicalize()?;
+        let index = Index::open_in_dir(&resolved).map_err(|source| IndexError::Tantivy {
             path: dir.to_path_buf(),
             source,
         })?;
@@ -542,8 +548,8 @@ impl ContactIndex {
         if index.schema() != schema {
             return Err(IndexError::Outdated(dir.to_path_buf()));
         }
-        let segmenter = SegmenterBuilder::load(dir)?.build()?;
-        Self::with_tokenizer(dir, index, fields, Arc::new(segmenter))
+        let segmenter = SegmenterBuilder::load(&resolved)?.build()?;
+        Self::with_tokenizer(&resolved, index, fields, Arc::new(segmenter))
     }
 
     fn with_tokenizer(

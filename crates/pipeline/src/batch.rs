@@ -139,8 +139,8 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     let input_files = f.input.files();
     let quarantine_path = ctx.out.quarantine();
     let mut quarantine = QuarantineFile::create(&quarantine_path)?;
-    remove_stale_spools(ctx.out)?;
-    // Removed when the batch is done, and by the next run if a killed run left it.
+    // Inside the run's new generation: removed when the batch is done, and with the
+    // generation by the next command if this run is killed.
     let spool_dir = ctx.out.spool(std::process::id());
     let _cleanup = RemoveOnDrop(spool_dir.clone());
     let spool = Spool::create(&spool_dir)
@@ -215,6 +215,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     enrich_time += t.elapsed();
     crate::onboarding::check_mappings_read(ctx.pipeline, &ingested.headers_read)?;
     quarantine.finish()?;
+    voc_store::checkpoint("ingest")?;
     let stats = ingested.stats;
     let input_fingerprints = ingested.fingerprints;
     let stream_time = started.elapsed();
@@ -288,9 +289,11 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
                 Ok(index_writer.add_unique_stored(&records, &stored)?)
             })?;
             index_time += t.elapsed();
+            voc_store::checkpoint("history-week")?;
             Ok(())
         },
     )?;
+    voc_store::checkpoint("history")?;
     drop(repeat);
     spool.remove().ok();
     timings.push(StageClock::measured(
@@ -415,18 +418,6 @@ impl Drop for QuarantineFile {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
-}
-
-/// Spools that killed runs left in the output folder.
-fn remove_stale_spools(out: &OutputDir) -> Result<()> {
-    // An output folder that cannot be listed has no spool to remove.
-    for (pid, spool) in out.spools().unwrap_or_default() {
-        if fsutil::left_by_dead_process(pid) {
-            std::fs::remove_dir_all(&spool)
-                .with_context(|| format!("cannot remove {}", spool.display()))?;
-        }
-    }
-    Ok(())
 }
 
 /// The key of the pseudonyms that replace ids holding personal data, from the

@@ -16,7 +16,7 @@ use voc_aggregate::Trends;
 use voc_classify::Taxonomy;
 use voc_core::{EnrichedContact, Period, fsutil};
 use voc_report::{DataQuality, ReportInput};
-use voc_store::{History, REPORT_FILES, REPORT_HTML, REPORT_PDF};
+use voc_store::{History, REPORT_FILES, REPORT_HTML, REPORT_PDF, checkpoint};
 
 use crate::config::Pipeline;
 use crate::manifest::Manifest;
@@ -43,6 +43,8 @@ pub struct ReportSummary {
     pub files: Vec<PathBuf>,
     /// Emerging issues, as `category` or `category @ region`.
     pub emerging: Vec<String>,
+    /// What a killed command left and this one removed.
+    pub warnings: Vec<String>,
 }
 
 /// What [`render`] needs besides the trends: the pipeline's texts and taxonomy, the
@@ -111,15 +113,31 @@ pub fn report(
     period: &Period,
     options: &ReportOptions,
 ) -> Result<ReportSummary> {
-    let out = crate::output::output_dir(pipeline, options.out_dir.clone());
-    let history = out.history();
-    let Some((stored_first, stored_last)) = voc_store::scan::history_days(history)? else {
+    let visible = crate::output::output_dir(pipeline, options.out_dir.clone());
+    // Into the output folder, the report is written into its next generation (read from
+    // it too: a copy of the current one), committed with the files: a killed report
+    // leaves no page of a report beside another's. Elsewhere, the current generation is
+    // read and the report's own files are written atomically.
+    // Nothing to report from is said before anything is written.
+    let Some((stored_first, stored_last)) =
+        voc_store::scan::history_days(visible.pinned().history())?
+    else {
         bail!(
             "no stored history in {}: run `voc run {}` (with the same --out) first",
-            history.display(),
+            visible.history().display(),
             pipeline.path.display()
         );
     };
+    let (transaction, warnings) = if options.report_dir.is_none() {
+        let (t, w) = voc_store::Transaction::begin(&visible)?;
+        (Some(t), w)
+    } else {
+        (None, Vec::new())
+    };
+    let out = transaction
+        .as_ref()
+        .map_or_else(|| visible.pinned(), |t| t.out().clone());
+    let history = out.history();
 
     // The counts and the data fingerprint of the last run into this folder.
     let manifest: Option<Manifest> = std::fs::read_to_string(out.manifest())
@@ -148,14 +166,14 @@ pub fn report(
             "no stored contacts in {period} ({} to {}): the history in {} holds {stored_first} to {stored_last}",
             period.first,
             period.last,
-            history.display()
+            visible.history().display()
         );
     };
     let report_dir = options
         .report_dir
         .clone()
         .unwrap_or_else(|| out.period_report(period));
-    let mut files = render(
+    let files = render(
         &RenderContext {
             pipeline,
             history,
@@ -167,11 +185,25 @@ pub fn report(
         &trends,
         &report_dir,
     )?;
+    let mut files = files;
     if options.pdf {
         let pdf = report_dir.join(REPORT_PDF);
         crate::pdf::print_to_pdf(&report_dir.join(REPORT_HTML), &pdf)?;
         files.push(pdf);
     }
+    checkpoint("report")?;
+    // Paths as users see them: through the output folder's links, not the generation.
+    let (report_dir, files) = match transaction {
+        Some(transaction) => {
+            transaction.commit()?;
+            let shown = |p: &Path| {
+                p.strip_prefix(out.root())
+                    .map_or_else(|_| p.to_path_buf(), |rel| visible.root().join(rel))
+            };
+            (shown(&report_dir), files.iter().map(|f| shown(f)).collect())
+        }
+        None => (report_dir, files),
+    };
     Ok(ReportSummary {
         period: *period,
         previous: spans.comparison.as_ref().map(|c| c.key.clone()),
@@ -179,5 +211,6 @@ pub fn report(
         report_dir,
         files,
         emerging: crate::analytics::emerging_names(&trends),
+        warnings,
     })
 }

@@ -4,9 +4,10 @@
 //! that is lost, damaged, or built by a version of voc whose index fields differ can
 //! only be made whole again from the history, which holds every contact's masked text
 //! and stored tokens. Nothing is segmented again: the index is fed the stored tokens,
-//! as a run feeds it. The new index is built beside the live one and swapped in only
-//! once it is committed and holds every contact, so searches and `voc serve` keep the
-//! old one until then, and a killed rebuild leaves it untouched.
+//! as a run feeds it. The new index is built in the output folder's next generation and
+//! made current (`voc_store::generation`) only once it is committed and holds every
+//! contact, so searches keep the old one until then, and a killed rebuild leaves it
+//! untouched.
 
 use crate::Pipeline;
 use crate::batch::{INDEX_SLICE, counter};
@@ -33,6 +34,8 @@ pub struct RebuildSummary {
     pub documents: u64,
     pub read_ms: u64,
     pub index_ms: u64,
+    /// What a killed command left and this one removed.
+    pub warnings: Vec<String>,
 }
 
 pub fn rebuild_index(
@@ -40,11 +43,14 @@ pub fn rebuild_index(
     out_dir: Option<PathBuf>,
     progress: bool,
 ) -> Result<RebuildSummary> {
-    let out = output_dir(pipeline, out_dir);
-    let partitions = stored_partitions(pipeline, &out)?;
-    let history = out.history();
-    let live = out.index();
-    let previous = match ContactIndex::open(&live) {
+    let visible = output_dir(pipeline, out_dir);
+    // No history is said before anything is written.
+    stored_partitions(pipeline, &visible.pinned())?;
+    let (transaction, warnings) = voc_store::Transaction::begin(&visible)?;
+    let out = transaction.out();
+    let partitions = stored_partitions(pipeline, out)?;
+    let history = visible.history();
+    let previous = match ContactIndex::open(&out.index()) {
         Ok(index) => format!("{} documents", index.num_docs()),
         Err(IndexError::Missing(_)) => "none".to_string(),
         Err(IndexError::Outdated(_)) => "built by another version of voc".to_string(),
@@ -54,9 +60,10 @@ pub fn rebuild_index(
     let (_, terms) = load_classifier(pipeline)?;
     let (segmenter, dictionary) = build_segmenter(pipeline, &terms)?;
 
-    let rebuilt = voc_index::rebuild_dir(&live);
+    // The new generation's index starts empty (its links to the current one's files go);
+    // the current index serves searches until the new generation is committed.
+    let rebuilt = out.index();
     if rebuilt.exists() {
-        // What a killed rebuild left; the live index never depends on it.
         std::fs::remove_dir_all(&rebuilt)
             .with_context(|| format!("cannot clear {}", rebuilt.display()))?;
     }
@@ -79,29 +86,32 @@ pub fn rebuild_index(
         index_ms += started.elapsed().as_millis() as u64;
         contacts += records.len() as u64;
     }
+    voc_store::checkpoint("reindex-fed")?;
     let started = Instant::now();
     let stats = writer.commit()?;
     index_ms += started.elapsed().as_millis() as u64;
     bar.finish_and_clear();
     drop(index);
+    voc_store::checkpoint("reindex-committed")?;
     if stats.documents != contacts {
         anyhow::bail!(
             "the history under {} holds {contacts} contacts but the rebuilt index {} documents \
              (a contact id in two weeks' partitions?); the index at {} is left as it was",
             history.display(),
             stats.documents,
-            live.display()
+            visible.index().display()
         );
     }
-    voc_index::swap_in(&live)?;
+    transaction.commit()?;
     Ok(RebuildSummary {
         history: history.dir().to_path_buf(),
-        index: live,
+        index: visible.index(),
         previous,
         partitions: partitions.len(),
         contacts,
         documents: stats.documents,
         read_ms,
         index_ms,
+        warnings,
     })
 }

@@ -2,10 +2,10 @@
 //! contact from its stored tokens, without segmenting again, and show what moved.
 //!
 //! Per partition: read the tokens and tags (not the display text), classify, compare.
-//! Only a partition with changes is read in full and rewritten (atomically), and its
-//! changed contacts are upserted into the index *before* the Parquet file is replaced:
-//! if the run dies in between, the Parquet still shows the old tags, so running
-//! `voc retag` again finds the same changes and finishes the job.
+//! Only a partition with changes is read in full and rewritten, and its changed
+//! contacts are upserted into the index. Both are written into the output folder's next
+//! generation, made current once every partition is done (`voc_store::generation`): a
+//! retag killed halfway leaves the history and the index as they were.
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -77,6 +77,8 @@ pub struct RetagSummary {
     pub sentiment_labels: Vec<(String, u64, u64)>,
     pub samples: Vec<MovedContact>,
     pub dry_run: bool,
+    /// What a killed command left and this one removed.
+    pub warnings: Vec<String>,
     pub read_ms: u64,
     pub classify_ms: u64,
     pub write_ms: u64,
@@ -100,7 +102,20 @@ const FLAGS: &[&str] = &[
 ];
 
 pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary> {
-    let out = output_dir(pipeline, options.out_dir.clone());
+    let visible = output_dir(pipeline, options.out_dir.clone());
+    // A dry run reads the current generation; a retag writes the next one, made current
+    // once every partition and the index are re-tagged.
+    // No history is said before anything is written.
+    stored_partitions(pipeline, &visible.pinned())?;
+    let (transaction, warnings) = if options.dry_run {
+        (None, Vec::new())
+    } else {
+        let (t, w) = voc_store::Transaction::begin(&visible)?;
+        (Some(t), w)
+    };
+    let out = transaction
+        .as_ref()
+        .map_or_else(|| visible.pinned(), |t| t.out().clone());
     let partitions = stored_partitions(pipeline, &out)?;
     let (classifier, _) = load_classifier(pipeline)?;
     let index_dir = out.index();
@@ -116,13 +131,14 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
     };
 
     let mut summary = RetagSummary {
-        history: out.history().dir().to_path_buf(),
+        history: visible.history().dir().to_path_buf(),
+        warnings,
         partitions: partitions.len(),
         dry_run: options.dry_run,
         ..Default::default()
     };
     if index.is_none() && !options.dry_run {
-        summary.index_note = Some(format!("no index at {}", index_dir.display()));
+        summary.index_note = Some(format!("no index at {}", visible.index().display()));
     }
     let mut before: BTreeMap<String, u64> = BTreeMap::new();
     let mut after: BTreeMap<String, u64> = BTreeMap::new();
@@ -234,8 +250,13 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             voc_store::history::write_records(path, &full)
                 .with_context(|| format!("cannot rewrite {}", path.display()))?;
             summary.partitions_rewritten += 1;
+            voc_store::checkpoint("retag-partition")?;
         }
         summary.write_ms += started.elapsed().as_millis() as u64;
+    }
+    if let Some(transaction) = transaction {
+        drop(index);
+        transaction.commit()?;
     }
 
     let ids: Vec<String> = before

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::time::Instant;
 use voc_core::fsutil;
-use voc_store::OutputDir;
+use voc_store::{OutputDir, Transaction, checkpoint};
 
 use crate::batch::{BatchContext, pseudonym_key};
 use crate::config::Pipeline;
@@ -42,15 +42,11 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
     let mut clock = StageClock::new();
     let load_models = stages::start("load_models");
     let f = &pipeline.file;
-    let out = crate::output::output_dir(pipeline, options.out_dir.clone());
-    std::fs::create_dir_all(out.root())
-        .with_context(|| format!("cannot create output folder {}", out.root().display()))?;
-    // A run killed mid-write leaves a temporary sibling behind; it is never read, but
-    // it should not accumulate either.
-    fsutil::remove_stale_temps(out.root())
-        .with_context(|| format!("cannot tidy the output folder {}", out.root().display()))?;
+    let visible = crate::output::output_dir(pipeline, options.out_dir.clone());
+    std::fs::create_dir_all(visible.root())
+        .with_context(|| format!("cannot create output folder {}", visible.root().display()))?;
     // An index this version cannot add to stops the run now, not after ingest.
-    voc_index::check_version(&out.index())?;
+    voc_index::check_version(&visible.pinned().index())?;
 
     // Built beside the fingerprints and the start of ingest; see `ModelsLoading`.
     let models = ModelsLoading::start(pipeline)?;
@@ -68,10 +64,15 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         .collect::<Result<Vec<u64>>>()?;
 
     if !options.force
-        && let Some(previous) = previous_run(&out, &config_fingerprint, &input_paths, &input_sizes)?
+        && let Some(previous) = previous_run(
+            &visible.pinned(),
+            &config_fingerprint,
+            &input_paths,
+            &input_sizes,
+        )?
     {
         return Ok(RunSummary {
-            out_dir: out,
+            out_dir: visible,
             already_processed: true,
             emerging: Vec::new(),
             warnings: Vec::new(),
@@ -79,17 +80,29 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         });
     }
 
+    // Everything below writes the next generation of the folder, made current in one
+    // step once run.json is written (see `voc_store::generation`).
+    let begun = Instant::now();
+    let (transaction, mut warnings) = Transaction::begin(&visible)?;
+    tracing::debug!(
+        ms = begun.elapsed().as_secs_f64() * 1e3,
+        "next generation prepared"
+    );
+    let out = transaction.out().clone();
     clock.finish(load_models);
 
     // Ingest, segment + classify, history and index, streamed: see `batch`.
     let index_slot = std::sync::OnceLock::new();
-    let batch = crate::batch::process(&BatchContext {
+    let batch = match crate::batch::process(&BatchContext {
         pipeline,
         out: &out,
         models: &models,
         index: &index_slot,
         progress: options.progress,
-    })?;
+    }) {
+        Ok(batch) => batch,
+        Err(e) => return Err(keep_quarantine_of_refused_batch(e, transaction, &visible)),
+    };
     // The inputs' fingerprints come from ingest, which hashes what it reads: a pass of
     // their own before it would hold ingest up.
     let inputs: Vec<FileFingerprint> = input_paths
@@ -188,6 +201,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             written.extend(table_files?);
             written.extend(report_files?);
             written.push(quarantine_path);
+            checkpoint("tables+report")?;
             clock.finish(report);
             Ok((written, trends))
         })();
@@ -196,7 +210,9 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             .join()
             .map_err(|_| anyhow::anyhow!("the index commit panicked"))?;
         clock.add("index", t.elapsed());
-        Ok((outputs?, committed?))
+        let committed = committed?;
+        checkpoint("index")?;
+        Ok((outputs?, committed))
     })?;
     let (written, trends) = outputs;
 
@@ -233,7 +249,13 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         &out.manifest(),
         (serde_json::to_string_pretty(&manifest)? + "\n").as_bytes(),
     )?;
-    let mut warnings = Vec::new();
+    checkpoint("manifest")?;
+    let committing = Instant::now();
+    transaction.commit()?;
+    tracing::debug!(
+        ms = committing.elapsed().as_secs_f64() * 1e3,
+        "generation committed"
+    );
     if manifest.pseudonymized > 0 && pseudonym_key().is_empty() {
         warnings.push(format!(
             "{} customer or contact ids held personal data and were replaced by pseudonyms \
@@ -249,7 +271,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         warnings.push(unknown_channels_warning(&manifest.unknown_channels));
     }
     Ok(RunSummary {
-        out_dir: out,
+        out_dir: visible,
         already_processed: false,
         emerging: crate::analytics::emerging_names(&trends),
         warnings,
@@ -284,4 +306,39 @@ fn unknown_channels_warning(unknown: &std::collections::BTreeMap<String, u64>) -
         values.join(", "),
         codes.join(", ")
     )
+}
+
+/// A batch refused for its quarantine rate still shows its quarantine, as the error
+/// says: a generation holding only the new `quarantine.jsonl` is committed (history,
+/// index, report and run.json stay the previous run's). Any other failure drops the
+/// new generation.
+fn keep_quarantine_of_refused_batch(
+    error: anyhow::Error,
+    transaction: Transaction,
+    visible: &OutputDir,
+) -> anyhow::Error {
+    match error.downcast::<crate::batch::RunError>() {
+        Ok(crate::batch::RunError::TooManyQuarantined {
+            read,
+            quarantined,
+            rate,
+            limit,
+            diagnosis,
+            ..
+        }) => {
+            if let Err(e) = transaction.commit() {
+                return anyhow::Error::new(e).context("cannot keep the quarantine file");
+            }
+            crate::batch::RunError::TooManyQuarantined {
+                read,
+                quarantined,
+                rate,
+                limit,
+                path: visible.quarantine().display().to_string(),
+                diagnosis,
+            }
+            .into()
+        }
+        Err(other) => other,
+    }
 }

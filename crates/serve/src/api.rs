@@ -24,7 +24,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::Semaphore;
-use voc_index::{ContactIndex, IndexError, MAX_QUERY_CHARS};
+use voc_index::{IndexError, LiveIndex, MAX_QUERY_CHARS};
 
 const PAGE_HTML: &str = include_str!("page/index.html");
 const PAGE_JS: &str = include_str!("page/app.js");
@@ -36,7 +36,8 @@ const MAX_BODY_BYTES: u64 = 64 * 1024;
 
 /// What every request is answered from.
 pub(crate) struct App {
-    pub(crate) index: Arc<ContactIndex>,
+    /// Reopened when the output folder's index moves to a new generation.
+    pub(crate) index: LiveIndex,
     token: Option<String>,
     allowed_hosts: Vec<AllowedHost>,
     /// One permit per search running (a core each).
@@ -50,7 +51,7 @@ pub(crate) struct App {
 
 impl App {
     pub(crate) fn new(
-        index: Arc<ContactIndex>,
+        index: LiveIndex,
         token: Option<String>,
         allowed_hosts: Vec<AllowedHost>,
         searches: usize,
@@ -302,7 +303,7 @@ async fn search(
     let request = build_request(&params, true)?;
     app.on_a_core(move |app| {
         let started = Instant::now();
-        let results = app.index.search_request(&request)?;
+        let results = app.index.get().search_request(&request)?;
         let mut value = serde_json::to_value(&results).unwrap_or_default();
         if let Some(map) = value.as_object_mut() {
             map.insert("size".into(), json!(request.limit));
@@ -340,7 +341,7 @@ async fn health(
     parse_params(query.as_deref().unwrap_or(""))?;
     Ok(json_reply(
         StatusCode::OK,
-        &json!({"status": "ok", "documents": app.index.num_docs()}),
+        &json!({"status": "ok", "documents": app.index.get().num_docs()}),
     ))
 }
 

@@ -26,9 +26,7 @@ mod streaming;
 pub use params::{MAX_OFFSET, MAX_PAGE_SIZE};
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use std::time::Duration;
-use voc_index::ContactIndex;
 
 /// Shortest token accepted, so a token is not guessable by trying a few.
 pub const MIN_TOKEN_CHARS: usize = 12;
@@ -133,7 +131,13 @@ impl Running {
 }
 
 /// Checks the bind address, token and allowed hosts, then starts serving.
-pub fn start(index: Arc<ContactIndex>, config: Config) -> Result<Running, ServeError> {
+/// `index` is an `Arc<ContactIndex>` (served as it is) or a [`voc_index::LiveIndex`]
+/// (reopened when a run commits a new generation of its output folder).
+pub fn start(
+    index: impl Into<voc_index::LiveIndex>,
+    config: Config,
+) -> Result<Running, ServeError> {
+    let index = index.into();
     let addr: SocketAddr = config
         .bind
         .parse()

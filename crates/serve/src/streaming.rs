@@ -139,7 +139,7 @@ impl Producer {
             facets: false,
             ..request.clone()
         };
-        let total = match self.app.index.search_request(&counting) {
+        let total = match self.app.index.get().search_request(&counting) {
             Ok(results) => results.total,
             Err(e) => {
                 let _ = started.send(Err(Refusal::from(e)));
@@ -154,13 +154,13 @@ impl Producer {
         if started.send(Ok(head)).is_err() {
             return Ok(());
         }
-        let index = self.app.index.clone();
+        let index = self.app.index.get();
         export::write_csv(&index, request, self)?;
         Ok(())
     }
 
     fn xlsx(&mut self, request: &SearchRequest, started: Started) -> Result<(), ExportError> {
-        let (workbook, exported) = match export::xlsx_bytes(&self.app.index, request) {
+        let (workbook, exported) = match export::xlsx_bytes(&self.app.index.get(), request) {
             Ok(done) => done,
             Err(ExportError::Index(e)) => {
                 let _ = started.send(Err(Refusal::from(e)));

@@ -13,19 +13,25 @@
 //!   quarantine.jsonl                          refused records
 //!   run.json                                  the run manifest
 //!   .spool-PID/week=2026-W46/chunk-N.parquet  during a run only: the batch's spool
+//!   .generations/…                            what the entries above are symlinks to
 //! ```
+//!
+//! `history`, `index`, `tables`, `report`, `quarantine.jsonl` and `run.json` are
+//! symlinks through `.generations/current` (see [`crate::generation`]): a command that
+//! writes works on [`crate::generation::Transaction::out`], an `OutputDir` rooted at its
+//! new generation, and readers that must see one generation ask [`OutputDir::pinned`].
 
 use std::path::{Path, PathBuf};
 use voc_core::Period;
 
 use crate::scan::WeekWindow;
 
-const HISTORY_DIR: &str = "history";
-const INDEX_DIR: &str = "index";
-const TABLES_DIR: &str = "tables";
-const REPORT_DIR: &str = "report";
-const QUARANTINE_FILE: &str = "quarantine.jsonl";
-const MANIFEST_FILE: &str = "run.json";
+pub(crate) const HISTORY_DIR: &str = "history";
+pub(crate) const INDEX_DIR: &str = "index";
+pub(crate) const TABLES_DIR: &str = "tables";
+pub(crate) const REPORT_DIR: &str = "report";
+pub(crate) const QUARANTINE_FILE: &str = "quarantine.jsonl";
+pub(crate) const MANIFEST_FILE: &str = "run.json";
 /// Followed by the id of the process that spools into it.
 const SPOOL_PREFIX: &str = ".spool-";
 

@@ -28,6 +28,9 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
         } => {
             let pipeline = voc_pipeline::Pipeline::load(&pipeline)?;
             let s = voc_pipeline::reindex::rebuild_index(&pipeline, out, crate::show_progress())?;
+            for warning in &s.warnings {
+                eprintln!("warning: {warning}");
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&s)?);
             } else {

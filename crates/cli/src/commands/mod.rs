@@ -26,6 +26,9 @@ pub(crate) fn shown_path(path: &Path) -> String {
     let Ok(resolved) = path.canonicalize() else {
         return path.display().to_string();
     };
+    // `out/demo/report` resolves into the output folder's current generation: show the
+    // name users open, not the generation that is replaced by the next run.
+    let resolved = voc_store::generation::visible_path(&resolved);
     let here = std::env::current_dir().and_then(|d| d.canonicalize());
     match here.as_deref().map(|here| resolved.strip_prefix(here)) {
         Ok(Ok(relative)) if !relative.as_os_str().is_empty() => relative.display().to_string(),

@@ -48,6 +48,9 @@ pub(crate) fn run(args: Args, quiet: bool) -> Result<ExitCode> {
             pdf: args.pdf,
         },
     )?;
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
     if !quiet {
         let p = &summary.period;
         let through = if summary.through < p.last {

@@ -43,6 +43,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             },
         },
     )?;
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {

@@ -39,9 +39,10 @@ pub(crate) fn run(args: Args, quiet: bool) -> Result<ExitCode> {
     }
     if !quiet {
         print!("{}", describe(&summary));
-        for warning in &summary.warnings {
-            eprintln!("warning: {warning}");
-        }
+    }
+    // Printed even when quiet: they say what a killed run left and this one removed.
+    for warning in &summary.warnings {
+        eprintln!("warning: {warning}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -34,11 +34,13 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         .token
         .or_else(|| std::env::var("VOC_TOKEN").ok())
         .filter(|t| !t.is_empty());
-    let index = Arc::new(voc_index::ContactIndex::open(&args.index)?);
+    // Follows `<output>/index` to each new generation a run commits.
+    let live = voc_index::LiveIndex::open(&args.index)?;
+    let index: Arc<voc_index::ContactIndex> = live.get();
     let documents = index.num_docs();
     let index_for_warming = index.clone();
     let running = voc_serve::start(
-        index,
+        live,
         voc_serve::Config {
             bind: args.bind,
             token: token.clone(),
