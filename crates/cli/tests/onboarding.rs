@@ -307,3 +307,57 @@ fn headers_are_masked_wherever_they_are_shown() {
     }
     assert!(stderr.contains("138****5678"), "{stderr}");
 }
+
+/// A chat export with one row per message: `voc init` proposes the grouping and the
+/// speaker map, `voc check` passes, and `voc run` groups the rows into one contact per
+/// session with every row accounted for.
+#[test]
+fn init_groups_a_message_per_row_export_into_contacts() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("会话明细.csv");
+    let mut text = String::from("会话ID,渠道,发送时间,发送方,内容\n");
+    for session in 0..40 {
+        let day = session % 5 + 2;
+        let lines = [
+            ("用户", TEXTS[session % TEXTS.len()]),
+            ("客服", "您好，请问有什么可以帮您"),
+            ("用户", "麻烦尽快处理，谢谢"),
+            ("机器人", "本次服务已结束"),
+        ];
+        for (turn, (sender, line)) in lines.iter().enumerate() {
+            text.push_str(&format!(
+                "S{session:04},{},2026-11-0{day} 10:{session:02}:{:02},{sender},{line}\n",
+                ["在线", "热线"][session % 2],
+                turn * 10
+            ));
+        }
+    }
+    std::fs::write(&file, text).unwrap();
+    let pipeline_dir = dir.path().join("pipe");
+    let (code, stdout, stderr) = run_voc(&[
+        "init",
+        file.to_str().unwrap(),
+        "--out",
+        pipeline_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("ok: `voc run` should accept this data"),
+        "{stdout}"
+    );
+    let pipeline = pipeline_dir.join("weekly.toml");
+    let toml = std::fs::read_to_string(&pipeline).unwrap();
+    assert!(toml.contains("[input.source.messages]"), "{toml}");
+    assert!(toml.contains("session = \"会话ID\""), "{toml}");
+    assert!(toml.contains("sender = \"发送方\""), "{toml}");
+    let (code, stdout, stderr) = run_voc(&["run", pipeline.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    let manifest = common::manifest(&pipeline_dir.join("out"));
+    let counts = &manifest["counts"];
+    assert_eq!(counts["read"].as_u64(), Some(40), "{counts}");
+    assert_eq!(counts["accepted"].as_u64(), Some(40), "{counts}");
+    let rows = &manifest["message_rows"];
+    assert_eq!(rows["rows"].as_u64(), Some(160), "{manifest}");
+    assert_eq!(rows["system"].as_u64(), Some(40), "{manifest}");
+    assert_eq!(rows["in_contacts"].as_u64(), Some(120), "{manifest}");
+}

@@ -718,3 +718,169 @@ fn false_positive_rate_on_pii_free_text() {
         assert!(rate < 0.01);
     }
 }
+
+/// The planted items as every input format gives them — CSV in UTF-8 and GBK, XLSX
+/// (digits-only values as numeric cells), Parquet and JSON Lines — with one row in four
+/// refused for an unreadable time: no planted item reaches any output, the quarantine's
+/// raw text included, and every refused row is counted.
+#[test]
+fn planted_pii_never_reaches_any_output_from_any_format_or_the_quarantine() {
+    use polars::prelude::*;
+    let mut rng = Rng(20261207);
+    let items = planted(&mut rng);
+    let dir = tempfile::tempdir().unwrap();
+    const FORMATS: [&str; 5] = [
+        "utf8.csv",
+        "gbk.csv",
+        "cells.xlsx",
+        "rows.parquet",
+        "rows.jsonl",
+    ];
+    const COLUMNS: [&str; 5] = ["id", "started_at", "channel", "customer_id", "text"];
+    let mut refused = 0u64;
+    let mut rows_of: Vec<Vec<[String; 5]>> = vec![Vec::new(); FORMATS.len()];
+    for (i, (kind, value)) in items.iter().enumerate() {
+        let text = TEMPLATES[(i + i / 54) % TEMPLATES.len()].replace("{}", value);
+        let started_at = if i % 4 == 3 {
+            refused += 1;
+            "下周一上午".to_string()
+        } else {
+            format!("2026-11-{:02} 10:00:00", 2 + i % 7)
+        };
+        let customer = if ID_KINDS.contains(kind) && i % 3 == 0 {
+            value.clone()
+        } else {
+            format!("C{i:05}")
+        };
+        rows_of[i % FORMATS.len()].push([
+            format!("F{i:05}"),
+            started_at,
+            "电话".to_string(),
+            customer,
+            text,
+        ]);
+    }
+    let csv_of = |rows: &[[String; 5]]| {
+        let quote = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+        let mut text = COLUMNS.join(",") + "\n";
+        for row in rows {
+            text.push_str(&row.iter().map(|v| quote(v)).collect::<Vec<_>>().join(","));
+            text.push('\n');
+        }
+        text
+    };
+    for (format, rows) in FORMATS.iter().zip(&rows_of) {
+        let path = dir.path().join(format);
+        match *format {
+            "utf8.csv" => std::fs::write(&path, csv_of(rows)).unwrap(),
+            "gbk.csv" => {
+                let text = csv_of(rows);
+                let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+                std::fs::write(&path, &gbk).unwrap();
+            }
+            "cells.xlsx" => {
+                let mut book = rust_xlsxwriter::Workbook::new();
+                let sheet = book.add_worksheet();
+                for (c, name) in COLUMNS.iter().enumerate() {
+                    sheet.write_string(0, c as u16, *name).unwrap();
+                }
+                for (r, row) in rows.iter().enumerate() {
+                    for (c, value) in row.iter().enumerate() {
+                        let (r, c) = (r as u32 + 1, c as u16);
+                        // A mobile kept as a number, as spreadsheets do.
+                        match value.parse::<f64>() {
+                            Ok(n) if value.len() <= 15 && !value.starts_with('0') => {
+                                sheet.write_number(r, c, n).unwrap()
+                            }
+                            _ => sheet.write_string(r, c, value).unwrap(),
+                        };
+                    }
+                }
+                book.save(&path).unwrap();
+            }
+            "rows.parquet" => {
+                let columns: Vec<Column> = COLUMNS
+                    .iter()
+                    .enumerate()
+                    .map(|(c, name)| {
+                        let values: Vec<&str> = rows.iter().map(|row| row[c].as_str()).collect();
+                        Column::new((*name).into(), values)
+                    })
+                    .collect();
+                let mut frame = DataFrame::new(rows.len(), columns).unwrap();
+                ParquetWriter::new(std::fs::File::create(&path).unwrap())
+                    .finish(&mut frame)
+                    .unwrap();
+            }
+            _ => {
+                let lines: String = rows
+                    .iter()
+                    .map(|row| {
+                        let record: serde_json::Map<String, serde_json::Value> = COLUMNS
+                            .iter()
+                            .zip(row)
+                            .map(|(k, v)| (k.to_string(), v.as_str().into()))
+                            .collect();
+                        serde_json::Value::Object(record).to_string() + "\n"
+                    })
+                    .collect();
+                std::fs::write(&path, lines).unwrap();
+            }
+        }
+    }
+    let root = repo_root();
+    let sources: String = FORMATS
+        .iter()
+        .map(|f| format!("[[input.source]]\npath = \"{f}\"\n"))
+        .collect();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "[pipeline]\nname = \"pii\"\n[input]\nmax_quarantine_rate = 0.5\n{sources}\
+             [text]\ndictionaries = [\"{0}/pipelines/demo/userdict.txt\"]\n\
+             [classify]\ntaxonomy = \"{0}/pipelines/demo/taxonomy.toml\"\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_voc"))
+        .args(["run", pipeline.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let counts = &manifest(&out)["counts"];
+    assert_eq!(
+        counts["read"].as_u64(),
+        Some(items.len() as u64),
+        "{counts}"
+    );
+    assert_eq!(counts["quarantined"].as_u64(), Some(refused), "{counts}");
+    let quarantine = std::fs::read_to_string(out.join("quarantine.jsonl")).unwrap();
+    assert_eq!(quarantine.lines().count() as u64, refused);
+    for format in FORMATS {
+        assert!(quarantine.contains(format), "no refused row of {format}");
+    }
+    // The refused rows' raw text is there, masked (not dropped).
+    assert!(quarantine.contains("****"), "{quarantine}");
+    let mut needles: Vec<String> = items.iter().map(|(_, v)| v.clone()).collect();
+    needles.extend(
+        items
+            .iter()
+            .map(|(_, v)| {
+                v.chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+            })
+            .filter(|digits| digits.len() >= 7),
+    );
+    assert_absent(&out, &needles);
+    println!(
+        "{} planted items over {} formats, {refused} rows quarantined: none in any output",
+        items.len(),
+        FORMATS.len()
+    );
+}

@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use voc_classify::Classifier;
 use voc_core::{Contact, EnrichedContact, fsutil};
 use voc_index::{ContactIndex, ContactWriter};
-use voc_ingest::{Chunk, Deliveries, Delivery, IngestOptions, IngestStats, Ingestor};
+use voc_ingest::{Chunk, Deliveries, Delivery, IngestStats, Ingestor};
 use voc_store::OutputDir;
 use voc_store::spool::{BatchView, Spool, WeekBatch};
 use voc_text::Segmenter;
@@ -125,17 +125,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
     crate::onboarding::check_mappings(ctx.pipeline)?;
 
     // Ingest: validate, normalize, mask. Nothing below this line sees raw PII.
-    let ingestor = Ingestor::new(IngestOptions {
-        extra_pii_patterns: f.pii.extra_patterns.clone(),
-        filler_words: f.text.filler_words.clone(),
-        traditional_to_simplified: f.input.traditional_to_simplified,
-        pseudonym_key: pseudonym_key(),
-        id_pseudonyms: voc_ingest::IdPseudonyms {
-            always: f.pii.always_pseudonymize.clone(),
-            never: f.pii.never_pseudonymize.clone(),
-        },
-        date_window: f.input.date_window(chrono::Utc::now()),
-    })?;
+    let ingestor = Ingestor::new(ctx.pipeline.ingest_options())?;
     let input_files = f.input.files();
     let quarantine_path = ctx.out.quarantine();
     let mut quarantine = QuarantineFile::create(&quarantine_path)?;
@@ -418,12 +408,6 @@ impl Drop for QuarantineFile {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
-}
-
-/// The key of the pseudonyms that replace ids holding personal data, from the
-/// environment (empty when unset).
-pub(crate) fn pseudonym_key() -> String {
-    std::env::var(voc_ingest::PSEUDONYM_KEY_ENV).unwrap_or_default()
 }
 
 struct RemoveOnDrop(PathBuf);

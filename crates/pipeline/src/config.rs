@@ -481,6 +481,24 @@ impl Pipeline {
         })
     }
 
+    /// How ingest reads this pipeline's inputs (`voc run` and `voc check` alike): masks,
+    /// normalization, the id rule, the date window of a run started now, and the
+    /// pseudonym key from the environment.
+    pub fn ingest_options(&self) -> voc_ingest::IngestOptions {
+        let f = &self.file;
+        voc_ingest::IngestOptions {
+            extra_pii_patterns: f.pii.extra_patterns.clone(),
+            filler_words: f.text.filler_words.clone(),
+            traditional_to_simplified: f.input.traditional_to_simplified,
+            pseudonym_key: pseudonym_key(),
+            id_pseudonyms: voc_ingest::IdPseudonyms {
+                always: f.pii.always_pseudonymize.clone(),
+                never: f.pii.never_pseudonymize.clone(),
+            },
+            date_window: f.input.date_window(chrono::Utc::now()),
+        }
+    }
+
     /// Files whose content defines the run's behaviour, fingerprinted in the manifest.
     pub fn config_files(&self) -> Vec<PathBuf> {
         let f = &self.file;
@@ -491,6 +509,12 @@ impl Pipeline {
         files.extend(f.classify.sentiment_model.iter().cloned());
         files
     }
+}
+
+/// The key of the pseudonyms that replace ids holding personal data, from the
+/// environment (empty when unset).
+pub(crate) fn pseudonym_key() -> String {
+    std::env::var(voc_ingest::PSEUDONYM_KEY_ENV).unwrap_or_default()
 }
 
 #[cfg(test)]

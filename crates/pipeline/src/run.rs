@@ -7,7 +7,7 @@ use std::time::Instant;
 use voc_core::fsutil;
 use voc_store::{OutputDir, Transaction, checkpoint};
 
-use crate::batch::{BatchContext, pseudonym_key};
+use crate::batch::BatchContext;
 use crate::config::Pipeline;
 use crate::fingerprints::{combined, fingerprint_relative, fingerprints, previous_run};
 use crate::manifest::{Counts, FileFingerprint, Manifest};
@@ -256,7 +256,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
         ms = committing.elapsed().as_secs_f64() * 1e3,
         "generation committed"
     );
-    if manifest.pseudonymized > 0 && pseudonym_key().is_empty() {
+    if manifest.pseudonymized > 0 && crate::config::pseudonym_key().is_empty() {
         warnings.push(format!(
             "{} customer or contact ids held personal data and were replaced by pseudonyms \
              keyed with an empty key: anyone can recompute the pseudonym of a guessed \

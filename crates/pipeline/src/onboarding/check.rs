@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use voc_ingest::sniff::{self, Peek};
-use voc_ingest::{Chunk, IngestError, IngestOptions, Ingestor, InputFile};
+use voc_ingest::{Chunk, IngestError, Ingestor, InputFile};
 
 use super::{headers_list, mapping_section};
 use crate::config::Pipeline;
@@ -96,18 +96,7 @@ pub struct ValueCount {
 /// writing nothing.
 pub fn check(pipeline: &Pipeline, sample: u64) -> Result<CheckReport, IngestError> {
     let f = &pipeline.file;
-    let ingestor = Ingestor::new(IngestOptions {
-        extra_pii_patterns: f.pii.extra_patterns.clone(),
-        filler_words: f.text.filler_words.clone(),
-        traditional_to_simplified: f.input.traditional_to_simplified,
-        pseudonym_key: crate::batch::pseudonym_key(),
-        id_pseudonyms: voc_ingest::IdPseudonyms {
-            always: f.pii.always_pseudonymize.clone(),
-            never: f.pii.never_pseudonymize.clone(),
-        },
-        date_window: f.input.date_window(chrono::Utc::now()),
-    })?
-    .with_sample(sample);
+    let ingestor = Ingestor::new(pipeline.ingest_options())?.with_sample(sample);
     let files: Vec<FileCheck> = f
         .input
         .files()
