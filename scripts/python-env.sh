@@ -20,6 +20,18 @@ if [ -x "$VENV/bin/python" ] && cmp -s "$REQ" "$STAMP"; then
   exit 0
 fi
 echo "python-env: creating $VENV" >&2
+# Debian ships venv's pip bootstrap in a package of its own.
+if ! "${PYTHON:-python3}" -c "import ensurepip, venv" 2>/dev/null; then
+  echo "python-env: installing python3-venv" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  for attempt in 1 2 3; do
+    if $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; then
+      break
+    fi
+    [ "$attempt" -eq 3 ] && { echo "python-env: could not install python3-venv" >&2; exit 1; }
+    sleep $((attempt * 10))
+  done
+fi
 rm -rf "$VENV"
 "${PYTHON:-python3}" -m venv "$VENV"
 # A mirror hiccup should not fail the build: retry the install a few times.
