@@ -53,9 +53,8 @@ fn run_voc(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-/// `voc init FILE --out DIR`, then `voc run` on what it wrote: returns the pipeline
-/// file and init's output.
-fn init_then_run(file: &Path, dir: &Path) -> (PathBuf, String) {
+/// `voc init FILE --out DIR/pipe`, whose check must pass: returns the pipeline file.
+fn init_checked(file: &Path, dir: &Path) -> PathBuf {
     let pipeline_dir = dir.join("pipe");
     let (code, stdout, stderr) = run_voc(&[
         "init",
@@ -68,7 +67,14 @@ fn init_then_run(file: &Path, dir: &Path) -> (PathBuf, String) {
         stdout.contains("ok: `voc run` should accept this data"),
         "{stdout}"
     );
-    let pipeline = pipeline_dir.join("weekly.toml");
+    pipeline_dir.join("weekly.toml")
+}
+
+/// `voc init FILE --out DIR`, then `voc run` on what it wrote: returns the pipeline
+/// file and init's output.
+fn init_then_run(file: &Path, dir: &Path) -> (PathBuf, String) {
+    let pipeline = init_checked(file, dir);
+    let pipeline_dir = pipeline.parent().unwrap().to_path_buf();
     let toml = std::fs::read_to_string(&pipeline).unwrap();
     for (header, field) in [
         ("工单编号", "id"),
@@ -333,19 +339,8 @@ fn init_groups_a_message_per_row_export_into_contacts() {
         }
     }
     std::fs::write(&file, text).unwrap();
-    let pipeline_dir = dir.path().join("pipe");
-    let (code, stdout, stderr) = run_voc(&[
-        "init",
-        file.to_str().unwrap(),
-        "--out",
-        pipeline_dir.to_str().unwrap(),
-    ]);
-    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
-    assert!(
-        stdout.contains("ok: `voc run` should accept this data"),
-        "{stdout}"
-    );
-    let pipeline = pipeline_dir.join("weekly.toml");
+    let pipeline = init_checked(&file, dir.path());
+    let pipeline_dir = pipeline.parent().unwrap().to_path_buf();
     let toml = std::fs::read_to_string(&pipeline).unwrap();
     assert!(toml.contains("[input.source.messages]"), "{toml}");
     assert!(toml.contains("session = \"会话ID\""), "{toml}");

@@ -328,13 +328,27 @@ fn speaker_prefix() -> &'static regex::Regex {
 /// Splits `坐席：您好 客户：宽带断了` into turns. `None` when the text does not start
 /// with a speaker prefix (a work order written as prose).
 pub fn split_transcript(text: &str) -> Option<Vec<Turn>> {
+    split_at_prefixes(speaker_prefix(), text, |label| {
+        parse_speaker(label).map(Some)
+    })
+}
+
+/// Splits `text` at the speaker prefixes `prefix` finds (group 1 is the label with its
+/// colon). `label` says whom a label names: `None`, no speaker (the prefix is text);
+/// `Some(None)`, a turn that is dropped (a system message). `None` when the text does
+/// not start with a prefix.
+pub(crate) fn split_at_prefixes(
+    prefix: &regex::Regex,
+    text: &str,
+    label: impl Fn(&str) -> Option<Option<Speaker>>,
+) -> Option<Vec<Turn>> {
     let text = text.trim();
-    let marks: Vec<(usize, usize, Speaker)> = speaker_prefix()
+    let marks: Vec<(usize, usize, Option<Speaker>)> = prefix
         .captures_iter(text)
         .filter_map(|c| {
             let m = c.get(1)?;
-            let label = m.as_str().trim_end_matches([':', '：']).trim();
-            Some((m.start(), m.end(), parse_speaker(label)?))
+            let name = m.as_str().trim_end_matches([':', '：']).trim();
+            Some((m.start(), m.end(), label(name)?))
         })
         .collect();
     if marks.first().is_none_or(|(start, _, _)| *start != 0) {
@@ -343,14 +357,15 @@ pub fn split_transcript(text: &str) -> Option<Vec<Turn>> {
     let turns = marks
         .iter()
         .enumerate()
-        .map(|(i, (_, body_start, speaker))| {
+        .filter_map(|(i, (_, body_start, speaker))| {
             let body_end = marks.get(i + 1).map_or(text.len(), |next| next.0);
-            Turn {
-                speaker: *speaker,
-                text: text[*body_start..body_end].trim().to_string(),
-            }
+            let body = text[*body_start..body_end].trim();
+            let speaker = (*speaker)?;
+            (!body.is_empty()).then(|| Turn {
+                speaker,
+                text: body.to_string(),
+            })
         })
-        .filter(|t| !t.text.is_empty())
         .collect();
     Some(turns)
 }

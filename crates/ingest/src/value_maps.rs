@@ -6,7 +6,7 @@
 use regex::Regex;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use voc_core::{Speaker, Turn};
+use voc_core::Speaker;
 
 use crate::record::{FieldError, parse_speaker};
 
@@ -253,7 +253,12 @@ impl ResolvedMaps {
                 .into_iter()
                 .find_map(|field| Some((field, obj.get(field)?.as_str()?)));
             if let Some((field, text)) = transcript
-                && let Some(turns) = self.split_transcript(prefix, text)
+                && let Some(turns) = crate::record::split_at_prefixes(prefix, text, |label| {
+                    self.role(label).map(|role| match role {
+                        Role::Speaker(speaker) => Some(speaker),
+                        Role::System => None,
+                    })
+                })
             {
                 let turns: Vec<Value> = turns
                     .into_iter()
@@ -266,39 +271,6 @@ impl ResolvedMaps {
             }
         }
         Ok(())
-    }
-
-    /// `客服：您好 买家：…` split into turns at the prefixes, system turns dropped; `None`
-    /// when the text does not start with a prefix (a work order written as prose).
-    fn split_transcript(&self, prefix: &Regex, text: &str) -> Option<Vec<Turn>> {
-        let text = text.trim();
-        let marks: Vec<(usize, usize, Role)> = prefix
-            .captures_iter(text)
-            .filter_map(|c| {
-                let m = c.get(1)?;
-                let label = m.as_str().trim_end_matches([':', '：']).trim();
-                Some((m.start(), m.end(), self.role(label)?))
-            })
-            .collect();
-        if marks.first().is_none_or(|(start, _, _)| *start != 0) {
-            return None;
-        }
-        let turns = marks
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (_, body_start, role))| {
-                let Role::Speaker(speaker) = role else {
-                    return None;
-                };
-                let body_end = marks.get(i + 1).map_or(text.len(), |next| next.0);
-                let body = text[*body_start..body_end].trim();
-                (!body.is_empty()).then(|| Turn {
-                    speaker: *speaker,
-                    text: body.to_string(),
-                })
-            })
-            .collect();
-        Some(turns)
     }
 }
 
