@@ -299,6 +299,14 @@ impl Deliveries {
     }
 }
 
+/// One input's part in [`Ingestor::stream_chunk`]: its name, its maps and what its
+/// first chunk showed of its contact ids.
+struct ChunkIn<'a, 'm> {
+    source: &'a str,
+    maps: &'a InputMaps<'m>,
+    id_series: &'a mut personal_id::IdSeries,
+}
+
 struct StreamState<E> {
     streamed: Streamed,
     /// Accepted deliveries so far (the next sequence number).
@@ -392,9 +400,22 @@ fn read_input(
     ))
 }
 
-/// The fate of one source record, with the masks applied to it.
-/// A record, or why it was quarantined; the masks applied; the ids pseudonymized.
-type RecordOutcome = (Result<Contact, Quarantined>, MaskCounts, u64);
+/// The fate of one source record: the contact, or why it was quarantined; the masks
+/// applied; the ids pseudonymized; and a contact id whose fate waits for the input's
+/// id column to be profiled ([`personal_id::IdSeries`]).
+struct RecordOutcome {
+    result: Result<Contact, Quarantined>,
+    masks: MaskCounts,
+    pseudonymized: u64,
+    pending_id: Option<PendingId>,
+}
+
+/// A contact id written as bare digits shaped like a mobile or landline number: its
+/// pseudonym and kind, applied unless the input's ids are a numeric key series.
+struct PendingId {
+    pseudonym: String,
+    kind: PiiKind,
+}
 
 /// How one input's records are read: its column map and value maps.
 struct InputMaps<'a> {
@@ -498,6 +519,7 @@ impl Ingestor {
             // being processed: decoding an XLSX sheet's XML is a third of that format's
             // ingest, and on the processing thread it left a core idle.
             let mask = |text: &str| self.mask(text);
+            let mut id_series = personal_id::IdSeries::default();
             let fingerprint = std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
                 let (values, mask, sample) = (&values, &mask, self.sample_per_input);
@@ -505,7 +527,12 @@ impl Ingestor {
                 for mut chunk in rx {
                     // After an error the rest of the file is read but not processed.
                     if state.failed.is_none() {
-                        self.stream_chunk(&name, &maps, &mut chunk, &mut state, on_chunk);
+                        let chunk_in = ChunkIn {
+                            source: &name,
+                            maps: &maps,
+                            id_series: &mut id_series,
+                        };
+                        self.stream_chunk(chunk_in, &mut chunk, &mut state, on_chunk);
                     }
                 }
                 reader.join().expect("the input reader panicked")
@@ -528,8 +555,7 @@ impl Ingestor {
 
     fn stream_chunk<E: From<IngestError>>(
         &self,
-        source: &str,
-        maps: &InputMaps<'_>,
+        input: ChunkIn<'_, '_>,
         chunk: &mut Vec<RawRecord>,
         state: &mut StreamState<E>,
         on_chunk: &mut dyn FnMut(Chunk) -> Result<(), E>,
@@ -537,20 +563,48 @@ impl Ingestor {
         if chunk.is_empty() {
             return;
         }
+        let ChunkIn {
+            source,
+            maps,
+            id_series,
+        } = input;
         let results: Vec<RecordOutcome> = chunk
             .par_iter()
             .map(|r| self.process_record(source, maps, r))
             .collect();
         chunk.clear();
+        // The first chunk of an input (every record of a small one) decides, before any
+        // of its records is handed on, whether its contact ids are a numeric key series.
+        if !id_series.is_decided() {
+            for outcome in &results {
+                if let Ok(contact) = &outcome.result {
+                    id_series.observe(&contact.id, outcome.pending_id.is_some());
+                }
+            }
+            id_series.decide();
+        }
         let mut out = Chunk {
             contacts: Vec::with_capacity(results.len()),
             quarantine: Vec::new(),
         };
         let stats = &mut state.streamed.stats;
-        for (result, counts, pseudonymized) in results {
+        for outcome in results {
+            let RecordOutcome {
+                mut result,
+                mut masks,
+                pseudonymized,
+                pending_id,
+            } = outcome;
             stats.read += 1;
             stats.pseudonymized += pseudonymized;
-            for (kind, n) in counts.0 {
+            if let (Ok(contact), Some(pending)) = (&mut result, pending_id)
+                && !id_series.keeps_digit_ids()
+            {
+                contact.id = pending.pseudonym;
+                *masks.0.entry(pending.kind).or_default() += 1;
+                stats.pseudonymized += 1;
+            }
+            for (kind, n) in masks.0 {
                 *stats
                     .pii_masked
                     .entry(kind.as_str().to_string())
@@ -608,17 +662,18 @@ impl Ingestor {
         if masked.chars().count() > RAW_KEEP_CHARS {
             raw.push('…');
         }
-        (
-            Err(Quarantined {
+        RecordOutcome {
+            result: Err(Quarantined {
                 source: source.to_string(),
                 line: record.position,
                 field: field.to_string(),
                 reason: self.mask(&voc_text::normalize::normalize_text(&reason)),
                 raw,
             }),
-            counts,
-            0,
-        )
+            masks: counts,
+            pseudonymized: 0,
+            pending_id: None,
+        }
     }
 
     fn process_record(
@@ -700,7 +755,7 @@ impl Ingestor {
             replace_if_changed(text, |t| self.masker.mask_borrowed(t, &mut turn_counts));
             counts.add(&turn_counts);
         }
-        let pseudonymized = self.mask_metadata(&mut contact, &mut counts);
+        let (pseudonymized, pending_id) = self.mask_metadata(&mut contact, &mut counts);
         contact.turns.retain(|t| !t.text.trim().is_empty());
         if contact.turns.is_empty() {
             return self.quarantine(
@@ -710,15 +765,24 @@ impl Ingestor {
                 "empty text after normalization".to_string(),
             );
         }
-        (Ok(contact), counts, pseudonymized)
+        RecordOutcome {
+            result: Ok(contact),
+            masks: counts,
+            pseudonymized,
+            pending_id,
+        }
     }
 
     /// Masks personal data in the free-text metadata, and replaces a customer id that
     /// is personal data (exports often key customers by phone number) with a keyed
     /// pseudonym: masked as text, different customers would share an id such as
     /// `138****5678` and be counted as one customer's repeat contacts. Returns how many
-    /// ids it replaced.
-    fn mask_metadata(&self, contact: &mut Contact, counts: &mut MaskCounts) -> u64 {
+    /// ids it replaced, and a contact id left for the input's id series to decide.
+    fn mask_metadata(
+        &self,
+        contact: &mut Contact,
+        counts: &mut MaskCounts,
+    ) -> (u64, Option<PendingId>) {
         let mut pseudonymized = 0;
         let free_text = [
             &mut contact.region,
@@ -737,32 +801,47 @@ impl Ingestor {
                 *value = masked;
             }
         }
+        // Customer ids are held to the value alone: CRM exports mix member numbers with
+        // the phone numbers of customers who have none.
         if let Some(customer) = &mut contact.customer_id
-            && let Some(pseudonym) = self.pseudonym_if_personal("customer_id", customer, counts)
+            && let Some((pseudonym, kind)) = self.id_pseudonym("customer_id", customer)
         {
             *customer = pseudonym;
             pseudonymized += 1;
+            if let Some(kind) = kind {
+                *counts.0.entry(kind).or_default() += 1;
+            }
         }
         // Contact ids are call or ticket numbers in every export seen, but one keyed by
         // the caller's number would carry it into the history, the index and the report.
-        if let Some(pseudonym) = self.pseudonym_if_personal("id", &contact.id, counts) {
-            contact.id = pseudonym;
-            pseudonymized += 1;
+        let mut pending = None;
+        if let Some((pseudonym, kind)) = self.id_pseudonym("id", &contact.id) {
+            match kind {
+                Some(kind @ (PiiKind::Mobile | PiiKind::Landline))
+                    if personal_id::is_bare_digits(&contact.id)
+                        && self.id_pseudonyms.rule("id") == personal_id::IdRule::WhenPersonal =>
+                {
+                    pending = Some(PendingId { pseudonym, kind });
+                }
+                kind => {
+                    contact.id = pseudonym;
+                    pseudonymized += 1;
+                    if let Some(kind) = kind {
+                        *counts.0.entry(kind).or_default() += 1;
+                    }
+                }
+            }
         }
-        pseudonymized
+        (pseudonymized, pending)
     }
 
     /// `pid-` and 16 hex digits of a keyed hash, for an id `field` whose value is
-    /// personal data as a whole (counted as masked; see [`personal_id`]) or which the
-    /// pipeline file says to pseudonymize always, or `None`. The same number written
-    /// with spaces, dashes, a country code or in capitals gives the same pseudonym, so
-    /// repeat contacts and re-deliveries still match.
-    fn pseudonym_if_personal(
-        &self,
-        field: &str,
-        value: &str,
-        counts: &mut MaskCounts,
-    ) -> Option<String> {
+    /// personal data as a whole (with its kind, which the caller counts as masked; see
+    /// [`personal_id`]) or which the pipeline file says to pseudonymize always, or
+    /// `None`. The same number written with spaces, dashes, a country code or in
+    /// capitals gives the same pseudonym, so repeat contacts and re-deliveries still
+    /// match.
+    fn id_pseudonym(&self, field: &str, value: &str) -> Option<(String, Option<PiiKind>)> {
         use personal_id::IdRule;
         let rule = self.id_pseudonyms.rule(field);
         if rule == IdRule::Never {
@@ -793,13 +872,11 @@ impl Ingestor {
                     && national.bytes().all(|b| b.is_ascii_digit())
             })
             .unwrap_or(&written);
-        if let Some(kind) = kind {
-            *counts.0.entry(kind).or_default() += 1;
-        }
-        Some(format!(
+        let pseudonym = format!(
             "pid-{}",
             voc_core::fingerprint::keyed(self.pseudonym_key.as_bytes(), canonical.as_bytes())
-        ))
+        );
+        Some((pseudonym, kind))
     }
 
     /// Masks any text with this ingestor's patterns (for logs and error messages).

@@ -9,6 +9,14 @@
 //! do one time in ten) or a 15-digit number with a valid birth date are not: replacing
 //! them breaks traces and joins on ids that hold nobody's data. The pipeline file can
 //! name id fields that are always pseudonymized, or never.
+//!
+//! One case is decided per input, not per value: a contact id of bare digits shaped
+//! like a mobile or landline number in a file whose contact ids are a numeric key
+//! series (post, call or order numbers, nearly none of them shaped like a phone
+//! number) is a short key of that series — early Weibo posts have 11-digit ids from
+//! 14 or 15 — and is kept. The series is judged on the input's first chunk, before
+//! any of its records is written ([`IdSeries`]). Customer ids are never judged so:
+//! CRM exports mix member numbers with the phone numbers of customers who have none.
 
 use crate::pii::{BUILTIN, PiiKind, builtin_regex, mobile_number, spoken_digit, valid_id_card};
 use regex::Regex;
@@ -68,6 +76,56 @@ impl IdPseudonyms {
             IdRule::WhenPersonal
         }
     }
+}
+
+/// Contact ids seen before a series is judged: fewer, and a file's ids say too little.
+const MIN_SERIES_IDS: u64 = 20;
+/// Share of an input's contact ids, in per cent, that must be bare digits for them to
+/// be a numeric key series.
+const SERIES_DIGIT_PERCENT: u64 = 95;
+/// Share of those, in per cent, that may be shaped like a phone number in a series: a
+/// file keyed by callers' numbers has most of its ids so.
+const SERIES_PHONE_SHAPED_PERCENT: u64 = 5;
+
+/// What an input's first chunk showed of its contact ids: whether they are a numeric
+/// key series, in which phone-shaped bare digits are keys too.
+#[derive(Debug, Default)]
+pub(crate) struct IdSeries {
+    ids: u64,
+    bare_digits: u64,
+    phone_shaped: u64,
+    decided: Option<bool>,
+}
+
+impl IdSeries {
+    /// Counts one accepted contact id; `phone_shaped` when it is bare digits shaped
+    /// like a mobile or landline number.
+    pub(crate) fn observe(&mut self, id: &str, phone_shaped: bool) {
+        self.ids += 1;
+        self.bare_digits += u64::from(is_bare_digits(id));
+        self.phone_shaped += u64::from(phone_shaped);
+    }
+
+    pub(crate) fn decide(&mut self) {
+        let series = self.ids >= MIN_SERIES_IDS
+            && self.bare_digits * 100 >= SERIES_DIGIT_PERCENT * self.ids
+            && self.phone_shaped * 100 <= SERIES_PHONE_SHAPED_PERCENT * self.bare_digits;
+        self.decided = Some(series);
+    }
+
+    pub(crate) fn is_decided(&self) -> bool {
+        self.decided.is_some()
+    }
+
+    /// Whether phone-shaped bare-digit contact ids of this input are kept as keys.
+    pub(crate) fn keeps_digit_ids(&self) -> bool {
+        self.decided == Some(true)
+    }
+}
+
+/// Whether `id` is written as ASCII digits only (no separator, sign or letter).
+pub(crate) fn is_bare_digits(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The built-in patterns of the kinds an id may be, anchored to the whole value.
@@ -221,6 +279,43 @@ mod tests {
         ] {
             assert_eq!(personal_id_kind(id), None, "{id}");
         }
+    }
+
+    fn series_of(ids: &[String], phone_shaped: impl Fn(&str) -> bool) -> IdSeries {
+        let mut series = IdSeries::default();
+        for id in ids {
+            series.observe(id, phone_shaped(id));
+        }
+        series.decide();
+        series
+    }
+
+    /// 16-digit post ids with two 11-digit early ones keep both; a file keyed by
+    /// callers' numbers, letters-and-digits ids, a mixed column or a small file do not.
+    #[test]
+    fn phone_shaped_ids_are_keys_only_in_a_numeric_series() {
+        let mobile = |id: &str| personal_id_kind(id) == Some(PiiKind::Mobile);
+        let mut posts: Vec<String> = (0..98)
+            .map(|i| format!("38307727400{:05}", 80373 + i * 7))
+            .collect();
+        posts.extend(["14512345678".to_string(), "15812345678".to_string()]);
+        assert!(series_of(&posts, mobile).keeps_digit_ids());
+
+        let callers: Vec<String> = (0..100).map(|i| format!("1381234{:04}", i)).collect();
+        assert!(!series_of(&callers, mobile).keeps_digit_ids());
+
+        let mut lettered: Vec<String> = (0..98).map(|i| format!("P{i:05}")).collect();
+        lettered.extend(["13812345678".to_string(), "13912345678".to_string()]);
+        assert!(!series_of(&lettered, mobile).keeps_digit_ids());
+
+        // One in ten shaped like a mobile: a column that holds callers' numbers too.
+        let mut mixed: Vec<String> = (0..90).map(|i| format!("{:010}", 1000 + i)).collect();
+        mixed.extend((0..10).map(|i| format!("1391234{:04}", i)));
+        assert!(!series_of(&mixed, mobile).keeps_digit_ids());
+
+        let small = &posts[posts.len() - 10..];
+        assert!(!series_of(small, mobile).keeps_digit_ids());
+        assert!(!IdSeries::default().keeps_digit_ids());
     }
 
     #[test]
