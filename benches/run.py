@@ -244,8 +244,8 @@ def write_results(rows, incr, args):
                   + ", ".join(f"{t:.2f}" for t in incr["first_week_runs"]) + " s; week 13: "
                   + ", ".join(f"{t:.2f}" for t in incr["week_13_runs"]) + " s). "
                   "Week 1 and week 13 are run alternately. The 12 weeks are built once and copied before each week-13 run; baseline weeks' "
-                  "phrase counts come from `history/.cache/term-counts/` and the trend's weekly tables from "
-                  "`history/.cache/week-tables/`, kept by the run that built them."]
+                  "phrase counts come from `.cache/term-counts/` and the trend's weekly tables from "
+                  "`.cache/week-tables/` beside the history, kept by the run that built them."]
     lines += ["", "Floor: `target/release/floor INPUT userdict.txt` reads and parses the same JSON Lines and cuts all "
               "text with the same segmenter and thread count. Python: `benches/baseline/pipeline.py` "
               "(jieba + pandas: segment, keyword-classify, weekly counts), installed into a venv by this script.", ""]

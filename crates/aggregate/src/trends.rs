@@ -3,7 +3,7 @@
 //! it), emerging issues, the breakdown by channel, region, business line and queue, new
 //! terms and keywords, the KPI scorecard, the forecast and staffing, and the weekly
 //! tables written beside the report. Unchanged weeks' tables and earlier periods' phrase
-//! counts come from the counts kept in `history/.cache` ([`crate::week_counts_cache`],
+//! counts come from the counts kept in the `.cache` beside the history ([`crate::week_counts_cache`],
 //! [`voc_store::term_counts`]), so a weekly run decodes little more than its new week.
 //!
 //! The period is an ISO week, a calendar month or a date range ([`Period`]). "Today" is

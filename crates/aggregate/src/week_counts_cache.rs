@@ -5,7 +5,7 @@
 //! adding week 1 to nothing.
 //!
 //! One file per week (`voc_store::History::week_tables_file`,
-//! `history/.cache/week-tables/2026-W45.json`) holding what
+//! `.cache/week-tables/2026-W45.json` beside the history) holding what
 //! [`tables_of`] and [`volumes::daily`] give for the whole partition, under the
 //! partition's [`partition_stamp`]: a re-delivered contact or `voc retag`
 //! rewrites the partition, and the week is counted again. A week with days after the

@@ -142,6 +142,15 @@ impl Transaction {
         };
         clone_tree(&from, &staged_dir)
             .map_err(|e| named(e, "cannot prepare the next generation", &staged_dir))?;
+        // Caches an earlier version kept inside the history stop readers of the folder
+        // (polars, Spark); they are counted again beside it.
+        let legacy_cache = staged_dir
+            .join(crate::layout::HISTORY_DIR)
+            .join(crate::layout::CACHE_DIR);
+        if legacy_cache.exists() {
+            std::fs::remove_dir_all(&legacy_cache)
+                .map_err(|e| named(e, "cannot remove", &legacy_cache))?;
+        }
         checkpoint("begin")?;
         Ok((transaction, warnings))
     }
@@ -413,6 +422,37 @@ mod tests {
             unchanged.nlink(),
             2,
             "the untouched week is a link, not a copy"
+        );
+    }
+
+    /// An earlier version kept its caches inside the history, where readers of the
+    /// folder (polars) stumble on them: the next generation has them beside it only.
+    #[test]
+    fn caches_inside_a_history_are_dropped_and_kept_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = OutputDir::new(dir.path());
+        let (txn, _) = Transaction::begin(&out).unwrap();
+        let history = txn.out().history().dir().to_path_buf();
+        write(&txn.out().history().partition("2026-W45"), "w45");
+        write(&history.join(".cache/week-tables/2026-W45.json"), "old");
+        txn.commit().unwrap();
+        let (txn, _) = Transaction::begin(&out).unwrap();
+        let cache = txn.out().history().week_tables_file("2026-W45");
+        assert!(
+            !cache.starts_with(txn.out().history().dir()),
+            "{}",
+            cache.display()
+        );
+        write(&cache, "new");
+        txn.commit().unwrap();
+        let entries: Vec<String> = std::fs::read_dir(out.history().dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(entries, ["week=2026-W45"]);
+        assert_eq!(
+            read(&out.pinned().history().week_tables_file("2026-W45")),
+            "new"
         );
     }
 

@@ -4,8 +4,6 @@
 //! ```text
 //! out/demo/
 //!   history/week=2026-W46/part-0.parquet      one Hive partition per ISO week
-//!   history/.cache/term-counts/2026-W46.tsv   a period's phrase counts
-//!   history/.cache/week-tables/2026-W46.json  a week's weekly tables and day counts
 //!   index/                                    the search index
 //!   tables/                                   the period's tables as Parquet and CSV
 //!   report/report.*                           the report of the batch's week
@@ -14,7 +12,12 @@
 //!   run.json                                  the run manifest
 //!   .spool-PID/week=2026-W46/chunk-N.parquet  during a run only: the batch's spool
 //!   .generations/…                            what the entries above are symlinks to
+//!   .generations/NNNNNN/.cache/term-counts/2026-W46.tsv   a period's phrase counts
+//!   .generations/NNNNNN/.cache/week-tables/2026-W46.json  a week's tables and day counts
 //! ```
+//!
+//! The caches live beside the history, not in it: a reader pointed at the history
+//! folder (polars' `scan_parquet`, Spark) must find partitions only.
 //!
 //! `history`, `index`, `tables`, `report`, `quarantine.jsonl` and `run.json` are
 //! symlinks through `.generations/current` (see [`crate::generation`]): a command that
@@ -39,8 +42,11 @@ const SPOOL_PREFIX: &str = ".spool-";
 /// the history as it is.
 const WEEK_FOLDER_PREFIX: &str = "week=";
 const PARTITION_FILE: &str = "part-0.parquet";
-const TERM_COUNTS_DIR: &str = ".cache/term-counts";
-const WEEK_TABLES_DIR: &str = ".cache/week-tables";
+/// Counts kept for later runs, in a generation beside its history (inside a history
+/// of an earlier version, which [`crate::generation`] removes).
+pub(crate) const CACHE_DIR: &str = ".cache";
+const TERM_COUNTS_DIR: &str = "term-counts";
+const WEEK_TABLES_DIR: &str = "week-tables";
 
 /// The report page, first of [`REPORT_FILES`].
 pub const REPORT_HTML: &str = "report.html";
@@ -60,7 +66,7 @@ impl OutputDir {
     pub fn new(root: impl Into<PathBuf>) -> Self {
         let root = root.into();
         OutputDir {
-            history: History::at(root.join(HISTORY_DIR)),
+            history: History::with_cache(root.join(HISTORY_DIR), root.join(CACHE_DIR)),
             root,
         }
     }
@@ -131,12 +137,26 @@ impl OutputDir {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct History {
     dir: PathBuf,
+    cache: PathBuf,
 }
 
 impl History {
-    /// The history in `dir` (an output folder's is [`OutputDir::history`]).
+    /// The history in `dir`, its caches in `dir/.cache` (an output folder's is
+    /// [`OutputDir::history`], its caches beside it).
     pub fn at(dir: impl Into<PathBuf>) -> Self {
-        History { dir: dir.into() }
+        let dir = dir.into();
+        History {
+            cache: dir.join(CACHE_DIR),
+            dir,
+        }
+    }
+
+    /// The history in `dir` with its caches in `cache`.
+    pub fn with_cache(dir: impl Into<PathBuf>, cache: impl Into<PathBuf>) -> Self {
+        History {
+            dir: dir.into(),
+            cache: cache.into(),
+        }
     }
 
     /// The folder itself.
@@ -182,14 +202,16 @@ impl History {
 
     /// Where the phrase counts of the period `key` are kept.
     pub fn term_counts_file(&self, key: &str) -> PathBuf {
-        self.dir
+        self.cache
             .join(TERM_COUNTS_DIR)
             .join(format!("{}.tsv", key.replace(['/', '\\'], "_")))
     }
 
     /// Where the weekly tables and day counts of `week` are kept.
     pub fn week_tables_file(&self, week: &str) -> PathBuf {
-        self.dir.join(WEEK_TABLES_DIR).join(format!("{week}.json"))
+        self.cache
+            .join(WEEK_TABLES_DIR)
+            .join(format!("{week}.json"))
     }
 }
 
@@ -228,11 +250,11 @@ mod tests {
         assert_eq!(week_of_partition(&partition), "2026-W46");
         assert_eq!(
             h.term_counts_file("2026-10-01..2026-10-31"),
-            Path::new("out/demo/history/.cache/term-counts/2026-10-01..2026-10-31.tsv")
+            Path::new("out/demo/.cache/term-counts/2026-10-01..2026-10-31.tsv")
         );
         assert_eq!(
             h.week_tables_file("2026-W46"),
-            Path::new("out/demo/history/.cache/week-tables/2026-W46.json")
+            Path::new("out/demo/.cache/week-tables/2026-W46.json")
         );
         assert_eq!(out.index(), Path::new("out/demo/index"));
         assert_eq!(out.tables(), Path::new("out/demo/tables"));

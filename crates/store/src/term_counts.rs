@@ -4,7 +4,7 @@
 //! re-read eight baseline weeks of tokens and cost twice as much as adding week 1.
 //!
 //! One file per period ([`History::term_counts_file`],
-//! `history/.cache/term-counts/2026-W45.tsv`). Its first line names what the counts
+//! `.cache/term-counts/2026-W45.tsv` beside the history). Its first line names what the counts
 //! were made from: a fingerprint of the span's days, of every partition the span reads
 //! (as [`crate::history::partition_stamp`] names it) and of the stop-word list. Any
 //! change to these (a re-delivered contact, `voc retag`, another stop-word list) makes

@@ -123,6 +123,9 @@ def main(out):
     polars_weeks = dict(lazy.group_by("week").len().collect().iter_rows())
     check(polars_weeks == per_week, f"polars {polars_weeks} vs {per_week}")
     check(pl.read_parquet(partitions[-1]).height == per_week[last], "polars partition")
+    # The folder as it is, no glob: it holds partitions only (caches live beside it).
+    folder_weeks = dict(pl.scan_parquet(history).group_by("week").len().collect().iter_rows())
+    check(folder_weeks == per_week, f"polars on the folder {folder_weeks} vs {per_week}")
 
     # The tables: every reader, the same rows as the CSV beside each.
     tables = {}
