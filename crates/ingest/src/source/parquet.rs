@@ -28,22 +28,37 @@ impl Source for Parquet {
     ) -> Result<Fingerprint, IngestError> {
         let path = &input.path;
         let mut position = 0;
-        parquet_batches(path, &mut |batch| {
-            let len = batch.len();
-            let rows: Arc<dyn DecodedRows> = Arc::new(batch);
-            for row in 0..len {
-                position += 1;
-                sink(RawRecord {
-                    position,
-                    raw: String::new(),
-                    value: RawValue::Decoded {
-                        rows: Arc::clone(&rows),
-                        row,
-                    },
-                });
-            }
-        })
-        .map_err(|e| IngestError::Format(format!("{}: {e}", path.display())))?;
+        // polars panics on a column type it was built without (time of day, say): a
+        // clear error naming the file, not a crash.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            parquet_batches(path, &mut |batch| {
+                let len = batch.len();
+                let rows: Arc<dyn DecodedRows> = Arc::new(batch);
+                for row in 0..len {
+                    position += 1;
+                    sink(RawRecord {
+                        position,
+                        raw: String::new(),
+                        value: RawValue::Decoded {
+                            rows: Arc::clone(&rows),
+                            row,
+                        },
+                    });
+                }
+            })
+        }))
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown cause");
+            Err(ParquetError::Unsupported(format!(
+                "a column has a type voc cannot read (polars: {message}); \
+                 export it as text or a number"
+            )))
+        });
+        read.map_err(|e| IngestError::Format(format!("{}: {e}", path.display())))?;
         super::fingerprint_file(path)
     }
 }
@@ -143,7 +158,7 @@ impl RowBatch {
                 Err(e) => {
                     error.get_or_insert_with(|| RowError {
                         column: name.clone(),
-                        reason: format!("column {name:?}: {e}"),
+                        reason: format!("column {name:?} ({}): {e}", column.dtype()),
                     });
                 }
             }
@@ -223,6 +238,7 @@ impl DirectColumn {
             | DataType::UInt64
             | DataType::Float32
             | DataType::Float64
+            | DataType::Decimal(_, _)
             | DataType::Date
             | DataType::Datetime(_, _)
             | DataType::Null => Some(DirectColumn::Scalar(column.clone())),
@@ -493,6 +509,24 @@ fn datetime_json(value: i64, unit: TimeUnit, zoned: bool) -> Value {
     }
 }
 
+/// A decimal as its written digits: a whole number (an id or phone number exported
+/// from a database's NUMBER column) as an integer, or as text past 64 bits; a fraction
+/// (an amount, a score) as a number.
+fn decimal_json(value: i128, scale: usize) -> Value {
+    if scale == 0 {
+        return i64::try_from(value).map_or_else(|_| Value::String(value.to_string()), Value::from);
+    }
+    let digits = value.unsigned_abs().to_string();
+    let digits = format!("{digits:0>width$}", width = scale + 1);
+    let (whole, fraction) = digits.split_at(digits.len() - scale);
+    let sign = if value < 0 { "-" } else { "" };
+    format!("{sign}{whole}.{fraction}")
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map_or(Value::Null, Value::Number)
+}
+
 /// A struct's fields as a JSON object.
 fn json_object<'a, V: std::borrow::Borrow<AnyValue<'a>>>(
     fields: &[Field],
@@ -522,6 +556,7 @@ fn json_of(value: &AnyValue) -> Result<Value, ParquetError> {
         AnyValue::Int64(n) => Value::from(*n),
         AnyValue::Float32(f) => number(f64::from(*f)),
         AnyValue::Float64(f) => number(*f),
+        AnyValue::Decimal(value, _precision, scale) => decimal_json(*value, *scale),
         AnyValue::Date(days) => {
             let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
                 + chrono::Duration::days(i64::from(*days));
@@ -543,12 +578,25 @@ fn json_of(value: &AnyValue) -> Result<Value, ParquetError> {
                 })
                 .collect::<Result<_, _>>()?,
         ),
-        other => {
-            return Err(ParquetError::Unsupported(format!(
-                "unsupported Parquet value type {}",
-                other.dtype()
-            )));
+        // A duration (a handling time exported as one) in seconds.
+        AnyValue::Duration(v, unit) => {
+            let per_second = match unit {
+                TimeUnit::Nanoseconds => 1e9,
+                TimeUnit::Microseconds => 1e6,
+                TimeUnit::Milliseconds => 1e3,
+            };
+            number(*v as f64 / per_second)
         }
+        // Dictionary-encoded text (pandas' category columns) as its text. (Asking such
+        // a value its type panics in polars.)
+        other => match other.get_str() {
+            Some(text) => Value::String(text.to_string()),
+            None => {
+                return Err(ParquetError::Unsupported(
+                    "a value of a type voc does not read".to_string(),
+                ));
+            }
+        },
     })
 }
 

@@ -324,3 +324,46 @@ fn a_batch_with_a_column_only_json_reads_takes_the_general_path() {
     })
     .unwrap();
 }
+
+/// Database exports hold ids and phone numbers as NUMBER(n, 0) columns, amounts and
+/// scores with a scale: read as their written digits, and read directly; durations
+/// as seconds.
+#[test]
+fn decimal_columns_are_read_as_their_written_digits() {
+    let decimal = |name: &str, values: &[f64], precision: usize, scale: usize| {
+        Series::new(name.into(), values)
+            .cast(&DataType::Decimal(precision, scale))
+            .unwrap()
+            .into_column()
+    };
+    let mut df = DataFrame::new(
+        2,
+        vec![
+            decimal("customer_id", &[13812345678.0, 3830772740080373.0], 18, 0),
+            decimal("csat", &[4.5, 0.5], 3, 1),
+            decimal("refund", &[-0.05, 1234.56], 10, 2),
+            // A handling time exported as a duration: seconds.
+            Series::new("handle".into(), [1500i64, 90_000])
+                .cast(&DataType::Duration(TimeUnit::Milliseconds))
+                .unwrap()
+                .into_column(),
+        ],
+    )
+    .unwrap();
+    assert_eq!(df.column("csat").unwrap().dtype(), &DataType::Decimal(3, 1));
+    let rows = round_trip(&mut df, None);
+    assert_eq!(rows[0].1["customer_id"], 13812345678i64);
+    assert_eq!(rows[1].1["customer_id"], 3830772740080373i64);
+    assert_eq!(rows[0].1["csat"], 4.5);
+    assert_eq!(rows[1].1["csat"], 0.5);
+    assert_eq!(rows[0].1["refund"], -0.05);
+    assert_eq!(rows[1].1["refund"], 1234.56);
+    assert_eq!(rows[0].1["handle"], 1.5);
+    assert_eq!(rows[1].1["handle"], 90);
+    // Past 64 bits, as text: the digits as written.
+    assert_eq!(
+        decimal_json(1_234_567_890_123_456_789_012, 0),
+        Value::String("1234567890123456789012".into())
+    );
+    assert_eq!(decimal_json(7, 3), serde_json::json!(0.007));
+}
