@@ -198,7 +198,9 @@ pub const CLOSING_TERMS: &[&str] = &[
     "有任何问题",
     "有任何疑问",
     "随时联系",
-    "随时与我们联系",
+    "再联系",
+    "联系我们",
+    "与我们联系",
     "随时私信",
     "随时关注",
     "随时咨询",
@@ -215,10 +217,32 @@ pub const CLOSING_TERMS: &[&str] = &[
     "做出评价",
     "进行评价",
     "满意度",
-    // Asking for understanding after a refusal.
+    "是否满意",
+    // Asking for understanding, or apologising, at the end of a reply.
     "谅解",
     "见谅",
     "给您添麻烦",
+    "抱歉",
+    "歉意",
+];
+/// Courtesy set phrases kept as single words in the segmenter's dictionary. Not for
+/// matching (greetings and closings are matched as text) but so that sentiment does
+/// not read the agent's 很高兴为您服务 as the customer's joy. They are the greetings voc
+/// listed before its broad lists; configured `greeting_terms` are kept whole too.
+pub const COURTESY_WORDS: &[&str] = &[
+    "您好",
+    "你好",
+    "很高兴为您服务",
+    "欢迎致电",
+    "欢迎来电",
+    "感谢致电",
+    "感谢您的来电",
+    "早上好",
+    "上午好",
+    "中午好",
+    "下午好",
+    "晚上好",
+    "亲",
 ];
 /// Default forbidden agent phrases (服务禁语).
 pub const FORBIDDEN_PHRASES: &[&str] = &[
@@ -245,6 +269,8 @@ pub struct RiskTerms {
     pub greetings: Vec<String>,
     pub closings: Vec<String>,
     pub forbidden: Vec<String>,
+    /// Phrases the segmenter keeps whole for sentiment's sake (see [`COURTESY_WORDS`]).
+    pub courtesy_words: Vec<String>,
 }
 
 fn owned(terms: &[&str]) -> Vec<String> {
@@ -259,19 +285,21 @@ impl Default for RiskTerms {
             greetings: owned(GREETING_TERMS),
             closings: owned(CLOSING_TERMS),
             forbidden: owned(FORBIDDEN_PHRASES),
+            courtesy_words: owned(COURTESY_WORDS),
         }
     }
 }
 
 impl RiskTerms {
-    /// The terms matched as tokens, for the segmenter's extra words. Greetings and
-    /// closings are matched as text (see [`courtesy_found`]), so they need no place in
-    /// the dictionary and do not change how the rest of a turn is cut.
+    /// The segmenter's extra words: the terms matched as tokens and the courtesy words.
+    /// Greetings and closings are matched as text (see [`courtesy_found`]), so the
+    /// broad lists need no place in the dictionary.
     pub fn terms(&self) -> Vec<String> {
         self.escalation
             .iter()
             .chain(&self.churn)
             .chain(&self.forbidden)
+            .chain(&self.courtesy_words)
             .cloned()
             .collect()
     }

@@ -40,6 +40,7 @@ pub fn load_classifier(pipeline: &Pipeline) -> Result<(Classifier, Vec<String>)>
     risk.escalation.extend(c.escalation_terms.iter().cloned());
     risk.churn.extend(c.churn_terms.iter().cloned());
     risk.greetings.extend(c.greeting_terms.iter().cloned());
+    risk.courtesy_words.extend(c.greeting_terms.iter().cloned());
     risk.closings.extend(c.closing_terms.iter().cloned());
     risk.forbidden.extend(c.forbidden_phrases.iter().cloned());
     let overrides = match &c.sentiment_overrides {

@@ -9,9 +9,11 @@
 //! read in full and its stored masked text cut again with the pipeline's segmenter; the
 //! new tokens are classified (sentiment too: it reads tokens), partitions whose tokens
 //! or tags changed are rewritten, and the index is rebuilt with the new dictionary, so
-//! queries are cut as the text now is. No input file is read. Both are written into the output folder's next
-//! generation, made current once every partition is done (`voc_store::generation`): a
-//! retag killed halfway leaves the history and the index as they were.
+//! queries are cut as the text now is. No input file is read.
+//!
+//! The history and the index are written into the output folder's next generation,
+//! made current once every partition is done (`voc_store::generation`): a retag killed
+//! halfway leaves the history and the index as they were.
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;

@@ -5,6 +5,10 @@
 //! taxonomy was tuned (NOTES-h-flags.md says how). Only the labels are in the
 //! repository; the dialogues are read from `../shared/data/real/stc3/dialogues.jsonl`
 //! and the test is skipped, with a message, where that file is absent.
+//!
+//! The rules were tuned by reading the errors on the even rows only (the development
+//! half); the odd rows are held out, and their figures are printed apart.
+//! `VOC_STARTER_ERRORS=1` prints the development half's errors (ids and categories).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -112,7 +116,10 @@ fn telecom_starter_on_labelled_stc3_dialogues() {
         .iter()
         .map(|c| (c.clone(), Counts::default()))
         .collect();
-    for (id, gold) in &labels {
+    // Micro counts of the development (even rows) and held-out (odd rows) halves.
+    let mut halves = [Counts::default(), Counts::default()];
+    let show_errors = std::env::var_os("VOC_STARTER_ERRORS").is_some();
+    for (row, (id, gold)) in labels.iter().enumerate() {
         let turns = dialogues
             .get(id)
             .unwrap_or_else(|| panic!("no dialogue {id}"));
@@ -121,11 +128,25 @@ fn telecom_starter_on_labelled_stc3_dialogues() {
         let got: BTreeSet<String> = taxonomy.classify(&contact, &tokens).into_iter().collect();
         for c in &known {
             let counts = per.get_mut(c).unwrap();
+            let half = &mut halves[row % 2];
             match (gold.contains(c), got.contains(c)) {
-                (true, true) => counts.tp += 1,
-                (false, true) => counts.fp += 1,
-                (true, false) => counts.fn_ += 1,
+                (true, true) => {
+                    counts.tp += 1;
+                    half.tp += 1;
+                }
+                (false, true) => {
+                    counts.fp += 1;
+                    half.fp += 1;
+                }
+                (true, false) => {
+                    counts.fn_ += 1;
+                    half.fn_ += 1;
+                }
                 (false, false) => {}
+            }
+            if show_errors && row % 2 == 0 && gold.contains(c) != got.contains(c) {
+                let kind = if got.contains(c) { "FP" } else { "FN" };
+                eprintln!("{kind} {id} {c}");
             }
         }
     }
@@ -157,6 +178,17 @@ fn telecom_starter_on_labelled_stc3_dialogues() {
         micro.recall(),
         micro.f1()
     );
+    for (name, half) in ["development (even rows)", "held out (odd rows)"]
+        .iter()
+        .zip(&halves)
+    {
+        eprintln!(
+            "{name}: micro P {:.3} R {:.3} F1 {:.3}",
+            half.precision(),
+            half.recall(),
+            half.f1()
+        );
+    }
     // Rules written from general knowledge of telecom complaints, not fitted to these
     // dialogues: the bound keeps them from getting worse.
     assert!(micro.f1() >= 0.30, "micro F1 {:.3}", micro.f1());
