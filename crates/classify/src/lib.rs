@@ -479,11 +479,9 @@ impl RiskRules {
                     record("churn");
                 }
             }
-            if speaker == Speaker::Agent {
-                if in_group(FORBIDDEN) {
-                    flags.forbidden_phrase = true;
-                    record("forbidden_phrase");
-                }
+            if speaker == Speaker::Agent && in_group(FORBIDDEN) {
+                flags.forbidden_phrase = true;
+                record("forbidden_phrase");
             }
         }
         // A work order or a customer-only message has no agent turn: nothing to check.

@@ -73,8 +73,13 @@ fn describe(s: &RetagSummary, diff: bool) -> String {
             String::new()
         } else {
             format!(
-                " ({} moved category, flags or sentiment label; the rest only a score)",
-                s.moved
+                " ({} moved category, flags or sentiment label; the rest only {})",
+                s.moved,
+                if s.resegmented > 0 {
+                    "their tokens or a score"
+                } else {
+                    "a score"
+                }
             )
         }
     );
