@@ -13,6 +13,7 @@ pub mod rules;
 pub mod sentiment;
 pub mod taxonomy;
 
+use aho_corasick::AhoCorasick;
 use voc_core::{Contact, RiskFlags, Speaker, TurnTokens};
 
 pub use model::LogisticModel;
@@ -90,7 +91,7 @@ pub const CHURN_TERMS: &[&str] = &[
 /// purpose — voice (感谢您的来电), chat (有什么可以帮您, 在的), e-mail (尊敬的客户) and
 /// social-media helpdesks (亲, 很抱歉给您带来不便, 感谢您的关注) all open politely in their
 /// own way, and a flag that fires on a courteous opening is noise. Matched as text, not
-/// tokens (see [`courtesy_found`]).
+/// tokens (see [`CourtesyPhrases`]).
 pub const GREETING_TERMS: &[&str] = &[
     // Greetings proper.
     "您好",
@@ -292,7 +293,7 @@ impl Default for RiskTerms {
 
 impl RiskTerms {
     /// The segmenter's extra words: the terms matched as tokens and the courtesy words.
-    /// Greetings and closings are matched as text (see [`courtesy_found`]), so the
+    /// Greetings and closings are matched as text (see [`CourtesyPhrases`]), so the
     /// broad lists need no place in the dictionary.
     pub fn terms(&self) -> Vec<String> {
         self.escalation
@@ -342,48 +343,80 @@ pub enum TurnEnd {
     Closing,
 }
 
-/// Whether one of `phrases` (normalized with [`rules::normalize_phrase`]) occurs in the
-/// opening or closing [`COURTESY_WINDOW_CHARS`] of a turn, given as its stored tokens.
-/// Matched on the tokens' text, so the result does not depend on how the turn was cut
-/// (有什么问题我可以帮您处理 is found whatever the dictionary).
-pub fn courtesy_found(tokens: &[voc_core::Token], end: TurnEnd, phrases: &[String]) -> bool {
-    let mut window: Vec<char> = Vec::new();
-    let mut take = |token: &voc_core::Token| {
-        window.extend(token.chars().map(|c| c.to_ascii_lowercase()));
-        window.len() >= COURTESY_WINDOW_CHARS
-    };
-    match end {
-        TurnEnd::Opening => {
-            for token in tokens {
-                if take(token) {
-                    break;
-                }
+/// Greetings or closings, compiled once into one automaton (ASCII case ignored) and
+/// looked for in the opening or closing [`COURTESY_WINDOW_CHARS`] of a turn, given as
+/// its stored tokens. Matched on the tokens' text, so the result does not depend on how
+/// the turn was cut (有什么问题我可以帮您处理 is found whatever the dictionary).
+pub struct CourtesyPhrases {
+    automaton: Option<AhoCorasick>,
+    /// Normalized phrases, searched one by one only if no automaton could be built.
+    phrases: Vec<String>,
+}
+
+impl CourtesyPhrases {
+    pub fn new(phrases: &[String]) -> Self {
+        let phrases: Vec<String> = phrases
+            .iter()
+            .map(|p| rules::normalize_phrase(p))
+            .filter(|p| !p.is_empty())
+            .collect();
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&phrases)
+            .ok();
+        CourtesyPhrases { automaton, phrases }
+    }
+
+    /// Whether a phrase occurs in the opening or the closing window of a turn.
+    pub fn found(&self, tokens: &[voc_core::Token], end: TurnEnd) -> bool {
+        let window = courtesy_window(tokens, end);
+        match &self.automaton {
+            Some(automaton) => automaton.is_match(&window),
+            None => {
+                let window = window.to_ascii_lowercase();
+                self.phrases.iter().any(|p| window.contains(p.as_str()))
             }
-            window.truncate(COURTESY_WINDOW_CHARS);
-        }
-        TurnEnd::Closing => {
-            // Collected back to front, token by token, then put back in order.
-            let mut back = Vec::new();
-            for token in tokens.iter().rev() {
-                back.push(token.as_str());
-                if back.iter().map(|t| t.chars().count()).sum::<usize>() >= COURTESY_WINDOW_CHARS {
-                    break;
-                }
-            }
-            window = back
-                .iter()
-                .rev()
-                .flat_map(|t| t.chars())
-                .map(|c| c.to_ascii_lowercase())
-                .collect();
-            let skip = window.len().saturating_sub(COURTESY_WINDOW_CHARS);
-            window.drain(..skip);
         }
     }
-    let text: String = window.into_iter().collect();
-    phrases
-        .iter()
-        .any(|p| !p.is_empty() && text.contains(p.as_str()))
+}
+
+/// The first or last [`COURTESY_WINDOW_CHARS`] characters of a turn's text, from its
+/// tokens (whitespace was dropped when it was cut, punctuation kept).
+fn courtesy_window(tokens: &[voc_core::Token], end: TurnEnd) -> String {
+    let mut text = String::new();
+    match end {
+        TurnEnd::Opening => {
+            let mut chars = 0;
+            for token in tokens {
+                text.push_str(token);
+                chars += token.chars().count();
+                if chars >= COURTESY_WINDOW_CHARS {
+                    break;
+                }
+            }
+            if let Some((cut, _)) = text.char_indices().nth(COURTESY_WINDOW_CHARS) {
+                text.truncate(cut);
+            }
+        }
+        TurnEnd::Closing => {
+            let (mut chars, mut first) = (0, tokens.len());
+            for (i, token) in tokens.iter().enumerate().rev() {
+                first = i;
+                chars += token.chars().count();
+                if chars >= COURTESY_WINDOW_CHARS {
+                    break;
+                }
+            }
+            for token in &tokens[first..] {
+                text.push_str(token);
+            }
+            let skip = chars.saturating_sub(COURTESY_WINDOW_CHARS);
+            if let Some((cut, _)) = text.char_indices().nth(skip) {
+                text.drain(..cut);
+            }
+        }
+    }
+    text
 }
 
 /// The risk terms, interned into the taxonomy's dictionary so one scan of the tokens
@@ -391,8 +424,8 @@ pub fn courtesy_found(tokens: &[voc_core::Token], end: TurnEnd, phrases: &[Strin
 /// Greetings and closings are phrases looked for in the agent's first and last turns.
 struct RiskRules {
     groups: Vec<u8>,
-    greetings: Vec<String>,
-    closings: Vec<String>,
+    greetings: CourtesyPhrases,
+    closings: CourtesyPhrases,
 }
 
 impl RiskRules {
@@ -417,16 +450,10 @@ impl RiskRules {
         for (id, group) in ids.into_iter().zip(group_of) {
             groups[id as usize] |= 1 << group;
         }
-        let normalized = |list: &[String]| -> Vec<String> {
-            list.iter()
-                .map(|t| rules::normalize_phrase(t))
-                .filter(|t| !t.is_empty())
-                .collect()
-        };
         RiskRules {
             groups,
-            greetings: normalized(&terms.greetings),
-            closings: normalized(&terms.closings),
+            greetings: CourtesyPhrases::new(&terms.greetings),
+            closings: CourtesyPhrases::new(&terms.closings),
         }
     }
 
@@ -496,7 +523,7 @@ impl RiskRules {
         ];
         for (turn, end, phrases, flag) in checks {
             let Some(turn) = turn else { continue };
-            if courtesy_found(&tokens[turn], end, phrases) {
+            if phrases.found(&tokens[turn], end) {
                 continue;
             }
             match end {
