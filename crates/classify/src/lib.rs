@@ -13,6 +13,7 @@ pub mod rules;
 pub mod sentiment;
 pub mod taxonomy;
 
+use aho_corasick::AhoCorasick;
 use voc_core::{Contact, RiskFlags, Speaker, TurnTokens};
 
 pub use model::LogisticModel;
@@ -86,8 +87,150 @@ pub const CHURN_TERMS: &[&str] = &[
     "不想用了",
     "再也不用",
 ];
-/// Default greetings: the first agent turn should contain one.
+/// Default greetings: the opening of the first agent turn should contain one. Broad on
+/// purpose — voice (感谢您的来电), chat (有什么可以帮您, 在的), e-mail (尊敬的客户) and
+/// social-media helpdesks (亲, 很抱歉给您带来不便, 感谢您的关注) all open politely in their
+/// own way, and a flag that fires on a courteous opening is noise. Matched as text, not
+/// tokens (see [`CourtesyPhrases`]).
 pub const GREETING_TERMS: &[&str] = &[
+    // Greetings proper.
+    "您好",
+    "你好",
+    "您早",
+    "早上好",
+    "上午好",
+    "中午好",
+    "下午好",
+    "晚上好",
+    "早安",
+    "午安",
+    "新年好",
+    "过年好",
+    "哈喽",
+    "嗨",
+    "hello",
+    // Forms of address that open social-media and chat replies.
+    "亲",
+    "尊敬的",
+    "亲爱的",
+    "哈尼",
+    "哈妮",
+    "同学",
+    "先生",
+    "女士",
+    "小姐",
+    "童鞋",
+    // Welcome and service offers.
+    "欢迎致电",
+    "欢迎来电",
+    "欢迎光临",
+    "欢迎咨询",
+    "欢迎您",
+    "很高兴为您服务",
+    "很高兴为你服务",
+    "竭诚为您",
+    "为您服务",
+    "有什么可以帮您",
+    "有什么可以帮你",
+    "有什么可以帮到您",
+    "有什么可以为您",
+    "有什么能帮您",
+    "有什么问题我可以帮您",
+    "有什么需要帮助",
+    "请问有什么",
+    "请问您有什么",
+    "在的",
+    "在呢",
+    // Thanks for the call, the message, the patience (感谢您的来电/关注/支持/反馈 …).
+    "感谢",
+    "谢谢您",
+    "谢谢关注",
+    "谢谢支持",
+    "多谢",
+    "久等了",
+    "让您久等",
+    // The apology that opens a reply to a complaint (致歉语: 很抱歉给您带来不便 …).
+    "抱歉",
+    "歉意",
+    "致歉",
+    "不好意思",
+    "给您带来不便",
+    "给您带来的不便",
+    // Self-introduction: 我是…客服, 工号….
+    "我是",
+    "工号",
+    "客服代表",
+];
+/// Default closings: the end of the last agent turn should contain one — thanks, good
+/// wishes, an offer of further help or a leave-taking (感谢您的来电, 祝您生活愉快, 还有其他
+/// 可以帮您的吗, 如有疑问请随时联系我们, 再见).
+pub const CLOSING_TERMS: &[&str] = &[
+    // Leave-taking and good wishes.
+    "再见",
+    "再会",
+    "拜拜",
+    "晚安",
+    "祝您",
+    "祝你",
+    "生活愉快",
+    "工作愉快",
+    "购物愉快",
+    "工作顺利",
+    "一路顺风",
+    "一路平安",
+    "节日快乐",
+    "新年快乐",
+    // Thanks (for calling, for the patience, the understanding, the support …).
+    "感谢",
+    "谢谢",
+    "多谢",
+    "不客气",
+    "不用谢",
+    // Further help offered.
+    "还有其他",
+    "还有什么",
+    "其他问题",
+    "其他疑问",
+    "请问还有",
+    "如有疑问",
+    "如有问题",
+    "如有需要",
+    "如需帮助",
+    "有任何问题",
+    "有任何疑问",
+    "随时联系",
+    "再联系",
+    "联系我们",
+    "与我们联系",
+    "随时私信",
+    "随时关注",
+    "随时咨询",
+    "欢迎再次",
+    "欢迎您再次",
+    "欢迎随时",
+    "期待您",
+    "期待再次",
+    "竭诚为您",
+    "为您服务",
+    "为您提供服务",
+    // Asking for the evaluation (满意度评价) ends a voice or chat contact.
+    "请对我的服务",
+    "做出评价",
+    "进行评价",
+    "满意度",
+    "是否满意",
+    // Asking for understanding, or apologising, at the end of a reply.
+    "谅解",
+    "见谅",
+    "给您添麻烦",
+    "抱歉",
+    "歉意",
+];
+/// Courtesy set phrases kept as single words in the segmenter's dictionary. Not for
+/// matching (greetings and closings are matched as text) but so that sentiment does
+/// not read the agent's 很高兴为您服务 as the customer's joy. They are the greetings voc
+/// listed before its broad lists; configured `greeting_terms` are kept whole too.
+pub const COURTESY_WORDS: &[&str] = &[
     "您好",
     "你好",
     "很高兴为您服务",
@@ -125,7 +268,10 @@ pub struct RiskTerms {
     pub escalation: Vec<String>,
     pub churn: Vec<String>,
     pub greetings: Vec<String>,
+    pub closings: Vec<String>,
     pub forbidden: Vec<String>,
+    /// Phrases the segmenter keeps whole for sentiment's sake (see [`COURTESY_WORDS`]).
+    pub courtesy_words: Vec<String>,
 }
 
 fn owned(terms: &[&str]) -> Vec<String> {
@@ -138,19 +284,23 @@ impl Default for RiskTerms {
             escalation: owned(ESCALATION_TERMS),
             churn: owned(CHURN_TERMS),
             greetings: owned(GREETING_TERMS),
+            closings: owned(CLOSING_TERMS),
             forbidden: owned(FORBIDDEN_PHRASES),
+            courtesy_words: owned(COURTESY_WORDS),
         }
     }
 }
 
 impl RiskTerms {
-    /// Every term, for the segmenter's extra words.
+    /// The segmenter's extra words: the terms matched as tokens and the courtesy words.
+    /// Greetings and closings are matched as text (see [`CourtesyPhrases`]), so the
+    /// broad lists need no place in the dictionary.
     pub fn terms(&self) -> Vec<String> {
         self.escalation
             .iter()
             .chain(&self.churn)
-            .chain(&self.greetings)
             .chain(&self.forbidden)
+            .chain(&self.courtesy_words)
             .cloned()
             .collect()
     }
@@ -179,13 +329,103 @@ pub struct RiskHit {
 
 const ESCALATION: usize = 0;
 const CHURN: usize = 1;
-const GREETING: usize = 2;
-const FORBIDDEN: usize = 3;
+const FORBIDDEN: usize = 2;
+
+/// How far into the first agent turn a greeting, and how far from the end of the last
+/// agent turn a closing, is looked for, in characters: room for a mention or a
+/// self-introduction before 很高兴为您服务, and for a sign-off after 祝您生活愉快.
+pub const COURTESY_WINDOW_CHARS: usize = 60;
+
+/// Where a courtesy phrase is looked for in an agent turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TurnEnd {
+    Opening,
+    Closing,
+}
+
+/// Greetings or closings, compiled once into one automaton (ASCII case ignored) and
+/// looked for in the opening or closing [`COURTESY_WINDOW_CHARS`] of a turn, given as
+/// its stored tokens. Matched on the tokens' text, so the result does not depend on how
+/// the turn was cut (有什么问题我可以帮您处理 is found whatever the dictionary).
+pub struct CourtesyPhrases {
+    automaton: Option<AhoCorasick>,
+    /// Normalized phrases, searched one by one only if no automaton could be built.
+    phrases: Vec<String>,
+}
+
+impl CourtesyPhrases {
+    pub fn new(phrases: &[String]) -> Self {
+        let phrases: Vec<String> = phrases
+            .iter()
+            .map(|p| rules::normalize_phrase(p))
+            .filter(|p| !p.is_empty())
+            .collect();
+        let automaton = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&phrases)
+            .ok();
+        CourtesyPhrases { automaton, phrases }
+    }
+
+    /// Whether a phrase occurs in the opening or the closing window of a turn.
+    pub fn found(&self, tokens: &[voc_core::Token], end: TurnEnd) -> bool {
+        let window = courtesy_window(tokens, end);
+        match &self.automaton {
+            Some(automaton) => automaton.is_match(&window),
+            None => {
+                let window = window.to_ascii_lowercase();
+                self.phrases.iter().any(|p| window.contains(p.as_str()))
+            }
+        }
+    }
+}
+
+/// The first or last [`COURTESY_WINDOW_CHARS`] characters of a turn's text, from its
+/// tokens (whitespace was dropped when it was cut, punctuation kept).
+fn courtesy_window(tokens: &[voc_core::Token], end: TurnEnd) -> String {
+    let mut text = String::new();
+    match end {
+        TurnEnd::Opening => {
+            let mut chars = 0;
+            for token in tokens {
+                text.push_str(token);
+                chars += token.chars().count();
+                if chars >= COURTESY_WINDOW_CHARS {
+                    break;
+                }
+            }
+            if let Some((cut, _)) = text.char_indices().nth(COURTESY_WINDOW_CHARS) {
+                text.truncate(cut);
+            }
+        }
+        TurnEnd::Closing => {
+            let (mut chars, mut first) = (0, tokens.len());
+            for (i, token) in tokens.iter().enumerate().rev() {
+                first = i;
+                chars += token.chars().count();
+                if chars >= COURTESY_WINDOW_CHARS {
+                    break;
+                }
+            }
+            for token in &tokens[first..] {
+                text.push_str(token);
+            }
+            let skip = chars.saturating_sub(COURTESY_WINDOW_CHARS);
+            if let Some((cut, _)) = text.char_indices().nth(skip) {
+                text.drain(..cut);
+            }
+        }
+    }
+    text
+}
 
 /// The risk terms, interned into the taxonomy's dictionary so one scan of the tokens
 /// finds rule terms and risk terms together; `groups[term]` is a bit set of groups.
+/// Greetings and closings are phrases looked for in the agent's first and last turns.
 struct RiskRules {
     groups: Vec<u8>,
+    greetings: CourtesyPhrases,
+    closings: CourtesyPhrases,
 }
 
 impl RiskRules {
@@ -195,7 +435,6 @@ impl RiskRules {
         for (group, list) in [
             (ESCALATION, &terms.escalation),
             (CHURN, &terms.churn),
-            (GREETING, &terms.greetings),
             (FORBIDDEN, &terms.forbidden),
         ] {
             for term in list {
@@ -211,7 +450,11 @@ impl RiskRules {
         for (id, group) in ids.into_iter().zip(group_of) {
             groups[id as usize] |= 1 << group;
         }
-        RiskRules { groups }
+        RiskRules {
+            groups,
+            greetings: CourtesyPhrases::new(&terms.greetings),
+            closings: CourtesyPhrases::new(&terms.closings),
+        }
     }
 
     fn evaluate(
@@ -227,7 +470,9 @@ impl RiskRules {
         let first_agent = contact.turns[..n]
             .iter()
             .position(|t| t.speaker == Speaker::Agent);
-        let mut greeted = false;
+        let last_agent = contact.turns[..n]
+            .iter()
+            .rposition(|t| t.speaker == Speaker::Agent);
         for o in occ {
             let groups = self.groups.get(o.term as usize).copied().unwrap_or(0);
             if groups == 0 {
@@ -261,23 +506,35 @@ impl RiskRules {
                     record("churn");
                 }
             }
-            if speaker == Speaker::Agent {
-                if Some(turn) == first_agent && in_group(GREETING) {
-                    greeted = true;
-                }
-                if in_group(FORBIDDEN) {
-                    flags.forbidden_phrase = true;
-                    record("forbidden_phrase");
-                }
+            if speaker == Speaker::Agent && in_group(FORBIDDEN) {
+                flags.forbidden_phrase = true;
+                record("forbidden_phrase");
             }
         }
-        if first_agent.is_some() && !greeted {
-            flags.no_greeting = true;
+        // A work order or a customer-only message has no agent turn: nothing to check.
+        let checks = [
+            (
+                first_agent,
+                TurnEnd::Opening,
+                &self.greetings,
+                "no_greeting",
+            ),
+            (last_agent, TurnEnd::Closing, &self.closings, "no_closing"),
+        ];
+        for (turn, end, phrases, flag) in checks {
+            let Some(turn) = turn else { continue };
+            if phrases.found(&tokens[turn], end) {
+                continue;
+            }
+            match end {
+                TurnEnd::Opening => flags.no_greeting = true,
+                TurnEnd::Closing => flags.no_closing = true,
+            }
             if let Some(h) = hit.as_deref_mut() {
                 h.push(RiskHit {
-                    flag: "no_greeting",
+                    flag,
                     term: String::new(),
-                    span: first_agent.map(|turn| Span {
+                    span: Some(Span {
                         turn,
                         start: 0,
                         end: tokens[turn].len(),
@@ -387,7 +644,10 @@ mod tests {
     fn risk_flags() {
         let c = classifier();
         let (ct, t) = contact(&[
-            (Speaker::Agent, &["您好", "，", "请讲"]),
+            (
+                Speaker::Agent,
+                &["您好", "，", "请讲", "，", "祝您", "生活", "愉快"],
+            ),
             (
                 Speaker::Customer,
                 &[
@@ -416,7 +676,7 @@ mod tests {
         );
         assert_eq!(r.turn_sentiment.len(), 2);
 
-        // No greeting, a forbidden phrase, and a denied threat.
+        // No greeting, a forbidden phrase, a denied threat, and no closing.
         let (ct, t) = contact(&[
             (Speaker::Agent, &["喂", "，", "说"]),
             (Speaker::Customer, &["我", "没有", "起诉", "你们"]),
@@ -428,13 +688,16 @@ mod tests {
             RiskFlags {
                 no_greeting: true,
                 forbidden_phrase: true,
+                no_closing: true,
                 ..Default::default()
             }
         );
         let hits = c.explain_risk(&ct, &t);
-        // In text order: the greeting-less first agent turn, then the phrase.
+        // In text order: the greeting-less first agent turn, then the phrase and the
+        // closing-less last agent turn.
         assert_eq!(hits[0].flag, "no_greeting");
         assert_eq!(hits[1].flag, "forbidden_phrase");
+        assert_eq!(hits[2].flag, "no_closing");
         assert_eq!(hits[1].term, "这不归我们管");
         assert_eq!(
             hits[1].span,
@@ -455,5 +718,75 @@ mod tests {
                 ..Default::default()
             }
         );
+    }
+
+    /// Agent turns cut the way a segmenter might, whatever the cut: the phrases are
+    /// found in the text.
+    fn agent_only(first: &str, last: &str) -> (Contact, Vec<TurnTokens>) {
+        let chars = |s: &str| s.chars().map(|c| c.to_string()).collect::<Vec<_>>();
+        let (first, last) = (chars(first), chars(last));
+        let first: Vec<&str> = first.iter().map(String::as_str).collect();
+        let last: Vec<&str> = last.iter().map(String::as_str).collect();
+        contact(&[
+            (Speaker::Agent, &first),
+            (Speaker::Customer, &["嗯"]),
+            (Speaker::Agent, &last),
+        ])
+    }
+
+    #[test]
+    fn ordinary_openings_and_closings_of_every_channel_are_recognised() {
+        let c = classifier();
+        let openings = [
+            "您好，很高兴为您服务，请问有什么可以帮您？",
+            "有什么问题我可以帮您处理或解决呢",
+            "亲，在的，请问有什么可以帮到您",
+            "在的亲，您说",
+            "感谢您的来电，我是8号话务员",
+            "尊敬的客户：您好！关于您来信反映的问题",
+            "很抱歉给您带来不便，请私信提供您的号码",
+            "@用户小王 您好，已关注到您反映的问题",
+            "哈喽，欢迎光临本店",
+            "早上好，这里是售后服务中心",
+            "亲爱的顾客，您的订单已为您加急",
+        ];
+        let closings = [
+            "请问还有其他可以帮您的吗？",
+            "感谢您的来电，祝您生活愉快，再见",
+            "如有疑问请随时联系我们",
+            "好的，不客气，有问题随时私信小编哦",
+            "稍后请对我的服务做出评价，谢谢",
+            "祝您购物愉快~",
+            "给您带来不便，敬请谅解！",
+        ];
+        for (opening, closing) in openings.iter().zip(closings.iter().cycle()) {
+            let (ct, t) = agent_only(opening, closing);
+            let r = c.risk(&ct, &t);
+            assert!(!r.no_greeting, "{opening}");
+            assert!(!r.no_closing, "{closing}");
+        }
+        for (opening, closing) in [
+            ("请提供一下订单号", "您重启一下光猫试试"),
+            ("这个是系统问题", "已经转给技术部门了"),
+            ("发货要等三天", "您再等等吧"),
+        ] {
+            let (ct, t) = agent_only(opening, closing);
+            let r = c.risk(&ct, &t);
+            assert!(r.no_greeting, "{opening}");
+            assert!(r.no_closing, "{closing}");
+        }
+        // The greeting must open the turn: one said after the window does not count.
+        let late = format!("{}您好", "请提供订单号".repeat(12));
+        let (ct, t) = agent_only(&late, "谢谢");
+        assert!(c.risk(&ct, &t).no_greeting);
+        // Configured extras extend the defaults.
+        let tax = TaxonomySpec::parse("", "t.toml").unwrap().compile();
+        let mut terms = RiskTerms::default();
+        terms.greetings.push("阿里旺旺为您".into());
+        terms.closings.push("欢迎下次光临".into());
+        let c = Classifier::new(tax, SentimentModel::default(), &terms);
+        let (ct, t) = agent_only("阿里旺旺为您接入", "欢迎下次光临");
+        let r = c.risk(&ct, &t);
+        assert!(!r.no_greeting && !r.no_closing, "{r:?}");
     }
 }

@@ -73,7 +73,12 @@ enum Command {
     #[command(subcommand)]
     Fixtures(commands::fixtures::Command),
     /// Apply an edited taxonomy to the stored history (from stored tokens) and show what moved.
+    ///
+    /// With --resegment, after a dictionary or segmenter setting changed: cut the stored
+    /// masked text again (no input file), reclassify, rewrite the history and rebuild the index.
     Retag(commands::retag::Args),
+    /// Show how a text (or every line of a file) is cut into words, for dictionary work.
+    Segment(commands::segment::Args),
     /// Maintain the search index: rebuild it from the stored history.
     #[command(subcommand)]
     Index(commands::index::Command),
@@ -103,6 +108,7 @@ fn main() -> ExitCode {
         Command::Taxonomy(cmd) => commands::taxonomy::run(cmd),
         Command::Fixtures(cmd) => commands::fixtures::run(cmd),
         Command::Retag(args) => commands::retag::run(args),
+        Command::Segment(args) => commands::segment::run(args),
         Command::Index(cmd) => commands::index::run(cmd),
         Command::History(cmd) => commands::history::run(cmd),
         Command::Sentiment(cmd) => commands::sentiment::run(cmd),

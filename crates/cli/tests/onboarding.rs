@@ -129,6 +129,39 @@ fn init_scaffolds_a_pipeline_that_accepts_a_csv_with_chinese_headers() {
 }
 
 #[test]
+fn init_offers_industry_starters_whose_examples_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("工单导出.csv");
+    std::fs::write(&file, csv_text()).unwrap();
+    for starter in ["telecom", "ecommerce", "banking", "government"] {
+        let out = dir.path().join(starter);
+        let (code, stdout, stderr) = run_voc(&[
+            "init",
+            file.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--starter",
+            starter,
+        ]);
+        assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+        assert!(
+            stdout.contains(&format!("the {starter} starter taxonomy")),
+            "{stdout}"
+        );
+        let pipeline = out.join("weekly.toml");
+        let (code, stdout, stderr) = run_voc(&["taxonomy", "test", pipeline.to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{starter}: {stdout}\n{stderr}");
+        assert!(stdout.contains(" 0 failed"), "{stdout}");
+    }
+    let (code, _, stderr) = run_voc(&["init", file.to_str().unwrap(), "--starter", "retail"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("telecom, ecommerce, banking, government"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn init_scaffolds_a_pipeline_that_accepts_a_gbk_csv() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("gbk.csv");

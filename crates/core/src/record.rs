@@ -183,6 +183,9 @@ pub struct RiskFlags {
     /// Quality check: an agent used a forbidden phrase (这不归我们管, 你自己看着办 …).
     #[serde(default)]
     pub forbidden_phrase: bool,
+    /// Quality check: the last agent turn has no closing (祝您生活愉快, 再见, 还有其他可以帮您 …).
+    #[serde(default)]
+    pub no_closing: bool,
 }
 
 impl RiskFlags {
@@ -203,6 +206,9 @@ impl RiskFlags {
         }
         if self.forbidden_phrase {
             out.push("forbidden_phrase");
+        }
+        if self.no_closing {
+            out.push("no_closing");
         }
         out
     }

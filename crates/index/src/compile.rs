@@ -34,6 +34,7 @@ const RISKS: &[(&str, &[&str])] = &[
     // Quality-inspection flags (质检) set by classification.
     ("no_greeting", &["no_greeting", "未问候"]),
     ("forbidden_phrase", &["forbidden_phrase", "禁语"]),
+    ("no_closing", &["no_closing", "未结束语"]),
 ];
 const SENTIMENTS: &[(&str, &[&str])] = &[
     ("negative", &["negative", "neg", "负面"]),

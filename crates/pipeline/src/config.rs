@@ -272,6 +272,19 @@ pub struct TextSection {
     /// Filler words of speech transcripts removed during normalization.
     #[serde(default)]
     pub filler_words: Vec<String>,
+
+    // How the segmenter cuts what the dictionaries do not know.
+    /// jieba's HMM for words missing from the dictionaries: `true` (the default) or
+    /// `false`. After changing it, `voc retag --resegment` cuts the stored history again.
+    #[serde(default)]
+    pub hmm: Option<bool>,
+}
+
+impl TextSection {
+    /// Whether the segmenter uses jieba's HMM (on unless `hmm = false`).
+    pub fn hmm(&self) -> bool {
+        self.hmm.unwrap_or(true)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -299,6 +312,13 @@ pub struct ClassifySection {
     /// A model written by `voc sentiment train`, used instead of the lexicon alone.
     #[serde(default)]
     pub sentiment_model: Option<PathBuf>,
+
+    // Agent courtesy checks (质检): the greetings above and these closings are looked for
+    // as text in the opening of the first agent turn and the end of the last one.
+    /// Extra closings the last agent turn may end with, on top of the built-in ones
+    /// (祝您生活愉快, 再见, 还有其他可以帮您 …).
+    #[serde(default)]
+    pub closing_terms: Vec<String>,
 }
 
 fn seven() -> u32 {

@@ -17,7 +17,7 @@ pub fn build_segmenter(
     terms: &[String],
 ) -> Result<(Segmenter, voc_text::SegmenterBuilder)> {
     let text = &pipeline.file.text;
-    let mut builder = Segmenter::builder();
+    let mut builder = Segmenter::builder().hmm(text.hmm());
     for dict in &text.dictionaries {
         builder = builder.dictionary(dict)?;
     }
@@ -40,6 +40,8 @@ pub fn load_classifier(pipeline: &Pipeline) -> Result<(Classifier, Vec<String>)>
     risk.escalation.extend(c.escalation_terms.iter().cloned());
     risk.churn.extend(c.churn_terms.iter().cloned());
     risk.greetings.extend(c.greeting_terms.iter().cloned());
+    risk.courtesy_words.extend(c.greeting_terms.iter().cloned());
+    risk.closings.extend(c.closing_terms.iter().cloned());
     risk.forbidden.extend(c.forbidden_phrases.iter().cloned());
     let overrides = match &c.sentiment_overrides {
         Some(path) => SentimentModel::load_overrides(path)?,

@@ -3,9 +3,17 @@
 //!
 //! Per partition: read the tokens and tags (not the display text), classify, compare.
 //! Only a partition with changes is read in full and rewritten, and its changed
-//! contacts are upserted into the index. Both are written into the output folder's next
-//! generation, made current once every partition is done (`voc_store::generation`): a
-//! retag killed halfway leaves the history and the index as they were.
+//! contacts are upserted into the index.
+//!
+//! With `resegment` (after a dictionary or segmenter setting changed) every partition is
+//! read in full and its stored masked text cut again with the pipeline's segmenter; the
+//! new tokens are classified (sentiment too: it reads tokens), partitions whose tokens
+//! or tags changed are rewritten, and the index is rebuilt with the new dictionary, so
+//! queries are cut as the text now is. No input file is read.
+//!
+//! The history and the index are written into the output folder's next generation,
+//! made current once every partition is done (`voc_store::generation`): a retag killed
+//! halfway leaves the history and the index as they were.
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -15,7 +23,7 @@ use std::time::Instant;
 use voc_core::{EnrichedContact, RiskFlags};
 
 use crate::config::Pipeline;
-use crate::models::load_classifier;
+use crate::models::{build_segmenter, load_classifier};
 use crate::output::{output_dir, stored_partitions};
 
 #[derive(Debug, Clone, Default)]
@@ -28,6 +36,9 @@ pub struct RetagOptions {
     pub sentiment: bool,
     /// How many moved contacts to keep as samples.
     pub samples: usize,
+    /// Cut the stored text again with the pipeline's current dictionaries and segmenter
+    /// settings before classifying (implies `sentiment`).
+    pub resegment: bool,
 }
 
 /// Contacts in a category before and after.
@@ -54,6 +65,10 @@ pub struct MovedContact {
     pub sentiment_after: Option<(f32, String)>,
     /// The first customer turn (masked, as stored), shortened.
     pub excerpt: String,
+    /// With `resegment`: the first turn cut differently, its tokens before and after
+    /// joined by ` / `, shortened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recut: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -67,6 +82,8 @@ pub struct RetagSummary {
     /// only change a score within its label).
     pub moved: u64,
     pub partitions_rewritten: usize,
+    /// Contacts whose tokens changed when the text was cut again (`resegment`).
+    pub resegmented: u64,
     pub indexed: u64,
     /// Why the index was not updated, if it was not.
     pub index_note: Option<String>,
@@ -87,6 +104,8 @@ pub struct RetagSummary {
 /// New tags of one contact.
 #[derive(Debug, Clone, PartialEq)]
 struct Tags {
+    /// The tokens cut again, when they differ from the stored ones.
+    tokens: Option<Vec<voc_core::TurnTokens>>,
     categories: Vec<String>,
     complaint: bool,
     risk: RiskFlags,
@@ -99,6 +118,7 @@ const FLAGS: &[&str] = &[
     "repeat",
     "no_greeting",
     "forbidden_phrase",
+    "no_closing",
 ];
 
 pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary> {
@@ -117,17 +137,41 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
         .as_ref()
         .map_or_else(|| visible.pinned(), |t| t.out().clone());
     let partitions = stored_partitions(pipeline, &out)?;
-    let (classifier, _) = load_classifier(pipeline)?;
+    let (classifier, terms) = load_classifier(pipeline)?;
+    let resegmenter = if options.resegment {
+        let (segmenter, builder) = build_segmenter(pipeline, &terms)?;
+        Some((std::sync::Arc::new(segmenter), builder))
+    } else {
+        None
+    };
+    let recompute_sentiment = options.sentiment || options.resegment;
     let index_dir = out.index();
     let index = if options.dry_run {
         None
     } else {
-        match voc_index::ContactIndex::open(&index_dir) {
-            Ok(index) => Some(index),
+        match (voc_index::ContactIndex::open(&index_dir), &resegmenter) {
+            // Cut again, the text needs an index built with the new dictionary: the old
+            // one is cleared in this generation and filled with every contact below.
+            (Ok(index), Some((segmenter, builder))) => {
+                drop(index);
+                std::fs::remove_dir_all(&index_dir)
+                    .with_context(|| format!("cannot clear {}", index_dir.display()))?;
+                Some(voc_index::ContactIndex::open_or_create(
+                    &index_dir,
+                    segmenter.clone(),
+                    builder,
+                )?)
+            }
+            (Ok(index), None) => Some(index),
             // No index to update: the history is re-tagged alone (`index_note` says so).
-            Err(voc_index::IndexError::Missing(_)) => None,
-            Err(e) => return Err(e.into()),
+            (Err(voc_index::IndexError::Missing(_)), _) => None,
+            (Err(e), _) => return Err(e.into()),
         }
+    };
+    // Every contact goes into a rebuilt index, changed or not.
+    let mut rebuilt_index = match (&index, options.resegment) {
+        (Some(index), true) => Some(index.writer()?),
+        _ => None,
     };
 
     let mut summary = RetagSummary {
@@ -142,8 +186,8 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
     }
     let mut before: BTreeMap<String, u64> = BTreeMap::new();
     let mut after: BTreeMap<String, u64> = BTreeMap::new();
-    let mut flags_before = [0u64; 5];
-    let mut flags_after = [0u64; 5];
+    let mut flags_before = [0u64; FLAGS.len()];
+    let mut flags_after = [0u64; FLAGS.len()];
     let mut labels_before = [0u64; 3];
     let mut labels_after = [0u64; 3];
 
@@ -151,7 +195,10 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
         let started = Instant::now();
         // Only what the rules need, unless sentiment is recomputed too (then the stored
         // score must be read to compare).
-        let records = if options.sentiment {
+        let records = if options.resegment {
+            // The display text is what is cut again.
+            voc_store::history::read_records(path, true)
+        } else if options.sentiment {
             voc_store::history::read_records(path, false)
         } else {
             voc_store::history::read_for_retag(path)
@@ -163,14 +210,25 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
         let tags: Vec<Tags> = records
             .par_iter()
             .map(|r| {
-                let (categories, complaint, mut risk) = classifier.tag(&r.contact, &r.tokens);
+                let recut = resegmenter.as_ref().and_then(|(segmenter, _)| {
+                    let cut: Vec<voc_core::TurnTokens> = r
+                        .contact
+                        .turns
+                        .iter()
+                        .map(|t| segmenter.cut(&t.text))
+                        .collect();
+                    (cut != r.tokens).then_some(cut)
+                });
+                let tokens = recut.as_ref().unwrap_or(&r.tokens);
+                let (categories, complaint, mut risk) = classifier.tag(&r.contact, tokens);
                 // Repeat contact depends on other contacts, not on the rules.
                 risk.repeat_contact = r.risk.repeat_contact;
-                let sentiment = options.sentiment.then(|| {
-                    let s = classifier.sentiment.score_contact(&r.contact, &r.tokens);
+                let sentiment = recompute_sentiment.then(|| {
+                    let s = classifier.sentiment.score_contact(&r.contact, tokens);
                     (s, voc_classify::sentiment::label(s))
                 });
                 Tags {
+                    tokens: recut,
                     categories,
                     complaint,
                     risk,
@@ -180,7 +238,7 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             .collect();
         summary.classify_ms += started.elapsed().as_millis() as u64;
 
-        let mut changed: HashMap<&str, &Tags> = HashMap::new();
+        let mut changed: HashMap<String, &Tags> = HashMap::new();
         for (r, t) in records.iter().zip(&tags) {
             summary.contacts += 1;
             for c in &r.categories {
@@ -195,19 +253,31 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
                 count_label(&r.sentiment_label, &mut labels_before);
                 count_label(label, &mut labels_after);
             }
+            summary.resegmented += u64::from(t.tokens.is_some());
             if is_changed(r, t) {
-                changed.insert(r.contact.id.as_str(), t);
+                changed.insert(r.contact.id.clone(), t);
             }
         }
         if changed.is_empty() {
+            if let Some(writer) = rebuilt_index.as_mut() {
+                let started = Instant::now();
+                writer.add_unique(&records)?;
+                summary.indexed += records.len() as u64;
+                summary.write_ms += started.elapsed().as_millis() as u64;
+            }
             continue;
         }
         summary.changed += changed.len() as u64;
 
         let started = Instant::now();
-        // The full records (with display text) only for a partition that changes.
-        let mut full = voc_store::history::read_records(path, true)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        // The full records (with display text) only for a partition that changes; cut
+        // again, they were read in full already.
+        let mut full = if options.resegment {
+            records
+        } else {
+            voc_store::history::read_records(path, true)
+                .with_context(|| format!("cannot read {}", path.display()))?
+        };
         let mut updated: Vec<EnrichedContact> = Vec::new();
         for r in full.iter_mut() {
             let Some(t) = changed.get(r.contact.id.as_str()) else {
@@ -232,7 +302,11 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
                         .map(|_| (r.sentiment, r.sentiment_label.clone())),
                     sentiment_after: t.sentiment.map(|(s, l)| (s, l.to_string())),
                     excerpt: excerpt(r),
+                    recut: t.tokens.as_ref().and_then(|new| recut(&r.tokens, new)),
                 });
+            }
+            if let Some(tokens) = &t.tokens {
+                r.tokens = tokens.clone();
             }
             r.categories = t.categories.clone();
             r.complaint = t.complaint;
@@ -244,7 +318,10 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             updated.push(r.clone());
         }
         if !options.dry_run {
-            if let Some(index) = &index {
+            if let Some(writer) = rebuilt_index.as_mut() {
+                writer.add_unique(&full)?;
+                summary.indexed += full.len() as u64;
+            } else if let Some(index) = &index {
                 summary.indexed += index.upsert(&updated)?.upserted;
             }
             voc_store::history::write_records(path, &full)
@@ -252,6 +329,11 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             summary.partitions_rewritten += 1;
             voc_store::checkpoint("retag-partition")?;
         }
+        summary.write_ms += started.elapsed().as_millis() as u64;
+    }
+    if let Some(writer) = rebuilt_index {
+        let started = Instant::now();
+        writer.commit()?;
         summary.write_ms += started.elapsed().as_millis() as u64;
     }
     if let Some(transaction) = transaction {
@@ -304,17 +386,19 @@ fn is_changed(r: &EnrichedContact, t: &Tags) -> bool {
     r.categories != t.categories
         || r.complaint != t.complaint
         || r.risk != t.risk
+        || t.tokens.is_some()
         || t.sentiment
             .is_some_and(|(s, l)| s != r.sentiment || l != r.sentiment_label)
 }
 
-fn count_flags(risk: &RiskFlags, counts: &mut [u64; 5]) {
+fn count_flags(risk: &RiskFlags, counts: &mut [u64; FLAGS.len()]) {
     for (i, set) in [
         risk.escalation,
         risk.churn,
         risk.repeat_contact,
         risk.no_greeting,
         risk.forbidden_phrase,
+        risk.no_closing,
     ]
     .into_iter()
     .enumerate()
@@ -334,6 +418,26 @@ fn count_label(label: &str, counts: &mut [u64; 3]) {
 
 fn names(risk: &RiskFlags) -> Vec<String> {
     risk.names().into_iter().map(str::to_string).collect()
+}
+
+/// The first turn whose tokens differ, before and after, for the diff.
+fn recut(old: &[voc_core::TurnTokens], new: &[voc_core::TurnTokens]) -> Option<(String, String)> {
+    let (before, after) = old.iter().zip(new).find(|(a, b)| a != b)?;
+    let shown = |tokens: &voc_core::TurnTokens| {
+        let mut out = String::new();
+        for t in tokens {
+            if out.chars().count() > 60 {
+                out.push_str(" …");
+                break;
+            }
+            if !out.is_empty() {
+                out.push_str(" / ");
+            }
+            out.push_str(t);
+        }
+        out
+    };
+    Some((shown(before), shown(after)))
 }
 
 fn excerpt(r: &EnrichedContact) -> String {
@@ -389,7 +493,11 @@ mod tests {
             complaint: !categories.is_empty(),
             sentiment: 0.0,
             sentiment_label: "neutral".into(),
-            risk: RiskFlags::default(),
+            // The agent greets but never closes.
+            risk: RiskFlags {
+                no_closing: true,
+                ..Default::default()
+            },
         }
     }
 
@@ -468,7 +576,7 @@ mod tests {
             moved,
             vec![("C2", &["网络/断网".to_string()][..]), ("C3", &[][..])]
         );
-        assert_eq!(dry.samples[1].flags_after, vec!["escalation"]);
+        assert_eq!(dry.samples[1].flags_after, vec!["escalation", "no_closing"]);
         assert_eq!(dry.samples[0].excerpt, "光猫一直亮红灯");
         // Dry run wrote nothing.
         let stored = voc_store::history::find_contact(history, "C2")
@@ -530,6 +638,104 @@ mod tests {
                 .as_ref()
                 .is_some_and(|(s, l)| *s < -0.1 && l == "negative")
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn resegment_applies_a_dictionary_fix_to_stored_history() {
+        let dir = std::env::temp_dir().join(format!("voc-reseg-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        write(&dir.join("in.jsonl"), "");
+        write(&dir.join("userdict.txt"), "");
+        write(
+            &dir.join("weekly.toml"),
+            "[pipeline]\nname = \"t\"\n[input]\npaths = [\"in.jsonl\"]\n[output]\ndir = \"out\"\n\
+             [text]\ndictionaries = [\"userdict.txt\"]\n\
+             [classify]\ntaxonomy = \"taxonomy.toml\"\n",
+        );
+        write(
+            &dir.join("taxonomy.toml"),
+            "[[category]]\nid = \"网络/信号\"\nname = \"信号差\"\nany = [\"信号\"]\n",
+        );
+        let pipeline = Pipeline::load(&dir.join("weekly.toml")).unwrap();
+        let (classifier, segmenter, builder) = crate::models::build_classifier(&pipeline).unwrap();
+        let started_at = chrono::DateTime::parse_from_rfc3339("2026-11-02T10:00:00+08:00").unwrap();
+        let contact = |id: &str, text: &str| {
+            let turns = vec![
+                Turn {
+                    speaker: Speaker::Agent,
+                    text: "您好，请讲".into(),
+                },
+                Turn {
+                    speaker: Speaker::Customer,
+                    text: text.into(),
+                },
+            ];
+            crate::batch::enrich(
+                Contact::new(id, started_at, "chat", turns),
+                &segmenter,
+                &classifier,
+            )
+        };
+        let records = vec![
+            contact("W1", "能加一下你的微信号吗"),
+            contact("W2", "家里信号很差"),
+        ];
+        // Before the fix: 微信号 is cut 微 + 信号, a false signal complaint.
+        assert!(records[0].tokens[1].iter().any(|t| t == "信号"));
+        assert_eq!(records[0].categories, vec!["网络/信号"]);
+        let out = voc_store::OutputDir::new(dir.join("out"));
+        voc_store::history::write_history(out.history(), &records).unwrap();
+        let index =
+            voc_index::ContactIndex::open_or_create(&out.index(), Arc::new(segmenter), &builder)
+                .unwrap();
+        index.upsert(&records).unwrap();
+        drop(index);
+
+        // A plain retag sees the same tokens: nothing to do.
+        let plain = retag(&pipeline, &RetagOptions::default()).unwrap();
+        assert_eq!((plain.changed, plain.resegmented), (0, 0));
+
+        // The fix, and no input file: the stored text is cut again.
+        write(&dir.join("userdict.txt"), "微信号 1000 n\n");
+        let pipeline = Pipeline::load(&dir.join("weekly.toml")).unwrap();
+        let options = RetagOptions {
+            resegment: true,
+            samples: 10,
+            ..Default::default()
+        };
+        let summary = retag(&pipeline, &options).unwrap();
+        assert_eq!(summary.resegmented, 1, "{summary:?}");
+        assert_eq!(summary.changed, 1);
+        assert_eq!(summary.partitions_rewritten, 1);
+        assert_eq!(summary.indexed, 2, "the rebuilt index holds every contact");
+        assert_eq!(
+            summary.categories,
+            vec![CategoryChange {
+                id: "网络/信号".into(),
+                name: "信号差".into(),
+                before: 2,
+                after: 1
+            }]
+        );
+        let recut = summary.samples[0].recut.clone().unwrap();
+        assert!(recut.1.contains("微信号"), "{recut:?}");
+        let history = out.history();
+        let stored = voc_store::history::find_contact(history, "W1")
+            .unwrap()
+            .unwrap();
+        assert!(stored.tokens[1].iter().any(|t| t == "微信号"));
+        assert!(stored.categories.is_empty());
+        assert_eq!(stored.contact.turns[1].text, "能加一下你的微信号吗");
+        // The index holds the new tokens: 信号 is no longer found in W1.
+        let index = voc_index::ContactIndex::open(&out.index()).unwrap();
+        assert_eq!(index.num_docs(), 2);
+        assert_eq!(index.search("信号", 10).unwrap().total, 1);
+        drop(index);
+        // Cut again with the same dictionary: nothing moves.
+        let again = retag(&pipeline, &options).unwrap();
+        assert_eq!((again.changed, again.resegmented), (0, 0));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

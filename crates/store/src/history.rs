@@ -53,6 +53,7 @@ pub const COLUMNS: &[&str] = &[
     "risk_repeat",
     "risk_no_greeting",
     "risk_forbidden_phrase",
+    "risk_no_closing",
 ];
 
 /// What the history's first layout is called in messages: `started_at` as RFC 3339
@@ -463,6 +464,7 @@ pub(crate) fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, StoreErro
         flag("risk_repeat", &|r| r.risk.repeat_contact),
         flag("risk_no_greeting", &|r| r.risk.no_greeting),
         flag("risk_forbidden_phrase", &|r| r.risk.forbidden_phrase),
+        flag("risk_no_closing", &|r| r.risk.no_closing),
     ];
     Ok(DataFrame::new_infer_height(columns)?)
 }
@@ -470,7 +472,11 @@ pub(crate) fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, StoreErro
 // ---- Reading enriched records back (re-tagging, `voc taxonomy explain`) ----
 
 /// Columns that partitions written before a column was added may lack; read as false.
-const OPTIONAL_FLAGS: &[&str] = &["risk_no_greeting", "risk_forbidden_phrase"];
+const OPTIONAL_FLAGS: &[&str] = &[
+    "risk_no_greeting",
+    "risk_forbidden_phrase",
+    "risk_no_closing",
+];
 
 fn corrupt(path: &Path, message: String) -> StoreError {
     StoreError::Io(std::io::Error::other(format!(
@@ -609,6 +615,7 @@ pub(crate) fn records_of(
     let repeat = bools("risk_repeat")?;
     let no_greeting = bools("risk_no_greeting")?;
     let forbidden = bools("risk_forbidden_phrase")?;
+    let no_closing = bools("risk_no_closing")?;
 
     let mut week_of_day: Option<(chrono::NaiveDate, String)> = None;
     let mut out = Vec::with_capacity(frame.height());
@@ -681,6 +688,7 @@ pub(crate) fn records_of(
                 repeat_contact: flag(&repeat),
                 no_greeting: flag(&no_greeting),
                 forbidden_phrase: flag(&forbidden),
+                no_closing: flag(&no_closing),
             },
         });
     }
@@ -708,6 +716,7 @@ pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, StoreError> {
         "risk_repeat",
         "risk_no_greeting",
         "risk_forbidden_phrase",
+        "risk_no_closing",
     ];
     let mut reader = open_partition(path)?;
     let schema = reader.schema()?;

@@ -37,6 +37,7 @@ pub enum TextError {
 pub struct Segmenter {
     jieba: Jieba,
     stopwords: HashSet<String>,
+    hmm: bool,
 }
 
 /// Collects dictionaries and words before the (expensive) jieba build happens once.
@@ -49,11 +50,16 @@ pub struct SegmenterBuilder {
     stopwords: Vec<String>,
     /// Extra words (e.g. taxonomy terms) that must stay single tokens.
     words: Vec<String>,
+    /// jieba's HMM guesses words missing from the dictionaries; on unless turned off.
+    without_hmm: bool,
 }
 
 /// File names used by [`SegmenterBuilder::save`] and [`SegmenterBuilder::load`].
 pub const SAVED_DICTIONARY: &str = "voc-userdict.txt";
 pub const SAVED_WORDS: &str = "voc-words.txt";
+/// The segmenter's settings (`hmm = true|false`); a folder saved before it existed
+/// cut with the HMM on.
+pub const SAVED_SETTINGS: &str = "voc-segmenter.txt";
 
 impl SegmenterBuilder {
     /// A jieba user dictionary file (`word [freq] [tag]` per line).
@@ -95,13 +101,26 @@ impl SegmenterBuilder {
         self
     }
 
-    /// Writes the dictionaries and words into `dir` for [`SegmenterBuilder::load`].
+    /// Whether jieba's HMM cuts runs of characters the dictionaries do not know (on by
+    /// default). Off, such runs fall into single characters or dictionary words: more
+    /// predictable for dictionary work, and on the SIGHAN 2005 PKU test set jieba scored
+    /// F1 0.836 without it against 0.819 with it.
+    pub fn hmm(mut self, on: bool) -> Self {
+        self.without_hmm = !on;
+        self
+    }
+
+    /// Writes the dictionaries, words and settings into `dir` for [`SegmenterBuilder::load`].
     pub fn save(&self, dir: &Path) -> std::io::Result<()> {
         voc_core::fsutil::write_atomic(
             &dir.join(SAVED_DICTIONARY),
             self.dictionaries.join("\n").as_bytes(),
         )?;
-        voc_core::fsutil::write_atomic(&dir.join(SAVED_WORDS), self.words.join("\n").as_bytes())
+        voc_core::fsutil::write_atomic(&dir.join(SAVED_WORDS), self.words.join("\n").as_bytes())?;
+        voc_core::fsutil::write_atomic(
+            &dir.join(SAVED_SETTINGS),
+            format!("hmm = {}\n", !self.without_hmm).as_bytes(),
+        )
     }
 
     /// Reads what [`SegmenterBuilder::save`] wrote.
@@ -115,6 +134,12 @@ impl SegmenterBuilder {
             })?;
         for word in words.lines() {
             builder = builder.word(word);
+        }
+        let settings_path = dir.join(SAVED_SETTINGS);
+        if let Ok(settings) = std::fs::read_to_string(&settings_path) {
+            builder.without_hmm = settings
+                .lines()
+                .any(|l| l.split_whitespace().collect::<String>() == "hmm=false");
         }
         Ok(builder)
     }
@@ -137,6 +162,7 @@ impl SegmenterBuilder {
         Ok(Segmenter {
             jieba,
             stopwords: self.stopwords.iter().cloned().collect(),
+            hmm: !self.without_hmm,
         })
     }
 }
@@ -193,7 +219,7 @@ impl Segmenter {
             // `split` yields slices of `text`: the line's offset is where it starts.
             let line_start = line.as_ptr() as usize - text.as_ptr() as usize;
             self.jieba
-                .cut(line, true)
+                .cut(line, self.hmm)
                 .into_iter()
                 .filter(|token| !token.word.trim().is_empty())
                 .map(move |token| Span {
@@ -202,6 +228,11 @@ impl Segmenter {
                     end: line_start + token.byte_end,
                 })
         })
+    }
+
+    /// Whether jieba's HMM guesses unknown words (see [`SegmenterBuilder::hmm`]).
+    pub fn uses_hmm(&self) -> bool {
+        self.hmm
     }
 
     pub fn is_stopword(&self, token: &str) -> bool {
@@ -272,6 +303,33 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("line 2"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn hmm_setting_is_kept_when_saved() {
+        // jieba's own example: the HMM joins the unknown 杭研, the dictionary alone does not.
+        let text = "他来到了网易杭研大厦";
+        let with = Segmenter::builder().build().unwrap();
+        let builder = Segmenter::builder().hmm(false);
+        let without = builder.build().unwrap();
+        assert!(with.uses_hmm() && !without.uses_hmm());
+        assert!(with.cut(text).contains(&Token::from("杭研")));
+        assert!(!without.cut(text).contains(&Token::from("杭研")));
+        let dir = std::env::temp_dir().join(format!("voc-text-hmm-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        builder.save(&dir).unwrap();
+        let loaded = SegmenterBuilder::load(&dir).unwrap().build().unwrap();
+        assert_eq!(loaded.cut(text), without.cut(text));
+        // A folder saved before the setting existed cut with the HMM on.
+        std::fs::remove_file(dir.join(SAVED_SETTINGS)).unwrap();
+        assert!(
+            SegmenterBuilder::load(&dir)
+                .unwrap()
+                .build()
+                .unwrap()
+                .uses_hmm()
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 

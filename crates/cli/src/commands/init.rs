@@ -10,9 +10,23 @@ pub(crate) struct Args {
     /// The pipeline folder to write (default: <first file's name>-pipeline)
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Begin from an industry taxonomy instead of the small generic one: telecom
+    /// (电信运营商), ecommerce (电商零售), banking (银行与信用卡) or government (12345 政务热线)
+    #[arg(long, value_name = "NAME", value_parser = parse_starter)]
+    starter: Option<voc_pipeline::onboarding::Starter>,
     /// Records the check after writing validates per file
     #[arg(long, default_value_t = voc_pipeline::onboarding::check::DEFAULT_SAMPLE)]
     sample: u64,
+}
+
+fn parse_starter(name: &str) -> Result<voc_pipeline::onboarding::Starter, String> {
+    voc_pipeline::onboarding::Starter::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = voc_pipeline::onboarding::Starter::ALL
+            .iter()
+            .map(|s| s.name())
+            .collect();
+        format!("no starter {name:?}: choose one of {}", names.join(", "))
+    })
 }
 
 /// Writes the folder, then runs `voc check` on it; exits 1 when the check finds
@@ -24,12 +38,25 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             .map_or("my-data".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from(format!("{stem}-pipeline"))
     });
-    let outcome = voc_pipeline::onboarding::init(&args.files, &dir)?;
+    let outcome = voc_pipeline::onboarding::init(&args.files, &dir, args.starter)?;
+    let which = match args.starter {
+        Some(starter) => format!(
+            "the {} starter taxonomy ({})",
+            starter.name(),
+            starter.description()
+        ),
+        None => "a starter taxonomy".to_string(),
+    };
     println!(
-        "voc init: wrote {} with a starter taxonomy (taxonomy.toml) and dictionaries in {}",
+        "voc init: wrote {} with {which} (taxonomy.toml) and dictionaries in {}",
         super::shown_path(&outcome.pipeline),
         super::shown_path(&outcome.dir)
     );
+    if args.starter.is_none() {
+        println!(
+            "  industry taxonomies to begin from instead: --starter telecom|ecommerce|banking|government"
+        );
+    }
     println!("  every guess in weekly.toml has a `# guess:` comment saying why; check them.\n");
     let pipeline = match voc_pipeline::Pipeline::load(&outcome.pipeline) {
         Ok(pipeline) => pipeline,

@@ -7,6 +7,7 @@ pub(crate) mod report;
 pub(crate) mod retag;
 pub(crate) mod run;
 pub(crate) mod search;
+pub(crate) mod segment;
 pub(crate) mod sentiment;
 pub(crate) mod serve;
 pub(crate) mod taxonomy;

@@ -17,6 +17,11 @@ pub(crate) struct Args {
     /// Also recompute sentiment (after editing the overrides or the model)
     #[arg(long)]
     sentiment: bool,
+    /// Cut the stored (masked) text again with the pipeline's current dictionaries and
+    /// segmenter settings, then reclassify (sentiment too) and rebuild the index; no
+    /// input file is read
+    #[arg(long)]
+    resegment: bool,
     /// Read and update the history under this output folder instead of the pipeline's
     #[arg(long)]
     out: Option<PathBuf>,
@@ -36,6 +41,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             out_dir: args.out,
             dry_run: args.dry_run,
             sentiment: args.sentiment,
+            resegment: args.resegment,
             samples: if args.diff || args.json {
                 args.samples
             } else {
@@ -67,11 +73,23 @@ fn describe(s: &RetagSummary, diff: bool) -> String {
             String::new()
         } else {
             format!(
-                " ({} moved category, flags or sentiment label; the rest only a score)",
-                s.moved
+                " ({} moved category, flags or sentiment label; the rest only {})",
+                s.moved,
+                if s.resegmented > 0 {
+                    "their tokens or a score"
+                } else {
+                    "a score"
+                }
             )
         }
     );
+    if s.resegmented > 0 {
+        let _ = writeln!(
+            out,
+            "cut again: {} contacts have different tokens",
+            s.resegmented
+        );
+    }
     if diff {
         let width = s
             .categories
@@ -155,6 +173,9 @@ fn describe(s: &RetagSummary, diff: bool) -> String {
                 {
                     let _ = writeln!(out, "      sentiment {l0} {s0:+.2} → {l1} {s1:+.2}");
                 }
+                if let Some((before, after)) = &m.recut {
+                    let _ = writeln!(out, "      cut {before}\n        → {after}");
+                }
                 let _ = writeln!(out, "      {}", m.excerpt);
             }
         }
@@ -208,6 +229,7 @@ mod tests {
             sentiment_before: Some((0.27, "positive".into())),
             sentiment_after: Some((-0.04, "neutral".into())),
             excerpt: "我想把套餐改成便宜一点的".into(),
+            recut: None,
         }
     }
 

@@ -717,8 +717,13 @@ pub enum InitError {
 }
 
 /// Scaffolds a pipeline folder `dir` for `files`: `weekly.toml`, `taxonomy.toml`,
-/// `userdict.txt` and `stopwords.txt`. Refuses to overwrite a pipeline file.
-pub fn init(files: &[PathBuf], dir: &Path) -> Result<InitOutcome, InitError> {
+/// `userdict.txt` and `stopwords.txt` (the taxonomy of `starter` when one is chosen,
+/// the small generic one otherwise). Refuses to overwrite a pipeline file.
+pub fn init(
+    files: &[PathBuf],
+    dir: &Path,
+    starter: Option<starter::Starter>,
+) -> Result<InitOutcome, InitError> {
     let pipeline = dir.join("weekly.toml");
     if pipeline.exists() {
         return Err(InitError::Exists(pipeline));
@@ -741,7 +746,10 @@ pub fn init(files: &[PathBuf], dir: &Path) -> Result<InitOutcome, InitError> {
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "my-data".to_string());
     for (file, text) in [
-        ("taxonomy.toml", starter::TAXONOMY),
+        (
+            "taxonomy.toml",
+            starter.map_or(starter::TAXONOMY, starter::Starter::taxonomy),
+        ),
         ("userdict.txt", starter::USER_DICTIONARY),
         ("stopwords.txt", starter::STOPWORDS),
     ] {

@@ -11,6 +11,7 @@ mod starter;
 
 pub use check::{CheckReport, check, render_check};
 pub use init::{InitOutcome, init, pipeline_toml, propose};
+pub use starter::Starter;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

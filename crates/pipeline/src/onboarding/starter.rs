@@ -1,5 +1,67 @@
 //! The starter taxonomy and dictionaries `voc init` writes: the demo's structure
-//! (pipelines/demo), small and generic, for the user to grow from their own data.
+//! (pipelines/demo), small and generic, for the user to grow from their own data; or,
+//! with `--starter`, one of the industry taxonomies under pipelines/starters/ (embedded
+//! here, so the binary carries them).
+
+/// An industry starter taxonomy `voc init --starter NAME` writes instead of the generic one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Starter {
+    Telecom,
+    Ecommerce,
+    Banking,
+    Government,
+}
+
+impl Starter {
+    pub const ALL: [Starter; 4] = [
+        Starter::Telecom,
+        Starter::Ecommerce,
+        Starter::Banking,
+        Starter::Government,
+    ];
+
+    /// The name given to `--starter`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Starter::Telecom => "telecom",
+            Starter::Ecommerce => "ecommerce",
+            Starter::Banking => "banking",
+            Starter::Government => "government",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Starter> {
+        Starter::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// What the starter covers, for `voc init --help` and its summary.
+    pub fn description(self) -> &'static str {
+        match self {
+            Starter::Telecom => {
+                "电信运营商: network quality, charging disputes, customer service, business handling, marketing, terminals"
+            }
+            Starter::Ecommerce => {
+                "电商零售: logistics, refunds and returns, after-sales, product quality, prices and promotions, invoices, account and payment"
+            }
+            Starter::Banking => {
+                "银行与信用卡: cards, disputed transactions, transfers, loans, wealth products, branches and apps, collection"
+            }
+            Starter::Government => {
+                "12345 政务热线: urban management, environment, housing, traffic, wages, social security, utilities"
+            }
+        }
+    }
+
+    /// The taxonomy file's text.
+    pub fn taxonomy(self) -> &'static str {
+        match self {
+            Starter::Telecom => include_str!("../../../../pipelines/starters/telecom.toml"),
+            Starter::Ecommerce => include_str!("../../../../pipelines/starters/ecommerce.toml"),
+            Starter::Banking => include_str!("../../../../pipelines/starters/banking.toml"),
+            Starter::Government => include_str!("../../../../pipelines/starters/government.toml"),
+        }
+    }
+}
 
 pub(super) const TAXONOMY: &str = r#"# Starter complaint taxonomy (投诉分类) written by `voc init`: a few generic categories
 # to grow from. Same structure as pipelines/demo/taxonomy.toml.
@@ -123,3 +185,70 @@ pub(super) const STOPWORDS: &str =
 您好
 请问
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use voc_classify::{RiskTerms, TaxonomySpec};
+
+    /// What `voc taxonomy test` checks on a folder `voc init --starter` wrote: every
+    /// example of every category, cut by a segmenter that keeps the terms whole.
+    #[test]
+    fn every_starter_passes_its_own_examples() {
+        let mut failures = Vec::new();
+        for starter in Starter::ALL.into_iter().map(Some).chain([None]) {
+            let (name, text) = match starter {
+                Some(s) => (s.name(), s.taxonomy()),
+                None => ("generic", TAXONOMY),
+            };
+            let spec = TaxonomySpec::parse(text, &format!("{name}.toml")).unwrap();
+            let mut builder = voc_text::Segmenter::builder();
+            for term in spec.terms().into_iter().chain(RiskTerms::default().terms()) {
+                builder = builder.word(term);
+            }
+            let segmenter = builder.build().unwrap();
+            let tokenize = |t: &str| segmenter.cut(t);
+            let taxonomy = spec.compile();
+            let mut categories = 0;
+            for category in taxonomy.specs() {
+                categories += 1;
+                assert!(
+                    !category.owner.is_empty(),
+                    "{name}: {} has no owner",
+                    category.id
+                );
+                assert!(
+                    !category.must_match.is_empty() && !category.must_not_match.is_empty(),
+                    "{name}: {} needs examples both ways",
+                    category.id
+                );
+                for (example, should) in category
+                    .must_match
+                    .iter()
+                    .map(|e| (e, true))
+                    .chain(category.must_not_match.iter().map(|e| (e, false)))
+                {
+                    let got = taxonomy.classify_example(example, &tokenize);
+                    if got.contains(&category.id) != should {
+                        failures.push(format!(
+                            "{name}: {} {} {example:?} (tokens {:?})",
+                            category.id,
+                            if should { "misses" } else { "wrongly matches" },
+                            segmenter.cut(example)
+                        ));
+                    }
+                }
+            }
+            assert!(categories >= 5, "{name}: {categories} categories");
+        }
+        assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn starters_are_named_for_the_command_line() {
+        for starter in Starter::ALL {
+            assert_eq!(Starter::from_name(starter.name()), Some(starter));
+        }
+        assert_eq!(Starter::from_name("retail"), None);
+    }
+}

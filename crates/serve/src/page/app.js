@@ -6,7 +6,7 @@
 const LABELS = {
   channel: { voice: "电话", chat: "在线客服", email: "邮件", wechat: "微信", social: "社交媒体", sms: "短信", workorder: "工单", app: "APP" },
   sentiment: { negative: "负面", neutral: "中性", positive: "正面" },
-  risk: { escalation: "升级风险", churn: "流失风险", repeat: "重复来电", no_greeting: "未问候", forbidden_phrase: "服务禁语" },
+  risk: { escalation: "升级风险", churn: "流失风险", repeat: "重复来电", no_greeting: "未问候", forbidden_phrase: "服务禁语", no_closing: "未结束语" },
 };
 const FACET_TITLES = { category: "分类", channel: "渠道", region: "地区", business: "业务", sentiment: "情感", risk: "风险" };
 const FILTERS = ["channel", "region", "business", "sentiment", "risk", "last"];
