@@ -11,6 +11,7 @@ pub mod matcher;
 pub mod model;
 pub mod rules;
 pub mod sentiment;
+pub mod sentiment_eval;
 pub mod taxonomy;
 
 use voc_core::{Contact, RiskFlags, Speaker, TurnTokens};
@@ -166,6 +167,8 @@ pub struct Classification {
     pub sentiment_label: &'static str,
     /// Score of each turn, in turn order.
     pub turn_sentiment: Vec<f32>,
+    /// The customer's last turn's label, emotion and trajectory.
+    pub mood: voc_core::CustomerMood,
     pub risk: RiskFlags,
 }
 
@@ -311,13 +314,14 @@ impl Classifier {
 
     pub fn classify(&self, contact: &Contact, tokens: &[TurnTokens]) -> Classification {
         let (categories, complaint, risk) = self.tag(contact, tokens);
-        let (turn_sentiment, sentiment) = self.sentiment.score_contact_turns(contact, tokens);
+        let reading = self.sentiment.read_contact(contact, tokens);
         Classification {
             complaint,
             categories,
-            sentiment,
-            sentiment_label: sentiment::label(sentiment),
-            turn_sentiment,
+            sentiment: reading.score,
+            sentiment_label: sentiment::label(reading.score),
+            mood: reading.mood(),
+            turn_sentiment: reading.turns,
             risk,
         }
     }

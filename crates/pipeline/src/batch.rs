@@ -320,6 +320,7 @@ pub fn enrich(contact: Contact, segmenter: &Segmenter, classifier: &Classifier) 
         complaint: c.complaint,
         sentiment: c.sentiment,
         sentiment_label: c.sentiment_label.to_string(),
+        mood: c.mood,
         risk: c.risk,
     }
 }

@@ -240,6 +240,10 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             if let Some((score, label)) = t.sentiment {
                 r.sentiment = score;
                 r.sentiment_label = label.to_string();
+                r.mood = classifier
+                    .sentiment
+                    .read_contact(&r.contact, &r.tokens)
+                    .mood();
             }
             updated.push(r.clone());
         }
@@ -389,6 +393,7 @@ mod tests {
             complaint: !categories.is_empty(),
             sentiment: 0.0,
             sentiment_label: "neutral".into(),
+            mood: Default::default(),
             risk: RiskFlags::default(),
         }
     }
