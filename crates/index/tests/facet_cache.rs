@@ -61,7 +61,6 @@ fn contact(templates: &[EnrichedContact], i: usize, version: usize) -> EnrichedC
         ..RiskFlags::default()
     };
     c.sentiment_label = ["negative", "neutral", "positive"][v % 3].to_string();
-    mood: Default::default(),
     c
 }
 
