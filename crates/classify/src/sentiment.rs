@@ -1635,4 +1635,87 @@ mod tests {
         assert!(per_turn[8] > 0.3);
         assert!(m.lexicon_score(&tokens[2]) > 0.3);
     }
+    /// Issue 28.2: an attribute with a degree and a magnitude is an opinion, against
+    /// the attribute's direction; negated, it turns mildly.
+    #[test]
+    fn attributes_with_magnitudes_are_opinions() {
+        assert!(score("油耗 太高 了") < -0.5);
+        assert!(score("价格 偏高") < -0.3);
+        assert!(score("空间 小") < -0.3);
+        assert!(score("空间 比较 大") > 0.3);
+        assert!(score("油耗高") < -0.3, "fused into one token");
+        let negated = score("油耗 不高");
+        assert!(
+            negated > 0.0 && negated < score("空间 比较 大"),
+            "{negated}"
+        );
+        assert!(score("价格 比 别家 高") < -0.3, "a comparative");
+        // Alone a magnitude word holds no opinion.
+        assert_eq!(score("楼层 很 高"), 0.0);
+        // Problem verbs, questions that complain, emoji codes.
+        assert!(score("这车 烧 机油") < -0.3);
+        assert!(score("你们 到底 管 不管") < -0.3);
+        assert!(score("[ 怒 ]") < -0.3);
+        assert!(score("[ 赞 ]") > 0.3);
+    }
+
+    /// Issue 28.1 and 28.3: the contact score is the customer's; the mood names the
+    /// last turn's label, the strongest emotion and the trajectory.
+    #[test]
+    fn the_customers_mood_over_a_contact() {
+        let m = SentimentModel::default();
+        let start = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+        let contact = |turns: &[(Speaker, &str)]| {
+            let c = Contact::new(
+                "c",
+                start,
+                "chat",
+                turns
+                    .iter()
+                    .map(|(speaker, text)| voc_core::Turn {
+                        speaker: *speaker,
+                        text: text.to_string(),
+                    })
+                    .collect(),
+            );
+            let tokens: Vec<TurnTokens> = turns
+                .iter()
+                .map(|(_, text)| toks(&text.split(' ').collect::<Vec<_>>()))
+                .collect();
+            m.read_contact(&c, &tokens)
+        };
+        let angry_then_thankful = contact(&[
+            (Speaker::Customer, "气死 了 ， 又 断网 ， 垃圾"),
+            (Speaker::Agent, "非常 抱歉 给 您 带来 不便"),
+            (Speaker::Customer, "好 了 ， 非常 感谢 ， 很 满意"),
+        ]);
+        assert_eq!(angry_then_thankful.trajectory, Trajectory::Improving);
+        assert_eq!(angry_then_thankful.last_customer_label, "positive");
+        assert!(angry_then_thankful.emotion.is_some());
+        let worse = contact(&[
+            (Speaker::Customer, "请问 宽带 怎么 报修"),
+            (Speaker::Agent, "您好 ， 请 提供 地址"),
+            (
+                Speaker::Customer,
+                "等 了 三天 还 没 人 来 ， 赶紧 处理 ， 急 用",
+            ),
+        ]);
+        assert_eq!(worse.trajectory, Trajectory::Worsening);
+        assert_eq!(worse.emotion, Some(Emotion::Urgency));
+        assert!(worse.emotion_intensity > 0.0 && worse.emotion_intensity <= 1.0);
+        assert_eq!(worse.mood().trajectory, "worsening");
+        // Agents' scripted courtesy is not the customer's opinion.
+        let polite_agent = contact(&[
+            (Speaker::Customer, "我 想 查 一下 话费"),
+            (Speaker::Agent, "非常 感谢 您 的 耐心 ， 很 高兴 为 您 服务"),
+        ]);
+        assert_eq!(polite_agent.score, 0.0);
+        assert_eq!(label(polite_agent.score), "neutral");
+        assert_eq!(polite_agent.trajectory, Trajectory::None);
+        assert_eq!(polite_agent.emotion, None);
+        // A thanks closing a complaint is courtesy: no satisfaction.
+        let courtesy = contact(&[(Speaker::Customer, "又 扣费 了 ， 谢谢")]);
+        assert_ne!(courtesy.emotion, Some(Emotion::Satisfaction));
+        assert!(courtesy.score < -0.1);
+    }
 }

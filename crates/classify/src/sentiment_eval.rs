@@ -124,13 +124,18 @@ impl Corpus3 {
                 three_classes: classes == Classes::Three,
             });
         }
-        let set = crate::eval::read_labels(path)?;
-        let items = set
-            .texts
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| ClassifyError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        let (texts, labels) = parse_labels3(&bytes, &file)?;
+        let three_classes = labels.contains(&NEUTRAL);
+        let items = texts
             .iter()
-            .zip(&set.labels)
+            .zip(labels)
             .enumerate()
-            .map(|(i, (text, &positive))| Item {
+            .map(|(i, (text, class))| Item {
                 contact: contact_of(
                     i.to_string(),
                     vec![Turn {
@@ -139,13 +144,13 @@ impl Corpus3 {
                     }],
                 ),
                 tokens: vec![tokenize(text)],
-                class: if positive { POSITIVE } else { NEGATIVE },
+                class,
             })
             .collect();
         Ok(Corpus3 {
             name,
             items,
-            three_classes: false,
+            three_classes,
         })
     }
 
@@ -163,6 +168,61 @@ impl Corpus3 {
         self.items.iter().for_each(|i| out[i.class] += 1);
         out
     }
+}
+
+/// Parses a CSV of text + label, as [`crate::eval::parse_labels`] does, with a neutral
+/// label too (`neutral`, `中性`). Rows with an empty text are left out.
+pub fn parse_labels3(bytes: &[u8], file: &str) -> Result<(Vec<String>, Vec<Class>), ClassifyError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes);
+    let line_err = |line: u64, message: String| ClassifyError::Line {
+        file: file.to_string(),
+        line: line as usize,
+        message,
+    };
+    let clean = |s: &str| s.replace('\u{feff}', "").trim().to_string();
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| line_err(1, format!("cannot read the header: {e}")))?
+        .iter()
+        .map(|h| clean(h).to_ascii_lowercase())
+        .collect();
+    let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+    let label_col = find(&["label"])
+        .ok_or_else(|| line_err(1, format!("expected a `label` column, found {headers:?}")))?;
+    let text_col = find(&["review", "text", "content"]).ok_or_else(|| {
+        line_err(
+            1,
+            format!("expected a `review`, `text` or `content` column, found {headers:?}"),
+        )
+    })?;
+    let (mut texts, mut labels) = (Vec::new(), Vec::new());
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            line_err(line, format!("malformed CSV: {e}"))
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let label = clean(record.get(label_col).unwrap_or(""));
+        let class = match label.to_ascii_lowercase().as_str() {
+            "1" | "positive" | "pos" | "正面" => POSITIVE,
+            "0" | "negative" | "neg" | "负面" => NEGATIVE,
+            "neutral" | "neu" | "中性" => NEUTRAL,
+            other => {
+                return Err(line_err(
+                    line,
+                    format!("label {other:?}: expected 1/0, positive/negative/neutral"),
+                ));
+            }
+        };
+        let text = clean(record.get(text_col).unwrap_or(""));
+        if !text.is_empty() {
+            texts.push(text);
+            labels.push(class);
+        }
+    }
+    Ok((texts, labels))
 }
 
 /// Parses JSONL dialogues: `turns` (speaker `customer`/`agent`/`note`, text) and a
@@ -305,14 +365,23 @@ fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
 
-/// The lexicon's (or the sentiment model's) confusion on a corpus.
-pub fn untrained(model: &SentimentModel, corpus: &Corpus3) -> Confusion {
-    let mut out = Confusion::default();
+/// The lexicon's (or the sentiment model's) confusions on a corpus: three classes by
+/// the label, and negative or not by the score's sign (a forced choice: any lean
+/// below 0 is negative; no opinion at all is not).
+pub fn untrained(model: &SentimentModel, corpus: &Corpus3) -> (Confusion, Confusion) {
+    let mut three = Confusion::default();
+    let mut two = Confusion::default();
     for item in &corpus.items {
         let score = model.read_contact(&item.contact, &item.tokens).score;
-        out.add(item.class, class_of(score));
+        three.add(item.class, class_of(score));
+        let gold = if item.class == NEGATIVE {
+            NEGATIVE
+        } else {
+            POSITIVE
+        };
+        two.add(gold, if score < 0.0 { NEGATIVE } else { POSITIVE });
     }
-    out
+    (three, two)
 }
 
 /// A trained model for two or three classes: one logistic regression per class against

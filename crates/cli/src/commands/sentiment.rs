@@ -288,18 +288,14 @@ fn evaluate(
             corpus.name,
             corpus.len()
         );
-        let lex = sentiment_eval::untrained(&lexicon, corpus);
+        let (lex, lex_two) = sentiment_eval::untrained(&lexicon, corpus);
         let _ = writeln!(
             out,
             "  untrained        {}   predicted neutral {:.1}%",
             figures(&lex),
             100.0 * lex.neutral_share()
         );
-        let _ = writeln!(
-            out,
-            "  untrained 2-class {}",
-            figures(&lex.negative_or_not())
-        );
+        let _ = writeln!(out, "  untrained 2-class {}", figures(&lex_two));
         if !lexicon_only {
             let trained = sentiment_eval::kfold(&lexicon, corpus, folds, &options);
             let _ = writeln!(out, "  trained {folds}-fold   {}", figures(&trained));
