@@ -313,8 +313,25 @@ impl Classifier {
     }
 
     pub fn classify(&self, contact: &Contact, tokens: &[TurnTokens]) -> Classification {
+        self.classify_with(contact, tokens, true)
+    }
+
+    /// [`Self::classify`] for the history, which keeps no per-turn scores: agent turns
+    /// are scored only where they count (a contact without a customer turn or note).
+    pub fn classify_for_history(&self, contact: &Contact, tokens: &[TurnTokens]) -> Classification {
+        self.classify_with(contact, tokens, false)
+    }
+
+    fn classify_with(
+        &self,
+        contact: &Contact,
+        tokens: &[TurnTokens],
+        score_agents: bool,
+    ) -> Classification {
         let (categories, complaint, risk) = self.tag(contact, tokens);
-        let reading = self.sentiment.read_contact(contact, tokens);
+        let reading = self
+            .sentiment
+            .read_contact_with(contact, tokens, score_agents);
         Classification {
             complaint,
             categories,

@@ -1134,6 +1134,19 @@ impl SentimentModel {
     /// customer's last turn counts twice (how a contact ends is what the customer takes
     /// away from it) and, once they have answered the agent, their opening half.
     pub fn read_contact(&self, contact: &Contact, tokens: &[TurnTokens]) -> ContactReading {
+        self.read_contact_with(contact, tokens, true)
+    }
+
+    /// [`Self::read_contact`]; without `score_agents`, agent turns are not scored when
+    /// the contact has a customer turn or note (they would not count; their scores read
+    /// 0), which saves a run about half the scoring.
+    pub fn read_contact_with(
+        &self,
+        contact: &Contact,
+        tokens: &[TurnTokens],
+        score_agents: bool,
+    ) -> ContactReading {
+        let agents_count = !contact.turns.iter().any(|t| t.speaker != Speaker::Agent);
         let mut turns = Vec::with_capacity(tokens.len());
         let mut emotions = [0.0f32; 4];
         let mut after_agent = false;
@@ -1146,6 +1159,7 @@ impl SentimentModel {
         let mut customer_turns = 0usize;
         for (turn, toks) in contact.turns.iter().zip(tokens) {
             let s = match turn.speaker {
+                Speaker::Agent if !score_agents && !agents_count => 0.0,
                 Speaker::Agent => {
                     let s = self.score_turn(toks, None);
                     agent.0 += s;
