@@ -42,12 +42,15 @@ fn mood_fields_search_and_refuse_unknown_values() {
     index.upsert(&contacts).unwrap();
     drop(index);
     let index = ContactIndex::open(dir.path()).unwrap();
-    assert_eq!(ids(&index, "emotion:愤怒"), [a.clone()]);
-    assert_eq!(ids(&index, "emotion:anger"), [a.clone()]);
-    assert_eq!(ids(&index, "trajectory:improving"), [b.clone()]);
-    assert_eq!(ids(&index, "trajectory:恶化"), [a.clone()]);
-    assert_eq!(ids(&index, "lastturn:neutral"), [c.clone()]);
-    assert_eq!(ids(&index, "lastturn:negative OR emotion:满意"), [a, b]);
+    assert_eq!(ids(&index, "emotion:愤怒"), [a.as_str()]);
+    assert_eq!(ids(&index, "emotion:anger"), [a.as_str()]);
+    assert_eq!(ids(&index, "trajectory:improving"), [b.as_str()]);
+    assert_eq!(ids(&index, "trajectory:恶化"), [a.as_str()]);
+    assert_eq!(ids(&index, "lastturn:neutral"), [c.as_str()]);
+    assert_eq!(
+        ids(&index, "lastturn:negative OR emotion:满意"),
+        [a.as_str(), b.as_str()]
+    );
     let err = index
         .search_request(&SearchRequest::new("emotion:开心"))
         .err()
