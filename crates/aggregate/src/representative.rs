@@ -99,6 +99,7 @@ mod tests {
             complaint: true,
             sentiment: 0.0,
             sentiment_label: "neutral".into(),
+            mood: Default::default(),
             risk: Default::default(),
         }
     }

@@ -44,6 +44,7 @@ fn enriched(g: GeneratedContact) -> EnrichedContact {
         complaint: g.planted.complaint,
         sentiment: 0.0,
         sentiment_label: "neutral".into(),
+        mood: Default::default(),
         risk: Default::default(),
     }
 }

@@ -81,6 +81,7 @@ fn setup() -> Setup {
                 complaint: c.complaint,
                 sentiment: c.sentiment,
                 sentiment_label: c.sentiment_label.to_string(),
+                mood: c.mood,
                 risk: c.risk,
             }
         })

@@ -11,6 +11,7 @@ pub mod matcher;
 pub mod model;
 pub mod rules;
 pub mod sentiment;
+pub mod sentiment_eval;
 pub mod taxonomy;
 
 use aho_corasick::AhoCorasick;
@@ -316,6 +317,8 @@ pub struct Classification {
     pub sentiment_label: &'static str,
     /// Score of each turn, in turn order.
     pub turn_sentiment: Vec<f32>,
+    /// The customer's last turn's label, emotion and trajectory.
+    pub mood: voc_core::CustomerMood,
     pub risk: RiskFlags,
 }
 
@@ -567,14 +570,32 @@ impl Classifier {
     }
 
     pub fn classify(&self, contact: &Contact, tokens: &[TurnTokens]) -> Classification {
+        self.classify_with(contact, tokens, true)
+    }
+
+    /// [`Self::classify`] for the history, which keeps no per-turn scores: agent turns
+    /// are scored only where they count (a contact without a customer turn or note).
+    pub fn classify_for_history(&self, contact: &Contact, tokens: &[TurnTokens]) -> Classification {
+        self.classify_with(contact, tokens, false)
+    }
+
+    fn classify_with(
+        &self,
+        contact: &Contact,
+        tokens: &[TurnTokens],
+        score_agents: bool,
+    ) -> Classification {
         let (categories, complaint, risk) = self.tag(contact, tokens);
-        let (turn_sentiment, sentiment) = self.sentiment.score_contact_turns(contact, tokens);
+        let reading = self
+            .sentiment
+            .read_contact_with(contact, tokens, score_agents);
         Classification {
             complaint,
             categories,
-            sentiment,
-            sentiment_label: sentiment::label(sentiment),
-            turn_sentiment,
+            sentiment: reading.score,
+            sentiment_label: sentiment::label(reading.score),
+            mood: reading.mood(),
+            turn_sentiment: reading.turns,
             risk,
         }
     }

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use voc_core::{Contact, Speaker, Token, TurnTokens};
+use voc_core::{Contact, CustomerMood, Speaker, Token, TurnTokens};
 
 use crate::ClassifyError;
 use crate::matcher::FxBuild;
@@ -95,6 +95,7 @@ const DEGREE: &[(&str, f32)] = &[
     ("那么", 1.2),
     ("如此", 1.4),
     ("越来越", 1.4),
+    ("偏", 1.0),
 ];
 const CONTRAST: &[&str] = &["但是", "但", "不过", "可是", "然而", "就是", "只是", "可惜"];
 /// What ends a question: praise inside one is asked about, not given (`你们确定这次能解决吗？`).
@@ -176,6 +177,298 @@ const CLAUSE_BREAKS: &[&str] = &[
     "，", "。", "！", "？", "；", ",", ".", "!", "?", ";", "~", "～", "…", "……", "\n",
 ];
 
+/// Attributes for which more is worse (`油耗太高`, `价格偏高`, `噪音大`): a magnitude word
+/// after one of them is an opinion, against its direction.
+const MORE_IS_WORSE: &[&str] = &[
+    "油耗",
+    "价格",
+    "价钱",
+    "售价",
+    "定价",
+    "费用",
+    "资费",
+    "话费",
+    "月租",
+    "运费",
+    "收费",
+    "手续费",
+    "服务费",
+    "维修费",
+    "保养费",
+    "油价",
+    "房价",
+    "噪音",
+    "噪声",
+    "胎噪",
+    "风噪",
+    "故障率",
+    "返修率",
+    "延迟",
+    "时延",
+    "延时",
+    "辐射",
+    "发热",
+    "耗电",
+    "功耗",
+    "电费",
+    "误差",
+    "掉线率",
+    "异味",
+    "气味",
+    "甲醛",
+    "门槛",
+    "难度",
+    "压力",
+    "成本",
+    "负担",
+    "风险",
+];
+/// Attributes for which more is better (`空间小`, `信号太差`, `速度还行` are read with
+/// the lexicon; `信号弱`, `网速慢`, `续航短` with the magnitude word).
+const MORE_IS_BETTER: &[&str] = &[
+    "空间",
+    "信号",
+    "速度",
+    "网速",
+    "性价比",
+    "质量",
+    "续航",
+    "动力",
+    "马力",
+    "扭矩",
+    "分量",
+    "效率",
+    "配置",
+    "颜值",
+    "音质",
+    "画质",
+    "分辨率",
+    "容量",
+    "内存",
+    "电量",
+    "待机",
+    "口碑",
+    "品质",
+    "稳定性",
+    "舒适性",
+    "舒适度",
+    "隔音",
+    "视野",
+    "亮度",
+    "清晰度",
+    "流量",
+    "带宽",
+    "覆盖",
+    "覆盖率",
+    "满意度",
+    "诚意",
+    "积极性",
+    "信誉",
+    "精度",
+    "灵敏度",
+    "加速",
+    "后劲",
+];
+/// Magnitude words: +1 more, -1 less. Alone they hold no opinion (`高铁`, `大家` are
+/// other tokens); after an attribute above they do.
+const MAGNITUDES: &[(&str, i8)] = &[
+    ("高", 1),
+    ("大", 1),
+    ("多", 1),
+    ("强", 1),
+    ("长", 1),
+    ("足", 1),
+    ("猛", 1),
+    ("充足", 1),
+    ("低", -1),
+    ("小", -1),
+    ("少", -1),
+    ("弱", -1),
+    ("短", -1),
+    ("不足", -1),
+    ("有限", -1),
+];
+/// Last characters of [`MAGNITUDES`]: only a token ending in one can be an attribute
+/// fused with its magnitude.
+const MAGNITUDE_ENDS: &str = "高大多强长足猛低小少弱短限";
+/// One-character degree prefixes fused with a magnitude word into one token by the
+/// segmenter (`偏高`, `太小`, `过低`), with their weight.
+const FUSED_DEGREES: &[(&str, f32)] = &[
+    ("偏", 1.0),
+    ("过", 1.5),
+    ("太", 1.8),
+    ("很", 1.3),
+    ("较", 1.0),
+    ("挺", 1.2),
+    ("超", 1.6),
+    ("蛮", 1.2),
+    ("好", 1.3),
+    ("最", 1.6),
+    ("更", 1.3),
+];
+
+/// The customer's emotion, by the words that show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emotion {
+    /// 愤怒: anger, insult, threats to escalate.
+    Anger,
+    /// 焦急: urgency, waiting, chasing.
+    Urgency,
+    /// 失望: disappointment, resignation, sarcasm.
+    Disappointment,
+    /// 满意: satisfaction, thanks for what was done.
+    Satisfaction,
+}
+
+impl Emotion {
+    pub const ALL: [Emotion; 4] = [
+        Emotion::Anger,
+        Emotion::Urgency,
+        Emotion::Disappointment,
+        Emotion::Satisfaction,
+    ];
+
+    /// The name stored in the history and searched (`emotion:愤怒`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Emotion::Anger => "愤怒",
+            Emotion::Urgency => "焦急",
+            Emotion::Disappointment => "失望",
+            Emotion::Satisfaction => "满意",
+        }
+    }
+}
+
+/// Words that show an emotion, with their weight (1 plain, more for strong words).
+/// Emoji codes are matched as tokens: the segmenter cuts `[怒]` into `[`, `怒`, `]`.
+const EMOTION_WORDS: &[(Emotion, &[(&str, f32)])] = &[
+    (
+        Emotion::Anger,
+        &[
+            ("气死", 2.0),
+            ("气愤", 1.5),
+            ("愤怒", 1.5),
+            ("生气", 1.2),
+            ("火大", 1.5),
+            ("恼火", 1.5),
+            ("可恶", 1.5),
+            ("混蛋", 2.0),
+            ("垃圾", 1.5),
+            ("骗子", 2.0),
+            ("坑人", 1.5),
+            ("坑爹", 1.5),
+            ("流氓", 2.0),
+            ("无耻", 2.0),
+            ("过分", 1.2),
+            ("岂有此理", 2.0),
+            ("忍无可忍", 2.0),
+            ("凭什么", 1.5),
+            ("投诉", 0.8),
+            ("举报", 1.2),
+            ("曝光", 1.2),
+            ("工信部", 1.2),
+            ("欺诈", 1.5),
+            ("欺骗", 1.5),
+            ("强烈", 0.8),
+            ("搞什么", 1.5),
+            ("滚", 1.5),
+            ("怒", 1.5),
+            ("抓狂", 1.5),
+            ("鄙视", 1.2),
+            ("愤慨", 1.5),
+            ("黑心", 1.5),
+            ("霸王", 1.2),
+            ("讨说法", 1.2),
+            ("不像话", 1.5),
+        ],
+    ),
+    (
+        Emotion::Urgency,
+        &[
+            ("着急", 1.5),
+            ("急", 1.2),
+            ("急死", 2.0),
+            ("急用", 1.5),
+            ("尽快", 1.0),
+            ("赶紧", 1.2),
+            ("赶快", 1.2),
+            ("马上", 0.8),
+            ("立刻", 1.0),
+            ("立即", 1.0),
+            ("快点", 1.2),
+            ("催", 1.2),
+            ("催促", 1.2),
+            ("耽误", 1.2),
+            ("等", 0.4),
+            ("等了", 1.0),
+            ("还没", 0.8),
+            ("还没有", 0.8),
+            ("多久", 1.0),
+            ("什么时候", 0.8),
+            ("迟迟", 1.2),
+            ("一直", 0.5),
+            ("今天", 0.3),
+            ("火速", 1.5),
+            ("十万火急", 2.0),
+        ],
+    ),
+    (
+        Emotion::Disappointment,
+        &[
+            ("失望", 1.5),
+            ("无语", 1.5),
+            ("无奈", 1.2),
+            ("算了", 1.0),
+            ("唉", 1.2),
+            ("哎", 0.6),
+            ("寒心", 1.5),
+            ("心寒", 1.5),
+            ("伤心", 1.2),
+            ("郁闷", 1.2),
+            ("后悔", 1.5),
+            ("呵呵", 1.0),
+            ("泪", 1.0),
+            ("衰", 1.0),
+            ("悲伤", 1.2),
+            ("白等", 1.2),
+            ("没用", 1.0),
+            ("服了", 1.2),
+            ("醉了", 1.2),
+            ("不指望", 1.5),
+            ("再也不", 1.5),
+            ("不再", 0.8),
+            ("心累", 1.5),
+            ("绝望", 2.0),
+            ("失败", 0.8),
+        ],
+    ),
+    (
+        Emotion::Satisfaction,
+        &[
+            ("满意", 1.5),
+            ("谢谢", 0.6),
+            ("感谢", 1.0),
+            ("多谢", 1.0),
+            ("给力", 1.5),
+            ("赞", 1.2),
+            ("好评", 1.5),
+            ("点赞", 1.5),
+            ("辛苦", 0.8),
+            ("解决", 0.5),
+            ("靠谱", 1.2),
+            ("贴心", 1.2),
+            ("开心", 1.2),
+            ("高兴", 1.0),
+            ("及时", 0.8),
+            ("哈哈", 0.8),
+            ("嘻嘻", 0.8),
+            ("心", 0.5),
+            ("耐心", 0.8),
+            ("专业", 0.8),
+        ],
+    ),
+];
+
 /// Parses `word polarity` lines (`#` comments, blank lines ignored); errors name
 /// `file:line`.
 pub fn parse_lexicon(text: &str, file: &str) -> Result<Vec<(String, f32)>, ClassifyError> {
@@ -242,6 +535,12 @@ struct Role {
     promise: bool,
     urge: bool,
     ironic: bool,
+    /// An attribute: +1 more is better (`空间`), -1 more is worse (`油耗`), 0 neither.
+    aspect: i8,
+    /// A magnitude word's direction and the weight of a degree fused into it (`偏高`).
+    magnitude: Option<(i8, f32)>,
+    /// The emotion the word shows, and how strongly.
+    emotion: Option<(Emotion, f32)>,
 }
 
 impl Role {
@@ -280,7 +579,34 @@ fn roles() -> HashMap<&'static str, Role, FxBuild> {
     for (w, d) in DEGREE {
         roles.entry(w).or_default().degree = Some(*d);
     }
+    for w in MORE_IS_WORSE {
+        roles.entry(w).or_default().aspect = -1;
+    }
+    for w in MORE_IS_BETTER {
+        roles.entry(w).or_default().aspect = 1;
+    }
+    for (emotion, words) in EMOTION_WORDS {
+        for (w, weight) in *words {
+            roles.entry(w).or_default().emotion = Some((*emotion, *weight));
+        }
+    }
     roles
+}
+
+/// Magnitude words, alone and fused with a degree prefix (`高`, `偏高`, `太小`).
+fn magnitudes() -> Vec<(String, (i8, f32))> {
+    let mut out = Vec::new();
+    for &(word, direction) in MAGNITUDES {
+        out.push((word.to_string(), (direction, 1.0)));
+        if word.chars().count() == 1 {
+            for &(degree, factor) in FUSED_DEGREES {
+                out.push((format!("{degree}{word}"), (direction, factor)));
+            }
+            // `不高`, `不大`: the opposite, mildly (`油耗不高` is good, not very good).
+            out.push((format!("不{word}"), (-direction, 0.6)));
+        }
+    }
+    out
 }
 
 fn first_char(word: &str) -> Option<char> {
@@ -366,6 +692,9 @@ impl SentimentModel {
         for (word, role) in roles() {
             entries.entry(word.to_string()).or_default().role = role;
         }
+        for (word, magnitude) in magnitudes() {
+            entries.entry(word).or_default().role.magnitude = Some(magnitude);
+        }
         SentimentModel {
             polarity,
             entries,
@@ -450,6 +779,11 @@ impl SentimentModel {
         let negations = self.compound_negations.get(&first);
         let degrees = self.compound_degrees.get(&first);
         let particles = self.compound_particles.get(&last);
+        if depth == 0
+            && let Some(p) = self.fused_attribute(token, last)
+        {
+            return Some(p);
+        }
         if negations.is_none() && degrees.is_none() && particles.is_none() && !repeated {
             return None;
         }
@@ -498,9 +832,32 @@ impl SentimentModel {
         None
     }
 
+    /// An attribute and its magnitude cut as one token (`油耗高`, `空间偏小`): the
+    /// opinion they make, against the attribute's direction.
+    fn fused_attribute(&self, token: &str, last: char) -> Option<f32> {
+        if !MAGNITUDE_ENDS.contains(last) {
+            return None;
+        }
+        token.char_indices().skip(1).find_map(|(split, _)| {
+            let (head, tail) = token.split_at(split);
+            let more = self.entries.get(head)?.role.aspect;
+            let (direction, factor) = self.entries.get(tail)?.role.magnitude?;
+            (more != 0).then(|| f32::from(direction * more) * factor)
+        })
+    }
+
     /// Lexicon score of one token sequence in [-1, 1]; 0 when no opinion word occurs.
     pub fn lexicon_score(&self, tokens: &[Token]) -> f32 {
+        self.read_tokens(tokens, None)
+    }
+
+    /// [`Self::lexicon_score`], adding the weight of each emotion word met to
+    /// `emotions` (indexed as [`Emotion::ALL`]) in the same pass.
+    fn read_tokens(&self, tokens: &[Token], mut emotions: Option<&mut [f32; 4]>) -> f32 {
         let mut total = 0.0f32;
+        // An attribute waiting for its magnitude word (`油耗 … 高`): its direction and
+        // the token index until which it reaches.
+        let mut aspect: Option<(i8, usize)> = None;
         let mut clause = Clause::default();
         // Pending modifiers and the token index until which they reach.
         let mut modifier = (1.0f32, 0usize);
@@ -523,12 +880,17 @@ impl SentimentModel {
             let t = tokens[i].as_str();
             let entry_of_t = self.entries.get(t);
             let role = entry_of_t.map(|e| e.role).unwrap_or_default();
+            if let (Some(sums), Some((emotion, weight))) = (emotions.as_deref_mut(), role.emotion) {
+                sums[emotion as usize] += weight;
+            }
             if role.clause_break {
+                aspect = None;
                 dangling(&mut negate, &mut clause, &mut hits);
                 clause.asked |= role.question;
                 total += clause.said();
                 if i > clause.start {
-                    after_request = clause.request;
+                    // A thanks closing a demand, a complaint or a question is courtesy.
+                    after_request = clause.request || clause.asked || clause.value < 0.0;
                 }
                 clause = Clause {
                     start: i + 1,
@@ -598,6 +960,16 @@ impl SentimentModel {
             if entry.is_none() && !role.is_function_word() {
                 entry = self.compound(t, 0).map(|p| (i + 1, p));
             }
+            // An attribute and its magnitude (`油耗 太 高`, `空间 小`, `价格 比 别家 高`).
+            if entry.is_none()
+                && let (Some((direction, factor)), Some((more, until))) = (role.magnitude, aspect)
+                && until >= i
+            {
+                entry = Some((i + 1, f32::from(direction * more) * factor));
+            }
+            if role.aspect != 0 {
+                aspect = Some((role.aspect, i + REACH + 1));
+            }
             if let Some((mut end, p)) = entry {
                 let mut value = p;
                 if modifier.1 >= i {
@@ -624,6 +996,7 @@ impl SentimentModel {
                 continue;
             }
             if role.contrast {
+                aspect = None;
                 dangling(&mut negate, &mut clause, &mut hits);
                 // What follows a contrast is what the speaker means: weaken what came before.
                 total = (total + clause.value) * CONTRAST_BEFORE;
@@ -732,42 +1105,197 @@ impl SentimentModel {
 
     /// Score of one turn's tokens in [-1, 1]: the trained model's if there is one.
     pub fn score_tokens(&self, tokens: &[Token]) -> f32 {
-        let lexicon = self.lexicon_score(tokens);
+        self.score_turn(tokens, None)
+    }
+
+    /// [`Self::score_tokens`], adding the turn's emotion words to `emotions`.
+    fn score_turn(&self, tokens: &[Token], emotions: Option<&mut [f32; 4]>) -> f32 {
+        let lexicon = self.read_tokens(tokens, emotions);
         match &self.trained {
             Some(model) => model.score(&Example { tokens, lexicon }),
             None => lexicon,
         }
     }
 
-    /// Contact score: customer turns and notes weigh 1, agent turns 0.2.
+    /// Contact score: see [`Self::read_contact`].
     pub fn score_contact(&self, contact: &Contact, tokens: &[TurnTokens]) -> f32 {
-        self.score_contact_turns(contact, tokens).1
+        self.read_contact(contact, tokens).score
     }
 
     /// Each turn's score and the contact score.
     pub fn score_contact_turns(&self, contact: &Contact, tokens: &[TurnTokens]) -> (Vec<f32>, f32) {
-        let mut sum = 0.0;
-        let mut weight = 0.0;
+        let reading = self.read_contact(contact, tokens);
+        (reading.turns, reading.score)
+    }
+
+    /// Each turn's score, the contact score and the customer's mood. The contact score
+    /// is the customer's: agents are polite by script (`非常抱歉给您带来不便`, `谢谢`), so
+    /// their turns count only in a contact without any customer turn or note. The
+    /// customer's last turn counts twice (how a contact ends is what the customer takes
+    /// away from it) and, once they have answered the agent, their opening half.
+    pub fn read_contact(&self, contact: &Contact, tokens: &[TurnTokens]) -> ContactReading {
+        self.read_contact_with(contact, tokens, true)
+    }
+
+    /// [`Self::read_contact`]; without `score_agents`, agent turns are not scored when
+    /// the contact has a customer turn or note (they would not count; their scores read
+    /// 0), which saves a run about half the scoring.
+    pub fn read_contact_with(
+        &self,
+        contact: &Contact,
+        tokens: &[TurnTokens],
+        score_agents: bool,
+    ) -> ContactReading {
+        let agents_count = !contact.turns.iter().any(|t| t.speaker != Speaker::Agent);
         let mut turns = Vec::with_capacity(tokens.len());
+        let mut emotions = [0.0f32; 4];
         let mut after_agent = false;
+        // (sum, weight) of the customer side and of the agent side.
+        let mut customer = (0.0f32, 0.0f32);
+        let mut agent = (0.0f32, 0.0f32);
+        // Scores of the customer's first and last turns with any token.
+        let mut first: Option<f32> = None;
+        let mut last: Option<f32> = None;
+        let mut customer_turns = 0usize;
         for (turn, toks) in contact.turns.iter().zip(tokens) {
-            let w = if turn.speaker == Speaker::Agent {
-                0.2
-            } else {
-                1.0
-            };
-            let s = if after_agent && turn.speaker == Speaker::Customer {
-                self.score_tokens(&toks[self.acknowledgement_len(toks)..])
-            } else {
-                self.score_tokens(toks)
+            let s = match turn.speaker {
+                Speaker::Agent if !score_agents && !agents_count => 0.0,
+                Speaker::Agent => {
+                    let s = self.score_turn(toks, None);
+                    agent.0 += s;
+                    agent.1 += 1.0;
+                    s
+                }
+                Speaker::Customer => {
+                    let own = if after_agent {
+                        &toks[self.acknowledgement_len(toks)..]
+                    } else {
+                        &toks[..]
+                    };
+                    let mut shown = [0.0f32; 4];
+                    let s = self.score_turn(own, Some(&mut shown));
+                    // Thanks in a turn that is not positive is courtesy, not satisfaction.
+                    if s <= 0.0 {
+                        shown[Emotion::Satisfaction as usize] = 0.0;
+                    }
+                    emotions.iter_mut().zip(shown).for_each(|(e, w)| *e += w);
+                    if !toks.is_empty() {
+                        first.get_or_insert(s);
+                        last = Some(s);
+                        customer_turns += 1;
+                    }
+                    customer.0 += s;
+                    customer.1 += 1.0;
+                    s
+                }
+                Speaker::Note => {
+                    let s = self.score_turn(toks, None);
+                    customer.0 += s;
+                    customer.1 += 1.0;
+                    s
+                }
             };
             after_agent = turn.speaker == Speaker::Agent;
             turns.push(s);
-            sum += w * s;
-            weight += w;
         }
-        (turns, if weight == 0.0 { 0.0 } else { sum / weight })
+        if let (Some(opening), Some(end)) = (first, last) {
+            // The opening states the problem and is a complaint by nature: once the
+            // customer has answered the agent, it weighs half.
+            if customer_turns >= 2 {
+                customer.0 -= 0.5 * opening;
+                customer.1 -= 0.5;
+            }
+            customer.0 += end;
+            customer.1 += 1.0;
+        }
+        let (sum, weight) = if customer.1 > 0.0 { customer } else { agent };
+        let score = if weight == 0.0 { 0.0 } else { sum / weight };
+        let strongest = Emotion::ALL
+            .into_iter()
+            .zip(emotions)
+            .fold(None, |best: Option<(Emotion, f32)>, (e, w)| match best {
+                Some((_, b)) if b >= w => best,
+                _ => Some((e, w)),
+            })
+            .filter(|&(_, w)| w >= EMOTION_THRESHOLD);
+        let trajectory = match (first, last) {
+            (Some(first), Some(last)) if customer_turns >= 2 => {
+                if last - first >= TRAJECTORY_STEP {
+                    Trajectory::Improving
+                } else if first - last >= TRAJECTORY_STEP {
+                    Trajectory::Worsening
+                } else {
+                    Trajectory::Steady
+                }
+            }
+            _ => Trajectory::None,
+        };
+        ContactReading {
+            turns,
+            score,
+            last_customer_label: last.map_or("", label),
+            emotion: strongest.map(|(e, _)| e),
+            // Saturates: one strong word is about 0.5, three or more near 1.
+            emotion_intensity: strongest.map_or(0.0, |(_, w)| (w / 2.0).tanh()),
+            trajectory,
+        }
     }
+}
+
+impl ContactReading {
+    /// What the history keeps of it.
+    pub fn mood(&self) -> CustomerMood {
+        CustomerMood {
+            last_turn_label: self.last_customer_label.to_string(),
+            emotion: self.emotion.map_or("", Emotion::as_str).to_string(),
+            emotion_intensity: self.emotion_intensity,
+            trajectory: self.trajectory.as_str().to_string(),
+        }
+    }
+}
+
+/// The summed weight of an emotion's words below which a contact shows none.
+const EMOTION_THRESHOLD: f32 = 1.0;
+/// The change of score between the customer's first and last turns that counts as
+/// improving or worsening (a label band is 0.1 wide on each side of 0).
+const TRAJECTORY_STEP: f32 = 0.3;
+
+/// How the customer's sentiment moved from their first turn to their last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trajectory {
+    Improving,
+    Worsening,
+    Steady,
+    /// Fewer than two customer turns.
+    None,
+}
+
+impl Trajectory {
+    /// The name stored in the history and searched (`trajectory:worsening`); empty for
+    /// [`Trajectory::None`].
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trajectory::Improving => "improving",
+            Trajectory::Worsening => "worsening",
+            Trajectory::Steady => "steady",
+            Trajectory::None => "",
+        }
+    }
+}
+
+/// What [`SentimentModel::read_contact`] finds in a contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactReading {
+    /// Score of each turn, in turn order.
+    pub turns: Vec<f32>,
+    pub score: f32,
+    /// Label of the customer's last turn with any token; empty without one.
+    pub last_customer_label: &'static str,
+    /// The emotion the customer's words show most, if any shows enough.
+    pub emotion: Option<Emotion>,
+    /// In [0, 1]; 0 without an emotion.
+    pub emotion_intensity: f32,
+    pub trajectory: Trajectory,
 }
 
 /// The clause being read: its opinion words' sum and what kind of clause it is.
@@ -1120,5 +1648,88 @@ mod tests {
         // The thanks after the acknowledgement is the customer's own.
         assert!(per_turn[8] > 0.3);
         assert!(m.lexicon_score(&tokens[2]) > 0.3);
+    }
+    /// Issue 28.2: an attribute with a degree and a magnitude is an opinion, against
+    /// the attribute's direction; negated, it turns mildly.
+    #[test]
+    fn attributes_with_magnitudes_are_opinions() {
+        assert!(score("油耗 太高 了") < -0.5);
+        assert!(score("价格 偏高") < -0.3);
+        assert!(score("空间 小") < -0.3);
+        assert!(score("空间 比较 大") > 0.3);
+        assert!(score("油耗高") < -0.3, "fused into one token");
+        let negated = score("油耗 不高");
+        assert!(
+            negated > 0.0 && negated < score("空间 比较 大"),
+            "{negated}"
+        );
+        assert!(score("价格 比 别家 高") < -0.3, "a comparative");
+        // Alone a magnitude word holds no opinion.
+        assert_eq!(score("楼层 很 高"), 0.0);
+        // Problem verbs, questions that complain, emoji codes.
+        assert!(score("这车 烧 机油") < -0.3);
+        assert!(score("你们 到底 管 不管") < -0.3);
+        assert!(score("[ 怒 ]") < -0.3);
+        assert!(score("[ 赞 ]") > 0.3);
+    }
+
+    /// Issue 28.1 and 28.3: the contact score is the customer's; the mood names the
+    /// last turn's label, the strongest emotion and the trajectory.
+    #[test]
+    fn the_customers_mood_over_a_contact() {
+        let m = SentimentModel::default();
+        let start = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+        let contact = |turns: &[(Speaker, &str)]| {
+            let c = Contact::new(
+                "c",
+                start,
+                "chat",
+                turns
+                    .iter()
+                    .map(|(speaker, text)| voc_core::Turn {
+                        speaker: *speaker,
+                        text: text.to_string(),
+                    })
+                    .collect(),
+            );
+            let tokens: Vec<TurnTokens> = turns
+                .iter()
+                .map(|(_, text)| toks(&text.split(' ').collect::<Vec<_>>()))
+                .collect();
+            m.read_contact(&c, &tokens)
+        };
+        let angry_then_thankful = contact(&[
+            (Speaker::Customer, "气死 了 ， 又 断网 ， 垃圾"),
+            (Speaker::Agent, "非常 抱歉 给 您 带来 不便"),
+            (Speaker::Customer, "好 了 ， 非常 感谢 ， 很 满意"),
+        ]);
+        assert_eq!(angry_then_thankful.trajectory, Trajectory::Improving);
+        assert_eq!(angry_then_thankful.last_customer_label, "positive");
+        assert!(angry_then_thankful.emotion.is_some());
+        let worse = contact(&[
+            (Speaker::Customer, "请问 宽带 怎么 报修"),
+            (Speaker::Agent, "您好 ， 请 提供 地址"),
+            (
+                Speaker::Customer,
+                "等 了 三天 还 没 人 来 ， 赶紧 处理 ， 急 用",
+            ),
+        ]);
+        assert_eq!(worse.trajectory, Trajectory::Worsening);
+        assert_eq!(worse.emotion, Some(Emotion::Urgency));
+        assert!(worse.emotion_intensity > 0.0 && worse.emotion_intensity <= 1.0);
+        assert_eq!(worse.mood().trajectory, "worsening");
+        // Agents' scripted courtesy is not the customer's opinion.
+        let polite_agent = contact(&[
+            (Speaker::Customer, "我 想 查 一下 话费"),
+            (Speaker::Agent, "非常 感谢 您 的 耐心 ， 很 高兴 为 您 服务"),
+        ]);
+        assert_eq!(polite_agent.score, 0.0);
+        assert_eq!(label(polite_agent.score), "neutral");
+        assert_eq!(polite_agent.trajectory, Trajectory::None);
+        assert_eq!(polite_agent.emotion, None);
+        // A thanks closing a complaint is courtesy: no satisfaction.
+        let courtesy = contact(&[(Speaker::Customer, "又 扣费 了 ， 谢谢")]);
+        assert_ne!(courtesy.emotion, Some(Emotion::Satisfaction));
+        assert!(courtesy.score < -0.1);
     }
 }

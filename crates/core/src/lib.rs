@@ -27,6 +27,6 @@ pub mod time;
 
 pub use period::{Period, PeriodError, PeriodKind};
 pub use record::{
-    Contact, EnrichedContact, RiskFlags, Speaker, StoredTurns, Token, Turn, TurnTokens,
-    stored_tokens,
+    Contact, CustomerMood, EnrichedContact, RiskFlags, Speaker, StoredTurns, Token, Turn,
+    TurnTokens, stored_tokens,
 };

@@ -231,7 +231,25 @@ pub struct EnrichedContact {
     pub sentiment: f32,
     /// `negative`, `neutral` or `positive`.
     pub sentiment_label: String,
+    /// The customer's last turn's label, emotion and trajectory.
+    #[serde(default)]
+    pub mood: CustomerMood,
     pub risk: RiskFlags,
+}
+
+/// What a contact shows of the customer beyond its score: the label of their last turn,
+/// the emotion their words show most and how their sentiment moved over the contact.
+/// Empty strings mean "none" (no customer turn, no emotion word, a single turn).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomerMood {
+    /// `negative`, `neutral` or `positive`.
+    pub last_turn_label: String,
+    /// `愤怒`, `焦急`, `失望` or `满意`.
+    pub emotion: String,
+    /// In [0, 1]; 0 without an emotion.
+    pub emotion_intensity: f32,
+    /// `improving`, `worsening` or `steady` from the customer's first turn to their last.
+    pub trajectory: String,
 }
 
 #[cfg(test)]

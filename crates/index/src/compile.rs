@@ -42,6 +42,19 @@ const SENTIMENTS: &[(&str, &[&str])] = &[
     ("positive", &["positive", "pos", "正面"]),
 ];
 
+const EMOTIONS: &[(&str, &[&str])] = &[
+    ("愤怒", &["愤怒", "anger", "angry"]),
+    ("焦急", &["焦急", "urgency", "anxious"]),
+    ("失望", &["失望", "disappointment", "disappointed"]),
+    ("满意", &["满意", "satisfaction", "satisfied"]),
+];
+
+const TRAJECTORIES: &[(&str, &[&str])] = &[
+    ("improving", &["improving", "好转"]),
+    ("worsening", &["worsening", "恶化"]),
+    ("steady", &["steady", "平稳"]),
+];
+
 fn lookup(table: &[(&'static str, &[&str])], value: &str) -> Option<&'static str> {
     let value = value.to_ascii_lowercase();
     table
@@ -247,6 +260,22 @@ impl<'a> Compiler<'a> {
                     ));
                 };
                 keyword(f.sentiment_label, label)
+            }
+            (field @ (FieldName::Emotion | FieldName::Trajectory | FieldName::LastTurn), v) => {
+                let text = single(v).unwrap_or_default();
+                let (table, what) = match field {
+                    FieldName::Emotion => (EMOTIONS, "emotion"),
+                    FieldName::Trajectory => (TRAJECTORIES, "trajectory"),
+                    _ => (SENTIMENTS, "sentiment of the last customer turn"),
+                };
+                let Some(value) = lookup(table, &text) else {
+                    return Err(self.error(
+                        pos,
+                        format!("unknown {what} '{text}'; use {}", names(table)),
+                    ));
+                };
+                // One keyword field holds all three, as `name=value` terms.
+                keyword(f.mood, &format!("{}={value}", field.as_str()))
             }
             (FieldName::Risk, v) => {
                 let text = single(v).unwrap_or_default();

@@ -99,6 +99,8 @@ pub(crate) struct Fields {
     pub agent: Field,
     pub body: Field,
     pub recency: Field,
+    /// The customer's mood as `emotion=…`, `trajectory=…`, `lastturn=…` terms.
+    pub mood: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -132,6 +134,8 @@ fn schema() -> (Schema, Fields) {
         body: b.add_text_field("body", STORED),
         // The order of hits by time, and of equal-scored hits (`newest_first`).
         recency: b.add_u64_field("recency", FAST),
+        // Searched only (`emotion:愤怒`): not a facet, not stored.
+        mood: b.add_text_field("mood", STRING),
     };
     (b.build(), fields)
 }
@@ -693,6 +697,15 @@ impl ContactIndex {
         doc.add_text(f.sentiment_label, &record.sentiment_label);
         for flag in record.risk.names() {
             doc.add_text(f.risk, flag);
+        }
+        for (name, value) in [
+            ("emotion", &record.mood.emotion),
+            ("trajectory", &record.mood.trajectory),
+            ("lastturn", &record.mood.last_turn_label),
+        ] {
+            if !value.is_empty() {
+                doc.add_text(f.mood, format!("{name}={value}"));
+            }
         }
         doc.add_text(
             f.customer,

@@ -42,6 +42,9 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "last",
     "week",
     "id",
+    "emotion",
+    "trajectory",
+    "lastturn",
 ];
 
 /// A field of the query language.
@@ -61,6 +64,12 @@ pub enum FieldName {
     Last,
     Week,
     Id,
+    /// The customer's emotion (`emotion:愤怒`).
+    Emotion,
+    /// How the customer's sentiment moved (`trajectory:worsening`).
+    Trajectory,
+    /// The label of the customer's last turn (`lastturn:negative`).
+    LastTurn,
 }
 
 impl FieldName {
@@ -79,6 +88,9 @@ impl FieldName {
             "last" => FieldName::Last,
             "week" => FieldName::Week,
             "id" => FieldName::Id,
+            "emotion" => FieldName::Emotion,
+            "trajectory" => FieldName::Trajectory,
+            "lastturn" => FieldName::LastTurn,
             _ => return None,
         })
     }
@@ -98,6 +110,9 @@ impl FieldName {
             FieldName::Last => "last",
             FieldName::Week => "week",
             FieldName::Id => "id",
+            FieldName::Emotion => "emotion",
+            FieldName::Trajectory => "trajectory",
+            FieldName::LastTurn => "lastturn",
         }
     }
 
@@ -652,6 +667,9 @@ pub fn example(field: FieldName) -> &'static str {
         FieldName::Last => "last:4w",
         FieldName::Week => "week:2026-W45",
         FieldName::Id => "id:C20261102-000123",
+        FieldName::Emotion => "emotion:愤怒",
+        FieldName::Trajectory => "trajectory:worsening",
+        FieldName::LastTurn => "lastturn:negative",
     }
 }
 

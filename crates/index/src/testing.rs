@@ -194,6 +194,7 @@ fn enriched(segmenter: &Segmenter, sample: &Sample) -> EnrichedContact {
         complaint: !categories.is_empty(),
         sentiment,
         sentiment_label: label.to_string(),
+        mood: Default::default(),
         risk: RiskFlags {
             escalation: risk.contains(&"escalation"),
             churn: risk.contains(&"churn"),

@@ -311,7 +311,7 @@ pub fn enrich(contact: Contact, segmenter: &Segmenter, classifier: &Classifier) 
         .iter()
         .map(|t| segmenter.cut(&t.text))
         .collect();
-    let c = classifier.classify(&contact, &tokens);
+    let c = classifier.classify_for_history(&contact, &tokens);
     EnrichedContact {
         week: voc_core::time::iso_week_key(&contact.started_at),
         contact,
@@ -320,6 +320,7 @@ pub fn enrich(contact: Contact, segmenter: &Segmenter, classifier: &Classifier) 
         complaint: c.complaint,
         sentiment: c.sentiment,
         sentiment_label: c.sentiment_label.to_string(),
+        mood: c.mood,
         risk: c.risk,
     }
 }

@@ -314,6 +314,10 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             if let Some((score, label)) = t.sentiment {
                 r.sentiment = score;
                 r.sentiment_label = label.to_string();
+                r.mood = classifier
+                    .sentiment
+                    .read_contact(&r.contact, &r.tokens)
+                    .mood();
             }
             updated.push(r.clone());
         }
@@ -493,6 +497,7 @@ mod tests {
             complaint: !categories.is_empty(),
             sentiment: 0.0,
             sentiment_label: "neutral".into(),
+            mood: Default::default(),
             // The agent greets but never closes.
             risk: RiskFlags {
                 no_closing: true,

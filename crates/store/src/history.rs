@@ -54,7 +54,16 @@ pub const COLUMNS: &[&str] = &[
     "risk_no_greeting",
     "risk_forbidden_phrase",
     "risk_no_closing",
+    // The customer's mood (issue 28): empty strings for none.
+    "last_turn_sentiment",
+    "emotion",
+    "emotion_intensity",
+    "emotion_trajectory",
 ];
+
+/// Text columns added after the first current-layout partitions were written: read as
+/// empty when a partition lacks them.
+const OPTIONAL_STRINGS: &[&str] = &["last_turn_sentiment", "emotion", "emotion_trajectory"];
 
 /// What the history's first layout is called in messages: `started_at` as RFC 3339
 /// text, the week stored in each file besides its folder name, unsigned counts.
@@ -465,6 +474,15 @@ pub(crate) fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, StoreErro
         flag("risk_no_greeting", &|r| r.risk.no_greeting),
         flag("risk_forbidden_phrase", &|r| r.risk.forbidden_phrase),
         flag("risk_no_closing", &|r| r.risk.no_closing),
+        s("last_turn_sentiment", &|r| r.mood.last_turn_label.as_str()),
+        s("emotion", &|r| r.mood.emotion.as_str()),
+        Column::new(
+            "emotion_intensity".into(),
+            rows.iter()
+                .map(|r| r.mood.emotion_intensity)
+                .collect::<Vec<_>>(),
+        ),
+        s("emotion_trajectory", &|r| r.mood.trajectory.as_str()),
     ];
     Ok(DataFrame::new_infer_height(columns)?)
 }
@@ -616,6 +634,19 @@ pub(crate) fn records_of(
     let no_greeting = bools("risk_no_greeting")?;
     let forbidden = bools("risk_forbidden_phrase")?;
     let no_closing = bools("risk_no_closing")?;
+    let mut last_turn = strings("last_turn_sentiment")?;
+    let mut emotion = strings("emotion")?;
+    let mut trajectory = strings("emotion_trajectory")?;
+    let intensity: Vec<Option<f32>> = if absent("emotion_intensity") {
+        vec![None; frame.height()]
+    } else {
+        frame
+            .column("emotion_intensity")?
+            .cast(&DataType::Float32)?
+            .f32()?
+            .iter()
+            .collect()
+    };
 
     let mut week_of_day: Option<(chrono::NaiveDate, String)> = None;
     let mut out = Vec::with_capacity(frame.height());
@@ -682,6 +713,12 @@ pub(crate) fn records_of(
             complaint: flag(&complaint),
             sentiment: sentiment[i].unwrap_or(0.0),
             sentiment_label: labels[i].take().unwrap_or_default(),
+            mood: voc_core::CustomerMood {
+                last_turn_label: last_turn[i].take().unwrap_or_default(),
+                emotion: emotion[i].take().unwrap_or_default(),
+                emotion_intensity: intensity[i].unwrap_or(0.0),
+                trajectory: trajectory[i].take().unwrap_or_default(),
+            },
             risk: RiskFlags {
                 escalation: flag(&escalation),
                 churn: flag(&churn),
@@ -889,6 +926,16 @@ fn from_format_1(path: &Path, mut frame: DataFrame) -> Result<DataFrame, StoreEr
             frame.with_column(unset)?;
         }
     }
+    for name in OPTIONAL_STRINGS {
+        if frame.column(name).is_err() {
+            let empty = Column::new((*name).into(), vec![""; frame.height()]);
+            frame.with_column(empty)?;
+        }
+    }
+    if frame.column("emotion_intensity").is_err() {
+        let zero = Column::new("emotion_intensity".into(), vec![0.0f32; frame.height()]);
+        frame.with_column(zero)?;
+    }
     // The week stays in the folder name only.
     Ok(frame.select(COLUMNS.iter().copied())?)
 }
@@ -933,6 +980,7 @@ mod read_back_tests {
             complaint: true,
             sentiment: -0.5,
             sentiment_label: "negative".into(),
+            mood: Default::default(),
             risk: RiskFlags {
                 escalation: with_flags,
                 forbidden_phrase: with_flags,

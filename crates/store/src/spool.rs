@@ -430,6 +430,7 @@ mod tests {
             complaint: day % 3 == 1,
             sentiment: -0.25 * day as f32,
             sentiment_label: "negative".into(),
+            mood: Default::default(),
             risk: RiskFlags::default(),
         }
     }

@@ -161,6 +161,7 @@ struct Explanation<'a> {
     sentiment: f32,
     sentiment_label: &'static str,
     turn_sentiment: Vec<f32>,
+    mood: voc_core::CustomerMood,
     risk: Vec<&'static str>,
     risk_hits: Vec<voc_classify::RiskHit>,
     categories: Vec<CategoryExplanation>,
@@ -203,6 +204,7 @@ fn explain(
         sentiment: now.sentiment,
         sentiment_label: now.sentiment_label,
         turn_sentiment: now.turn_sentiment.clone(),
+        mood: now.mood.clone(),
         risk: risk.names(),
         risk_hits,
         categories: explanations,
@@ -217,6 +219,7 @@ fn explain(
             "sentiment": report.sentiment,
             "sentiment_label": report.sentiment_label,
             "turn_sentiment": report.turn_sentiment,
+            "mood": report.mood,
             "risk": report.risk,
             "risk_hits": report.risk_hits,
             "categories": report.categories,
@@ -259,6 +262,25 @@ fn render(record: &EnrichedContact, e: &Explanation, taxonomy: &voc_classify::Ta
         } else {
             e.risk.join(", ")
         }
+    );
+    let none = |s: &str| {
+        if s.is_empty() {
+            "none".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let _ = writeln!(
+        out,
+        "customer: last turn {} · emotion {}{} · trajectory {}",
+        none(&e.mood.last_turn_label),
+        none(&e.mood.emotion),
+        if e.mood.emotion.is_empty() {
+            String::new()
+        } else {
+            format!(" ({:.2})", e.mood.emotion_intensity)
+        },
+        none(&e.mood.trajectory)
     );
     let _ = writeln!(out, "\nturns (tokens as stored; sentiment per turn):");
     for (i, turn) in c.turns.iter().enumerate() {
