@@ -104,7 +104,12 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
                 volume_of,
             )
         }),
-        categories: category_rows(ctx, previous.as_ref().and(t.comparison_tables.as_ref())),
+        categories: category_rows(
+            ctx,
+            previous.as_ref().and(t.comparison_tables.as_ref()),
+            current.map_or(0, |w| w.contacts),
+            previous.as_ref().and(compared).map_or(0, |w| w.contacts),
+        ),
         emerging: t
             .emerging
             .iter()
@@ -286,11 +291,18 @@ fn forecast(ctx: &ReportContext) -> Option<ForecastSection> {
             attendance_rate: s.attendance_rate,
             contacts_per_agent_day: s.contacts_per_agent_day,
         },
+        staffing_missing: basis.and_then(|b| b.missing).map(str::to_string),
     })
 }
 
-/// Category counts of the period, with those of the comparison span.
-fn category_rows(ctx: &ReportContext, comparison: Option<&HistoryTables>) -> Vec<CategoryRow> {
+/// Category counts of the period, with those of the comparison span and the two-period
+/// test of the change of their rate (the periods' contacts as exposures).
+fn category_rows(
+    ctx: &ReportContext,
+    comparison: Option<&HistoryTables>,
+    contacts: u64,
+    comparison_contacts: u64,
+) -> Vec<CategoryRow> {
     let mut counts: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for c in &ctx.trends.period_tables.categories {
         if c.week == ctx.trends.period {
@@ -311,6 +323,9 @@ fn category_rows(ctx: &ReportContext, comparison: Option<&HistoryTables>) -> Vec
                 complaint: spec.is_none_or(|s| s.complaint),
                 current,
                 previous: prev,
+                change_p_value: comparison.and_then(|_| {
+                    voc_aggregate::stats::two_period_p(current, contacts, prev, comparison_contacts)
+                }),
             }
         })
         .collect();

@@ -39,6 +39,8 @@ pub(crate) mod number_format {
     pub(crate) const SECONDS: &str = "#,##0\" 秒\"";
     /// A relative change: `▲ +12.0%`, `▼ -5.0%`.
     pub(crate) const CHANGE: &str = "\"▲ +\"0.0%;\"▼ -\"0.0%;\"持平\"";
+    /// A difference in counts on a small base: `▲ +8 件`, `▼ -3 件`.
+    pub(crate) const COUNT_CHANGE: &str = "\"▲ +\"#,##0\" 件\";\"▼ -\"#,##0\" 件\";\"持平\"";
     /// A change that rounds to 0.0%.
     pub(crate) const FLAT: &str = "\"持平\";\"持平\";\"持平\"";
     /// `p<0.001` or `p=0.012`.
@@ -233,6 +235,14 @@ impl Table {
 
     pub(crate) fn row(&mut self, cells: Vec<Cell>) {
         self.rows.push(cells);
+    }
+
+    /// Appends a column, its cell of row `i` given by `cell(i)`.
+    pub(crate) fn add_column(&mut self, title: &str, align: Align, cell: impl Fn(usize) -> Cell) {
+        self.columns.push((title.to_string(), align));
+        for (i, row) in self.rows.iter_mut().enumerate() {
+            row.push(cell(i));
+        }
     }
 
     fn align(&self, column: usize) -> Align {
