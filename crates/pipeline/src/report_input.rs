@@ -413,7 +413,8 @@ fn watch_list(in_period: &[&EnrichedContact]) -> Vec<WatchItem> {
                 .filter(|f| *f != "repeat")
                 .map(str::to_string)
                 .collect(),
-            category: r.categories.first().cloned().unwrap_or_default(),
+            // Every category of the contact, not only its first.
+            category: r.categories.join("、"),
             region: r.contact.region.clone().unwrap_or_default(),
             excerpt: excerpt(&r.contact.text_of(Speaker::Customer)),
         })

@@ -151,6 +151,7 @@ pub struct WatchItem {
     pub contact_id: String,
     /// `escalation` and/or `churn`.
     pub flags: Vec<String>,
+    /// The contact's categories, joined by `、`.
     pub category: String,
     pub region: String,
     /// PII-masked excerpt.

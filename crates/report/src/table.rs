@@ -34,6 +34,7 @@ pub(crate) enum Value {
 /// Excel number formats of the values, each printing a number as the text does.
 pub(crate) mod number_format {
     pub(crate) const COUNT: &str = "#,##0";
+    pub(crate) const DATE: &str = "yyyy-mm-dd";
     pub(crate) const PERCENT: &str = "0.0%";
     pub(crate) const PER_MILLE: &str = "#,##0.0\"‰\"";
     pub(crate) const SECONDS: &str = "#,##0\" 秒\"";
@@ -174,6 +175,18 @@ impl Cell {
         };
         let x = format::pct_change(current, previous).map_or(f64::NAN, |p| p / 100.0);
         Cell::number(text, x, format)
+    }
+
+    /// A day (`2026-11-15`), a date in the workbook (Excel's day number, shown
+    /// `yyyy-mm-dd`); text when it does not parse.
+    pub(crate) fn date(day: &str) -> Cell {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30);
+        match (chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d"), epoch) {
+            (Ok(d), Some(epoch)) => {
+                Cell::number(day, (d - epoch).num_days() as f64, number_format::DATE)
+            }
+            _ => Cell::new(day),
+        }
     }
 
     /// The cell with an HTML class (`up`, `down`, `ok`, `warn`, `bad`).

@@ -117,6 +117,19 @@ fn text(cell: &Data) -> String {
     }
 }
 
+/// A date cell as `yyyy-mm-dd`: the workbook holds Excel's day number.
+fn date(cell: &Data) -> String {
+    match cell {
+        Data::DateTime(d) => {
+            let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap();
+            (epoch + chrono::Duration::days(d.as_f64() as i64))
+                .format("%Y-%m-%d")
+                .to_string()
+        }
+        other => panic!("expected a date, found {other:?}"),
+    }
+}
+
 fn f(v: &serde_json::Value) -> f64 {
     v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
 }
@@ -209,7 +222,7 @@ fn trend_sheets_match_the_report_model() {
     assert_eq!(daily.len() - 1, days.len());
     assert_eq!(daily[0].len(), rows.len() + 1);
     for (row, day) in daily[1..].iter().zip(days) {
-        assert_eq!(text(&row[0]), day["date"].as_str().unwrap());
+        assert_eq!(date(&row[0]), day["date"].as_str().unwrap());
         for (cell, v) in row[1..].iter().zip(day["values"].as_array().unwrap()) {
             assert!(same_optional(cell, &v["actual"]));
         }
@@ -227,7 +240,7 @@ fn trend_sheets_match_the_report_model() {
         .collect();
     assert_eq!(forecast.len() - 1, points.len());
     for (row, (kind, p)) in forecast[1..].iter().zip(&points) {
-        assert_eq!(text(&row[0]), p["date"].as_str().unwrap());
+        assert_eq!(date(&row[0]), p["date"].as_str().unwrap());
         assert_eq!(text(&row[2]), *kind);
         assert_eq!(number(&row[3]), f(&p["volume"]));
     }
@@ -240,7 +253,7 @@ fn trend_sheets_match_the_report_model() {
         .zip(rows)
         .zip(fc["days"].as_array().unwrap())
     {
-        assert_eq!(text(&row[0]), s["date"].as_str().unwrap());
+        assert_eq!(date(&row[0]), s["date"].as_str().unwrap());
         assert_eq!(number(&row[2]), f(&day["volume"]));
         for (col, key) in [
             (3, "erlang_agents"),

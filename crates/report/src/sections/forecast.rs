@@ -203,7 +203,7 @@ fn daily_volume(f: &ForecastSection) -> Table {
     for (kind, points) in [("实际", &f.history), ("预测", &f.days)] {
         for p in points {
             t.row(vec![
-                p.date.clone().into(),
+                Cell::date(&p.date),
                 p.weekday.clone().into(),
                 kind.into(),
                 Cell::decimal(p.volume, 1),
@@ -230,7 +230,7 @@ fn staffing(f: &ForecastSection) -> Table {
     let whole = |n: u32| Cell::number(n.to_string(), f64::from(n), number_format::COUNT);
     for (day, s) in f.days.iter().zip(&f.staffing) {
         t.row(vec![
-            day.date.clone().into(),
+            Cell::date(&day.date),
             day.weekday.clone().into(),
             Cell::decimal(day.volume, 0),
             whole(s.erlang_agents),

@@ -352,7 +352,7 @@ fn daily(k: &KpiScorecard) -> Table {
     columns.extend(k.rows.iter().map(|r| (r.name.as_str(), Num)));
     let mut t = Table::new("KPI逐日", &columns);
     for day in &k.daily {
-        let mut cells = vec![Cell::new(day.date.clone())];
+        let mut cells = vec![Cell::date(&day.date)];
         for (r, v) in k.rows.iter().zip(&day.values) {
             let status = v.status.as_deref();
             cells.push(kpi_cell(&r.unit, v.actual, status).class(status_class(status)));
