@@ -12,6 +12,13 @@ use crate::format::{
     self, MISSING, Trend, escape_html, escape_md, fixed, fraction_pct, per_mille, share, thousands,
 };
 
+/// Whether a text cell is short enough never to wrap in print: up to 8 characters, or up
+/// to 20 without a CJK one (a date, a region, a contact id, a status).
+fn short(text: &str) -> bool {
+    let n = text.chars().count();
+    n <= 8 || (n <= 20 && text.is_ascii())
+}
+
 /// How a column is aligned: text to the left, numbers to the right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Align {
@@ -278,11 +285,13 @@ impl Table {
         for row in &self.rows {
             write!(out, "<tr>")?;
             for (i, cell) in row.iter().enumerate() {
-                let class = match (self.align(i), cell.class) {
-                    (Align::Num, Some(c)) => format!(r#" class="num {c}""#),
-                    (Align::Num, None) => r#" class="num""#.to_string(),
-                    (Align::Text, Some(c)) => format!(r#" class="{c}""#),
-                    (Align::Text, None) => String::new(),
+                let class = match (self.align(i), cell.class, short(&cell.text)) {
+                    (Align::Num, Some(c), _) => format!(r#" class="num {c}""#),
+                    (Align::Num, None, _) => r#" class="num""#.to_string(),
+                    (Align::Text, Some(c), true) => format!(r#" class="nw {c}""#),
+                    (Align::Text, Some(c), false) => format!(r#" class="{c}""#),
+                    (Align::Text, None, true) => r#" class="nw""#.to_string(),
+                    (Align::Text, None, false) => String::new(),
                 };
                 match cell.strong_then {
                     Some(mark) => write!(
@@ -356,9 +365,9 @@ mod tests {
         assert_eq!(
             out,
             "<table>\n<thead><tr><th>周期</th><th class=\"num\">接触量</th></tr></thead>\n<tbody>\n\
-             <tr><td>2026-W45</td><td class=\"num\">1,173</td></tr>\n\
-             <tr><td><strong>2026-W46</strong>（本期）</td><td class=\"num up\">▲ +5.2%</td></tr>\n\
-             <tr><td>a|&lt;b&gt;</td><td class=\"num\">1</td></tr>\n</tbody>\n</table>\n"
+             <tr><td class=\"nw\">2026-W45</td><td class=\"num\">1,173</td></tr>\n\
+             <tr><td class=\"nw\"><strong>2026-W46</strong>（本期）</td><td class=\"num up\">▲ +5.2%</td></tr>\n\
+             <tr><td class=\"nw\">a|&lt;b&gt;</td><td class=\"num\">1</td></tr>\n</tbody>\n</table>\n"
         );
     }
 

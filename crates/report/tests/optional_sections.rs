@@ -52,7 +52,7 @@ fn kpi_cells_and_dynamic_targets() {
     // The daily cells say the status in words too: colour is not the only signal.
     assert!(html.contains(r#"<td class="num bad">75.0% 未达标</td>"#));
     assert!(html.contains(r#"<td class="num muted">数据不足</td>"#));
-    assert!(html.contains(r#"<td class="ok">达标</td>"#));
+    assert!(html.contains(r#"<td class="nw ok">达标</td>"#));
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn forecast_breakdown_terms_and_keywords() {
     assert!(md.contains("| 网络质量/宽带断网 | 光缆（12）、物业（3） |"));
     assert!(md.contains("| 光缆<抢修\\> | 12 | 1.0 | 11.3 | p<0.001 |"));
     let html = render_html(&input);
-    assert!(html.contains("<td>光缆&lt;抢修&gt;</td>"));
+    assert!(html.contains(r#"<td class="nw">光缆&lt;抢修&gt;</td>"#));
     assert!(html.contains(r#"aria-label="日接触量预测""#));
     assert!(html.contains(r#"stroke-dasharray="5 3""#));
     assert!(!html.contains("<script") && !html.contains("NaN") && !md.contains("NaN"));
