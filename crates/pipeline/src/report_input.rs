@@ -33,6 +33,18 @@ pub struct ReportContext<'a> {
     pub records: &'a [EnrichedContact],
     pub taxonomy: &'a Taxonomy,
     pub quality: DataQuality,
+    /// `[report] channel_names`: the report's name of a channel value.
+    pub channel_names: &'a BTreeMap<String, String>,
+}
+
+impl ReportContext<'_> {
+    /// The configured name of a channel, or the value as it came.
+    fn channel(&self, value: &str) -> String {
+        self.channel_names
+            .get(value)
+            .cloned()
+            .unwrap_or_else(|| value.to_string())
+    }
 }
 
 /// Which of the period's stored contacts the report quotes from: those flagged for
@@ -154,7 +166,11 @@ fn breakdown(ctx: &ReportContext) -> Vec<BreakdownRow> {
         .iter()
         .map(|v| BreakdownRow {
             dimension: v.dimension.clone(),
-            value: v.value.clone(),
+            value: if v.dimension == "channel" {
+                ctx.channel(&v.value)
+            } else {
+                v.value.clone()
+            },
             contacts: v.contacts,
             share: v.share,
             previous: v.previous_contacts,
@@ -367,7 +383,7 @@ fn emerging_issue(
             let c = &group[i].contact;
             Verbatim {
                 contact_id: c.id.clone(),
-                channel: c.channel.clone(),
+                channel: ctx.channel(&c.channel),
                 region: c.region.clone().unwrap_or_default(),
                 text: excerpt(&c.text_of(Speaker::Customer)),
             }
