@@ -3,6 +3,7 @@
 // nothing fetched from anywhere. Saves a full-page screenshot and prints it to an A4 PDF.
 //   node report.test.mjs /path/to/report.html OUT_DIR
 import { Checks, launch } from "./checks.mjs";
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -49,6 +50,27 @@ try {
   const pdf = readFileSync(pdfPath);
   const pages = (pdf.toString("latin1").match(/\/Type\s*\/Page[^s]/g) || []).length;
   check("prints to an A4 PDF", pdf.subarray(0, 5).toString() === "%PDF-" && pages >= 2, `${pages} pages, ${statSync(pdfPath).size} bytes`);
+
+  // The print layout, read back from the PDF page by page (poppler's pdftotext): no page
+  // ends with a heading, no page before the last is nearly empty, at most MAX_PAGES pages.
+  const headingTexts = await page.$$eval("h2, h3", (hs) => hs.map((h) => h.textContent.trim()));
+  const text = execFileSync("pdftotext", ["-layout", pdfPath, "-"]).toString();
+  const pageLines = text.split("\f").filter((p, i, all) => i < all.length - 1 || p.trim())
+    .map((p) => p.split("\n").map((l) => l.trim()).filter(Boolean));
+  const stranded = pageLines.slice(0, -1).map((lines, i) => ({ page: i + 1, last: lines[lines.length - 1] || "" }))
+    .filter((p) => headingTexts.includes(p.last));
+  check("no heading stranded at a page bottom", stranded.length === 0,
+    stranded.map((p) => `p${p.page}: ${p.last}`).join(" | ") || `${pageLines.length} pages checked`);
+  const full = Math.max(...pageLines.map((l) => l.length));
+  const empty = pageLines.slice(0, -1).map((l, i) => ({ page: i + 1, n: l.length })).filter((p) => p.n < 0.4 * full);
+  check("no near-empty page before the last (under 40% of the fullest page's lines)", empty.length === 0,
+    empty.map((p) => `p${p.page}: ${p.n}/${full} lines`).join(" | ") || `fullest ${full} lines`);
+  const MAX_PAGES = Number(process.env.REPORT_MAX_PAGES || 11);
+  check(`at most ${MAX_PAGES} A4 pages`, pageLines.length <= MAX_PAGES, `${pageLines.length} pages`);
+  const datesWrapped = (text.match(/\b20\d\d-\d\d-\s*\n/g) || []).length;
+  check("no date wrapped over two lines", datesWrapped === 0, `${datesWrapped} wrapped`);
+  // One screenshot per PDF page is not available from Chromium; the full-page screenshot
+  // above and the PDF itself are kept in OUT_DIR.
 
   check("nothing fetched from elsewhere", requests.length === 0, requests.join(" "));
   check("no console errors", consoleErrors.length === 0, consoleErrors.join(" | "));

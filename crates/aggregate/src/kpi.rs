@@ -292,7 +292,7 @@ impl DynamicTarget {
             DynamicTarget::Secured => "已锁定",
             DynamicTarget::Unreachable { .. } => "无法达成",
             DynamicTarget::NoRemainingDays => "本月已结束",
-            DynamicTarget::NoBasis => "无数据",
+            DynamicTarget::NoBasis => "数据不足",
         }
     }
 
@@ -384,10 +384,21 @@ impl DayKpi {
     }
 
     pub fn value(&self, metric: Metric) -> Option<f64> {
+        self.value_on(metric, f64::MIN_POSITIVE)
+    }
+
+    /// The value when its denominator (surveys, handling times, contacts …) is at least
+    /// `min_base`; `None` otherwise: too few to print as a fact.
+    pub fn value_on(&self, metric: Metric, min_base: f64) -> Option<f64> {
         let (n, d) = self.parts(metric);
-        (d > 0.0).then(|| n / d)
+        (d > 0.0 && d >= min_base).then(|| n / d)
     }
 }
+
+/// Fewest surveys, handling times, SLA contacts … a day's KPI value is shown from.
+pub const MIN_DAY_BASE: f64 = 10.0;
+/// Fewest a month-to-date value (and a dynamic target) is computed from.
+pub const MIN_MONTH_BASE: f64 = 30.0;
 
 /// One contact as the KPIs need it.
 #[derive(Debug, Clone, PartialEq)]
@@ -595,7 +606,7 @@ pub fn scorecard(
         card.has_targets = true;
         for (date, d) in days.range(first..=today) {
             let (n, den) = d.parts(metric);
-            let actual = d.value(metric);
+            let actual = d.value_on(metric, MIN_DAY_BASE);
             card.daily.push(KpiDayRow {
                 date: date.format("%Y-%m-%d").to_string(),
                 metric,
@@ -607,7 +618,7 @@ pub fn scorecard(
             });
         }
         let (n, den) = mtd.parts(metric);
-        let actual = mtd.value(metric);
+        let actual = mtd.value_on(metric, MIN_MONTH_BASE);
         // The remaining days' denominator: expected contacts scaled by how many contacts
         // carried this metric so far (surveys answered, SLA-channel contacts …).
         let per_contact = if mtd.contacts > 0 {
@@ -618,12 +629,12 @@ pub fn scorecard(
         let remaining_denominator = remaining_contacts * per_contact;
         let dynamic = if days_remaining == 0 {
             DynamicTarget::NoRemainingDays
-        } else if den <= 0.0 {
+        } else if den < MIN_MONTH_BASE {
             DynamicTarget::NoBasis
         } else {
             dynamic_target(metric, target, n, den, remaining_denominator)
         };
-        let day_actual = today_sums.value(metric);
+        let day_actual = today_sums.value_on(metric, MIN_DAY_BASE);
         card.month_rows.push(KpiMonthRow {
             month: month.clone(),
             as_of: card.as_of.clone(),
@@ -831,6 +842,21 @@ mod tests {
         // The last day of the month: nothing left to reach.
         let end = scorecard(&days, d("2026-11-30"), &expected, &config);
         assert_eq!(end.month_rows[0].dynamic, DynamicTarget::NoRemainingDays);
+        // Too few known outcomes: no value, no status and no dynamic target, not 0 %.
+        let few = DayKpi {
+            contacts: 100,
+            fcr_resolved: 5,
+            fcr_known: 9,
+            ..Default::default()
+        };
+        let days: BTreeMap<NaiveDate, DayKpi> = [(d("2026-11-01"), few), (d("2026-11-02"), few)]
+            .into_iter()
+            .collect();
+        let card = scorecard(&days, d("2026-11-02"), &expected, &config);
+        let row = &card.month_rows[0];
+        assert_eq!((row.actual, row.status, row.day_actual), (None, None, None));
+        assert_eq!(row.dynamic, DynamicTarget::NoBasis);
+        assert!(card.daily.iter().all(|d| d.actual.is_none()));
     }
 
     #[test]

@@ -166,7 +166,13 @@ pub struct StaffingBasis {
     pub channel_share: f64,
     pub aht_s: f64,
     pub sla_seconds: u32,
+    /// What is missing for a headcount (no handling times, no contacts on the staffed
+    /// channels): then no day is staffed, rather than 0 agents at a 100 % service level.
+    pub missing: Option<&'static str>,
 }
+
+/// Fewest handling times of the staffed channels an AHT is measured from.
+pub const MIN_AHT_SAMPLES: u64 = 30;
 
 /// Headcount per forecast day.
 pub fn staffing(
@@ -174,6 +180,9 @@ pub fn staffing(
     basis: &StaffingBasis,
     config: &StaffingConfig,
 ) -> Vec<StaffingDay> {
+    if basis.missing.is_some() {
+        return Vec::new();
+    }
     days.iter()
         .map(|d| {
             let staffed = d.volume * basis.channel_share;
@@ -235,7 +244,15 @@ pub fn basis_from_history(
         }
     }
     let measured_aht = if dur_n > 0 { dur / dur_n as f64 } else { 0.0 };
+    let missing = if live == 0 {
+        Some("近四周没有排班渠道（语音、在线）的接触")
+    } else if config.aht_s.is_none() && dur_n < MIN_AHT_SAMPLES {
+        Some("排班渠道的处理时长缺失或过少（少于 30 条），且未配置 aht_s")
+    } else {
+        None
+    };
     StaffingBasis {
+        missing,
         channel_share: if all > 0 {
             live as f64 / all as f64
         } else {
@@ -271,6 +288,7 @@ mod tests {
             channel_share: 0.9,
             aht_s: 200.0,
             sla_seconds: 20,
+            missing: None,
         };
         let s = &staffing(&days, &basis, &config)[0];
         assert!((s.traffic_erlangs - 10.0).abs() < 1e-12);
@@ -301,5 +319,37 @@ mod tests {
         };
         let b = basis_from_history(&by, &fixed, 20);
         assert_eq!((b.aht_s, b.sla_seconds), (300.0, 15));
+        assert_eq!(b.missing, None);
+    }
+
+    /// Without handling times (or without staffed contacts) there is no headcount, not
+    /// 0 agents at a 100 % service level; a configured AHT stands in for measured ones.
+    #[test]
+    fn no_handling_times_no_headcount() {
+        let mut day = BTreeMap::new();
+        day.insert("voice".to_string(), (80u64, 0.0, 0u64));
+        day.insert("weibo".to_string(), (20u64, 0.0, 0u64));
+        let by: BTreeMap<NaiveDate, _> = [(NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), day)]
+            .into_iter()
+            .collect();
+        let b = basis_from_history(&by, &StaffingConfig::default(), 20);
+        assert!(b.missing.is_some());
+        let days = [ForecastDay {
+            date: "2026-11-02".into(),
+            weekday: "周一".into(),
+            volume: 100.0,
+        }];
+        assert!(staffing(&days, &b, &StaffingConfig::default()).is_empty());
+        let configured = StaffingConfig {
+            aht_s: Some(300.0),
+            ..StaffingConfig::default()
+        };
+        assert_eq!(basis_from_history(&by, &configured, 20).missing, None);
+        let chat_only = StaffingConfig {
+            channels: vec!["chat".into()],
+            aht_s: Some(300.0),
+            ..StaffingConfig::default()
+        };
+        assert!(basis_from_history(&by, &chat_only, 20).missing.is_some());
     }
 }

@@ -44,6 +44,68 @@ pub fn poisson_upper_tail(k: u64, lambda: f64) -> f64 {
     }
 }
 
+/// P(X ≥ k) for X ~ Binomial(n, p), summed in log space from P(X = k) outward like
+/// [`poisson_upper_tail`], so tiny tails stay exact.
+pub fn binomial_upper_tail(k: u64, n: u64, p: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if k > n || p.is_nan() || p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    let log_pmf = |i: u64| {
+        ln_factorial(n) - ln_factorial(i) - ln_factorial(n - i)
+            + i as f64 * p.ln()
+            + (n - i) as f64 * (1.0 - p).ln()
+    };
+    let mean = n as f64 * p;
+    if k as f64 > mean {
+        let mut sum = 0.0;
+        for i in k..=n {
+            let term = log_pmf(i).exp();
+            sum += term;
+            if term <= sum * 1e-17 {
+                break;
+            }
+        }
+        sum.min(1.0)
+    } else {
+        let mut below = 0.0;
+        for i in (0..k).rev() {
+            let term = log_pmf(i).exp();
+            below += term;
+            if term <= below * 1e-17 {
+                break;
+            }
+        }
+        (1.0 - below).clamp(0.0, 1.0)
+    }
+}
+
+/// Two-sided p-value that a count's rate changed between two periods: `current` of
+/// `current_base` contacts against `previous` of `previous_base`. Under no change both
+/// are Poisson with one rate, so given their sum the current count is binomial with
+/// p = current_base ÷ (current_base + previous_base) (the conditional test for two
+/// Poisson rates). `None` without counts or bases to test.
+pub fn two_period_p(
+    current: u64,
+    current_base: u64,
+    previous: u64,
+    previous_base: u64,
+) -> Option<f64> {
+    let n = current + previous;
+    if n == 0 || current_base == 0 || previous_base == 0 {
+        return None;
+    }
+    let p = current_base as f64 / (current_base + previous_base) as f64;
+    let upper = binomial_upper_tail(current, n, p);
+    let lower = 1.0 - binomial_upper_tail(current + 1, n, p);
+    Some((2.0 * upper.min(lower)).min(1.0))
+}
+
 /// ln(n!): exact sum for small n, Stirling's series (error below 1e-15) beyond.
 fn ln_factorial(n: u64) -> f64 {
     if n < 20 {
@@ -107,6 +169,24 @@ pub fn agents_needed(traffic: f64, aht_s: f64, answer_s: f64, target: f64) -> u3
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binomial_tail_and_two_period_test_by_hand() {
+        // Bin(4, ½): P(X ≥ 3) = (4 + 1) / 16.
+        assert!((binomial_upper_tail(3, 4, 0.5) - 5.0 / 16.0).abs() < 1e-12);
+        assert!((binomial_upper_tail(1, 4, 0.5) - 15.0 / 16.0).abs() < 1e-12);
+        assert_eq!(binomial_upper_tail(5, 4, 0.5), 0.0);
+        // 1 → 9 on equal bases: P(X ≥ 9 | n = 10, ½) = 11 / 1024, doubled.
+        let p = two_period_p(9, 100, 1, 100).unwrap();
+        assert!((p - 22.0 / 1024.0).abs() < 1e-12, "{p}");
+        // The same split the other way is as significant.
+        assert!((two_period_p(1, 100, 9, 100).unwrap() - p).abs() < 1e-12);
+        // 25 → 33 is no evidence of change; twice the contacts doubles the expectation.
+        assert!(two_period_p(33, 100, 25, 100).unwrap() > 0.3);
+        assert!(two_period_p(20, 200, 10, 100).unwrap() > 0.99);
+        assert_eq!(two_period_p(0, 100, 0, 100), None);
+        assert_eq!(two_period_p(3, 0, 1, 100), None);
+    }
 
     #[test]
     fn poisson_tail_matches_hand_computation() {

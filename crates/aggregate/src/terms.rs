@@ -57,6 +57,10 @@ pub struct TermOptions {
     pub keywords_per_category: usize,
     /// A keyword must be mentioned by at least this many of the category's contacts.
     pub keyword_min_count: u64,
+    /// A keyword's share of the category's contacts must be at least this many times
+    /// its share of all categories' contacts this period (a word every category uses
+    /// does not characterise one); not applied with a single category.
+    pub keyword_min_lift: f64,
 }
 
 impl Default for TermOptions {
@@ -69,6 +73,7 @@ impl Default for TermOptions {
             max_terms: 20,
             keywords_per_category: 8,
             keyword_min_count: 2,
+            keyword_min_lift: 1.5,
         }
     }
 }
@@ -171,6 +176,55 @@ fn add_counts(counts: &mut PhraseCounts, more: PhraseCounts) {
     for (phrase, n) in more {
         *counts.entry(phrase).or_insert(0) += n;
     }
+}
+
+/// The general stop words and fillers (`filler.txt`), applied when terms are chosen,
+/// not when they are counted, so stored phrase counts stay valid.
+static GENERAL_FILLER: std::sync::LazyLock<HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("filler.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    });
+
+/// One-character words that start a phrase of their own (没同意, 不到账, 被开通, 乱扣费):
+/// negations and the like, bound to the word after them.
+const BOUND_PREFIXES: [&str; 8] = ["没", "不", "未", "无", "别", "被", "乱", "多"];
+
+/// Whether a word or phrase key (tokens joined by a space) is worth listing: none of its
+/// tokens is a general filler, and a phrase does not join a one-character token to a
+/// longer word but for a leading negation-like prefix ([`BOUND_PREFIXES`]): such a token,
+/// like `时` of `时 刹车` (当时刹车), is a piece of a longer word the segmenter split.
+pub fn worth_listing(key: &str) -> bool {
+    let tokens: Vec<&str> = key.split(' ').collect();
+    if tokens.iter().any(|t| GENERAL_FILLER.contains(t)) {
+        return false;
+    }
+    let single = |t: &&str| t.chars().nth(1).is_none();
+    // Only one-character tokens: a character bigram (a segmenter cutting by character),
+    // not a piece of a longer word.
+    tokens.iter().all(single)
+        || tokens
+            .iter()
+            .enumerate()
+            .all(|(i, t)| !single(t) || (i == 0 && BOUND_PREFIXES.contains(t)))
+}
+
+/// A phrase must carry at least this share of the contacts mentioning its rarer word
+/// (counted alone, ≥ 2 characters): two words that merely met at a clause boundary
+/// (`手机 莫名其妙`) are mostly apart.
+pub const MIN_PHRASE_COHESION: f64 = 0.3;
+
+/// Whether a phrase is a unit rather than two words that happened to meet; words and
+/// phrases whose words are not counted alone pass.
+fn cohesive(key: &str, count: u64, counts: &PhraseCounts) -> bool {
+    let Some((a, b)) = key.split_once(' ') else {
+        return true;
+    };
+    let rarer = [a, b].iter().filter_map(|w| counts.get(*w).copied()).min();
+    rarer.is_none_or(|r| count as f64 >= MIN_PHRASE_COHESION * r as f64)
 }
 
 fn is_content(token: &str, filter: &TermFilter) -> bool {
@@ -537,7 +591,12 @@ pub fn new_terms(
     let mut candidates: Vec<(&String, u64)> = current
         .phrases
         .iter()
-        .filter(|(k, n)| **n >= options.min_count && !coverage.covers(k))
+        .filter(|(k, n)| {
+            **n >= options.min_count
+                && !coverage.covers(k)
+                && worth_listing(k)
+                && cohesive(k, **n, &current.phrases)
+        })
         .map(|(k, n)| (k, *n))
         .collect();
     candidates.sort();
@@ -596,6 +655,20 @@ pub fn keywords(
     options: &TermOptions,
 ) -> Vec<CategoryKeyword> {
     let mut out = Vec::new();
+    // Mentions over all categories this period, for the keyword's lift.
+    let mut all: HashMap<&str, u64> = HashMap::new();
+    let mut all_contacts = 0u64;
+    for (n, words) in by_category.categories.values() {
+        all_contacts += n;
+        for (w, df) in words {
+            *all.entry(w.as_str()).or_insert(0) += df;
+        }
+    }
+    let several = by_category.categories.len() > 1;
+    let distinctive = |w: &str, df: u64, n: u64| {
+        let everywhere = all.get(w).copied().unwrap_or(0) as f64 / all_contacts.max(1) as f64;
+        !several || df as f64 / n.max(1) as f64 >= options.keyword_min_lift * everywhere
+    };
     // The words are hashed, not kept in order: the ranking below sorts by score, then
     // word, so their order never shows.
     for (category, (n, words)) in &by_category.categories {
@@ -604,6 +677,7 @@ pub fn keywords(
             .iter()
             .map(|(w, df)| (w.as_str(), *df))
             .filter(|(_, df)| *df >= options.keyword_min_count.min(n))
+            .filter(|(w, df)| worth_listing(w) && distinctive(w, *df, n))
             .map(|(w, df)| {
                 let base_df = base.phrases.get(w).copied().unwrap_or(0);
                 let tf = df as f64 / n as f64;
@@ -839,6 +913,7 @@ mod tests {
         };
         let options = TermOptions {
             keyword_min_count: 1,
+            keyword_min_lift: 0.0,
             ..TermOptions::default()
         };
         let k = keywords("W", &docs, &base, &options);
@@ -863,5 +938,57 @@ mod tests {
         // Default minimum of 2 mentions drops 物业 (one contact).
         let k2 = keywords("W", &docs, &base, &TermOptions::default());
         assert!(!k2.iter().any(|r| r.term == "物业"));
+        // Lift: 宽带 is in 4 of 4 断网 contacts and 5 of 5 over both categories (lift
+        // 1), so it characterises neither; 光缆 and 物业 have lift 1.25 (2/4 against
+        // 2/5, 1/4 against 1/5): kept at 1.2, not at the default 1.5.
+        let lifted = |keyword_min_lift| TermOptions {
+            keyword_min_count: 1,
+            keyword_min_lift,
+            ..TermOptions::default()
+        };
+        let k3 = keywords("W", &docs, &base, &lifted(1.2));
+        let terms: Vec<&str> = k3.iter().map(|r| r.term.as_str()).collect();
+        assert_eq!(terms, ["光缆", "物业"]);
+        assert!(keywords("W", &docs, &base, &lifted(1.5)).is_empty());
+    }
+
+    #[test]
+    fn fillers_and_phrases_across_word_boundaries_are_not_listed() {
+        assert!(worth_listing("光缆 抢修") && worth_listing("断网") && worth_listing("5G"));
+        assert!(!worth_listing("我要") && !worth_listing("没收") && !worth_listing("刚发现"));
+        assert!(
+            !worth_listing("时 刹车"),
+            "a one-character token in a phrase"
+        );
+        assert!(!worth_listing("手机 一直"), "a filler inside a phrase");
+        let base = week(8000, &[]);
+        let current = week(1000, &[("我要", 40), ("时 刹车", 30), ("抢修", 20)]);
+        let found = new_terms(
+            "W",
+            &current,
+            &base,
+            8,
+            &TermOptions::default(),
+            &TermFilter::none(),
+        );
+        let names: Vec<&str> = found.iter().map(|t| t.term.as_str()).collect();
+        assert_eq!(names, ["抢修"]);
+        // Two words that met by chance: the phrase has 6 of the rarer word's 40.
+        let current = week(1000, &[("手机", 90), ("卡死", 40), ("手机 卡死", 6)]);
+        let options = TermOptions {
+            min_count: 5,
+            ..TermOptions::default()
+        };
+        let found = new_terms("W", &current, &base, 8, &options, &TermFilter::none());
+        assert!(!found.iter().any(|t| t.term == "手机卡死"), "{found:?}");
+        assert!(cohesive(
+            "光缆 抢修",
+            9,
+            &current_counts(&[("光缆", 10), ("抢修", 20)])
+        ));
+    }
+
+    fn current_counts(words: &[(&str, u64)]) -> PhraseCounts {
+        week(0, words).phrases
     }
 }

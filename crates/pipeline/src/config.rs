@@ -347,6 +347,10 @@ pub struct ReportSection {
     pub baseline_weeks: usize,
     #[serde(default = "five")]
     pub min_count: u64,
+    /// Report wording (issue 29): the name the report gives a channel value of the
+    /// input, e.g. `weibo = "微博"`, for channels the built-in labels do not know.
+    #[serde(default)]
+    pub channel_names: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for ReportSection {
@@ -355,6 +359,7 @@ impl Default for ReportSection {
             title: default_title(),
             baseline_weeks: eight(),
             min_count: five(),
+            channel_names: Default::default(),
         }
     }
 }
@@ -587,6 +592,15 @@ channel = "weibo"
         assert_eq!(chats.values.channels["在线"], "chat");
         assert_eq!(chats.values.defaults["channel"], "weibo");
         assert_eq!(chats.columns["会话ID"], "id");
+    }
+
+    /// `[report] channel_names` names channels the report's built-in labels do not know.
+    #[test]
+    fn report_channel_names() {
+        let text = "[pipeline]\nname = \"t\"\n[input]\npaths = [\"a.jsonl\"]\n[classify]\ntaxonomy = \"t.toml\"\n[report]\nchannel_names = { weibo = \"微博\", app_chat = \"APP 在线\" }\n";
+        let file: PipelineFile = toml::from_str(text).unwrap();
+        assert_eq!(file.report.channel_names["weibo"], "微博");
+        assert_eq!(file.report.channel_names.len(), 2);
     }
 
     fn input_of(input: &str) -> Result<InputSection, toml::de::Error> {

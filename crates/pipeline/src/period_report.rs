@@ -85,6 +85,7 @@ pub fn render(ctx: &RenderContext, trends: &Trends, dir: &Path) -> Result<Vec<Pa
         records: &records,
         taxonomy: ctx.taxonomy,
         quality: ctx.quality.clone(),
+        channel_names: &f.report.channel_names,
     });
     write_files(&input, dir)
 }

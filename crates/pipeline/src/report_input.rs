@@ -33,6 +33,18 @@ pub struct ReportContext<'a> {
     pub records: &'a [EnrichedContact],
     pub taxonomy: &'a Taxonomy,
     pub quality: DataQuality,
+    /// `[report] channel_names`: the report's name of a channel value.
+    pub channel_names: &'a BTreeMap<String, String>,
+}
+
+impl ReportContext<'_> {
+    /// The configured name of a channel, or the value as it came.
+    fn channel(&self, value: &str) -> String {
+        self.channel_names
+            .get(value)
+            .cloned()
+            .unwrap_or_else(|| value.to_string())
+    }
 }
 
 /// Which of the period's stored contacts the report quotes from: those flagged for
@@ -104,7 +116,12 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
                 volume_of,
             )
         }),
-        categories: category_rows(ctx, previous.as_ref().and(t.comparison_tables.as_ref())),
+        categories: category_rows(
+            ctx,
+            previous.as_ref().and(t.comparison_tables.as_ref()),
+            current.map_or(0, |w| w.contacts),
+            previous.as_ref().and(compared).map_or(0, |w| w.contacts),
+        ),
         emerging: t
             .emerging
             .iter()
@@ -149,7 +166,11 @@ fn breakdown(ctx: &ReportContext) -> Vec<BreakdownRow> {
         .iter()
         .map(|v| BreakdownRow {
             dimension: v.dimension.clone(),
-            value: v.value.clone(),
+            value: if v.dimension == "channel" {
+                ctx.channel(&v.value)
+            } else {
+                v.value.clone()
+            },
             contacts: v.contacts,
             share: v.share,
             previous: v.previous_contacts,
@@ -286,11 +307,18 @@ fn forecast(ctx: &ReportContext) -> Option<ForecastSection> {
             attendance_rate: s.attendance_rate,
             contacts_per_agent_day: s.contacts_per_agent_day,
         },
+        staffing_missing: basis.and_then(|b| b.missing).map(str::to_string),
     })
 }
 
-/// Category counts of the period, with those of the comparison span.
-fn category_rows(ctx: &ReportContext, comparison: Option<&HistoryTables>) -> Vec<CategoryRow> {
+/// Category counts of the period, with those of the comparison span and the two-period
+/// test of the change of their rate (the periods' contacts as exposures).
+fn category_rows(
+    ctx: &ReportContext,
+    comparison: Option<&HistoryTables>,
+    contacts: u64,
+    comparison_contacts: u64,
+) -> Vec<CategoryRow> {
     let mut counts: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for c in &ctx.trends.period_tables.categories {
         if c.week == ctx.trends.period {
@@ -311,6 +339,9 @@ fn category_rows(ctx: &ReportContext, comparison: Option<&HistoryTables>) -> Vec
                 complaint: spec.is_none_or(|s| s.complaint),
                 current,
                 previous: prev,
+                change_p_value: comparison.and_then(|_| {
+                    voc_aggregate::stats::two_period_p(current, contacts, prev, comparison_contacts)
+                }),
             }
         })
         .collect();
@@ -352,7 +383,7 @@ fn emerging_issue(
             let c = &group[i].contact;
             Verbatim {
                 contact_id: c.id.clone(),
-                channel: c.channel.clone(),
+                channel: ctx.channel(&c.channel),
                 region: c.region.clone().unwrap_or_default(),
                 text: excerpt(&c.text_of(Speaker::Customer)),
             }
@@ -398,7 +429,8 @@ fn watch_list(in_period: &[&EnrichedContact]) -> Vec<WatchItem> {
                 .filter(|f| *f != "repeat")
                 .map(str::to_string)
                 .collect(),
-            category: r.categories.first().cloned().unwrap_or_default(),
+            // Every category of the contact, not only its first.
+            category: r.categories.join("、"),
             region: r.contact.region.clone().unwrap_or_default(),
             excerpt: excerpt(&r.contact.text_of(Speaker::Customer)),
         })

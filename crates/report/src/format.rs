@@ -157,15 +157,6 @@ pub fn p_value(p: f64) -> Option<String> {
     })
 }
 
-/// First 12 characters of a fingerprint, enough to tell runs apart on a cover page.
-pub fn short_fingerprint(fp: &str) -> String {
-    if fp.is_empty() {
-        MISSING.to_string()
-    } else {
-        fp.chars().take(12).collect()
-    }
-}
-
 /// Chinese label of a channel code; unknown codes pass through unchanged.
 pub fn channel_label(channel: &str) -> &str {
     match channel.to_ascii_lowercase().as_str() {
@@ -177,6 +168,11 @@ pub fn channel_label(channel: &str) -> &str {
         "work_order" | "workorder" | "ticket" => "工单",
         "sms" => "短信",
         "app" => "APP",
+        "weibo" => "微博",
+        "douyin" => "抖音",
+        "web" | "website" => "网页",
+        "video" => "视频客服",
+        "letter" | "mail_letter" => "信函",
         "" => MISSING,
         _ => channel,
     }
@@ -188,6 +184,9 @@ pub fn flag_label(flag: &str) -> &str {
         "escalation" => "升级风险",
         "churn" => "流失倾向",
         "repeat" => "重复来电",
+        "no_greeting" => "未问候",
+        "no_closing" => "未结束语",
+        "forbidden_phrase" => "服务禁语",
         _ => flag,
     }
 }
@@ -373,7 +372,8 @@ mod tests {
         assert_eq!(category_label("VAS-01", "违规订购"), "VAS-01（违规订购）");
         assert_eq!(channel_label("voice"), "语音");
         assert_eq!(channel_label("电话"), "电话");
-        assert_eq!(short_fingerprint("0123456789abcdef"), "0123456789ab");
+        assert_eq!(channel_label("weibo"), "微博");
+        assert_eq!(flag_label("no_greeting"), "未问候");
     }
 
     #[test]

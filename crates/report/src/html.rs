@@ -37,6 +37,8 @@ table { border-collapse: collapse; width: 100%; font-size: 14px; margin: 8px 0 1
 th, td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+/* Short cells (dates, regions, ids, statuses) never wrap one character per line. */
+.nw { white-space: nowrap; }
 .up { color: var(--up); }
 .down { color: var(--down); }
 .ok { color: var(--down); }
@@ -59,10 +61,16 @@ blockquote footer { color: var(--muted); font-size: 12px; }
 @media print {
   body { font-size: 10.5pt; }
   main { max-width: none; padding: 0; }
-  h2, h3 { break-after: avoid; page-break-after: avoid; }
-  table, figure, blockquote, .issue, .cards, .dept { break-inside: avoid; page-break-inside: avoid; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; break-inside: avoid; }
+  /* The block after a heading stays with it, so no heading ends a page. */
+  h2 + *, h3 + *, h2 + p + *, h3 + p + * { break-before: avoid; page-break-before: avoid; }
+  /* Long tables break between rows (a table kept whole left pages half empty); small
+     blocks stay whole. */
+  figure, blockquote, .issue, .cards, .dept, .cover { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; page-break-inside: avoid; }
+  table { font-size: 9.5pt; }
+  th, td { padding: 4px 6px; }
 }
 "#;
 

@@ -92,6 +92,10 @@ pub struct CategoryRow {
     pub complaint: bool,
     pub current: u64,
     pub previous: u64,
+    /// Two-sided p-value of the two-period test of its rate (count per contact) this
+    /// period against the comparison period; `None` without a comparison to test.
+    #[serde(default)]
+    pub change_p_value: Option<f64>,
 }
 
 /// A category whose count rose significantly against its trailing baseline.
@@ -147,6 +151,7 @@ pub struct WatchItem {
     pub contact_id: String,
     /// `escalation` and/or `churn`.
     pub flags: Vec<String>,
+    /// The contact's categories, joined by `、`.
     pub category: String,
     pub region: String,
     /// PII-masked excerpt.
@@ -292,6 +297,10 @@ pub struct ForecastSection {
     pub backtest_days: u32,
     pub staffing: Vec<StaffingRow>,
     pub assumptions: StaffingAssumptions,
+    /// Why there is no staffing (no handling times, no contacts on the staffed
+    /// channels); `None` when `staffing` is computed or was not asked for.
+    #[serde(default)]
+    pub staffing_missing: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

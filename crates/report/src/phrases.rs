@@ -1,12 +1,26 @@
 //! Phrases and cells several sections word the same way: a change against the
 //! comparison period.
 
-use crate::format::{MISSING, Trend, change, fixed, pct_change, trend};
-use crate::table::Cell;
+use crate::format::{
+    MISSING, Trend, change, fixed, pct_change, thousands, thousands_signed, trend,
+};
+use crate::table::{Cell, number_format};
 
-/// `环比上升 5.2%`, `环比下降 3.0%`, `与上期持平`; `None` without a base to compare to.
+/// Below this many in the comparison period a change is told in counts (`1 → 9 件`), not
+/// as a percentage: +800 % on a base of one says nothing a reader can use.
+pub(crate) const SMALL_BASE: u64 = 20;
+
+/// `环比上升 5.2%`, `环比下降 3.0%`, `与上期持平`, on a small base `上期 1 件 → 本期 9 件`;
+/// `None` without a base to compare to.
 pub(crate) fn change_clause(current: u64, previous: u64) -> Option<String> {
     let pct = pct_change(current, previous)?;
+    if previous < SMALL_BASE && current != previous {
+        return Some(format!(
+            "{} → {} 件",
+            thousands(previous),
+            thousands(current)
+        ));
+    }
     Some(match trend(current, previous) {
         Trend::Up => format!("环比上升 {}%", fixed(pct.abs(), 1)),
         Trend::Down => format!("环比下降 {}%", fixed(pct.abs(), 1)),
@@ -14,31 +28,16 @@ pub(crate) fn change_clause(current: u64, previous: u64) -> Option<String> {
     })
 }
 
-/// `较上期上升 0.05` for a difference of two scores printed with `decimals`.
-pub(crate) fn delta_clause(
-    current: f64,
-    previous: f64,
-    decimals: usize,
-    unit: &str,
-) -> Option<String> {
-    let delta = current - previous;
-    if !delta.is_finite() {
-        return None;
-    }
-    let magnitude = fixed(delta.abs(), decimals);
-    let zero = fixed(0.0, decimals);
-    Some(if magnitude == zero {
-        "与上期持平".to_string()
-    } else if delta > 0.0 {
-        format!("较上期上升 {magnitude}{unit}")
-    } else {
-        format!("较上期下降 {magnitude}{unit}")
-    })
-}
-
-/// Change column text shared by the tables: `▲ +12.0%`, `▼ -5.0%`, `持平`, `—`.
+/// Change column text shared by the tables: `▲ +12.0%`, `▼ -5.0%`, `持平`, `—`; on a
+/// small base the difference in counts, `▲ +8 件`.
 pub(crate) fn change_text(current: u64, previous: u64) -> (Trend, String) {
     let t = trend(current, previous);
+    let delta = i128::from(current) - i128::from(previous);
+    if previous < SMALL_BASE && matches!(t, Trend::Up | Trend::Down) {
+        let arrow = if delta > 0 { "▲" } else { "▼" };
+        let sign = if delta > 0 { "+" } else { "" };
+        return (t, format!("{arrow} {sign}{} 件", thousands_signed(delta)));
+    }
     let text = match t {
         Trend::Up => format!("▲ {}", change(current, previous)),
         Trend::Down => format!("▼ {}", change(current, previous)),
@@ -51,7 +50,13 @@ pub(crate) fn change_text(current: u64, previous: u64) -> (Trend, String) {
 /// A change cell (`▲ +12.0%`), coloured by direction in HTML.
 pub(crate) fn change_cell(current: u64, previous: u64) -> Cell {
     let (t, text) = change_text(current, previous);
-    Cell::change(text, current, previous).class(match t {
+    let cell = if previous < SMALL_BASE && matches!(t, Trend::Up | Trend::Down) {
+        let delta = current as f64 - previous as f64;
+        Cell::number(text, delta, number_format::COUNT_CHANGE)
+    } else {
+        Cell::change(text, current, previous)
+    };
+    cell.class(match t {
         Trend::Up => "up",
         Trend::Down => "down",
         Trend::Flat | Trend::NoBase => "",

@@ -12,6 +12,13 @@ use crate::format::{
     self, MISSING, Trend, escape_html, escape_md, fixed, fraction_pct, per_mille, share, thousands,
 };
 
+/// Whether a text cell is short enough never to wrap in print: up to 8 characters, or up
+/// to 20 without a CJK one (a date, a region, a contact id, a status).
+fn short(text: &str) -> bool {
+    let n = text.chars().count();
+    n <= 8 || (n <= 20 && text.is_ascii())
+}
+
 /// How a column is aligned: text to the left, numbers to the right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Align {
@@ -34,11 +41,14 @@ pub(crate) enum Value {
 /// Excel number formats of the values, each printing a number as the text does.
 pub(crate) mod number_format {
     pub(crate) const COUNT: &str = "#,##0";
+    pub(crate) const DATE: &str = "yyyy-mm-dd";
     pub(crate) const PERCENT: &str = "0.0%";
     pub(crate) const PER_MILLE: &str = "#,##0.0\"‰\"";
     pub(crate) const SECONDS: &str = "#,##0\" 秒\"";
     /// A relative change: `▲ +12.0%`, `▼ -5.0%`.
     pub(crate) const CHANGE: &str = "\"▲ +\"0.0%;\"▼ -\"0.0%;\"持平\"";
+    /// A difference in counts on a small base: `▲ +8 件`, `▼ -3 件`.
+    pub(crate) const COUNT_CHANGE: &str = "\"▲ +\"#,##0\" 件\";\"▼ -\"#,##0\" 件\";\"持平\"";
     /// A change that rounds to 0.0%.
     pub(crate) const FLAT: &str = "\"持平\";\"持平\";\"持平\"";
     /// `p<0.001` or `p=0.012`.
@@ -174,6 +184,18 @@ impl Cell {
         Cell::number(text, x, format)
     }
 
+    /// A day (`2026-11-15`), a date in the workbook (Excel's day number, shown
+    /// `yyyy-mm-dd`); text when it does not parse.
+    pub(crate) fn date(day: &str) -> Cell {
+        let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30);
+        match (chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d"), epoch) {
+            (Ok(d), Some(epoch)) => {
+                Cell::number(day, (d - epoch).num_days() as f64, number_format::DATE)
+            }
+            _ => Cell::new(day),
+        }
+    }
+
     /// The cell with an HTML class (`up`, `down`, `ok`, `warn`, `bad`).
     pub(crate) fn class(mut self, class: &'static str) -> Cell {
         self.class = (!class.is_empty()).then_some(class);
@@ -235,6 +257,14 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// Appends a column, its cell of row `i` given by `cell(i)`.
+    pub(crate) fn add_column(&mut self, title: &str, align: Align, cell: impl Fn(usize) -> Cell) {
+        self.columns.push((title.to_string(), align));
+        for (i, row) in self.rows.iter_mut().enumerate() {
+            row.push(cell(i));
+        }
+    }
+
     fn align(&self, column: usize) -> Align {
         self.columns.get(column).map_or(Align::Text, |c| c.1)
     }
@@ -255,11 +285,13 @@ impl Table {
         for row in &self.rows {
             write!(out, "<tr>")?;
             for (i, cell) in row.iter().enumerate() {
-                let class = match (self.align(i), cell.class) {
-                    (Align::Num, Some(c)) => format!(r#" class="num {c}""#),
-                    (Align::Num, None) => r#" class="num""#.to_string(),
-                    (Align::Text, Some(c)) => format!(r#" class="{c}""#),
-                    (Align::Text, None) => String::new(),
+                let class = match (self.align(i), cell.class, short(&cell.text)) {
+                    (Align::Num, Some(c), _) => format!(r#" class="num {c}""#),
+                    (Align::Num, None, _) => r#" class="num""#.to_string(),
+                    (Align::Text, Some(c), true) => format!(r#" class="nw {c}""#),
+                    (Align::Text, Some(c), false) => format!(r#" class="{c}""#),
+                    (Align::Text, None, true) => r#" class="nw""#.to_string(),
+                    (Align::Text, None, false) => String::new(),
                 };
                 match cell.strong_then {
                     Some(mark) => write!(
@@ -333,9 +365,9 @@ mod tests {
         assert_eq!(
             out,
             "<table>\n<thead><tr><th>周期</th><th class=\"num\">接触量</th></tr></thead>\n<tbody>\n\
-             <tr><td>2026-W45</td><td class=\"num\">1,173</td></tr>\n\
-             <tr><td><strong>2026-W46</strong>（本期）</td><td class=\"num up\">▲ +5.2%</td></tr>\n\
-             <tr><td>a|&lt;b&gt;</td><td class=\"num\">1</td></tr>\n</tbody>\n</table>\n"
+             <tr><td class=\"nw\">2026-W45</td><td class=\"num\">1,173</td></tr>\n\
+             <tr><td class=\"nw\"><strong>2026-W46</strong>（本期）</td><td class=\"num up\">▲ +5.2%</td></tr>\n\
+             <tr><td class=\"nw\">a|&lt;b&gt;</td><td class=\"num\">1</td></tr>\n</tbody>\n</table>\n"
         );
     }
 

@@ -7,6 +7,13 @@ use voc_core::Period;
 use crate::format::{day_range, period_range, period_unit};
 use crate::model::{CategoryRow, PeriodVolume, ReportInput, SentimentPoint};
 
+/// Family-wise error rate of the two-period test of the complaint categories' changes,
+/// Bonferroni-corrected over the categories tested.
+pub(crate) const CHANGE_ALPHA: f64 = 0.05;
+/// A category's change is reported only when this period or the previous one has at
+/// least this many contacts of it: below that no rate is worth a sentence.
+pub(crate) const CHANGE_MIN_COUNT: u64 = 10;
+
 /// Length of the trailing baseline the emerging-issue test compares against.
 pub const BASELINE_PERIODS: u32 = 8;
 
@@ -129,13 +136,48 @@ impl<'a> View<'a> {
         self.complaints.iter().map(|c| c.current).sum()
     }
 
-    /// Complaint categories that grew, by absolute growth, largest first.
+    /// Whether a complaint category's change against the comparison period passes the
+    /// two-period test: p under [`CHANGE_ALPHA`] ÷ the complaint categories tested, with
+    /// at least [`CHANGE_MIN_COUNT`] contacts in one of the two periods.
+    pub(crate) fn change_significant(&self, c: &CategoryRow) -> bool {
+        let tested = self
+            .complaints
+            .iter()
+            .filter(|c| c.change_p_value.is_some())
+            .count()
+            .max(1);
+        c.current.max(c.previous) >= CHANGE_MIN_COUNT
+            && c.change_p_value
+                .is_some_and(|p| p < CHANGE_ALPHA / tested as f64)
+    }
+
+    /// Whether the category's rate (count per contact) rose: its count grew faster than
+    /// the contacts; by count alone without the periods' contacts.
+    pub(crate) fn rate_rose(&self, c: &CategoryRow) -> bool {
+        match (self.volume, self.volume_previous) {
+            (Some(v), Some(p)) if v.contacts > 0 && p.contacts > 0 => {
+                u128::from(c.current) * u128::from(p.contacts)
+                    > u128::from(c.previous) * u128::from(v.contacts)
+            }
+            _ => c.current > c.previous,
+        }
+    }
+
+    /// Whether no complaint category changed significantly and no emerging issue was
+    /// found: the summary then says so, and nothing new is recommended.
+    pub(crate) fn nothing_changed(&self) -> bool {
+        self.input.emerging.is_empty()
+            && !self.complaints.iter().any(|c| self.change_significant(c))
+    }
+
+    /// Complaint categories whose rate rose significantly (see
+    /// [`Self::change_significant`]), by absolute growth, largest first.
     pub(crate) fn rising(&self) -> Vec<&'a CategoryRow> {
         let mut rising: Vec<&CategoryRow> = self
             .complaints
             .iter()
             .copied()
-            .filter(|c| c.current > c.previous)
+            .filter(|c| c.current > c.previous && self.rate_rose(c) && self.change_significant(c))
             .collect();
         rising.sort_by(|a, b| {
             (b.current - b.previous)

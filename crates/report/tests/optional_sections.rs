@@ -47,12 +47,12 @@ fn kpi_cells_and_dynamic_targets() {
     assert!(md.contains(
         "| 投诉率 | 50.0‰ | 20.0‰ | 达标 | 20.0‰ | 达标 | 已锁定（剩余天数任何水平均可达标） |"
     ));
-    assert!(md.contains("| 2026-11-15 | 75.0% 未达标 | — | 320 秒 未达标 | 20.0‰ 达标 |"));
+    assert!(md.contains("| 2026-11-15 | 75.0% 未达标 | 数据不足 | 320 秒 未达标 | 20.0‰ 达标 |"));
     let html = render_html(&input());
     // The daily cells say the status in words too: colour is not the only signal.
     assert!(html.contains(r#"<td class="num bad">75.0% 未达标</td>"#));
-    assert!(html.contains(r#"<td class="num muted">—</td>"#));
-    assert!(html.contains(r#"<td class="ok">达标</td>"#));
+    assert!(html.contains(r#"<td class="num muted">数据不足</td>"#));
+    assert!(html.contains(r#"<td class="nw ok">达标</td>"#));
 }
 
 #[test]
@@ -99,7 +99,7 @@ fn forecast_breakdown_terms_and_keywords() {
     assert!(md.contains("| 网络质量/宽带断网 | 光缆（12）、物业（3） |"));
     assert!(md.contains("| 光缆<抢修\\> | 12 | 1.0 | 11.3 | p<0.001 |"));
     let html = render_html(&input);
-    assert!(html.contains("<td>光缆&lt;抢修&gt;</td>"));
+    assert!(html.contains(r#"<td class="nw">光缆&lt;抢修&gt;</td>"#));
     assert!(html.contains(r#"aria-label="日接触量预测""#));
     assert!(html.contains(r#"stroke-dasharray="5 3""#));
     assert!(!html.contains("<script") && !html.contains("NaN") && !md.contains("NaN"));
@@ -128,12 +128,72 @@ fn degenerate_forecast_and_scorecard_do_not_print_nan() {
     }
     if let Some(k) = input.kpi.as_mut() {
         k.rows[0].actual = None;
-        k.rows[0].dynamic = "无数据".into();
+        k.rows[0].dynamic = "数据不足".into();
         k.rows[0].dynamic_value = None;
     }
     let md = render_markdown(&input);
     let html = render_html(&input);
     assert!(!md.contains("NaN") && !html.contains("NaN"));
     assert!(md.contains("历史数据不足，未做回测"));
-    assert!(md.contains("| 一次解决率（FCR） | 80.0% | — | 未达标 | 75.0% | 未达标 | 无数据 |"));
+    // A KPI without its inputs says 数据不足 and what is missing, never 0 or 100 %.
+    assert!(md.contains(
+        "| 一次解决率（FCR） | 80.0% | 数据不足 | 数据不足（解决状态缺失或过少） | 75.0% | 未达标 | 数据不足 |"
+    ), "{md}");
+    assert!(md.contains("1 项数据不足（一次解决率（FCR）：解决状态缺失或过少）"));
+}
+
+#[test]
+fn missing_staffing_inputs_say_so() {
+    let mut input = input();
+    if let Some(f) = input.forecast.as_mut() {
+        f.staffing.clear();
+        f.staffing_missing = Some("排班渠道的处理时长缺失或过少".into());
+    }
+    let md = render_markdown(&input);
+    assert!(
+        md.contains("排班测算：数据不足（排班渠道的处理时长缺失或过少）"),
+        "{md}"
+    );
+    assert!(!md.contains("在线坐席 0") && !md.contains("排班人数（Erlang C）"));
+    let f = voc_report::findings(&input).join("");
+    assert!(f.contains("排班测算数据不足"), "{f}");
+}
+
+/// A month in progress sets its part beside the same days of the previous month (the
+/// comparison span) in the trend's table and chart, not only beside the whole month.
+#[test]
+fn a_period_in_progress_is_compared_like_for_like() {
+    let mut input = sample_input();
+    input.period = "2026-11".into();
+    input.previous_period = Some("2026-10".into());
+    input.data_through = Some("2026-11-15".into());
+    let n = input.volume.len();
+    input.volume[n - 2].period = "2026-10".into();
+    input.volume[n - 1].period = "2026-11".into();
+    input.comparison_volume = Some(voc_report::PeriodVolume {
+        period: "2026-10".into(),
+        contacts: 600,
+        complaints: 30,
+    });
+    let md = render_markdown(&input);
+    assert!(
+        md.contains("| 2026-10（同期） | 600 | 30 | 50.0‰ |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("“同期”为2026-10（2026-10-01 至 2026-10-15"),
+        "{md}"
+    );
+    assert!(render_html(&input).contains(">同期</text>"));
+}
+
+/// A date range that starts after its last month began shows no month-to-date KPIs:
+/// it would speak of days outside the range.
+#[test]
+fn a_range_report_shows_only_what_it_covers() {
+    let mut input = full_input();
+    input.period = "2026-11-10..2026-11-15".into();
+    assert!(!render_markdown(&input).contains("KPI 指标达成"));
+    input.period = "2026-10-20..2026-11-15".into();
+    assert!(render_markdown(&input).contains("KPI 指标达成"));
 }

@@ -35,6 +35,7 @@ fn small_input() -> ReportInput {
                 complaint: false,
                 current: 500,
                 previous: 480,
+                change_p_value: Some(0.5),
             },
             CategoryRow {
                 id: "网络质量/宽带断网".into(),
@@ -43,6 +44,7 @@ fn small_input() -> ReportInput {
                 complaint: true,
                 current: 200,
                 previous: 180,
+                change_p_value: Some(1e-3),
             },
             CategoryRow {
                 id: "增值业务/违规订购".into(),
@@ -51,6 +53,7 @@ fn small_input() -> ReportInput {
                 complaint: true,
                 current: 52,
                 previous: 6,
+                change_p_value: Some(1e-9),
             },
         ],
         emerging: vec![EmergingIssue {
@@ -105,11 +108,47 @@ fn findings_are_exact_sentences() {
         vec![
             "本期共受理客户接触 1,234 次，环比上升 5.2%；投诉 456 件，投诉率 369.5‰（上期 358.1‰）。",
             "增值业务/违规订购投诉本期 52 件，为近8周均值的 8.7 倍（p<0.001），主要集中在广东、湖南，建议增值业务部优先处理。",
-            "投诉量最多的主题为网络质量/宽带断网，本期 200 件，占投诉主题合计的 79.4%，环比上升 11.1%；增量最大的主题为增值业务/违规订购，较上期增加 46 件（+766.7%）。",
-            "本期客户情感均值为 -0.15，较上期下降 0.05；负面情绪占比 32.5%，较上期上升 2.5 个百分点。",
-            "本期识别升级投诉风险 12 件（上期 8 件，环比上升 50.0%），流失倾向 5 件（上期 5 件，与上期持平）；观察名单共 1 条，详见“升级与流失风险”一节。",
+            "投诉量最多的主题为网络质量/宽带断网，本期 200 件，占投诉主题合计的 79.4%，较上期显著上升（+11.1%）；显著上升的主题中增量最大的为增值业务/违规订购，上期 6 件 → 本期 52 件。",
+            "本期客户情感均值为 -0.15（上期 -0.10）；负面情绪占比 32.5%（上期 30.0%）。",
+            "本期识别升级投诉风险 12 件（上期 8 件），流失倾向 5 件（上期 5 件）；观察名单共 1 条，详见“升级与流失风险”一节。",
         ]
     );
+}
+
+/// Without a change that passes the two-period test and without an emerging issue, the
+/// summary says nothing changed significantly and nothing new is recommended, however
+/// large the percentages (1 → 9 is +800 %).
+#[test]
+fn no_significant_change_no_rising_finding_and_no_new_recommendation() {
+    let mut input = small_input();
+    input.emerging.clear();
+    input.risk = Default::default();
+    for c in &mut input.categories {
+        c.change_p_value = Some(0.2);
+    }
+    input.categories[2].current = 9;
+    input.categories[2].previous = 1;
+    let f = findings(&input);
+    let text = f.join("");
+    assert!(
+        !text.contains("增量最大") && !text.contains("较上期显著"),
+        "{text}"
+    );
+    assert!(
+        f.contains(
+            &"与上期相比，各投诉主题均无统计显著变化，本期不提出新的专项改进建议。".to_string()
+        ),
+        "{f:?}"
+    );
+    assert!(
+        text.contains("与上期（180 件）相比无统计显著变化"),
+        "{text}"
+    );
+    assert!(recommendations(&input).is_empty());
+    // Tables show the small base as a difference in counts, not +800 %.
+    let html = render_html(&input);
+    assert!(html.contains("▲ +8 件") && !html.contains("800.0%"));
+    assert!(html.contains("无显著变化"));
 }
 
 #[test]
@@ -206,7 +245,10 @@ fn zero_contacts_and_missing_numbers_never_print_nan() {
         f[1],
         "增值业务/违规订购投诉本期 52 件，近8周此前未出现，主要集中在广东、湖南，建议增值业务部优先处理。"
     );
-    assert_eq!(f[3], "本期客户情感均值为 —；负面情绪占比 —。");
+    assert_eq!(
+        f[3],
+        "本期客户情感均值为 —（上期 -0.10）；负面情绪占比 —（上期 30.0%）。"
+    );
     let html = render_html(&input);
     assert_clean(&html);
     assert_clean(&render_markdown(&input));

@@ -30,7 +30,9 @@ impl Section for Appendix {
     }
 
     fn input_fields(&self) -> &'static [&'static str] {
-        &["quality"]
+        // The fingerprints are for reproducing the report, not for the client's reader:
+        // the appendix names them, the cover does not.
+        &["quality", "config_fingerprint", "data_fingerprint"]
     }
 
     fn tables(&self, view: &View) -> Vec<Table> {

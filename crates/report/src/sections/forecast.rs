@@ -71,6 +71,9 @@ impl Section for Forecast {
         if let Some(m) = f.backtest_mape {
             s.push_str(&format!("（回测 MAPE {}%）", fixed(m, 1)));
         }
+        if let Some(missing) = &f.staffing_missing {
+            s.push_str(&format!("；排班测算数据不足（{missing}），未测算坐席人数"));
+        }
         if !f.staffing.is_empty() {
             let n = f.staffing.len() as f64;
             let agents = f
@@ -117,6 +120,9 @@ fn html(f: &ForecastSection, heading: &str, out: &mut String) -> Result {
         staffing(f).html(out)?;
         writeln!(out, r#"<p class="muted">{}</p>"#, esc(&staffing_note(f)))?;
     }
+    if let Some(text) = missing_note(f) {
+        writeln!(out, "<p>{}</p>", esc(&text))?;
+    }
     writeln!(out, "</section>")
 }
 
@@ -140,6 +146,13 @@ fn forecast_summary(f: &ForecastSection) -> String {
         fixed(mean, 0),
         error
     )
+}
+
+/// Why there is no staffing table: 数据不足 and what is missing, never 0 agents.
+fn missing_note(f: &ForecastSection) -> Option<String> {
+    f.staffing_missing.as_ref().map(|m| {
+        format!("排班测算：数据不足（{m}），未测算在线坐席与排班人数。请在输入中提供语音、在线渠道的处理时长，或在流水线文件 [staffing] 中配置 aht_s。")
+    })
 }
 
 fn staffing_note(f: &ForecastSection) -> String {
@@ -168,6 +181,10 @@ fn markdown(f: &ForecastSection, heading: &str, out: &mut String) -> Result {
         writeln!(out, "{}", esc(&staffing_note(f)))?;
         writeln!(out)?;
     }
+    if let Some(text) = missing_note(f) {
+        writeln!(out, "{}", esc(&text))?;
+        writeln!(out)?;
+    }
     Ok(())
 }
 
@@ -186,7 +203,7 @@ fn daily_volume(f: &ForecastSection) -> Table {
     for (kind, points) in [("实际", &f.history), ("预测", &f.days)] {
         for p in points {
             t.row(vec![
-                p.date.clone().into(),
+                Cell::date(&p.date),
                 p.weekday.clone().into(),
                 kind.into(),
                 Cell::decimal(p.volume, 1),
@@ -213,7 +230,7 @@ fn staffing(f: &ForecastSection) -> Table {
     let whole = |n: u32| Cell::number(n.to_string(), f64::from(n), number_format::COUNT);
     for (day, s) in f.days.iter().zip(&f.staffing) {
         t.row(vec![
-            day.date.clone().into(),
+            Cell::date(&day.date),
             day.weekday.clone().into(),
             Cell::decimal(day.volume, 0),
             whole(s.erlang_agents),

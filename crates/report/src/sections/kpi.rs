@@ -6,7 +6,9 @@ use std::fmt::{Result, Write};
 
 use super::Section;
 use super::advice::CENTER_OWNER;
-use crate::format::{MISSING, escape_html, escape_md, fixed, fraction_pct, per_mille};
+use crate::format::{
+    MISSING, escape_html, escape_md, fixed, fraction_pct, per_mille, period_start,
+};
 use crate::model::{KpiRow, KpiScorecard};
 use crate::table::{
     Align::{Num, Text},
@@ -30,8 +32,15 @@ impl Section for Kpi {
         "KPI 指标达成"
     }
 
+    /// A date range that starts after the scorecard's month began shows no month to
+    /// date: it would speak of days the range does not cover.
     fn present(&self, view: &View) -> bool {
-        scorecard_of(view).is_some()
+        scorecard_of(view).is_some_and(|k| {
+            !view.input.period.contains("..")
+                || period_start(&view.input.period)
+                    .zip(period_start(&k.month))
+                    .is_some_and(|(range, month)| range <= month)
+        })
     }
 
     fn input_fields(&self) -> &'static [&'static str] {
@@ -75,6 +84,31 @@ impl Section for Kpi {
             count("预警"),
             count("未达标")
         );
+        let lacking: Vec<&str> = k
+            .rows
+            .iter()
+            .filter(|r| r.actual.is_none())
+            .map(|r| r.name.as_str())
+            .collect();
+        if !lacking.is_empty() {
+            let inputs: Vec<&str> = k
+                .rows
+                .iter()
+                .filter(|r| r.actual.is_none())
+                .map(|r| missing_input(&r.metric))
+                .fold(Vec::new(), |mut v, i| {
+                    if !v.contains(&i) {
+                        v.push(i);
+                    }
+                    v
+                });
+            s.push_str(&format!(
+                "，{} 项数据不足（{}：{}缺失或过少）",
+                lacking.len(),
+                lacking.join("、"),
+                inputs.join("、")
+            ));
+        }
         let misses: Vec<String> = k
             .rows
             .iter()
@@ -152,7 +186,27 @@ fn month_label(month: &str) -> String {
     }
 }
 
-/// Value of a KPI in its unit: `49.5%`, `575 秒`, `751.2‰`.
+/// What a KPI is computed from, named when it is missing.
+fn missing_input(metric: &str) -> &'static str {
+    match metric {
+        "fcr" => "解决状态",
+        "csat" | "dsat" => "满意度评分",
+        "aht" => "处理时长",
+        "sla" => "语音/在线渠道的等待时长",
+        "complaint_rate" => "接触量",
+        _ => "输入数据",
+    }
+}
+
+/// The status cell's text of a KPI without a value: what is missing.
+fn insufficient(metric: &str) -> String {
+    format!("{INSUFFICIENT}（{}缺失或过少）", missing_input(metric))
+}
+
+/// The text of a KPI value whose inputs are absent or too few: never 0 or 100 %.
+const INSUFFICIENT: &str = "数据不足";
+
+/// Value of a KPI in its unit: `49.5%`, `575 秒`, `751.2‰`; `数据不足` without one.
 fn kpi_value(unit: &str, v: Option<f64>) -> String {
     match v {
         Some(v) if v.is_finite() => match unit {
@@ -161,7 +215,7 @@ fn kpi_value(unit: &str, v: Option<f64>) -> String {
             "per_mille" => per_mille(Some(v)),
             _ => fixed(v, 2),
         },
-        _ => MISSING.to_string(),
+        _ => INSUFFICIENT.to_string(),
     }
 }
 
@@ -183,6 +237,8 @@ fn dynamic_text(row: &KpiRow) -> String {
         "需达到" => format!("≤ {value}"),
         "无法达成" => format!("无法达成（需 {value}，超出可能范围）"),
         "已锁定" => "已锁定（剩余天数任何水平均可达标）".to_string(),
+        // `无数据` is the label of reports saved before it was renamed.
+        "数据不足" | "无数据" => INSUFFICIENT.to_string(),
         "" => MISSING.to_string(),
         other => other.to_string(),
     }
@@ -217,7 +273,7 @@ fn kpi_intro(k: &KpiScorecard) -> String {
 
 fn legend(k: &KpiScorecard) -> String {
     format!(
-        "达标：达到或优于目标；预警：未达目标但差距在目标值的 {}% 以内；未达标：差距更大。",
+        "达标：达到或优于目标；预警：未达目标但差距在目标值的 {}% 以内；未达标：差距更大；数据不足：该指标的输入缺失，或本月累计少于 30 条、当日少于 10 条，不计算、不判定。",
         fixed(k.warning_band_pct, 1)
     )
 }
@@ -276,7 +332,12 @@ fn scorecard(k: &KpiScorecard) -> Table {
             r.name.clone().into(),
             kpi_cell(&r.unit, Some(r.target), None),
             kpi_cell(&r.unit, r.actual, None),
-            status(r.status.as_deref()),
+            match r.actual {
+                Some(_) => status(r.status.as_deref()),
+                None => Cell::new(insufficient(&r.metric))
+                    .class("muted")
+                    .value(Value::Empty),
+            },
             kpi_cell(&r.unit, r.day_actual, None),
             status(r.day_status.as_deref()),
             dynamic_cell(r),
@@ -291,7 +352,7 @@ fn daily(k: &KpiScorecard) -> Table {
     columns.extend(k.rows.iter().map(|r| (r.name.as_str(), Num)));
     let mut t = Table::new("KPI逐日", &columns);
     for day in &k.daily {
-        let mut cells = vec![Cell::new(day.date.clone())];
+        let mut cells = vec![Cell::date(&day.date)];
         for (r, v) in k.rows.iter().zip(&day.values) {
             let status = v.status.as_deref();
             cells.push(kpi_cell(&r.unit, v.actual, status).class(status_class(status)));

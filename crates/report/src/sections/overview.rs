@@ -1,4 +1,4 @@
-//! The cover (period, comparison period, configuration and data fingerprints) and the
+//! The cover (client, period, comparison period; the fingerprints are in the appendix) and the
 //! executive summary (执行摘要): headline cards and the findings sentences of every
 //! section.
 
@@ -6,8 +6,7 @@ use std::fmt::{Result, Write};
 
 use super::Section;
 use crate::format::{
-    MISSING, Trend, complaint_rate, escape_html as esc, escape_md, fixed, per_mille,
-    short_fingerprint, thousands,
+    MISSING, Trend, complaint_rate, escape_html as esc, escape_md, fixed, per_mille, thousands,
 };
 use crate::phrases::change_text;
 use crate::table::{Align::Text, Cell, Table};
@@ -32,8 +31,6 @@ impl Section for Overview {
             "previous_period",
             "data_through",
             "baseline_periods",
-            "config_fingerprint",
-            "data_fingerprint",
         ]
     }
 
@@ -50,8 +47,6 @@ impl Section for Overview {
             "基线期数".into(),
             Cell::count(u64::from(view.baseline_periods())),
         );
-        add("配置指纹".into(), input.config_fingerprint.clone().into());
-        add("数据指纹".into(), input.data_fingerprint.clone().into());
         for (i, finding) in crate::findings(input).into_iter().enumerate() {
             add(format!("发现 {}", i + 1), finding.into());
         }
@@ -74,16 +69,6 @@ impl Section for Overview {
         writeln!(out, "- 客户：{}", esc(&input.client))?;
         writeln!(out, "- 报告期：{}", esc(&view.period_text()))?;
         writeln!(out, "- 对比期：{}", esc(&view.comparison_text()))?;
-        writeln!(
-            out,
-            "- 配置指纹：{}",
-            md_fingerprint(&input.config_fingerprint)
-        )?;
-        writeln!(
-            out,
-            "- 数据指纹：{}",
-            md_fingerprint(&input.data_fingerprint)
-        )?;
         writeln!(out)?;
         writeln!(out, "## {heading}")?;
         writeln!(out)?;
@@ -91,16 +76,6 @@ impl Section for Overview {
             writeln!(out, "{}. {}", i + 1, esc(f))?;
         }
         writeln!(out)
-    }
-}
-
-/// A fingerprint as inline code when it is plain hex, escaped text otherwise.
-fn md_fingerprint(fp: &str) -> String {
-    let short = short_fingerprint(fp);
-    if !fp.is_empty() && short.chars().all(|c| c.is_ascii_alphanumeric()) {
-        format!("`{short}`")
-    } else {
-        escape_md(&short)
     }
 }
 
@@ -116,16 +91,6 @@ fn html_cover(view: &View, out: &mut String) -> Result {
         out,
         "<dt>对比期</dt><dd>{}</dd>",
         esc(&view.comparison_text())
-    )?;
-    writeln!(
-        out,
-        "<dt>配置指纹</dt><dd><code>{}</code></dd>",
-        esc(&short_fingerprint(&input.config_fingerprint))
-    )?;
-    writeln!(
-        out,
-        "<dt>数据指纹</dt><dd><code>{}</code></dd>",
-        esc(&short_fingerprint(&input.data_fingerprint))
     )?;
     writeln!(out, "</dl>")?;
     writeln!(out, "</header>")

@@ -6,7 +6,7 @@ use std::fmt::{Result, Write};
 use super::Section;
 use super::advice::CENTER_OWNER;
 use crate::format::{flag_label, thousands};
-use crate::phrases::{change_cell, change_clause};
+use crate::phrases::change_cell;
 use crate::table::{
     Align::{Num, Text},
     Cell, Table,
@@ -144,11 +144,10 @@ fn risk_sentence(view: &View) -> String {
     let compare = view.previous_label.is_some();
     let part = |label: &str, cur: u64, prev: u64| {
         let mut p = format!("{label} {} 件", thousands(cur));
+        // Only the previous count: a change of flagged contacts is stated nowhere
+        // without a test, and these counts are small.
         if compare {
-            match change_clause(cur, prev) {
-                Some(clause) => p.push_str(&format!("（上期 {} 件，{clause}）", thousands(prev))),
-                None => p.push_str("（上期为 0）"),
-            }
+            p.push_str(&format!("（上期 {} 件）", thousands(prev)));
         }
         p
     };

@@ -5,7 +5,6 @@ use std::fmt::{Result, Write};
 
 use super::Section;
 use crate::format::{fixed, fraction_pct};
-use crate::phrases::delta_clause;
 use crate::svg;
 use crate::table::{
     Align::{Num, Text},
@@ -89,23 +88,17 @@ fn sentiment_sentence(view: &View) -> String {
         return "本期暂无情感分析数据。".to_string();
     };
     let prev = view.sentiment_previous;
+    // The previous values only: a change of a mean score is not stated without a test.
     let mut s = format!("本期客户情感均值为 {}", fixed(cur.mean_score, 2));
-    if let Some(clause) = prev.and_then(|p| delta_clause(cur.mean_score, p.mean_score, 2, "")) {
-        s.push_str(&format!("，{clause}"));
+    if let Some(p) = prev {
+        s.push_str(&format!("（上期 {}）", fixed(p.mean_score, 2)));
     }
     s.push_str(&format!(
         "；负面情绪占比 {}",
         fraction_pct(cur.negative_share)
     ));
-    if let Some(clause) = prev.and_then(|p| {
-        delta_clause(
-            cur.negative_share * 100.0,
-            p.negative_share * 100.0,
-            1,
-            " 个百分点",
-        )
-    }) {
-        s.push_str(&format!("，{clause}"));
+    if let Some(p) = prev {
+        s.push_str(&format!("（上期 {}）", fraction_pct(p.negative_share)));
     }
     s.push('。');
     s

@@ -8,18 +8,17 @@ use crate::format::{
     category_label, owner_label, pct_change, share, signed_pct, thousands, thousands_signed,
 };
 use crate::model::CategoryRow;
-use crate::phrases::{change_cell, change_clause};
+use crate::phrases::{SMALL_BASE, change_cell};
 use crate::table::{
     Align::{Num, Text},
     Cell, Table,
 };
-use crate::view::View;
+use crate::view::{CHANGE_ALPHA, CHANGE_MIN_COUNT, View};
 
 /// How many rising complaint categories get a recommendation besides emerging issues.
 const RISING_RECOMMENDATIONS: usize = 3;
 
-const SHARE_NOTE: &str =
-    "占比为该类别占本表合计的比例；▲ 上升，▼ 下降，“—”表示上期为 0 无法计算环比。";
+const SHARE_NOTE: &str = "占比为该类别占本表合计的比例；▲ 上升，▼ 下降，“—”表示上期为 0 无法计算环比；上期不足 20 件时环比列为件数差。“变化检验”为两期率检验的结论（见附录方法说明）。";
 const KEYWORDS_NOTE: &str =
     "本期该类别客户原话中最具区分度的词语（相对基线期的 TF-IDF），括号内为提及的接触数。";
 
@@ -100,7 +99,16 @@ impl Section for Topics {
     }
 
     fn findings(&self, view: &View) -> Vec<String> {
-        vec![theme_sentence(view)]
+        let mut out = vec![theme_sentence(view)];
+        out.extend(no_change_sentence(view));
+        out
+    }
+
+    fn methods(&self, _view: &View) -> Vec<String> {
+        vec![format!(
+            "主题环比：各投诉主题本期与上期的件数按两期接触量做两期率检验（给定两期合计时本期件数服从二项分布，双侧），以 α = {} 按检验的主题数做 Bonferroni 校正，且本期或上期不少于 {} 件，才称“显著上升/下降”并据此提出建议；上期少于 {} 件时只列件数（如 1 → 9 件），不计算百分比。",
+            CHANGE_ALPHA, CHANGE_MIN_COUNT, SMALL_BASE
+        )]
     }
 
     /// The fastest-rising complaint categories that no emerging issue already covers.
@@ -113,19 +121,15 @@ impl Section for Topics {
             .filter(|c| !input.emerging.iter().any(|e| e.category_id == c.id))
             .take(RISING_RECOMMENDATIONS);
         for cat in rising {
-            let delta = i128::from(cat.current) - i128::from(cat.previous);
-            let pct = pct_change(cat.current, cat.previous)
-                .map_or_else(|| "上期为 0".to_string(), signed_pct);
             out.push((
-            cat.owner.clone(),
-            format!(
-                "【上升主题】{}：本期 {} 件，较上期增加 {} 件（{}）。建议复盘典型工单，明确改进措施与完成时限。",
-                category_label(&cat.id, &cat.name),
-                thousands(cat.current),
-                thousands_signed(delta),
-                pct
-            ),
-        ));
+                cat.owner.clone(),
+                format!(
+                    "【上升主题】{}：本期 {} 件，{}，经两期率检验为显著上升。建议复盘典型工单，明确改进措施与完成时限。",
+                    category_label(&cat.id, &cat.name),
+                    thousands(cat.current),
+                    counts_clause(cat)
+                ),
+            ));
         }
         out
     }
@@ -133,7 +137,28 @@ impl Section for Topics {
 
 /// The complaint categories (意见点), largest first.
 fn complaints(view: &View) -> Table {
-    categories("投诉主题", &view.complaints, view.complaint_total())
+    let mut t = categories("投诉主题", &view.complaints, view.complaint_total());
+    if view.previous_label.is_some() {
+        t.add_column("变化检验", Text, |i| {
+            let c = view.complaints[i];
+            match c.change_p_value {
+                Some(p) if view.change_significant(c) => {
+                    let dir = if view.rate_rose(c) {
+                        "显著上升"
+                    } else {
+                        "显著下降"
+                    };
+                    Cell::new(format!(
+                        "{dir}（{}）",
+                        crate::format::p_value(p).unwrap_or_default()
+                    ))
+                }
+                Some(_) => Cell::new("无显著变化"),
+                None => Cell::new(crate::format::MISSING),
+            }
+        });
+    }
+    t
 }
 
 /// The other categories (关注点), largest first.
@@ -195,21 +220,63 @@ fn theme_sentence(view: &View) -> String {
         thousands(top.current),
         share(top.current, view.complaint_total())
     );
-    match change_clause(top.current, top.previous) {
-        Some(clause) => s.push_str(&format!("，{clause}")),
-        None => s.push_str("，上期无此类投诉"),
+    if view.previous_label.is_some() {
+        s.push_str(&format!("，{}", change_finding(view, top)));
     }
     if let Some(riser) = view.rising().into_iter().find(|c| c.id != top.id) {
-        let delta = i128::from(riser.current) - i128::from(riser.previous);
-        let pct = pct_change(riser.current, riser.previous)
-            .map_or_else(|| "上期为 0".to_string(), signed_pct);
         s.push_str(&format!(
-            "；增量最大的主题为{}，较上期增加 {} 件（{}）",
+            "；显著上升的主题中增量最大的为{}，{}",
             category_label(&riser.id, &riser.name),
-            thousands_signed(delta),
-            pct
+            counts_clause(riser)
         ));
     }
     s.push('。');
     s
+}
+
+/// `上期 25 件 → 本期 33 件` or, on a base of at least [`SMALL_BASE`], `较上期增加 8 件（+32.0%）`.
+fn counts_clause(c: &CategoryRow) -> String {
+    let delta = i128::from(c.current) - i128::from(c.previous);
+    match pct_change(c.current, c.previous) {
+        Some(pct) if c.previous >= SMALL_BASE => {
+            format!(
+                "较上期增加 {} 件（{}）",
+                thousands_signed(delta),
+                signed_pct(pct)
+            )
+        }
+        _ => format!(
+            "上期 {} 件 → 本期 {} 件",
+            thousands(c.previous),
+            thousands(c.current)
+        ),
+    }
+}
+
+/// A category's change, stated as a rise or fall only when the two-period test says so.
+fn change_finding(view: &View, c: &CategoryRow) -> String {
+    if !view.change_significant(c) {
+        return format!("与上期（{} 件）相比无统计显著变化", thousands(c.previous));
+    }
+    let direction = if view.rate_rose(c) {
+        "显著上升"
+    } else {
+        "显著下降"
+    };
+    match pct_change(c.current, c.previous) {
+        Some(pct) if c.previous >= SMALL_BASE => {
+            format!("较上期{direction}（{}）", signed_pct(pct))
+        }
+        _ => format!(
+            "较上期{direction}（{} → {} 件）",
+            thousands(c.previous),
+            thousands(c.current)
+        ),
+    }
+}
+
+/// The sentence of a report with a comparison period where nothing passed a test.
+fn no_change_sentence(view: &View) -> Option<String> {
+    (view.previous_label.is_some() && view.nothing_changed())
+        .then(|| "与上期相比，各投诉主题均无统计显著变化，本期不提出新的专项改进建议。".to_string())
 }

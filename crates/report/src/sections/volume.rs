@@ -6,7 +6,8 @@ use std::fmt::{Result, Write};
 
 use super::{Priority, Section};
 use crate::format::{MISSING, channel_label, complaint_rate, per_mille, thousands};
-use crate::phrases::{change_clause, change_text};
+use crate::model::PeriodVolume;
+use crate::phrases::{change_cell, change_clause};
 use crate::svg;
 use crate::table::{
     Align::{Num, Text},
@@ -75,8 +76,40 @@ impl Section for Volume {
     }
 }
 
+/// Label of the same-days comparison span in the trend of a period in progress.
+const SAME_DAYS: &str = "同期";
+
+/// The trend's rows; for a period in progress the comparison span (the same days of the
+/// previous period) is added just before it, so the chart and the table set the
+/// part-period beside a like-for-like one as well as beside the complete periods.
+fn trend_rows(view: &View) -> Vec<PeriodVolume> {
+    let mut rows = view.input.volume.clone();
+    if let (Some(_), Some(compared)) = (&view.input.data_through, &view.input.comparison_volume)
+        && let Some(at) = rows.iter().rposition(|r| r.period == view.input.period)
+    {
+        rows.insert(
+            at,
+            PeriodVolume {
+                period: SAME_DAYS.to_string(),
+                ..compared.clone()
+            },
+        );
+    }
+    rows
+}
+
+/// The caption's note on a period in progress: what `同期` is.
+fn in_progress_note(view: &View) -> Option<String> {
+    let through = view.input.data_through.as_ref()?;
+    view.input.comparison_volume.as_ref()?;
+    Some(format!(
+        "本期数据截至 {through}；“{SAME_DAYS}”为{}，与本期同口径比较，其余为完整周期。",
+        view.comparison_text()
+    ))
+}
+
 fn html_trend(view: &View, heading: &str, out: &mut String) -> Result {
-    let rows = &view.input.volume;
+    let rows = &trend_rows(view);
     writeln!(out, r#"<section id="{}">"#, Volume.id())?;
     writeln!(out, "<h2>{heading}</h2>")?;
     if rows.is_empty() {
@@ -87,8 +120,11 @@ fn html_trend(view: &View, heading: &str, out: &mut String) -> Result {
     svg::volume_chart(rows, Some(view.input.period.as_str()), out)?;
     writeln!(
         out,
-        "<figcaption>图 1　近 {} 期接触量（柱，深色为本期）与投诉率（折线，每千次接触投诉件数）</figcaption>",
-        rows.len()
+        "<figcaption>图 1　近 {} 期接触量（柱，深色为本期）与投诉率（折线，每千次接触投诉件数）{}</figcaption>",
+        view.input.volume.len(),
+        in_progress_note(view)
+            .map(|n| format!("。{n}"))
+            .unwrap_or_default()
     )?;
     writeln!(out, "</figure>")?;
     volume(view).html(out)?;
@@ -104,6 +140,10 @@ fn md_trend(view: &View, heading: &str, out: &mut String) -> Result {
     }
     volume(view).markdown(out)?;
     writeln!(out, "投诉率为每千次接触的投诉件数。")?;
+    if let Some(note) = in_progress_note(view) {
+        writeln!(out)?;
+        writeln!(out, "{}", crate::format::escape_md(&note))?;
+    }
     writeln!(out)
 }
 
@@ -118,9 +158,17 @@ fn volume(view: &View) -> Table {
             ("投诉率", Num),
         ],
     );
-    for r in &view.input.volume {
+    for r in &trend_rows(view) {
+        let label = if r.period == SAME_DAYS {
+            Cell::new(format!(
+                "{}（{SAME_DAYS}）",
+                view.previous_label.as_deref().unwrap_or_default()
+            ))
+        } else {
+            Cell::period(&r.period, &view.input.period)
+        };
         t.row(vec![
-            Cell::period(&r.period, &view.input.period),
+            label,
             Cell::count(r.contacts),
             Cell::count(r.complaints),
             Cell::per_mille(complaint_rate(r.complaints, r.contacts)),
@@ -133,7 +181,7 @@ fn volume(view: &View) -> Table {
 /// (not coloured: more contacts on a channel is neither good nor bad).
 fn change(current: u64, previous: Option<u64>) -> Cell {
     match previous {
-        Some(p) => Cell::change(change_text(current, p).1, current, p),
+        Some(p) => change_cell(current, p).class(""),
         None => Cell::new(MISSING).value(Value::Empty),
     }
 }
