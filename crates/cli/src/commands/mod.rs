@@ -1,4 +1,5 @@
 pub(crate) mod check;
+pub(crate) mod discover;
 pub(crate) mod fixtures;
 pub(crate) mod history;
 pub(crate) mod index;
@@ -9,6 +10,7 @@ pub(crate) mod run;
 pub(crate) mod search;
 pub(crate) mod sentiment;
 pub(crate) mod serve;
+pub(crate) mod suggest;
 pub(crate) mod taxonomy;
 
 use std::path::{Path, PathBuf};
