@@ -275,7 +275,7 @@ fn seed_centroids(
 }
 
 /// Spherical k-means: assign each document to the centroid of highest cosine, move
-/// each centroid to the normalised sum of its documents, until fewer than 0.1 % of
+/// each centroid to the normalised sum of its documents, until at most 0.2 % of
 /// the documents change topic or `max_iterations`.
 pub fn kmeans(features: &Features, options: &KMeansOptions) -> Clustering {
     let n = features.documents();
@@ -349,7 +349,7 @@ pub fn kmeans(features: &Features, options: &KMeansOptions) -> Clustering {
             normalise(sum);
         }
         centroids = sums;
-        if changed * 1000 <= candidates.len() || iterations >= options.max_iterations {
+        if changed * 500 <= candidates.len() || iterations >= options.max_iterations {
             break;
         }
     }

@@ -46,12 +46,23 @@ pub struct KnownTopic {
     pub sizes: BTreeMap<String, u64>,
 }
 
+/// A period topics were found in: its contacts and the ids of its topics and themes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeenPeriod {
+    pub contacts: u64,
+    pub topics: Vec<String>,
+}
+
 /// The topics known to an output folder, by id.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Registry {
     /// The number of the next new id (`T0001` …).
     pub next: u32,
     pub topics: Vec<KnownTopic>,
+    /// The periods discovered, by key: a period's comparison reads the previous one
+    /// here rather than finding its topics again.
+    #[serde(default)]
+    pub periods: BTreeMap<String, SeenPeriod>,
 }
 
 impl Registry {

@@ -65,7 +65,7 @@ impl Default for DiscoverOptions {
             seed: 42,
             min_df: 0,
             max_df_share: 0.5,
-            max_iterations: 30,
+            max_iterations: 20,
             min_similarity: 0.05,
             theme_min_contacts: 5,
             max_themes: 20,
@@ -191,7 +191,10 @@ pub fn topics_of(corpus: &Corpus, options: &DiscoverOptions) -> PeriodTopics {
     } else {
         options.min_df
     };
+    let timer = std::time::Instant::now();
+    let lap = |what: &str| tracing::debug!(target: "voc::discover", "{what}: {:.3} s", timer.elapsed().as_secs_f64());
     let features = cluster::features(corpus, min_df, options.max_df_share);
+    lap("features");
     let clustering = cluster::kmeans(
         &features,
         &cluster::KMeansOptions {
@@ -201,6 +204,7 @@ pub fn topics_of(corpus: &Corpus, options: &DiscoverOptions) -> PeriodTopics {
             min_similarity: options.min_similarity,
         },
     );
+    lap("k-means");
     let k_found = clustering.centroids.len();
     let mut groups: Vec<Vec<usize>> = vec![Vec::new(); k_found + 1];
     for (d, a) in clustering.assignment.iter().enumerate() {
@@ -251,7 +255,9 @@ pub fn topics_of(corpus: &Corpus, options: &DiscoverOptions) -> PeriodTopics {
         .for_each(|t| *t = t.and_then(|c| renumber[c]));
     let topics: Vec<Topic> = kept.iter().map(|&c| topics[c].clone()).collect();
 
+    lap("topics described");
     let found = themes::find_themes(corpus, options.theme_min_contacts, options.max_themes);
+    lap("themes found");
     let mut themes_of: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut theme_topics = Vec::with_capacity(found.len());
     for (t, theme) in found.iter().enumerate() {
@@ -271,6 +277,7 @@ pub fn topics_of(corpus: &Corpus, options: &DiscoverOptions) -> PeriodTopics {
             &score,
         ));
     }
+    lap("themes described");
     PeriodTopics {
         contacts: n,
         topics,
@@ -378,7 +385,9 @@ fn period_corpus(
     is_stopword: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Option<(Span, Corpus)>, DiscoverError> {
     let span = Span::new(period.key(), period.first, period.last);
+    let timer = std::time::Instant::now();
     let corpus = corpus::read_span(history, &span, side, is_stopword)?;
+    tracing::debug!(target: "voc::discover", "{} read: {} contacts in {:.3} s", span.key, corpus.documents.len(), timer.elapsed().as_secs_f64());
     Ok((!corpus.documents.is_empty()).then_some((span, corpus)))
 }
 
@@ -397,6 +406,13 @@ fn ids_for(
         .map(|t| (t.label.clone(), t.terms.clone(), t.size))
         .collect();
     let mut ids = registry.assign(key, &vectors, threshold);
+    registry.periods.insert(
+        key.to_string(),
+        identity::SeenPeriod {
+            contacts: found.contacts as u64,
+            topics: ids.clone(),
+        },
+    );
     let themes = ids.split_off(found.topics.len());
     (ids, themes)
 }
@@ -421,26 +437,48 @@ pub fn discover(
         )));
     };
     let previous_period = period.previous();
-    let previous = period_corpus(history, &previous_period, options.side, is_stopword)?
-        .map(|(_, c)| topics_of(&c, options));
-    // The previous period is named first, so a topic keeps the id it had then.
-    let mut previous_ids = (Vec::new(), Vec::new());
-    if let Some(p) = &previous {
-        previous_ids = ids_for(registry, &previous_period.key(), p, options.match_threshold);
-    }
+    let previous_key = previous_period.key();
+    // The previous period as discovered before (ids and sizes in the registry), or
+    // found now; it is named first, so a topic keeps the id it had then.
+    let previous: Option<(u64, Vec<(String, String, u64)>)> =
+        match registry.periods.get(&previous_key) {
+            Some(seen) => Some((
+                seen.contacts,
+                seen.topics
+                    .iter()
+                    .filter_map(|id| registry.topics.iter().find(|t| &t.id == id))
+                    .map(|t| {
+                        let size = t.sizes.get(&previous_key).copied().unwrap_or(0);
+                        (t.id.clone(), t.label.clone(), size)
+                    })
+                    .collect(),
+            )),
+            None => match period_corpus(history, &previous_period, options.side, is_stopword)? {
+                Some((_, c)) => {
+                    let found = topics_of(&c, options);
+                    let (topic_ids, theme_ids) =
+                        ids_for(registry, &previous_key, &found, options.match_threshold);
+                    let listed = topic_ids
+                        .iter()
+                        .zip(&found.topics)
+                        .chain(theme_ids.iter().zip(&found.themes))
+                        .map(|(id, t)| (id.clone(), t.label.clone(), t.size))
+                        .collect();
+                    Some((found.contacts as u64, listed))
+                }
+                None => None,
+            },
+        };
     let current = topics_of(&corpus, options);
     let key = span.key.clone();
     let (topic_ids, theme_ids) = ids_for(registry, &key, &current, options.match_threshold);
 
     let previous_sizes: std::collections::BTreeMap<&str, u64> = previous
         .as_ref()
-        .map(|p| {
-            previous_ids
-                .0
+        .map(|(_, listed)| {
+            listed
                 .iter()
-                .zip(&p.topics)
-                .chain(previous_ids.1.iter().zip(&p.themes))
-                .map(|(id, t)| (id.as_str(), t.size))
+                .map(|(id, _, size)| (id.as_str(), *size))
                 .collect()
         })
         .unwrap_or_default();
@@ -453,7 +491,7 @@ pub fn discover(
         let changes = identity::changes(
             &counts,
             current.contacts as u64,
-            previous.as_ref().map(|p| p.contacts as u64),
+            previous.as_ref().map(|(contacts, _)| *contacts),
             &options.change,
         );
         topics
@@ -489,17 +527,14 @@ pub fn discover(
         .collect();
     let gone: Vec<GoneTopic> = previous
         .as_ref()
-        .map(|p| {
-            previous_ids
-                .0
+        .map(|(_, listed)| {
+            listed
                 .iter()
-                .zip(&p.topics)
-                .chain(previous_ids.1.iter().zip(&p.themes))
-                .filter(|(id, _)| !present.contains(id.as_str()))
-                .map(|(id, t)| GoneTopic {
+                .filter(|(id, _, _)| !present.contains(id.as_str()))
+                .map(|(id, label, size)| GoneTopic {
                     id: id.clone(),
-                    label: t.label.clone(),
-                    previous_size: t.size,
+                    label: label.clone(),
+                    previous_size: *size,
                 })
                 .collect()
         })
@@ -528,7 +563,7 @@ pub fn discover(
         period: key,
         first_day: span.first.to_string(),
         last_day: span.last.to_string(),
-        previous_period: previous.as_ref().map(|_| previous_period.key()),
+        previous_period: previous.as_ref().map(|_| previous_key.clone()),
         contacts: n,
         unassigned,
         unassigned_share: round4(unassigned as f64 / n.max(1) as f64),

@@ -115,7 +115,7 @@ pub fn category_stub(discovery: &Discovery, topic: &Topic) -> String {
     );
     let _ = writeln!(
         out,
-        "# Edit the id, name and terms, paste into the taxonomy, then run `voc taxonomy test`."
+        "# Edit the id, name and terms, paste into the taxonomy (the [synonyms] entry into its\n# [synonyms] table, if it has one), then run `voc taxonomy test`."
     );
     if !synonyms.is_empty() {
         let _ = writeln!(out, "\n[synonyms]");

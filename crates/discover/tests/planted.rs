@@ -34,13 +34,13 @@ fn week(planted: bool) -> (Corpus, Vec<usize>) {
     }
     if planted {
         let theme = ["充电桩", "起火", "物业", "电动车"];
-        for i in 0..5 {
+        for (i, common) in COMMON.iter().enumerate().take(5) {
             let mut words: Vec<String> = theme
                 .iter()
                 .take(3 + i % 2)
                 .map(|w| w.to_string())
                 .collect();
-            words.push(COMMON[i].to_string());
+            words.push(common.to_string());
             let document = Document {
                 id: format!("p{i}"),
                 verbatim: format!("{}（第{i}位）", words.join("")),

@@ -230,8 +230,7 @@ pub fn find_topic(out: &OutputDir, id: &str) -> Result<(Discovery, Topic)> {
     let Some(known) = registry.topics.iter().find(|t| t.id == id) else {
         let ids: Vec<&str> = registry.topics.iter().map(|t| t.id.as_str()).collect();
         bail!(
-            "no topic {id} in {} (known: {}); run `voc discover PIPELINE --period …` first",
-            registry_file(out).display(),
+            "no topic {id} among the known topics (known: {}); run `voc discover PIPELINE --period …` first",
             if ids.is_empty() {
                 "none".to_string()
             } else {
@@ -254,8 +253,7 @@ pub fn find_topic(out: &OutputDir, id: &str) -> Result<(Discovery, Topic)> {
         }
     }
     bail!(
-        "topic {id} was seen in {} but none of those periods' files is in {}: run `voc discover` for one of them",
-        known.sizes.keys().cloned().collect::<Vec<_>>().join(", "),
-        discover_dir(out).display()
+        "topic {id} was seen in {} but no discovery of those periods holds it now (a later `voc discover` of the period replaced it): run `voc discover --period` for one of them",
+        known.sizes.keys().cloned().collect::<Vec<_>>().join(", ")
     )
 }
