@@ -417,6 +417,9 @@ fn ids_for(
     (ids, themes)
 }
 
+/// The previous period's contacts and its topics as (id, label, size).
+type PreviousPeriod = (u64, Vec<(String, String, u64)>);
+
 /// Discovers the topics of `period` from `history`, giving them ids from `registry`
 /// (updated with this period's and the previous period's topics) and their change
 /// against the previous period of the same length, when the history holds it.
@@ -440,35 +443,34 @@ pub fn discover(
     let previous_key = previous_period.key();
     // The previous period as discovered before (ids and sizes in the registry), or
     // found now; it is named first, so a topic keeps the id it had then.
-    let previous: Option<(u64, Vec<(String, String, u64)>)> =
-        match registry.periods.get(&previous_key) {
-            Some(seen) => Some((
-                seen.contacts,
-                seen.topics
+    let previous: Option<PreviousPeriod> = match registry.periods.get(&previous_key) {
+        Some(seen) => Some((
+            seen.contacts,
+            seen.topics
+                .iter()
+                .filter_map(|id| registry.topics.iter().find(|t| &t.id == id))
+                .map(|t| {
+                    let size = t.sizes.get(&previous_key).copied().unwrap_or(0);
+                    (t.id.clone(), t.label.clone(), size)
+                })
+                .collect(),
+        )),
+        None => match period_corpus(history, &previous_period, options.side, is_stopword)? {
+            Some((_, c)) => {
+                let found = topics_of(&c, options);
+                let (topic_ids, theme_ids) =
+                    ids_for(registry, &previous_key, &found, options.match_threshold);
+                let listed = topic_ids
                     .iter()
-                    .filter_map(|id| registry.topics.iter().find(|t| &t.id == id))
-                    .map(|t| {
-                        let size = t.sizes.get(&previous_key).copied().unwrap_or(0);
-                        (t.id.clone(), t.label.clone(), size)
-                    })
-                    .collect(),
-            )),
-            None => match period_corpus(history, &previous_period, options.side, is_stopword)? {
-                Some((_, c)) => {
-                    let found = topics_of(&c, options);
-                    let (topic_ids, theme_ids) =
-                        ids_for(registry, &previous_key, &found, options.match_threshold);
-                    let listed = topic_ids
-                        .iter()
-                        .zip(&found.topics)
-                        .chain(theme_ids.iter().zip(&found.themes))
-                        .map(|(id, t)| (id.clone(), t.label.clone(), t.size))
-                        .collect();
-                    Some((found.contacts as u64, listed))
-                }
-                None => None,
-            },
-        };
+                    .zip(&found.topics)
+                    .chain(theme_ids.iter().zip(&found.themes))
+                    .map(|(id, t)| (id.clone(), t.label.clone(), t.size))
+                    .collect();
+                Some((found.contacts as u64, listed))
+            }
+            None => None,
+        },
+    };
     let current = topics_of(&corpus, options);
     let key = span.key.clone();
     let (topic_ids, theme_ids) = ids_for(registry, &key, &current, options.match_threshold);
