@@ -50,9 +50,9 @@ fn week(day: &str, prefix: &str, planted: bool) -> Vec<EnrichedContact> {
         out.push(contact(format!("{prefix}{i:04}"), day, &words, category));
     }
     if planted {
-        for i in 0..6usize {
+        for (i, word) in TOPICS[1].iter().enumerate() {
             let mut words = PLANTED.to_vec();
-            words.push(TOPICS[1][i]);
+            words.push(word);
             out.push(contact(format!("{prefix}p{i}"), day, &words, None));
         }
     }
