@@ -90,11 +90,24 @@ pub fn discover(
     out_dir: Option<PathBuf>,
 ) -> Result<DiscoverSummary> {
     let visible = crate::output::output_dir(pipeline, out_dir);
-    if voc_store::scan::history_days(visible.pinned().history())?.is_none() {
+    let Some((stored_first, stored_last)) =
+        voc_store::scan::history_days(visible.pinned().history())?
+    else {
         bail!(
             "no stored history in {}: run `voc run {}` (with the same --out) first",
             visible.history().display(),
             pipeline.path.display()
+        );
+    };
+    // Said before a generation is begun, naming the folder users know.
+    if voc_store::scan::data_days_between(visible.pinned().history(), period.first, period.last)?
+        .is_none()
+    {
+        bail!(
+            "no stored contacts in {period} ({} to {}): the history in {} holds {stored_first} to {stored_last}",
+            period.first,
+            period.last,
+            visible.history().display()
         );
     }
     let (transaction, warnings) = voc_store::Transaction::begin(&visible)?;
