@@ -62,6 +62,8 @@ enum Command {
     Check(commands::check::Args),
     /// Write the report of any week, month or date range from the stored history.
     Report(commands::report::Args),
+    /// Find the topics of a period without the taxonomy (主题发现): new, growing, outside the categories.
+    Discover(commands::discover::Args),
     /// Search the contact index built by `voc run`.
     Search(commands::search::Args),
     /// Serve the search page and JSON API over an index (127.0.0.1:8080 by default).
@@ -103,6 +105,7 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::init::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Report(args) => commands::report::run(args, cli.quiet),
+        Command::Discover(args) => commands::discover::run(args, cli.quiet),
         Command::Search(args) => commands::search::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Taxonomy(cmd) => commands::taxonomy::run(cmd),

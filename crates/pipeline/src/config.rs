@@ -43,6 +43,40 @@ pub struct PipelineFile {
     /// Forecast horizon and the staffing assumptions (SLA target, attendance …).
     #[serde(default)]
     pub staffing: voc_aggregate::staffing::StaffingConfig,
+    /// Topic discovery inside `voc run` (`voc discover` on the report period), only when
+    /// the block is present: it costs a pass over the period's stored tokens.
+    #[serde(default)]
+    pub discover: Option<DiscoverSection>,
+}
+
+/// `[discover]`: `voc run` also writes `tables/discover/<period>/` for the report period,
+/// timed as the stage `discover`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverSection {
+    /// Number of topics; 0 picks √(contacts ÷ 25), between 2 and 30.
+    #[serde(default)]
+    pub topics: usize,
+    #[serde(default = "discover_seed")]
+    pub seed: u64,
+    /// `customer` (customer turns and work-order notes) or `all`.
+    #[serde(default)]
+    pub side: voc_discover::Side,
+}
+
+fn discover_seed() -> u64 {
+    voc_discover::DiscoverOptions::default().seed
+}
+
+impl DiscoverSection {
+    pub fn options(&self) -> voc_discover::DiscoverOptions {
+        voc_discover::DiscoverOptions {
+            side: self.side,
+            topics: self.topics,
+            seed: self.seed,
+            ..voc_discover::DiscoverOptions::default()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

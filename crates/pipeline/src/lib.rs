@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod batch;
 pub mod config;
+pub mod discover;
 mod fingerprints;
 pub mod manifest;
 pub mod models;

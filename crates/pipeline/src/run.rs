@@ -203,6 +203,18 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             written.push(quarantine_path);
             checkpoint("tables+report")?;
             clock.finish(report);
+            // Only when the pipeline asks: a pass over the period's stored tokens.
+            if let Some(discover) = &f.discover {
+                let stage = stages::start("discover");
+                let (_, files, _) = crate::discover::discover_into(
+                    pipeline,
+                    &out,
+                    &report_period,
+                    &discover.options(),
+                )?;
+                written.extend(files);
+                clock.finish(stage);
+            }
             Ok((written, trends))
         })();
         let t = Instant::now();

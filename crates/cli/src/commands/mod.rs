@@ -1,4 +1,5 @@
 pub(crate) mod check;
+pub(crate) mod discover;
 pub(crate) mod fixtures;
 pub(crate) mod history;
 pub(crate) mod index;
@@ -10,6 +11,7 @@ pub(crate) mod search;
 pub(crate) mod segment;
 pub(crate) mod sentiment;
 pub(crate) mod serve;
+pub(crate) mod suggest;
 pub(crate) mod taxonomy;
 
 use std::path::{Path, PathBuf};

@@ -29,11 +29,14 @@ pub(crate) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a category stub (TOML) for a topic found by `voc discover`
+    Suggest(super::suggest::Args),
 }
 
 pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
     match cmd {
         Command::Test { pipeline } => test(&pipeline),
+        Command::Suggest(args) => super::suggest::run(args),
         Command::Explain {
             id,
             pipeline,

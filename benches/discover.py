@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""Topic discovery measured against labels and peers, side by side in one run.
+
+For each labelled set and size: `voc run` stores the contacts (segmented once, as in
+production), `voc discover --topics K` finds topics from the stored tokens; the peers
+work on the same texts cut by jieba (Python): scikit-learn NMF and KMeans on TF-IDF,
+and BERTopic handed TF-IDF-based embeddings (TruncatedSVD of the TF-IDF, so nothing is
+downloaded). Agreement with the gold classes: NMI, ARI (unassigned documents count as
+one cluster of their own), purity (unassigned count as wrong), share unassigned; and
+the time of each (voc: the discovery itself, as `voc discover` reports it, its stored
+tokens already there; peers: the fit, jieba's cut timed apart).
+
+Sets (read from ../shared/data/real/, skipped with a message when absent):
+  shopping  online_shopping_10_cats.csv, gold = its 10 product categories
+  stc3      stc3/dialogues.jsonl, customer turns, gold = the helpdesk brand of the first
+            @mention (a weak gold: the brand, not the complaint)
+
+  python benches/discover.py [--sizes 10000] [--sets shopping,stc3] [--voc target/debug/voc]
+                             [--no-peers] [--no-bertopic]
+
+Python: the venv of benches/discover-requirements.txt (bertopic with --no-deps), e.g.
+  python3 -m venv $CARGO_TARGET_DIR/discover-venv
+  $CARGO_TARGET_DIR/discover-venv/bin/pip install -r benches/discover-requirements.txt
+  $CARGO_TARGET_DIR/discover-venv/bin/pip install --no-deps bertopic==0.17.4
+Prints a Markdown table (for benches/RESULTS.md).
+"""
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT.parent / "shared" / "data" / "real"
+WEEK = "2026-W46"
+DAYS = ["2026-11-09", "2026-11-10", "2026-11-11", "2026-11-12", "2026-11-13", "2026-11-14", "2026-11-15"]
+
+
+def load_shopping():
+    path = REAL / "online_shopping_10_cats.csv"
+    if not path.exists():
+        return None
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            text = (r.get("review") or "").replace("\ufeff", "").strip()
+            if text:
+                rows.append((text, r["cat"]))
+    return rows
+
+
+BRANDS = [
+    ("联通", "联通"), ("电信", "电信"), ("移动", "移动"), ("锤子", "锤子"), ("罗永浩", "锤子"),
+    ("朱萧木", "锤子"), ("91手机", "91手机"), ("搜狗", "搜狗"), ("音悦", "音悦台"), ("vivo", "vivo"),
+    ("去哪儿", "去哪儿"), ("美图", "美图"), ("友宝", "友宝"), ("艺龙", "艺龙"), ("乐视", "乐视"),
+    ("贾跃亭", "乐视"), ("好乐买", "好乐买"), ("岛风", "岛风"), ("花粉", "华为"), ("TCL", "TCL"),
+]
+
+
+def load_stc3():
+    path = REAL / "stc3" / "dialogues.jsonl"
+    if not path.exists():
+        return None
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            text = " ".join(t["text"] for t in d["turns"])
+            mentions = re.findall(r"@([^\s:：,，@]+)", text)
+            gold = None
+            for m in mentions[:1]:
+                for key, brand in BRANDS:
+                    if key in m:
+                        gold = brand
+                        break
+            customer = "。".join(t["text"] for t in d["turns"] if t["speaker"] == "customer").strip()
+            if gold and customer:
+                rows.append((customer, gold))
+    return rows
+
+
+def sample(rows, n, seed=1):
+    rng = random.Random(seed)
+    if n <= len(rows):
+        return rng.sample(rows, n)
+    # Larger than the set: repeated (timing only; agreement is then inflated).
+    return [rows[rng.randrange(len(rows))] for _ in range(n)]
+
+
+def write_pipeline(folder: Path, rows):
+    data = folder / "contacts.jsonl"
+    with open(data, "w", encoding="utf-8") as f:
+        for i, (text, _) in enumerate(rows):
+            day = DAYS[i % 7]
+            rec = {
+                "id": f"r{i:07d}",
+                "started_at": f"{day}T{8 + i % 12:02d}:{i % 60:02d}:00+08:00",
+                "channel": "app",
+                "turns": [{"speaker": "customer", "text": text}],
+            }
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    (folder / "taxonomy.toml").write_text(
+        '[[category]]\nid = "其他/占位"\nname = "占位"\nany = ["占位词语"]\n', encoding="utf-8"
+    )
+    (folder / "pipeline.toml").write_text(
+        f"""[pipeline]
+name = "discover-bench"
+period = "latest"
+[input]
+paths = ["contacts.jsonl"]
+[output]
+dir = "out"
+[classify]
+taxonomy = "taxonomy.toml"
+""",
+        encoding="utf-8",
+    )
+    return folder / "pipeline.toml"
+
+
+def purity(labels, gold):
+    by = {}
+    for l, g in zip(labels, gold):
+        if l is None or l == -1:
+            continue
+        by.setdefault(l, Counter())[g] += 1
+    return sum(c.most_common(1)[0][1] for c in by.values()) / len(gold)
+
+
+def scores(labels, gold):
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    flat = ["_none" if l is None or l == -1 else str(l) for l in labels]
+    return {
+        "nmi": normalized_mutual_info_score(gold, flat),
+        "ari": adjusted_rand_score(gold, flat),
+        "purity": purity(labels, gold),
+        "unassigned": sum(1 for l in labels if l is None or l == -1) / len(labels),
+    }
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_voc(voc, rows, k):
+    with tempfile.TemporaryDirectory(prefix="discover-bench-") as tmp:
+        folder = Path(tmp)
+        pipeline = write_pipeline(folder, rows)
+        subprocess.run([voc, "-q", "run", str(pipeline), "--force"], check=True)
+        started = time.perf_counter()
+        cpu = children_cpu()
+        out = subprocess.run(
+            [voc, "-q", "discover", str(pipeline), "--period", WEEK, "--topics", str(k), "--json"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        wall = time.perf_counter() - started
+        cpu = children_cpu() - cpu
+        result = json.loads(out.stdout)
+        topic_of = {}
+        with open(folder / "out" / "tables" / "discover" / WEEK / "assignments.csv", encoding="utf-8-sig") as f:
+            for r in csv.DictReader(f):
+                topic_of[r["contact_id"]] = r["topic"] or None
+        labels = [topic_of.get(f"r{i:07d}") for i in range(len(rows))]
+        return labels, result["seconds"], wall, cpu
+
+
+def peers(rows, k, with_bertopic):
+    import jieba
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import NMF, TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    jieba.setLogLevel(60)
+    started = time.perf_counter()
+    tokens = [[w for w in jieba.lcut(t) if len(w) >= 2 and re.search(r"\w", w) and not w.isdigit()] for t, _ in rows]
+    cut = time.perf_counter() - started
+    vec = TfidfVectorizer(analyzer=lambda x: x, min_df=2, max_df=0.5, sublinear_tf=True)
+    out = {}
+    started, cpu = time.perf_counter(), time.process_time()
+    X = vec.fit_transform(tokens)
+    tfidf = time.perf_counter() - started
+    tfidf_cpu = time.process_time() - cpu
+    started, cpu = time.perf_counter(), time.process_time()
+    W = NMF(n_components=k, init="nndsvd", random_state=42, max_iter=300).fit_transform(X)
+    labels = [int(np.argmax(w)) if w.max() > 0 else -1 for w in W]
+    out["scikit-learn NMF (TF-IDF of jieba)"] = (labels, tfidf + time.perf_counter() - started, tfidf_cpu + time.process_time() - cpu)
+    started, cpu = time.perf_counter(), time.process_time()
+    labels = KMeans(n_clusters=k, random_state=42, n_init=1).fit_predict(X)
+    empty = np.asarray(X.sum(axis=1)).ravel() == 0
+    labels = [-1 if e else int(l) for l, e in zip(labels, empty)]
+    out["scikit-learn KMeans (TF-IDF of jieba)"] = (labels, tfidf + time.perf_counter() - started, tfidf_cpu + time.process_time() - cpu)
+    if with_bertopic:
+        from bertopic import BERTopic
+        from hdbscan import HDBSCAN
+        from sklearn.feature_extraction.text import CountVectorizer
+        from umap import UMAP
+
+        started, cpu = time.perf_counter(), time.process_time()
+        emb = TruncatedSVD(n_components=100, random_state=42).fit_transform(X)
+        emb = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-12)
+        model = BERTopic(
+            embedding_model=None,
+            umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42),
+            hdbscan_model=HDBSCAN(min_cluster_size=max(10, len(rows) // 200), prediction_data=True),
+            vectorizer_model=CountVectorizer(analyzer=lambda x: x.split(" "), min_df=2),
+            calculate_probabilities=False,
+            verbose=False,
+        )
+        labels, _ = model.fit_transform([" ".join(t) for t in tokens], embeddings=emb)
+        out["BERTopic (TF-IDF SVD embeddings, UMAP, HDBSCAN)"] = (
+            [int(l) for l in labels],
+            tfidf + time.perf_counter() - started,
+            tfidf_cpu + time.process_time() - cpu,
+        )
+    return out, cut
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10000")
+    ap.add_argument("--sets", default="shopping,stc3")
+    ap.add_argument("--voc", default=str(Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug" / "voc"))
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-bertopic", action="store_true")
+    ap.add_argument("--repeat", action="store_true", help="sample with repetition beyond the set's size (timing)")
+    args = ap.parse_args()
+    loaders = {"shopping": load_shopping, "stc3": load_stc3}
+    lines = [
+        "| set | contacts | method | NMI | ARI | purity | unassigned | wall (s) | CPU (s) |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name in args.sets.split(","):
+        rows = loaders[name]()
+        if rows is None:
+            print(f"skipped {name}: not under {REAL}", file=sys.stderr)
+            continue
+        k = len({g for _, g in rows})
+        for n in [int(s) for s in args.sizes.split(",")]:
+            # A set smaller than the size is taken whole (repeating texts would flatter
+            # every method), except with --repeat, for timing at sizes beyond the set.
+            part = sample(rows, n if args.repeat else min(n, len(rows)))
+            n = len(part)
+            gold = [g for _, g in part]
+            labels, seconds, wall, cpu = run_voc(args.voc, part, k)
+            s = scores(labels, gold)
+            lines.append(
+                f"| {name} | {n:,} | voc discover (k={k}) | {s['nmi']:.3f} | {s['ari']:.3f} | {s['purity']:.3f} | {s['unassigned']:.1%} | {seconds:.2f} (command {wall:.2f}) | {cpu:.2f} |"
+            )
+            print(lines[-1], file=sys.stderr)
+            if args.no_peers:
+                continue
+            results, cut = peers(part, k, not args.no_bertopic)
+            for method, (labels, seconds, cpu) in results.items():
+                s = scores(labels, gold)
+                lines.append(
+                    f"| {name} | {n:,} | {method} | {s['nmi']:.3f} | {s['ari']:.3f} | {s['purity']:.3f} | {s['unassigned']:.1%} | {seconds:.2f} (+ jieba {cut:.2f}) | {cpu:.2f} |"
+                )
+                print(lines[-1], file=sys.stderr)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
