@@ -9,6 +9,7 @@
 pub mod eval;
 pub mod matcher;
 pub mod model;
+pub mod negation;
 pub mod rules;
 pub mod sentiment;
 pub mod taxonomy;
@@ -18,7 +19,8 @@ use voc_core::{Contact, RiskFlags, Speaker, TurnTokens};
 pub use model::LogisticModel;
 pub use sentiment::SentimentModel;
 pub use taxonomy::{
-    CategoryExplanation, CategorySpec, RuleHit, Scope, Span, Taxonomy, TaxonomySpec,
+    CategoryExplanation, CategorySpec, NearMiss, NoneScope, RuleHit, Scope, Span, Taxonomy,
+    TaxonomySpec,
 };
 
 use matcher::Occurrence;
@@ -251,7 +253,7 @@ impl RiskRules {
             };
             // A threat only counts from the customer, and not when denied
             // (我没说要起诉); quality checks look at the agent, negation or not.
-            if speaker != Speaker::Agent && !o.negated {
+            if speaker != Speaker::Agent && o.negation != negation::Negation::Denial {
                 if in_group(ESCALATION) {
                     flags.escalation = true;
                     record("escalation");

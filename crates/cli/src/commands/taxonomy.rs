@@ -105,6 +105,16 @@ fn test(path: &Path) -> Result<ExitCode> {
                         describe_matches(&hit.matches, &tokens)
                     );
                 }
+                for miss in &why.near_misses {
+                    let _ = writeln!(
+                        out,
+                        "     missed:  {} {:?} on {}: {}",
+                        miss.list,
+                        miss.rule,
+                        describe_matches(&[vec![miss.span]], &tokens),
+                        miss.detail
+                    );
+                }
             }
             let others: Vec<&String> = got.iter().filter(|g| **g != spec.id).collect();
             if !others.is_empty() {
@@ -310,6 +320,17 @@ fn render(record: &EnrichedContact, e: &Explanation, taxonomy: &voc_classify::Ta
             if hit.matches.len() > 3 {
                 let _ = writeln!(out, "             and {} more", hit.matches.len() - 3);
             }
+        }
+        for miss in &cat.near_misses {
+            let _ = writeln!(
+                out,
+                "        near miss ({}) {} {:?} on {}: {}",
+                miss.kind,
+                miss.list,
+                miss.rule,
+                highlight(&miss.span, &record.tokens),
+                miss.detail
+            );
         }
     }
     if !e.risk_hits.is_empty() {
