@@ -1632,6 +1632,55 @@ regions = ["广东"]
     }
 
     #[test]
+    fn weights_thresholds_and_none_scope() {
+        let tax = compile(
+            r#"
+[[category]]
+id = "网络/断网"
+name = "断网"
+min_terms = 2
+any = ["断网", "掉线", "宽带"]
+
+[[category]]
+id = "网络/投诉"
+name = "投诉"
+min_score = 2
+any = ["投诉 [weight=2]", "网络", "满意 [weight=-1]"]
+
+[[category]]
+id = "网络/光猫"
+name = "光猫"
+none_scope = "turn"
+any = ["光猫"]
+none = ["满意"]
+"#,
+        );
+        assert!(tax.classify_example("又断网了", &tokenize).is_empty());
+        assert_eq!(
+            tax.classify_example("宽带又断网了", &tokenize),
+            vec!["网络/断网"]
+        );
+        assert!(tax.classify_example("网络", &tokenize).is_empty());
+        assert_eq!(tax.classify_example("我要投诉", &tokenize), vec!["网络/投诉"]);
+        // 2 - 1 = 1 < 2: counter-evidence.
+        assert!(tax.classify_example("投诉，很满意", &tokenize).is_empty());
+        let (why, _) = tax
+            .explain_example("网络/投诉", "投诉，很满意", &tokenize)
+            .unwrap();
+        assert!(why.reason.unwrap().contains("min_score 2"));
+        // A none in another turn does not cancel.
+        assert_eq!(
+            tax.classify_example("光猫坏了\n坐席：满意吗\n很满意", &tokenize),
+            vec!["网络/光猫"]
+        );
+        assert!(tax.classify_example("光猫很满意", &tokenize).is_empty());
+        let (why, _) = tax
+            .explain_example("网络/光猫", "光猫很满意", &tokenize)
+            .unwrap();
+        assert_eq!(why.near_misses[0].kind, "none");
+    }
+
+    #[test]
     fn syntax_errors_carry_line_and_column() {
         let err = TaxonomySpec::parse(
             "[[category]]\nid = \"a\"\nname = 3\nany=[\"x\"]\n",
