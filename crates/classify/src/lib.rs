@@ -6,6 +6,7 @@
 //! terms are not segmented at all: they match runs of whole tokens (see [`matcher`]),
 //! which is what lets `voc retag` re-apply an edited taxonomy to stored tokens.
 
+pub mod category_eval;
 pub mod eval;
 pub mod matcher;
 pub mod model;

@@ -17,6 +17,8 @@
 //! negation = "auto"                # auto (default) | off | always: which negations cancel
 //! min_score = 2                    # sum of the weights of the any/near entries that fired
 //! min_terms = 2                    # at least this many distinct any/near entries fired
+//! combine = "rules"                # rules (default) | model | either | both: with the
+//!                                  # model `voc taxonomy train` saved beside the taxonomy
 //! first_turns = 3                  # only the first 3 turns of the scope (and/or last_turns)
 //! channels = ["voice"]             # metadata filters; empty = any
 //! business = ["宽带"]
@@ -67,6 +69,7 @@ use toml::Spanned;
 use voc_core::{Contact, Speaker, TurnTokens};
 
 use crate::ClassifyError;
+use crate::category_eval::{CategoryModels, Combine};
 use crate::matcher::{Form, Occurrence, TermDict, is_clause_break};
 use crate::negation::{Negation, NegationMode};
 use crate::rules::{self, Expr, ExprKind, Operand};
@@ -141,6 +144,8 @@ pub struct CategorySpec {
     pub min_score: Option<f32>,
     /// Least number of distinct `any`/`near` entries that fired.
     pub min_terms: Option<usize>,
+    /// How the rules and a trained model decide together.
+    pub combine: Combine,
     pub first_turns: Option<usize>,
     pub last_turns: Option<usize>,
     /// Only contacts of these channels (empty: all channels).
@@ -191,6 +196,8 @@ struct RawCategory {
     min_score: Option<Spanned<f32>>,
     #[serde(default)]
     min_terms: Option<Spanned<usize>>,
+    #[serde(default)]
+    combine: Combine,
     #[serde(default)]
     first_turns: Option<Spanned<usize>>,
     #[serde(default)]
@@ -377,7 +384,11 @@ impl TaxonomySpec {
                     "the same id is already defined on line {line}"
                 )));
             }
-            if cat.any.is_empty() && cat.all.is_empty() && cat.near.is_empty() {
+            if cat.any.is_empty()
+                && cat.all.is_empty()
+                && cat.near.is_empty()
+                && cat.combine != Combine::Model
+            {
                 return Err(invalid(
                     "expected at least one term in `any`, `all` or `near`".into(),
                 ));
@@ -488,6 +499,7 @@ impl TaxonomySpec {
                 none_scope: cat.none_scope,
                 min_score: cat.min_score.map(|v| v.into_inner()),
                 min_terms: cat.min_terms.map(|v| v.into_inner()),
+                combine: cat.combine,
                 first_turns: cat.first_turns.map(|v| v.into_inner()),
                 last_turns: cat.last_turns.map(|v| v.into_inner()),
                 channels: cat.channels,
@@ -620,6 +632,8 @@ impl TaxonomySpec {
             categories,
             dict,
             term_categories,
+            models: None,
+            combine_override: None,
         }
     }
 }
@@ -688,6 +702,9 @@ pub struct Taxonomy {
     /// For each term id, the categories whose `any`/`near`/`all` use it: only those can
     /// match a contact where the term occurs.
     term_categories: Vec<Vec<u32>>,
+    /// Trained per-category models (`voc taxonomy train`), if any.
+    models: Option<CategoryModels>,
+    combine_override: Option<Combine>,
 }
 
 /// Tokens `[start, end)` of turn `turn`.
@@ -1233,16 +1250,69 @@ impl Taxonomy {
                 }
             }
         }
-        if !any {
+        if !any && !self.uses_models() {
             return Vec::new();
         }
         let cx = Cx::new(contact, tokens, occ, &[]);
-        self.categories
-            .iter()
-            .zip(candidate)
-            .filter(|(cat, candidate)| *candidate && cx.matches(cat, true))
-            .map(|(cat, _)| cat.spec.id.clone())
-            .collect()
+        self.decide(&cx, &candidate, true)
+    }
+
+    /// Whether some category asks its trained model (and there are models).
+    fn uses_models(&self) -> bool {
+        self.models.is_some()
+            && self
+                .categories
+                .iter()
+                .any(|c| self.combine(c) != Combine::Rules)
+    }
+
+    fn combine(&self, cat: &Category) -> Combine {
+        self.combine_override.unwrap_or(cat.spec.combine)
+    }
+
+    /// The matching categories: rules (for the candidates) and models as each category
+    /// combines them.
+    fn decide(&self, cx: &Cx, candidate: &[bool], filters: bool) -> Vec<String> {
+        // The tokens of each speaker scope, joined, built once for the models.
+        let mut scope_tokens: [Option<Vec<voc_core::Token>>; 3] = [None, None, None];
+        let mut out = Vec::new();
+        for (cat, &candidate) in self.categories.iter().zip(candidate) {
+            let combine = self.combine(cat);
+            let rules = candidate && cx.matches(cat, filters);
+            let model = match (&self.models, combine) {
+                (None, _) | (_, Combine::Rules) => None,
+                (Some(models), _) => {
+                    if filters && cx.metadata_mismatch(&cat.spec).is_some() {
+                        Some(false)
+                    } else {
+                        let scope = cat.spec.scope;
+                        let tokens = scope_tokens[scope.index()].get_or_insert_with(|| {
+                            cx.tokens
+                                .iter()
+                                .enumerate()
+                                .filter(|(t, _)| cx.ord[scope.index()][*t] != u32::MAX)
+                                .flat_map(|(_, toks)| toks.iter().cloned())
+                                .collect()
+                        });
+                        models.says(&cat.spec.id, tokens)
+                    }
+                }
+            };
+            if combine.decide(rules, model) {
+                out.push(cat.spec.id.clone());
+            }
+        }
+        out
+    }
+
+    /// Uses trained per-category models for the categories whose `combine` asks for them.
+    pub fn set_models(&mut self, models: Option<CategoryModels>) {
+        self.models = models;
+    }
+
+    /// Makes every category combine rules and models this way (for `taxonomy eval`).
+    pub fn set_combine_override(&mut self, combine: Option<Combine>) {
+        self.combine_override = combine;
     }
 
     /// Adds terms to the scan (risk terms), so one pass over the tokens finds both.
@@ -1287,13 +1357,15 @@ impl Taxonomy {
         tokenize: &dyn Fn(&str) -> TurnTokens,
     ) -> Vec<String> {
         let (contact, tokens) = example_contact(text, tokenize);
-        let occ = self.scan(&contact, &tokens);
-        let cx = Cx::new(&contact, &tokens, &occ, &[]);
-        self.categories
-            .iter()
-            .filter(|cat| cx.matches(cat, false))
-            .map(|cat| cat.spec.id.clone())
-            .collect()
+        self.classify_unfiltered(&contact, &tokens)
+    }
+
+    /// Ids of the matching categories, ignoring metadata filters (an example, or a
+    /// labelled text in `taxonomy eval`).
+    pub fn classify_unfiltered(&self, contact: &Contact, tokens: &[TurnTokens]) -> Vec<String> {
+        let occ = self.scan(contact, tokens);
+        let cx = Cx::new(contact, tokens, &occ, &[]);
+        self.decide(&cx, &vec![true; self.categories.len()], false)
     }
 
     /// Explains category `id` on an example (for failure messages).
@@ -1661,7 +1733,10 @@ none = ["满意"]
             vec!["网络/断网"]
         );
         assert!(tax.classify_example("网络", &tokenize).is_empty());
-        assert_eq!(tax.classify_example("我要投诉", &tokenize), vec!["网络/投诉"]);
+        assert_eq!(
+            tax.classify_example("我要投诉", &tokenize),
+            vec!["网络/投诉"]
+        );
         // 2 - 1 = 1 < 2: counter-evidence.
         assert!(tax.classify_example("投诉，很满意", &tokenize).is_empty());
         let (why, _) = tax

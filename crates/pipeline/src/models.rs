@@ -53,7 +53,15 @@ pub fn load_classifier(pipeline: &Pipeline) -> Result<(Classifier, Vec<String>)>
         sentiment = sentiment.with_model(voc_classify::LogisticModel::load(path)?);
     }
     let terms = risk.terms();
-    let classifier = Classifier::new(spec.compile(), sentiment, &risk);
+    let mut taxonomy = spec.compile();
+    // Per-category models from `voc taxonomy train`, used by categories that ask for them.
+    let models_path = voc_classify::category_eval::CategoryModels::path_for(&c.taxonomy);
+    if models_path.exists() {
+        taxonomy.set_models(Some(voc_classify::category_eval::CategoryModels::load(
+            &models_path,
+        )?));
+    }
+    let classifier = Classifier::new(taxonomy, sentiment, &risk);
     Ok((classifier, terms))
 }
 
