@@ -1068,10 +1068,20 @@ impl<'a> Cx<'a> {
                     list: atom.list.as_str(),
                     rule: atom.source.clone(),
                     kind: "boundary",
-                    detail: format!(
-                        "found inside the token(s) {text:?}, not on token boundaries: \
-                         write it as a prefix (x*), suffix (*x) or substring (*x*) to count it"
-                    ),
+                    detail: {
+                        let plain = &atom.source;
+                        if plain.chars().all(|c| !"@:：*[ ".contains(c)) {
+                            format!(
+                                "found inside the token(s) {text:?}, not on token boundaries: \
+                                 write {plain}*, *{plain} or *{plain}* to count it"
+                            )
+                        } else {
+                            format!(
+                                "found inside the token(s) {text:?}, not on token boundaries: \
+                                 a prefix (x*), suffix (*x) or substring (*x*) form counts it"
+                            )
+                        }
+                    },
                     span,
                 });
             }

@@ -760,7 +760,7 @@ fn render(record: &EnrichedContact, e: &Explanation, taxonomy: &voc_classify::Ta
                 let _ = writeln!(out, "             and {} more", hit.matches.len() - 3);
             }
         }
-        for miss in &cat.near_misses {
+        for miss in cat.near_misses.iter().take(5) {
             let _ = writeln!(
                 out,
                 "        near miss ({}) {} {:?} on {}: {}",
@@ -769,6 +769,13 @@ fn render(record: &EnrichedContact, e: &Explanation, taxonomy: &voc_classify::Ta
                 miss.rule,
                 highlight(&miss.span, &record.tokens),
                 miss.detail
+            );
+        }
+        if cat.near_misses.len() > 5 {
+            let _ = writeln!(
+                out,
+                "        and {} more near misses (--json lists all)",
+                cat.near_misses.len() - 5
             );
         }
     }
