@@ -379,6 +379,9 @@ pub enum Combine {
     Either,
     /// Rules and model.
     Both,
+    /// The model decides, and a rule hit is evidence: with one, a lower probability
+    /// ([`CategoryModels::assisted_threshold`]) is enough.
+    Assist,
 }
 
 impl Combine {
@@ -388,18 +391,35 @@ impl Combine {
             "model" => Some(Combine::Model),
             "either" => Some(Combine::Either),
             "both" => Some(Combine::Both),
+            "assist" => Some(Combine::Assist),
             _ => None,
         }
     }
 
-    pub fn decide(self, rules: bool, model: Option<bool>) -> bool {
+    /// Whether the category matches, from the rules and the model's verdict (`None`:
+    /// no model for it).
+    pub fn decide(self, rules: bool, model: Option<Verdict>) -> bool {
         match (self, model) {
             (Combine::Rules, _) | (_, None) => rules,
-            (Combine::Model, Some(m)) => m,
-            (Combine::Either, Some(m)) => rules || m,
-            (Combine::Both, Some(m)) => rules && m,
+            (Combine::Model, Some(m)) => m.yes,
+            (Combine::Either, Some(m)) => rules || m.yes,
+            (Combine::Both, Some(m)) => rules && m.yes,
+            (Combine::Assist, Some(m)) => m.yes || (rules && m.assisted),
         }
     }
+}
+
+/// What a category's model says about a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// At or above the threshold.
+    pub yes: bool,
+    /// At or above the lower threshold that suffices with a rule hit.
+    pub assisted: bool,
+}
+
+fn default_assisted() -> f32 {
+    0.2
 }
 
 pub const MODELS_FORMAT: &str = "voc-category-models/1";
@@ -411,6 +431,9 @@ pub struct CategoryModels {
     pub format: String,
     /// A model says yes at this probability or above.
     pub threshold: f32,
+    /// With `combine = "assist"`, a rule hit and this probability suffice.
+    #[serde(default = "default_assisted")]
+    pub assisted_threshold: f32,
     pub models: BTreeMap<String, LogisticModel>,
 }
 
@@ -453,17 +476,22 @@ impl CategoryModels {
         CategoryModels {
             format: MODELS_FORMAT.into(),
             threshold: 0.5,
+            assisted_threshold: default_assisted(),
             models,
         }
     }
 
-    /// Whether the model of `category` says yes for `tokens` (`None`: no model).
-    pub fn says(&self, category: &str, tokens: &[Token]) -> Option<bool> {
+    /// What the model of `category` says for `tokens` (`None`: no model).
+    pub fn says(&self, category: &str, tokens: &[Token]) -> Option<Verdict> {
         self.models.get(category).map(|m| {
-            m.probability(&Example {
+            let p = m.probability(&Example {
                 tokens,
                 lexicon: 0.0,
-            }) >= self.threshold
+            });
+            Verdict {
+                yes: p >= self.threshold,
+                assisted: p >= self.assisted_threshold,
+            }
         })
     }
 
@@ -564,8 +592,12 @@ mod tests {
             labels: vec![],
         };
         assert_eq!(in_test_part(&row, 0.2), in_test_part(&row.clone(), 0.2));
-        assert!(Combine::Either.decide(false, Some(true)));
-        assert!(!Combine::Both.decide(true, Some(false)));
+        let v = |yes, assisted| Some(Verdict { yes, assisted });
+        assert!(Combine::Either.decide(false, v(true, true)));
+        assert!(!Combine::Both.decide(true, v(false, true)));
         assert!(Combine::Model.decide(true, None));
+        assert!(Combine::Assist.decide(true, v(false, true)));
+        assert!(!Combine::Assist.decide(true, v(false, false)));
+        assert!(!Combine::Assist.decide(false, v(false, true)));
     }
 }

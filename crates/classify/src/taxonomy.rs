@@ -17,8 +17,8 @@
 //! negation = "auto"                # auto (default) | off | always: which negations cancel
 //! min_score = 2                    # sum of the weights of the any/near entries that fired
 //! min_terms = 2                    # at least this many distinct any/near entries fired
-//! combine = "rules"                # rules (default) | model | either | both: with the
-//!                                  # model `voc taxonomy train` saved beside the taxonomy
+//! combine = "rules"                # rules (default) | model | either | both | assist: with
+//!                                  # the model `voc taxonomy train` saved beside the taxonomy
 //! first_turns = 3                  # only the first 3 turns of the scope (and/or last_turns)
 //! channels = ["voice"]             # metadata filters; empty = any
 //! business = ["宽带"]
@@ -69,7 +69,7 @@ use toml::Spanned;
 use voc_core::{Contact, Speaker, TurnTokens};
 
 use crate::ClassifyError;
-use crate::category_eval::{CategoryModels, Combine};
+use crate::category_eval::{CategoryModels, Combine, Verdict};
 use crate::matcher::{Form, Occurrence, TermDict, is_clause_break};
 use crate::negation::{Negation, NegationMode};
 use crate::rules::{self, Expr, ExprKind, Operand};
@@ -1293,7 +1293,10 @@ impl Taxonomy {
                 (None, _) | (_, Combine::Rules) => None,
                 (Some(models), _) => {
                     if filters && cx.metadata_mismatch(&cat.spec).is_some() {
-                        Some(false)
+                        Some(Verdict {
+                            yes: false,
+                            assisted: false,
+                        })
                     } else {
                         let scope = cat.spec.scope;
                         let tokens = scope_tokens[scope.index()].get_or_insert_with(|| {

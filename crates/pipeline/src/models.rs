@@ -134,7 +134,7 @@ impl ModelsLoading {
     }
 }
 
-/// The classifier of a pipeline with the segmenter that keeps its terms whole.
+/// The classifier of a pipeline with its segmenter (user dictionaries and risk terms).
 pub fn build_classifier(
     pipeline: &Pipeline,
 ) -> Result<(Classifier, Segmenter, voc_text::SegmenterBuilder)> {

@@ -37,7 +37,7 @@ pub(crate) enum Command {
         labels: LabelArgs,
         /// How rules and trained models decide, for every category (default: each
         /// category's `combine`)
-        #[arg(long, value_parser = ["rules", "model", "either", "both"])]
+        #[arg(long, value_parser = ["rules", "model", "either", "both", "assist"])]
         combine: Option<String>,
         /// How many false positives and negatives to list
         #[arg(long, default_value_t = 20)]
@@ -479,7 +479,9 @@ fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>) -> Result<ExitCode
                 .join(", ")
         );
     }
-    println!("a category uses its model when it says combine = \"model\", \"either\" or \"both\"");
+    println!(
+        "a category uses its model when it says combine = \"model\", \"either\", \"both\" or \"assist\""
+    );
     Ok(ExitCode::SUCCESS)
 }
 
