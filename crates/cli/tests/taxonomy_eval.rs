@@ -18,7 +18,8 @@ const LABELS: &str = "text,categories\n\
 手机信号不太好，电池也不耐用,手机\n\
 平板屏幕很清晰，看电影不错,平板\n\
 快递很快，包装完好,\n\
-住了一晚还行,酒店\n";
+住了一晚还行,酒店\n\
+我的手机号13812345678一直没信号,酒店\n";
 
 fn setup(dir: &Path) -> String {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../classify/tests/data/shopping");
@@ -41,7 +42,9 @@ fn eval_prints_scores_json_and_xlsx_and_train_saves_models() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("12 rows"), "{stdout}");
+    assert!(stdout.contains("13 rows"), "{stdout}");
+    // A labelled text is masked as ingest masks it: the number never shows.
+    assert!(!stdout.contains("13812345678"), "{stdout}");
     assert!(stdout.contains("micro"), "{stdout}");
     assert!(stdout.contains("macro"), "{stdout}");
 
@@ -62,7 +65,16 @@ fn eval_prints_scores_json_and_xlsx_and_train_saves_models() {
         String::from_utf8_lossy(&out.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["scores"]["rows"], 12);
+    assert_eq!(json["scores"]["rows"], 13);
+    assert!(!json.to_string().contains("13812345678"), "{json}");
+    assert!(
+        json["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["category"] == "酒店" && e["error"] == "false negative"),
+        "{json}"
+    );
     assert_eq!(json["scores"]["categories"].as_array().unwrap().len(), 10);
     assert!(
         json["scores"]["micro"]["f1"].as_f64().unwrap() > 0.5,

@@ -107,8 +107,9 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
     }
 }
 
-/// A labelled row as a contact with tokens: from the history by id, or its text cut
-/// by the pipeline's segmenter (one turn per line, as a `must_match` example).
+/// A labelled row as a contact with tokens: from the history by id, or its text
+/// normalized and masked as ingest does, then cut by the pipeline's segmenter (one turn
+/// per line, as a `must_match` example). Errors show the masked text.
 struct LabelledContacts {
     rows: Vec<voc_classify::category_eval::LabeledRow>,
     contacts: Vec<(voc_core::Contact, Vec<TurnTokens>)>,
@@ -122,7 +123,7 @@ fn labelled_contacts(
     use voc_classify::category_eval::{in_test_part, read_category_labels};
     let rows = read_category_labels(&args.labels, args.label_column.as_deref())?;
     let total = rows.len();
-    let rows: Vec<_> = rows
+    let mut rows: Vec<_> = rows
         .into_iter()
         .filter(|r| match args.part.as_str() {
             "test" => in_test_part(r, args.test_share),
@@ -139,9 +140,11 @@ fn labelled_contacts(
     let out = voc_pipeline::output::output_dir(pipeline, args.out_dir.clone());
     let history = out.history();
     let tokenize = |t: &str| segmenter.cut(t);
+    let masker = voc_ingest::Ingestor::new(pipeline.ingest_options())?;
     let mut contacts = Vec::with_capacity(rows.len());
-    for row in &rows {
-        if let Some(text) = &row.text {
+    for row in &mut rows {
+        if let Some(text) = &mut row.text {
+            *text = masker.mask(&voc_text::normalize::normalize_text(text));
             contacts.push(voc_classify::taxonomy::example_contact(text, &tokenize));
             continue;
         }
