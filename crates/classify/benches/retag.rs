@@ -59,7 +59,7 @@ fn setup() -> Setup {
     let mut builder = voc_text::Segmenter::builder()
         .dictionary(demo.join("userdict.txt"))
         .expect("demo dictionary");
-    for term in spec.terms().into_iter().chain(risk.terms()) {
+    for term in risk.terms() {
         builder = builder.word(term);
     }
     let segmenter = builder.build().expect("segmenter");

@@ -6,9 +6,11 @@
 //! terms are not segmented at all: they match runs of whole tokens (see [`matcher`]),
 //! which is what lets `voc retag` re-apply an edited taxonomy to stored tokens.
 
+pub mod category_eval;
 pub mod eval;
 pub mod matcher;
 pub mod model;
+pub mod negation;
 pub mod rules;
 pub mod sentiment;
 pub mod sentiment_eval;
@@ -20,7 +22,8 @@ use voc_core::{Contact, RiskFlags, Speaker, TurnTokens};
 pub use model::LogisticModel;
 pub use sentiment::SentimentModel;
 pub use taxonomy::{
-    CategoryExplanation, CategorySpec, RuleHit, Scope, Span, Taxonomy, TaxonomySpec,
+    CategoryExplanation, CategorySpec, NearMiss, NoneScope, RuleHit, Scope, Span, Taxonomy,
+    TaxonomySpec,
 };
 
 use matcher::Occurrence;
@@ -499,7 +502,7 @@ impl RiskRules {
             };
             // A threat only counts from the customer, and not when denied
             // (我没说要起诉); quality checks look at the agent, negation or not.
-            if speaker != Speaker::Agent && !o.negated {
+            if speaker != Speaker::Agent && o.negation != negation::Negation::Denial {
                 if in_group(ESCALATION) {
                     flags.escalation = true;
                     record("escalation");

@@ -1,254 +1,215 @@
 //! Finding rule terms in tokenized turns, fast enough to re-tag a million stored
 //! contacts.
 //!
-//! A term matches a run of whole tokens whose concatenation equals the term. So the
-//! match never starts or ends inside a token (`满意` is not found in the token `不满意`),
-//! yet it does not depend on how the segmenter cut the term itself: `宽带断网` is found
-//! whether the text was cut `宽带|断网` or `宽带断网`. That is what lets `voc retag`
-//! apply new terms to tokens cut months ago with an older dictionary.
+//! Whether a term matches depends only on the term, its form and the turn's tokens (cut
+//! by the segmenter with the pipeline's user dictionaries — never with other rule
+//! terms), so an edit to one category cannot change what another matches. Four forms:
 //!
-//! Each turn is scanned once for all terms: at every token a hash lookup tells whether
-//! the token starts any term; only then are following tokens appended.
+//! | written | [`Form`] | matches where the term's characters … |
+//! | --- | --- | --- |
+//! | `断网` | `Word` | start at a token start and end at a token end: one or more whole tokens |
+//! | `操控*` | `Prefix` | start at a token start (`操控性`, `操控 | 很好`) |
+//! | `*异响` | `Suffix` | end at a token end (`底盘异响`) |
+//! | `*退款*` | `Substring` | occur anywhere in the turn's text (`申请退款中`) |
+//!
+//! A `Word` term does not depend on how the segmenter cut the term itself: `宽带断网` is
+//! found whether the text was cut `宽带|断网` or `宽带断网`; but `满意` is not found in the
+//! token `不满意`, nor `退` in the token `退货`. Matching is by characters of the turn's
+//! tokens joined (ASCII lower-cased), with one Aho-Corasick automaton over every term:
+//! one pass per turn whatever the number of terms.
 
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use voc_core::Token;
 
+pub use crate::negation::{NEGATION_WINDOW, Negation, is_clause_break};
 pub use voc_core::hash::{FxBuild, FxHasher};
 
-/// Words that negate a term standing right after them in the same clause.
-pub const NEGATIONS: &[&str] = &[
-    "不",
-    "没",
-    "没有",
-    "未",
-    "无",
-    "别",
-    "不是",
-    "并没有",
-    "并未",
-    "从没",
-    "从来没有",
-    "从未",
-    "不会",
-    "不再",
-    "没能",
-    "未能",
-    "无法",
-];
-/// How many tokens before a term a negation may stand (`没有 断网`, `没 再 断网`).
-pub const NEGATION_WINDOW: usize = 2;
-
-/// Tokens that end a clause: a negation never reaches across them.
-pub fn is_clause_break(token: &str) -> bool {
-    matches!(
-        token,
-        "，" | "。"
-            | "！"
-            | "？"
-            | "；"
-            | "、"
-            | ","
-            | "."
-            | "!"
-            | "?"
-            | ";"
-            | "但是"
-            | "可是"
-            | "不过"
-            | "但"
-    )
+/// Where a term may start and end relative to the turn's tokens (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Form {
+    /// Whole tokens: starts at a token start, ends at a token end.
+    #[default]
+    Word,
+    /// `操控*`: starts at a token start.
+    Prefix,
+    /// `*异响`: ends at a token end.
+    Suffix,
+    /// `*退款*`: anywhere.
+    Substring,
 }
 
-/// Whether a negation word stands within [`NEGATION_WINDOW`] tokens before `at`.
-pub fn negated(tokens: &[Token], at: usize) -> bool {
-    tokens[at.saturating_sub(NEGATION_WINDOW)..at]
-        .iter()
-        .rev()
-        .take_while(|t| !is_clause_break(t))
-        .any(|t| NEGATIONS.contains(&t.as_str()))
+impl Form {
+    /// The term as written in a rule: `操控*`, `*异响`, `*退款*`.
+    pub fn written(self, text: &str) -> String {
+        match self {
+            Form::Word => text.to_string(),
+            Form::Prefix => format!("{text}*"),
+            Form::Suffix => format!("*{text}"),
+            Form::Substring => format!("*{text}*"),
+        }
+    }
+
+    fn accepts(self, starts_token: bool, ends_token: bool) -> bool {
+        match self {
+            Form::Word => starts_token && ends_token,
+            Form::Prefix => starts_token,
+            Form::Suffix => ends_token,
+            Form::Substring => true,
+        }
+    }
 }
 
-/// One occurrence of a term: turn index and token range `[start, end)`.
+/// One occurrence of a term: turn index and token range `[start, end)` of the tokens
+/// the term's characters touch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Occurrence {
     pub term: u32,
     pub turn: u32,
     pub start: u32,
     pub end: u32,
-    /// A negation word stands right before it (see [`negated`]).
-    pub negated: bool,
+    /// The negation cue before it in its clause, if any (see [`crate::negation`]).
+    pub negation: Negation,
 }
 
-/// What a string is to the dictionary: a term, a proper prefix of a longer term, or both.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    /// `u32::MAX`: not a term itself.
-    id: u32,
-    prefix: bool,
-}
-
-/// Characters below this code point are looked up in a bitmap before any hashing; it
-/// covers the CJK blocks where every Chinese term starts.
-const FIRST_CHAR_LIMIT: u32 = 0x3_0000;
-
-/// A dictionary of terms (normalized phrases) with their ids.
+/// A dictionary of terms (normalized phrase and form) with their ids.
 #[derive(Debug, Clone, Default)]
 pub struct TermDict {
-    /// Terms and their proper prefixes, in one map so each step of a scan is one lookup.
-    entries: HashMap<String, Entry, FxBuild>,
-    /// Term → id, for interning.
-    index: HashMap<String, u32, FxBuild>,
-    texts: Vec<String>,
-    /// Bit per character that starts a term: most tokens start no term and are skipped
-    /// without hashing.
-    first_chars: Vec<u64>,
-    /// Terms contained in another term, recorded with it when it matches as a single
-    /// token (`断网` inside a token `宽带断网` that the segmenter kept whole).
-    implies: Vec<Vec<u32>>,
-    max_len: usize,
+    /// (text, form) → id, for interning.
+    index: HashMap<(String, Form), u32, FxBuild>,
+    terms: Vec<(String, Form)>,
+    /// The automaton over the distinct texts; `None` until [`TermDict::finish`].
+    automaton: Option<AhoCorasick>,
+    /// For each automaton pattern, the terms with that text (one per form).
+    pattern_terms: Vec<Vec<(Form, u32)>>,
+}
+
+thread_local! {
+    /// The turn's joined text and token starts, reused between turns.
+    static SCRATCH: RefCell<(String, Vec<u32>)> = const { RefCell::new((String::new(), Vec::new())) };
 }
 
 impl TermDict {
-    /// Id of `phrase` (already normalized), adding it if new.
-    pub fn intern(&mut self, phrase: &str) -> u32 {
-        if let Some(&id) = self.index.get(phrase) {
+    /// Id of `phrase` (already normalized) in `form`, adding it if new.
+    pub fn intern(&mut self, phrase: &str, form: Form) -> u32 {
+        if let Some(&id) = self.index.get(&(phrase.to_string(), form)) {
             return id;
         }
-        let id = self.texts.len() as u32;
-        self.texts.push(phrase.to_string());
-        self.index.insert(phrase.to_string(), id);
+        let id = self.terms.len() as u32;
+        self.terms.push((phrase.to_string(), form));
+        self.index.insert((phrase.to_string(), form), id);
         id
     }
 
-    pub fn id(&self, phrase: &str) -> Option<u32> {
-        self.entries
-            .get(phrase)
-            .filter(|e| e.id != u32::MAX)
-            .map(|e| e.id)
+    pub fn id(&self, phrase: &str, form: Form) -> Option<u32> {
+        self.index.get(&(phrase.to_string(), form)).copied()
     }
 
     pub fn text(&self, id: u32) -> &str {
-        &self.texts[id as usize]
+        &self.terms[id as usize].0
+    }
+
+    pub fn form(&self, id: u32) -> Form {
+        self.terms[id as usize].1
     }
 
     pub fn len(&self) -> usize {
-        self.texts.len()
+        self.terms.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.texts.is_empty()
+        self.terms.is_empty()
     }
 
-    /// Builds the lookup structures and the containment links; call after the last
-    /// `intern` (and again after interning more).
+    /// Builds the automaton; call after the last `intern` (and again after interning more).
     pub fn finish(&mut self) {
-        self.entries.clear();
-        self.max_len = 0;
-        self.first_chars = vec![0; (FIRST_CHAR_LIMIT / 64) as usize];
-        for (id, text) in self.texts.iter().enumerate() {
-            self.max_len = self.max_len.max(text.len());
-            if let Some(c) = text.chars().next() {
-                let code = c as u32;
-                if code < FIRST_CHAR_LIMIT {
-                    self.first_chars[(code / 64) as usize] |= 1 << (code % 64);
-                }
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut pattern_of: HashMap<&str, usize, FxBuild> = HashMap::default();
+        let mut pattern_terms: Vec<Vec<(Form, u32)>> = Vec::new();
+        for (id, (text, form)) in self.terms.iter().enumerate() {
+            if text.is_empty() {
+                continue;
             }
-            self.entries
-                .entry(text.clone())
-                .or_insert(Entry {
-                    id: u32::MAX,
-                    prefix: false,
-                })
-                .id = id as u32;
-            for (i, _) in text.char_indices().skip(1) {
-                self.entries
-                    .entry(text[..i].to_string())
-                    .or_insert(Entry {
-                        id: u32::MAX,
-                        prefix: false,
-                    })
-                    .prefix = true;
-            }
+            let p = *pattern_of.entry(text.as_str()).or_insert_with(|| {
+                patterns.push(text.as_str());
+                pattern_terms.push(Vec::new());
+                patterns.len() - 1
+            });
+            pattern_terms[p].push((*form, id as u32));
         }
-        self.implies = self
-            .texts
-            .iter()
-            .map(|outer| {
-                self.texts
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, inner)| {
-                        inner.len() < outer.len()
-                            && outer
-                                .match_indices(inner.as_str())
-                                .any(|(at, _)| !ends_with_negation(&outer[..at]))
-                    })
-                    .map(|(id, _)| id as u32)
-                    .collect()
-            })
-            .collect();
-    }
-
-    /// Whether some term may start with `token` (false means certainly not).
-    #[inline]
-    fn may_start(&self, token: &str) -> bool {
-        let Some(c) = token.chars().next() else {
-            return false;
-        };
-        let code = c.to_ascii_lowercase() as u32;
-        code >= FIRST_CHAR_LIMIT || self.first_chars[(code / 64) as usize] & (1 << (code % 64)) != 0
+        // Overlapping search needs the standard match kind; a DFA is fastest to run and
+        // the term lists are small (thousands at most).
+        self.automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)
+            .or_else(|_| AhoCorasick::builder().build(&patterns))
+            .ok();
+        self.pattern_terms = pattern_terms;
     }
 
     /// Appends every occurrence of every term in `tokens` (the tokens of turn `turn`).
     pub fn scan(&self, turn: usize, tokens: &[Token], out: &mut Vec<Occurrence>) {
-        if self.texts.is_empty() {
+        self.scan_with_misses(turn, tokens, out, None);
+    }
+
+    /// [`TermDict::scan`], also recording in `misses` the `Word` terms whose characters
+    /// occur but not on token boundaries (`操控` inside `操控性`), for `explain`.
+    pub fn scan_with_misses(
+        &self,
+        turn: usize,
+        tokens: &[Token],
+        out: &mut Vec<Occurrence>,
+        mut misses: Option<&mut Vec<Occurrence>>,
+    ) {
+        let Some(automaton) = &self.automaton else {
+            return;
+        };
+        if tokens.is_empty() {
             return;
         }
-        let mut buf = String::with_capacity(self.max_len + 8);
-        for i in 0..tokens.len() {
-            if !self.may_start(&tokens[i]) {
-                continue;
+        SCRATCH.with_borrow_mut(|(text, starts)| {
+            text.clear();
+            starts.clear();
+            for token in tokens {
+                starts.push(text.len() as u32);
+                push_lower(text, token);
             }
-            buf.clear();
-            let mut neg: Option<bool> = None;
-            for (j, token) in tokens.iter().enumerate().skip(i) {
-                push_lower(&mut buf, token);
-                if buf.len() > self.max_len {
-                    break;
-                }
-                let Some(entry) = self.entries.get(buf.as_str()) else {
-                    break;
-                };
-                if entry.id != u32::MAX {
-                    let id = entry.id;
-                    let negated = *neg.get_or_insert_with(|| negated(tokens, i));
+            starts.push(text.len() as u32);
+            for m in automaton.find_overlapping_iter(text.as_str()) {
+                let (s, e) = (m.start() as u32, m.end() as u32);
+                // Token containing the first byte; first token starting at or after the end.
+                let first = starts.partition_point(|&o| o <= s) - 1;
+                let last = starts.partition_point(|&o| o < e);
+                let starts_token = starts[first] == s;
+                let ends_token = starts[last] == e;
+                let mut negation = None;
+                for &(form, id) in &self.pattern_terms[m.pattern().as_usize()] {
+                    let accepted = form.accepts(starts_token, ends_token);
+                    if !accepted && misses.is_none() {
+                        continue;
+                    }
+                    let negation = *negation.get_or_insert_with(|| {
+                        let in_token = &text[starts[first] as usize..s as usize];
+                        crate::negation::classify(tokens, first, in_token)
+                    });
                     let occ = Occurrence {
                         term: id,
                         turn: turn as u32,
-                        start: i as u32,
-                        end: (j + 1) as u32,
-                        negated,
+                        start: first as u32,
+                        end: last as u32,
+                        negation,
                     };
-                    out.push(occ);
-                    // Over several tokens the contained terms are found on their own
-                    // boundaries; inside one token they are not.
-                    if j == i {
-                        for &inner in &self.implies[id as usize] {
-                            out.push(Occurrence { term: inner, ..occ });
-                        }
+                    if accepted {
+                        out.push(occ);
+                    } else if let Some(misses) = misses.as_deref_mut() {
+                        misses.push(occ);
                     }
                 }
-                if !entry.prefix {
-                    break;
-                }
             }
-        }
+        });
     }
-}
-
-/// A term `不满意` contains `满意`, but saying it is not saying `满意`.
-fn ends_with_negation(prefix: &str) -> bool {
-    NEGATIONS.iter().any(|n| prefix.ends_with(n))
 }
 
 #[inline]
@@ -268,13 +229,17 @@ mod tests {
         s.split('|').map(Token::from).collect()
     }
 
-    fn dict(terms: &[&str]) -> TermDict {
+    fn dict(terms: &[(&str, Form)]) -> TermDict {
         let mut d = TermDict::default();
-        for t in terms {
-            d.intern(t);
+        for (t, f) in terms {
+            d.intern(t, *f);
         }
         d.finish();
         d
+    }
+
+    fn words(terms: &[&str]) -> TermDict {
+        dict(&terms.iter().map(|t| (*t, Form::Word)).collect::<Vec<_>>())
     }
 
     fn found(d: &TermDict, tokens: &str) -> Vec<(String, u32, u32, bool)> {
@@ -282,62 +247,78 @@ mod tests {
         d.scan(0, &toks(tokens), &mut out);
         out.sort();
         out.iter()
-            .map(|o| (d.text(o.term).to_string(), o.start, o.end, o.negated))
+            .map(|o| {
+                (
+                    d.form(o.term).written(d.text(o.term)),
+                    o.start,
+                    o.end,
+                    o.negation == Negation::Denial,
+                )
+            })
             .collect()
     }
 
+    fn t(s: &str, start: u32, end: u32, negated: bool) -> (String, u32, u32, bool) {
+        (s.to_string(), start, end, negated)
+    }
+
     #[test]
-    fn matches_on_token_boundaries_only() {
-        let d = dict(&["满意", "宽带断网", "断网", "wifi"]);
+    fn words_match_on_token_boundaries_only() {
+        let d = words(&["满意", "宽带断网", "断网", "wifi", "退"]);
         assert_eq!(found(&d, "我|很|不满意"), vec![]);
         assert_eq!(
             found(&d, "宽带|断网|了"),
-            vec![
-                ("宽带断网".to_string(), 0, 2, false),
-                ("断网".to_string(), 1, 2, false)
-            ]
+            vec![t("宽带断网", 0, 2, false), t("断网", 1, 2, false)]
         );
-        // Kept whole by the segmenter: 断网 is implied by the longer term.
+        // A whole token 宽带断网 is the term 宽带断网, not the term 断网: whatever else the
+        // taxonomy lists.
+        assert_eq!(found(&d, "宽带断网"), vec![t("宽带断网", 0, 1, false)]);
+        assert_eq!(found(&d, "连|WiFi"), vec![t("wifi", 1, 2, false)]);
+        assert_eq!(found(&d, "申请|退货"), vec![]);
+        assert_eq!(found(&d, "我|要|退"), vec![t("退", 2, 3, false)]);
+    }
+
+    #[test]
+    fn prefix_suffix_and_substring_forms() {
+        let d = dict(&[
+            ("操控", Form::Prefix),
+            ("异响", Form::Suffix),
+            ("退款", Form::Substring),
+            ("操控", Form::Word),
+        ]);
+        assert_eq!(found(&d, "操控性|很|好"), vec![t("操控*", 0, 1, false)]);
         assert_eq!(
-            found(&d, "宽带断网"),
-            vec![
-                ("宽带断网".to_string(), 0, 1, false),
-                ("断网".to_string(), 0, 1, false)
-            ]
+            found(&d, "操控|很|好"),
+            vec![t("操控*", 0, 1, false), t("操控", 0, 1, false)]
         );
-        assert_eq!(
-            found(&d, "连|WiFi"),
-            vec![("wifi".to_string(), 1, 2, false)]
-        );
+        assert_eq!(found(&d, "底盘异响"), vec![t("*异响", 0, 1, false)]);
+        assert_eq!(found(&d, "异响声"), vec![]);
+        assert_eq!(found(&d, "申请退|款中"), vec![t("*退款*", 0, 2, false)]);
+        assert_eq!(found(&d, "没有|退款"), vec![t("*退款*", 1, 2, false)]);
+    }
+
+    #[test]
+    fn near_misses_are_recorded_on_request() {
+        let d = words(&["操控"]);
+        let (mut out, mut misses) = (Vec::new(), Vec::new());
+        d.scan_with_misses(0, &toks("操控性|好"), &mut out, Some(&mut misses));
+        assert!(out.is_empty());
+        assert_eq!(misses.len(), 1);
+        assert_eq!((misses[0].start, misses[0].end), (0, 1));
     }
 
     #[test]
     fn negation_stops_at_clause_breaks() {
-        let d = dict(&["断网"]);
-        assert_eq!(
-            found(&d, "没有|断网"),
-            vec![("断网".to_string(), 1, 2, true)]
-        );
-        assert_eq!(
-            found(&d, "没|再|断网"),
-            vec![("断网".to_string(), 2, 3, true)]
-        );
-        assert_eq!(
-            found(&d, "没有|，|断网"),
-            vec![("断网".to_string(), 2, 3, false)]
-        );
+        let d = words(&["断网"]);
+        assert_eq!(found(&d, "没有|断网"), vec![t("断网", 1, 2, true)]);
+        assert_eq!(found(&d, "没|再|断网"), vec![t("断网", 2, 3, true)]);
+        assert_eq!(found(&d, "没有|，|断网"), vec![t("断网", 2, 3, false)]);
         assert_eq!(
             found(&d, "不|知道|为什么|断网"),
-            vec![("断网".to_string(), 3, 4, false)]
+            vec![t("断网", 3, 4, false)]
         );
-    }
-
-    #[test]
-    fn negated_containment_is_not_implied() {
-        let d = dict(&["满意", "不满意"]);
-        assert_eq!(
-            found(&d, "不满意"),
-            vec![("不满意".to_string(), 0, 1, false)]
-        );
+        // A cue fused before a substring term inside its token.
+        let d = dict(&[("卡", Form::Substring)]);
+        assert_eq!(found(&d, "一点|不卡"), vec![t("*卡*", 1, 2, true)]);
     }
 }

@@ -1,24 +1,31 @@
 //! The small expression language of one entry in a rule's term list.
 //!
 //! ```text
-//! entry    := [speaker ":"] operand [ "NEAR/" N operand ]
+//! entry    := [speaker ":"] operand [ "NEAR/" N operand ] [ options ]
 //! speaker  := customer | agent | any | 客户 | 坐席          (":" may be full-width "：")
 //! operand  := "@" group-name                               a synonym group from [synonyms]
-//!           | phrase                                       one or more tokens, spaces ignored
+//!           | phrase | phrase "*" | "*" phrase | "*" phrase "*"
+//!                            whole tokens | token start | token end | anywhere (see matcher)
+//! options  := "[" option { "," option } "]"
+//! option   := "weight=" number                             counts toward min_score (default 1)
+//!           | "negation=" (auto | off | always)            which negations cancel it
 //! ```
 //!
-//! Examples: `断网`, `@断网`, `agent:已报障`, `光猫 NEAR/5 红灯`, `customer:@光猫 NEAR/3 @红灯`.
+//! Examples: `断网`, `操控*`, `*异响`, `*退款*`, `@断网`, `agent:已报障`, `光猫 NEAR/5 红灯`,
+//! `customer:@光猫 NEAR/3 @红灯`, `发货 [negation=off]`, `异响 [weight=2]`.
 //! A speaker prefix applies to the whole entry and overrides the category's `scope`.
 //! Parse errors carry the character offset inside the entry, so the taxonomy loader can
 //! point at the exact column in the file.
 
+use crate::matcher::Form;
+use crate::negation::NegationMode;
 use crate::taxonomy::Scope;
 
 /// One side of an entry: a literal phrase or a synonym group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operand {
-    /// Text to match on token boundaries; whitespace removed, ASCII lower-cased.
-    Phrase(String),
+    /// Text to match (whitespace removed, ASCII lower-cased) in one of the four forms.
+    Phrase { text: String, form: Form },
     /// Name of a `[synonyms]` group, without the `@`; `offset` is where the `@` stands.
     Group { name: String, offset: usize },
 }
@@ -35,12 +42,22 @@ pub enum ExprKind {
     },
 }
 
+/// The `[…]` options after an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct EntryOptions {
+    /// Contribution to the category's score (default 1; negative: counter-evidence).
+    pub weight: Option<f32>,
+    /// Overrides the category's `negation`.
+    pub negation: Option<NegationMode>,
+}
+
 /// A parsed term-list entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Expr {
     /// Overrides the category's scope for this entry.
     pub speaker: Option<Scope>,
     pub kind: ExprKind,
+    pub options: EntryOptions,
 }
 
 /// A parse error at a character offset (0-based) inside the entry.
@@ -68,23 +85,24 @@ pub fn normalize_phrase(text: &str) -> String {
 
 /// Parses one entry of `any`, `all`, `none` or `near`.
 pub fn parse(entry: &str) -> Result<Expr, ParseError> {
-    let chars: Vec<char> = entry.chars().collect();
-    let mut pos = skip_ws(&chars, 0);
+    let all: Vec<char> = entry.chars().collect();
+    let (chars, options) = split_options(&all)?;
+    let mut pos = skip_ws(chars, 0);
     if pos == chars.len() {
         return Err(error(0, "expected a term, found an empty string"));
     }
-    let speaker = match speaker_prefix(&chars, pos)? {
+    let speaker = match speaker_prefix(chars, pos)? {
         Some((scope, next)) => {
-            pos = skip_ws(&chars, next);
+            pos = skip_ws(chars, next);
             Some(scope)
         }
         None => None,
     };
-    let near_at = find_keyword(&chars, pos);
+    let near_at = find_keyword(chars, pos);
     let kind = match near_at {
         None => {
-            check_no_bare_near(&chars, pos, chars.len())?;
-            ExprKind::Term(operand(&chars, pos, chars.len(), "a term")?)
+            check_no_bare_near(chars, pos, chars.len())?;
+            ExprKind::Term(operand(chars, pos, chars.len(), "a term")?)
         }
         Some(k) => {
             // "NEAR/" is 5 characters; the distance follows immediately.
@@ -110,16 +128,16 @@ pub fn parse(entry: &str) -> Result<Expr, ParseError> {
                     "expected a space after the NEAR/N distance",
                 ));
             }
-            check_no_bare_near(&chars, pos, k)?;
-            let left = operand(&chars, pos, k, "a term before NEAR")?;
-            if let Some(second) = find_keyword(&chars, digits_end) {
+            check_no_bare_near(chars, pos, k)?;
+            let left = operand(chars, pos, k, "a term before NEAR")?;
+            if let Some(second) = find_keyword(chars, digits_end) {
                 return Err(error(
                     second,
                     "expected one NEAR per entry (write two entries, or use `all`)",
                 ));
             }
-            check_no_bare_near(&chars, digits_end, chars.len())?;
-            let right = operand(&chars, digits_end, chars.len(), "a term after NEAR/N")?;
+            check_no_bare_near(chars, digits_end, chars.len())?;
+            let right = operand(chars, digits_end, chars.len(), "a term after NEAR/N")?;
             ExprKind::Near {
                 left,
                 right,
@@ -127,7 +145,84 @@ pub fn parse(entry: &str) -> Result<Expr, ParseError> {
             }
         }
     };
-    Ok(Expr { speaker, kind })
+    Ok(Expr {
+        speaker,
+        kind,
+        options,
+    })
+}
+
+/// Splits a trailing `[key=value, …]` off the entry.
+fn split_options(chars: &[char]) -> Result<(&[char], EntryOptions), ParseError> {
+    let mut end = chars.len();
+    while end > 0 && chars[end - 1].is_whitespace() {
+        end -= 1;
+    }
+    let mut options = EntryOptions::default();
+    if end == 0 || chars[end - 1] != ']' {
+        if let Some(at) = chars.iter().position(|c| *c == '[' || *c == ']') {
+            return Err(error(
+                at,
+                "expected options in brackets at the end of the entry (e.g. 断网 [weight=2])",
+            ));
+        }
+        return Ok((chars, options));
+    }
+    let Some(open) = chars[..end].iter().rposition(|c| *c == '[') else {
+        return Err(error(end - 1, "expected [ before ]"));
+    };
+    let mut at = open + 1;
+    for part in chars[open + 1..end - 1].split(|c| *c == ',' || *c == '，') {
+        let text: String = part.iter().collect();
+        let offset = at + (part.len() - text.trim_start().chars().count());
+        at += part.len() + 1;
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let Some((key, value)) = text.split_once('=') else {
+            return Err(error(
+                offset,
+                format!("expected key=value in the options, found {text:?}"),
+            ));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        match key {
+            "weight" => {
+                let w: f32 = value
+                    .parse()
+                    .ok()
+                    .filter(|w: &f32| w.is_finite() && w.abs() <= 1000.0)
+                    .ok_or_else(|| {
+                        error(
+                            offset,
+                            format!(
+                                "expected a number for weight (e.g. weight=2), found {value:?}"
+                            ),
+                        )
+                    })?;
+                options.weight = Some(w);
+            }
+            "negation" => {
+                options.negation = Some(NegationMode::parse(value).ok_or_else(|| {
+                    error(
+                        offset,
+                        format!("expected negation=auto, off or always, found {value:?}"),
+                    )
+                })?);
+            }
+            other => {
+                return Err(error(
+                    offset,
+                    format!("unknown option {other:?}: expected weight or negation"),
+                ));
+            }
+        }
+    }
+    if let Some(at) = chars[..open].iter().position(|c| *c == '[' || *c == ']') {
+        return Err(error(at, "expected one [options] at the end of the entry"));
+    }
+    Ok((&chars[..open], options))
 }
 
 fn skip_ws(chars: &[char], mut pos: usize) -> usize {
@@ -233,7 +328,25 @@ fn operand(chars: &[char], from: usize, to: usize, what: &str) -> Result<Operand
             "expected @ only at the start of a term (a synonym group reference)",
         ));
     }
-    Ok(Operand::Phrase(normalize_phrase(&text)))
+    let form = match (text.starts_with('*'), text.len() > 1 && text.ends_with('*')) {
+        (false, false) => Form::Word,
+        (false, true) => Form::Prefix,
+        (true, false) => Form::Suffix,
+        (true, true) => Form::Substring,
+    };
+    let inner = text.trim_start_matches('*').trim_end_matches('*');
+    if let Some(at) = inner.find('*') {
+        let offset = start + text.find(inner).unwrap_or(0) + inner[..at].chars().count();
+        return Err(error(
+            offset,
+            "expected * only at the start or the end of a term (操控*, *异响, *退款*)",
+        ));
+    }
+    let inner = normalize_phrase(inner);
+    if inner.is_empty() {
+        return Err(error(start, format!("expected {what} besides *")));
+    }
+    Ok(Operand::Phrase { text: inner, form })
 }
 
 #[cfg(test)]
@@ -241,7 +354,10 @@ mod tests {
     use super::*;
 
     fn phrase(s: &str) -> Operand {
-        Operand::Phrase(s.to_string())
+        Operand::Phrase {
+            text: s.to_string(),
+            form: Form::Word,
+        }
     }
 
     #[test]
@@ -250,7 +366,8 @@ mod tests {
             parse("断网").unwrap(),
             Expr {
                 speaker: None,
-                kind: ExprKind::Term(phrase("断网"))
+                kind: ExprKind::Term(phrase("断网")),
+                options: EntryOptions::default(),
             }
         );
         assert_eq!(
@@ -270,6 +387,32 @@ mod tests {
                 offset: 3
             })
         );
+    }
+
+    #[test]
+    fn forms_and_options() {
+        let form = |e: &str| match parse(e).unwrap().kind {
+            ExprKind::Term(Operand::Phrase { text, form }) => (text, form),
+            k => panic!("{k:?}"),
+        };
+        assert_eq!(form("操控*"), ("操控".into(), Form::Prefix));
+        assert_eq!(form("*异响"), ("异响".into(), Form::Suffix));
+        assert_eq!(form("*退款*"), ("退款".into(), Form::Substring));
+        let e = parse("agent:发货 [negation=off, weight=2.5]").unwrap();
+        assert_eq!(e.options.negation, Some(NegationMode::Off));
+        assert_eq!(e.options.weight, Some(2.5));
+        assert_eq!(e.speaker, Some(Scope::Agent));
+        let err = parse("操*控").unwrap_err();
+        assert_eq!(err.offset, 1, "{err:?}");
+        let err = parse("*").unwrap_err();
+        assert!(err.message.contains("besides *"), "{err:?}");
+        let err = parse("断网 [wieght=2]").unwrap_err();
+        assert_eq!(err.offset, 4, "{err:?}");
+        assert!(err.message.contains("unknown option"), "{err:?}");
+        let err = parse("断网 [negation=no]").unwrap_err();
+        assert!(err.message.contains("auto, off or always"), "{err:?}");
+        let err = parse("断网 [weight=2").unwrap_err();
+        assert!(err.message.contains("brackets"), "{err:?}");
     }
 
     #[test]

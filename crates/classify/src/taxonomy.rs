@@ -9,10 +9,16 @@
 //! name = "宽带断网"
 //! owner = "网络运维部"
 //! scope = "customer"               # customer (default; work-order notes count) | agent | any
-//! any = ["@断网", "没网"]           # one of these …
+//! any = ["@断网", "没网", "光猫*"]  # one of these …
 //! near = ["光猫 NEAR/5 红灯"]       # … or one of these proximity rules
 //! all = ["宽带"]                    # and every one of these
 //! none = ["已恢复"]                 # and none of these
+//! none_scope = "contact"           # contact (default) | turn | clause: where a none cancels
+//! negation = "auto"                # auto (default) | off | always: which negations cancel
+//! min_score = 2                    # sum of the weights of the any/near entries that fired
+//! min_terms = 2                    # at least this many distinct any/near entries fired
+//! combine = "rules"                # rules (default) | model | either | both | assist: with
+//!                                  # the model `voc taxonomy train` saved beside the taxonomy
 //! first_turns = 3                  # only the first 3 turns of the scope (and/or last_turns)
 //! channels = ["voice"]             # metadata filters; empty = any
 //! business = ["宽带"]
@@ -23,8 +29,27 @@
 //! ```
 //!
 //! Semantics, decided once so analysts can rely on them:
-//! * Terms match runs of whole tokens (see [`crate::matcher`]) and do not count right
-//!   after a negation (`没有断网`), within the same clause.
+//! * Whether a term matches depends only on the term, its form and options, and the
+//!   text as cut by the segmenter with the pipeline's user dictionaries — never on other
+//!   categories (rule terms are not added to the segmenter's dictionary).
+//! * Four forms ([`crate::matcher`]): `断网` whole tokens (one or several: `宽带断网`
+//!   matches 宽带|断网); `操控*` from a token start (`操控性`); `*异响` up to a token end
+//!   (`底盘异响`); `*退款*` anywhere in the turn's text. `退` does not match 退货 or 闪退
+//!   when the segmenter keeps those words whole; `*退*` would.
+//! * Options after an entry, in brackets: `异响 [weight=2]`, `发货 [negation=off]`.
+//! * Negation ([`crate::negation`]): a denial in the term's clause (`没有断网`, `不卡`)
+//!   cancels it; a negation that complains about an absence or a delay (`还没发货`,
+//!   `一直没有物流信息`, `不是明天送达么`, `无法退款`) or stands in a condition or a question
+//!   (`只要不是影响安全…`, `是不是断网了`) does not. `negation = "off"` (category or
+//!   entry) lets no negation cancel — for topics whose absence is the complaint (物流);
+//!   `"always"` lets every negation cue cancel.
+//! * Score: each `any`/`near` entry that fired adds its weight (default 1) once, however
+//!   often it fired. The category needs a score above 0 (at least one entry, without
+//!   weights), or at least `min_score` when set, and at least `min_terms` distinct
+//!   entries fired when set. A negative weight is counter-evidence.
+//! * `none`: with `none_scope = "contact"` one `none` hit anywhere in the scope blocks
+//!   the category; with `"turn"` or `"clause"` it cancels only the `any`/`near`/`all`
+//!   hits in the same turn or clause.
 //! * Any entry may carry a speaker prefix (`agent:已报障`) that overrides `scope`.
 //! * `first_turns` / `last_turns` count the turns **of the entry's speaker scope**: with
 //!   `scope = "customer"` and `first_turns = 2`, the customer's first two turns (the reason
@@ -44,8 +69,23 @@ use toml::Spanned;
 use voc_core::{Contact, Speaker, TurnTokens};
 
 use crate::ClassifyError;
-use crate::matcher::{Occurrence, TermDict};
+use crate::category_eval::{CategoryModels, Combine, Verdict};
+use crate::matcher::{Form, Occurrence, TermDict, is_clause_break};
+use crate::negation::{Negation, NegationMode};
 use crate::rules::{self, Expr, ExprKind, Operand};
+
+/// Where a `none` hit cancels the category's hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum NoneScope {
+    /// Anywhere in the entry's scope: the category does not match.
+    #[default]
+    Contact,
+    /// Hits in the same turn are cancelled.
+    Turn,
+    /// Hits in the same clause are cancelled.
+    Clause,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, Hash)]
 #[serde(rename_all = "lowercase")]
@@ -97,6 +137,15 @@ pub struct CategorySpec {
     pub all: Vec<String>,
     pub none: Vec<String>,
     pub near: Vec<String>,
+    /// Which negations cancel the category's terms (entries may override it).
+    pub negation: NegationMode,
+    pub none_scope: NoneScope,
+    /// Least sum of the weights of the `any`/`near` entries that fired.
+    pub min_score: Option<f32>,
+    /// Least number of distinct `any`/`near` entries that fired.
+    pub min_terms: Option<usize>,
+    /// How the rules and a trained model decide together.
+    pub combine: Combine,
     pub first_turns: Option<usize>,
     pub last_turns: Option<usize>,
     /// Only contacts of these channels (empty: all channels).
@@ -139,6 +188,16 @@ struct RawCategory {
     none: Terms,
     #[serde(default)]
     near: Terms,
+    #[serde(default)]
+    negation: NegationMode,
+    #[serde(default)]
+    none_scope: NoneScope,
+    #[serde(default)]
+    min_score: Option<Spanned<f32>>,
+    #[serde(default)]
+    min_terms: Option<Spanned<usize>>,
+    #[serde(default)]
+    combine: Combine,
     #[serde(default)]
     first_turns: Option<Spanned<usize>>,
     #[serde(default)]
@@ -197,8 +256,8 @@ impl List {
 #[derive(Debug, Clone)]
 pub struct TaxonomySpec {
     pub categories: Vec<CategorySpec>,
-    /// Synonym groups: name → normalized phrases.
-    pub synonyms: BTreeMap<String, Vec<String>>,
+    /// Synonym groups: name → normalized phrases with their forms.
+    pub synonyms: BTreeMap<String, Vec<(String, Form)>>,
     rules: Vec<CategoryRules>,
 }
 
@@ -290,14 +349,16 @@ impl TaxonomySpec {
                 match expr {
                     Expr {
                         speaker: None,
-                        kind: ExprKind::Term(Operand::Phrase(p)),
-                    } => phrases.push(p),
+                        kind: ExprKind::Term(Operand::Phrase { text, form }),
+                        options,
+                    } if options == rules::EntryOptions::default() => phrases.push((text, form)),
                     _ => {
                         return Err(src.error(
                             src.inside(value.span(), 0),
                             format!(
                                 "synonym group {name:?}: expected a plain term, not a speaker, \
-                                 @group or NEAR expression"
+                                 @group, NEAR expression or [options] (put options on the \
+                                 entry that uses @{name})"
                             ),
                         ));
                     }
@@ -323,14 +384,27 @@ impl TaxonomySpec {
                     "the same id is already defined on line {line}"
                 )));
             }
-            if cat.any.is_empty() && cat.all.is_empty() && cat.near.is_empty() {
+            if cat.any.is_empty()
+                && cat.all.is_empty()
+                && cat.near.is_empty()
+                && cat.combine != Combine::Model
+            {
                 return Err(invalid(
                     "expected at least one term in `any`, `all` or `near`".into(),
+                ));
+            }
+            if let Some(v) = &cat.min_score
+                && !v.get_ref().is_finite()
+            {
+                return Err(src.error(
+                    src.line_column(v.span().start),
+                    format!("category {id}: expected a finite min_score"),
                 ));
             }
             for (field, value) in [
                 ("first_turns", &cat.first_turns),
                 ("last_turns", &cat.last_turns),
+                ("min_terms", &cat.min_terms),
             ] {
                 if let Some(v) = value
                     && *v.get_ref() == 0
@@ -360,6 +434,16 @@ impl TaxonomySpec {
                             ),
                         )
                     })?;
+                    if expr.options.weight.is_some() && matches!(list, List::All | List::None) {
+                        return Err(src.error(
+                            src.inside(term.span(), 0),
+                            format!(
+                                "category {id}: `{}` entry {entry:?}: a weight counts only in \
+                                 `any` and `near` (the score of the category)",
+                                list.as_str()
+                            ),
+                        ));
+                    }
                     if list == List::Near && !matches!(expr.kind, ExprKind::Near { .. }) {
                         return Err(src.error(
                             src.inside(term.span(), 0),
@@ -411,6 +495,11 @@ impl TaxonomySpec {
                 all: cat.all.iter().map(|t| t.get_ref().clone()).collect(),
                 none: cat.none.iter().map(|t| t.get_ref().clone()).collect(),
                 near: cat.near.iter().map(|t| t.get_ref().clone()).collect(),
+                negation: cat.negation,
+                none_scope: cat.none_scope,
+                min_score: cat.min_score.map(|v| v.into_inner()),
+                min_terms: cat.min_terms.map(|v| v.into_inner()),
+                combine: cat.combine,
                 first_turns: cat.first_turns.map(|v| v.into_inner()),
                 last_turns: cat.last_turns.map(|v| v.into_inner()),
                 channels: cat.channels,
@@ -436,15 +525,21 @@ impl TaxonomySpec {
         })
     }
 
-    /// Every phrase of every rule and synonym group, so the segmenter can keep each one
-    /// a single token.
+    /// The text of every phrase of every rule and synonym group (without `*`), for
+    /// what reports call "covered by the taxonomy". Not for the segmenter: a term's
+    /// match must not depend on the other terms.
     pub fn terms(&self) -> Vec<String> {
-        let mut terms: Vec<String> = self.synonyms.values().flatten().cloned().collect();
+        let mut terms: Vec<String> = self
+            .synonyms
+            .values()
+            .flatten()
+            .map(|(t, _)| t.clone())
+            .collect();
         for rules in &self.rules {
             for (_, _, expr) in &rules.entries {
                 for operand in operands(expr) {
-                    if let Operand::Phrase(p) = operand {
-                        terms.push(p.clone());
+                    if let Operand::Phrase { text, .. } = operand {
+                        terms.push(text.clone());
                     }
                 }
             }
@@ -459,11 +554,11 @@ impl TaxonomySpec {
         let mut dict = TermDict::default();
         let mut resolve = |operand: &Operand| -> Vec<u32> {
             let mut ids: Vec<u32> = match operand {
-                Operand::Phrase(p) => vec![dict.intern(p)],
+                Operand::Phrase { text, form } => vec![dict.intern(text, *form)],
                 Operand::Group { name, .. } => self
                     .synonyms
                     .get(name)
-                    .map(|ps| ps.iter().map(|p| dict.intern(p)).collect())
+                    .map(|ps| ps.iter().map(|(t, f)| dict.intern(t, *f)).collect())
                     .unwrap_or_default(),
             };
             ids.sort_unstable();
@@ -480,6 +575,7 @@ impl TaxonomySpec {
                     positive: Vec::new(),
                     all: Vec::new(),
                     none: Vec::new(),
+                    simple: true,
                 };
                 for (list, source, expr) in &rules.entries {
                     let kind = match &expr.kind {
@@ -498,6 +594,8 @@ impl TaxonomySpec {
                         list: *list,
                         source: source.clone(),
                         scope: expr.speaker.unwrap_or(spec.scope),
+                        weight: expr.options.weight.unwrap_or(1.0),
+                        negation: expr.options.negation.unwrap_or(spec.negation),
                         kind,
                     };
                     match list {
@@ -506,6 +604,9 @@ impl TaxonomySpec {
                         List::None => cat.none.push(atom),
                     }
                 }
+                cat.simple = spec.min_score.is_none()
+                    && spec.min_terms.is_none()
+                    && cat.positive.iter().all(|a| a.weight > 0.0);
                 cat
             })
             .collect();
@@ -531,6 +632,8 @@ impl TaxonomySpec {
             categories,
             dict,
             term_categories,
+            models: None,
+            combine_override: None,
         }
     }
 }
@@ -575,16 +678,20 @@ struct Atom {
     list: List,
     source: String,
     scope: Scope,
+    weight: f32,
+    negation: NegationMode,
     kind: AtomKind,
 }
 
 #[derive(Debug, Clone)]
 struct Category {
     spec: CategorySpec,
-    /// `any` and `near`: at least one must fire (if there are any).
+    /// `any` and `near`: their score must pass the thresholds (if there are any).
     positive: Vec<Atom>,
     all: Vec<Atom>,
     none: Vec<Atom>,
+    /// No thresholds and no negative weights: one `any`/`near` hit is enough.
+    simple: bool,
 }
 
 /// A compiled taxonomy, ready to classify tokenized contacts.
@@ -595,6 +702,9 @@ pub struct Taxonomy {
     /// For each term id, the categories whose `any`/`near`/`all` use it: only those can
     /// match a contact where the term occurs.
     term_categories: Vec<Vec<u32>>,
+    /// Trained per-category models (`voc taxonomy train`), if any.
+    models: Option<CategoryModels>,
+    combine_override: Option<Combine>,
 }
 
 /// Tokens `[start, end)` of turn `turn`.
@@ -624,6 +734,17 @@ pub struct RuleHit {
     pub matches: Vec<Vec<Span>>,
 }
 
+/// A rule term that was present but did not count, for `explain` and `taxonomy test`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NearMiss {
+    pub list: &'static str,
+    pub rule: String,
+    /// `negation`, `none` or `boundary`.
+    pub kind: &'static str,
+    pub detail: String,
+    pub span: Span,
+}
+
 /// Why a category matched a contact or not.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct CategoryExplanation {
@@ -633,6 +754,10 @@ pub struct CategoryExplanation {
     /// For a category that did not match: the first reason.
     pub reason: Option<String>,
     pub fired: Vec<RuleHit>,
+    /// Sum of the weights of the `any`/`near` entries that fired.
+    pub score: f32,
+    /// Terms present but cancelled (negation, `none`) or not on token boundaries.
+    pub near_misses: Vec<NearMiss>,
 }
 
 /// Per-contact state shared by all categories: speakers, term occurrences and turn
@@ -642,13 +767,35 @@ struct Cx<'a> {
     tokens: &'a [TurnTokens],
     /// Sorted by term, turn, start.
     occ: &'a [Occurrence],
+    /// Terms found off token boundaries (only when explaining), sorted likewise.
+    misses: &'a [Occurrence],
     /// `ord[scope][turn]`: index of the turn among the scope's turns (`u32::MAX`: not in it).
     ord: [Vec<u32>; 3],
     count: [u32; 3],
 }
 
+/// The range of `occ` (sorted by term) holding term `term`.
+fn of_term(occ: &[Occurrence], term: u32) -> &[Occurrence] {
+    let from = occ.partition_point(|o| o.term < term);
+    let to = occ.partition_point(|o| o.term <= term);
+    &occ[from..to]
+}
+
+fn span_of(o: &Occurrence) -> Span {
+    Span {
+        turn: o.turn as usize,
+        start: o.start as usize,
+        end: o.end as usize,
+    }
+}
+
 impl<'a> Cx<'a> {
-    fn new(contact: &'a Contact, tokens: &'a [TurnTokens], occ: &'a [Occurrence]) -> Self {
+    fn new(
+        contact: &'a Contact,
+        tokens: &'a [TurnTokens],
+        occ: &'a [Occurrence],
+        misses: &'a [Occurrence],
+    ) -> Self {
         let n = contact.turns.len().min(tokens.len());
         let mut ord = [vec![u32::MAX; n], vec![u32::MAX; n], vec![u32::MAX; n]];
         let mut count = [0u32; 3];
@@ -665,6 +812,7 @@ impl<'a> Cx<'a> {
             contact,
             tokens: &tokens[..n],
             occ,
+            misses,
             ord,
             count,
         }
@@ -672,7 +820,9 @@ impl<'a> Cx<'a> {
 
     fn eligible(&self, scope: Scope, spec: &CategorySpec, turn: usize) -> bool {
         let s = scope.index();
-        let ord = self.ord[s][turn];
+        let Some(&ord) = self.ord[s].get(turn) else {
+            return false;
+        };
         if ord == u32::MAX {
             return false;
         }
@@ -684,19 +834,19 @@ impl<'a> Cx<'a> {
             || last.is_some_and(|l| (ord as usize) + l >= self.count[s] as usize)
     }
 
-    /// Un-negated occurrences of any of `terms` in eligible turns.
+    /// Occurrences of any of `terms` in eligible turns that the atom's negation mode
+    /// does not cancel.
     fn occurrences<'s>(
         &'s self,
         terms: &'s [u32],
-        scope: Scope,
+        atom: &'s Atom,
         spec: &'s CategorySpec,
     ) -> impl Iterator<Item = &'s Occurrence> + 's {
         terms.iter().flat_map(move |&term| {
-            let from = self.occ.partition_point(|o| o.term < term);
-            let to = self.occ.partition_point(|o| o.term <= term);
-            self.occ[from..to]
-                .iter()
-                .filter(move |o| !o.negated && self.eligible(scope, spec, o.turn as usize))
+            of_term(self.occ, term).iter().filter(move |o| {
+                !atom.negation.cancels(o.negation)
+                    && self.eligible(atom.scope, spec, o.turn as usize)
+            })
         })
     }
 
@@ -716,17 +866,12 @@ impl<'a> Cx<'a> {
     /// Calls `f` with every match of `atom`; stops early when `f` returns false.
     /// Returns whether anything matched.
     fn hits(&self, atom: &Atom, spec: &CategorySpec, f: &mut dyn FnMut(Vec<Span>) -> bool) -> bool {
-        let span = |o: &Occurrence| Span {
-            turn: o.turn as usize,
-            start: o.start as usize,
-            end: o.end as usize,
-        };
         let mut any = false;
         match &atom.kind {
             AtomKind::Term(terms) => {
-                for o in self.occurrences(terms, atom.scope, spec) {
+                for o in self.occurrences(terms, atom, spec) {
                     any = true;
-                    if !f(vec![span(o)]) {
+                    if !f(vec![span_of(o)]) {
                         break;
                     }
                 }
@@ -736,11 +881,11 @@ impl<'a> Cx<'a> {
                 right,
                 distance,
             } => {
-                let lefts: Vec<&Occurrence> = self.occurrences(left, atom.scope, spec).collect();
+                let lefts: Vec<&Occurrence> = self.occurrences(left, atom, spec).collect();
                 if lefts.is_empty() {
                     return false;
                 }
-                let rights: Vec<&Occurrence> = self.occurrences(right, atom.scope, spec).collect();
+                let rights: Vec<&Occurrence> = self.occurrences(right, atom, spec).collect();
                 if rights.is_empty() {
                     return false;
                 }
@@ -763,7 +908,7 @@ impl<'a> Cx<'a> {
                         };
                         if gap.is_some_and(|g| g <= *distance) {
                             any = true;
-                            if !f(vec![span(l), span(r)]) {
+                            if !f(vec![span_of(l), span_of(r)]) {
                                 break 'outer;
                             }
                         }
@@ -774,8 +919,51 @@ impl<'a> Cx<'a> {
         any
     }
 
-    fn fires(&self, atom: &Atom, spec: &CategorySpec) -> bool {
-        self.hits(atom, spec, &mut |_| false)
+    /// Index of the clause of token `at` in turn `turn`.
+    fn clause_of(&self, turn: usize, at: usize) -> usize {
+        self.tokens[turn][..at.min(self.tokens[turn].len())]
+            .iter()
+            .filter(|t| is_clause_break(t))
+            .count()
+    }
+
+    /// Where the category's `none` hits are, for a turn or clause `none_scope`.
+    fn none_places(&self, cat: &Category) -> Vec<(usize, usize)> {
+        let mut places = Vec::new();
+        for atom in &cat.none {
+            self.hits(atom, &cat.spec, &mut |m| {
+                for s in m {
+                    places.push((s.turn, self.clause_of(s.turn, s.start)));
+                }
+                true
+            });
+        }
+        places
+    }
+
+    /// Whether a `none` hit in `places` cancels the hit `m`.
+    fn blocked(&self, scope: NoneScope, places: &[(usize, usize)], m: &[Span]) -> bool {
+        match scope {
+            NoneScope::Contact => false,
+            NoneScope::Turn => m.iter().any(|s| places.iter().any(|p| p.0 == s.turn)),
+            NoneScope::Clause => m.iter().any(|s| {
+                let c = self.clause_of(s.turn, s.start);
+                places.contains(&(s.turn, c))
+            }),
+        }
+    }
+
+    /// Whether `atom` has a hit that no `none` hit cancels.
+    fn fires(&self, atom: &Atom, cat: &Category, places: &[(usize, usize)]) -> bool {
+        if places.is_empty() {
+            return self.hits(atom, &cat.spec, &mut |_| false);
+        }
+        let mut kept = false;
+        self.hits(atom, &cat.spec, &mut |m| {
+            kept = !self.blocked(cat.spec.none_scope, places, &m);
+            !kept
+        });
+        kept
     }
 
     fn metadata_mismatch(&self, spec: &CategorySpec) -> Option<String> {
@@ -797,28 +985,146 @@ impl<'a> Cx<'a> {
             .or_else(|| check("queue", &spec.queues, c.queue.as_deref()))
     }
 
+    /// Whether the score and count of fired `any`/`near` entries pass the category's
+    /// thresholds (see the module documentation).
+    fn passes(spec: &CategorySpec, score: f32, count: usize) -> bool {
+        spec.min_score.map_or(score > 0.0, |m| score >= m)
+            && spec.min_terms.is_none_or(|k| count >= k)
+    }
+
     fn matches(&self, cat: &Category, filters: bool) -> bool {
         let spec = &cat.spec;
         if filters && self.metadata_mismatch(spec).is_some() {
             return false;
         }
-        (cat.positive.is_empty() || cat.positive.iter().any(|a| self.fires(a, spec)))
-            && cat.all.iter().all(|a| self.fires(a, spec))
-            && !cat.none.iter().any(|a| self.fires(a, spec))
+        let places = if spec.none_scope == NoneScope::Contact {
+            if cat.none.iter().any(|a| self.fires(a, cat, &[])) {
+                return false;
+            }
+            Vec::new()
+        } else {
+            self.none_places(cat)
+        };
+        if !cat.all.iter().all(|a| self.fires(a, cat, &places)) {
+            return false;
+        }
+        if cat.positive.is_empty() {
+            return true;
+        }
+        if cat.simple {
+            return cat.positive.iter().any(|a| self.fires(a, cat, &places));
+        }
+        let (mut score, mut count) = (0.0, 0);
+        for atom in &cat.positive {
+            if self.fires(atom, cat, &places) {
+                score += atom.weight;
+                count += 1;
+            }
+        }
+        Self::passes(spec, score, count)
+    }
+
+    /// The terms of `atom` present in eligible turns but cancelled by its negation
+    /// mode, or off token boundaries.
+    fn near_misses(&self, atom: &Atom, spec: &CategorySpec, out: &mut Vec<NearMiss>) {
+        let terms: Vec<u32> = match &atom.kind {
+            AtomKind::Term(t) => t.clone(),
+            AtomKind::Near { left, right, .. } => left.iter().chain(right).copied().collect(),
+        };
+        for &term in &terms {
+            for o in of_term(self.occ, term) {
+                if atom.negation.cancels(o.negation)
+                    && self.eligible(atom.scope, spec, o.turn as usize)
+                {
+                    let span = span_of(o);
+                    let before = self.tokens[span.turn]
+                        [span.start.saturating_sub(crate::negation::NEGATION_WINDOW)..span.start]
+                        .concat();
+                    out.push(NearMiss {
+                        list: atom.list.as_str(),
+                        rule: atom.source.clone(),
+                        kind: "negation",
+                        detail: format!(
+                            "cancelled by the {} before it ({before:?}; negation={}): \
+                             `[negation=off]` on the entry would count it",
+                            if o.negation == Negation::Denial {
+                                "denial"
+                            } else {
+                                "negation"
+                            },
+                            atom.negation.as_str()
+                        ),
+                        span,
+                    });
+                }
+            }
+            for o in of_term(self.misses, term) {
+                if !self.eligible(atom.scope, spec, o.turn as usize) {
+                    continue;
+                }
+                let span = span_of(o);
+                let text = span.text(self.tokens);
+                out.push(NearMiss {
+                    list: atom.list.as_str(),
+                    rule: atom.source.clone(),
+                    kind: "boundary",
+                    detail: {
+                        let plain = &atom.source;
+                        if plain.chars().all(|c| !"@:：*[ ".contains(c)) {
+                            format!(
+                                "found inside the token(s) {text:?}, not on token boundaries: \
+                                 write {plain}*, *{plain} or *{plain}* to count it"
+                            )
+                        } else {
+                            format!(
+                                "found inside the token(s) {text:?}, not on token boundaries: \
+                                 a prefix (x*), suffix (*x) or substring (*x*) form counts it"
+                            )
+                        }
+                    },
+                    span,
+                });
+            }
+        }
     }
 
     fn explain(&self, cat: &Category, filters: bool) -> CategoryExplanation {
         let spec = &cat.spec;
+        let places = if spec.none_scope == NoneScope::Contact {
+            Vec::new()
+        } else {
+            self.none_places(cat)
+        };
         let mut fired = Vec::new();
-        let mut fired_of = |atoms: &[Atom]| -> Vec<bool> {
+        let mut near_misses = Vec::new();
+        let mut fired_of = |atoms: &[Atom], blockable: bool| -> Vec<bool> {
             atoms
                 .iter()
                 .map(|atom| {
                     let mut matches = Vec::new();
-                    let hit = self.hits(atom, spec, &mut |m| {
-                        matches.push(m);
+                    self.hits(atom, spec, &mut |m| {
+                        if blockable && self.blocked(spec.none_scope, &places, &m) {
+                            near_misses.push(NearMiss {
+                                list: atom.list.as_str(),
+                                rule: atom.source.clone(),
+                                kind: "none",
+                                detail: format!(
+                                    "cancelled by a `none` entry in the same {}",
+                                    if spec.none_scope == NoneScope::Turn {
+                                        "turn"
+                                    } else {
+                                        "clause"
+                                    }
+                                ),
+                                span: m[0],
+                            });
+                        } else {
+                            matches.push(m);
+                        }
                         true
                     });
+                    self.near_misses(atom, spec, &mut near_misses);
+                    let hit = !matches.is_empty();
                     if hit {
                         fired.push(RuleHit {
                             list: atom.list.as_str(),
@@ -830,9 +1136,16 @@ impl<'a> Cx<'a> {
                 })
                 .collect()
         };
-        let positive = fired_of(&cat.positive);
-        let all = fired_of(&cat.all);
-        let none = fired_of(&cat.none);
+        let positive = fired_of(&cat.positive, true);
+        let all = fired_of(&cat.all, true);
+        let none = fired_of(&cat.none, false);
+        let (score, count) = cat
+            .positive
+            .iter()
+            .zip(&positive)
+            .filter(|(_, f)| **f)
+            .fold((0.0, 0), |(s, c), (a, _)| (s + a.weight, c + 1));
+        let contact_none = spec.none_scope == NoneScope::Contact;
         let reason = if let Some(m) = self.metadata_mismatch(spec).filter(|_| filters) {
             Some(m)
         } else if !cat.positive.is_empty() && !positive.contains(&true) {
@@ -846,17 +1159,36 @@ impl<'a> Cx<'a> {
             ))
         } else if let Some(i) = all.iter().position(|f| !f) {
             Some(format!("`all` entry {:?} did not fire", cat.all[i].source))
+        } else if let Some(i) = none.iter().position(|f| *f).filter(|_| contact_none) {
+            Some(format!("`none` entry {:?} fired", cat.none[i].source))
+        } else if !cat.positive.is_empty() && !Self::passes(spec, score, count) {
+            Some(format!(
+                "below the threshold: score {score} from {count} entr{} (needs {})",
+                if count == 1 { "y" } else { "ies" },
+                [
+                    spec.min_score
+                        .map_or("a score above 0".to_string(), |m| format!("min_score {m}")),
+                    spec.min_terms
+                        .map(|k| format!("min_terms {k}"))
+                        .unwrap_or_default(),
+                ]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" and ")
+            ))
         } else {
-            none.iter()
-                .position(|f| *f)
-                .map(|i| format!("`none` entry {:?} fired", cat.none[i].source))
+            None
         };
+        near_misses.sort_by_key(|m| (m.span.turn, m.span.start));
         CategoryExplanation {
             id: spec.id.clone(),
             name: spec.name.clone(),
             matched: reason.is_none(),
             reason,
             fired,
+            score,
+            near_misses,
         }
     }
 }
@@ -893,6 +1225,23 @@ impl Taxonomy {
         occ
     }
 
+    /// [`Taxonomy::scan`] and, apart, the terms found off token boundaries.
+    pub fn scan_explained(
+        &self,
+        contact: &Contact,
+        tokens: &[TurnTokens],
+    ) -> (Vec<Occurrence>, Vec<Occurrence>) {
+        let n = contact.turns.len().min(tokens.len());
+        let (mut occ, mut misses) = (Vec::new(), Vec::new());
+        for (turn, toks) in tokens[..n].iter().enumerate() {
+            self.dict
+                .scan_with_misses(turn, toks, &mut occ, Some(&mut misses));
+        }
+        occ.sort_unstable();
+        misses.sort_unstable();
+        (occ, misses)
+    }
+
     /// [`Taxonomy::classify`] with the occurrences already found by [`Taxonomy::scan`].
     pub fn classify_scanned(
         &self,
@@ -900,10 +1249,10 @@ impl Taxonomy {
         tokens: &[TurnTokens],
         occ: &[Occurrence],
     ) -> Vec<String> {
-        // Only categories using a term that occurs (un-negated) can match.
+        // Only categories using a term that occurs can match.
         let mut candidate = vec![false; self.categories.len()];
         let mut any = false;
-        for o in occ.iter().filter(|o| !o.negated) {
+        for o in occ {
             if let Some(cats) = self.term_categories.get(o.term as usize) {
                 for &c in cats {
                     candidate[c as usize] = true;
@@ -911,22 +1260,81 @@ impl Taxonomy {
                 }
             }
         }
-        if !any {
+        if !any && !self.uses_models() {
             return Vec::new();
         }
-        let cx = Cx::new(contact, tokens, occ);
-        self.categories
-            .iter()
-            .zip(candidate)
-            .filter(|(cat, candidate)| *candidate && cx.matches(cat, true))
-            .map(|(cat, _)| cat.spec.id.clone())
-            .collect()
+        let cx = Cx::new(contact, tokens, occ, &[]);
+        self.decide(&cx, &candidate, true)
+    }
+
+    /// Whether some category asks its trained model (and there are models).
+    fn uses_models(&self) -> bool {
+        self.models.is_some()
+            && self
+                .categories
+                .iter()
+                .any(|c| self.combine(c) != Combine::Rules)
+    }
+
+    fn combine(&self, cat: &Category) -> Combine {
+        self.combine_override.unwrap_or(cat.spec.combine)
+    }
+
+    /// The matching categories: rules (for the candidates) and models as each category
+    /// combines them.
+    fn decide(&self, cx: &Cx, candidate: &[bool], filters: bool) -> Vec<String> {
+        // The tokens of each speaker scope, joined, built once for the models.
+        let mut scope_tokens: [Option<Vec<voc_core::Token>>; 3] = [None, None, None];
+        let mut out = Vec::new();
+        for (cat, &candidate) in self.categories.iter().zip(candidate) {
+            let combine = self.combine(cat);
+            let rules = candidate && cx.matches(cat, filters);
+            let model = match (&self.models, combine) {
+                (None, _) | (_, Combine::Rules) => None,
+                (Some(models), _) => {
+                    if filters && cx.metadata_mismatch(&cat.spec).is_some() {
+                        Some(Verdict {
+                            yes: false,
+                            assisted: false,
+                        })
+                    } else {
+                        let scope = cat.spec.scope;
+                        let tokens = scope_tokens[scope.index()].get_or_insert_with(|| {
+                            cx.tokens
+                                .iter()
+                                .enumerate()
+                                .filter(|(t, _)| cx.ord[scope.index()][*t] != u32::MAX)
+                                .flat_map(|(_, toks)| toks.iter().cloned())
+                                .collect()
+                        });
+                        models.says(&cat.spec.id, tokens)
+                    }
+                }
+            };
+            if combine.decide(rules, model) {
+                out.push(cat.spec.id.clone());
+            }
+        }
+        out
+    }
+
+    /// Uses trained per-category models for the categories whose `combine` asks for them.
+    pub fn set_models(&mut self, models: Option<CategoryModels>) {
+        self.models = models;
+    }
+
+    /// Makes every category combine rules and models this way (for `taxonomy eval`).
+    pub fn set_combine_override(&mut self, combine: Option<Combine>) {
+        self.combine_override = combine;
     }
 
     /// Adds terms to the scan (risk terms), so one pass over the tokens finds both.
     /// Returns their ids.
     pub fn add_terms(&mut self, phrases: &[String]) -> Vec<u32> {
-        let ids: Vec<u32> = phrases.iter().map(|p| self.dict.intern(p)).collect();
+        let ids: Vec<u32> = phrases
+            .iter()
+            .map(|p| self.dict.intern(p, Form::Word))
+            .collect();
         self.dict.finish();
         self.term_categories.resize(self.dict.len(), Vec::new());
         ids
@@ -945,12 +1353,12 @@ impl Taxonomy {
         tokens: &[TurnTokens],
         all: bool,
     ) -> Vec<CategoryExplanation> {
-        let occ = self.scan(contact, tokens);
-        let cx = Cx::new(contact, tokens, &occ);
+        let (occ, misses) = self.scan_explained(contact, tokens);
+        let cx = Cx::new(contact, tokens, &occ, &misses);
         self.categories
             .iter()
             .map(|cat| cx.explain(cat, true))
-            .filter(|e| all || e.matched || !e.fired.is_empty())
+            .filter(|e| all || e.matched || !e.fired.is_empty() || !e.near_misses.is_empty())
             .collect()
     }
 
@@ -962,13 +1370,15 @@ impl Taxonomy {
         tokenize: &dyn Fn(&str) -> TurnTokens,
     ) -> Vec<String> {
         let (contact, tokens) = example_contact(text, tokenize);
-        let occ = self.scan(&contact, &tokens);
-        let cx = Cx::new(&contact, &tokens, &occ);
-        self.categories
-            .iter()
-            .filter(|cat| cx.matches(cat, false))
-            .map(|cat| cat.spec.id.clone())
-            .collect()
+        self.classify_unfiltered(&contact, &tokens)
+    }
+
+    /// Ids of the matching categories, ignoring metadata filters (an example, or a
+    /// labelled text in `taxonomy eval`).
+    pub fn classify_unfiltered(&self, contact: &Contact, tokens: &[TurnTokens]) -> Vec<String> {
+        let occ = self.scan(contact, tokens);
+        let cx = Cx::new(contact, tokens, &occ, &[]);
+        self.decide(&cx, &vec![true; self.categories.len()], false)
     }
 
     /// Explains category `id` on an example (for failure messages).
@@ -980,8 +1390,8 @@ impl Taxonomy {
     ) -> Option<(CategoryExplanation, Vec<TurnTokens>)> {
         let cat = self.categories.iter().find(|c| c.spec.id == id)?;
         let (contact, tokens) = example_contact(text, tokenize);
-        let occ = self.scan(&contact, &tokens);
-        let cx = Cx::new(&contact, &tokens, &occ);
+        let (occ, misses) = self.scan_explained(&contact, &tokens);
+        let cx = Cx::new(&contact, &tokens, &occ, &misses);
         Some((cx.explain(cat, false), tokens))
     }
 
@@ -1304,6 +1714,58 @@ regions = ["广东"]
             tax.classify_example("断网了，还没有恢复", &tokenize).len() == 1,
             "恢复 is a different term from 已恢复"
         );
+    }
+
+    #[test]
+    fn weights_thresholds_and_none_scope() {
+        let tax = compile(
+            r#"
+[[category]]
+id = "网络/断网"
+name = "断网"
+min_terms = 2
+any = ["断网", "掉线", "宽带"]
+
+[[category]]
+id = "网络/投诉"
+name = "投诉"
+min_score = 2
+any = ["投诉 [weight=2]", "网络", "满意 [weight=-1]"]
+
+[[category]]
+id = "网络/光猫"
+name = "光猫"
+none_scope = "turn"
+any = ["光猫"]
+none = ["满意"]
+"#,
+        );
+        assert!(tax.classify_example("又断网了", &tokenize).is_empty());
+        assert_eq!(
+            tax.classify_example("宽带又断网了", &tokenize),
+            vec!["网络/断网"]
+        );
+        assert!(tax.classify_example("网络", &tokenize).is_empty());
+        assert_eq!(
+            tax.classify_example("我要投诉", &tokenize),
+            vec!["网络/投诉"]
+        );
+        // 2 - 1 = 1 < 2: counter-evidence.
+        assert!(tax.classify_example("投诉，很满意", &tokenize).is_empty());
+        let (why, _) = tax
+            .explain_example("网络/投诉", "投诉，很满意", &tokenize)
+            .unwrap();
+        assert!(why.reason.unwrap().contains("min_score 2"));
+        // A none in another turn does not cancel.
+        assert_eq!(
+            tax.classify_example("光猫坏了\n坐席：满意吗\n很满意", &tokenize),
+            vec!["网络/光猫"]
+        );
+        assert!(tax.classify_example("光猫很满意", &tokenize).is_empty());
+        let (why, _) = tax
+            .explain_example("网络/光猫", "光猫很满意", &tokenize)
+            .unwrap();
+        assert_eq!(why.near_misses[0].kind, "none");
     }
 
     #[test]

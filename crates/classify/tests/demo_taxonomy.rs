@@ -11,7 +11,7 @@ fn demo_taxonomy_examples_hold() {
     let mut builder = voc_text::Segmenter::builder()
         .dictionary(demo.join("userdict.txt"))
         .unwrap();
-    for term in spec.terms().into_iter().chain(RiskTerms::default().terms()) {
+    for term in RiskTerms::default().terms() {
         builder = builder.word(term);
     }
     let segmenter = builder.build().unwrap();

@@ -37,6 +37,7 @@ fn contact(id: String, day: &str, words: &[&str], category: Option<&str>) -> Enr
         complaint: false,
         sentiment: 0.0,
         sentiment_label: "neutral".into(),
+        mood: Default::default(),
         risk: RiskFlags::default(),
     }
 }

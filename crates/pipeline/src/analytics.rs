@@ -39,7 +39,7 @@ pub fn compute(
     segmenter: &Segmenter,
 ) -> Result<Trends> {
     // New terms are words no category rule covers: the rule terms as the segmenter
-    // cuts them (the segmenter keeps them whole, so mostly one token each).
+    // cuts them (one token or a few each).
     let spec = TaxonomySpec::load(&pipeline.file.classify.taxonomy)?;
     let taxonomy_terms: Vec<voc_core::TurnTokens> =
         spec.terms().iter().map(|t| segmenter.cut(t)).collect();

@@ -1,5 +1,7 @@
 //! The models of a run: the classifier (taxonomy, sentiment, risk terms) and the
-//! segmenter that keeps its terms whole, loaded from the paths of the pipeline file.
+//! segmenter (user dictionaries and risk terms), loaded from the paths of the pipeline
+//! file. Taxonomy terms are not given to the segmenter: whether one matches must not
+//! depend on the other categories' terms (see `voc_classify::taxonomy`).
 //! `voc run` builds them on a thread of their own ([`ModelsLoading`]); `voc retag`,
 //! `voc report` and `voc index rebuild` take what each needs.
 
@@ -10,8 +12,8 @@ use voc_text::Segmenter;
 
 use crate::config::Pipeline;
 
-/// Segmenter built from the pipeline's dictionaries plus every taxonomy and risk term,
-/// so rule terms stay single tokens. Returned with its builder so the index can save it.
+/// Segmenter built from the pipeline's dictionaries plus `terms` (the risk terms).
+/// Returned with its builder so the index can save it.
 pub fn build_segmenter(
     pipeline: &Pipeline,
     terms: &[String],
@@ -31,8 +33,9 @@ pub fn build_segmenter(
 }
 
 /// The classifier of a pipeline (taxonomy, sentiment lexicon with overrides or trained
-/// model, risk terms) and the terms the segmenter should keep whole. Needs no segmenter:
-/// rule terms match runs of stored tokens, so `voc retag` uses this alone.
+/// model, risk terms) and the terms the segmenter should keep whole (the risk terms, not
+/// the taxonomy's). Needs no segmenter: rule terms match stored tokens, so `voc retag`
+/// uses this alone.
 pub fn load_classifier(pipeline: &Pipeline) -> Result<(Classifier, Vec<String>)> {
     let c = &pipeline.file.classify;
     let spec = TaxonomySpec::load(&c.taxonomy)?;
@@ -51,9 +54,16 @@ pub fn load_classifier(pipeline: &Pipeline) -> Result<(Classifier, Vec<String>)>
     if let Some(path) = &c.sentiment_model {
         sentiment = sentiment.with_model(voc_classify::LogisticModel::load(path)?);
     }
-    let mut terms = spec.terms();
-    terms.extend(risk.terms());
-    let classifier = Classifier::new(spec.compile(), sentiment, &risk);
+    let terms = risk.terms();
+    let mut taxonomy = spec.compile();
+    // Per-category models from `voc taxonomy train`, used by categories that ask for them.
+    let models_path = voc_classify::category_eval::CategoryModels::path_for(&c.taxonomy);
+    if models_path.exists() {
+        taxonomy.set_models(Some(voc_classify::category_eval::CategoryModels::load(
+            &models_path,
+        )?));
+    }
+    let classifier = Classifier::new(taxonomy, sentiment, &risk);
     Ok((classifier, terms))
 }
 
@@ -126,7 +136,7 @@ impl ModelsLoading {
     }
 }
 
-/// The classifier of a pipeline with the segmenter that keeps its terms whole.
+/// The classifier of a pipeline with its segmenter (user dictionaries and risk terms).
 pub fn build_classifier(
     pipeline: &Pipeline,
 ) -> Result<(Classifier, Segmenter, voc_text::SegmenterBuilder)> {

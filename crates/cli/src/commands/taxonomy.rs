@@ -31,6 +31,56 @@ pub(crate) enum Command {
     },
     /// Write a category stub (TOML) for a topic found by `voc discover`
     Suggest(super::suggest::Args),
+    /// Measure the taxonomy against labelled contacts: precision, recall, F1, confusion, errors
+    Eval {
+        /// The pipeline file whose taxonomy, dictionaries and history to use
+        pipeline: PathBuf,
+        #[command(flatten)]
+        labels: LabelArgs,
+        /// How rules and trained models decide, for every category (default: each
+        /// category's `combine`)
+        #[arg(long, value_parser = ["rules", "model", "either", "both", "assist"])]
+        combine: Option<String>,
+        /// How many false positives and negatives to list
+        #[arg(long, default_value_t = 20)]
+        errors: usize,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+        /// Also write the scores, confusion and every error to this XLSX file
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+    },
+    /// Fit a model per category on labelled contacts, saved beside the taxonomy
+    Train {
+        /// The pipeline file whose taxonomy and dictionaries to use
+        pipeline: PathBuf,
+        #[command(flatten)]
+        labels: LabelArgs,
+        /// Write the models here instead of beside the taxonomy
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+pub(crate) struct LabelArgs {
+    /// CSV or JSON Lines: `id` or `text`, and category ids (`categories`, several separated by |)
+    #[arg(long)]
+    labels: PathBuf,
+    /// The column holding the category ids (default: categories, category, labels, cat, label)
+    #[arg(long)]
+    label_column: Option<String>,
+    /// Which rows: all, or the held-out `test` part / the `train` rest (split by a hash
+    /// of each row's id or text, the same for train and eval)
+    #[arg(long, default_value = "all", value_parser = ["all", "train", "test"])]
+    part: String,
+    /// Share of the rows in the test part
+    #[arg(long, default_value_t = 0.2)]
+    test_share: f64,
+    /// Read the history from this output folder instead of the pipeline's (rows by id)
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
 }
 
 pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
@@ -44,7 +94,401 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
             all,
             json,
         } => explain(&pipeline, &id, out, all, json),
+        Command::Eval {
+            pipeline,
+            labels,
+            combine,
+            errors,
+            json,
+            xlsx,
+        } => eval(&pipeline, &labels, combine.as_deref(), errors, json, xlsx),
+        Command::Train {
+            pipeline,
+            labels,
+            out,
+        } => train(&pipeline, &labels, out),
     }
+}
+
+/// A labelled row as a contact with tokens: from the history by id, or its text
+/// normalized and masked as ingest does, then cut by the pipeline's segmenter (one turn
+/// per line, as a `must_match` example). Errors show the masked text.
+struct LabelledContacts {
+    rows: Vec<voc_classify::category_eval::LabeledRow>,
+    contacts: Vec<(voc_core::Contact, Vec<TurnTokens>)>,
+}
+
+fn labelled_contacts(
+    pipeline: &voc_pipeline::Pipeline,
+    args: &LabelArgs,
+    segmenter: &voc_text::Segmenter,
+) -> Result<LabelledContacts> {
+    use voc_classify::category_eval::{in_test_part, read_category_labels};
+    let rows = read_category_labels(&args.labels, args.label_column.as_deref())?;
+    let total = rows.len();
+    let mut rows: Vec<_> = rows
+        .into_iter()
+        .filter(|r| match args.part.as_str() {
+            "test" => in_test_part(r, args.test_share),
+            "train" => !in_test_part(r, args.test_share),
+            _ => true,
+        })
+        .collect();
+    anyhow::ensure!(
+        !rows.is_empty(),
+        "{}: no labelled rows in part {:?} (of {total})",
+        args.labels.display(),
+        args.part
+    );
+    let out = voc_pipeline::output::output_dir(pipeline, args.out_dir.clone());
+    let history = out.history();
+    let tokenize = |t: &str| segmenter.cut(t);
+    let masker = voc_ingest::Ingestor::new(pipeline.ingest_options())?;
+    let mut contacts = Vec::with_capacity(rows.len());
+    for row in &mut rows {
+        if let Some(text) = &mut row.text {
+            *text = masker.mask(&voc_text::normalize::normalize_text(text));
+            contacts.push(voc_classify::taxonomy::example_contact(text, &tokenize));
+            continue;
+        }
+        let id = row.id.as_deref().unwrap_or_default();
+        let record = voc_store::history::find_contact(history, id)?.with_context(|| {
+            format!(
+                "{}:{}: no contact {id:?} in the history under {} (give its text, or run `voc run`)",
+                args.labels.display(),
+                row.line,
+                history.display()
+            )
+        })?;
+        contacts.push((record.contact, record.tokens));
+    }
+    Ok(LabelledContacts { rows, contacts })
+}
+
+fn eval(
+    path: &Path,
+    args: &LabelArgs,
+    combine: Option<&str>,
+    error_count: usize,
+    json: bool,
+    xlsx: Option<PathBuf>,
+) -> Result<ExitCode> {
+    use voc_classify::category_eval::{Combine, counts_for, score};
+    let pipeline = voc_pipeline::Pipeline::load(path)?;
+    let (mut classifier, segmenter, _) = voc_pipeline::models::build_classifier(&pipeline)?;
+    classifier
+        .taxonomy
+        .set_combine_override(combine.and_then(Combine::parse));
+    let data = labelled_contacts(&pipeline, args, &segmenter)?;
+    let taxonomy = &classifier.taxonomy;
+    let predicted: Vec<Vec<String>> = data
+        .contacts
+        .iter()
+        .zip(&data.rows)
+        .map(|((c, t), row)| {
+            if row.text.is_some() {
+                // A labelled text has no metadata: classified as an example is.
+                taxonomy.classify_unfiltered(c, t)
+            } else {
+                taxonomy.classify(c, t)
+            }
+        })
+        .collect();
+    let labels: Vec<Vec<String>> = data.rows.iter().map(|r| r.labels.clone()).collect();
+    let mut vocabulary: Vec<String> = labels.iter().flatten().cloned().collect();
+    vocabulary.sort();
+    vocabulary.dedup();
+    let unknown: Vec<&String> = vocabulary
+        .iter()
+        .filter(|l| !taxonomy.specs().any(|s| counts_for(&s.id, l)))
+        .collect();
+    let scores = score(&labels, &predicted, &vocabulary);
+    // Every false positive and negative, with the rule that fired or nearly fired.
+    let mut errors = Vec::new();
+    for (i, (gold, pred)) in labels.iter().zip(&predicted).enumerate() {
+        let (contact, tokens) = &data.contacts[i];
+        let mut explained: Option<Vec<CategoryExplanation>> = None;
+        for cat in &vocabulary {
+            let is_gold = gold.contains(cat);
+            let is_pred = pred.iter().any(|p| counts_for(p, cat));
+            if is_gold == is_pred {
+                continue;
+            }
+            let ex = explained.get_or_insert_with(|| taxonomy.explain(contact, tokens, true));
+            let why = ex
+                .iter()
+                .filter(|e| counts_for(&e.id, cat))
+                .map(|e| {
+                    if is_pred {
+                        e.fired
+                            .iter()
+                            .map(|h| format!("{} {:?} fired", h.list, h.rule))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    } else {
+                        let mut parts: Vec<String> = e.reason.iter().cloned().collect();
+                        parts.extend(
+                            e.near_misses
+                                .iter()
+                                .map(|m| format!("{} {:?}: {}", m.list, m.rule, m.detail)),
+                        );
+                        parts.join("; ")
+                    }
+                })
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" | ");
+            let row = &data.rows[i];
+            errors.push(serde_json::json!({
+                "line": row.line,
+                "id": row.id,
+                "text": row.text.as_deref().map(|t| t.chars().take(80).collect::<String>()),
+                "category": cat,
+                "error": if is_pred { "false positive" } else { "false negative" },
+                "labelled": gold,
+                "predicted": pred,
+                "why": if why.is_empty() && is_pred { "the model".to_string() } else { why },
+            }));
+        }
+    }
+    if let Some(path) = &xlsx {
+        write_eval_xlsx(path, &scores, &errors)?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    use std::io::Write;
+    if json {
+        let value = serde_json::json!({
+            "labels": args.labels.display().to_string(),
+            "part": args.part,
+            "scores": scores,
+            "unknown_labels": unknown,
+            "errors": errors,
+        });
+        serde_json::to_writer_pretty(&mut stdout, &value)?;
+        writeln!(stdout)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} rows of {} (part {}), {} categories",
+        scores.rows,
+        args.labels.display(),
+        args.part,
+        scores.categories.len()
+    );
+    let _ = writeln!(
+        out,
+        "{:<28} {:>7} {:>7} {:>9} {:>7} {:>7}",
+        "category", "support", "predict", "precision", "recall", "F1"
+    );
+    for c in &scores.categories {
+        let _ = writeln!(
+            out,
+            "{:<28} {:>7} {:>7} {:>9.3} {:>7.3} {:>7.3}",
+            c.id,
+            c.support,
+            c.true_positives + c.false_positives,
+            c.precision,
+            c.recall,
+            c.f1
+        );
+    }
+    for (name, a) in [("micro", scores.micro), ("macro", scores.macro_)] {
+        let _ = writeln!(
+            out,
+            "{:<28} {:>7} {:>7} {:>9.3} {:>7.3} {:>7.3}",
+            name, "", "", a.precision, a.recall, a.f1
+        );
+    }
+    if !unknown.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nlabels no category of the taxonomy covers: {}",
+            unknown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if !scores.confusion.is_empty() {
+        let _ = writeln!(out, "\nconfusion (labelled → predicted instead, rows):");
+        for c in scores.confusion.iter().take(10) {
+            let _ = writeln!(out, "  {} → {}: {}", c.labelled, c.predicted, c.rows);
+        }
+    }
+    if !errors.is_empty() && error_count > 0 {
+        let _ = writeln!(
+            out,
+            "\nerrors (first {} of {}):",
+            error_count.min(errors.len()),
+            errors.len()
+        );
+        for e in errors.iter().take(error_count) {
+            let _ = writeln!(
+                out,
+                "  line {} {} {}: {}\n      {}",
+                e["line"],
+                e["error"].as_str().unwrap_or(""),
+                e["category"].as_str().unwrap_or(""),
+                e["text"].as_str().or(e["id"].as_str()).unwrap_or(""),
+                e["why"].as_str().unwrap_or("")
+            );
+        }
+    }
+    write!(stdout, "{out}")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_eval_xlsx(
+    path: &Path,
+    scores: &voc_classify::category_eval::Scores,
+    errors: &[serde_json::Value],
+) -> Result<()> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let ws = workbook.add_worksheet();
+    ws.set_name("scores")?;
+    for (c, h) in [
+        "category",
+        "support",
+        "true positives",
+        "false positives",
+        "false negatives",
+        "precision",
+        "recall",
+        "F1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    let mut r = 1u32;
+    for c in &scores.categories {
+        ws.write_string(r, 0, &c.id)?;
+        for (col, v) in [
+            c.support as f64,
+            c.true_positives as f64,
+            c.false_positives as f64,
+            c.false_negatives as f64,
+            c.precision,
+            c.recall,
+            c.f1,
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_number(r, col as u16 + 1, *v)?;
+        }
+        r += 1;
+    }
+    for (name, a) in [("micro", scores.micro), ("macro", scores.macro_)] {
+        ws.write_string(r, 0, name)?;
+        ws.write_number(r, 5, a.precision)?;
+        ws.write_number(r, 6, a.recall)?;
+        ws.write_number(r, 7, a.f1)?;
+        r += 1;
+    }
+    let ws = workbook.add_worksheet();
+    ws.set_name("confusion")?;
+    for (c, h) in ["labelled", "predicted instead", "rows"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for (i, c) in scores.confusion.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &c.labelled)?;
+        ws.write_string(r, 1, &c.predicted)?;
+        ws.write_number(r, 2, c.rows as f64)?;
+    }
+    let ws = workbook.add_worksheet();
+    ws.set_name("errors")?;
+    let columns = [
+        "line",
+        "id",
+        "text",
+        "category",
+        "error",
+        "labelled",
+        "predicted",
+        "why",
+    ];
+    for (c, h) in columns.iter().enumerate() {
+        ws.write_string(0, c as u16, *h)?;
+    }
+    for (i, e) in errors.iter().enumerate() {
+        let r = i as u32 + 1;
+        for (c, key) in columns.iter().enumerate() {
+            let v = &e[*key];
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join("|"),
+                other => other.to_string(),
+            };
+            ws.write_string(r, c as u16, text)?;
+        }
+    }
+    workbook
+        .save(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>) -> Result<ExitCode> {
+    use voc_classify::category_eval::CategoryModels;
+    let pipeline = voc_pipeline::Pipeline::load(path)?;
+    let (classifier, segmenter, _) = voc_pipeline::models::build_classifier(&pipeline)?;
+    let data = labelled_contacts(&pipeline, args, &segmenter)?;
+    let categories: Vec<String> = classifier.taxonomy.specs().map(|s| s.id.clone()).collect();
+    let tokens: Vec<Vec<voc_core::Token>> = data
+        .contacts
+        .iter()
+        .map(|(c, t)| {
+            // The tokens the category's default scope sees: customer turns and notes.
+            c.turns
+                .iter()
+                .zip(t)
+                .filter(|(turn, _)| voc_classify::Scope::Customer.includes(turn.speaker))
+                .flat_map(|(_, toks)| toks.iter().cloned())
+                .collect()
+        })
+        .collect();
+    let labels: Vec<Vec<String>> = data.rows.iter().map(|r| r.labels.clone()).collect();
+    let models = CategoryModels::train(&tokens, &labels, &categories);
+    let target = out.unwrap_or_else(|| CategoryModels::path_for(&pipeline.file.classify.taxonomy));
+    models
+        .save(&target)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    println!(
+        "trained {} category models on {} rows (part {}) → {}",
+        models.models.len(),
+        data.rows.len(),
+        args.part,
+        super::shown_path(&target)
+    );
+    let untrained: Vec<&String> = categories
+        .iter()
+        .filter(|c| !models.models.contains_key(*c))
+        .collect();
+    if !untrained.is_empty() {
+        println!(
+            "no labelled row for: {} (these keep their rules)",
+            untrained
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    println!(
+        "a category uses its model when it says combine = \"model\", \"either\", \"both\" or \"assist\""
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn test(path: &Path) -> Result<ExitCode> {
@@ -106,6 +550,16 @@ fn test(path: &Path) -> Result<ExitCode> {
                         hit.list,
                         hit.rule,
                         describe_matches(&hit.matches, &tokens)
+                    );
+                }
+                for miss in &why.near_misses {
+                    let _ = writeln!(
+                        out,
+                        "     missed:  {} {:?} on {}: {}",
+                        miss.list,
+                        miss.rule,
+                        describe_matches(&[vec![miss.span]], &tokens),
+                        miss.detail
                     );
                 }
             }
@@ -335,6 +789,24 @@ fn render(record: &EnrichedContact, e: &Explanation, taxonomy: &voc_classify::Ta
             if hit.matches.len() > 3 {
                 let _ = writeln!(out, "             and {} more", hit.matches.len() - 3);
             }
+        }
+        for miss in cat.near_misses.iter().take(5) {
+            let _ = writeln!(
+                out,
+                "        near miss ({}) {} {:?} on {}: {}",
+                miss.kind,
+                miss.list,
+                miss.rule,
+                highlight(&miss.span, &record.tokens),
+                miss.detail
+            );
+        }
+        if cat.near_misses.len() > 5 {
+            let _ = writeln!(
+                out,
+                "        and {} more near misses (--json lists all)",
+                cat.near_misses.len() - 5
+            );
         }
     }
     if !e.risk_hits.is_empty() {

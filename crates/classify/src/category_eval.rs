@@ -1,0 +1,603 @@
+//! Measuring a taxonomy against labelled contacts, and the per-category models that
+//! `voc taxonomy train` fits to assist the rules.
+//!
+//! Labels: a CSV with a header, or JSON Lines. Each row names a stored contact (`id`)
+//! or carries its text (`text`, `review` or `content`), and one or more category ids
+//! (`categories`, `category`, `labels`, `cat` or `label`, the first present; several
+//! ids separated by `|` or `;` in CSV, an array or a string in JSON). A row with no
+//! category id is a contact that belongs to no category.
+//!
+//! A predicted id counts for label `L` when it is `L` or under it (`网络质量/宽带断网`
+//! for `网络质量`), so labels may be coarser than the taxonomy.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use voc_core::Token;
+
+use crate::ClassifyError;
+use crate::model::{Example, LogisticModel, TrainOptions};
+
+/// One labelled row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabeledRow {
+    /// 1-based line in the file (CSV: of the record's start).
+    pub line: usize,
+    pub id: Option<String>,
+    pub text: Option<String>,
+    pub labels: Vec<String>,
+}
+
+impl LabeledRow {
+    /// What names the row in messages and in the split: its id, else its text.
+    pub fn key(&self) -> &str {
+        self.id.as_deref().or(self.text.as_deref()).unwrap_or("")
+    }
+}
+
+const TEXT_COLUMNS: &[&str] = &["text", "review", "content"];
+const LABEL_COLUMNS: &[&str] = &["categories", "category", "labels", "cat", "label"];
+
+fn clean(s: &str) -> String {
+    s.replace('\u{feff}', "").trim().to_string()
+}
+
+fn split_labels(s: &str) -> Vec<String> {
+    s.split(['|', ';', '；'])
+        .map(clean)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Reads labels from a `.jsonl`/`.json` (JSON Lines) or any other (CSV) file;
+/// `label_column` overrides the choice of the category column.
+pub fn read_category_labels(
+    path: &Path,
+    label_column: Option<&str>,
+) -> Result<Vec<LabeledRow>, ClassifyError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ClassifyError::Read {
+        path: file.clone(),
+        source,
+    })?;
+    let jsonl = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("json"));
+    if jsonl {
+        parse_jsonl(&bytes, &file, label_column)
+    } else {
+        parse_csv(&bytes, &file, label_column)
+    }
+}
+
+fn line_err(file: &str, line: usize, message: String) -> ClassifyError {
+    ClassifyError::Line {
+        file: file.to_string(),
+        line,
+        message,
+    }
+}
+
+pub fn parse_csv(
+    bytes: &[u8],
+    file: &str,
+    label_column: Option<&str>,
+) -> Result<Vec<LabeledRow>, ClassifyError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| line_err(file, 1, format!("cannot read the header: {e}")))?
+        .iter()
+        .map(|h| clean(h).to_ascii_lowercase())
+        .collect();
+    let find = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| headers.iter().position(|h| h == n))
+    };
+    let id_col = find(&["id"]);
+    let text_col = find(TEXT_COLUMNS);
+    if id_col.is_none() && text_col.is_none() {
+        return Err(line_err(
+            file,
+            1,
+            format!("expected an `id` or a `text` (`review`, `content`) column, found {headers:?}"),
+        ));
+    }
+    let label_col = match label_column {
+        Some(name) => find(&[name.to_ascii_lowercase().as_str()]),
+        None => find(LABEL_COLUMNS),
+    }
+    .ok_or_else(|| {
+        line_err(
+            file,
+            1,
+            format!(
+                "expected a category column ({}), found {headers:?}",
+                label_column.map_or(LABEL_COLUMNS.join(", "), str::to_string)
+            ),
+        )
+    })?;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            line_err(file, line, format!("malformed CSV: {e}"))
+        })?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let get = |c: Option<usize>| {
+            c.and_then(|c| record.get(c))
+                .map(clean)
+                .filter(|s| !s.is_empty())
+        };
+        let (id, text) = (get(id_col), get(text_col));
+        if id.is_none() && text.is_none() {
+            continue;
+        }
+        rows.push(LabeledRow {
+            line,
+            id,
+            text,
+            labels: split_labels(record.get(label_col).unwrap_or("")),
+        });
+    }
+    Ok(rows)
+}
+
+pub fn parse_jsonl(
+    bytes: &[u8],
+    file: &str,
+    label_column: Option<&str>,
+) -> Result<Vec<LabeledRow>, ClassifyError> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(line)
+            .map_err(|e| line_err(file, line_no, format!("malformed JSON: {e}")))?;
+        let field = |name: &str| value.get(name).filter(|v| !v.is_null());
+        let string = |name: &str| {
+            field(name).map(|v| match v {
+                serde_json::Value::String(s) => clean(s),
+                other => other.to_string(),
+            })
+        };
+        let id = string("id").filter(|s| !s.is_empty());
+        let text = TEXT_COLUMNS
+            .iter()
+            .find_map(|c| string(c))
+            .filter(|s| !s.is_empty());
+        if id.is_none() && text.is_none() {
+            return Err(line_err(
+                file,
+                line_no,
+                "expected an `id` or a `text` field".into(),
+            ));
+        }
+        let names: Vec<&str> = match label_column {
+            Some(n) => vec![n],
+            None => LABEL_COLUMNS.to_vec(),
+        };
+        let labels = match names.iter().find_map(|n| field(n)) {
+            None => Vec::new(),
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(clean))
+                .filter(|s| !s.is_empty())
+                .collect(),
+            Some(serde_json::Value::String(s)) => split_labels(s),
+            Some(other) => {
+                return Err(line_err(
+                    file,
+                    line_no,
+                    format!("expected the categories as a string or an array, found {other}"),
+                ));
+            }
+        };
+        rows.push(LabeledRow {
+            line: line_no,
+            id,
+            text,
+            labels,
+        });
+    }
+    Ok(rows)
+}
+
+/// Whether a row falls in the held-out (test) part: a hash of its key, so the split is
+/// the same for `train` and `eval` and whatever the order of the rows.
+pub fn in_test_part(row: &LabeledRow, test_share: f64) -> bool {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in row.key().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    // Finish with a mixer: FNV's low bits are weak.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    (h as f64 / u64::MAX as f64) < test_share
+}
+
+/// Whether a predicted category id counts for the label `label`.
+pub fn counts_for(predicted: &str, label: &str) -> bool {
+    predicted == label
+        || predicted
+            .strip_prefix(label)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Precision, recall and F1 of one category.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryScore {
+    pub id: String,
+    /// Rows labelled with it.
+    pub support: usize,
+    pub true_positives: usize,
+    pub false_positives: usize,
+    pub false_negatives: usize,
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Averages {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+}
+
+/// A labelled category the taxonomy gave another one instead.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Confusion {
+    pub labelled: String,
+    pub predicted: String,
+    pub rows: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scores {
+    pub rows: usize,
+    pub categories: Vec<CategoryScore>,
+    pub micro: Averages,
+    pub macro_: Averages,
+    pub confusion: Vec<Confusion>,
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+fn f1(p: f64, r: f64) -> f64 {
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
+}
+
+/// Scores predictions against labels, over the categories named by the labels
+/// (`vocabulary`, sorted).
+pub fn score(labels: &[Vec<String>], predicted: &[Vec<String>], vocabulary: &[String]) -> Scores {
+    let mut cats: Vec<CategoryScore> = vocabulary
+        .iter()
+        .map(|id| CategoryScore {
+            id: id.clone(),
+            support: 0,
+            true_positives: 0,
+            false_positives: 0,
+            false_negatives: 0,
+            precision: 0.0,
+            recall: 0.0,
+            f1: 0.0,
+        })
+        .collect();
+    let mut confusion: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for (gold, pred) in labels.iter().zip(predicted) {
+        let mut missed = Vec::new();
+        let mut extra = Vec::new();
+        for cat in cats.iter_mut() {
+            let is_gold = gold.contains(&cat.id);
+            let is_pred = pred.iter().any(|p| counts_for(p, &cat.id));
+            cat.support += usize::from(is_gold);
+            match (is_gold, is_pred) {
+                (true, true) => cat.true_positives += 1,
+                (false, true) => {
+                    cat.false_positives += 1;
+                    extra.push(cat.id.clone());
+                }
+                (true, false) => {
+                    cat.false_negatives += 1;
+                    missed.push(cat.id.clone());
+                }
+                (false, false) => {}
+            }
+        }
+        for m in &missed {
+            for e in &extra {
+                *confusion.entry((m.clone(), e.clone())).or_default() += 1;
+            }
+        }
+    }
+    let (mut tp, mut fp, mut fneg) = (0, 0, 0);
+    for c in cats.iter_mut() {
+        c.precision = ratio(c.true_positives, c.true_positives + c.false_positives);
+        c.recall = ratio(c.true_positives, c.true_positives + c.false_negatives);
+        c.f1 = f1(c.precision, c.recall);
+        tp += c.true_positives;
+        fp += c.false_positives;
+        fneg += c.false_negatives;
+    }
+    let (p, r) = (ratio(tp, tp + fp), ratio(tp, tp + fneg));
+    let n = cats.len().max(1) as f64;
+    let mean = |f: fn(&CategoryScore) -> f64| cats.iter().map(f).sum::<f64>() / n;
+    let macro_ = Averages {
+        precision: mean(|c| c.precision),
+        recall: mean(|c| c.recall),
+        f1: mean(|c| c.f1),
+    };
+    let mut confusion: Vec<Confusion> = confusion
+        .into_iter()
+        .map(|((labelled, predicted), rows)| Confusion {
+            labelled,
+            predicted,
+            rows,
+        })
+        .collect();
+    confusion.sort_by_key(|c| std::cmp::Reverse(c.rows));
+    Scores {
+        rows: labels.len(),
+        categories: cats,
+        micro: Averages {
+            precision: p,
+            recall: r,
+            f1: f1(p, r),
+        },
+        macro_,
+        confusion,
+    }
+}
+
+/// How a category's rules and its trained model decide together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Combine {
+    /// The rules alone (the default, and what happens when no model is trained).
+    #[default]
+    Rules,
+    /// The model alone.
+    Model,
+    /// Rules or model.
+    Either,
+    /// Rules and model.
+    Both,
+    /// The model decides, and a rule hit is evidence: with one, a lower probability
+    /// ([`CategoryModels::assisted_threshold`]) is enough.
+    Assist,
+}
+
+impl Combine {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "rules" => Some(Combine::Rules),
+            "model" => Some(Combine::Model),
+            "either" => Some(Combine::Either),
+            "both" => Some(Combine::Both),
+            "assist" => Some(Combine::Assist),
+            _ => None,
+        }
+    }
+
+    /// Whether the category matches, from the rules and the model's verdict (`None`:
+    /// no model for it).
+    pub fn decide(self, rules: bool, model: Option<Verdict>) -> bool {
+        match (self, model) {
+            (Combine::Rules, _) | (_, None) => rules,
+            (Combine::Model, Some(m)) => m.yes,
+            (Combine::Either, Some(m)) => rules || m.yes,
+            (Combine::Both, Some(m)) => rules && m.yes,
+            (Combine::Assist, Some(m)) => m.yes || (rules && m.assisted),
+        }
+    }
+}
+
+/// What a category's model says about a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdict {
+    /// At or above the threshold.
+    pub yes: bool,
+    /// At or above the lower threshold that suffices with a rule hit.
+    pub assisted: bool,
+}
+
+fn default_assisted() -> f32 {
+    0.2
+}
+
+pub const MODELS_FORMAT: &str = "voc-category-models/1";
+
+/// One logistic model per category (character 1–3-grams and words, as the sentiment
+/// model), saved beside the taxonomy as `<taxonomy>.models.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CategoryModels {
+    pub format: String,
+    /// A model says yes at this probability or above.
+    pub threshold: f32,
+    /// With `combine = "assist"`, a rule hit and this probability suffice.
+    #[serde(default = "default_assisted")]
+    pub assisted_threshold: f32,
+    pub models: BTreeMap<String, LogisticModel>,
+}
+
+impl CategoryModels {
+    /// Where the models of the taxonomy at `taxonomy` are saved.
+    pub fn path_for(taxonomy: &Path) -> PathBuf {
+        let stem = taxonomy
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "taxonomy".into());
+        taxonomy.with_file_name(format!("{stem}.models.json"))
+    }
+
+    /// Fits one model per category of `categories` on the tokens of each row; a row is
+    /// positive for a category when one of its labels is the category or under it.
+    pub fn train(tokens: &[Vec<Token>], labels: &[Vec<String>], categories: &[String]) -> Self {
+        let examples: Vec<Example> = tokens
+            .iter()
+            .map(|t| Example {
+                tokens: t,
+                lexicon: 0.0,
+            })
+            .collect();
+        let options = TrainOptions {
+            bits: 16,
+            balance: false,
+            ..TrainOptions::default()
+        };
+        let models = categories
+            .iter()
+            .filter_map(|cat| {
+                let y: Vec<bool> = labels
+                    .iter()
+                    .map(|ls| ls.iter().any(|l| counts_for(l, cat)))
+                    .collect();
+                y.contains(&true)
+                    .then(|| (cat.clone(), LogisticModel::train(&examples, &y, &options)))
+            })
+            .collect();
+        CategoryModels {
+            format: MODELS_FORMAT.into(),
+            threshold: 0.5,
+            assisted_threshold: default_assisted(),
+            models,
+        }
+    }
+
+    /// What the model of `category` says for `tokens` (`None`: no model).
+    pub fn says(&self, category: &str, tokens: &[Token]) -> Option<Verdict> {
+        self.models.get(category).map(|m| {
+            let p = m.probability(&Example {
+                tokens,
+                lexicon: 0.0,
+            });
+            Verdict {
+                yes: p >= self.threshold,
+                assisted: p >= self.assisted_threshold,
+            }
+        })
+    }
+
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let json = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        voc_core::fsutil::write_atomic(path, &json)
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ClassifyError> {
+        let file = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| ClassifyError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        let models: CategoryModels =
+            serde_json::from_slice(&bytes).map_err(|e| ClassifyError::File {
+                file: file.clone(),
+                message: format!("not a category model file: {e}"),
+            })?;
+        if models.format != MODELS_FORMAT {
+            return Err(ClassifyError::File {
+                file,
+                message: format!(
+                    "format {:?}, expected {MODELS_FORMAT:?}: train it again with `voc taxonomy train`",
+                    models.format
+                ),
+            });
+        }
+        Ok(models)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_csv_and_jsonl() {
+        let rows = parse_csv(
+            "id,text,categories\n,宽带断网,网络/断网|网络/慢\nC1,,\n".as_bytes(),
+            "l.csv",
+            None,
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].labels, vec!["网络/断网", "网络/慢"]);
+        assert_eq!(rows[1].id.as_deref(), Some("C1"));
+        assert!(rows[1].labels.is_empty());
+        let rows = parse_jsonl(
+            "{\"text\":\"断网\",\"categories\":[\"a\",\"b\"]}\n\n{\"id\":\"C2\",\"category\":\"a\"}\n"
+                .as_bytes(),
+            "l.jsonl",
+            None,
+        )
+        .unwrap();
+        assert_eq!(rows[0].labels, vec!["a", "b"]);
+        assert_eq!(rows[1].line, 3);
+        let err = parse_jsonl("{\"x\":1}\n".as_bytes(), "l.jsonl", None).unwrap_err();
+        assert!(err.to_string().starts_with("l.jsonl:1:"), "{err}");
+        let err = parse_csv("a,b\n1,2\n".as_bytes(), "l.csv", None).unwrap_err();
+        assert!(err.to_string().contains("`id` or a `text`"), "{err}");
+    }
+
+    #[test]
+    fn scores_micro_macro_and_confusion() {
+        let labels = vec![
+            vec!["a".to_string()],
+            vec!["b".to_string()],
+            vec!["a".to_string()],
+            vec![],
+        ];
+        let predicted = vec![
+            vec!["a/x".to_string()],
+            vec!["a".to_string()],
+            vec![],
+            vec!["b".to_string()],
+        ];
+        let s = score(&labels, &predicted, &["a".to_string(), "b".to_string()]);
+        let a = &s.categories[0];
+        assert_eq!(
+            (a.true_positives, a.false_positives, a.false_negatives),
+            (1, 1, 1)
+        );
+        assert_eq!(s.categories[1].false_positives, 1);
+        assert!((s.micro.precision - 1.0 / 3.0).abs() < 1e-9);
+        assert_eq!(
+            s.confusion,
+            vec![Confusion {
+                labelled: "b".into(),
+                predicted: "a".into(),
+                rows: 1
+            }]
+        );
+        let row = LabeledRow {
+            line: 1,
+            id: None,
+            text: Some("x".into()),
+            labels: vec![],
+        };
+        assert_eq!(in_test_part(&row, 0.2), in_test_part(&row.clone(), 0.2));
+        let v = |yes, assisted| Some(Verdict { yes, assisted });
+        assert!(Combine::Either.decide(false, v(true, true)));
+        assert!(!Combine::Both.decide(true, v(false, true)));
+        assert!(Combine::Model.decide(true, None));
+        assert!(Combine::Assist.decide(true, v(false, true)));
+        assert!(!Combine::Assist.decide(true, v(false, false)));
+        assert!(!Combine::Assist.decide(false, v(false, true)));
+    }
+}
