@@ -361,7 +361,8 @@ fn topic_of_documents(
         mean_sentiment: round4(mean_sentiment),
         negative_share: share_of(negative),
         regions: describe::top_shares(documents().map(|d| d.region.as_str()), size, 3),
-        channels: describe::top_shares(documents().map(|d| d.channel.as_str()), size, 3),
+        // Shown to analysts and clients: the channel's Chinese label, not its code.
+        channels: describe::top_shares(documents().map(|d| channel_label(&d.channel)), size, 3),
         categories: describe::top_shares(
             documents().flat_map(|d| d.categories.iter().map(String::as_str)),
             size,
@@ -577,4 +578,12 @@ pub fn discover(
         method: current.method,
         assignments,
     })
+}
+
+/// A channel code's label (`voice` → 电话); a value voc does not know, as it is.
+fn channel_label(code: &str) -> &str {
+    voc_core::channel::CHANNELS
+        .iter()
+        .find(|c| c.code == code)
+        .map_or(code, |c| c.label)
 }
