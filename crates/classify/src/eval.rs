@@ -12,7 +12,7 @@ use std::path::Path;
 use voc_core::TurnTokens;
 
 use crate::ClassifyError;
-use crate::model::{Example, LogisticModel, SplitMix, TrainOptions};
+use crate::model::{Example, LogisticModel, TrainOptions, kfold_splits};
 use crate::sentiment::SentimentModel;
 
 /// Labelled texts read from a CSV file.
@@ -243,18 +243,9 @@ pub fn kfold(
 ) -> Vec<Accuracy> {
     let k = k.max(2);
     let scores = lexicon_scores(lexicon, corpus);
-    let mut rows: Vec<usize> = (0..corpus.len()).collect();
-    SplitMix(options.seed ^ 0x006b_666f_6c64).shuffle(&mut rows);
-    (0..k)
-        .map(|fold| {
-            let side = |in_test: bool| -> Vec<usize> {
-                rows.iter()
-                    .enumerate()
-                    .filter(|(pos, _)| (pos % k == fold) == in_test)
-                    .map(|(_, &i)| i)
-                    .collect()
-            };
-            let (test, train) = (side(true), side(false));
+    kfold_splits(corpus.len(), k, options.seed)
+        .into_iter()
+        .map(|(train, test)| {
             let model = train_on(corpus, &scores, &train, options);
             test_on(&model, corpus, &scores, &test)
         })

@@ -149,6 +149,26 @@ impl SplitMix {
     }
 }
 
+/// The `k` folds of `n` rows shuffled with `seed`: for each fold, the rows trained on
+/// and the rows tested (every `k`-th of the shuffled order), the same split for every
+/// corpus reader that cross-validates.
+pub fn kfold_splits(n: usize, k: usize, seed: u64) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let mut rows: Vec<usize> = (0..n).collect();
+    SplitMix(seed ^ 0x006b_666f_6c64).shuffle(&mut rows);
+    (0..k)
+        .map(|fold| {
+            let side = |in_test: bool| -> Vec<usize> {
+                let positions = rows.iter().enumerate();
+                positions
+                    .filter(|(pos, _)| (pos % k == fold) == in_test)
+                    .map(|(_, &i)| i)
+                    .collect()
+            };
+            (side(false), side(true))
+        })
+        .collect()
+}
+
 fn sigmoid(z: f32) -> f32 {
     1.0 / (1.0 + (-z).exp())
 }

@@ -16,7 +16,7 @@ use std::path::Path;
 use voc_core::{Contact, Speaker, Token, Turn, TurnTokens};
 
 use crate::ClassifyError;
-use crate::model::{Example, LogisticModel, SplitMix, TrainOptions};
+use crate::model::{Example, LogisticModel, TrainOptions, kfold_splits};
 use crate::sentiment::SentimentModel;
 
 /// Negative, neutral, positive: indexes of [`crate::sentiment::LABELS`].
@@ -493,19 +493,10 @@ pub fn kfold(
 ) -> Confusion {
     let k = k.max(2);
     let prepared = prepare(model, corpus);
-    let mut rows: Vec<usize> = (0..corpus.len()).collect();
-    SplitMix(options.seed ^ 0x006b_666f_6c64).shuffle(&mut rows);
     let mut pooled = Confusion::default();
-    for fold in 0..k {
-        let side = |in_test: bool| -> Vec<usize> {
-            rows.iter()
-                .enumerate()
-                .filter(|(pos, _)| (pos % k == fold) == in_test)
-                .map(|(_, &i)| i)
-                .collect()
-        };
-        let trained = fit(corpus, &prepared, &side(false), options);
-        pooled.merge(&test(&trained, corpus, &prepared, &side(true)));
+    for (train, tested) in kfold_splits(corpus.len(), k, options.seed) {
+        let trained = fit(corpus, &prepared, &train, options);
+        pooled.merge(&test(&trained, corpus, &prepared, &tested));
     }
     pooled
 }
