@@ -285,6 +285,26 @@ const RESTARTS: u64 = 4;
 /// centroid of highest cosine, move each centroid to the normalised sum of its
 /// documents, until at most 0.2 % of the documents change topic or `max_iterations`.
 /// Gives the centroids, each document's (topic, cosine) and the passes made.
+/// Each document's nearest centroid and its similarity, on every core.
+fn nearest(
+    features: &Features,
+    docs: &[usize],
+    centroids: &[Vec<f32>],
+    dims: usize,
+) -> Vec<(u32, f32)> {
+    let k = centroids.len();
+    let by_feature = feature_major(centroids, dims);
+    docs.par_iter()
+        .map_init(
+            || vec![0.0f32; k],
+            |buffer, &doc| {
+                scores(features.row(doc), &by_feature, k, buffer);
+                best(buffer)
+            },
+        )
+        .collect()
+}
+
 fn lloyd(
     features: &Features,
     docs: &[usize],
@@ -297,17 +317,7 @@ fn lloyd(
     let mut iterations = 0;
     loop {
         iterations += 1;
-        let by_feature = feature_major(&centroids, dims);
-        let next: Vec<(u32, f32)> = docs
-            .par_iter()
-            .map_init(
-                || vec![0.0f32; k],
-                |buffer, &doc| {
-                    scores(features.row(doc), &by_feature, k, buffer);
-                    best(buffer)
-                },
-            )
-            .collect();
+        let next = nearest(features, docs, &centroids, dims);
         let changed = assignment
             .iter()
             .zip(&next)
@@ -384,19 +394,8 @@ pub fn kmeans(features: &Features, options: &KMeansOptions) -> Clustering {
     }
     let (_, start) = best_start.expect("one restart at least");
     let (centroids, _, iterations) = lloyd(features, &candidates, start, options.max_iterations);
-    let k = centroids.len();
     // Final similarities against the final centroids.
-    let by_feature = feature_major(&centroids, dims);
-    let finals: Vec<(u32, f32)> = candidates
-        .par_iter()
-        .map_init(
-            || vec![0.0f32; k],
-            |buffer, &doc| {
-                scores(features.row(doc), &by_feature, k, buffer);
-                best(buffer)
-            },
-        )
-        .collect();
+    let finals = nearest(features, &candidates, &centroids, dims);
     let mut out_assignment = vec![None; n];
     let mut similarity = vec![0.0f32; n];
     for (&doc, &(c, s)) in candidates.iter().zip(&finals) {
