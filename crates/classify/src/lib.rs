@@ -366,30 +366,42 @@ impl CourtesyPhrases {
             .map(|p| rules::normalize_phrase(p))
             .filter(|p| !p.is_empty())
             .collect();
+        // A DFA: two short windows per contact, a million contacts.
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
             .build(&phrases)
+            .or_else(|_| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&phrases)
+            })
             .ok();
         CourtesyPhrases { automaton, phrases }
     }
 
     /// Whether a phrase occurs in the opening or the closing window of a turn.
     pub fn found(&self, tokens: &[voc_core::Token], end: TurnEnd) -> bool {
-        let window = courtesy_window(tokens, end);
-        match &self.automaton {
-            Some(automaton) => automaton.is_match(&window),
-            None => {
-                let window = window.to_ascii_lowercase();
-                self.phrases.iter().any(|p| window.contains(p.as_str()))
-            }
+        thread_local! {
+            static WINDOW: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
         }
+        WINDOW.with_borrow_mut(|window| {
+            courtesy_window(tokens, end, window);
+            match &self.automaton {
+                Some(automaton) => automaton.is_match(window.as_str()),
+                None => {
+                    let window = window.to_ascii_lowercase();
+                    self.phrases.iter().any(|p| window.contains(p.as_str()))
+                }
+            }
+        })
     }
 }
 
 /// The first or last [`COURTESY_WINDOW_CHARS`] characters of a turn's text, from its
 /// tokens (whitespace was dropped when it was cut, punctuation kept).
-fn courtesy_window(tokens: &[voc_core::Token], end: TurnEnd) -> String {
-    let mut text = String::new();
+fn courtesy_window(tokens: &[voc_core::Token], end: TurnEnd, text: &mut String) {
+    text.clear();
     match end {
         TurnEnd::Opening => {
             let mut chars = 0;
@@ -422,7 +434,6 @@ fn courtesy_window(tokens: &[voc_core::Token], end: TurnEnd) -> String {
             }
         }
     }
-    text
 }
 
 /// The risk terms, interned into the taxonomy's dictionary so one scan of the tokens

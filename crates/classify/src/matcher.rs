@@ -15,8 +15,11 @@
 //! A `Word` term does not depend on how the segmenter cut the term itself: `宽带断网` is
 //! found whether the text was cut `宽带|断网` or `宽带断网`; but `满意` is not found in the
 //! token `不满意`, nor `退` in the token `退货`. Matching is by characters of the turn's
-//! tokens joined (ASCII lower-cased), with one Aho-Corasick automaton over every term:
-//! one pass per turn whatever the number of terms.
+//! tokens (ASCII lower-cased). `Word` and `Prefix` terms start at a token start, so they
+//! are walked in a character trie from the token starts whose first character begins
+//! some term (most do not: a bitmap test); `Suffix` and `Substring` terms need one
+//! Aho-Corasick pass over the joined text, run only when the taxonomy has such terms.
+//! (aho-corasick has no anchored overlapping search, which the trie stands in for.)
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use std::cell::RefCell;
@@ -79,10 +82,104 @@ pub struct TermDict {
     /// (text, form) → id, for interning.
     index: HashMap<(String, Form), u32, FxBuild>,
     terms: Vec<(String, Form)>,
-    /// The automaton over the distinct texts; `None` until [`TermDict::finish`].
+    /// `Word` and `Prefix` terms, walked from token starts.
+    anchored: CharTrie,
+    /// `Suffix` and `Substring` terms, found anywhere in the joined text.
+    unanchored: Patterns,
+    /// Every term anywhere, for the near misses of `Word` terms inside tokens (`explain`).
+    all: Patterns,
+}
+
+/// An Aho-Corasick automaton over distinct term texts and, per pattern, the terms with
+/// that text (one per form).
+#[derive(Debug, Clone, Default)]
+struct Patterns {
     automaton: Option<AhoCorasick>,
-    /// For each automaton pattern, the terms with that text (one per form).
-    pattern_terms: Vec<Vec<(Form, u32)>>,
+    terms: Vec<Vec<(Form, u32)>>,
+}
+
+impl Patterns {
+    fn new<'a>(terms: impl Iterator<Item = (u32, &'a str, Form)>) -> Patterns {
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut pattern_of: HashMap<&str, usize, FxBuild> = HashMap::default();
+        let mut pattern_terms: Vec<Vec<(Form, u32)>> = Vec::new();
+        for (id, text, form) in terms {
+            if text.is_empty() {
+                continue;
+            }
+            let p = *pattern_of.entry(text).or_insert_with(|| {
+                patterns.push(text);
+                pattern_terms.push(Vec::new());
+                patterns.len() - 1
+            });
+            pattern_terms[p].push((form, id));
+        }
+        if patterns.is_empty() {
+            return Patterns::default();
+        }
+        // Overlapping search needs the standard match kind; a DFA is fastest to run and
+        // the term lists are small (thousands at most).
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)
+            .or_else(|_| AhoCorasick::builder().build(&patterns))
+            .ok();
+        Patterns {
+            automaton,
+            terms: pattern_terms,
+        }
+    }
+}
+
+/// A character trie of the anchored (`Word`, `Prefix`) terms.
+#[derive(Debug, Clone, Default)]
+struct CharTrie {
+    /// (node, character) → child node; node 0 is the root.
+    edges: HashMap<(u32, char), u32, FxBuild>,
+    /// Per node, the terms that end there.
+    ends: Vec<Vec<(Form, u32)>>,
+    /// Bit per Basic Multilingual Plane character that begins some term: the test most
+    /// token starts fail.
+    first: Vec<u64>,
+    /// Whether some term begins with a character outside that plane.
+    first_astral: bool,
+}
+
+impl CharTrie {
+    fn new<'a>(terms: impl Iterator<Item = (u32, &'a str, Form)>) -> CharTrie {
+        let mut trie = CharTrie {
+            ends: vec![Vec::new()],
+            first: vec![0; 1 << 10],
+            ..CharTrie::default()
+        };
+        for (id, text, form) in terms {
+            let Some(c) = text.chars().next() else {
+                continue;
+            };
+            match u16::try_from(u32::from(c)) {
+                Ok(b) => trie.first[usize::from(b >> 6)] |= 1 << (b & 63),
+                Err(_) => trie.first_astral = true,
+            }
+            let mut node = 0;
+            for c in text.chars() {
+                let next = trie.ends.len() as u32;
+                node = *trie.edges.entry((node, c)).or_insert(next);
+                if node == next {
+                    trie.ends.push(Vec::new());
+                }
+            }
+            trie.ends[node as usize].push((form, id));
+        }
+        trie
+    }
+
+    fn may_start(&self, c: char) -> bool {
+        match u16::try_from(u32::from(c)) {
+            Ok(b) => self.first[usize::from(b >> 6)] & (1 << (b & 63)) != 0,
+            Err(_) => self.first_astral,
+        }
+    }
 }
 
 thread_local! {
@@ -122,36 +219,31 @@ impl TermDict {
         self.terms.is_empty()
     }
 
-    /// Builds the automaton; call after the last `intern` (and again after interning more).
+    /// Builds the matchers; call after the last `intern` (and again after interning more).
     pub fn finish(&mut self) {
-        let mut patterns: Vec<&str> = Vec::new();
-        let mut pattern_of: HashMap<&str, usize, FxBuild> = HashMap::default();
-        let mut pattern_terms: Vec<Vec<(Form, u32)>> = Vec::new();
-        for (id, (text, form)) in self.terms.iter().enumerate() {
-            if text.is_empty() {
-                continue;
-            }
-            let p = *pattern_of.entry(text.as_str()).or_insert_with(|| {
-                patterns.push(text.as_str());
-                pattern_terms.push(Vec::new());
-                patterns.len() - 1
-            });
-            pattern_terms[p].push((*form, id as u32));
-        }
-        // Overlapping search needs the standard match kind; a DFA is fastest to run and
-        // the term lists are small (thousands at most).
-        self.automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .or_else(|_| AhoCorasick::builder().build(&patterns))
-            .ok();
-        self.pattern_terms = pattern_terms;
+        let terms = || {
+            self.terms
+                .iter()
+                .enumerate()
+                .map(|(id, (text, form))| (id as u32, text.as_str(), *form))
+        };
+        let anchored = |f: &Form| matches!(f, Form::Word | Form::Prefix);
+        self.anchored = CharTrie::new(terms().filter(|(_, _, f)| anchored(f)));
+        self.unanchored = Patterns::new(terms().filter(|(_, _, f)| !anchored(f)));
+        self.all = Patterns::new(terms());
     }
 
     /// Appends every occurrence of every term in `tokens` (the tokens of turn `turn`).
     pub fn scan(&self, turn: usize, tokens: &[Token], out: &mut Vec<Occurrence>) {
-        self.scan_with_misses(turn, tokens, out, None);
+        if tokens.is_empty() {
+            return;
+        }
+        if !self.anchored.edges.is_empty() {
+            self.scan_anchored(turn, tokens, out);
+        }
+        if self.unanchored.automaton.is_some() {
+            self.scan_patterns(&self.unanchored, turn, tokens, out, None);
+        }
     }
 
     /// [`TermDict::scan`], also recording in `misses` the `Word` terms whose characters
@@ -161,14 +253,67 @@ impl TermDict {
         turn: usize,
         tokens: &[Token],
         out: &mut Vec<Occurrence>,
+        misses: Option<&mut Vec<Occurrence>>,
+    ) {
+        match misses {
+            None => self.scan(turn, tokens, out),
+            Some(misses) if !tokens.is_empty() => {
+                self.scan_patterns(&self.all, turn, tokens, out, Some(misses))
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// The `Word` and `Prefix` terms, by walking the trie from each token start.
+    fn scan_anchored(&self, turn: usize, tokens: &[Token], out: &mut Vec<Occurrence>) {
+        let trie = &self.anchored;
+        for first in 0..tokens.len() {
+            match tokens[first].chars().next() {
+                Some(c) if trie.may_start(c.to_ascii_lowercase()) => {}
+                _ => continue,
+            }
+            let mut negation = None;
+            let mut node = 0u32;
+            'walk: for (last, token) in tokens.iter().enumerate().skip(first) {
+                let mut chars = token.chars().peekable();
+                while let Some(c) = chars.next() {
+                    let Some(&next) = trie.edges.get(&(node, c.to_ascii_lowercase())) else {
+                        break 'walk;
+                    };
+                    node = next;
+                    let ends_token = chars.peek().is_none();
+                    for &(form, id) in &trie.ends[node as usize] {
+                        if !form.accepts(true, ends_token) {
+                            continue;
+                        }
+                        let negation = *negation
+                            .get_or_insert_with(|| crate::negation::classify(tokens, first, ""));
+                        out.push(Occurrence {
+                            term: id,
+                            turn: turn as u32,
+                            start: first as u32,
+                            end: last as u32 + 1,
+                            negation,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The terms of `patterns` anywhere in the turn's joined text, and (on request) the
+    /// near misses.
+    fn scan_patterns(
+        &self,
+        patterns: &Patterns,
+        turn: usize,
+        tokens: &[Token],
+        out: &mut Vec<Occurrence>,
         mut misses: Option<&mut Vec<Occurrence>>,
     ) {
-        let Some(automaton) = &self.automaton else {
+        let Some(automaton) = &patterns.automaton else {
             return;
         };
-        if tokens.is_empty() {
-            return;
-        }
         SCRATCH.with_borrow_mut(|(text, starts)| {
             text.clear();
             starts.clear();
@@ -185,7 +330,7 @@ impl TermDict {
                 let starts_token = starts[first] == s;
                 let ends_token = starts[last] == e;
                 let mut negation = None;
-                for &(form, id) in &self.pattern_terms[m.pattern().as_usize()] {
+                for &(form, id) in &patterns.terms[m.pattern().as_usize()] {
                     let accepted = form.accepts(starts_token, ends_token);
                     if !accepted && misses.is_none() {
                         continue;
@@ -305,6 +450,52 @@ mod tests {
         assert!(out.is_empty());
         assert_eq!(misses.len(), 1);
         assert_eq!((misses[0].start, misses[0].end), (0, 1));
+    }
+
+    #[test]
+    fn trie_walk_finds_what_the_full_automaton_finds() {
+        // Every form over a small alphabet, so random cuts of random texts hit terms on and
+        // off token boundaries, across tokens, nested and overlapping.
+        let d = dict(&[
+            ("断网", Form::Word),
+            ("宽带断网", Form::Word),
+            ("宽带", Form::Prefix),
+            ("断", Form::Word),
+            ("网", Form::Suffix),
+            ("带断", Form::Substring),
+            ("wifi", Form::Word),
+            ("没", Form::Word),
+            ("网断", Form::Prefix),
+        ]);
+        let alphabet: Vec<&str> = vec!["宽", "带", "断", "网", "没", "有", "，", "W", "i", "F"];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..3000 {
+            let len = 1 + next(12);
+            let mut tokens: Vec<Token> = Vec::new();
+            let mut current = String::new();
+            for _ in 0..len {
+                current.push_str(alphabet[next(alphabet.len())]);
+                if next(3) == 0 {
+                    tokens.push(Token::from(current.as_str()));
+                    current.clear();
+                }
+            }
+            if !current.is_empty() {
+                tokens.push(Token::from(current.as_str()));
+            }
+            let (mut fast, mut full, mut misses) = (Vec::new(), Vec::new(), Vec::new());
+            d.scan(3, &tokens, &mut fast);
+            d.scan_with_misses(3, &tokens, &mut full, Some(&mut misses));
+            fast.sort();
+            full.sort();
+            assert_eq!(fast, full, "tokens {tokens:?}");
+        }
     }
 
     #[test]
