@@ -189,6 +189,10 @@ pub struct CostBreakEven {
     pub volume_to_date: Option<f64>,
     pub cost_remainder: Remainder,
     pub volume_remainder: Remainder,
+    /// `[cost] occupancy`, for the method note.
+    pub occupancy: f64,
+    /// `[cost] hourly_cost`: without it there is no actual cost.
+    pub hourly_cost: Option<f64>,
 }
 
 /// The break-even of the month of `today` from its contacts so far (those after
@@ -311,6 +315,8 @@ pub fn break_even(contacts: &[KpiContact], today: NaiveDate, config: &CostConfig
         volume_to_date,
         cost_remainder,
         volume_remainder,
+        occupancy: config.occupancy,
+        hourly_cost: config.hourly_cost,
     }
 }
 

@@ -47,6 +47,14 @@ pub struct PipelineFile {
     /// the block is present: it costs a pass over the period's stored tokens.
     #[serde(default)]
     pub discover: Option<DiscoverSection>,
+    /// Key drivers (关联性分析): `[drivers] agent_teams` groups agents into teams, a
+    /// dimension of the analysis; without it teams are left out (issue 29).
+    #[serde(default)]
+    pub drivers: voc_aggregate::drivers::DriverConfig,
+    /// Cost break-even (成本临界点): the monthly budget or cost items and the contract's
+    /// revenue; the report's cost section exists only when the block is present.
+    #[serde(default)]
+    pub cost: Option<voc_aggregate::cost::CostConfig>,
 }
 
 /// `[discover]`: `voc run` also writes `tables/discover/<period>/` for the report period,
@@ -526,6 +534,10 @@ impl Pipeline {
         }
         file.kpi.validate().map_err(invalid)?;
         file.staffing.validate().map_err(invalid)?;
+        file.drivers.validate().map_err(invalid)?;
+        if let Some(cost) = &file.cost {
+            cost.validate().map_err(invalid)?;
+        }
         if file.pipeline.period != "latest"
             && voc_core::time::week_monday(&file.pipeline.period).is_none()
         {
