@@ -240,7 +240,7 @@ pub fn break_even(contacts: &[KpiContact], today: NaiveDate, config: &CostConfig
                     .map(|rate| h * rate + config.overhead_monthly / f64::from(days_in_month))
             });
             let revenue = match basis {
-                RevenueBasis::Contact(r) => past.then(|| n as f64 * r),
+                RevenueBasis::Contact(r) => past.then_some(n as f64 * r),
                 RevenueBasis::SeatHour(r) => seat_hours.map(|h| h * r),
             };
             CostDay {

@@ -599,15 +599,7 @@ fn emerging_issue(
         .collect();
     let verbatims = voc_aggregate::representative::representative(&group, VERBATIMS_PER_ISSUE)
         .into_iter()
-        .map(|i| {
-            let c = &group[i].contact;
-            Verbatim {
-                contact_id: c.id.clone(),
-                channel: ctx.channel(&c.channel),
-                region: c.region.clone().unwrap_or_default(),
-                text: excerpt(&c.text_of(Speaker::Customer)),
-            }
-        })
+        .map(|i| verbatim(ctx, group[i]))
         .collect();
     EmergingIssue {
         category_id: e.category.clone(),

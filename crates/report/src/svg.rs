@@ -534,46 +534,6 @@ fn dip(rows: &[SentimentPoint], i: usize) -> bool {
     prev.is_none_or(|p| !p.is_finite() || v < p) && next.is_none_or(|n| !n.is_finite() || v <= n)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn axis_steps_are_round() {
-        let a = Axis::new(0.0, 12_391.0, 5, NICE);
-        assert_eq!(
-            (a.lo, a.hi, a.step, a.decimals),
-            (0.0, 12_500.0, 2_500.0, 0)
-        );
-        let a = Axis::new(-0.26, -0.18, 4, NICE_DECIMAL);
-        assert_eq!(a.decimals, 2);
-        assert_eq!(a.label(a.lo), "-0.26");
-        assert_eq!(a.label(a.hi), "-0.18");
-        let a = Axis::new(0.0, 1.0, 5, NICE);
-        assert_eq!((a.step, a.decimals), (0.2, 1));
-        let a = Axis::new(5.0, 5.0, 4, NICE);
-        assert!(a.hi > a.lo);
-        let a = Axis::aligned(75.4, 5);
-        assert_eq!((a.hi, a.step, a.decimals), (100.0, 20.0, 0));
-        let a = Axis::aligned(0.0, 4);
-        assert_eq!((a.hi, a.step), (1.0, 0.25));
-        assert_eq!(a.label(0.75), "0.75");
-    }
-
-    #[test]
-    fn labels_thin_out_but_keep_the_newest() {
-        assert!((0..10).all(|i| labelled(10, i)));
-        assert!(labelled(30, 29));
-        assert_eq!((0..30).filter(|i| labelled(30, *i)).count(), 10);
-    }
-
-    #[test]
-    fn gaps_split_the_line() {
-        let d = path(&[Some((1.0, 2.0)), None, Some((3.0, 4.0)), Some((5.0, 6.0))]);
-        assert_eq!(d, "M1.0 2.0 M3.0 4.0 L5.0 6.0");
-    }
-}
-
 /// A point of the importance-vs-performance chart.
 pub(crate) struct ImportancePoint {
     pub label: String,
@@ -657,4 +617,44 @@ pub(crate) fn importance_chart(
         )?;
     }
     writeln!(out, "</svg>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_steps_are_round() {
+        let a = Axis::new(0.0, 12_391.0, 5, NICE);
+        assert_eq!(
+            (a.lo, a.hi, a.step, a.decimals),
+            (0.0, 12_500.0, 2_500.0, 0)
+        );
+        let a = Axis::new(-0.26, -0.18, 4, NICE_DECIMAL);
+        assert_eq!(a.decimals, 2);
+        assert_eq!(a.label(a.lo), "-0.26");
+        assert_eq!(a.label(a.hi), "-0.18");
+        let a = Axis::new(0.0, 1.0, 5, NICE);
+        assert_eq!((a.step, a.decimals), (0.2, 1));
+        let a = Axis::new(5.0, 5.0, 4, NICE);
+        assert!(a.hi > a.lo);
+        let a = Axis::aligned(75.4, 5);
+        assert_eq!((a.hi, a.step, a.decimals), (100.0, 20.0, 0));
+        let a = Axis::aligned(0.0, 4);
+        assert_eq!((a.hi, a.step), (1.0, 0.25));
+        assert_eq!(a.label(0.75), "0.75");
+    }
+
+    #[test]
+    fn labels_thin_out_but_keep_the_newest() {
+        assert!((0..10).all(|i| labelled(10, i)));
+        assert!(labelled(30, 29));
+        assert_eq!((0..30).filter(|i| labelled(30, *i)).count(), 10);
+    }
+
+    #[test]
+    fn gaps_split_the_line() {
+        let d = path(&[Some((1.0, 2.0)), None, Some((3.0, 4.0)), Some((5.0, 6.0))]);
+        assert_eq!(d, "M1.0 2.0 M3.0 4.0 L5.0 6.0");
+    }
 }
