@@ -266,6 +266,24 @@ pub fn wait_band(wait_s: u32, sla_seconds: u32) -> String {
     format!(">{lower} 秒")
 }
 
+/// Where a [`wait_band`] label sorts: by its lower bound.
+fn band_order(label: &str) -> u32 {
+    if label.starts_with('≤') {
+        return 0;
+    }
+    if let Some(rest) = label.strip_prefix('>') {
+        return rest
+            .trim_end_matches(" 秒")
+            .parse::<u32>()
+            .map_or(u32::MAX, |b| b.saturating_add(1));
+    }
+    label
+        .split('–')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(u32::MAX)
+}
+
 /// A difference with its 95 % interval.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Interval {
@@ -320,6 +338,9 @@ pub struct Factor {
     pub value: String,
     /// Contacts with it.
     pub contacts: u64,
+    /// A fingerprint of which contacts have it: equal for equal sets (a queue that is
+    /// exactly one channel).
+    pub members: u64,
     pub effects: Vec<Effect>,
 }
 
@@ -518,15 +539,32 @@ fn effect(o: Outcome, with: &Moments, population: &Moments) -> Effect {
     }
 }
 
+/// What is summed per factor.
+#[derive(Default)]
+struct FactorSums {
+    contacts: u64,
+    members: u64,
+    moments: BTreeMap<Outcome, Moments>,
+}
+
+/// A well-mixed 64-bit value of `x` (splitmix64's finalizer), summed into a factor's
+/// fingerprint of its contacts.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
 /// The driver analysis of `contacts` (one period's). `teams_configured` says whether
 /// the team dimension was asked for.
 pub fn analyse(contacts: &[DriverContact], teams_configured: bool) -> Drivers {
     // Moments of every KPI per population and per factor.
     let mut population: BTreeMap<(FactorGroup, Outcome), Moments> = BTreeMap::new();
-    let mut per_factor: BTreeMap<(FactorGroup, String), (u64, BTreeMap<Outcome, Moments>)> =
-        BTreeMap::new();
+    let mut per_factor: BTreeMap<(FactorGroup, String), FactorSums> = BTreeMap::new();
     let mut totals: BTreeMap<Outcome, Moments> = BTreeMap::new();
-    for c in contacts {
+    for (index, c) in contacts.iter().enumerate() {
+        let member = splitmix64(index as u64);
         let ys: Vec<(Outcome, f64)> = Outcome::ALL
             .iter()
             .filter_map(|&o| c.outcome(o).map(|y| (o, y)))
@@ -543,19 +581,21 @@ pub fn analyse(contacts: &[DriverContact], teams_configured: bool) -> Drivers {
             }
             for value in c.values(group) {
                 let entry = per_factor.entry((group, value)).or_default();
-                entry.0 += 1;
+                entry.contacts += 1;
+                entry.members = entry.members.wrapping_add(member);
                 for &(o, y) in &ys {
-                    entry.1.entry(o).or_default().add(y);
+                    entry.moments.entry(o).or_default().add(y);
                 }
             }
         }
     }
     let mut factors: Vec<Factor> = per_factor
         .into_iter()
-        .map(|((group, value), (n, moments))| Factor {
+        .map(|((group, value), sums)| Factor {
             group,
             value,
-            contacts: n,
+            contacts: sums.contacts,
+            members: sums.members,
             effects: Outcome::ALL
                 .iter()
                 // The repeat factor against repeat contact is the same flag twice.
@@ -564,17 +604,21 @@ pub fn analyse(contacts: &[DriverContact], teams_configured: bool) -> Drivers {
                     let empty = Moments::default();
                     effect(
                         o,
-                        moments.get(&o).unwrap_or(&empty),
+                        sums.moments.get(&o).unwrap_or(&empty),
                         population.get(&(group, o)).unwrap_or(&empty),
                     )
                 })
                 .collect(),
         })
         .collect();
+    // Wait bands in band order, other values by volume.
     factors.sort_by(|a, b| {
         a.group
             .cmp(&b.group)
-            .then_with(|| b.contacts.cmp(&a.contacts))
+            .then_with(|| match a.group {
+                FactorGroup::WaitBand => band_order(&a.value).cmp(&band_order(&b.value)),
+                _ => b.contacts.cmp(&a.contacts),
+            })
             .then_with(|| a.value.cmp(&b.value))
     });
     rank(&mut factors);
@@ -619,10 +663,21 @@ fn rank(factors: &mut [Factor]) {
             })
             .collect();
         adverse.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        for (r, (i, _)) in adverse.into_iter().enumerate() {
-            if let Some(e) = factors[i].effects.iter_mut().find(|e| e.outcome == o) {
-                e.rank = Some(r as u32 + 1);
+        // A factor with the very contacts of one ranked before it (a queue that is one
+        // channel) is the same driver twice: it keeps no rank of its own.
+        let mut ranked: Vec<(u64, u64)> = Vec::new();
+        let mut next = 1;
+        for (i, _) in adverse {
+            let key = (factors[i].contacts, factors[i].members);
+            let Some(e) = factors[i].effects.iter_mut().find(|e| e.outcome == o) else {
+                continue;
+            };
+            if ranked.contains(&key) {
+                continue;
             }
+            ranked.push(key);
+            e.rank = Some(next);
+            next += 1;
         }
     }
 }
@@ -683,13 +738,20 @@ fn importance_model(
         if e.n_with < MIN_GROUP_BASE || e.n_without < MIN_GROUP_BASE {
             continue;
         }
-        if f.group.single_valued() && !reference.contains_key(&f.group) {
-            // Factors are sorted by volume within a dimension: the first is the largest.
-            reference.insert(f.group, i);
+        if f.group.single_valued() {
+            // The largest level of the dimension becomes the reference.
+            let largest = reference.entry(f.group).or_insert(i);
+            if factors[*largest].contacts < f.contacts {
+                features.push(*largest);
+                *largest = i;
+            } else if *largest != i {
+                features.push(i);
+            }
             continue;
         }
         features.push(i);
     }
+    features.sort_unstable();
     let index: HashMap<(FactorGroup, &str), usize> = features
         .iter()
         .enumerate()
@@ -953,6 +1015,9 @@ mod tests {
         assert_eq!(wait_band(180, 20), "61–180 秒");
         assert_eq!(wait_band(181, 20), ">180 秒");
         assert_eq!(wait_band(100, 90), "91–180 秒");
+        let mut bands = [">180 秒", "21–60 秒", "≤20 秒", "61–180 秒"];
+        bands.sort_by_key(|b| band_order(b));
+        assert_eq!(bands, ["≤20 秒", "21–60 秒", "61–180 秒", ">180 秒"]);
     }
 
     fn contact(id: usize, category: &str, csat: u32, duration: u32) -> DriverContact {
@@ -1047,6 +1112,35 @@ mod tests {
         assert!(close(model.r2, 0.0726 / 0.2436, 1e-6), "{}", model.r2);
         let sum: f64 = model.groups.iter().map(|g| g.r2).sum();
         assert!(close(sum, model.r2, 1e-9));
+    }
+
+    #[test]
+    fn a_queue_that_is_one_channel_is_ranked_once() {
+        let mut v = fixture();
+        for c in &mut v {
+            // 账单 contacts come by chat through the online queue, the others by voice.
+            let chat = c.categories[0] == "账单";
+            c.channel = if chat { "chat" } else { "voice" }.into();
+            c.queue = Some(if chat { "在线客服" } else { "普通话务" }.into());
+        }
+        let d = analyse(&v, false);
+        let aht: Vec<&str> = d
+            .ranked(Outcome::Aht)
+            .iter()
+            .map(|(f, _)| f.value.as_str())
+            .collect();
+        assert_eq!(
+            aht,
+            ["账单"],
+            "the chat channel and its queue are the 账单 contacts again"
+        );
+        let queue = d.factors.iter().find(|f| f.value == "在线客服").unwrap();
+        let e = queue
+            .effects
+            .iter()
+            .find(|e| e.outcome == Outcome::Aht)
+            .unwrap();
+        assert!(e.adverse() && e.rank.is_none());
     }
 
     #[test]
