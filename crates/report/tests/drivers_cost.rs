@@ -31,7 +31,8 @@ fn drivers_rank_with_intervals_and_say_what_is_insufficient() {
     ));
     // Not significant: no mark; too few surveys on one side: 数据不足, never 0.
     assert!(md.contains("| 问题分类 | 计费争议/账单 | 40 | -55.0\\* | +17 |"));
-    assert!(md.contains("| 渠道 | 在线客服 | 12 | 数据不足 | 数据不足 |"));
+    assert!(!md.contains("| 渠道 | 在线客服 |"));
+    assert!(md.contains("以下 1 个因素各指标样本均不足，未列入表中：在线客服（12 件）。"));
     assert!(md.contains("| 满意度 | 100 | 0.298 | 83.9% | 16.1% |"));
     assert!(md.contains("| 平均处理时长 | 100 | 数据不足 | — | — |"));
     assert!(md.contains("平均处理时长：未发现显著拉低该指标的因素"));
@@ -83,7 +84,8 @@ fn cost_break_even_and_the_dynamic_remainder() {
     assert!(md.contains(
         "| 2026-11-02 | 5,000 元 | 250 件 | 144 | 100.0 | 6,000 元 | 2,880 元 | 超成本线 |"
     ));
-    assert!(md.contains("| 2026-11-03 | 5,000 元 | 250 件 | — | — | — | — | — |"));
+    assert!(!md.contains("| 2026-11-03 |"));
+    assert!(md.contains("其余 1 天（2026-11-03 起）每天成本线 5,000 元、盈亏平衡量 250 件。"));
     let f = findings(&input());
     assert!(f.iter().any(|s| s == "成本临界点：截至 2026-11-02，2026年11月累计成本 8,500 元、收入 8,640 元；剩余 28 天日均成本需控制在 5,054 元 以内，日均业务量需达到 252 件 才能盈亏平衡。"), "{f:?}");
     // Missing handling times: the cost says 数据不足, not 0.
@@ -125,14 +127,14 @@ fn the_workbook_has_the_same_tables_with_numbers() {
     assert_eq!(ranking[1][3], Data::String("计费争议/账单".into()));
     assert!(matches!(ranking[1][7], Data::Float(x) if (x + 55.0).abs() < 1e-9));
     let matrix = sheet(&bytes, "驱动因素矩阵");
-    assert_eq!(matrix.len(), 3);
-    assert_eq!(matrix[2][3], Data::Empty, "数据不足 is an empty cell");
+    assert_eq!(matrix.len(), 2);
+    assert!(matches!(matrix[1][3], Data::Float(x) if (x + 55.0).abs() < 1e-9));
     let model = sheet(&bytes, "指标关联模型");
     assert!(matches!(model[1][2], Data::Float(x) if (x - 0.298).abs() < 1e-12));
     let quotes = sheet(&bytes, "驱动因素原话");
     assert_eq!(quotes[1][2], Data::String("C00012".into()));
     let days = sheet(&bytes, "成本逐日");
-    assert_eq!(days.len(), 4);
+    assert_eq!(days.len(), 3);
     assert!(matches!(days[1][5], Data::Float(x) if x == 2_500.0));
     let summary = sheet(&bytes, "成本临界点");
     assert!(matches!(summary[1][3], Data::Float(x) if x == 5_053.5));

@@ -324,11 +324,9 @@ fn days(c: &CostSection) -> Table {
             ("状态", Text),
         ],
     );
-    for d in &c.days {
-        let future = d.contacts.is_none();
-        let blank = || Cell::new(MISSING).value(Value::Empty);
+    // The days after the last day with data repeat the same lines: the note says them.
+    for d in c.days.iter().filter(|d| d.contacts.is_some()) {
         let status = match (d.cost, d.revenue) {
-            _ if future => blank(),
             (Some(cost), _) if cost > d.cost_line => Cell::new("超成本线").class("bad"),
             (Some(_), Some(revenue)) if revenue < d.cost_line => {
                 Cell::new("低于平衡").class("warn")
@@ -340,22 +338,13 @@ fn days(c: &CostSection) -> Table {
             Cell::date(&d.date),
             yuan_cell(Some(d.cost_line)),
             volume_cell(c, Some(d.breakeven)),
-            if future {
-                blank()
-            } else {
-                Cell::count_or_missing(d.contacts)
-            },
+            Cell::count_or_missing(d.contacts),
             match d.seat_hours {
                 Some(h) => Cell::number(fixed(h, 1), h, number_format::decimals(1)),
-                None if future => blank(),
                 None => Cell::new(INSUFFICIENT).class("muted").value(Value::Empty),
             },
-            if future { blank() } else { yuan_cell(d.cost) },
-            if future {
-                blank()
-            } else {
-                yuan_cell(d.revenue)
-            },
+            yuan_cell(d.cost),
+            yuan_cell(d.revenue),
             status,
         ]);
     }
@@ -367,8 +356,18 @@ fn note(c: &CostSection) -> String {
         Some(h) => format!("小时成本 {} 元", fixed(h, 2)),
         None => "未配置小时成本，实际成本不计算".to_string(),
     };
+    let later: Vec<_> = c.days.iter().filter(|d| d.contacts.is_none()).collect();
+    let rest = later.first().map_or_else(String::new, |first| {
+        format!(
+            "其余 {} 天（{} 起）每天成本线 {}、盈亏平衡量 {}。",
+            later.len(),
+            first.date,
+            yuan(first.cost_line),
+            volume(c, first.breakeven)
+        )
+    });
     format!(
-        "成本线为月度成本按日平均；实际成本按处理时长折算坐席小时（坐席利用率 {}，{}）。状态：超成本线 = 实际成本高于当日成本线；低于平衡 = 当日收入低于成本线。",
+        "{rest}成本线为月度成本按日平均；实际成本按处理时长折算坐席小时（坐席利用率 {}，{}）。状态：超成本线 = 实际成本高于当日成本线；低于平衡 = 当日收入低于成本线。",
         fraction_pct(c.occupancy),
         hourly
     )

@@ -441,11 +441,38 @@ fn finding(d: &DriverSection) -> String {
     }
 }
 
+/// Whether any KPI has an estimate for the factor (the matrix lists only those).
+fn estimated(f: &DriverFactor) -> bool {
+    f.effects.iter().any(|e| e.diff.is_some())
+}
+
 fn matrix_note(d: &DriverSection) -> String {
-    format!(
+    let mut s = format!(
         "表中为有该因素的接触与其他接触的差异：比例指标为百分点，处理时长为秒。* 表示 95% 置信区间不含 0（显著），红色为不利、绿色为有利；任一侧少于 {} 条为“数据不足”。",
         d.min_base
-    )
+    );
+    // The factors without any estimate, by name and count, instead of rows of 数据不足.
+    let small: Vec<String> = d
+        .factors
+        .iter()
+        .filter(|f| !estimated(f))
+        .map(|f| {
+            let name = match f.dimension.as_str() {
+                "channel" => channel_label(&f.label).to_string(),
+                "category" => f.value.clone(),
+                _ => f.label.clone(),
+            };
+            format!("{name}（{} 件）", thousands(f.contacts))
+        })
+        .collect();
+    if !small.is_empty() {
+        s.push_str(&format!(
+            "以下 {} 个因素各指标样本均不足，未列入表中：{}。",
+            small.len(),
+            small.join("、")
+        ));
+    }
+    s
 }
 
 /// Excel format of a signed difference, with `*` after a significant one.
@@ -560,7 +587,7 @@ fn matrix(d: &DriverSection) -> Table {
     let mut columns: Vec<(&str, _)> = vec![("维度", Text), ("因素", Text), ("接触量", Num)];
     columns.extend(titles.iter().map(|t| (t.as_str(), Num)));
     let mut t = Table::new("驱动因素矩阵", &columns);
-    for f in &d.factors {
+    for f in d.factors.iter().filter(|f| estimated(f)) {
         let mut cells = vec![
             dimension_label(&f.dimension).into(),
             factor_cell(f),
