@@ -104,6 +104,15 @@ fn cost_break_even_and_the_dynamic_remainder() {
 }
 
 #[test]
+fn a_range_starting_within_the_month_has_no_cost_section() {
+    let mut range = input();
+    range.period = "2026-11-02..2026-11-08".into();
+    assert!(!render_markdown(&range).contains("成本临界点"));
+    range.period = "2026-11-01..2026-11-08".into();
+    assert!(render_markdown(&range).contains("成本临界点"));
+}
+
+#[test]
 fn without_data_the_sections_are_absent() {
     let md = render_markdown(&sample_input());
     assert!(!md.contains("成本临界点") && !md.contains("关键驱动"));

@@ -6,7 +6,7 @@ use std::fmt::{Result, Write};
 
 use super::Section;
 use super::advice::CENTER_OWNER;
-use crate::format::{MISSING, escape_html, escape_md, fixed, fraction_pct};
+use crate::format::{MISSING, escape_html, escape_md, fixed, fraction_pct, period_start};
 use crate::model::CostSection;
 use crate::table::{
     Align::{Num, Text},
@@ -33,8 +33,15 @@ impl Section for Cost {
         "成本临界点"
     }
 
+    /// Like the KPI scorecard: a date range that starts after the month began shows no
+    /// month to date, which would speak of days the range does not cover.
     fn present(&self, view: &View) -> bool {
-        section_of(view).is_some()
+        section_of(view).is_some_and(|c| {
+            !view.input.period.contains("..")
+                || period_start(&view.input.period)
+                    .zip(period_start(&c.month))
+                    .is_some_and(|(range, month)| range <= month)
+        })
     }
 
     fn input_fields(&self) -> &'static [&'static str] {
