@@ -2,7 +2,8 @@
 //! a period needs ([`volumes`], [`week_counts`]), and the statistics the report is built
 //! on: emerging issues ([`emerging`]), new terms and keywords ([`terms`]), the KPI
 //! scorecard with dynamic targets ([`kpi`]), the volume forecast ([`forecast`]) and
-//! staffing ([`staffing`]), with the statistics that need no data frame in [`stats`]
+//! staffing ([`staffing`]), the key drivers of the KPIs ([`drivers`]) and the cost
+//! break-even ([`cost`]), with the statistics that need no data frame in [`stats`]
 //! (Poisson tail, Erlang B and C). [`trends::compute`] runs them all for a period and
 //! [`table_files`] writes the tables as Parquet and CSV.
 //!
@@ -12,6 +13,8 @@
 //! so the report crate renders without knowing about data frames.
 
 pub mod calendar;
+pub mod cost;
+pub mod drivers;
 pub mod emerging;
 pub mod forecast;
 pub mod kpi;

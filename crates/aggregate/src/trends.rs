@@ -20,6 +20,8 @@ use voc_store::scan::{self, Span, WeekWindow};
 
 use crate::AggregateError;
 use crate::calendar::{month_end, month_start, previous_month_start};
+use crate::cost::{self, CostBreakEven, CostConfig};
+use crate::drivers::{self, DriverConfig, Drivers};
 use crate::emerging::{self, Emerging, EmergingOptions};
 use crate::forecast::{self, Forecast, ForecastOptions};
 use crate::kpi::{self, KpiConfig, Scorecard};
@@ -35,6 +37,10 @@ pub struct TrendOptions {
     pub terms: TermOptions,
     pub kpi: KpiConfig,
     pub staffing: StaffingConfig,
+    /// `[drivers]`: agent teams for the key-driver analysis.
+    pub drivers: DriverConfig,
+    /// `[cost]`: the break-even is computed only when it is given.
+    pub cost: Option<CostConfig>,
     /// Periods shown in the volume and sentiment trend (the report period included):
     /// weeks for a weekly report, months for a monthly one. The window read is at least
     /// this long.
@@ -48,6 +54,8 @@ impl Default for TrendOptions {
             terms: TermOptions::default(),
             kpi: KpiConfig::default(),
             staffing: StaffingConfig::default(),
+            drivers: DriverConfig::default(),
+            cost: None,
             trend_weeks: 13,
         }
     }
@@ -153,6 +161,10 @@ pub struct Trends {
     pub forecast: Option<Forecast>,
     pub staffing_basis: Option<StaffingBasis>,
     pub staffing: Vec<StaffingDay>,
+    /// The key drivers of the report period's KPIs; `None` without contacts.
+    pub drivers: Option<Drivers>,
+    /// The month's cost break-even; `None` without `[cost]`.
+    pub cost: Option<CostBreakEven>,
 }
 
 impl Trends {
@@ -291,6 +303,19 @@ pub fn compute(
 
     let sums = kpi::day_sums(&contacts, &options.kpi);
     out.scorecard = kpi::scorecard(&sums, today, &expected, &options.kpi);
+    out.cost = options
+        .cost
+        .as_ref()
+        .map(|c| cost::break_even(&contacts, today, c));
+    let period_contacts = drivers::read_contacts(
+        &lf.clone().filter(current.predicate()),
+        &options.drivers,
+        options.kpi.fcr_window_days,
+        &options.kpi.sla_channels,
+        options.kpi.sla_seconds,
+    )?;
+    out.drivers = (!period_contacts.is_empty())
+        .then(|| drivers::analyse(&period_contacts, !options.drivers.agent_teams.is_empty()));
 
     if let Some(f) = &forecast {
         let since = today - Duration::days(27);

@@ -27,6 +27,8 @@ pub fn options(pipeline: &Pipeline) -> TrendOptions {
         },
         kpi: f.kpi.clone(),
         staffing: f.staffing.clone(),
+        drivers: f.drivers.clone(),
+        cost: f.cost.clone(),
         ..Default::default()
     }
 }

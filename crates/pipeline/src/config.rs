@@ -47,6 +47,14 @@ pub struct PipelineFile {
     /// the block is present: it costs a pass over the period's stored tokens.
     #[serde(default)]
     pub discover: Option<DiscoverSection>,
+    /// Key drivers (关联性分析): `[drivers] agent_teams` groups agents into teams, a
+    /// dimension of the analysis; without it teams are left out (issue 29).
+    #[serde(default)]
+    pub drivers: voc_aggregate::drivers::DriverConfig,
+    /// Cost break-even (成本临界点): the monthly budget or cost items and the contract's
+    /// revenue; the report's cost section exists only when the block is present.
+    #[serde(default)]
+    pub cost: Option<voc_aggregate::cost::CostConfig>,
 }
 
 /// `[discover]`: `voc run` also writes `tables/discover/<period>/` for the report period,
@@ -526,6 +534,10 @@ impl Pipeline {
         }
         file.kpi.validate().map_err(invalid)?;
         file.staffing.validate().map_err(invalid)?;
+        file.drivers.validate().map_err(invalid)?;
+        if let Some(cost) = &file.cost {
+            cost.validate().map_err(invalid)?;
+        }
         if file.pipeline.period != "latest"
             && voc_core::time::week_monday(&file.pipeline.period).is_none()
         {
@@ -635,6 +647,31 @@ channel = "weibo"
         let file: PipelineFile = toml::from_str(text).unwrap();
         assert_eq!(file.report.channel_names["weibo"], "微博");
         assert_eq!(file.report.channel_names.len(), 2);
+    }
+
+    /// `[drivers]` and `[cost]`: read, defaults, and the problems refused by name.
+    #[test]
+    fn drivers_and_cost_blocks() {
+        let base = "[pipeline]\nname = \"t\"\n[input]\npaths = [\"a.jsonl\"]\n[classify]\ntaxonomy = \"t.toml\"\n";
+        let plain: PipelineFile = toml::from_str(base).unwrap();
+        assert!(plain.cost.is_none() && plain.drivers.agent_teams.is_empty());
+        let text = format!(
+            "{base}[drivers]\nagent_teams = {{ \"一组\" = [\"A1\", \"A2\"], \"二组\" = [\"A3\"] }}\n[cost]\nmonthly_budget = 90000\nrevenue_per_contact = 8.5\n"
+        );
+        let file: PipelineFile = toml::from_str(&text).unwrap();
+        assert_eq!(file.drivers.agent_teams["一组"], ["A1", "A2"]);
+        assert!(file.drivers.validate().is_ok());
+        let cost = file.cost.unwrap();
+        assert_eq!(cost.occupancy, 0.85);
+        assert!(cost.validate().is_ok());
+        let twice = format!("{base}[drivers]\nagent_teams = {{ a = [\"A1\"], b = [\"A1\"] }}\n");
+        let file: PipelineFile = toml::from_str(&twice).unwrap();
+        assert!(file.drivers.validate().unwrap_err().contains("A1"));
+        let no_revenue = format!("{base}[cost]\nseats = 10\nhourly_cost = 40\n");
+        let file: PipelineFile = toml::from_str(&no_revenue).unwrap();
+        let err = file.cost.unwrap().validate().unwrap_err();
+        assert!(err.starts_with("[cost]"), "{err}");
+        assert!(toml::from_str::<PipelineFile>(&format!("{base}[cost]\nbudget = 1\n")).is_err());
     }
 
     fn input_of(input: &str) -> Result<InputSection, toml::de::Error> {

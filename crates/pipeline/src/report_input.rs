@@ -15,9 +15,15 @@ use voc_report::{
     ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow, Verbatim,
     WatchItem,
 };
+use voc_report::{
+    CostDayRow, CostSection, CostWeekRow, DriverCoefficient, DriverEffect, DriverFactor,
+    DriverImportance, DriverModel, DriverOutcome, DriverSection, DriverVerbatims,
+};
 use voc_store::history::StoredTags;
 
 const VERBATIMS_PER_ISSUE: usize = 3;
+/// Quotes per top key driver.
+const DRIVER_VERBATIMS: usize = 2;
 const WATCH_LIST_LEN: usize = 20;
 const EXCERPT_CHARS: usize = 120;
 
@@ -48,12 +54,21 @@ impl ReportContext<'_> {
 }
 
 /// Which of the period's stored contacts the report quotes from: those flagged for
-/// escalation or churn (the watch list) and those of an emerging category (verbatims).
+/// escalation or churn (the watch list), those of an emerging category (verbatims) and
+/// the key drivers' candidates (by id).
 /// Reading only these keeps the read-back small.
 pub fn needs_record(trends: &Trends) -> impl Fn(&StoredTags) -> bool + '_ {
+    let quoted: std::collections::HashSet<&str> = trends
+        .drivers
+        .iter()
+        .flat_map(|d| &d.verbatims)
+        .flat_map(|v| &v.ids)
+        .map(String::as_str)
+        .collect();
     move |r: &StoredTags| {
         r.escalation
             || r.churn
+            || quoted.contains(r.id)
             || trends
                 .emerging
                 .iter()
@@ -153,6 +168,211 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
         top_keywords: top_keywords(ctx),
         kpi: kpi(ctx),
         forecast: forecast(ctx),
+        drivers: drivers(ctx, &in_period),
+        cost: ctx.trends.cost.as_ref().map(cost),
+    }
+}
+
+/// The key drivers, with the factors named as the report shows them and the quotes of
+/// the top drivers picked from their candidates.
+fn drivers(ctx: &ReportContext, in_period: &[&EnrichedContact]) -> Option<DriverSection> {
+    use voc_aggregate::drivers::FactorGroup;
+    let d = ctx.trends.drivers.as_ref()?;
+    let factor_key = |i: usize| {
+        d.factors
+            .get(i)
+            .map(|f| (f.group.key().to_string(), f.value.clone()))
+            .unwrap_or_default()
+    };
+    Some(DriverSection {
+        contacts: d.contacts,
+        min_base: voc_aggregate::drivers::MIN_GROUP_BASE,
+        teams_configured: d.teams_configured,
+        outcomes: d
+            .totals
+            .iter()
+            .map(|t| DriverOutcome {
+                metric: t.outcome.key().to_string(),
+                name: t.outcome.name().to_string(),
+                unit: if t.outcome.is_share() {
+                    "share"
+                } else {
+                    "seconds"
+                }
+                .to_string(),
+                higher_is_better: t.outcome.higher_is_better(),
+                base: t.n,
+                value: t.value,
+            })
+            .collect(),
+        factors: d
+            .factors
+            .iter()
+            .map(|f| {
+                let spec = (f.group == FactorGroup::Category)
+                    .then(|| ctx.taxonomy.spec(&f.value))
+                    .flatten();
+                DriverFactor {
+                    dimension: f.group.key().to_string(),
+                    value: f.value.clone(),
+                    label: match f.group {
+                        FactorGroup::Category => {
+                            spec.map_or_else(|| leaf(&f.value), |s| s.name.clone())
+                        }
+                        FactorGroup::Channel => ctx.channel(&f.value),
+                        _ => f.value.clone(),
+                    },
+                    owner: spec.map(|s| s.owner.clone()).unwrap_or_default(),
+                    contacts: f.contacts,
+                    effects: f
+                        .effects
+                        .iter()
+                        .map(|e| DriverEffect {
+                            metric: e.outcome.key().to_string(),
+                            n_with: e.n_with,
+                            n_without: e.n_without,
+                            with: e.with,
+                            without: e.without,
+                            diff: e.interval.map(|i| i.diff),
+                            low: e.interval.map(|i| i.low),
+                            high: e.interval.map(|i| i.high),
+                            rank: e.rank,
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        models: d
+            .models
+            .iter()
+            .map(|m| DriverModel {
+                metric: m.outcome.key().to_string(),
+                n: m.n,
+                r2: m.r2,
+                dimensions: m
+                    .groups
+                    .iter()
+                    .map(|g| DriverImportance {
+                        dimension: g.group.key().to_string(),
+                        r2: g.r2,
+                    })
+                    .collect(),
+                coefficients: m
+                    .coefficients
+                    .iter()
+                    .map(|c| {
+                        let (dimension, value) = factor_key(c.factor);
+                        DriverCoefficient {
+                            dimension,
+                            value,
+                            coefficient: c.coefficient,
+                            standardized: c.standardized,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        verbatims: d
+            .verbatims
+            .iter()
+            .map(|v| {
+                let (dimension, value) = factor_key(v.factor);
+                let group: Vec<&EnrichedContact> = in_period
+                    .iter()
+                    .copied()
+                    .filter(|r| v.ids.contains(&r.contact.id))
+                    .collect();
+                DriverVerbatims {
+                    dimension,
+                    value,
+                    metric: v.outcome.key().to_string(),
+                    verbatims: voc_aggregate::representative::representative(
+                        &group,
+                        DRIVER_VERBATIMS,
+                    )
+                    .into_iter()
+                    .map(|i| verbatim(ctx, group[i]))
+                    .collect(),
+                }
+            })
+            .collect(),
+    })
+}
+
+/// The cost break-even as the report shows it.
+fn cost(b: &voc_aggregate::cost::CostBreakEven) -> CostSection {
+    use voc_aggregate::cost::{Remainder, RevenueBasis};
+    let date = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let remainder = |r: &Remainder, required: &str, done: &str| -> (String, Option<f64>) {
+        match r {
+            Remainder::Required(v) => (required.to_string(), Some(*v)),
+            Remainder::Reached => (done.to_string(), None),
+            Remainder::Exceeded(v) => ("已超支".to_string(), Some(*v)),
+            Remainder::NoDaysLeft => ("本月已结束".to_string(), None),
+            Remainder::Missing => ("数据不足".to_string(), None),
+        }
+    };
+    let (cost_remainder, cost_remainder_value) = remainder(&b.cost_remainder, "需控制在", "");
+    let (volume_remainder, volume_remainder_value) =
+        remainder(&b.volume_remainder, "需达到", "已达成");
+    CostSection {
+        month: b.month.clone(),
+        as_of: date(b.as_of),
+        days_in_month: b.days_in_month,
+        days_elapsed: b.days_elapsed,
+        days_remaining: b.days_remaining,
+        monthly_cost: b.monthly_cost,
+        revenue_basis: match b.basis {
+            RevenueBasis::Contact(_) => "contact",
+            RevenueBasis::SeatHour(_) => "seat_hour",
+        }
+        .to_string(),
+        revenue_rate: b.basis.rate(),
+        breakeven: b.breakeven,
+        weeks: b
+            .weeks
+            .iter()
+            .map(|w| CostWeekRow {
+                week: w.week.clone(),
+                first: date(w.first),
+                last: date(w.last),
+                cost_line: w.cost_line,
+                breakeven: w.breakeven,
+            })
+            .collect(),
+        days: b
+            .days
+            .iter()
+            .map(|d| CostDayRow {
+                date: date(d.date),
+                cost_line: d.cost_line,
+                breakeven: d.breakeven,
+                contacts: d.contacts,
+                seat_hours: d.seat_hours,
+                cost: d.cost,
+                revenue: d.revenue,
+            })
+            .collect(),
+        cost_to_date: b.cost_to_date,
+        revenue_to_date: b.revenue_to_date,
+        volume_to_date: b.volume_to_date,
+        cost_remainder,
+        cost_remainder_value,
+        volume_remainder,
+        volume_remainder_value,
+        occupancy: b.occupancy,
+        hourly_cost: b.hourly_cost,
+    }
+}
+
+/// A quote of a stored contact.
+fn verbatim(ctx: &ReportContext, r: &EnrichedContact) -> Verbatim {
+    let c = &r.contact;
+    Verbatim {
+        contact_id: c.id.clone(),
+        channel: ctx.channel(&c.channel),
+        region: c.region.clone().unwrap_or_default(),
+        text: excerpt(&c.text_of(Speaker::Customer)),
     }
 }
 
@@ -379,15 +599,7 @@ fn emerging_issue(
         .collect();
     let verbatims = voc_aggregate::representative::representative(&group, VERBATIMS_PER_ISSUE)
         .into_iter()
-        .map(|i| {
-            let c = &group[i].contact;
-            Verbatim {
-                contact_id: c.id.clone(),
-                channel: ctx.channel(&c.channel),
-                region: c.region.clone().unwrap_or_default(),
-                text: excerpt(&c.text_of(Speaker::Customer)),
-            }
-        })
+        .map(|i| verbatim(ctx, group[i]))
         .collect();
     EmergingIssue {
         category_id: e.category.clone(),

@@ -57,6 +57,10 @@ pub use model::{
     Recommendation, ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow,
     Verbatim, WatchItem,
 };
+pub use model::{
+    CostDayRow, CostSection, CostWeekRow, DriverCoefficient, DriverEffect, DriverFactor,
+    DriverImportance, DriverModel, DriverOutcome, DriverSection, DriverVerbatims,
+};
 pub use sections::{findings, recommendations};
 pub use view::BASELINE_PERIODS;
 pub use xlsx::render_xlsx;

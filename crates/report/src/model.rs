@@ -69,6 +69,12 @@ pub struct ReportInput {
     /// Volume forecast and staffing; `None` without enough history.
     #[serde(default)]
     pub forecast: Option<ForecastSection>,
+    /// Key drivers of the result KPIs (关联性分析); `None` without contacts.
+    #[serde(default)]
+    pub drivers: Option<DriverSection>,
+    /// Cost break-even (成本临界点) of the month; `None` without a `[cost]` block.
+    #[serde(default)]
+    pub cost: Option<CostSection>,
 }
 
 /// Volume of one period. Complaint rate per 1,000 = `complaints * 1000 / contacts`.
@@ -341,4 +347,175 @@ pub struct StaffingAssumptions {
     pub shift_hours: f64,
     pub attendance_rate: f64,
     pub contacts_per_agent_day: f64,
+}
+
+/// The key-driver analysis (关联性分析) of the report period: each factor's effect on
+/// the result KPIs and the importance models.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DriverSection {
+    /// Contacts of the report period analysed.
+    pub contacts: u64,
+    /// Fewest contacts with a KPI known on each side of a comparison.
+    pub min_base: u64,
+    /// Whether agent teams are configured (else the team dimension is absent).
+    pub teams_configured: bool,
+    /// The KPIs over all contacts, in the order of every effect list.
+    pub outcomes: Vec<DriverOutcome>,
+    /// Factors by dimension, then by volume.
+    pub factors: Vec<DriverFactor>,
+    /// One per KPI with enough contacts.
+    pub models: Vec<DriverModel>,
+    /// Quotes of the top drivers.
+    pub verbatims: Vec<DriverVerbatims>,
+}
+
+/// A result KPI over the period's contacts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DriverOutcome {
+    /// `csat`, `dsat`, `fcr`, `aht`, `repeat`.
+    pub metric: String,
+    pub name: String,
+    /// `share` (0–1) or `seconds`.
+    pub unit: String,
+    pub higher_is_better: bool,
+    /// Contacts with it known.
+    pub base: u64,
+    pub value: Option<f64>,
+}
+
+/// One factor (a category, channel, queue, team, repeat contact or wait band).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DriverFactor {
+    /// `category`, `channel`, `queue`, `team`, `repeat`, `wait_band`.
+    pub dimension: String,
+    /// Category id, channel code, queue … as stored.
+    pub value: String,
+    /// Its name in the report (category leaf, channel in Chinese …).
+    pub label: String,
+    /// Owning department (categories), else empty.
+    #[serde(default)]
+    pub owner: String,
+    pub contacts: u64,
+    pub effects: Vec<DriverEffect>,
+}
+
+/// A factor's effect on one KPI: the KPI with it minus without it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DriverEffect {
+    pub metric: String,
+    pub n_with: u64,
+    pub n_without: u64,
+    pub with: Option<f64>,
+    pub without: Option<f64>,
+    /// Difference and its 95 % interval; `None` when a side is under `min_base`.
+    pub diff: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    /// Rank among the KPI's significant adverse effects by impact (volume × effect).
+    pub rank: Option<u32>,
+}
+
+impl DriverEffect {
+    /// The interval excludes 0.
+    pub fn significant(&self) -> bool {
+        matches!((self.low, self.high), (Some(l), Some(h)) if l > 0.0 || h < 0.0)
+    }
+
+    /// Volume × effect, when significant.
+    pub fn impact(&self) -> Option<f64> {
+        self.diff
+            .filter(|_| self.significant())
+            .map(|d| d * self.n_with as f64)
+    }
+}
+
+/// A KPI's least-squares model on the factors.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DriverModel {
+    pub metric: String,
+    /// Contacts fitted.
+    pub n: u64,
+    pub r2: f64,
+    /// R² attributed to each dimension (Shapley values; they sum to `r2`).
+    pub dimensions: Vec<DriverImportance>,
+    /// Standardized coefficients of the factors in the model.
+    pub coefficients: Vec<DriverCoefficient>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DriverImportance {
+    pub dimension: String,
+    pub r2: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DriverCoefficient {
+    pub dimension: String,
+    pub value: String,
+    pub coefficient: f64,
+    pub standardized: f64,
+}
+
+/// Quotes of contacts with a top driver and on its KPI's bad side.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DriverVerbatims {
+    pub dimension: String,
+    pub value: String,
+    pub metric: String,
+    pub verbatims: Vec<Verbatim>,
+}
+
+/// The month's cost break-even (成本临界点) and its use so far.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CostSection {
+    /// `2026-11`.
+    pub month: String,
+    pub as_of: String,
+    pub days_in_month: u32,
+    pub days_elapsed: u32,
+    pub days_remaining: u32,
+    /// 元.
+    pub monthly_cost: f64,
+    /// `contact` or `seat_hour`: what the contract pays for.
+    pub revenue_basis: String,
+    /// 元 per contact or seat hour.
+    pub revenue_rate: f64,
+    /// Contacts (or seat hours) whose revenue covers the month's cost.
+    pub breakeven: f64,
+    pub weeks: Vec<CostWeekRow>,
+    pub days: Vec<CostDayRow>,
+    pub cost_to_date: Option<f64>,
+    pub revenue_to_date: Option<f64>,
+    pub volume_to_date: Option<f64>,
+    /// `需控制在`, `已超支`, `本月已结束` or `数据不足`, with the value.
+    pub cost_remainder: String,
+    pub cost_remainder_value: Option<f64>,
+    /// `需达到`, `已达成`, `本月已结束` or `数据不足`, with the value.
+    pub volume_remainder: String,
+    pub volume_remainder_value: Option<f64>,
+    /// Share of paid seat time spent handling contacts.
+    pub occupancy: f64,
+    /// 元 per seat hour; without it there is no actual cost.
+    pub hourly_cost: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CostWeekRow {
+    pub week: String,
+    pub first: String,
+    pub last: String,
+    pub cost_line: f64,
+    pub breakeven: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct CostDayRow {
+    pub date: String,
+    pub cost_line: f64,
+    pub breakeven: f64,
+    /// `None` after the last day with data.
+    pub contacts: Option<u64>,
+    pub seat_hours: Option<f64>,
+    pub cost: Option<f64>,
+    pub revenue: Option<f64>,
 }

@@ -534,6 +534,91 @@ fn dip(rows: &[SentimentPoint], i: usize) -> bool {
     prev.is_none_or(|p| !p.is_finite() || v < p) && next.is_none_or(|n| !n.is_finite() || v <= n)
 }
 
+/// A point of the importance-vs-performance chart.
+pub(crate) struct ImportancePoint {
+    pub label: String,
+    /// Importance (|standardized coefficient|), ≥ 0.
+    pub importance: f64,
+    /// The KPI among the factor's contacts, in the unit of the axis.
+    pub performance: f64,
+    /// Significantly worse than the other contacts.
+    pub adverse: bool,
+}
+
+/// Importance against performance (四象限图): each factor at its importance for the KPI
+/// and the KPI among its contacts, with the mean importance and the overall KPI as the
+/// quadrant lines; adverse drivers in red.
+pub(crate) fn importance_chart(
+    points: &[ImportancePoint],
+    overall: f64,
+    y_label: &str,
+    out: &mut String,
+) -> std::fmt::Result {
+    let height = 360.0;
+    let plot_h = height - TOP - BOTTOM;
+    let max_x = points.iter().map(|p| p.importance).fold(0.0_f64, f64::max);
+    let x_axis_scale = Axis::new(0.0, max_x.max(0.01), 5, NICE_DECIMAL);
+    let (lo, hi) = points
+        .iter()
+        .map(|p| p.performance)
+        .chain([overall])
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    let y_axis = Axis::new(lo, hi, 5, NICE_DECIMAL);
+    let x_of = |v: f64| LEFT + (v - x_axis_scale.lo) / (x_axis_scale.hi - x_axis_scale.lo) * PLOT_W;
+    open(out, height, "驱动因素重要性与表现")?;
+    legend_box(out, 0.0, LINE, "显著拉低指标")?;
+    legend_box(out, 130.0, BAR_CURRENT, "其他因素")?;
+    legend_line(out, 240.0, AXIS, Some("4 3"), "整体水平 / 平均重要性")?;
+    y_grid(out, &y_axis, plot_h, |_| GRID)?;
+    y_title(out, plot_h, y_label)?;
+    for t in x_axis_scale.ticks() {
+        x_label(out, x_of(t), plot_h, &x_axis_scale.label(t))?;
+    }
+    x_axis(out, plot_h)?;
+    writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="{AXIS}">重要性（标准化系数绝对值）</text>"#,
+        c(LEFT + PLOT_W / 2.0),
+        c(height - 6.0)
+    )?;
+    // Quadrant lines: the overall KPI and the mean importance.
+    let y_mid = y_axis.y(overall, TOP, plot_h);
+    let mean_x = points.iter().map(|p| p.importance).sum::<f64>() / points.len().max(1) as f64;
+    writeln!(
+        out,
+        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{AXIS}" stroke-dasharray="4 3"/>"#,
+        c(LEFT),
+        c(y_mid),
+        c(LEFT + PLOT_W),
+        c(y_mid)
+    )?;
+    writeln!(
+        out,
+        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{AXIS}" stroke-dasharray="4 3"/>"#,
+        c(x_of(mean_x)),
+        c(TOP),
+        c(x_of(mean_x)),
+        c(TOP + plot_h)
+    )?;
+    for p in points {
+        let (x, y) = (x_of(p.importance), y_axis.y(p.performance, TOP, plot_h));
+        let fill = if p.adverse { LINE } else { BAR_CURRENT };
+        writeln!(
+            out,
+            r#"<circle cx="{}" cy="{}" r="4" fill="{fill}"><title>{}</title></circle><text x="{}" y="{}" font-size="11" fill="{AXIS}">{}</text>"#,
+            c(x),
+            c(y),
+            escape_html(&p.label),
+            c(x + 6.0),
+            c(y - 4.0),
+            escape_html(&p.label)
+        )?;
+    }
+    writeln!(out, "</svg>")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

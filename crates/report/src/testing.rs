@@ -8,6 +8,10 @@ use crate::model::{
     ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow, Verbatim,
     WatchItem,
 };
+use crate::model::{
+    CostDayRow, CostSection, CostWeekRow, DriverCoefficient, DriverEffect, DriverFactor,
+    DriverImportance, DriverModel, DriverOutcome, DriverSection, DriverVerbatims,
+};
 
 /// Ten weeks of a telecom client (2026-W37 … 2026-W46) with two emerging issues, a watch
 /// list and PII-masked verbatims. The rendered Markdown and JSON are committed as
@@ -447,6 +451,151 @@ pub fn full_input() -> ReportInput {
         staffing_missing: None,
     });
     input
+}
+
+fn driver_effect(
+    metric: &str,
+    n: (u64, u64),
+    values: (f64, f64),
+    ci: Option<(f64, f64)>,
+) -> DriverEffect {
+    DriverEffect {
+        metric: metric.into(),
+        n_with: n.0,
+        n_without: n.1,
+        with: Some(values.0),
+        without: Some(values.1),
+        diff: ci.map(|_| values.0 - values.1),
+        low: ci.map(|c| c.0),
+        high: ci.map(|c| c.1),
+        rank: None,
+    }
+}
+
+/// A key-driver analysis: 账单 lowers CSAT (rank 1), the chat channel has too few
+/// surveys, and an AHT effect that is not significant.
+pub fn driver_section() -> DriverSection {
+    let outcome =
+        |metric: &str, name: &str, unit: &str, up: bool, base: u64, value: f64| DriverOutcome {
+            metric: metric.into(),
+            name: name.into(),
+            unit: unit.into(),
+            higher_is_better: up,
+            base,
+            value: Some(value),
+        };
+    let mut bill_csat = driver_effect("csat", (40, 60), (0.25, 0.8), Some((-0.6855, -0.3577)));
+    bill_csat.rank = Some(1);
+    DriverSection {
+        contacts: 100,
+        min_base: 30,
+        teams_configured: false,
+        outcomes: vec![
+            outcome("csat", "满意度（CSAT）", "share", true, 100, 0.58),
+            outcome("aht", "平均处理时长（AHT）", "seconds", false, 100, 340.0),
+        ],
+        factors: vec![
+            DriverFactor {
+                dimension: "category".into(),
+                value: "计费争议/账单".into(),
+                label: "账单".into(),
+                owner: "计费结算中心".into(),
+                contacts: 40,
+                effects: vec![
+                    bill_csat,
+                    driver_effect("aht", (40, 60), (350.0, 333.3), Some((-20.0, 53.4))),
+                ],
+            },
+            DriverFactor {
+                dimension: "channel".into(),
+                value: "chat".into(),
+                label: "chat".into(),
+                owner: String::new(),
+                contacts: 12,
+                effects: vec![
+                    driver_effect("csat", (12, 88), (0.5, 0.59), None),
+                    driver_effect("aht", (12, 88), (300.0, 345.5), None),
+                ],
+            },
+        ],
+        models: vec![DriverModel {
+            metric: "csat".into(),
+            n: 100,
+            r2: 0.298,
+            dimensions: vec![
+                DriverImportance {
+                    dimension: "category".into(),
+                    r2: 0.25,
+                },
+                DriverImportance {
+                    dimension: "channel".into(),
+                    r2: 0.048,
+                },
+            ],
+            coefficients: vec![DriverCoefficient {
+                dimension: "category".into(),
+                value: "计费争议/账单".into(),
+                coefficient: -0.55,
+                standardized: -0.546,
+            }],
+        }],
+        verbatims: vec![DriverVerbatims {
+            dimension: "category".into(),
+            value: "计费争议/账单".into(),
+            metric: "csat".into(),
+            verbatims: vec![Verbatim {
+                contact_id: "C00012".into(),
+                channel: "voice".into(),
+                region: "江苏".into(),
+                text: "账单又多扣了[金额]，打了三次电话没人管。".into(),
+            }],
+        }],
+    }
+}
+
+/// November's break-even from 150,000 元 at 20 元 a contact, two days in.
+pub fn cost_section() -> CostSection {
+    let day = |d: u32, contacts: Option<u64>, cost: Option<f64>| CostDayRow {
+        date: format!("2026-11-{d:02}"),
+        cost_line: 5_000.0,
+        breakeven: 250.0,
+        contacts,
+        seat_hours: cost.map(|c| (c - 1_000.0) / 50.0),
+        cost,
+        revenue: contacts.map(|n| n as f64 * 20.0),
+    };
+    CostSection {
+        month: "2026-11".into(),
+        as_of: "2026-11-02".into(),
+        days_in_month: 30,
+        days_elapsed: 2,
+        days_remaining: 28,
+        monthly_cost: 150_000.0,
+        revenue_basis: "contact".into(),
+        revenue_rate: 20.0,
+        breakeven: 7_500.0,
+        weeks: vec![CostWeekRow {
+            week: "2026-W44".into(),
+            first: "2026-11-01".into(),
+            last: "2026-11-01".into(),
+            cost_line: 5_000.0,
+            breakeven: 250.0,
+        }],
+        days: vec![
+            day(1, Some(288), Some(2_500.0)),
+            day(2, Some(144), Some(6_000.0)),
+            day(3, None, None),
+        ],
+        cost_to_date: Some(8_500.0),
+        revenue_to_date: Some(8_640.0),
+        volume_to_date: Some(432.0),
+        cost_remainder: "需控制在".into(),
+        cost_remainder_value: Some(5_053.5),
+        volume_remainder: "需达到".into(),
+        volume_remainder_value: Some(252.25),
+        occupancy: 0.8,
+        hourly_cost: Some(50.0),
+    }
 }
 
 /// A stand-in for the two-period test's p-value in hand-made inputs (the report does not

@@ -770,6 +770,8 @@ pub fn read_for_retag(path: &Path) -> Result<Vec<EnrichedContact>, StoreError> {
 /// straight from their columns.
 #[derive(Debug, Clone, Copy)]
 pub struct StoredTags<'a> {
+    /// The contact's id (the key-driver quotes are picked by id).
+    pub id: &'a str,
     pub escalation: bool,
     pub churn: bool,
     pub categories: &'a [&'a str],
@@ -805,9 +807,11 @@ pub fn read_records_between(
             Err(_) => Ok(vec![None; frame.height()]),
         };
         let (escalation, churn) = (flags("risk_escalation")?, flags("risk_churn")?);
+        let ids = crate::frame::strs(&frame, "id")?;
         let mut wanted = Vec::with_capacity(frame.height());
         for_each_string_list(&frame, "categories", |i, categories| {
             let tags = StoredTags {
+                id: &ids[i],
                 escalation: escalation[i].unwrap_or(false),
                 churn: churn[i].unwrap_or(false),
                 categories,

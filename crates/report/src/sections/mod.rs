@@ -17,6 +17,8 @@ use crate::view::View;
 
 mod advice;
 mod appendix;
+mod cost;
+mod drivers;
 mod emerging;
 mod forecast;
 mod kpi;
@@ -38,6 +40,8 @@ pub(crate) const SECTIONS: &[&dyn Section] = &[
     &risk::Risk,
     &kpi::Kpi,
     &forecast::Forecast,
+    &drivers::Drivers,
+    &cost::Cost,
     &advice::Advice,
     &appendix::Appendix,
 ];
@@ -94,6 +98,16 @@ pub(crate) trait Section: Sync {
 
 const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
 
+/// A heading number in Chinese: 一 … 十, 十一 … 十九, 二十 … (up to 99).
+fn numeral(n: usize) -> String {
+    let digit = |d: usize| NUMERALS.get(d.wrapping_sub(1)).copied().unwrap_or("");
+    match (n / 10, n % 10) {
+        (0, units) => digit(units).to_string(),
+        (1, units) => format!("十{}", digit(units)),
+        (tens, units) => format!("{}十{}", digit(tens), digit(units)),
+    }
+}
+
 /// The sections the report shows, each with its heading: numbered in order among the
 /// numbered ones present (`七、KPI 指标达成`), the title alone otherwise.
 pub(crate) fn with_headings<'a>(
@@ -107,8 +121,7 @@ pub(crate) fn with_headings<'a>(
         .map(move |s| {
             let heading = if s.numbered() {
                 number += 1;
-                let numeral = NUMERALS.get(number - 1).copied().unwrap_or("十");
-                format!("{numeral}、{}", s.title())
+                format!("{}、{}", numeral(number), s.title())
             } else {
                 s.title().to_string()
             };
@@ -200,6 +213,12 @@ mod tests {
             .collect();
         keys.sort_unstable();
         assert_eq!(claimed, keys);
+    }
+
+    #[test]
+    fn numerals_go_past_ten() {
+        let n: Vec<String> = [1, 10, 11, 19, 20, 23].into_iter().map(numeral).collect();
+        assert_eq!(n, ["一", "十", "十一", "十九", "二十", "二十三"]);
     }
 
     #[test]
