@@ -566,7 +566,7 @@ impl CategoryModels {
         };
         // Inner split: every row whose shuffled position falls in the held-out share.
         let mut order: Vec<usize> = (0..feats.len()).collect();
-        SplitMix(options.seed ^ 0x696e_6e65_72).shuffle(&mut order);
+        SplitMix(options.seed ^ 0x0069_6e6e_6572).shuffle(&mut order);
         let held = ((feats.len() as f64) * training.inner_share).round() as usize;
         let (inner_test, inner_train) = order.split_at(held.min(feats.len()));
         let mut inner = InnerChoice {

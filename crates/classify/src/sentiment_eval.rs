@@ -576,7 +576,7 @@ fn fit(
     options: &TrainOptions,
 ) -> TrainedClasses {
     let mut shuffled = rows.to_vec();
-    SplitMix(options.seed ^ 0x696e_6e65_72).shuffle(&mut shuffled);
+    SplitMix(options.seed ^ 0x0069_6e6e_6572).shuffle(&mut shuffled);
     let (held, rest) = shuffled.split_at(rows.len() / 5);
     let mut best = InnerReport {
         l2: options.l2,

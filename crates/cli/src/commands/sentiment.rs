@@ -311,8 +311,22 @@ fn evaluate(
         );
         let _ = writeln!(out, "  untrained 2-class {}", figures(&lex_two));
         if !lexicon_only {
-            let trained = sentiment_eval::kfold(&lexicon, corpus, folds, &options);
+            let (trained, choices) =
+                sentiment_eval::kfold_with_choices(&lexicon, corpus, folds, &options);
             let _ = writeln!(out, "  trained {folds}-fold   {}", figures(&trained));
+            // What each fold chose on an inner split of its own training rows.
+            let _ = writeln!(
+                out,
+                "  inner choices    {}",
+                choices
+                    .iter()
+                    .map(|c| format!(
+                        "L2 {:e} neg@{} pos@{} ({:.3})",
+                        c.l2, c.negative_at, c.positive_at, c.figure
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
             let _ = writeln!(
                 out,
                 "  trained 2-class  {}",
