@@ -383,8 +383,9 @@ pub enum Combine {
     Either,
     /// Rules and model.
     Both,
-    /// The model decides, and a rule hit is evidence: with one, a lower probability
-    /// ([`CategoryModels::assisted_threshold`]) is enough.
+    /// The model decides, and the rule hits are evidence: models trained with rule
+    /// features read them (their assisted threshold is their threshold); older models
+    /// need only a lower probability ([`CategoryModels::assisted_threshold`]) with a hit.
     Assist,
 }
 
