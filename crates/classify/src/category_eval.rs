@@ -16,7 +16,11 @@ use std::path::{Path, PathBuf};
 use voc_core::Token;
 
 use crate::ClassifyError;
-use crate::model::{Example, LogisticModel, TrainOptions};
+use crate::model::{Features, Input, LogisticModel, SplitMix, TrainOptions, features_v2};
+
+fn sigmoid_margin(model: &LogisticModel, feats: &[(u32, f32)]) -> f32 {
+    1.0 / (1.0 + (-model.margin(feats, 0.0)).exp())
+}
 
 /// One labelled row.
 #[derive(Debug, Clone, PartialEq)]
@@ -379,8 +383,9 @@ pub enum Combine {
     Either,
     /// Rules and model.
     Both,
-    /// The model decides, and a rule hit is evidence: with one, a lower probability
-    /// ([`CategoryModels::assisted_threshold`]) is enough.
+    /// The model decides, and the rule hits are evidence: models trained with rule
+    /// features read them (their assisted threshold is their threshold); older models
+    /// need only a lower probability ([`CategoryModels::assisted_threshold`]) with a hit.
     Assist,
 }
 
@@ -422,20 +427,72 @@ fn default_assisted() -> f32 {
     0.2
 }
 
-pub const MODELS_FORMAT: &str = "voc-category-models/1";
+pub const MODELS_FORMAT: &str = "voc-category-models/2";
+/// The first format (no rule features, fixed thresholds): still read.
+const MODELS_FORMAT_V1: &str = "voc-category-models/1";
 
-/// One logistic model per category (character 1–3-grams and words, as the sentiment
-/// model), saved beside the taxonomy as `<taxonomy>.models.json`.
+/// The tag a category's rule hit makes for the models (rules as features).
+pub fn rule_tag(category: &str) -> String {
+    format!("rule:{category}")
+}
+
+/// What training chose on its inner split (never on the rows `taxonomy eval` tests).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct InnerChoice {
+    /// Rows trained on and held out inside the training rows.
+    pub rows: (usize, usize),
+    /// Micro-F1 on the inner held-out rows at each threshold tried.
+    pub micro_f1_by_threshold: Vec<(f32, f64)>,
+}
+
+/// One logistic model per category (character 1–3-grams, words and word bigrams, and
+/// which categories' rules fired, as tags), saved beside the taxonomy as
+/// `<taxonomy>.models.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CategoryModels {
     pub format: String,
-    /// A model says yes at this probability or above.
+    /// A model says yes at this probability or above (chosen on an inner split).
     pub threshold: f32,
-    /// With `combine = "assist"`, a rule hit and this probability suffice.
+    /// With `combine = "assist"`, a rule hit and this probability suffice (models that
+    /// read the rules as features have it equal to `threshold`: the rules are inside).
     #[serde(default = "default_assisted")]
     pub assisted_threshold: f32,
+    /// The models read which categories' rules fired ([`rule_tag`]).
+    #[serde(default)]
+    pub rule_features: bool,
+    #[serde(default)]
+    pub inner: InnerChoice,
     pub models: BTreeMap<String, LogisticModel>,
 }
+
+/// How `voc taxonomy train` fits the models.
+#[derive(Debug, Clone, Copy)]
+pub struct CategoryTraining {
+    /// Give the models the rule hits as features (`false`: the text only, to measure
+    /// the model alone).
+    pub rule_features: bool,
+    /// Share of the training rows held out to choose the threshold.
+    pub inner_share: f64,
+    pub options: TrainOptions,
+}
+
+impl Default for CategoryTraining {
+    fn default() -> Self {
+        CategoryTraining {
+            rule_features: true,
+            inner_share: 0.2,
+            options: TrainOptions {
+                bits: 18,
+                balance: false,
+                epochs: 6,
+                ..TrainOptions::default()
+            },
+        }
+    }
+}
+
+/// Thresholds tried on the inner split.
+const THRESHOLDS: [f32; 11] = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
 
 impl CategoryModels {
     /// Where the models of the taxonomy at `taxonomy` are saved.
@@ -447,52 +504,161 @@ impl CategoryModels {
         taxonomy.with_file_name(format!("{stem}.models.json"))
     }
 
-    /// Fits one model per category of `categories` on the tokens of each row; a row is
-    /// positive for a category when one of its labels is the category or under it.
-    pub fn train(tokens: &[Vec<Token>], labels: &[Vec<String>], categories: &[String]) -> Self {
-        let examples: Vec<Example> = tokens
+    /// Fits one model per category of `categories` on the tokens of each row and, with
+    /// `training.rule_features`, the categories whose rules fired on it (`rule_hits`);
+    /// a row is positive for a category when one of its labels is the category or under
+    /// it. The threshold is the one with the best micro-F1 on a held-out share of these
+    /// rows (models fitted on the rest), then every model is fitted on all rows.
+    pub fn train(
+        tokens: &[Vec<Token>],
+        rule_hits: &[Vec<String>],
+        labels: &[Vec<String>],
+        categories: &[String],
+        training: &CategoryTraining,
+    ) -> Self {
+        let options = &training.options;
+        let feats: Vec<Features> = tokens
             .iter()
-            .map(|t| Example {
-                tokens: t,
-                lexicon: 0.0,
+            .enumerate()
+            .map(|(i, t)| {
+                let tags: Vec<String> = if training.rule_features {
+                    rule_hits.get(i).map_or(Vec::new(), |hits| {
+                        hits.iter().map(|h| rule_tag(h)).collect()
+                    })
+                } else {
+                    Vec::new()
+                };
+                features_v2(
+                    &Input {
+                        tokens: t,
+                        focus: &[],
+                        tags: &tags,
+                        lexicon: 0.0,
+                    },
+                    options.bits,
+                    options.ngram_max,
+                )
             })
             .collect();
-        let options = TrainOptions {
-            bits: 16,
-            balance: false,
-            ..TrainOptions::default()
-        };
-        let models = categories
+        let lexicon = vec![0f32; feats.len()];
+        let targets: Vec<(String, Vec<bool>)> = categories
             .iter()
             .filter_map(|cat| {
                 let y: Vec<bool> = labels
                     .iter()
                     .map(|ls| ls.iter().any(|l| counts_for(l, cat)))
                     .collect();
-                y.contains(&true)
-                    .then(|| (cat.clone(), LogisticModel::train(&examples, &y, &options)))
+                y.contains(&true).then(|| (cat.clone(), y))
             })
             .collect();
+        let fit_rows = |rows: &[usize]| -> Vec<(String, LogisticModel)> {
+            let x: Vec<Features> = rows.iter().map(|&i| feats[i].clone()).collect();
+            let lex: Vec<f32> = rows.iter().map(|&i| lexicon[i]).collect();
+            targets
+                .iter()
+                .map(|(cat, y)| {
+                    let y: Vec<bool> = rows.iter().map(|&i| y[i]).collect();
+                    (
+                        cat.clone(),
+                        LogisticModel::train_features(&x, &lex, &y, false, options),
+                    )
+                })
+                .collect()
+        };
+        // Inner split: every row whose shuffled position falls in the held-out share.
+        let mut order: Vec<usize> = (0..feats.len()).collect();
+        SplitMix(options.seed ^ 0x0069_6e6e_6572).shuffle(&mut order);
+        let held = ((feats.len() as f64) * training.inner_share).round() as usize;
+        let (inner_test, inner_train) = order.split_at(held.min(feats.len()));
+        let mut inner = InnerChoice {
+            rows: (inner_train.len(), inner_test.len()),
+            micro_f1_by_threshold: Vec::new(),
+        };
+        let mut threshold = 0.5;
+        if !inner_test.is_empty() && !inner_train.is_empty() {
+            let models = fit_rows(inner_train);
+            let probabilities: Vec<Vec<f32>> = inner_test
+                .iter()
+                .map(|&i| {
+                    models
+                        .iter()
+                        .map(|(_, m)| sigmoid_margin(m, &feats[i]))
+                        .collect()
+                })
+                .collect();
+            let mut best = f64::MIN;
+            for t in THRESHOLDS {
+                let (mut tp, mut predicted, mut gold) = (0usize, 0usize, 0usize);
+                for (row, ps) in inner_test.iter().zip(&probabilities) {
+                    for ((_, y), p) in targets.iter().zip(ps) {
+                        let yes = *p >= t;
+                        tp += usize::from(yes && y[*row]);
+                        predicted += usize::from(yes);
+                        gold += usize::from(y[*row]);
+                    }
+                }
+                let f = if predicted + gold == 0 {
+                    0.0
+                } else {
+                    2.0 * tp as f64 / (predicted + gold) as f64
+                };
+                inner.micro_f1_by_threshold.push((t, f));
+                if f > best {
+                    best = f;
+                    threshold = t;
+                }
+            }
+        }
+        let all: Vec<usize> = (0..feats.len()).collect();
         CategoryModels {
             format: MODELS_FORMAT.into(),
-            threshold: 0.5,
-            assisted_threshold: default_assisted(),
-            models,
+            threshold,
+            assisted_threshold: if training.rule_features {
+                threshold
+            } else {
+                default_assisted().min(threshold)
+            },
+            rule_features: training.rule_features,
+            inner,
+            models: fit_rows(&all).into_iter().collect(),
         }
     }
 
-    /// What the model of `category` says for `tokens` (`None`: no model).
-    pub fn says(&self, category: &str, tokens: &[Token]) -> Option<Verdict> {
+    /// The features the models read of a contact's tokens, given the categories whose
+    /// rules fired (ignored by models without rule features): computed once per
+    /// contact and scope, shared by every category's model.
+    pub fn features(&self, tokens: &[Token], rule_hits: &[&str]) -> Features {
+        let Some(any) = self.models.values().next() else {
+            return Vec::new();
+        };
+        let tags: Vec<String> = if self.rule_features {
+            rule_hits.iter().map(|h| rule_tag(h)).collect()
+        } else {
+            Vec::new()
+        };
+        any.features_of(&Input {
+            tokens,
+            focus: &[],
+            tags: &tags,
+            lexicon: 0.0,
+        })
+    }
+
+    /// What the model of `category` says for features from [`Self::features`] (`None`:
+    /// no model).
+    pub fn verdict(&self, category: &str, feats: &[(u32, f32)]) -> Option<Verdict> {
         self.models.get(category).map(|m| {
-            let p = m.probability(&Example {
-                tokens,
-                lexicon: 0.0,
-            });
+            let p = sigmoid_margin(m, feats);
             Verdict {
                 yes: p >= self.threshold,
                 assisted: p >= self.assisted_threshold,
             }
         })
+    }
+
+    /// What the model of `category` says for `tokens` with no rule hit (`None`: no model).
+    pub fn says(&self, category: &str, tokens: &[Token]) -> Option<Verdict> {
+        self.verdict(category, &self.features(tokens, &[]))
     }
 
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
@@ -511,7 +677,7 @@ impl CategoryModels {
                 file: file.clone(),
                 message: format!("not a category model file: {e}"),
             })?;
-        if models.format != MODELS_FORMAT {
+        if models.format != MODELS_FORMAT && models.format != MODELS_FORMAT_V1 {
             return Err(ClassifyError::File {
                 file,
                 message: format!(

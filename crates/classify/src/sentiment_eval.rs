@@ -16,7 +16,9 @@ use std::path::Path;
 use voc_core::{Contact, Speaker, Token, Turn, TurnTokens};
 
 use crate::ClassifyError;
-use crate::model::{Example, LogisticModel, TrainOptions, kfold_splits};
+use crate::model::{
+    Features, Input, LogisticModel, PositiveHead, SplitMix, TrainOptions, features_v2, kfold_splits,
+};
 use crate::sentiment::SentimentModel;
 
 /// Negative, neutral, positive: indexes of [`crate::sentiment::LABELS`].
@@ -55,6 +57,36 @@ impl Item {
             }
         }
         out
+    }
+
+    /// The customer's last turn with any token (a review is its own last turn).
+    pub fn last_customer_tokens(&self) -> &[Token] {
+        self.contact
+            .turns
+            .iter()
+            .zip(&self.tokens)
+            .rev()
+            .find(|(turn, toks)| turn.speaker != Speaker::Agent && !toks.is_empty())
+            .map_or(&[], |(_, toks)| toks.as_slice())
+    }
+
+    /// Facts of the dialogue's shape a model reads as tags: how many customer turns
+    /// (1, 2, 3, 4 or more) and who spoke last.
+    pub fn shape_tags(&self) -> Vec<String> {
+        let turns = &self.contact.turns;
+        let customer = turns.iter().filter(|t| t.speaker != Speaker::Agent).count();
+        let mut tags = vec![format!("customer_turns={}", customer.min(4))];
+        if turns.len() > 1 {
+            let last = turns.last().map_or("", |t| {
+                if t.speaker == Speaker::Agent {
+                    "agent"
+                } else {
+                    "customer"
+                }
+            });
+            tags.push(format!("last_speaker={last}"));
+        }
+        tags
     }
 }
 
@@ -385,82 +417,231 @@ pub fn untrained(model: &SentimentModel, corpus: &Corpus3) -> (Confusion, Confus
 }
 
 /// A trained model for two or three classes: one logistic regression per class against
-/// the rest (negative; positive), over the customer side's n-grams and the lexicon's
-/// contact score.
+/// the rest (negative; positive), over the customer side's n-grams, words and bigrams,
+/// the customer's last turn again (focus), the dialogue's shape (tags) and the
+/// lexicon's contact score; with the probabilities at which each class is called and
+/// the L2 penalty chosen on an inner split of the training rows.
 pub struct TrainedClasses {
     pub negative: LogisticModel,
     /// Only with three classes.
     pub positive: Option<LogisticModel>,
+    pub negative_at: f32,
+    pub positive_at: f32,
+    pub inner: InnerReport,
 }
 
-impl TrainedClasses {
-    pub fn predict(&self, tokens: &[Token], lexicon: f32) -> Class {
-        let example = Example { tokens, lexicon };
-        let p_negative = self.negative.probability(&example);
-        match &self.positive {
-            None => {
-                if p_negative >= 0.5 {
-                    NEGATIVE
-                } else {
-                    POSITIVE
-                }
-            }
-            Some(positive) => {
-                let p_positive = positive.probability(&example);
-                // The more confident of the two, if it is more likely than not.
-                if p_negative >= 0.5 && p_negative >= p_positive {
-                    NEGATIVE
-                } else if p_positive >= 0.5 {
-                    POSITIVE
-                } else {
-                    NEUTRAL
-                }
+/// What the inner split chose (never the rows a fold tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct InnerReport {
+    pub l2: f32,
+    pub negative_at: f32,
+    pub positive_at: f32,
+    /// The inner held-out figure at that choice: accuracy (two classes) or macro-F1.
+    pub figure: f64,
+}
+
+/// L2 penalties tried on the inner split.
+const L2_GRID: [f32; 3] = [1e-6, 1e-5, 1e-4];
+/// Probabilities tried as the point where a class is called.
+const CLASS_AT: [f32; 9] = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
+
+fn decide_class(
+    p_negative: f32,
+    p_positive: Option<f32>,
+    negative_at: f32,
+    positive_at: f32,
+) -> Class {
+    match p_positive {
+        None if p_negative >= negative_at => NEGATIVE,
+        None => POSITIVE,
+        Some(p_positive) => {
+            if p_negative >= negative_at && p_negative - negative_at >= p_positive - positive_at {
+                NEGATIVE
+            } else if p_positive >= positive_at {
+                POSITIVE
+            } else {
+                NEUTRAL
             }
         }
     }
 }
 
-/// What the trained models read of each item, prepared once.
-struct Prepared {
-    tokens: Vec<Vec<Token>>,
-    lexicon: Vec<f32>,
-}
+impl TrainedClasses {
+    fn probabilities(&self, feats: &[(u32, f32)], lexicon: f32) -> (f32, Option<f32>) {
+        let p = |m: &LogisticModel| 1.0 / (1.0 + (-m.margin(feats, lexicon)).exp());
+        (p(&self.negative), self.positive.as_ref().map(p))
+    }
 
-fn prepare(model: &SentimentModel, corpus: &Corpus3) -> Prepared {
-    Prepared {
-        tokens: corpus.items.iter().map(Item::customer_tokens).collect(),
-        lexicon: corpus
-            .items
-            .iter()
-            .map(|i| model.read_contact(&i.contact, &i.tokens).score)
-            .collect(),
+    /// The class of an item's features (from [`prepare`]'s recipe).
+    pub fn predict_features(&self, feats: &[(u32, f32)], lexicon: f32) -> Class {
+        let (n, p) = self.probabilities(feats, lexicon);
+        decide_class(n, p, self.negative_at, self.positive_at)
+    }
+
+    /// The class of one text (a review, or a turn: its own focus, no dialogue tags).
+    pub fn predict(&self, tokens: &[Token], lexicon: f32) -> Class {
+        let input = Input {
+            tokens,
+            focus: tokens,
+            tags: &[],
+            lexicon,
+        };
+        self.predict_features(&self.negative.features_of(&input), lexicon)
+    }
+
+    /// The model `[classify] sentiment_model` loads: its own weights say "not negative"
+    /// (a score below 0 is negative), and with three classes the positive head and the
+    /// thresholds ride along, so `voc run` labels each turn in three classes.
+    pub fn into_model(self) -> LogisticModel {
+        let mut model = self.negative;
+        model.bias = -model.bias;
+        model.lexicon_weight = -model.lexicon_weight;
+        model.weights.iter_mut().for_each(|w| *w = -*w);
+        let (negatives, others) = model.trained_on;
+        model.trained_on = (others, negatives);
+        model.positive = self.positive.map(|p| PositiveHead {
+            bias: p.bias,
+            lexicon_weight: p.lexicon_weight,
+            weights: p.weights,
+            negative_at: self.negative_at,
+            positive_at: self.positive_at,
+        });
+        model
     }
 }
 
-fn fit(
+/// What the trained models read of each item, prepared once.
+struct Prepared {
+    feats: Vec<Features>,
+    lexicon: Vec<f32>,
+}
+
+fn prepare(model: &SentimentModel, corpus: &Corpus3, options: &TrainOptions) -> Prepared {
+    let lexicon: Vec<f32> = corpus
+        .items
+        .iter()
+        .map(|i| model.read_contact(&i.contact, &i.tokens).score)
+        .collect();
+    let feats = corpus
+        .items
+        .iter()
+        .zip(&lexicon)
+        .map(|(item, &lexicon)| {
+            let tokens = item.customer_tokens();
+            let tags = item.shape_tags();
+            features_v2(
+                &Input {
+                    tokens: &tokens,
+                    focus: item.last_customer_tokens(),
+                    tags: &tags,
+                    lexicon,
+                },
+                options.bits,
+                options.ngram_max,
+            )
+        })
+        .collect();
+    Prepared { feats, lexicon }
+}
+
+/// Fits the class models on `rows` with fixed settings.
+fn fit_fixed(
     corpus: &Corpus3,
     prepared: &Prepared,
     rows: &[usize],
     options: &TrainOptions,
-) -> TrainedClasses {
-    let examples: Vec<Example> = rows
-        .iter()
-        .map(|&i| Example {
-            tokens: &prepared.tokens[i],
-            lexicon: prepared.lexicon[i],
-        })
-        .collect();
+) -> (LogisticModel, Option<LogisticModel>) {
+    let feats: Vec<Features> = rows.iter().map(|&i| prepared.feats[i].clone()).collect();
+    let lexicon: Vec<f32> = rows.iter().map(|&i| prepared.lexicon[i]).collect();
     let labels = |class: Class| -> Vec<bool> {
         rows.iter()
             .map(|&i| corpus.items[i].class == class)
             .collect()
     };
     // The negative model learns "negative" as its positive label.
-    let negative = LogisticModel::train(&examples, &labels(NEGATIVE), options);
+    let negative =
+        LogisticModel::train_features(&feats, &lexicon, &labels(NEGATIVE), true, options);
     let positive = corpus
         .three_classes
-        .then(|| LogisticModel::train(&examples, &labels(POSITIVE), options));
-    TrainedClasses { negative, positive }
+        .then(|| LogisticModel::train_features(&feats, &lexicon, &labels(POSITIVE), true, options));
+    (negative, positive)
+}
+
+/// Fits on `rows`: the L2 penalty and the class thresholds are chosen on a fifth of
+/// those rows held out (models fitted on the rest), then the models are fitted on all.
+fn fit(
+    corpus: &Corpus3,
+    prepared: &Prepared,
+    rows: &[usize],
+    options: &TrainOptions,
+) -> TrainedClasses {
+    let mut shuffled = rows.to_vec();
+    SplitMix(options.seed ^ 0x0069_6e6e_6572).shuffle(&mut shuffled);
+    let (held, rest) = shuffled.split_at(rows.len() / 5);
+    let mut best = InnerReport {
+        l2: options.l2,
+        negative_at: 0.5,
+        positive_at: 0.5,
+        figure: f64::MIN,
+    };
+    if !held.is_empty() {
+        for l2 in L2_GRID {
+            let inner_options = TrainOptions { l2, ..*options };
+            let (negative, positive) = fit_fixed(corpus, prepared, rest, &inner_options);
+            let trial = TrainedClasses {
+                negative,
+                positive,
+                negative_at: 0.5,
+                positive_at: 0.5,
+                inner: InnerReport::default(),
+            };
+            let probabilities: Vec<(f32, Option<f32>)> = held
+                .iter()
+                .map(|&i| trial.probabilities(&prepared.feats[i], prepared.lexicon[i]))
+                .collect();
+            let positive_grid: &[f32] = if trial.positive.is_some() {
+                &CLASS_AT
+            } else {
+                &[0.5]
+            };
+            for negative_at in CLASS_AT {
+                for &positive_at in positive_grid {
+                    let mut c = Confusion::default();
+                    for (&i, &(n, p)) in held.iter().zip(&probabilities) {
+                        c.add(
+                            corpus.items[i].class,
+                            decide_class(n, p, negative_at, positive_at),
+                        );
+                    }
+                    let figure = if corpus.three_classes {
+                        c.macro_f1()
+                    } else {
+                        c.accuracy()
+                    };
+                    if figure > best.figure {
+                        best = InnerReport {
+                            l2,
+                            negative_at,
+                            positive_at,
+                            figure,
+                        };
+                    }
+                }
+            }
+        }
+    }
+    let chosen = TrainOptions {
+        l2: best.l2,
+        ..*options
+    };
+    let (negative, positive) = fit_fixed(corpus, prepared, rows, &chosen);
+    TrainedClasses {
+        negative,
+        positive,
+        negative_at: best.negative_at,
+        positive_at: best.positive_at,
+        inner: best,
+    }
 }
 
 fn test(
@@ -471,7 +652,7 @@ fn test(
 ) -> Confusion {
     let mut out = Confusion::default();
     for &i in rows {
-        let predicted = trained.predict(&prepared.tokens[i], prepared.lexicon[i]);
+        let predicted = trained.predict_features(&prepared.feats[i], prepared.lexicon[i]);
         out.add(corpus.items[i].class, predicted);
     }
     out
@@ -479,26 +660,39 @@ fn test(
 
 /// Trains on the whole corpus.
 pub fn train(model: &SentimentModel, corpus: &Corpus3, options: &TrainOptions) -> TrainedClasses {
-    let prepared = prepare(model, corpus);
+    let prepared = prepare(model, corpus, options);
     let rows: Vec<usize> = (0..corpus.len()).collect();
     fit(corpus, &prepared, &rows, options)
 }
 
-/// k-fold cross-validation (rows shuffled with the options' seed): the pooled confusion.
+/// k-fold cross-validation (rows shuffled with the options' seed): the pooled confusion
+/// and what each fold's inner split chose.
+pub fn kfold_with_choices(
+    model: &SentimentModel,
+    corpus: &Corpus3,
+    k: usize,
+    options: &TrainOptions,
+) -> (Confusion, Vec<InnerReport>) {
+    let k = k.max(2);
+    let prepared = prepare(model, corpus, options);
+    let mut pooled = Confusion::default();
+    let mut choices = Vec::new();
+    for (train, tested) in kfold_splits(corpus.len(), k, options.seed) {
+        let trained = fit(corpus, &prepared, &train, options);
+        pooled.merge(&test(&trained, corpus, &prepared, &tested));
+        choices.push(trained.inner);
+    }
+    (pooled, choices)
+}
+
+/// k-fold cross-validation: the pooled confusion.
 pub fn kfold(
     model: &SentimentModel,
     corpus: &Corpus3,
     k: usize,
     options: &TrainOptions,
 ) -> Confusion {
-    let k = k.max(2);
-    let prepared = prepare(model, corpus);
-    let mut pooled = Confusion::default();
-    for (train, tested) in kfold_splits(corpus.len(), k, options.seed) {
-        let trained = fit(corpus, &prepared, &train, options);
-        pooled.merge(&test(&trained, corpus, &prepared, &tested));
-    }
-    pooled
+    kfold_with_choices(model, corpus, k, options).0
 }
 
 /// Trained on all of `train`, tested on all of `test` (negative or not when either has
@@ -510,7 +704,7 @@ pub fn cross(
     options: &TrainOptions,
 ) -> Confusion {
     let trained = train(model, train_on, options);
-    let prepared = prepare(model, test_on);
+    let prepared = prepare(model, test_on, options);
     let rows: Vec<usize> = (0..test_on.len()).collect();
     test(&trained, test_on, &prepared, &rows)
 }

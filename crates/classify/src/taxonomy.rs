@@ -1283,12 +1283,25 @@ impl Taxonomy {
     /// The matching categories: rules (for the candidates) and models as each category
     /// combines them.
     fn decide(&self, cx: &Cx, candidate: &[bool], filters: bool) -> Vec<String> {
-        // The tokens of each speaker scope, joined, built once for the models.
-        let mut scope_tokens: [Option<Vec<voc_core::Token>>; 3] = [None, None, None];
+        let rules: Vec<bool> = self
+            .categories
+            .iter()
+            .zip(candidate)
+            .map(|(cat, &candidate)| candidate && cx.matches(cat, filters))
+            .collect();
+        // The models read which rules fired; their features are built once per speaker
+        // scope and shared by every category's model.
+        let rule_hits: Vec<&str> = self
+            .categories
+            .iter()
+            .zip(&rules)
+            .filter(|(_, r)| **r)
+            .map(|(c, _)| c.spec.id.as_str())
+            .collect();
+        let mut scope_features: [Option<crate::model::Features>; 3] = [None, None, None];
         let mut out = Vec::new();
-        for (cat, &candidate) in self.categories.iter().zip(candidate) {
+        for (cat, &rules) in self.categories.iter().zip(&rules) {
             let combine = self.combine(cat);
-            let rules = candidate && cx.matches(cat, filters);
             let model = match (&self.models, combine) {
                 (None, _) | (_, Combine::Rules) => None,
                 (Some(models), _) => {
@@ -1299,15 +1312,17 @@ impl Taxonomy {
                         })
                     } else {
                         let scope = cat.spec.scope;
-                        let tokens = scope_tokens[scope.index()].get_or_insert_with(|| {
-                            cx.tokens
+                        let feats = scope_features[scope.index()].get_or_insert_with(|| {
+                            let tokens: Vec<voc_core::Token> = cx
+                                .tokens
                                 .iter()
                                 .enumerate()
                                 .filter(|(t, _)| cx.ord[scope.index()][*t] != u32::MAX)
                                 .flat_map(|(_, toks)| toks.iter().cloned())
-                                .collect()
+                                .collect();
+                            models.features(&tokens, &rule_hits)
                         });
-                        models.says(&cat.spec.id, tokens)
+                        models.verdict(&cat.spec.id, feats)
                     }
                 }
             };

@@ -67,20 +67,23 @@ fn stc3_untrained_figures_hold() {
     assert!(three.macro_f1() >= 0.46, "{:.4}", three.macro_f1());
 }
 
+/// Issue 28's trained targets, 5-fold, the customer's side: binary accuracy ≥ 0.82
+/// (negative is S < 0) and 3-class macro-F1 ≥ 0.72 (±0.5); each fold's L2 penalty and
+/// class thresholds are chosen on an inner split of its training rows only.
 #[test]
-fn stc3_trained_on_one_fold() {
+fn stc3_trained_five_fold_meets_the_targets() {
     let Some(path) = stc3() else { return };
-    let corpus = load(&path, Classes::Three);
-    let pooled = sentiment_eval::kfold(
-        &SentimentModel::default(),
-        &corpus,
-        5,
-        &TrainOptions::default(),
-    );
+    let lexicon = SentimentModel::default();
+    let options = TrainOptions::default();
+    let (three, choices) =
+        sentiment_eval::kfold_with_choices(&lexicon, &load(&path, Classes::Three), 5, &options);
+    let binary = sentiment_eval::kfold(&lexicon, &load(&path, Classes::Two), 5, &options);
     eprintln!(
-        "STC-3 trained 5-fold: 3-class accuracy {:.4}, macro-F1 {:.4}",
-        pooled.accuracy(),
-        pooled.macro_f1()
+        "STC-3 trained 5-fold: binary accuracy {:.4}; 3-class accuracy {:.4}, macro-F1 {:.4}; inner choices {choices:?}",
+        binary.accuracy(),
+        three.accuracy(),
+        three.macro_f1()
     );
-    assert!(pooled.macro_f1() >= 0.50, "{:.4}", pooled.macro_f1());
+    assert!(binary.accuracy() >= 0.82, "{:.4}", binary.accuracy());
+    assert!(three.macro_f1() >= 0.72, "{:.4}", three.macro_f1());
 }

@@ -202,21 +202,35 @@ fn train(
     }
     let started = std::time::Instant::now();
     let trained = sentiment_eval::train(&lexicon, &corpus, &options);
-    // The model the pipeline scores with says how likely "not negative" is, so that its
-    // score is below 0 for a negative contact; a three-class file trains the
-    // negative-or-not model the same way (its neutral band is the label's).
-    let mut model = trained.negative;
-    model.bias = -model.bias;
-    model.lexicon_weight = -model.lexicon_weight;
-    model.weights.iter_mut().for_each(|w| *w = -*w);
-    model.trained_on = (corpus.len() - negatives, negatives);
+    let inner = trained.inner;
+    // The model the pipeline scores with says how likely "not negative" is (its score is
+    // below 0 for a negative contact); a three-class file adds the positive head, so
+    // `voc run` labels each customer turn in three classes with it.
+    let model = trained.into_model();
     // The error names the file.
     model.save(out)?;
     println!(
-        "trained on {} rows ({negatives} negative, {neutrals} neutral, {positives} positive) of {} in {:.1} s (negative or not)",
+        "trained on {} rows ({negatives} negative, {neutrals} neutral, {positives} positive) of {} in {:.1} s ({})",
         corpus.len(),
         corpus.name,
         started.elapsed().as_secs_f64(),
+        if model.positive.is_some() {
+            "three classes"
+        } else {
+            "negative or not"
+        }
+    );
+    println!(
+        "chosen on an inner fifth of the rows: L2 {:e}, negative at p ≥ {}, positive at p ≥ {} ({} {:.3})",
+        inner.l2,
+        inner.negative_at,
+        inner.positive_at,
+        if model.positive.is_some() {
+            "macro-F1"
+        } else {
+            "accuracy"
+        },
+        inner.figure
     );
     println!(
         "model written to {} — use it with `[classify] sentiment_model = \"…\"`; measure it with `voc sentiment eval`",
@@ -297,8 +311,22 @@ fn evaluate(
         );
         let _ = writeln!(out, "  untrained 2-class {}", figures(&lex_two));
         if !lexicon_only {
-            let trained = sentiment_eval::kfold(&lexicon, corpus, folds, &options);
+            let (trained, choices) =
+                sentiment_eval::kfold_with_choices(&lexicon, corpus, folds, &options);
             let _ = writeln!(out, "  trained {folds}-fold   {}", figures(&trained));
+            // What each fold chose on an inner split of its own training rows.
+            let _ = writeln!(
+                out,
+                "  inner choices    {}",
+                choices
+                    .iter()
+                    .map(|c| format!(
+                        "L2 {:e} neg@{} pos@{} ({:.3})",
+                        c.l2, c.negative_at, c.positive_at, c.figure
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
             let _ = writeln!(
                 out,
                 "  trained 2-class  {}",

@@ -60,6 +60,10 @@ pub(crate) enum Command {
         /// Write the models here instead of beside the taxonomy
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Models read the text only, not which rules fired (to measure the model alone
+        /// against rules + model)
+        #[arg(long)]
+        text_only: bool,
     },
 }
 
@@ -106,7 +110,8 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
             pipeline,
             labels,
             out,
-        } => train(&pipeline, &labels, out),
+            text_only,
+        } => train(&pipeline, &labels, out, text_only),
     }
 }
 
@@ -439,10 +444,14 @@ fn write_eval_xlsx(
     Ok(())
 }
 
-fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>) -> Result<ExitCode> {
-    use voc_classify::category_eval::CategoryModels;
+fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>, text_only: bool) -> Result<ExitCode> {
+    use voc_classify::category_eval::{CategoryModels, CategoryTraining, Combine};
     let pipeline = voc_pipeline::Pipeline::load(path)?;
-    let (classifier, segmenter, _) = voc_pipeline::models::build_classifier(&pipeline)?;
+    let (mut classifier, segmenter, _) = voc_pipeline::models::build_classifier(&pipeline)?;
+    // The rule hits the models read are the rules' own verdicts.
+    classifier
+        .taxonomy
+        .set_combine_override(Some(Combine::Rules));
     let data = labelled_contacts(&pipeline, args, &segmenter)?;
     let categories: Vec<String> = classifier.taxonomy.specs().map(|s| s.id.clone()).collect();
     let tokens: Vec<Vec<voc_core::Token>> = data
@@ -458,8 +467,39 @@ fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>) -> Result<ExitCode
                 .collect()
         })
         .collect();
+    let rule_hits: Vec<Vec<String>> = data
+        .contacts
+        .iter()
+        .zip(&data.rows)
+        .map(|((c, t), row)| {
+            if row.text.is_some() {
+                classifier.taxonomy.classify_unfiltered(c, t)
+            } else {
+                classifier.taxonomy.classify(c, t)
+            }
+        })
+        .collect();
     let labels: Vec<Vec<String>> = data.rows.iter().map(|r| r.labels.clone()).collect();
-    let models = CategoryModels::train(&tokens, &labels, &categories);
+    let training = CategoryTraining {
+        rule_features: !text_only,
+        ..CategoryTraining::default()
+    };
+    let started = std::time::Instant::now();
+    let models = CategoryModels::train(&tokens, &rule_hits, &labels, &categories, &training);
+    println!(
+        "inner split {} / {} rows: threshold {} (micro-F1 by threshold: {}); {:.1} s",
+        models.inner.rows.0,
+        models.inner.rows.1,
+        models.threshold,
+        models
+            .inner
+            .micro_f1_by_threshold
+            .iter()
+            .map(|(t, f)| format!("{t}: {f:.3}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        started.elapsed().as_secs_f64()
+    );
     let target = out.unwrap_or_else(|| CategoryModels::path_for(&pipeline.file.classify.taxonomy));
     models
         .save(&target)
@@ -486,7 +526,12 @@ fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>) -> Result<ExitCode
         );
     }
     println!(
-        "a category uses its model when it says combine = \"model\", \"either\", \"both\" or \"assist\""
+        "a category uses its model when it says combine = \"model\", \"either\", \"both\" or \"assist\"{}",
+        if text_only {
+            " (these models read the text only)"
+        } else {
+            " (these models read the rule hits too: \"assist\" is the model with the rules as evidence)"
+        }
     );
     Ok(ExitCode::SUCCESS)
 }
