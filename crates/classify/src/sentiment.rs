@@ -1131,8 +1131,9 @@ impl SentimentModel {
     /// Each turn's score, the contact score and the customer's mood. The contact score
     /// is the customer's: agents are polite by script (`非常抱歉给您带来不便`, `谢谢`), so
     /// their turns count only in a contact without any customer turn or note. The
-    /// customer's last turn counts twice (how a contact ends is what the customer takes
-    /// away from it) and, once they have answered the agent, their opening half.
+    /// customer's last turn counts three times (how a contact ends is what the customer
+    /// takes away from it) and, once they have answered the agent, their opening half;
+    /// a contact an agent answered is then calibrated ([`calibrate_answered`]).
     pub fn read_contact(&self, contact: &Contact, tokens: &[TurnTokens]) -> ContactReading {
         self.read_contact_with(contact, tokens, true)
     }
@@ -1205,11 +1206,15 @@ impl SentimentModel {
                 customer.0 -= 0.5 * opening;
                 customer.1 -= 0.5;
             }
-            customer.0 += end;
-            customer.1 += 1.0;
+            customer.0 += (LAST_TURN_WEIGHT - 1.0) * end;
+            customer.1 += LAST_TURN_WEIGHT - 1.0;
         }
         let (sum, weight) = if customer.1 > 0.0 { customer } else { agent };
-        let score = if weight == 0.0 { 0.0 } else { sum / weight };
+        let mut score = if weight == 0.0 { 0.0 } else { sum / weight };
+        let answered = contact.turns.iter().any(|t| t.speaker == Speaker::Agent);
+        if answered && customer.1 > 0.0 {
+            score = calibrate_answered(score);
+        }
         let strongest = Emotion::ALL
             .into_iter()
             .zip(emotions)
@@ -1251,6 +1256,32 @@ impl ContactReading {
             emotion_intensity: self.emotion_intensity,
             trajectory: self.trajectory.as_str().to_string(),
         }
+    }
+}
+
+/// How many times the customer's last turn counts in the contact score (once more
+/// than a middle turn would not be enough: the ending is what the customer takes away).
+const LAST_TURN_WEIGHT: f32 = 3.0;
+/// The customer-side score of an answered contact at or above which (up to 0) its
+/// lean is read as the problem being reported, not dissatisfaction: mapped to the edge
+/// of the neutral band.
+const REPORTED_PROBLEM: f32 = -0.45;
+
+/// Calibrates the customer side's score of a contact an agent answered. Customers
+/// contact a helpdesk because something is wrong, so describing it leans the lexicon
+/// negative without saying how they feel about the service: a mild lean, down to
+/// [`REPORTED_PROBLEM`], is stretched into the neutral band, and the rest of the
+/// negative range keeps its order below it. Monotone and sign-keeping, so "negative or
+/// not" is unchanged; reviews and one-sided texts are not touched. The knot was chosen
+/// by 5-fold cross-validation on STC-3's 3-class macro-F1 (every fold chose −0.4 … −0.55).
+fn calibrate_answered(score: f32) -> f32 {
+    let edge = -NEUTRAL_BAND;
+    if score >= 0.0 {
+        score
+    } else if score >= REPORTED_PROBLEM {
+        score * edge / REPORTED_PROBLEM
+    } else {
+        edge + (score - REPORTED_PROBLEM) * (1.0 + edge) / (1.0 + REPORTED_PROBLEM)
     }
 }
 
@@ -1357,12 +1388,15 @@ fn flip(value: f32, soft: f32) -> f32 {
     }
 }
 
+/// Half the width of the neutral band of [`label`].
+const NEUTRAL_BAND: f32 = 0.1;
+
 /// `negative` / `neutral` / `positive` for a score.
 pub fn label(score: f32) -> &'static str {
     let [negative, neutral, positive] = LABELS;
-    if score <= -0.1 {
+    if score <= -NEUTRAL_BAND {
         negative
-    } else if score >= 0.1 {
+    } else if score >= NEUTRAL_BAND {
         positive
     } else {
         neutral
