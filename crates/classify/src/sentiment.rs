@@ -222,6 +222,22 @@ const MORE_IS_WORSE: &[&str] = &[
     "成本",
     "负担",
     "风险",
+    "价位",
+    "房费",
+    "押金",
+    "年费",
+    "利息",
+    "违约金",
+    "滞纳金",
+    "物业费",
+    "停车费",
+    "流量费",
+    "漫游费",
+    "月费",
+    "套餐费",
+    "耗油",
+    "等待时间",
+    "排队时间",
 ];
 /// Attributes for which more is better (`空间小`, `信号太差`, `速度还行` are read with
 /// the lexicon; `信号弱`, `网速慢`, `续航短` with the magnitude word).
@@ -268,6 +284,15 @@ const MORE_IS_BETTER: &[&str] = &[
     "灵敏度",
     "加速",
     "后劲",
+    "房间",
+    "面积",
+    "屏幕",
+    "电池",
+    "性能",
+    "水压",
+    "热水",
+    "份量",
+    "储物空间",
 ];
 /// Magnitude words: +1 more, -1 less. Alone they hold no opinion (`高铁`, `大家` are
 /// other tokens); after an attribute above they do.
@@ -1636,6 +1661,57 @@ mod tests {
         assert!(per_turn[0] > 0.0 && per_turn[1] < 0.0);
         assert!(contact < 0.0);
         assert_eq!(label(contact), "negative");
+    }
+
+    /// A mild lean of an answered contact is the problem being reported (neutral); the
+    /// same words alone, as a review, stay negative; order and sign are kept.
+    #[test]
+    fn answered_contacts_are_calibrated() {
+        assert_eq!(calibrate_answered(0.3), 0.3);
+        assert_eq!(calibrate_answered(0.0), 0.0);
+        assert!((calibrate_answered(REPORTED_PROBLEM) + NEUTRAL_BAND).abs() < 1e-6);
+        assert!((calibrate_answered(-1.0) + 1.0).abs() < 1e-6);
+        let mut previous = f32::NEG_INFINITY;
+        for step in 0..=200 {
+            let raw = -1.0 + step as f32 * 0.01;
+            let calibrated = calibrate_answered(raw);
+            assert!(calibrated >= previous, "not monotone at {raw}");
+            assert_eq!(calibrated < 0.0, raw < 0.0, "sign changed at {raw}");
+            previous = calibrated;
+        }
+        let m = SentimentModel::default();
+        let start = chrono::DateTime::UNIX_EPOCH.fixed_offset();
+        let turn = |speaker, text: &str| voc_core::Turn {
+            speaker,
+            text: text.into(),
+        };
+        // "The network is a bit slow": a report of a problem, mildly negative.
+        let words = toks(&["网络", "有点", "慢"]);
+        let alone = Contact::new(
+            "r",
+            start,
+            "text",
+            vec![turn(Speaker::Customer, "网络有点慢")],
+        );
+        let review = m.read_contact(&alone, std::slice::from_ref(&words)).score;
+        assert_eq!(label(review), "negative", "{review}");
+        let answered = Contact::new(
+            "c",
+            start,
+            "text",
+            vec![
+                turn(Speaker::Customer, "网络有点慢"),
+                turn(Speaker::Agent, "请私信您的号码"),
+            ],
+        );
+        let score = m
+            .read_contact(
+                &answered,
+                &[words, toks(&["请", "私信", "您", "的", "号码"])],
+            )
+            .score;
+        assert!(score < 0.0 && score > review, "{score} vs {review}");
+        assert_eq!(label(score), "neutral", "{score}");
     }
 
     /// `好，你们快点` answers the agent; the same words opening a review are praise.
