@@ -10,10 +10,10 @@ use voc_aggregate::{Emerging, HistoryTables, TrendOptions, Trends};
 use voc_classify::Taxonomy;
 use voc_core::{EnrichedContact, Speaker};
 use voc_report::{
-    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, ForecastPoint,
-    ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow, PeriodVolume,
-    ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow, Verbatim,
-    WatchItem,
+    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, EndingWorseRow,
+    ForecastPoint, ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow,
+    PeriodVolume, ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow,
+    Verbatim, WatchItem,
 };
 use voc_store::history::StoredTags;
 
@@ -153,7 +153,31 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
         top_keywords: top_keywords(ctx),
         kpi: kpi(ctx),
         forecast: forecast(ctx),
+        ending_worse: ending_worse(ctx),
     }
+}
+
+/// The report period's contacts whose mood could be followed and how they ended, with
+/// each category's display name from the taxonomy.
+fn ending_worse(ctx: &ReportContext) -> Vec<EndingWorseRow> {
+    ctx.trends
+        .ending_worse
+        .iter()
+        .map(|r| EndingWorseRow {
+            dimension: r.dimension.clone(),
+            value: r.value.clone(),
+            name: if r.dimension == "category" {
+                ctx.taxonomy
+                    .spec(&r.value)
+                    .map_or_else(|| leaf(&r.value), |s| s.name.clone())
+            } else {
+                String::new()
+            },
+            followed: r.followed,
+            worsening: r.worsening,
+            improving: r.improving,
+        })
+        .collect()
 }
 
 /// Days of history drawn before the forecast in the report's chart.

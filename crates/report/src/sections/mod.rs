@@ -18,6 +18,7 @@ use crate::view::View;
 mod advice;
 mod appendix;
 mod emerging;
+mod ending_worse;
 mod forecast;
 mod kpi;
 mod overview;
@@ -35,6 +36,7 @@ pub(crate) const SECTIONS: &[&dyn Section] = &[
     &topics::Topics,
     &emerging::Emerging,
     &sentiment::Sentiment,
+    &ending_worse::EndingWorse,
     &risk::Risk,
     &kpi::Kpi,
     &forecast::Forecast,
@@ -92,7 +94,10 @@ pub(crate) trait Section: Sync {
     }
 }
 
-const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+const NUMERALS: [&str; 15] = [
+    "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四",
+    "十五",
+];
 
 /// The sections the report shows, each with its heading: numbered in order among the
 /// numbered ones present (`七、KPI 指标达成`), the title alone otherwise.
