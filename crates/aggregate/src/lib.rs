@@ -23,6 +23,7 @@ pub mod staffing;
 pub mod stats;
 pub mod table_files;
 pub mod terms;
+pub mod trajectory;
 pub mod trends;
 pub mod volumes;
 pub mod week_counts;

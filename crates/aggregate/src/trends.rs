@@ -154,6 +154,9 @@ pub struct Trends {
     pub emerging: Vec<Emerging>,
     /// The report period's contacts by channel, region, business line and queue.
     pub breakdown: Vec<BreakdownCount>,
+    /// The report period's contacts whose mood could be followed, and how many ended
+    /// worse than they began, by category and by queue.
+    pub ending_worse: Vec<crate::trajectory::TrajectoryCount>,
     pub volumes: Vec<VolumeRow>,
     pub categories: Vec<CategoryShareRow>,
     pub terms: TermResults,
@@ -248,6 +251,7 @@ pub fn compute(
         (current.first, current.last),
         spans.comparison.as_ref().map(|c| (c.first, c.last)),
     );
+    out.ending_worse = crate::trajectory::ending_worse(lf.clone().filter(current.predicate()))?;
 
     let baseline_keys = out.baseline_keys(options.terms.baseline_weeks);
     let baseline: Vec<Span> = spans

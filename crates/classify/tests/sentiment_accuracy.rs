@@ -51,7 +51,8 @@ fn lexicon_accuracy_meets_the_goal_on_both_corpora() {
             acc.n,
             acc.undecided
         );
-        assert!(acc.value() >= 0.80, "{name}: {:.4}", acc.value());
+        // Pinned at today's figures (0.8704, 0.8850), a little below.
+        assert!(acc.value() >= 0.865, "{name}: {:.4}", acc.value());
     }
 }
 

@@ -3,7 +3,8 @@
 //! polarities and neutral) and on the real STC-3 helpdesk dialogues in
 //! `../shared/data/real/stc3/` (read here, never copied; skipped with a message where
 //! absent). The STC-3 floors pin what the lexicon measures today, a little below, so a
-//! change that loses ground fails; they are not the issue's targets (see NOTES).
+//! change that loses ground fails. The 3-class floor is the issue's target (0.55); the
+//! binary one is below it (0.78, see NOTES-h-lexicon.md).
 
 use std::path::{Path, PathBuf};
 use voc_classify::SentimentModel;
@@ -31,7 +32,7 @@ fn own_phrase_corpus_three_classes() {
         three.macro_f1(),
         two.accuracy()
     );
-    assert!(three.macro_f1() >= 0.90, "{:.4}", three.macro_f1());
+    assert!(three.macro_f1() >= 0.95, "{:.4}", three.macro_f1());
     for class in [
         sentiment_eval::NEGATIVE,
         sentiment_eval::NEUTRAL,
@@ -63,8 +64,8 @@ fn stc3_untrained_figures_hold() {
         three.accuracy(),
         three.macro_f1()
     );
-    assert!(binary.accuracy() >= 0.73, "{:.4}", binary.accuracy());
-    assert!(three.macro_f1() >= 0.46, "{:.4}", three.macro_f1());
+    assert!(binary.accuracy() >= 0.76, "{:.4}", binary.accuracy());
+    assert!(three.macro_f1() >= 0.55, "{:.4}", three.macro_f1());
 }
 
 /// Issue 28's trained targets, 5-fold, the customer's side: binary accuracy ≥ 0.82

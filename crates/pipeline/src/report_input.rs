@@ -10,10 +10,10 @@ use voc_aggregate::{Emerging, HistoryTables, TrendOptions, Trends};
 use voc_classify::Taxonomy;
 use voc_core::{EnrichedContact, Speaker};
 use voc_report::{
-    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, ForecastPoint,
-    ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow, PeriodVolume,
-    ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow, Verbatim,
-    WatchItem,
+    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, EndingWorseRow,
+    ForecastPoint, ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow,
+    PeriodVolume, ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow,
+    Verbatim, WatchItem,
 };
 use voc_report::{
     CostDayRow, CostSection, CostWeekRow, DriverCoefficient, DriverEffect, DriverFactor,
@@ -170,6 +170,7 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
         forecast: forecast(ctx),
         drivers: drivers(ctx, &in_period),
         cost: ctx.trends.cost.as_ref().map(cost),
+        ending_worse: ending_worse(ctx),
     }
 }
 
@@ -374,6 +375,29 @@ fn verbatim(ctx: &ReportContext, r: &EnrichedContact) -> Verbatim {
         region: c.region.clone().unwrap_or_default(),
         text: excerpt(&c.text_of(Speaker::Customer)),
     }
+}
+
+/// The report period's contacts whose mood could be followed and how they ended, with
+/// each category's display name from the taxonomy.
+fn ending_worse(ctx: &ReportContext) -> Vec<EndingWorseRow> {
+    ctx.trends
+        .ending_worse
+        .iter()
+        .map(|r| EndingWorseRow {
+            dimension: r.dimension.clone(),
+            value: r.value.clone(),
+            name: if r.dimension == "category" {
+                ctx.taxonomy
+                    .spec(&r.value)
+                    .map_or_else(|| leaf(&r.value), |s| s.name.clone())
+            } else {
+                String::new()
+            },
+            followed: r.followed,
+            worsening: r.worsening,
+            improving: r.improving,
+        })
+        .collect()
 }
 
 /// Days of history drawn before the forecast in the report's chart.

@@ -52,10 +52,10 @@ pub mod xlsx;
 pub use html::render_html;
 pub use markdown::render_markdown;
 pub use model::{
-    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, ForecastPoint,
-    ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow, PeriodVolume,
-    Recommendation, ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow,
-    Verbatim, WatchItem,
+    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, EndingWorseRow,
+    ForecastPoint, ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow,
+    PeriodVolume, Recommendation, ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions,
+    StaffingRow, Verbatim, WatchItem,
 };
 pub use model::{
     CostDayRow, CostSection, CostWeekRow, DriverCoefficient, DriverEffect, DriverFactor,

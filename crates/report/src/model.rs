@@ -75,6 +75,29 @@ pub struct ReportInput {
     /// Cost break-even (成本临界点) of the month; `None` without a `[cost]` block.
     #[serde(default)]
     pub cost: Option<CostSection>,
+    /// Contacts of the report period whose customer mood could be followed (two
+    /// customer turns or more) and how many ended worse than they began, by category
+    /// and by agent team (queue). Left out of the JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ending_worse: Vec<EndingWorseRow>,
+}
+
+/// One category or agent team: its contacts with a mood trajectory and how they ended.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct EndingWorseRow {
+    /// `category` or `queue`.
+    pub dimension: String,
+    /// The category id (`网络质量/宽带断网`) or the queue as stored.
+    pub value: String,
+    /// Display name of a category (its leaf); empty for a queue.
+    #[serde(default)]
+    pub name: String,
+    /// Contacts with a trajectory: the base of the shares.
+    pub followed: u64,
+    /// Ended worse than they began (the customer's last turn scored 0.3 or more below
+    /// their first).
+    pub worsening: u64,
+    pub improving: u64,
 }
 
 /// Volume of one period. Complaint rate per 1,000 = `complaints * 1000 / contacts`.

@@ -3,10 +3,10 @@
 //! for this crate's unit tests and with the `testing` feature, never into the product.
 
 use crate::model::{
-    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, ForecastPoint,
-    ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow, PeriodVolume,
-    ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow, Verbatim,
-    WatchItem,
+    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, EndingWorseRow,
+    ForecastPoint, ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow,
+    PeriodVolume, ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow,
+    Verbatim, WatchItem,
 };
 use crate::model::{
     CostDayRow, CostSection, CostWeekRow, DriverCoefficient, DriverEffect, DriverFactor,
@@ -450,6 +450,23 @@ pub fn full_input() -> ReportInput {
         },
         staffing_missing: None,
     });
+    let trajectory =
+        |dimension: &str, value: &str, name: &str, counts: (u64, u64, u64)| EndingWorseRow {
+            dimension: dimension.into(),
+            value: value.into(),
+            name: name.into(),
+            followed: counts.0,
+            worsening: counts.1,
+            improving: counts.2,
+        };
+    // The second category and queue are under the minimum base: counts, no share.
+    input.ending_worse = vec![
+        trajectory("all", "", "", (412, 87, 120)),
+        trajectory("category", "网络质量/宽带断网", "宽带断网", (160, 52, 31)),
+        trajectory("category", "资费争议/乱扣费", "乱扣费", (12, 6, 2)),
+        trajectory("queue", "一线", "", (380, 74, 115)),
+        trajectory("queue", "投诉专席", "", (25, 11, 4)),
+    ];
     input
 }
 

@@ -14,18 +14,20 @@ fn sections_are_numbered_after_the_fixed_ones() {
     let md = render_markdown(&input());
     let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
     assert_eq!(
-        &headings[6..],
+        &headings[5..],
         [
-            "## 七、KPI 指标达成",
-            "## 八、话务预测与排班",
-            "## 九、建议",
+            "## 六、客户情绪走向",
+            "## 七、升级与流失风险",
+            "## 八、KPI 指标达成",
+            "## 九、话务预测与排班",
+            "## 十、建议",
             "## 附录：方法说明与数据质量"
         ]
     );
     let mut no_kpi = input();
     no_kpi.kpi = None;
     let md = render_markdown(&no_kpi);
-    assert!(md.contains("## 七、话务预测与排班") && md.contains("## 八、建议"));
+    assert!(md.contains("## 八、话务预测与排班") && md.contains("## 九、建议"));
     // Without any of the new data the report is what it was.
     let plain = sample_input();
     assert_eq!(plain.kpi, None);

@@ -20,6 +20,7 @@ mod appendix;
 mod cost;
 mod drivers;
 mod emerging;
+mod ending_worse;
 mod forecast;
 mod kpi;
 mod overview;
@@ -37,6 +38,7 @@ pub(crate) const SECTIONS: &[&dyn Section] = &[
     &topics::Topics,
     &emerging::Emerging,
     &sentiment::Sentiment,
+    &ending_worse::EndingWorse,
     &risk::Risk,
     &kpi::Kpi,
     &forecast::Forecast,
@@ -96,7 +98,7 @@ pub(crate) trait Section: Sync {
     }
 }
 
-const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+const NUMERALS: [&str; 9] = ["一", "二", "三", "四", "五", "六", "七", "八", "九"];
 
 /// A heading number in Chinese: 一 … 十, 十一 … 十九, 二十 … (up to 99).
 fn numeral(n: usize) -> String {
