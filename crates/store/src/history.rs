@@ -358,6 +358,17 @@ fn plain_arrow_schema(frame: &DataFrame) -> KeyValueMetadata {
     KeyValueMetadata::from_static(vec![(entry.key, entry.value.unwrap_or_default())])
 }
 
+/// The rows a partition stores for `records`, in the given order (not sorted), with
+/// the column types of the file ([`write_parquet`]'s signed integers): what the Python
+/// package hands back to Arrow, so an engine that writes the history itself (Spark)
+/// stores the same columns and values as `voc run`.
+pub fn history_frame(records: &[EnrichedContact]) -> Result<DataFrame, StoreError> {
+    let rows: Vec<&EnrichedContact> = records.iter().collect();
+    let mut frame = frame_of(&rows)?;
+    signed_integers(&mut frame)?;
+    Ok(frame)
+}
+
 /// A list-of-strings column, one list per record, built in one pass (no series per row).
 fn list_column(
     name: &str,
