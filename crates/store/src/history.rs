@@ -1000,6 +1000,28 @@ mod read_back_tests {
         }
     }
 
+    /// What the Python package hands an engine is what a partition stores: the same
+    /// columns, in order, with the types read back from the written file.
+    #[test]
+    fn history_frame_has_the_columns_and_types_of_a_partition() {
+        let records: Vec<EnrichedContact> = (1..=3)
+            .map(|i| record(&format!("C{i}"), 10, i == 2))
+            .collect();
+        let frame = history_frame(&records).unwrap();
+        let names: Vec<&str> = frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.as_str())
+            .collect();
+        assert_eq!(names, COLUMNS);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part-0.parquet");
+        write_parquet(&path, &mut frame.clone()).unwrap();
+        let stored = read_partition(&path).unwrap();
+        assert_eq!(frame.schema(), stored.schema());
+        assert!(frame.equals_missing(&stored));
+    }
+
     /// A week's rows already in time order (as exports usually come) skip the gather,
     /// and must give the same partition bytes as rows that need it.
     #[test]
