@@ -2,7 +2,8 @@
 
     python -m voc_spark.job PIPELINE --out OUT [--input PATH ...] [--master local[2]]
 
-Reads a week's JSON Lines exports from any path Spark reads (the pipeline's inputs by
+Reads a week's JSON Lines exports (other formats: see the end of docs/scale.md's Spark
+section) from any path Spark reads (the pipeline's inputs by
 default), enriches them on every executor with the `voc` package (the pipeline file
 loaded once per Python worker; batches cross into Rust through Arrow, never row by
 row), then does with Spark's window functions what `voc run` does with the whole
@@ -161,6 +162,11 @@ def main(argv=None):
     pipeline_path = args.pipeline
     pipeline = voc.Pipeline(pipeline_path)
     paths = args.input or [os.path.abspath(p) for p in pipeline.inputs]
+    # Lines are read as text; other formats need their own reader (Spark's Parquet or
+    # CSV reader, their column batches passed to Pipeline.enrich without jsonl).
+    other = [p for p in paths if not p.lower().endswith((".jsonl", ".json", ".ndjson"))]
+    if other:
+        sys.exit(f"voc-spark: this job reads JSON Lines exports; not one: {', '.join(other)}")
     builder = SparkSession.builder.appName("voc-spark")
     if args.master:
         builder = builder.master(args.master)
