@@ -36,7 +36,9 @@ pub use personal_id::IdPseudonyms;
 pub use pii::{MaskCounts, PiiKind, PiiMasker};
 pub use record::{DateWindow, TimeUnit};
 use source::RawValue;
-pub use source::{Encoding, Format, MAX_LINE_BYTES, MessageColumns, MessageRowStats, RawRecord};
+pub use source::{
+    Encoding, Format, InMemory, MAX_LINE_BYTES, MessageColumns, MessageRowStats, RawRecord,
+};
 use value_maps::ResolvedMaps;
 pub use value_maps::ValueMaps;
 
@@ -197,6 +199,9 @@ pub struct Chunk {
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub seq: u64,
+    /// The record's line or row in its input (what a quarantined record's `line` says):
+    /// where a caller that splits an input (a Spark task) finds which delivery is newer.
+    pub position: u64,
     pub contact: Contact,
 }
 
@@ -330,10 +335,17 @@ const READ_AHEAD_CHUNKS: usize = 2;
 /// its message rows were grouped (when it has them).
 type InputRead = ((String, u64), u64, Vec<String>, MessageRowStats);
 
+/// How an input's records are read: [`source::read`] for a file, or a caller's records
+/// held in memory.
+type ReadRecords<'a> = dyn Fn(&InputFile, &mut dyn FnMut(RawRecord)) -> Result<source::Fingerprint, IngestError>
+    + Sync
+    + 'a;
+
 /// Reads one input into chunks of [`CHUNK_RECORDS`] raw records, sent in order. Stops
 /// sending (and reads on) when the receiver is gone or `sample` records were sent.
 fn read_input(
     input: &InputFile,
+    read: &ReadRecords<'_>,
     sample: Option<u64>,
     maps: &ResolvedMaps,
     mask: &(dyn Fn(&str) -> String + Sync),
@@ -363,7 +375,7 @@ fn read_input(
     };
     let (fingerprint, message_rows) = match &input.messages {
         None => (
-            source::read(input, &mut |record: RawRecord| {
+            read(input, &mut |record: RawRecord| {
                 note_headers(&record);
                 send(record)
             })?,
@@ -378,7 +390,7 @@ fn read_input(
                 maps,
                 input.time_unit,
             );
-            let fingerprint = source::read(input, &mut |row: RawRecord| {
+            let fingerprint = read(input, &mut |row: RawRecord| {
                 note_headers(&row);
                 grouper.push(row, &mut send)
             })?;
@@ -501,6 +513,31 @@ impl Ingestor {
         inputs: &[InputFile],
         on_chunk: &mut dyn FnMut(Chunk) -> Result<(), E>,
     ) -> Result<Streamed, E> {
+        self.ingest_with(inputs, &source::read, on_chunk)
+    }
+
+    /// [`Ingestor::ingest_streaming`] of records a caller holds in memory, read as the
+    /// records of `input` (its column and value maps, time unit and messages block; its
+    /// path names them in the quarantine): the Python package's way in, so an Arrow
+    /// batch is validated, normalized and masked exactly as `voc run` reads a file.
+    /// Contact ids are profiled ([`personal_id::IdSeries`]) on these records alone.
+    pub fn ingest_in_memory<E: From<IngestError>>(
+        &self,
+        input: &InputFile,
+        rows: &InMemory,
+        on_chunk: &mut dyn FnMut(Chunk) -> Result<(), E>,
+    ) -> Result<Streamed, E> {
+        let read =
+            |_: &InputFile, sink: &mut dyn FnMut(RawRecord)| source::read_in_memory(rows, sink);
+        self.ingest_with(std::slice::from_ref(input), &read, on_chunk)
+    }
+
+    fn ingest_with<E: From<IngestError>>(
+        &self,
+        inputs: &[InputFile],
+        read: &ReadRecords<'_>,
+        on_chunk: &mut dyn FnMut(Chunk) -> Result<(), E>,
+    ) -> Result<Streamed, E> {
         let mut state = StreamState {
             streamed: Streamed::default(),
             next_seq: 0,
@@ -523,7 +560,7 @@ impl Ingestor {
             let fingerprint = std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel(READ_AHEAD_CHUNKS);
                 let (values, mask, sample) = (&values, &mask, self.sample_per_input);
-                let reader = scope.spawn(move || read_input(input, sample, values, mask, tx));
+                let reader = scope.spawn(move || read_input(input, read, sample, values, mask, tx));
                 for mut chunk in rx {
                     // After an error the rest of the file is read but not processed.
                     if state.failed.is_none() {
@@ -572,6 +609,7 @@ impl Ingestor {
             .par_iter()
             .map(|r| self.process_record(source, maps, r))
             .collect();
+        let positions: Vec<u64> = chunk.iter().map(|r| r.position).collect();
         chunk.clear();
         // The first chunk of an input (every record of a small one) decides, before any
         // of its records is handed on, whether its contact ids are a numeric key series.
@@ -588,7 +626,7 @@ impl Ingestor {
             quarantine: Vec::new(),
         };
         let stats = &mut state.streamed.stats;
-        for outcome in results {
+        for (outcome, position) in results.into_iter().zip(positions) {
             let RecordOutcome {
                 mut result,
                 mut masks,
@@ -627,7 +665,11 @@ impl Ingestor {
                     let seq = state.next_seq;
                     state.next_seq += 1;
                     state.streamed.deliveries.push(&contact.id);
-                    out.contacts.push(Delivery { seq, contact });
+                    out.contacts.push(Delivery {
+                        seq,
+                        position,
+                        contact,
+                    });
                 }
                 Err(q) => {
                     stats.quarantined += 1;
@@ -910,6 +952,68 @@ mod tests {
 
     fn ingest(text: &[u8]) -> Batch {
         ingest_with(IngestOptions::default(), text)
+    }
+
+    /// Every accepted delivery (with its position) and the quarantine of one input.
+    fn deliveries_of(
+        read: impl FnOnce(&mut dyn FnMut(Chunk) -> Result<(), IngestError>) -> Streamed,
+    ) -> (Vec<(u64, u64, Contact)>, Vec<Quarantined>, IngestStats) {
+        let (mut contacts, mut quarantine) = (Vec::new(), Vec::new());
+        let streamed = read(&mut |chunk: Chunk| {
+            contacts.extend(
+                chunk
+                    .contacts
+                    .into_iter()
+                    .map(|d| (d.seq, d.position, d.contact)),
+            );
+            quarantine.extend(chunk.quarantine);
+            Ok(())
+        });
+        (contacts, quarantine, streamed.stats)
+    }
+
+    #[test]
+    fn lines_in_memory_are_read_as_the_file_holding_them() {
+        let text = "{\"id\":\"a\",\"started_at\":\"2026-11-10T09:00:00+08:00\",\"text\":\"我的手机13812345678停机了\"}\n\
+                    \n\
+                    {\"id\":\"b\",\"started_at\":\"2026-11-10T09:0\n\
+                    {\"id\":\"c\",\"text\":\"没有时间\"}\n\
+                    {\"id\":\"a\",\"started_at\":\"2026-11-11T09:00:00+08:00\",\"text\":\"又停机了\"}\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("export.jsonl");
+        std::fs::write(&path, text).unwrap();
+        let input = InputFile::new(&path);
+        let ingestor = Ingestor::new(IngestOptions::default()).unwrap();
+        let from_file = deliveries_of(|on_chunk| {
+            ingestor
+                .ingest_streaming(std::slice::from_ref(&input), on_chunk)
+                .unwrap()
+        });
+        // The same lines handed over in two parts, the second numbered on from the first.
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let (first, second) = lines.split_at(2);
+        let part = |lines: &[String], first: u64| {
+            let rows = InMemory::JsonLines {
+                lines: lines.to_vec(),
+                first,
+            };
+            deliveries_of(|on_chunk| ingestor.ingest_in_memory(&input, &rows, on_chunk).unwrap())
+        };
+        let (a, b) = (part(first, 1), part(second, 3));
+        let positions = |d: &[(u64, u64, Contact)]| {
+            d.iter()
+                .map(|(_, p, c)| (*p, c.clone()))
+                .collect::<Vec<_>>()
+        };
+        let mut in_memory = positions(&a.0);
+        in_memory.extend(positions(&b.0));
+        assert_eq!(positions(&from_file.0), in_memory);
+        assert_eq!(from_file.0.iter().map(|d| d.1).collect::<Vec<_>>(), [1, 5]);
+        let mut quarantine = a.1.clone();
+        quarantine.extend(b.1.clone());
+        assert_eq!(from_file.1, quarantine);
+        assert_eq!(from_file.2.read, a.2.read + b.2.read);
+        assert_eq!(from_file.2.pii_masked, a.2.pii_masked);
     }
 
     #[test]

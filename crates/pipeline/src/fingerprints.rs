@@ -11,7 +11,7 @@ use crate::config::Pipeline;
 use crate::manifest::{FileFingerprint, Manifest};
 
 /// One fingerprint over every configuration file of the pipeline.
-pub(crate) fn config_fingerprint(pipeline: &Pipeline) -> Result<String> {
+pub fn config_fingerprint(pipeline: &Pipeline) -> Result<String> {
     Ok(combined(&fingerprints(&pipeline.config_files())?))
 }
 
@@ -51,7 +51,7 @@ pub(crate) fn previous_run(
 }
 
 /// The fingerprint of each file, in order.
-pub(crate) fn fingerprints(paths: &[PathBuf]) -> Result<Vec<FileFingerprint>> {
+pub fn fingerprints(paths: &[PathBuf]) -> Result<Vec<FileFingerprint>> {
     paths
         .iter()
         .map(|p| {
@@ -68,7 +68,7 @@ pub(crate) fn fingerprints(paths: &[PathBuf]) -> Result<Vec<FileFingerprint>> {
 
 /// One fingerprint over several files' contents (paths left out, so moving a checkout
 /// does not change it).
-pub(crate) fn combined(files: &[FileFingerprint]) -> String {
+pub fn combined(files: &[FileFingerprint]) -> String {
     let joined: String = files.iter().map(|f| format!("{}\n", f.sha256)).collect();
     fingerprint::of_bytes(joined.as_bytes())
 }

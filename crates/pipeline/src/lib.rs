@@ -8,7 +8,7 @@ pub mod analytics;
 pub mod batch;
 pub mod config;
 pub mod discover;
-mod fingerprints;
+pub mod fingerprints;
 pub mod manifest;
 pub mod models;
 pub mod onboarding;

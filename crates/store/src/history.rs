@@ -358,6 +358,17 @@ fn plain_arrow_schema(frame: &DataFrame) -> KeyValueMetadata {
     KeyValueMetadata::from_static(vec![(entry.key, entry.value.unwrap_or_default())])
 }
 
+/// The rows a partition stores for `records`, in the given order (not sorted), with
+/// the column types of the file ([`write_parquet`]'s signed integers): what the Python
+/// package hands back to Arrow, so an engine that writes the history itself (Spark)
+/// stores the same columns and values as `voc run`.
+pub fn history_frame(records: &[EnrichedContact]) -> Result<DataFrame, StoreError> {
+    let rows: Vec<&EnrichedContact> = records.iter().collect();
+    let mut frame = frame_of(&rows)?;
+    signed_integers(&mut frame)?;
+    Ok(frame)
+}
+
 /// A list-of-strings column, one list per record, built in one pass (no series per row).
 fn list_column(
     name: &str,
@@ -991,6 +1002,28 @@ mod read_back_tests {
                 ..Default::default()
             },
         }
+    }
+
+    /// What the Python package hands an engine is what a partition stores: the same
+    /// columns, in order, with the types read back from the written file.
+    #[test]
+    fn history_frame_has_the_columns_and_types_of_a_partition() {
+        let records: Vec<EnrichedContact> = (1..=3)
+            .map(|i| record(&format!("C{i}"), 10, i == 2))
+            .collect();
+        let frame = history_frame(&records).unwrap();
+        let names: Vec<&str> = frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.as_str())
+            .collect();
+        assert_eq!(names, COLUMNS);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part-0.parquet");
+        write_parquet(&path, &mut frame.clone()).unwrap();
+        let stored = read_partition(&path).unwrap();
+        assert_eq!(frame.schema(), stored.schema());
+        assert!(frame.equals_missing(&stored));
     }
 
     /// A week's rows already in time order (as exports usually come) skip the gather,

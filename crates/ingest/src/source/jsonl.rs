@@ -30,41 +30,48 @@ fn read_jsonl(reader: impl Read, sink: &mut dyn FnMut(RawRecord)) -> std::io::Re
     let mut line = Line::default();
     while lines.read_line(&mut line)? {
         let buf = std::mem::take(&mut line.bytes);
-        if let Some(len) = line.overlong {
-            sink(RawRecord {
-                position: line.number,
-                raw: String::from_utf8_lossy(&buf[..4096]).into_owned(),
-                value: RawValue::Read(Err(format!(
-                    "line is {len} bytes, longer than the {MAX_LINE_BYTES} byte limit"
-                ))),
-            });
-            continue;
+        if let Some(record) = record_of_line(line.number, &buf, line.overlong) {
+            sink(record);
         }
-        if buf.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let line_no = line.number;
-        let record = match std::str::from_utf8(&buf) {
-            Ok(text) => {
-                let text = text.trim_start_matches('\u{FEFF}').trim();
-                RawRecord {
-                    position: line_no,
-                    raw: text.to_string(),
-                    value: RawValue::Json,
-                }
-            }
-            Err(e) => RawRecord {
-                position: line_no,
-                raw: String::from_utf8_lossy(&buf).into_owned(),
-                value: RawValue::Read(Err(format!(
-                    "invalid UTF-8 at byte {} (is the file GBK? set encoding in the pipeline file)",
-                    e.valid_up_to()
-                ))),
-            },
-        };
-        sink(record);
     }
     Ok(())
+}
+
+/// The record of line `number` (its bytes without the newline; `overlong`: the line's
+/// length when it is over [`MAX_LINE_BYTES`] and `buf` holds only its start), or `None`
+/// for a blank line. Shared by files and lines handed over in memory
+/// ([`super::InMemory::JsonLines`]), so both are read alike.
+pub(super) fn record_of_line(number: u64, buf: &[u8], overlong: Option<u64>) -> Option<RawRecord> {
+    if let Some(len) = overlong {
+        return Some(RawRecord {
+            position: number,
+            raw: String::from_utf8_lossy(buf.get(..4096).unwrap_or(buf)).into_owned(),
+            value: RawValue::Read(Err(format!(
+                "line is {len} bytes, longer than the {MAX_LINE_BYTES} byte limit"
+            ))),
+        });
+    }
+    if buf.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    Some(match std::str::from_utf8(buf) {
+        Ok(text) => {
+            let text = text.trim_start_matches('\u{FEFF}').trim();
+            RawRecord {
+                position: number,
+                raw: text.to_string(),
+                value: RawValue::Json,
+            }
+        }
+        Err(e) => RawRecord {
+            position: number,
+            raw: String::from_utf8_lossy(buf).into_owned(),
+            value: RawValue::Read(Err(format!(
+                "invalid UTF-8 at byte {} (is the file GBK? set encoding in the pipeline file)",
+                e.valid_up_to()
+            ))),
+        },
+    })
 }
 
 /// Replaces each top-level number of a record that is an integer too long for 64 bits

@@ -94,6 +94,46 @@ pub fn read(
     registration.source.read(input, sink)
 }
 
+/// Records a caller holds in memory rather than in a file (the Python package's Arrow
+/// batches, a Spark task's share of an export), read as the records of an input
+/// ([`crate::Ingestor::ingest_in_memory`]).
+#[derive(Debug, Clone)]
+pub enum InMemory {
+    /// Rows of columns, read exactly as a Parquet file's rows (canonical columns
+    /// straight into contacts, any other through the input's column map), numbered
+    /// from `first`. The one polars type of this crate's API: the Python package
+    /// imports Arrow arrays into it.
+    #[cfg(feature = "parquet")]
+    Frame {
+        frame: polars::prelude::DataFrame,
+        first: u64,
+    },
+    /// Lines of a JSON Lines export (without their newlines), read exactly as the lines
+    /// of a file, numbered from `first`.
+    JsonLines { lines: Vec<String>, first: u64 },
+}
+
+/// Hands `sink` every record of `rows`, in order (see [`read`]). An input held in
+/// memory has no file to fingerprint: its fingerprint is empty.
+pub(crate) fn read_in_memory(
+    rows: &InMemory,
+    sink: &mut dyn FnMut(RawRecord),
+) -> Result<Fingerprint, IngestError> {
+    match rows {
+        #[cfg(feature = "parquet")]
+        InMemory::Frame { frame, first } => parquet::frame_records(frame, *first, sink)?,
+        InMemory::JsonLines { lines, first } => {
+            for (number, line) in (*first..).zip(lines) {
+                let overlong = (line.len() > jsonl::MAX_LINE_BYTES).then_some(line.len() as u64);
+                if let Some(record) = jsonl::record_of_line(number, line.as_bytes(), overlong) {
+                    sink(record);
+                }
+            }
+        }
+    }
+    Ok((String::new(), 0))
+}
+
 /// Opens an input read front to back (JSON Lines, CSV) for `read`, which fingerprints
 /// its bytes as they are read rather than in a pass of their own; errors name the file.
 fn read_front_to_back(

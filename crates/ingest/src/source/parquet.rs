@@ -31,36 +31,63 @@ impl Source for Parquet {
         // polars panics on a column type it was built without (time of day, say): a
         // clear error naming the file, not a crash.
         let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            parquet_batches(path, &mut |batch| {
-                let len = batch.len();
-                let rows: Arc<dyn DecodedRows> = Arc::new(batch);
-                for row in 0..len {
-                    position += 1;
-                    sink(RawRecord {
-                        position,
-                        raw: String::new(),
-                        value: RawValue::Decoded {
-                            rows: Arc::clone(&rows),
-                            row,
-                        },
-                    });
-                }
-            })
+            parquet_batches(path, &mut |batch| hand_on(batch, &mut position, sink))
         }))
-        .unwrap_or_else(|panic| {
-            let message = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown cause");
-            Err(ParquetError::Unsupported(format!(
-                "a column has a type voc cannot read (polars: {message}); \
-                 export it as text or a number"
-            )))
-        });
+        .unwrap_or_else(unreadable_column);
         read.map_err(|e| IngestError::Format(format!("{}: {e}", path.display())))?;
         super::fingerprint_file(path)
     }
+}
+
+/// Hands `sink` every row of `batch`, numbered on from `position`.
+fn hand_on(batch: RowBatch, position: &mut u64, sink: &mut dyn FnMut(RawRecord)) {
+    let len = batch.len();
+    let rows: Arc<dyn DecodedRows> = Arc::new(batch);
+    for row in 0..len {
+        *position += 1;
+        sink(RawRecord {
+            position: *position,
+            raw: String::new(),
+            value: RawValue::Decoded {
+                rows: Arc::clone(&rows),
+                row,
+            },
+        });
+    }
+}
+
+/// Hands `sink` every row of a frame a caller holds ([`super::InMemory::Frame`]), in
+/// slices of [`ROWS_PER_BATCH`] rows, numbered from `first`: the rows are read exactly
+/// as a Parquet file's.
+pub(super) fn frame_records(
+    frame: &DataFrame,
+    first: u64,
+    sink: &mut dyn FnMut(RawRecord),
+) -> Result<(), IngestError> {
+    let mut position = first.saturating_sub(1);
+    let height = frame.height();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for offset in (0..height).step_by(ROWS_PER_BATCH) {
+            let slice = frame.slice(offset as i64, ROWS_PER_BATCH.min(height - offset));
+            hand_on(RowBatch::new(slice), &mut position, sink);
+        }
+        Ok(())
+    }))
+    .unwrap_or_else(unreadable_column)
+    .map_err(|e| IngestError::Format(e.to_string()))
+}
+
+/// The error of a polars panic on a column type it was built without.
+fn unreadable_column(panic: Box<dyn std::any::Any + Send>) -> Result<(), ParquetError> {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown cause");
+    Err(ParquetError::Unsupported(format!(
+        "a column has a type voc cannot read (polars: {message}); \
+         export it as text or a number"
+    )))
 }
 
 /// Why a Parquet file or a cell of it cannot be read.

@@ -1,0 +1,1 @@
+"""voc's weekly batch on Apache Spark: see job.py."""
