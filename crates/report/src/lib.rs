@@ -52,10 +52,10 @@ pub mod xlsx;
 pub use html::render_html;
 pub use markdown::render_markdown;
 pub use model::{
-    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, EmergingIssue, ForecastPoint,
-    ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow, KpiScorecard, NewTermRow, PeriodVolume,
-    Recommendation, ReportInput, RiskSummary, SentimentPoint, StaffingAssumptions, StaffingRow,
-    Verbatim, WatchItem,
+    BreakdownRow, CategoryKeywords, CategoryRow, DataQuality, DiscoveredTopic, DiscoverySection,
+    EmergingIssue, ForecastPoint, ForecastSection, Keyword, KpiDay, KpiDayValue, KpiRow,
+    KpiScorecard, NewTermRow, PeriodVolume, Recommendation, ReportInput, RiskSummary,
+    SentimentPoint, StaffingAssumptions, StaffingRow, TopicVerbatim, Verbatim, WatchItem,
 };
 pub use sections::{findings, recommendations};
 pub use view::BASELINE_PERIODS;
