@@ -153,6 +153,8 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
         top_keywords: top_keywords(ctx),
         kpi: kpi(ctx),
         forecast: forecast(ctx),
+        // From `voc discover`'s files, not the trends: set by `period_report::render`.
+        discovery: None,
     }
 }
 
