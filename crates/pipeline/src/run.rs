@@ -174,6 +174,10 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
                         &report_period,
                         &discover.options(),
                     )?;
+                    // The report shows it as read back from its file, as `voc report`
+                    // does: a float parsed from JSON may differ in its last digit.
+                    let discovery = crate::discover::read_discovery(&out, &report_period.key())?
+                        .unwrap_or(discovery);
                     clock.finish(stage);
                     Some((discovery, files))
                 }
