@@ -97,7 +97,8 @@ impl Topics {
             .map(|t| (t.id, t.label))
             .collect();
         // Period folders in name order, so the same files give the same lists.
-        let mut periods: Vec<_> = std::fs::read_dir(&dir)?
+        let mut periods: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| invalid(&dir, e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.join("assignments.csv").is_file())
             .collect();
