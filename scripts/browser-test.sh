@@ -6,7 +6,8 @@
 #  - `voc report --period 2026-11 --pdf` prints a PDF through Chromium;
 #  - scripts/browser/search-page.test.mjs: `voc serve` on a free loopback port; search
 #    the planted phrase, see highlighted hits, facet counts and the weekly chart, a facet
-#    click narrowing the hits, a parse error in Chinese with its position.
+#    click narrowing the hits, the 话题 facet of `voc discover` filtering by a topic, a
+#    parse error in Chinese with its position.
 # Screenshots and the PDF land in $OUT (default target/browser-test).
 #
 #   scripts/browser-test.sh            installs chromium, fonts and playwright-core if missing
@@ -70,6 +71,10 @@ if [ "$(head -c 5 "$PDF")" = "%PDF-" ] && [ "$(grep -ao '/Type */Pages*' "$PDF" 
 else
   echo "FAIL report.pdf missing or not a multi-page PDF"; exit 1
 fi
+
+# Topics of the demo week, so the page shows its 话题 facet (the index follows the
+# generation `voc discover` commits).
+"$VOC_BIN" discover pipelines/demo/weekly.toml --out "$WORK/out" --period 2026-W46 --quiet >/dev/null
 
 "$VOC_BIN" serve --index "$WORK/out/index" --bind 127.0.0.1:0 2>"$WORK/serve.log" &
 SERVER_PID=$!

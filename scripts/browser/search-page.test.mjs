@@ -53,6 +53,23 @@ try {
   const narrowedCount = Number((narrowed.match(/共 ([\d,]+) 条/) || [])[1]?.replace(/,/g, "") || -1);
   check("facet click filters", narrowedCount > 0 && narrowedCount <= count, narrowed);
 
+  // The topics `voc discover` found: a facet with labels and counts; a click filters
+  // by the topic (the whole index, so every topic is listed).
+  await page.click("#clear");
+  await page.fill("#q", "");
+  await page.click("#search-button");
+  await page.waitForFunction(() => document.querySelector("#total").dataset.query === "", null, { timeout: 15000 });
+  await page.waitForSelector('#facets ul[data-field="topic"] li', { timeout: 15000 });
+  const topicItems = await page.$$eval('#facets ul[data-field="topic"] li', (ls) => ls.map((l) => ({ id: l.dataset.id, label: l.firstChild.textContent, count: Number(l.lastChild.textContent.replace(/,/g, "")) })));
+  check("topic facet lists labelled topics with counts", topicItems.length > 0 && topicItems.every((t) => /^T\d{4}$/.test(t.id) && t.label && t.count > 0), JSON.stringify(topicItems.slice(0, 3)));
+  const allTotal = await page.textContent("#total");
+  await page.click('#facets ul[data-field="topic"] li');
+  await page.waitForFunction((before) => document.querySelector("#total").textContent !== before, allTotal, { timeout: 15000 }).catch(() => {});
+  const byTopic = await page.textContent("#total");
+  const byTopicCount = Number((byTopic.match(/共 ([\d,]+) 条/) || [])[1]?.replace(/,/g, "") || -1);
+  check("topic facet click filters to the topic's count", byTopicCount === topicItems[0].count, `${byTopic} vs ${topicItems[0].count}`);
+  check("topic chip shown", (await page.textContent("#topic-filter")).includes(topicItems[0].id), await page.textContent("#topic-filter"));
+
   // A malformed query shows where it went wrong.
   await page.fill("#q", "(断网 OR");
   await page.click("#search-button");

@@ -15,6 +15,7 @@ pub mod cluster;
 pub mod corpus;
 pub mod describe;
 pub mod identity;
+mod report;
 pub mod suggest;
 mod themes;
 

@@ -1,7 +1,7 @@
 //! Discovery over a stored history of two weeks: topics keep their ids from the first
 //! week, a planted theme of the second week is new, topics outside the taxonomy come
 //! first, the same history gives the same discovery, and a topic's category stub holds
-//! its verbatims.
+//! its verbatims, and the report's section lists the planted theme as new with them.
 
 use chrono::DateTime;
 use voc_core::{Contact, EnrichedContact, Period, RiskFlags, Speaker, Token, Turn};
@@ -111,4 +111,66 @@ fn topics_keep_their_ids_and_a_planted_theme_is_new() {
     let category = &parsed["category"][0];
     assert_eq!(category["must_match"].as_array().unwrap().len(), 3);
     assert!(!category["must_not_match"].as_array().unwrap().is_empty());
+}
+
+/// The report's 新话题发现 of the same two weeks: the planted theme is listed as new,
+/// first (wholly outside the taxonomy, ahead of the larger known topics), with its
+/// verbatims and counts rather than percentages of six; stable topics are not listed;
+/// the same history renders the same bytes.
+#[test]
+fn the_report_section_lists_the_planted_theme_as_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = OutputDir::new(dir.path());
+    let mut records = week("2026-11-03", "a", false);
+    records.extend(week("2026-11-10", "b", true));
+    write_history(out.history(), &records).unwrap();
+    let options = DiscoverOptions {
+        topics: 3,
+        ..DiscoverOptions::default()
+    };
+    let period = Period::parse("2026-W46").unwrap();
+    let render = || {
+        let mut registry = Registry::default();
+        let discovery =
+            discover(out.history(), &period, &mut registry, &options, &|_| false).unwrap();
+        let mut input = voc_report::testing::full_input();
+        input.discovery = Some(discovery.report_section(&|c| c.to_string()));
+        (
+            input.clone(),
+            voc_report::render_markdown(&input),
+            voc_report::render_html(&input),
+        )
+    };
+    let (input, md, html) = render();
+    let section = input.discovery.as_ref().unwrap();
+    assert_eq!((section.contacts, section.uncategorised), (606, 406));
+    let first = &section.topics[0];
+    assert!(first.label.contains("充电桩"), "{:?}", section.topics);
+    assert_eq!(
+        (first.status.as_str(), first.kind.as_str()),
+        ("new", "theme")
+    );
+    assert_eq!((first.size, first.uncategorised), (6, 6));
+    assert_eq!(first.verbatims.len(), 3);
+    assert!(
+        section
+            .topics
+            .iter()
+            .all(|t| t.status == "new" || t.status == "growing")
+    );
+    assert!(
+        md.contains(&format!("### 1. {}（{}）", first.label, first.id)),
+        "{md}"
+    );
+    assert!(
+        md.contains(
+            "新出现（上期无对应话题） · 本期 6 件（占全部接触 1.0%） · 未匹配分类 6 / 6 件"
+        )
+    );
+    for v in &first.verbatims {
+        assert!(md.contains(&format!("> “{}”", v.text)));
+    }
+    assert!(md.contains("分类覆盖：本期 606 次接触中 406 次（67.0%）未匹配任何分类。"));
+    let (_, md_again, html_again) = render();
+    assert_eq!((md, html), (md_again, html_again));
 }

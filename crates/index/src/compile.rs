@@ -11,7 +11,7 @@ use std::ops::Bound;
 use tantivy::Term;
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery,
-    TermQuery,
+    TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption};
 use voc_text::Segmenter;
@@ -23,6 +23,8 @@ pub(crate) struct Compiler<'a> {
     segmenter: &'a Segmenter,
     /// Newest contact time in the index (seconds), for `last:`.
     newest: Option<i64>,
+    /// The discovered topics, for `topic:`; the error of reading them, if that failed.
+    topics: Result<&'a crate::Topics, &'a str>,
     query: String,
     highlights: BTreeSet<String>,
 }
@@ -68,11 +70,17 @@ fn names(table: &[(&str, &[&str])]) -> String {
 }
 
 impl<'a> Compiler<'a> {
-    pub(crate) fn new(fields: &'a Fields, segmenter: &'a Segmenter, newest: Option<i64>) -> Self {
+    pub(crate) fn new(
+        fields: &'a Fields,
+        segmenter: &'a Segmenter,
+        newest: Option<i64>,
+        topics: Result<&'a crate::Topics, &'a str>,
+    ) -> Self {
         Compiler {
             fields,
             segmenter,
             newest,
+            topics,
             query: String::new(),
             highlights: BTreeSet::new(),
         }
@@ -320,6 +328,25 @@ impl<'a> Compiler<'a> {
                 keyword(f.week, &single(v).unwrap_or_default().to_ascii_uppercase())
             }
             (FieldName::Id, v) => keyword(f.id, &single(v).unwrap_or_default()),
+            (FieldName::Topic, v) => {
+                let id = single(v).unwrap_or_default().to_ascii_uppercase();
+                let topics = self.topics.map_err(|e| self.error(pos, e.to_string()))?;
+                let Some(members) = topics.members(&id) else {
+                    let known: Vec<&str> = topics.ids().collect();
+                    return Err(self.error(
+                        pos,
+                        if known.is_empty() {
+                            "no topics were discovered in this output folder (add [discover] to the pipeline, or run `voc discover`)".to_string()
+                        } else {
+                            format!("unknown topic '{id}'; known topics: {}", known.join(", "))
+                        },
+                    ));
+                };
+                // The topic's contacts by id: topics are found after indexing.
+                Box::new(TermSetQuery::new(
+                    members.iter().map(|c| Term::from_field_text(f.id, c)),
+                ))
+            }
             (other, _) => {
                 return Err(self.error(
                     pos,

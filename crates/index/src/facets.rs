@@ -57,6 +57,10 @@ pub struct Facets {
     pub week: Vec<FacetCount>,
     pub sentiment: Vec<FacetCount>,
     pub risk: Vec<FacetCount>,
+    /// Topics found by `voc discover` (`topic:ID` filters on one), with their labels;
+    /// absent from the JSON when the output folder has none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub topic: Vec<crate::TopicCount>,
 }
 
 /// The string fields counted, with their names in the schema.
@@ -714,6 +718,7 @@ impl FacetFruit {
                 .collect(),
             sentiment: by_count(sentiment),
             risk: by_count(risk),
+            topic: Vec::new(),
         }
     }
 }

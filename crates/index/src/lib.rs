@@ -19,10 +19,12 @@ pub mod query;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tokenizer;
+pub mod topics;
 
 pub use facets::{FacetCount, Facets};
 pub use live::LiveIndex;
 pub use query::{KNOWN_FIELDS, MAX_QUERY_CHARS, QueryError, normalize_query};
+pub use topics::{TopicCount, Topics};
 
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -293,6 +295,11 @@ pub struct ContactIndex {
     segmenter: Arc<Segmenter>,
     /// Facet columns decoded per segment on the first search with facets.
     facet_cache: facets::FacetCache,
+    /// The output-folder generation whose discovered topics this index searches by
+    /// (the folder holding `index/`); `None` for an index being written.
+    generation: Option<PathBuf>,
+    /// Its topics, read on first use (or why they could not be read).
+    topics: std::sync::OnceLock<Result<Topics, String>>,
 }
 
 /// The single writer of a batch: [`ContactWriter::add`] records one at a time (so a
@@ -553,7 +560,12 @@ impl ContactIndex {
             return Err(IndexError::Outdated(dir.to_path_buf()));
         }
         let segmenter = SegmenterBuilder::load(&resolved)?.build()?;
-        Self::with_tokenizer(&resolved, index, fields, Arc::new(segmenter))
+        let mut opened = Self::with_tokenizer(&resolved, index, fields, Arc::new(segmenter))?;
+        // Only an output folder's `index` has the discovery tables beside it.
+        if resolved.file_name().is_some_and(|name| name == "index") {
+            opened.generation = resolved.parent().map(Path::to_path_buf);
+        }
+        Ok(opened)
     }
 
     fn with_tokenizer(
@@ -581,6 +593,8 @@ impl ContactIndex {
             fields,
             segmenter,
             facet_cache: facets::FacetCache::default(),
+            generation: None,
+            topics: std::sync::OnceLock::new(),
         })
     }
 
@@ -658,6 +672,17 @@ impl ContactIndex {
     /// The facet cache: (segments decoded, bytes of their per-doc arrays).
     pub fn facet_cache_stats(&self) -> (usize, usize) {
         self.facet_cache.stats()
+    }
+
+    /// The topics discovered in this index's generation, read once; an unreadable
+    /// file is an error naming it (for `topic:`) and leaves the facet out.
+    pub fn topics(&self) -> Result<&Topics, &String> {
+        self.topics
+            .get_or_init(|| match &self.generation {
+                Some(generation) => Topics::load(generation).map_err(|e| e.to_string()),
+                None => Ok(Topics::default()),
+            })
+            .as_ref()
     }
 
     /// How the facet cache grouped each decoded segment's fields, for diagnostics.
@@ -767,7 +792,8 @@ impl ContactIndex {
         request: &SearchRequest,
     ) -> Result<Compiled, IndexError> {
         let newest = self.newest(searcher);
-        let compiler = compile::Compiler::new(&self.fields, &self.segmenter, newest);
+        let topics = self.topics().map_err(String::as_str);
+        let compiler = compile::Compiler::new(&self.fields, &self.segmenter, newest, topics);
         let (query, highlights) = compiler
             .compile_request(&request.query, &request.filters)
             .map_err(IndexError::Query)?;
@@ -781,25 +807,32 @@ impl ContactIndex {
         let facet_collector = request
             .facets
             .then(|| self.facet_cache.collector(&searcher));
+        let topics = self.topics().ok().filter(|t| !t.is_empty());
+        let topic_collector = topics
+            .filter(|_| request.facets)
+            .map(|t| t.collector(self.fields.id));
         // TopDocs refuses a limit of 0; ask for one and drop it.
         let top = TopDocs::with_limit(request.limit.max(1)).and_offset(request.offset);
-        let (total, addresses, facet_fruit) = match request.sort {
+        let (total, addresses, facet_fruit, topic_fruit) = match request.sort {
             Sort::Relevance => {
                 let by_score = top.order_by((SortBySimilarityScore, newest_first()));
-                let (total, top, fruit) = searcher
-                    .search(&*query, &(Count, by_score, facet_collector))
+                let (total, top, fruit, topic_fruit) = searcher
+                    .search(
+                        &*query,
+                        &(Count, by_score, facet_collector, topic_collector),
+                    )
                     .map_err(|e| self.err(e))?;
                 let top: Vec<(f32, DocAddress)> =
                     top.into_iter().map(|((score, _), a)| (score, a)).collect();
-                (total, top, fruit)
+                (total, top, fruit, topic_fruit)
             }
             Sort::Time => {
                 let by_time = top.order_by(newest_first());
-                let (total, top, fruit) = searcher
-                    .search(&*query, &(Count, by_time, facet_collector))
+                let (total, top, fruit, topic_fruit) = searcher
+                    .search(&*query, &(Count, by_time, facet_collector, topic_collector))
                     .map_err(|e| self.err(e))?;
                 let top = top.into_iter().map(|(_, a)| (0.0, a)).collect();
-                (total, top, fruit)
+                (total, top, fruit, topic_fruit)
             }
         };
         let snippets = self.snippet_generator(&searcher, &highlights)?;
@@ -813,7 +846,13 @@ impl ContactIndex {
             offset: request.offset,
             sort: request.sort,
             hits,
-            facets: facet_fruit.map(|f| f.into_facets()),
+            facets: facet_fruit.map(|f| {
+                let mut facets = f.into_facets();
+                if let (Some(topics), Some(counts)) = (topics, topic_fruit) {
+                    facets.topic = topics.facet(&counts);
+                }
+                facets
+            }),
             newest: newest.map(|secs| china_time(secs).get(..10).unwrap_or("").to_string()),
         })
     }

@@ -45,6 +45,7 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "emotion",
     "trajectory",
     "lastturn",
+    "topic",
 ];
 
 /// A field of the query language.
@@ -70,6 +71,8 @@ pub enum FieldName {
     Trajectory,
     /// The label of the customer's last turn (`lastturn:negative`).
     LastTurn,
+    /// A topic found by `voc discover` (`topic:T0007`).
+    Topic,
 }
 
 impl FieldName {
@@ -91,6 +94,7 @@ impl FieldName {
             "emotion" => FieldName::Emotion,
             "trajectory" => FieldName::Trajectory,
             "lastturn" => FieldName::LastTurn,
+            "topic" => FieldName::Topic,
             _ => return None,
         })
     }
@@ -113,6 +117,7 @@ impl FieldName {
             FieldName::Emotion => "emotion",
             FieldName::Trajectory => "trajectory",
             FieldName::LastTurn => "lastturn",
+            FieldName::Topic => "topic",
         }
     }
 
@@ -670,6 +675,7 @@ pub fn example(field: FieldName) -> &'static str {
         FieldName::Emotion => "emotion:愤怒",
         FieldName::Trajectory => "trajectory:worsening",
         FieldName::LastTurn => "lastturn:negative",
+        FieldName::Topic => "topic:T0007",
     }
 }
 

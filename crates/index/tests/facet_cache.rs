@@ -128,6 +128,8 @@ fn expected(rows: &[ExportRow]) -> Facets {
             .collect(),
         sentiment: by_count(sentiment),
         risk: by_count(risk),
+        // No discovered topics beside these indexes.
+        topic: Vec::new(),
     }
 }
 

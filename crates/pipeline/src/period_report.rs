@@ -56,6 +56,9 @@ pub struct RenderContext<'a> {
     pub config_fingerprint: &'a str,
     pub data_fingerprint: &'a str,
     pub quality: DataQuality,
+    /// The period's discovered topics when the pipeline discovers (`[discover]`): the
+    /// report's 新话题发现 section.
+    pub discovery: Option<&'a voc_discover::Discovery>,
 }
 
 /// Reads back the period's contacts the report quotes from, builds the report and
@@ -75,7 +78,7 @@ pub fn render(ctx: &RenderContext, trends: &Trends, dir: &Path) -> Result<Vec<Pa
         None => Vec::new(),
     };
     let f = &ctx.pipeline.file;
-    let input = report_input::build(&ReportContext {
+    let mut input = report_input::build(&ReportContext {
         title: &f.report.title,
         client: &f.pipeline.client,
         config_fingerprint: ctx.config_fingerprint,
@@ -86,6 +89,15 @@ pub fn render(ctx: &RenderContext, trends: &Trends, dir: &Path) -> Result<Vec<Pa
         taxonomy: ctx.taxonomy,
         quality: ctx.quality.clone(),
         channel_names: &f.report.channel_names,
+    });
+    input.discovery = ctx.discovery.map(|d| {
+        d.report_section(&|channel: &str| {
+            f.report
+                .channel_names
+                .get(channel)
+                .cloned()
+                .unwrap_or_else(|| channel.to_string())
+        })
     });
     write_files(&input, dir)
 }
@@ -170,6 +182,12 @@ pub fn report(
             visible.history().display()
         );
     };
+    // What `voc run` discovered for the period (the same file it rendered from), so
+    // both give the same report; a period never discovered has no section.
+    let discovery = match &pipeline.file.discover {
+        Some(_) => crate::discover::read_discovery(&out, &period.key())?,
+        None => None,
+    };
     let report_dir = options
         .report_dir
         .clone()
@@ -182,6 +200,7 @@ pub fn report(
             config_fingerprint: &config_fingerprint,
             data_fingerprint: &data_fingerprint,
             quality,
+            discovery: discovery.as_ref(),
         },
         &trends,
         &report_dir,

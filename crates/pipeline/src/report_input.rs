@@ -171,6 +171,8 @@ pub fn build(ctx: &ReportContext) -> ReportInput {
         drivers: drivers(ctx, &in_period),
         cost: ctx.trends.cost.as_ref().map(cost),
         ending_worse: ending_worse(ctx),
+        // From `voc discover`'s files, not the trends: set by `period_report::render`.
+        discovery: None,
     }
 }
 

@@ -163,6 +163,26 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             // to date and the one before, the forecast's history).
             let trends = crate::analytics::compute(pipeline, history, &report_period, segmenter)?;
             clock.finish(aggregate);
+            // Only when the pipeline asks: a pass over the period's stored tokens, before
+            // the report, which shows the topics.
+            let discovered = match &f.discover {
+                Some(discover) => {
+                    let stage = stages::start("discover");
+                    let (discovery, files, _) = crate::discover::discover_into(
+                        pipeline,
+                        &out,
+                        &report_period,
+                        &discover.options(),
+                    )?;
+                    // The report shows it as read back from its file, as `voc report`
+                    // does: a float parsed from JSON may differ in its last digit.
+                    let discovery = crate::discover::read_discovery(&out, &report_period.key())?
+                        .unwrap_or(discovery);
+                    clock.finish(stage);
+                    Some((discovery, files))
+                }
+                None => None,
+            };
             let report = stages::start("report");
 
             let quality = voc_report::DataQuality {
@@ -188,6 +208,7 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
                         config_fingerprint: &config_fingerprint,
                         data_fingerprint: &data_fingerprint,
                         quality,
+                        discovery: discovered.as_ref().map(|(d, _)| d),
                     },
                     &trends,
                     &out.report(),
@@ -201,20 +222,11 @@ pub fn run(pipeline: &Pipeline, options: &RunOptions) -> Result<RunSummary> {
             written.extend(table_files?);
             written.extend(report_files?);
             written.push(quarantine_path);
+            if let Some((_, files)) = discovered {
+                written.extend(files);
+            }
             checkpoint("tables+report")?;
             clock.finish(report);
-            // Only when the pipeline asks: a pass over the period's stored tokens.
-            if let Some(discover) = &f.discover {
-                let stage = stages::start("discover");
-                let (_, files, _) = crate::discover::discover_into(
-                    pipeline,
-                    &out,
-                    &report_period,
-                    &discover.options(),
-                )?;
-                written.extend(files);
-                clock.finish(stage);
-            }
             Ok((written, trends))
         })();
         let t = Instant::now();

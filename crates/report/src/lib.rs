@@ -58,8 +58,9 @@ pub use model::{
     StaffingRow, Verbatim, WatchItem,
 };
 pub use model::{
-    CostDayRow, CostSection, CostWeekRow, DriverCoefficient, DriverEffect, DriverFactor,
-    DriverImportance, DriverModel, DriverOutcome, DriverSection, DriverVerbatims,
+    CostDayRow, CostSection, CostWeekRow, DiscoveredTopic, DiscoverySection, DriverCoefficient,
+    DriverEffect, DriverFactor, DriverImportance, DriverModel, DriverOutcome, DriverSection,
+    DriverVerbatims, TopicVerbatim,
 };
 pub use sections::{findings, recommendations};
 pub use view::BASELINE_PERIODS;

@@ -80,6 +80,10 @@ pub struct ReportInput {
     /// and by agent team (queue). Left out of the JSON when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ending_worse: Vec<EndingWorseRow>,
+    /// Topics found without the taxonomy (`[discover]`); `None` when the pipeline does
+    /// not discover, and then the key is left out of the JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoverySection>,
 }
 
 /// One category or agent team: its contacts with a mood trajectory and how they ended.
@@ -98,6 +102,60 @@ pub struct EndingWorseRow {
     /// their first).
     pub worsening: u64,
     pub improving: u64,
+}
+
+/// The period's discovered topics (`voc discover`) as the report shows them: coverage,
+/// and the topics that are new or growing, those outside the taxonomy first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DiscoverySection {
+    /// The period discovered (the report period).
+    pub period: String,
+    /// The period topics were compared with; `None` when there was none (every status
+    /// is then unknown).
+    pub previous_period: Option<String>,
+    pub contacts: u64,
+    /// Contacts no category matched.
+    pub uncategorised: u64,
+    /// Topics (and small themes) found this period, whatever their status.
+    pub topics_found: u64,
+    /// The new and growing topics and themes: those mostly (≥ 50 %) outside the
+    /// taxonomy first, then by size.
+    pub topics: Vec<DiscoveredTopic>,
+}
+
+/// One discovered topic or small theme.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct DiscoveredTopic {
+    /// Stable from period to period (`T0007`): what `voc taxonomy suggest --topic` takes.
+    pub id: String,
+    /// `topic` (k-means) or `theme` (a handful of contacts sharing rare words).
+    pub kind: String,
+    /// Its most distinctive phrases, joined by `、`.
+    pub label: String,
+    /// `new` or `growing` (growing passed the emerging issues' test).
+    pub status: String,
+    pub size: u64,
+    pub previous_size: Option<u64>,
+    /// One-sided Poisson p-value of a growing topic (Bonferroni-corrected).
+    pub p_value: Option<f64>,
+    /// Its contacts no category matched.
+    pub uncategorised: u64,
+    pub mean_sentiment: f64,
+    /// Its contacts with negative sentiment.
+    pub negative: u64,
+    /// Top regions and channels (report names) with their contacts in the topic.
+    pub regions: Vec<(String, u64)>,
+    pub channels: Vec<(String, u64)>,
+    /// The categories its contacts are tagged with, most frequent first.
+    pub categories: Vec<(String, u64)>,
+    /// Up to three representative customer texts, masked at ingest.
+    pub verbatims: Vec<TopicVerbatim>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TopicVerbatim {
+    pub contact_id: String,
+    pub text: String,
 }
 
 /// Volume of one period. Complaint rate per 1,000 = `complaints * 1000 / contacts`.

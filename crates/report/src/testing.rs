@@ -9,8 +9,9 @@ use crate::model::{
     Verbatim, WatchItem,
 };
 use crate::model::{
-    CostDayRow, CostSection, CostWeekRow, DriverCoefficient, DriverEffect, DriverFactor,
-    DriverImportance, DriverModel, DriverOutcome, DriverSection, DriverVerbatims,
+    CostDayRow, CostSection, CostWeekRow, DiscoveredTopic, DiscoverySection, DriverCoefficient,
+    DriverEffect, DriverFactor, DriverImportance, DriverModel, DriverOutcome, DriverSection,
+    DriverVerbatims, TopicVerbatim,
 };
 
 /// Ten weeks of a telecom client (2026-W37 … 2026-W46) with two emerging issues, a watch
@@ -612,6 +613,60 @@ pub fn cost_section() -> CostSection {
         volume_remainder_value: Some(252.25),
         occupancy: 0.8,
         hourly_cost: Some(50.0),
+    }
+}
+
+/// The discovery section of a week of 1,000 contacts: a small new theme wholly outside
+/// the taxonomy (a base too small for percentages) and a large growing topic.
+pub fn sample_discovery() -> DiscoverySection {
+    let verbatim = |id: &str, text: &str| TopicVerbatim {
+        contact_id: id.into(),
+        text: text.into(),
+    };
+    DiscoverySection {
+        period: "2026-W46".into(),
+        previous_period: Some("2026-W45".into()),
+        contacts: 1000,
+        uncategorised: 370,
+        topics_found: 9,
+        topics: vec![
+            DiscoveredTopic {
+                id: "T0012".into(),
+                kind: "theme".into(),
+                label: "充电桩、起火、物业".into(),
+                status: "new".into(),
+                size: 6,
+                previous_size: None,
+                p_value: None,
+                uncategorised: 6,
+                mean_sentiment: -0.6,
+                negative: 5,
+                regions: vec![("杭州".into(), 4), ("宁波".into(), 2)],
+                channels: vec![("voice".into(), 5), ("wechat".into(), 1)],
+                categories: vec![],
+                verbatims: vec![
+                    verbatim("C-0101", "小区充电桩起火了物业不管"),
+                    verbatim("C-0102", "充电桩<起火>，物业说找你们"),
+                    verbatim("C-0103", "物业说充电桩起火是线路问题"),
+                ],
+            },
+            DiscoveredTopic {
+                id: "T0003".into(),
+                kind: "topic".into(),
+                label: "话费、扣费、账单".into(),
+                status: "growing".into(),
+                size: 240,
+                previous_size: Some(150),
+                p_value: Some(0.0002),
+                uncategorised: 180,
+                mean_sentiment: -0.21,
+                negative: 96,
+                regions: vec![("杭州".into(), 120)],
+                channels: vec![("chat".into(), 200), ("voice".into(), 40)],
+                categories: vec![("账务/话费争议".into(), 60)],
+                verbatims: vec![verbatim("C-0200", "这个月话费扣了两次")],
+            },
+        ],
     }
 }
 

@@ -23,6 +23,7 @@ const FILTER_PARAMS: &[&str] = &[
     "week",
     "last",
     "date",
+    "topic",
 ];
 const OTHER_PARAMS: &[&str] = &[
     "q", "offset", "page", "size", "sort", "facets", "from", "to", "format",

@@ -18,6 +18,7 @@ use crate::view::View;
 mod advice;
 mod appendix;
 mod cost;
+mod discovery;
 mod drivers;
 mod emerging;
 mod ending_worse;
@@ -37,6 +38,7 @@ pub(crate) const SECTIONS: &[&dyn Section] = &[
     &volume::Volume,
     &topics::Topics,
     &emerging::Emerging,
+    &discovery::Discovery,
     &sentiment::Sentiment,
     &ending_worse::EndingWorse,
     &risk::Risk,
@@ -200,7 +202,10 @@ mod tests {
 
     #[test]
     fn every_json_key_belongs_to_one_section() {
-        let json = serde_json::to_value(crate::testing::full_input()).unwrap();
+        // The full input with the section shown only when the pipeline discovers.
+        let mut input = crate::testing::full_input();
+        input.discovery = Some(crate::testing::sample_discovery());
+        let json = serde_json::to_value(input).unwrap();
         let mut claimed: Vec<&str> = SECTIONS
             .iter()
             .flat_map(|s| s.input_fields())

@@ -8,12 +8,13 @@ const LABELS = {
   sentiment: { negative: "负面", neutral: "中性", positive: "正面" },
   risk: { escalation: "升级风险", churn: "流失风险", repeat: "重复来电", no_greeting: "未问候", forbidden_phrase: "服务禁语", no_closing: "未结束语" },
 };
-const FACET_TITLES = { category: "分类", channel: "渠道", region: "地区", business: "业务", sentiment: "情感", risk: "风险" };
+// `topic`: the topics `voc discover` found, listed only when the output folder has them.
+const FACET_TITLES = { category: "分类", topic: "话题", channel: "渠道", region: "地区", business: "业务", sentiment: "情感", risk: "风险" };
 const FILTERS = ["channel", "region", "business", "sentiment", "risk", "last"];
 const PAGE_SIZE = 20;
 
 const $ = (id) => document.getElementById(id);
-const state = { q: "", sort: "relevance", page: 1, category: "" };
+const state = { q: "", sort: "relevance", page: 1, category: "", topic: "" };
 let token = sessionStorage.getItem("voc-token") || "";
 
 function label(field, value) {
@@ -42,6 +43,7 @@ function params(extra) {
     if (v) p.set(f, v);
   }
   if (state.category) p.set("category", state.category);
+  if (state.topic) p.set("topic", state.topic);
   if ($("f-from").value) p.set("from", $("f-from").value);
   if ($("f-to").value) p.set("to", $("f-to").value);
   for (const [k, v] of Object.entries(extra || {})) p.set(k, v);
@@ -166,6 +168,15 @@ function renderFacets(facets) {
     if (list.length === 0) continue;
     const ul = el("ul", { class: "facet", "data-field": field });
     for (const item of list.slice(0, field === "category" ? 40 : 15)) {
+      if (field === "topic") {
+        // A topic is shown by its label and chosen by its id.
+        const li = el("li", { title: "只看话题：" + item.id, "data-id": item.id },
+          el("span", {}, item.label || item.id),
+          el("span", { class: "count" }, item.count.toLocaleString("zh-CN")));
+        li.addEventListener("click", () => applyFacet(field, item.id, item.label || item.id));
+        ul.append(li);
+        continue;
+      }
       const sub = field === "category" && item.value.includes("/");
       const li = el("li", { class: sub ? "sub" : "", title: "只看：" + item.value },
         el("span", {}, sub ? item.value.split("/").slice(1).join("/") : label(field, item.value)),
@@ -193,8 +204,13 @@ function countOf(list, value) {
   return item ? item.count : 0;
 }
 
-function applyFacet(field, value) {
-  if (field === "category") {
+function applyFacet(field, value, text) {
+  if (field === "topic") {
+    state.topic = value;
+    const chip = $("topic-filter");
+    chip.hidden = false;
+    chip.textContent = "话题：" + text + "（" + value + "） ✕";
+  } else if (field === "category") {
     state.category = value;
     const chip = $("category-filter");
     chip.hidden = false;
@@ -288,12 +304,19 @@ function start() {
     $("category-filter").hidden = true;
     search();
   });
+  $("topic-filter").addEventListener("click", () => {
+    state.topic = "";
+    $("topic-filter").hidden = true;
+    search();
+  });
   $("clear").addEventListener("click", () => {
     for (const f of FILTERS) $("f-" + f).value = "";
     $("f-from").value = "";
     $("f-to").value = "";
     state.category = "";
     $("category-filter").hidden = true;
+    state.topic = "";
+    $("topic-filter").hidden = true;
     search();
   });
   $("prev").addEventListener("click", () => { state.page -= 1; search(); });
