@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{manifest, repo_root, voc};
+use common::{demo_truth, manifest, repo_root, voc};
 use std::io::Read;
 use std::process::{Command, Stdio};
 
@@ -40,7 +40,9 @@ fn verbosity_and_log_format_control_stderr_and_stage_lines_match_run_json() {
     );
 
     let plain = run_demo(&out, &[]);
-    assert!(String::from_utf8_lossy(&plain.stdout).contains("records   read 3005"));
+    // The generated contacts and the 5 lines of corrections.jsonl.
+    let read = format!("records   read {}", demo_truth().totals.contacts + 5);
+    assert!(String::from_utf8_lossy(&plain.stdout).contains(&read));
     assert!(
         !String::from_utf8_lossy(&plain.stderr).contains("INFO"),
         "info lines without -v"

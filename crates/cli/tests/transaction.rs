@@ -595,7 +595,8 @@ fn a_run_out_of_disk_space_fails_clearly_and_keeps_the_previous_generation() {
     let disk = dir.path().join("disk");
     std::fs::create_dir_all(&disk).unwrap();
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=5m", "tmpfs"])
+        // Room for one generation of the demo (about 8 MB) and the run's scratch, not two.
+        .args(["-t", "tmpfs", "-o", "size=14m", "tmpfs"])
         .arg(&disk)
         .stderr(std::process::Stdio::null())
         .status()
@@ -623,8 +624,10 @@ fn a_run_out_of_disk_space_fails_clearly_and_keeps_the_previous_generation() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("No space left on device"), "{stderr}");
+    // Where the disk fills up depends on the data's size (the history's files or the
+    // index's); either error names the path.
     assert!(
-        stderr.contains("cannot write"),
+        stderr.contains("cannot write") || stderr.contains("search index at"),
         "the file is named: {stderr}"
     );
     assert_eq!(
@@ -636,6 +639,6 @@ fn a_run_out_of_disk_space_fails_clearly_and_keeps_the_previous_generation() {
         manifest_before
     );
     let index = voc_index::ContactIndex::open(&out.join("index")).unwrap();
-    assert_eq!(index.num_docs(), 3000);
+    assert_eq!(index.num_docs(), demo_truth().totals.contacts);
     assert_eq!(free(), free_before, "the failed generation is removed");
 }

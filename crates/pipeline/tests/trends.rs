@@ -53,7 +53,7 @@ fn the_demo_pipeline_has_monthly_targets_and_staffing() {
     let nov = p.file.kpi.targets_for("2026-11").unwrap();
     assert_eq!(
         (nov.fcr, nov.sla, nov.aht_s),
-        (Some(0.52), Some(0.75), Some(600.0))
+        (Some(0.78), Some(0.8), Some(480.0))
     );
     // A month without its own table falls back to "default".
     assert_eq!(p.file.kpi.targets_for("2027-01").unwrap().sla, Some(0.80));

@@ -98,6 +98,56 @@ fn csv_line(out: &mut Vec<u8>, fields: &[&str], score: Option<f64>) {
     out.extend_from_slice(b"\r\n");
 }
 
+/// The Chinese label of a channel code, as the search page shows it (`voice` → 电话);
+/// a value no channel knows passes through as it was stored.
+pub fn channel_label(value: &str) -> &str {
+    let code = if voc_core::channel::is_code(value) {
+        Some(value)
+    } else {
+        voc_core::channel::code_of(value)
+    };
+    code.and_then(|code| voc_core::channel::CHANNELS.iter().find(|c| c.code == code))
+        .map_or(value, |c| c.label)
+}
+
+/// The Chinese label of a sentiment class, as the search page shows it.
+pub fn sentiment_label(value: &str) -> &str {
+    match value {
+        "negative" => "负面",
+        "neutral" => "中性",
+        "positive" => "正面",
+        other => other,
+    }
+}
+
+/// The Chinese label of a risk or quality flag, as the search page shows it.
+pub fn risk_label(value: &str) -> &str {
+    match value {
+        "escalation" => "升级风险",
+        "churn" => "流失风险",
+        "repeat" => "重复来电",
+        "no_greeting" => "未问候",
+        "forbidden_phrase" => "服务禁语",
+        "no_closing" => "未结束语",
+        other => other,
+    }
+}
+
+/// A row as the client reads it: channels, sentiment and flags in Chinese instead of
+/// the codes the index stores; region, business and categories as they were recorded.
+fn labeled(mut row: ExportRow) -> ExportRow {
+    row.channel = channel_label(&row.channel).to_string();
+    row.sentiment = sentiment_label(&row.sentiment).to_string();
+    row.risk = row
+        .risk
+        .split("; ")
+        .filter(|flag| !flag.is_empty())
+        .map(risk_label)
+        .collect::<Vec<_>>()
+        .join("; ");
+    row
+}
+
 fn text_fields(row: &ExportRow) -> [&str; 10] {
     [
         &row.id,
@@ -131,6 +181,7 @@ pub fn write_csv(
     headers.push(SCORE_HEADER);
     csv_line(&mut buffer, &headers, None);
     let result = index.export(request, MAX_EXPORT_ROWS, |row| -> std::io::Result<()> {
+        let row = labeled(row);
         csv_line(&mut buffer, &text_fields(&row), Some(row.sentiment_score));
         if buffer.len() >= 60 << 10 {
             out.write_all(&buffer)?;
@@ -159,6 +210,7 @@ pub fn xlsx_bytes(
     let mut exported = Exported { total: 0, rows: 0 };
     let bytes = voc_report::xlsx::write_streaming("检索结果", &headers, &widths, |sheet| {
         let result = index.export(request, MAX_EXPORT_ROWS, |row| {
+            let row = labeled(row);
             // Cells are written as text, never as formulas; the prefix is for CSV parity.
             let mut cells: Vec<Cell> = text_fields(&row)
                 .iter()
@@ -204,4 +256,44 @@ pub fn export_to_file(
     };
     std::fs::rename(&tmp, path)?;
     Ok(exported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(channel: &str, sentiment: &str, risk: &str) -> ExportRow {
+        ExportRow {
+            id: "C1".into(),
+            started_at: "2026-11-15T09:00:00+08:00".into(),
+            week: "2026-W46".into(),
+            channel: channel.into(),
+            region: "广东".into(),
+            business: "宽带".into(),
+            categories: "网络质量/宽带断网".into(),
+            sentiment: sentiment.into(),
+            sentiment_score: -0.5,
+            risk: risk.into(),
+            text: "断网了".into(),
+        }
+    }
+
+    #[test]
+    fn exported_values_are_chinese_labels_not_codes() {
+        let out = labeled(row("voice", "negative", "escalation; no_greeting"));
+        assert_eq!(out.channel, "电话");
+        assert_eq!(out.sentiment, "负面");
+        assert_eq!(out.risk, "升级风险; 未问候");
+        // Region, business and categories stay as recorded.
+        assert_eq!(
+            (out.region.as_str(), out.business.as_str()),
+            ("广东", "宽带")
+        );
+        assert_eq!(labeled(row("chat", "positive", "")).channel, "在线客服");
+        assert_eq!(labeled(row("chat", "positive", "")).risk, "");
+        // An alias maps onto its channel's label; an unknown value passes through.
+        assert_eq!(labeled(row("weibo", "neutral", "")).channel, "社交媒体");
+        assert_eq!(labeled(row("门店", "neutral", "churn")).channel, "门店");
+        assert_eq!(labeled(row("门店", "neutral", "churn")).risk, "流失风险");
+    }
 }

@@ -237,6 +237,22 @@ fn search_api_page_errors_and_exports() {
     assert!(lines[0].contains("编号,时间,周,渠道"));
     assert!(lines[1].starts_with("C8,"));
     assert!(lines[2].contains("光猫指示灯一直闪红灯"));
+    // Values in Chinese, as the search page shows them: no channel, sentiment or flag codes.
+    for code in [
+        "voice",
+        "chat",
+        "negative",
+        "neutral",
+        "positive",
+        "escalation",
+        "churn",
+    ] {
+        assert!(
+            !lines[1..].iter().any(|l| l.split(',').any(|f| f == code)),
+            "{code} in {text}"
+        );
+    }
+    assert!(lines[1..].iter().any(|l| l.contains(",电话,")), "{text}");
 
     // XLSX export: a zip workbook with the hits.
     let a = get(addr, "/api/export?q=断网&format=xlsx", None);

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 pub(crate) enum Command {
     /// Generate seeded demo contacts (JSON Lines) and a ground-truth file beside them
     Generate {
-        /// Number of contacts
-        #[arg(long, default_value_t = 3000)]
+        /// Number of contacts (the bundled demo has 20,000: about 2,000 a week)
+        #[arg(long, default_value_t = 20_000)]
         contacts: usize,
         /// Number of ISO weeks, ending with --end-week
         #[arg(long, default_value_t = 10)]

@@ -68,10 +68,12 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(out, "{} hits for {:?}", results.total, results.query)?;
+    // Channels, flags and sentiment as the search page and the exports name them.
+    use voc_serve::export::{channel_label, risk_label, sentiment_label};
     for (i, hit) in results.hits.iter().enumerate() {
         let mut tags = hit.categories.join(", ");
         for flag in &hit.risk {
-            tags.push_str(&format!(" !{flag}"));
+            tags.push_str(&format!(" !{}", risk_label(flag)));
         }
         writeln!(
             out,
@@ -82,11 +84,11 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
                 .get(..16)
                 .unwrap_or(&hit.started_at)
                 .replace('T', " "),
-            hit.channel,
+            channel_label(&hit.channel),
             hit.region,
             hit.business,
             tags.trim(),
-            hit.sentiment
+            sentiment_label(&hit.sentiment)
         )?;
         writeln!(out, "     {}", hit.snippet_text)?;
     }
@@ -101,7 +103,15 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     if let Some(facets) = &results.facets {
         writeln!(out)?;
         print_facet(&mut out, "category", &facets.category, 20)?;
-        print_facet(&mut out, "channel", &facets.channel, 10)?;
+        let channels: Vec<FacetCount> = facets
+            .channel
+            .iter()
+            .map(|c| FacetCount {
+                value: channel_label(&c.value).to_string(),
+                count: c.count,
+            })
+            .collect();
+        print_facet(&mut out, "channel", &channels, 10)?;
         print_facet(&mut out, "region", &facets.region, 10)?;
         let weeks: Vec<FacetCount> = facets.week.clone();
         print_facet(&mut out, "week", &weeks, usize::MAX)?;

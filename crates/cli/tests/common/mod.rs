@@ -13,6 +13,12 @@ pub(crate) fn repo_root() -> PathBuf {
         .unwrap()
 }
 
+/// The ground truth of the bundled demo data: tests take its counts from here rather
+/// than spelling them out, so a regenerated demo does not break them.
+pub(crate) fn demo_truth() -> voc_fixtures::GroundTruth {
+    voc_fixtures::GroundTruth::read(&repo_root().join("fixtures/demo/contacts.truth.json")).unwrap()
+}
+
 pub(crate) fn voc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_voc"))
         .args(args)
