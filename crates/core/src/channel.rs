@@ -102,6 +102,19 @@ pub const CHANNELS: &[Channel] = &[
     },
 ];
 
+/// The Chinese label of a stored channel value (`voice` → 电话, an alias such as `weibo` →
+/// its channel's label): the one naming of channels in the report, the search page, the
+/// exports and `voc discover`. A value voc does not know passes through as stored.
+pub fn label(value: &str) -> &str {
+    let code = if is_code(value) {
+        Some(value)
+    } else {
+        code_of(value)
+    };
+    code.and_then(|code| CHANNELS.iter().find(|c| c.code == code))
+        .map_or(value, |c| c.label)
+}
+
 /// The code of a channel value as exports write it (`电话`, ` Voice `, `微博`), or
 /// `None` when it is no value of any known channel.
 pub fn code_of(value: &str) -> Option<&'static str> {

@@ -21,6 +21,7 @@ mod themes;
 
 use serde::{Deserialize, Serialize};
 use voc_core::Period;
+use voc_core::channel::label as channel_label;
 use voc_store::History;
 use voc_store::scan::Span;
 
@@ -579,12 +580,4 @@ pub fn discover(
         method: current.method,
         assignments,
     })
-}
-
-/// A channel code's label (`voice` → 电话); a value voc does not know, as it is.
-fn channel_label(code: &str) -> &str {
-    voc_core::channel::CHANNELS
-        .iter()
-        .find(|c| c.code == code)
-        .map_or(code, |c| c.label)
 }

@@ -157,25 +157,9 @@ pub fn p_value(p: f64) -> Option<String> {
     })
 }
 
-/// Chinese label of a channel code; unknown codes pass through unchanged.
+/// Chinese label of a channel code, as search names it; unknown values pass through.
 pub fn channel_label(channel: &str) -> &str {
-    match channel.to_ascii_lowercase().as_str() {
-        "voice" | "call" | "phone" => "语音",
-        "chat" | "online" | "webchat" => "在线客服",
-        "email" | "mail" => "邮件",
-        "wechat" => "微信",
-        "social" => "社交媒体",
-        "work_order" | "workorder" | "ticket" => "工单",
-        "sms" => "短信",
-        "app" => "APP",
-        "weibo" => "微博",
-        "douyin" => "抖音",
-        "web" | "website" => "网页",
-        "video" => "视频客服",
-        "letter" | "mail_letter" => "信函",
-        "" => MISSING,
-        _ => channel,
-    }
+    voc_core::channel::label(channel)
 }
 
 /// Chinese label of a watch-list flag; unknown flags pass through unchanged.
@@ -370,9 +354,9 @@ mod tests {
             "增值业务/违规订购"
         );
         assert_eq!(category_label("VAS-01", "违规订购"), "VAS-01（违规订购）");
-        assert_eq!(channel_label("voice"), "语音");
+        assert_eq!(channel_label("voice"), "电话");
         assert_eq!(channel_label("电话"), "电话");
-        assert_eq!(channel_label("weibo"), "微博");
+        assert_eq!(channel_label("weibo"), "社交媒体");
         assert_eq!(flag_label("no_greeting"), "未问候");
     }
 

@@ -41,7 +41,7 @@ fn lists_the_new_theme_first_with_counts_and_verbatims() {
         "- 新出现（上期无对应话题） · 本期 6 件（占全部接触 0.6%） · 未匹配分类 6 / 6 件 · 负面 5 / 6 件 · 平均情感 -0.60 · 小主题"
     ));
     assert!(md.contains("- 主要地区：杭州 4 件、宁波 2 件"));
-    assert!(md.contains("- 主要渠道：语音 5 件、微信 1 件"));
+    assert!(md.contains("- 主要渠道：电话 5 件、微信 1 件"));
     assert!(md.contains("> “小区充电桩起火了物业不管”"));
     assert!(md.contains("> —— C-0103"));
     // A growing topic on a large base: its rise as a percentage, with the test's p.

@@ -37,7 +37,7 @@ fn drivers_rank_with_intervals_and_say_what_is_insufficient() {
     assert!(md.contains("| 平均处理时长 | 100 | 数据不足 | — | — |"));
     assert!(md.contains("平均处理时长：未发现显著拉低该指标的因素"));
     assert!(
-        md.contains("> “账单又多扣了\\[金额\\]，打了三次电话没人管。”（语音 · 江苏 · C00012）")
+        md.contains("> “账单又多扣了\\[金额\\]，打了三次电话没人管。”（电话 · 江苏 · C00012）")
     );
     let f = findings(&input());
     assert!(f.contains(&"关联性分析：满意度受「计费争议/账单」类接触影响最大（满意度 25.0%，比其他接触低 55.0 个百分点（95% 置信区间 35.8–68.5），40 件）。".to_string()), "{f:?}");

@@ -93,7 +93,7 @@ fn forecast_breakdown_terms_and_keywords() {
     let md = render_markdown(&input);
     assert!(md.contains("合计 2,200 次，日均 1,100 次；回测误差（留出最近 14 天）MAPE 为 4.6%。"));
     assert!(md.contains("| 2026-11-16 | 周一 | 1,200 | 14 | 88.3% | 22 | 23 |"));
-    assert!(md.contains("| 渠道 | 语音 | 800 | 80.0% | 640 | ▲ +25.0% | 375.0‰ |"));
+    assert!(md.contains("| 渠道 | 电话 | 800 | 80.0% | 640 | ▲ +25.0% | 375.0‰ |"));
     // Ten regions and the rest summed.
     assert!(md.contains("| 地区 | 省09 | 91 |"));
     assert!(!md.contains("| 地区 | 省10 |"));

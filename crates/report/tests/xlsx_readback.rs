@@ -159,7 +159,7 @@ fn trend_sheets_match_the_report_model() {
     assert_eq!(breakdown.len() - 1, rows.len() - regions + 11);
     let channel = breakdown[1..]
         .iter()
-        .find(|r| text(&r[0]) == "渠道" && text(&r[1]) == "语音")
+        .find(|r| text(&r[0]) == "渠道" && text(&r[1]) == "电话")
         .unwrap();
     let voice = rows
         .iter()

@@ -98,17 +98,8 @@ fn csv_line(out: &mut Vec<u8>, fields: &[&str], score: Option<f64>) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// The Chinese label of a channel code, as the search page shows it (`voice` → 电话);
-/// a value no channel knows passes through as it was stored.
-pub fn channel_label(value: &str) -> &str {
-    let code = if voc_core::channel::is_code(value) {
-        Some(value)
-    } else {
-        voc_core::channel::code_of(value)
-    };
-    code.and_then(|code| voc_core::channel::CHANNELS.iter().find(|c| c.code == code))
-        .map_or(value, |c| c.label)
-}
+/// The Chinese label of a channel code, as the search page shows it (`voice` → 电话).
+pub use voc_core::channel::label as channel_label;
 
 /// The Chinese label of a sentiment class, as the search page shows it.
 pub fn sentiment_label(value: &str) -> &str {
