@@ -70,7 +70,8 @@ impl DriverConfig {
         Ok(())
     }
 
-    fn team_of_agent(&self) -> HashMap<&str, &str> {
+    /// Agent id → team, from `agent_teams`.
+    pub fn team_of_agent(&self) -> HashMap<&str, &str> {
         self.agent_teams
             .iter()
             .flat_map(|(team, agents)| agents.iter().map(move |a| (a.as_str(), team.as_str())))

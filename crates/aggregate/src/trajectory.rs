@@ -1,6 +1,9 @@
-//! How customers' mood moved over the report period's contacts, by category and by
-//! agent team (queue): of the contacts with a trajectory (two customer turns or more),
-//! how many ended worse than they began (`emotion_trajectory = worsening`).
+//! How customers' mood moved over the report period's contacts, by category, by queue
+//! and, when `[drivers] agent_teams` names them, by agent team (the same teams as the key
+//! drivers): of the contacts with a trajectory (two customer turns or more), how many
+//! ended worse than they began (`emotion_trajectory = worsening`).
+
+use std::collections::{BTreeMap, HashMap};
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -11,7 +14,7 @@ use crate::AggregateError;
 /// many of them ended worse or better than they began.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrajectoryCount {
-    /// `category` or `queue`.
+    /// `all`, `category`, `team` or `queue`.
     pub dimension: String,
     pub value: String,
     /// Contacts with a trajectory (improving, worsening or steady): the base.
@@ -21,21 +24,29 @@ pub struct TrajectoryCount {
 }
 
 /// Counts over `lf` (the report period's rows): all followed contacts (dimension
-/// `all`), then categories (a contact counts in each of its categories), then queues; each by `followed` descending, then by value.
-/// A history written before the mood columns existed gives no rows.
-pub fn ending_worse(lf: LazyFrame) -> Result<Vec<TrajectoryCount>, AggregateError> {
+/// `all`), then categories (a contact counts in each of its categories), then agent teams
+/// (`team_of_agent`, agent id → team; none when empty), then queues; each by `followed`
+/// descending, then by value. A history written before the mood columns existed gives
+/// no rows.
+pub fn ending_worse(
+    lf: LazyFrame,
+    team_of_agent: &HashMap<&str, &str>,
+) -> Result<Vec<TrajectoryCount>, AggregateError> {
     let mut lf = lf;
     let schema = lf.collect_schema()?;
     if schema.get("emotion_trajectory").is_none() {
         return Ok(Vec::new());
     }
-    let followed = lf
-        .select([col("categories"), col("queue"), col("emotion_trajectory")])
-        .filter(
-            col("emotion_trajectory")
-                .is_not_null()
-                .and(col("emotion_trajectory").neq(lit(""))),
-        );
+    let by_team = !team_of_agent.is_empty() && schema.get("agent_id").is_some();
+    let mut columns = vec![col("categories"), col("queue"), col("emotion_trajectory")];
+    if by_team {
+        columns.push(col("agent_id"));
+    }
+    let followed = lf.select(columns).filter(
+        col("emotion_trajectory")
+            .is_not_null()
+            .and(col("emotion_trajectory").neq(lit(""))),
+    );
     let counts = || {
         [
             len().alias("followed"),
@@ -70,6 +81,14 @@ pub fn ending_worse(lf: LazyFrame) -> Result<Vec<TrajectoryCount>, AggregateErro
         .select(counts())
         .with_column(lit("").alias("value"))
         .collect()?;
+    let followed_agents = if by_team {
+        followed
+            .clone()
+            .select([col("agent_id"), col("emotion_trajectory")])
+            .collect()?
+    } else {
+        DataFrame::empty()
+    };
     let queues = followed
         .filter(col("queue").is_not_null())
         .group_by([col("queue")])
@@ -84,12 +103,54 @@ pub fn ending_worse(lf: LazyFrame) -> Result<Vec<TrajectoryCount>, AggregateErro
     if out.is_empty() {
         return Ok(out);
     }
-    for (dimension, frame) in [("category", &categories), ("queue", &queues)] {
-        let mut rows = rows_of(dimension, frame)?;
+    let teams = if by_team {
+        team_counts(&followed_agents, team_of_agent)?
+    } else {
+        Vec::new()
+    };
+    for (dimension, mut rows) in [
+        ("category", rows_of("category", &categories)?),
+        ("team", teams),
+        ("queue", rows_of("queue", &queues)?),
+    ] {
+        debug_assert!(rows.iter().all(|r| r.dimension == dimension));
         rows.sort_by(|a, b| b.followed.cmp(&a.followed).then(a.value.cmp(&b.value)));
         out.extend(rows);
     }
     Ok(out)
+}
+
+/// Followed contacts counted by the team of their agent; contacts of agents in no team
+/// are left out, as in the key drivers.
+fn team_counts(
+    followed: &DataFrame,
+    team_of_agent: &HashMap<&str, &str>,
+) -> Result<Vec<TrajectoryCount>, AggregateError> {
+    let agents = followed.column("agent_id")?.str()?;
+    let trajectories = followed.column("emotion_trajectory")?.str()?;
+    let mut counts: BTreeMap<&str, (u64, u64, u64)> = BTreeMap::new();
+    for (agent, trajectory) in agents.iter().zip(trajectories.iter()) {
+        let Some(team) = agent.and_then(|a| team_of_agent.get(a)) else {
+            continue;
+        };
+        let c = counts.entry(team).or_default();
+        c.0 += 1;
+        match trajectory {
+            Some("worsening") => c.1 += 1,
+            Some("improving") => c.2 += 1,
+            _ => {}
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .map(|(team, (followed, worsening, improving))| TrajectoryCount {
+            dimension: "team".to_string(),
+            value: team.to_string(),
+            followed,
+            worsening,
+            improving,
+        })
+        .collect())
 }
 
 fn rows_of(dimension: &str, frame: &DataFrame) -> Result<Vec<TrajectoryCount>, AggregateError> {
@@ -140,9 +201,10 @@ mod tests {
                 "emotion_trajectory".into(),
                 ["worsening", "improving", "", "worsening"],
             ),
+            Column::new("agent_id".into(), ["A1", "A2", "A1", "A9"]),
         ])
         .unwrap();
-        let rows = ending_worse(frame.lazy()).unwrap();
+        let rows = ending_worse(frame.clone().lazy(), &HashMap::new()).unwrap();
         let row = |d: &str, v: &str| {
             rows.iter()
                 .find(|r| r.dimension == d && r.value == v)
@@ -156,12 +218,43 @@ mod tests {
         assert_eq!(row("all", ""), Some((3, 2, 1)));
         assert_eq!(rows.len(), 5);
         assert_eq!(rows[1].value, "网络/断网");
+
+        // With teams configured, a team row per team after the categories; A9 is in none.
+        let teams = HashMap::from([("A1", "一组"), ("A2", "二组")]);
+        let rows = ending_worse(frame.lazy(), &teams).unwrap();
+        let dims: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.dimension.as_str(), r.value.as_str()))
+            .collect();
+        assert_eq!(
+            dims,
+            [
+                ("all", ""),
+                ("category", "网络/断网"),
+                ("category", "资费/扣费"),
+                ("team", "一组"),
+                ("team", "二组"),
+                ("queue", "一线"),
+                ("queue", "二线"),
+            ]
+        );
+        let team = |v: &str| {
+            rows.iter()
+                .find(|r| r.dimension == "team" && r.value == v)
+                .map(|r| (r.followed, r.worsening, r.improving))
+        };
+        assert_eq!(team("一组"), Some((1, 1, 0)));
+        assert_eq!(team("二组"), Some((1, 0, 1)));
     }
 
     #[test]
     fn a_history_without_the_mood_columns_gives_nothing() {
         let frame =
             DataFrame::new_infer_height(vec![Column::new("queue".into(), ["一线"])]).unwrap();
-        assert!(ending_worse(frame.lazy()).unwrap().is_empty());
+        assert!(
+            ending_worse(frame.lazy(), &HashMap::from([("A1", "一组")]))
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -251,7 +251,10 @@ pub fn compute(
         (current.first, current.last),
         spans.comparison.as_ref().map(|c| (c.first, c.last)),
     );
-    out.ending_worse = crate::trajectory::ending_worse(lf.clone().filter(current.predicate()))?;
+    out.ending_worse = crate::trajectory::ending_worse(
+        lf.clone().filter(current.predicate()),
+        &options.drivers.team_of_agent(),
+    )?;
 
     let baseline_keys = out.baseline_keys(options.terms.baseline_weeks);
     let baseline: Vec<Span> = spans

@@ -89,7 +89,7 @@ pub struct ReportInput {
 /// One category or agent team: its contacts with a mood trajectory and how they ended.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct EndingWorseRow {
-    /// `category` or `queue`.
+    /// `all`, `category`, `team` (`[drivers] agent_teams`) or `queue`.
     pub dimension: String,
     /// The category id (`网络质量/宽带断网`) or the queue as stored.
     pub value: String,

@@ -1,6 +1,6 @@
 //! 客户情绪走向: of the contacts whose customer mood could be followed (two customer
 //! turns or more), the share that ended worse than they began, in all and by category
-//! and agent team (queue). A base under [`MIN_BASE`] shows its counts only, marked
+//! agent team (`[drivers] agent_teams`, when configured) and queue. A base under [`MIN_BASE`] shows its counts only, marked
 //! 数据不足: a share of a handful of contacts says nothing.
 
 use std::fmt::{Result, Write};
@@ -39,17 +39,14 @@ impl Section for EndingWorse {
     }
 
     fn tables(&self, view: &View) -> Vec<Table> {
-        vec![
-            table(view, "category", "情绪走向（类别）", "类别"),
-            table(view, "queue", "情绪走向（坐席组）", "坐席组（队列）"),
-        ]
+        parts(view).into_iter().map(|(_, t)| t).collect()
     }
 
     fn html(&self, view: &View, heading: &str, out: &mut String) -> Result {
         writeln!(out, r#"<section id="{}">"#, EndingWorse.id())?;
         writeln!(out, "<h2>{heading}</h2>")?;
         writeln!(out, "<p>{}</p>", escape_html(&overall_sentence(view)))?;
-        for (t, caption) in self.tables(view).into_iter().zip(["按类别", "按坐席组"]) {
+        for (caption, t) in parts(view) {
             writeln!(out, "<h3>{caption}</h3>")?;
             t.html(out)?;
         }
@@ -62,7 +59,7 @@ impl Section for EndingWorse {
         writeln!(out)?;
         writeln!(out, "{}", escape_md(&overall_sentence(view)))?;
         writeln!(out)?;
-        for (t, caption) in self.tables(view).into_iter().zip(["按类别", "按坐席组"]) {
+        for (caption, t) in parts(view) {
             writeln!(out, "### {caption}")?;
             writeln!(out)?;
             t.markdown(out)?;
@@ -77,9 +74,34 @@ impl Section for EndingWorse {
 
     fn methods(&self, _view: &View) -> Vec<String> {
         vec![format!(
-            "客户情绪走向：比较客户首轮与末轮发言的情感分，末轮低 0.3 及以上为“恶化”、高 0.3 及以上为“好转”，其余为“平稳”；仅统计客户发言两轮及以上的接触（可追踪接触）。可追踪接触少于 {MIN_BASE} 件的类别或坐席组只列件数、标“{INSUFFICIENT}”，不计算占比。"
+            "客户情绪走向：比较客户首轮与末轮发言的情感分，末轮低 0.3 及以上为“恶化”、高 0.3 及以上为“好转”，其余为“平稳”；仅统计客户发言两轮及以上的接触（可追踪接触）。可追踪接触少于 {MIN_BASE} 件的类别、坐席班组或坐席组只列件数、标“{INSUFFICIENT}”，不计算占比。"
         )]
     }
+}
+
+/// The tables with their captions: by category, by agent team (only when teams are
+/// configured: the same teams as the key drivers), by queue.
+fn parts(view: &View) -> Vec<(&'static str, Table)> {
+    let has_teams = view
+        .input
+        .ending_worse
+        .iter()
+        .any(|r| r.dimension == "team");
+    let mut parts = vec![(
+        "按类别",
+        table(view, "category", "情绪走向（类别）", "类别"),
+    )];
+    if has_teams {
+        parts.push((
+            "按坐席班组",
+            table(view, "team", "情绪走向（坐席班组）", "坐席班组"),
+        ));
+    }
+    parts.push((
+        "按坐席组",
+        table(view, "queue", "情绪走向（坐席组）", "坐席组（队列）"),
+    ));
+    parts
 }
 
 const NOTE: &str =
@@ -241,6 +263,31 @@ mod tests {
             html.contains("<td>数据不足</td>") || html.contains(">数据不足<"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn configured_teams_get_their_own_table() {
+        let input = input(vec![
+            row("all", "", 120, 30),
+            row("team", "一组", 70, 14),
+            row("queue", "一线", 100, 25),
+        ]);
+        let view = View::new(&input);
+        let sheets: Vec<_> = EndingWorse.tables(&view).iter().map(|t| t.sheet).collect();
+        assert_eq!(
+            sheets,
+            [
+                "情绪走向（类别）",
+                "情绪走向（坐席班组）",
+                "情绪走向（坐席组）"
+            ]
+        );
+        let mut md = String::new();
+        EndingWorse
+            .markdown(&view, "六、客户情绪走向", &mut md)
+            .unwrap();
+        assert!(md.contains("### 按坐席班组"), "{md}");
+        assert!(md.contains("| 一组 | 70 | 14 | 20.0% |"), "{md}");
     }
 
     #[test]
