@@ -42,6 +42,9 @@ try {
   check("facet groups shown", ["分类", "渠道", "地区"].every((t) => facetTitles.includes(t)), facetTitles.join(","));
   const facetSum = await page.$$eval('#facets ul[data-field="channel"] .count', (cs) => cs.reduce((s, c) => s + Number(c.textContent.replace(/,/g, "")), 0));
   check("channel facet counts add up to the total", facetSum === count, `${facetSum} vs ${count}`);
+  // Named by the server (as the report and exports name them), never the stored codes.
+  const channelNames = await page.$$eval('#facets ul[data-field="channel"] li', (ls) => ls.map((l) => l.firstChild.textContent));
+  check("channels named in Chinese, as in the report", channelNames.length > 0 && channelNames.every((n) => /[\u4e00-\u9fff]|APP/.test(n)), channelNames.join(","));
   const bars = await page.$$eval("#chart svg rect", (rs) => rs.length);
   check("weekly chart drawn", bars > 0, `${bars} bars`);
   await page.screenshot({ path: join(outDir, "search-page.png"), fullPage: false });

@@ -1174,6 +1174,7 @@ impl SentimentModel {
     ) -> ContactReading {
         let agents_count = !contact.turns.iter().any(|t| t.speaker != Speaker::Agent);
         let mut turns = Vec::with_capacity(tokens.len());
+        let mut counted = Vec::with_capacity(tokens.len());
         let mut emotions = [0.0f32; 4];
         let mut after_agent = false;
         // (sum, weight) of the customer side and of the agent side.
@@ -1223,6 +1224,7 @@ impl SentimentModel {
             };
             after_agent = turn.speaker == Speaker::Agent;
             turns.push(s);
+            counted.push(turn.speaker != Speaker::Agent || agents_count);
         }
         if let (Some(opening), Some(end)) = (first, last) {
             // The opening states the problem and is a complaint by nature: once the
@@ -1262,6 +1264,7 @@ impl SentimentModel {
         };
         ContactReading {
             turns,
+            counted,
             score,
             last_customer_label: last.map_or("", label),
             emotion: strongest.map(|(e, _)| e),
@@ -1280,6 +1283,12 @@ impl ContactReading {
             emotion: self.emotion.map_or("", Emotion::as_str).to_string(),
             emotion_intensity: self.emotion_intensity,
             trajectory: self.trajectory.as_str().to_string(),
+            turn_sentiment: self
+                .turns
+                .iter()
+                .zip(&self.counted)
+                .map(|(&s, &counted)| counted.then_some(s))
+                .collect(),
         }
     }
 }
@@ -1344,6 +1353,9 @@ impl Trajectory {
 pub struct ContactReading {
     /// Score of each turn, in turn order.
     pub turns: Vec<f32>,
+    /// Whether each turn counts in the contact's score (agent turns do only when the
+    /// contact has no other): the history keeps the scores of those.
+    pub counted: Vec<bool>,
     pub score: f32,
     /// Label of the customer's last turn with any token; empty without one.
     pub last_customer_label: &'static str,

@@ -18,6 +18,7 @@ pub mod arena;
 pub mod channel;
 pub mod chars;
 pub mod fingerprint;
+pub mod flag;
 pub mod fsutil;
 pub mod hash;
 pub mod html;

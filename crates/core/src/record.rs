@@ -238,7 +238,8 @@ pub struct EnrichedContact {
 }
 
 /// What a contact shows of the customer beyond its score: the label of their last turn,
-/// the emotion their words show most and how their sentiment moved over the contact.
+/// the emotion their words show most, how their sentiment moved over the contact and
+/// the score of each of their turns.
 /// Empty strings mean "none" (no customer turn, no emotion word, a single turn).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CustomerMood {
@@ -250,6 +251,10 @@ pub struct CustomerMood {
     pub emotion_intensity: f32,
     /// `improving`, `worsening` or `steady` from the customer's first turn to their last.
     pub trajectory: String,
+    /// Each turn's sentiment score in [−1, 1], in turn order: the customer's turns and
+    /// notes; `None` for agent turns, which the contact's score leaves out.
+    #[serde(default)]
+    pub turn_sentiment: Vec<Option<f32>>,
 }
 
 #[cfg(test)]

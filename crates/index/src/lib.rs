@@ -27,6 +27,7 @@ pub use query::{KNOWN_FIELDS, MAX_QUERY_CHARS, QueryError, normalize_query};
 pub use topics::{TopicCount, Topics};
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
@@ -300,6 +301,39 @@ pub struct ContactIndex {
     generation: Option<PathBuf>,
     /// Its topics, read on first use (or why they could not be read).
     topics: std::sync::OnceLock<Result<Topics, String>>,
+    /// The pipeline's `[report] channel_names`, saved beside the index by the run that
+    /// wrote it ([`save_channel_names`]), so search names channels as the report does.
+    channel_names: BTreeMap<String, String>,
+}
+
+/// The file in an index folder holding the names of channels ([`save_channel_names`]).
+const CHANNEL_NAMES_FILE: &str = "channel_names.json";
+
+/// Saves the pipeline's `[report] channel_names` beside the index in `dir`, replacing
+/// what an earlier run saved (an empty map too, so a removed name does not linger).
+pub fn save_channel_names(dir: &Path, names: &BTreeMap<String, String>) -> Result<(), IndexError> {
+    let json = serde_json::to_vec_pretty(names).map_err(std::io::Error::other)?;
+    voc_core::fsutil::write_atomic(&dir.join(CHANNEL_NAMES_FILE), &json)?;
+    Ok(())
+}
+
+/// The names [`save_channel_names`] saved in `dir`; none when the file is absent (an
+/// index written before names were saved).
+fn load_channel_names(dir: &Path) -> Result<BTreeMap<String, String>, IndexError> {
+    let path = dir.join(CHANNEL_NAMES_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            IndexError::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {e}", path.display()),
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(IndexError::Io(std::io::Error::new(
+            e.kind(),
+            format!("{}: {e}", path.display()),
+        ))),
+    }
 }
 
 /// The single writer of a batch: [`ContactWriter::add`] records one at a time (so a
@@ -586,6 +620,7 @@ impl ContactIndex {
             path: dir.to_path_buf(),
             source,
         })?;
+        let channel_names = load_channel_names(dir)?;
         Ok(ContactIndex {
             path: dir.to_path_buf(),
             index,
@@ -595,6 +630,7 @@ impl ContactIndex {
             facet_cache: facets::FacetCache::default(),
             generation: None,
             topics: std::sync::OnceLock::new(),
+            channel_names,
         })
     }
 
@@ -683,6 +719,20 @@ impl ContactIndex {
                 None => Ok(Topics::default()),
             })
             .as_ref()
+    }
+
+    /// The name search gives a stored channel value: the pipeline's `[report]
+    /// channel_names` first (as the report), else voc's label (`voice` → 电话), else
+    /// the value as stored.
+    pub fn channel_name<'a>(&'a self, value: &'a str) -> &'a str {
+        self.channel_names
+            .get(value)
+            .map_or_else(|| voc_core::channel::label(value), String::as_str)
+    }
+
+    /// The pipeline's `[report] channel_names` saved with this index.
+    pub fn channel_names(&self) -> &BTreeMap<String, String> {
+        &self.channel_names
     }
 
     /// How the facet cache grouped each decoded segment's fields, for diagnostics.

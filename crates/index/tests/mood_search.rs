@@ -26,6 +26,7 @@ fn mood_fields_search_and_refuse_unknown_values() {
         emotion: emotion.to_string(),
         emotion_intensity: 0.5,
         trajectory: trajectory.to_string(),
+        turn_sentiment: Vec::new(),
     };
     contacts[0].mood = mood("愤怒", "worsening", "negative");
     contacts[1].mood = mood("满意", "improving", "positive");

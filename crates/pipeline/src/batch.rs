@@ -263,6 +263,7 @@ pub fn process<'a>(ctx: &BatchContext<'a>) -> Result<BatchOutcome<'a>> {
             models.segmenter.clone(),
             &models.segmenter_builder,
         )?;
+        voc_index::save_channel_names(&ctx.out.index(), &ctx.pipeline.file.report.channel_names)?;
         let _ = ctx.index.set(opened);
     }
     let index: &'a ContactIndex = ctx.index.get().context("the index was not opened")?;

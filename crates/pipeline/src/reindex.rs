@@ -68,6 +68,7 @@ pub fn rebuild_index(
             .with_context(|| format!("cannot clear {}", rebuilt.display()))?;
     }
     let index = ContactIndex::open_or_create(&rebuilt, Arc::new(segmenter), &dictionary)?;
+    voc_index::save_channel_names(&rebuilt, &pipeline.file.report.channel_names)?;
     let mut writer = index.writer()?;
     let bar = counter(progress, "index rebuild");
     let (mut contacts, mut read_ms, mut index_ms) = (0u64, 0u64, 0u64);

@@ -168,6 +168,10 @@ pub fn retag(pipeline: &Pipeline, options: &RetagOptions) -> Result<RetagSummary
             (Err(e), _) => return Err(e.into()),
         }
     };
+    // The pipeline's channel names may have changed with the rules.
+    if index.is_some() {
+        voc_index::save_channel_names(&index_dir, &pipeline.file.report.channel_names)?;
+    }
     // Every contact goes into a rebuilt index, changed or not.
     let mut rebuilt_index = match (&index, options.resegment) {
         (Some(index), true) => Some(index.writer()?),

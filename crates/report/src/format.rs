@@ -162,17 +162,9 @@ pub fn channel_label(channel: &str) -> &str {
     voc_core::channel::label(channel)
 }
 
-/// Chinese label of a watch-list flag; unknown flags pass through unchanged.
+/// Chinese label of a watch-list flag, as search names it; unknown flags pass through.
 pub fn flag_label(flag: &str) -> &str {
-    match flag {
-        "escalation" => "升级风险",
-        "churn" => "流失倾向",
-        "repeat" => "重复来电",
-        "no_greeting" => "未问候",
-        "no_closing" => "未结束语",
-        "forbidden_phrase" => "服务禁语",
-        _ => flag,
-    }
+    voc_core::flag::label(flag)
 }
 
 /// Display label of a category: the id, plus the name when the id does not already end

@@ -303,10 +303,13 @@ async fn search(
     let request = build_request(&params, true)?;
     app.on_a_core(move |app| {
         let started = Instant::now();
-        let results = app.index.get().search_request(&request)?;
+        let index = app.index.get();
+        let results = index.search_request(&request)?;
         let mut value = serde_json::to_value(&results).unwrap_or_default();
         if let Some(map) = value.as_object_mut() {
             map.insert("size".into(), json!(request.limit));
+            // The page names values with these (a run may change them between searches).
+            map.insert("labels".into(), export::labels(&index));
             map.insert(
                 "took_ms".into(),
                 json!(started.elapsed().as_secs_f64() * 1000.0),

@@ -111,23 +111,14 @@ pub fn sentiment_label(value: &str) -> &str {
     }
 }
 
-/// The Chinese label of a risk or quality flag, as the search page shows it.
-pub fn risk_label(value: &str) -> &str {
-    match value {
-        "escalation" => "升级风险",
-        "churn" => "流失风险",
-        "repeat" => "重复来电",
-        "no_greeting" => "未问候",
-        "forbidden_phrase" => "服务禁语",
-        "no_closing" => "未结束语",
-        other => other,
-    }
-}
+/// The Chinese label of a risk or quality flag, as the report names it.
+pub use voc_core::flag::label as risk_label;
 
-/// A row as the client reads it: channels, sentiment and flags in Chinese instead of
+/// A row as the client reads it: channels (by the pipeline's `[report] channel_names`
+/// where it names them, as the report does), sentiment and flags in Chinese instead of
 /// the codes the index stores; region, business and categories as they were recorded.
-fn labeled(mut row: ExportRow) -> ExportRow {
-    row.channel = channel_label(&row.channel).to_string();
+fn labeled(index: &ContactIndex, mut row: ExportRow) -> ExportRow {
+    row.channel = index.channel_name(&row.channel).to_string();
     row.sentiment = sentiment_label(&row.sentiment).to_string();
     row.risk = row
         .risk
@@ -137,6 +128,28 @@ fn labeled(mut row: ExportRow) -> ExportRow {
         .collect::<Vec<_>>()
         .join("; ");
     row
+}
+
+/// Every label the search page shows, by field and stored value: the channels voc knows
+/// and those the pipeline names, sentiment classes and flags. The page has no table of
+/// its own, so it names things exactly as exports and the report do.
+pub fn labels(index: &ContactIndex) -> serde_json::Value {
+    let mut channel: serde_json::Map<String, serde_json::Value> = voc_core::channel::CHANNELS
+        .iter()
+        .map(|c| (c.code.to_string(), c.label.into()))
+        .collect();
+    for (value, name) in index.channel_names() {
+        channel.insert(value.clone(), name.as_str().into());
+    }
+    let sentiment: serde_json::Map<String, serde_json::Value> = ["negative", "neutral", "positive"]
+        .iter()
+        .map(|v| (v.to_string(), sentiment_label(v).into()))
+        .collect();
+    let risk: serde_json::Map<String, serde_json::Value> = voc_core::flag::FLAGS
+        .iter()
+        .map(|(code, name)| (code.to_string(), (*name).into()))
+        .collect();
+    serde_json::json!({"channel": channel, "sentiment": sentiment, "risk": risk})
 }
 
 fn text_fields(row: &ExportRow) -> [&str; 10] {
@@ -172,7 +185,7 @@ pub fn write_csv(
     headers.push(SCORE_HEADER);
     csv_line(&mut buffer, &headers, None);
     let result = index.export(request, MAX_EXPORT_ROWS, |row| -> std::io::Result<()> {
-        let row = labeled(row);
+        let row = labeled(index, row);
         csv_line(&mut buffer, &text_fields(&row), Some(row.sentiment_score));
         if buffer.len() >= 60 << 10 {
             out.write_all(&buffer)?;
@@ -201,7 +214,7 @@ pub fn xlsx_bytes(
     let mut exported = Exported { total: 0, rows: 0 };
     let bytes = voc_report::xlsx::write_streaming("检索结果", &headers, &widths, |sheet| {
         let result = index.export(request, MAX_EXPORT_ROWS, |row| {
-            let row = labeled(row);
+            let row = labeled(index, row);
             // Cells are written as text, never as formulas; the prefix is for CSV parity.
             let mut cells: Vec<Cell> = text_fields(&row)
                 .iter()
@@ -269,8 +282,25 @@ mod tests {
         }
     }
 
+    /// The sample index with `[report] channel_names` saved as a run saves them.
+    fn index_naming(dir: &std::path::Path, names: &[(&str, &str)]) -> ContactIndex {
+        drop(voc_index::testing::sample_index(dir).unwrap());
+        let names = names
+            .iter()
+            .map(|(v, n)| (v.to_string(), n.to_string()))
+            .collect();
+        voc_index::save_channel_names(dir, &names).unwrap();
+        ContactIndex::open(dir).unwrap()
+    }
+
     #[test]
     fn exported_values_are_chinese_labels_not_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = index_naming(
+            dir.path(),
+            &[("门店", "线下门店"), ("app_chat", "APP 在线")],
+        );
+        let labeled = |r| labeled(&index, r);
         let out = labeled(row("voice", "negative", "escalation; no_greeting"));
         assert_eq!(out.channel, "电话");
         assert_eq!(out.sentiment, "负面");
@@ -282,9 +312,18 @@ mod tests {
         );
         assert_eq!(labeled(row("chat", "positive", "")).channel, "在线客服");
         assert_eq!(labeled(row("chat", "positive", "")).risk, "");
-        // An alias maps onto its channel's label; an unknown value passes through.
+        // An alias maps onto its channel's label; a value the pipeline names gets its
+        // name, as in the report; any other passes through.
         assert_eq!(labeled(row("weibo", "neutral", "")).channel, "社交媒体");
-        assert_eq!(labeled(row("门店", "neutral", "churn")).channel, "门店");
-        assert_eq!(labeled(row("门店", "neutral", "churn")).risk, "流失风险");
+        assert_eq!(labeled(row("app_chat", "neutral", "")).channel, "APP 在线");
+        assert_eq!(labeled(row("门店", "neutral", "churn")).channel, "线下门店");
+        assert_eq!(labeled(row("柜台", "neutral", "churn")).channel, "柜台");
+        assert_eq!(labeled(row("柜台", "neutral", "churn")).risk, "流失倾向");
+        // The page's labels are the same names.
+        let labels = labels(&index);
+        assert_eq!(labels["channel"]["voice"], "电话");
+        assert_eq!(labels["channel"]["app_chat"], "APP 在线");
+        assert_eq!(labels["risk"]["churn"], "流失倾向");
+        assert_eq!(labels["sentiment"]["neutral"], "中性");
     }
 }

@@ -59,6 +59,8 @@ pub const COLUMNS: &[&str] = &[
     "emotion",
     "emotion_intensity",
     "emotion_trajectory",
+    // Each turn's sentiment, aligned with `turns`; null for agent turns.
+    "turn_sentiment",
 ];
 
 /// Text columns added after the first current-layout partitions were written: read as
@@ -224,8 +226,9 @@ pub fn string_cells(history: &History) -> Result<Vec<String>, StoreError> {
     Ok(out)
 }
 
+/// A whole partition in the current layout (columns a partition predates added).
 pub(crate) fn read_partition(path: &Path) -> Result<DataFrame, StoreError> {
-    Ok(open_partition(path)?.finish()?)
+    with_later_columns(open_partition(path)?.finish()?)
 }
 
 /// The rows whose id is not in `ids`.
@@ -385,6 +388,21 @@ fn list_column(
     builder.finish().into_series().into()
 }
 
+/// `turn_sentiment`: a list of nullable scores per contact.
+fn turn_sentiment_column(rows: &[&EnrichedContact]) -> Column {
+    let values = rows.iter().map(|r| r.mood.turn_sentiment.len()).sum();
+    let mut builder = ListPrimitiveChunkedBuilder::<Float32Type>::new(
+        "turn_sentiment".into(),
+        rows.len(),
+        values,
+        DataType::Float32,
+    );
+    for r in rows {
+        builder.append_iter(r.mood.turn_sentiment.iter().copied());
+    }
+    builder.finish().into_series().into()
+}
+
 /// The enriched records as a frame with one row per contact.
 pub(crate) fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, StoreError> {
     let s = |name: &str, f: &dyn for<'a> Fn(&'a EnrichedContact) -> &'a str| -> Column {
@@ -494,6 +512,7 @@ pub(crate) fn frame_of(rows: &[&EnrichedContact]) -> Result<DataFrame, StoreErro
                 .collect::<Vec<_>>(),
         ),
         s("emotion_trajectory", &|r| r.mood.trajectory.as_str()),
+        turn_sentiment_column(rows),
     ];
     Ok(DataFrame::new_infer_height(columns)?)
 }
@@ -524,6 +543,28 @@ fn read_columns(path: &Path, with_text: bool) -> Result<DataFrame, StoreError> {
         .filter(|n| with_text || n != "turns")
         .collect();
     Ok(reader.with_columns(Some(columns)).finish()?)
+}
+
+/// A list-of-numbers column row by row (`turn_sentiment`); empty lists when the
+/// partition was written before the column existed or the projection left it out.
+fn float_lists(frame: &DataFrame, name: &str) -> Result<Vec<Vec<Option<f32>>>, StoreError> {
+    let Ok(column) = frame.column(name) else {
+        return Ok(vec![Vec::new(); frame.height()]);
+    };
+    let lists = column.as_materialized_series().list()?.clone();
+    let mut out = Vec::with_capacity(frame.height());
+    for row in lists.amortized_iter() {
+        out.push(match row {
+            Some(values) => values
+                .as_ref()
+                .cast(&DataType::Float32)?
+                .f32()?
+                .iter()
+                .collect(),
+            None => Vec::new(),
+        });
+    }
+    Ok(out)
 }
 
 /// The speaker of each turn, row by row.
@@ -648,6 +689,7 @@ pub(crate) fn records_of(
     let mut last_turn = strings("last_turn_sentiment")?;
     let mut emotion = strings("emotion")?;
     let mut trajectory = strings("emotion_trajectory")?;
+    let mut turn_sentiment = float_lists(frame, "turn_sentiment")?;
     let intensity: Vec<Option<f32>> = if absent("emotion_intensity") {
         vec![None; frame.height()]
     } else {
@@ -729,6 +771,7 @@ pub(crate) fn records_of(
                 emotion: emotion[i].take().unwrap_or_default(),
                 emotion_intensity: intensity[i].unwrap_or(0.0),
                 trajectory: trajectory[i].take().unwrap_or_default(),
+                turn_sentiment: std::mem::take(&mut turn_sentiment[i]),
             },
             risk: RiskFlags {
                 escalation: flag(&escalation),
@@ -935,6 +978,13 @@ fn from_format_1(path: &Path, mut frame: DataFrame) -> Result<DataFrame, StoreEr
         let signed = frame.column(name)?.strict_cast(&dtype)?;
         frame.with_column(signed)?;
     }
+    with_later_columns(frame)
+}
+
+/// `frame`, a partition of the current layout written before some columns existed,
+/// with those columns as their readers take a missing one (unset flags, empty text,
+/// no turn scores), in [`COLUMNS`] order: so it stacks with the rows of this version.
+fn with_later_columns(mut frame: DataFrame) -> Result<DataFrame, StoreError> {
     for flag in OPTIONAL_FLAGS {
         if frame.column(flag).is_err() {
             let unset = Column::new((*flag).into(), vec![false; frame.height()]);
@@ -950,6 +1000,16 @@ fn from_format_1(path: &Path, mut frame: DataFrame) -> Result<DataFrame, StoreEr
     if frame.column("emotion_intensity").is_err() {
         let zero = Column::new("emotion_intensity".into(), vec![0.0f32; frame.height()]);
         frame.with_column(zero)?;
+    }
+    if frame.column("turn_sentiment").is_err() {
+        let mut none = ListPrimitiveChunkedBuilder::<Float32Type>::new(
+            "turn_sentiment".into(),
+            frame.height(),
+            0,
+            DataType::Float32,
+        );
+        (0..frame.height()).for_each(|_| none.append_slice(&[]));
+        frame.with_column(none.finish().into_series().into())?;
     }
     // The week stays in the folder name only.
     Ok(frame.select(COLUMNS.iter().copied())?)
@@ -995,7 +1055,11 @@ mod read_back_tests {
             complaint: true,
             sentiment: -0.5,
             sentiment_label: "negative".into(),
-            mood: Default::default(),
+            mood: voc_core::CustomerMood {
+                last_turn_label: "negative".into(),
+                turn_sentiment: vec![None, Some(-0.5)],
+                ..Default::default()
+            },
             risk: RiskFlags {
                 escalation: with_flags,
                 forbidden_phrase: with_flags,
@@ -1189,6 +1253,35 @@ mod read_back_tests {
         let flagged = read_records_between(&history, day(1), day(30), |t| t.escalation).unwrap();
         assert_eq!(flagged.len(), MIN_READ_SLICE_ROWS);
         assert!(flagged.iter().all(|r| r.risk.escalation));
+    }
+
+    /// A week written by a voc that predates the mood columns takes this version's
+    /// contacts: its rows read with no mood and no turn scores, the new ones with theirs.
+    #[test]
+    fn a_partition_without_the_later_columns_takes_new_rows() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = History::at(tmp.path());
+        let old = record("C1", 2, true);
+        let written = write_history(&dir, std::slice::from_ref(&old)).unwrap();
+        let mut frame = read_partition(&written[0]).unwrap();
+        for name in [
+            "last_turn_sentiment",
+            "emotion",
+            "emotion_intensity",
+            "emotion_trajectory",
+            "turn_sentiment",
+        ] {
+            frame = frame.drop(name).unwrap();
+        }
+        write_parquet(&written[0], &mut frame).unwrap();
+
+        let new = record("C2", 3, false);
+        write_history(&dir, std::slice::from_ref(&new)).unwrap();
+        let back = read_records(&written[0], true).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].contact.id, "C1");
+        assert_eq!(back[0].mood, voc_core::CustomerMood::default());
+        assert_eq!(back[1], new);
     }
 
     #[test]

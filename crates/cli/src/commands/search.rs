@@ -69,7 +69,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
     }
     writeln!(out, "{} hits for {:?}", results.total, results.query)?;
     // Channels, flags and sentiment as the search page and the exports name them.
-    use voc_serve::export::{channel_label, risk_label, sentiment_label};
+    use voc_serve::export::{risk_label, sentiment_label};
     for (i, hit) in results.hits.iter().enumerate() {
         let mut tags = hit.categories.join(", ");
         for flag in &hit.risk {
@@ -84,7 +84,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
                 .get(..16)
                 .unwrap_or(&hit.started_at)
                 .replace('T', " "),
-            channel_label(&hit.channel),
+            index.channel_name(&hit.channel),
             hit.region,
             hit.business,
             tags.trim(),
@@ -107,7 +107,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode> {
             .channel
             .iter()
             .map(|c| FacetCount {
-                value: channel_label(&c.value).to_string(),
+                value: index.channel_name(&c.value).to_string(),
                 count: c.count,
             })
             .collect();

@@ -3,11 +3,9 @@
 // which the server HTML-escapes and marks with <b>.
 "use strict";
 
-const LABELS = {
-  channel: { voice: "电话", chat: "在线客服", email: "邮件", wechat: "微信", social: "社交媒体", sms: "短信", workorder: "工单", app: "APP" },
-  sentiment: { negative: "负面", neutral: "中性", positive: "正面" },
-  risk: { escalation: "升级风险", churn: "流失风险", repeat: "重复来电", no_greeting: "未问候", forbidden_phrase: "服务禁语", no_closing: "未结束语" },
-};
+// How values are named (channels, sentiment, flags): sent by the server with every
+// search, the same names as the report and exports, the pipeline's channel names included.
+let LABELS = {};
 // `topic`: the topics `voc discover` found, listed only when the output folder has them.
 const FACET_TITLES = { category: "分类", topic: "话题", channel: "渠道", region: "地区", business: "业务", sentiment: "情感", risk: "风险" };
 const FILTERS = ["channel", "region", "business", "sentiment", "risk", "last"];
@@ -132,6 +130,7 @@ async function search() {
 }
 
 function render(body) {
+  if (body.labels) LABELS = body.labels;
   $("total").textContent = "共 " + body.total.toLocaleString("zh-CN") + " 条命中" + (body.newest ? "（数据截至 " + body.newest + "）" : "");
   const hits = $("hits");
   hits.textContent = "";
@@ -282,6 +281,7 @@ async function loadFilterOptions() {
   const response = await api("/api/search", new URLSearchParams({ q: "", size: "0", facets: "1" }));
   if (!response.ok) return;
   const body = await response.json();
+  if (body.labels) LABELS = body.labels;
   $("docs").textContent = "索引共 " + body.total.toLocaleString("zh-CN") + " 条联络记录";
   for (const field of ["channel", "region", "business", "sentiment", "risk"]) {
     for (const item of (body.facets && body.facets[field]) || []) ensureOption($("f-" + field), item.value, label(field, item.value));
