@@ -28,7 +28,7 @@ impl Source for Parquet {
         sink: &mut dyn FnMut(RawRecord),
     ) -> Result<Fingerprint, IngestError> {
         let path = &input.path;
-        read_rows(path, sink, &mut |sink| parquet_batches(path, sink))?;
+        read_rows(path, sink, |sink| parquet_batches(path, sink))?;
         super::fingerprint_file(path)
     }
 
@@ -38,7 +38,7 @@ impl Source for Parquet {
         bytes: &[u8],
         sink: &mut dyn FnMut(RawRecord),
     ) -> Result<Fingerprint, IngestError> {
-        read_rows(&input.path, sink, &mut |sink| {
+        read_rows(&input.path, sink, |sink| {
             batches_of(|| Ok(std::io::Cursor::new(bytes)), sink)
         })?;
         Ok(super::fingerprint_bytes(bytes))
@@ -50,7 +50,7 @@ impl Source for Parquet {
 fn read_rows(
     path: &Path,
     sink: &mut dyn FnMut(RawRecord),
-    batches: &mut dyn FnMut(&mut dyn FnMut(RowBatch)) -> Result<(), ParquetError>,
+    batches: impl FnOnce(&mut dyn FnMut(RowBatch)) -> Result<(), ParquetError>,
 ) -> Result<(), IngestError> {
     let mut position = 0;
     // polars panics on a column type it was built without (time of day, say): a
