@@ -6,8 +6,9 @@
 # playwright-core from Debian's packages and npm when they are missing). The Python
 # venv (pandas, pyarrow, DuckDB, polars; scripts/python-env.sh) lets a test read the
 # history and tables with the tools analysts use. Last, scripts/spark-test.sh runs the
-# Spark job on the demo data with the voc wheel and checks it writes voc run's history
-# (it installs Debian's headless JRE and PySpark when missing; ~4-6 min of CI).
+# Spark job on the demo data and on fixtures/broken (every input format) with the voc
+# wheel and checks it writes voc run's history and quarantine (it installs Debian's
+# headless JRE and PySpark when missing; ~5-7 min of CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all --check

@@ -4,8 +4,10 @@
 
 Every history column of every contact (categories, sentiment, emotion, risk flags,
 tokens, masked text, metadata) must be equal, contact by contact (started_at as an
-instant: Spark labels it UTC, voc Asia/Shanghai), the weeks the same, and run.json's
-counts and the number of quarantined records agree. Exits 1 naming what differs.
+instant: Spark labels it UTC, voc Asia/Shanghai), the weeks the same, run.json's
+counts and the number of quarantined records agree, and so do the quarantined records
+themselves: the same (source, line) in the same order, each with the same field,
+reason and masked raw text. Exits 1 naming what differs.
 """
 
 import json
@@ -37,6 +39,26 @@ def counts(folder):
             "pii_masked": manifest["pii_masked"], "period": manifest["period"]}
 
 
+def quarantine(folder):
+    """quarantine.jsonl's records as (source, line, field, reason, raw), in file order."""
+    with open(os.path.join(folder, "quarantine.jsonl"), encoding="utf-8") as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    return [(q["source"], q["line"], q["field"], q["reason"], q["raw"]) for q in records]
+
+
+def quarantine_problems(expected, actual):
+    a, b = quarantine(expected), quarantine(actual)
+    # Order by input, then line, in both; records of one line (none so far) in any order.
+    if [q[:2] for q in a] != [q[:2] for q in b]:
+        first = next((i for i, (x, y) in enumerate(zip(a, b)) if x[:2] != y[:2]), min(len(a), len(b)))
+        return [f"quarantine records differ in source or line, first at record {first + 1}: "
+                f"{a[first][:2] if first < len(a) else None} != {b[first][:2] if first < len(b) else None}"]
+    for x, y in zip(sorted(a), sorted(b)):
+        if x != y:
+            return [f"quarantine record differs: {x} != {y}"]
+    return []
+
+
 def main(argv=None):
     expected, actual = (argv or sys.argv[1:])[:2]
     problems = []
@@ -55,11 +77,13 @@ def main(argv=None):
     c, d = counts(expected), counts(actual)
     if c != d:
         problems.append(f"counts differ: {c} != {d}")
+    problems += quarantine_problems(expected, actual)
     for problem in problems:
         print("voc-spark compare:", problem, file=sys.stderr)
     if problems:
         sys.exit(1)
-    print(f"voc-spark compare: {a.num_rows} contacts, every history column equal; counts {c}")
+    print(f"voc-spark compare: {a.num_rows} contacts, every history column equal; "
+          f"{c['quarantine.jsonl']} quarantine records equal; counts {c}")
 
 
 if __name__ == "__main__":

@@ -532,6 +532,25 @@ impl Ingestor {
         self.ingest_with(std::slice::from_ref(input), &read, on_chunk)
     }
 
+    /// [`Ingestor::ingest_streaming`] of one input whose whole file a caller holds in
+    /// memory (a Spark task's file, fetched from any path Hadoop reads): `bytes` are
+    /// read by `input`'s format exactly as the file at `input.path` would be (encoding,
+    /// BOM, sheet, broken rows, message rows), and its path names them in the
+    /// quarantine. Read in memory rather than from a temporary file, which every
+    /// reader allows (CSV and JSON Lines read any byte stream, calamine and polars a
+    /// cursor).
+    pub fn ingest_file_bytes<E: From<IngestError>>(
+        &self,
+        input: &InputFile,
+        bytes: &[u8],
+        on_chunk: &mut dyn FnMut(Chunk) -> Result<(), E>,
+    ) -> Result<Streamed, E> {
+        let read = |input: &InputFile, sink: &mut dyn FnMut(RawRecord)| {
+            source::read_bytes(input, bytes, sink)
+        };
+        self.ingest_with(std::slice::from_ref(input), &read, on_chunk)
+    }
+
     fn ingest_with<E: From<IngestError>>(
         &self,
         inputs: &[InputFile],

@@ -1,7 +1,8 @@
 //! voc as a Python package (`import voc`): a pipeline loaded once from its pipeline file
 //! (dictionaries, taxonomy, models, PII settings) enriches Arrow record batches with
 //! exactly the code `voc run` uses: ingest's validation, normalization and masking of
-//! an input's records ([`voc_ingest::Ingestor::ingest_in_memory`]), then
+//! an input's records ([`voc_ingest::Ingestor::ingest_in_memory`], or of a whole
+//! file's bytes, [`voc_ingest::Ingestor::ingest_file_bytes`]), then
 //! [`voc_pipeline::batch::enrich`] per contact, then the history's columns
 //! ([`voc_store::history::history_frame`]). Batches cross the boundary through the
 //! Arrow C data interface ([`arrow`]); the GIL is released while a batch is enriched.
@@ -17,11 +18,13 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyCapsule;
+use pyo3::types::{PyBytes, PyCapsule};
 use rayon::prelude::*;
 use voc_classify::Classifier;
 use voc_core::EnrichedContact;
-use voc_ingest::{Chunk, Delivery, InMemory, IngestError, Ingestor, InputFile, Quarantined};
+use voc_ingest::{
+    Chunk, Delivery, InMemory, IngestError, Ingestor, InputFile, Quarantined, Streamed,
+};
 use voc_text::Segmenter;
 
 /// The columns a caller may ask for beside the history's (`delivery_keys`): each
@@ -112,6 +115,13 @@ impl Pipeline {
         self.pipeline.file.pipeline.name.clone()
     }
 
+    /// The format voc reads `source` in (`jsonl`, `csv`, `xlsx`, `parquet`): its input's
+    /// `format`, else its file extension's, as `voc run` decides.
+    fn input_format(&self, source: &str) -> &'static str {
+        let input = self.input(source);
+        input.format.resolve(&input.path).name()
+    }
+
     /// The repeat-contact window in days (`[classify] repeat_window_days`).
     #[getter]
     fn repeat_window_days(&self) -> u32 {
@@ -149,8 +159,54 @@ impl Pipeline {
             }
         };
         let input = self.input(source.unwrap_or("<arrow>"));
-        let (enriched, quarantine, stats) =
-            py.detach(|| self.enrich_rows(&input, &rows, delivery_keys))?;
+        let (enriched, quarantine, stats) = py.detach(|| {
+            self.enrich_rows(delivery_keys, &mut |on_chunk| {
+                self.ingestor.ingest_in_memory(&input, &rows, on_chunk)
+            })
+        })?;
+        Self::output(py, enriched, quarantine, stats)
+    }
+
+    /// Enriches a whole export file given as its bytes (`content`, as Spark's
+    /// `binaryFile` source reads it from any path) as the input named `source` (see
+    /// `enrich`): read by that input's format and options exactly as `voc run` reads
+    /// the file, so encoding, BOM, sheet and broken rows behave the same. Rows are
+    /// numbered by their line or row in the file.
+    #[pyo3(signature = (content, source, delivery_keys=false))]
+    fn enrich_file<'py>(
+        &self,
+        py: Python<'py>,
+        content: &Bound<'py, PyBytes>,
+        source: &str,
+        delivery_keys: bool,
+    ) -> PyResult<EnrichOutput<'py>> {
+        let bytes = content.as_bytes();
+        let input = self.input(source);
+        let (enriched, quarantine, stats) = py.detach(|| {
+            self.enrich_rows(delivery_keys, &mut |on_chunk| {
+                self.ingestor.ingest_file_bytes(&input, bytes, on_chunk)
+            })
+        })?;
+        Self::output(py, enriched, quarantine, stats)
+    }
+}
+
+type Exported = (
+    polars_arrow::ffi::ArrowSchema,
+    polars_arrow::ffi::ArrowArray,
+);
+
+/// An ingest of one input, handing its chunks to the callback.
+type Ingest<'a> = dyn FnMut(&mut dyn FnMut(Chunk) -> Result<(), IngestError>) -> Result<Streamed, IngestError>
+    + 'a;
+
+impl Pipeline {
+    fn output<'py>(
+        py: Python<'py>,
+        enriched: Exported,
+        quarantine: Exported,
+        stats: String,
+    ) -> PyResult<EnrichOutput<'py>> {
         let (enriched_schema, enriched_array) = arrow::capsules(py, enriched)?;
         let (quarantine_schema, quarantine_array) = arrow::capsules(py, quarantine)?;
         Ok((
@@ -161,14 +217,7 @@ impl Pipeline {
             stats,
         ))
     }
-}
 
-type Exported = (
-    polars_arrow::ffi::ArrowSchema,
-    polars_arrow::ffi::ArrowArray,
-);
-
-impl Pipeline {
     /// The reading options of the input named `source`: the pipeline's input of that
     /// name, path or file name, else `[input]`'s shared options under that name.
     fn input(&self, source: &str) -> InputFile {
@@ -202,22 +251,20 @@ impl Pipeline {
         }
     }
 
+    /// The enriched deliveries, the quarantine and the counts of one `ingest`.
     fn enrich_rows(
         &self,
-        input: &InputFile,
-        rows: &InMemory,
         delivery_keys: bool,
+        ingest: &mut Ingest<'_>,
     ) -> PyResult<(Exported, Exported, String)> {
         let mut deliveries: Vec<Delivery> = Vec::new();
         let mut quarantine: Vec<Quarantined> = Vec::new();
-        let streamed = self
-            .ingestor
-            .ingest_in_memory(input, rows, &mut |chunk: Chunk| {
-                deliveries.extend(chunk.contacts);
-                quarantine.extend(chunk.quarantine);
-                Ok::<(), IngestError>(())
-            })
-            .map_err(error)?;
+        let streamed = ingest(&mut |chunk: Chunk| {
+            deliveries.extend(chunk.contacts);
+            quarantine.extend(chunk.quarantine);
+            Ok(())
+        })
+        .map_err(error)?;
         let lines: Vec<i64> = deliveries.iter().map(|d| d.position as i64).collect();
         let enriched: Vec<EnrichedContact> = deliveries
             .into_par_iter()

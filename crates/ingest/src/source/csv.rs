@@ -7,7 +7,10 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 
-use super::{Fingerprint, Line, Lines, RawRecord, RawValue, Source, read_front_to_back};
+use super::{
+    Fingerprint, Line, Lines, RawRecord, RawValue, Source, read_front_to_back,
+    read_front_to_back_bytes,
+};
 use crate::{IngestError, InputFile, MAX_LINE_BYTES};
 
 pub(super) struct Csv;
@@ -19,6 +22,15 @@ impl Source for Csv {
         sink: &mut dyn FnMut(RawRecord),
     ) -> Result<Fingerprint, IngestError> {
         read_front_to_back(input, |file| read_csv(file, input.encoding, sink))
+    }
+
+    fn read_bytes(
+        &self,
+        input: &InputFile,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(RawRecord),
+    ) -> Result<Fingerprint, IngestError> {
+        read_front_to_back_bytes(input, bytes, |bytes| read_csv(bytes, input.encoding, sink))
     }
 }
 

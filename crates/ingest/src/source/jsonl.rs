@@ -3,7 +3,10 @@
 
 use std::io::{BufReader, Read};
 
-use super::{Fingerprint, Line, Lines, RawRecord, RawValue, Source, read_front_to_back};
+use super::{
+    Fingerprint, Line, Lines, RawRecord, RawValue, Source, read_front_to_back,
+    read_front_to_back_bytes,
+};
 use crate::{IngestError, InputFile};
 
 /// Longest line kept as a record; a longer one is quarantined without being parsed.
@@ -19,6 +22,17 @@ impl Source for JsonLines {
     ) -> Result<Fingerprint, IngestError> {
         read_front_to_back(input, |file| {
             read_jsonl(file, sink).map_err(IngestError::io)
+        })
+    }
+
+    fn read_bytes(
+        &self,
+        input: &InputFile,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(RawRecord),
+    ) -> Result<Fingerprint, IngestError> {
+        read_front_to_back_bytes(input, bytes, |bytes| {
+            read_jsonl(bytes, sink).map_err(IngestError::io)
         })
     }
 }

@@ -39,6 +39,17 @@ pub(crate) trait Source: Sync {
         input: &InputFile,
         sink: &mut dyn FnMut(RawRecord),
     ) -> Result<Fingerprint, IngestError>;
+
+    /// Hands `sink` every record of `bytes`, the whole content of the file `input`
+    /// names, exactly as [`Source::read`] reads that file (encoding, BOM, sheet, broken
+    /// rows), and returns the bytes' fingerprint: a caller that fetched the file itself
+    /// (a Spark task, from any path Hadoop reads) gets the records `voc run` gets.
+    fn read_bytes(
+        &self,
+        input: &InputFile,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(RawRecord),
+    ) -> Result<Fingerprint, IngestError>;
 }
 
 /// A format, the file extensions (lower case) `auto` picks it by, and its reader.
@@ -86,12 +97,26 @@ pub fn read(
     input: &InputFile,
     sink: &mut dyn FnMut(RawRecord),
 ) -> Result<Fingerprint, IngestError> {
+    source_of(input)?.read(input, sink)
+}
+
+/// Reads a whole file's `bytes` as the file `input` names (see [`Source::read_bytes`]).
+pub fn read_bytes(
+    input: &InputFile,
+    bytes: &[u8],
+    sink: &mut dyn FnMut(RawRecord),
+) -> Result<Fingerprint, IngestError> {
+    source_of(input)?.read_bytes(input, bytes, sink)
+}
+
+/// The reader of `input`'s format (its own, or its extension's).
+fn source_of(input: &InputFile) -> Result<&'static dyn Source, IngestError> {
     let format = input.format.resolve(&input.path);
-    let registration = FORMATS
+    FORMATS
         .iter()
         .find(|r| r.format == format)
-        .ok_or_else(|| IngestError::Format(format!("no reader of {format:?} input")))?;
-    registration.source.read(input, sink)
+        .map(|r| r.source)
+        .ok_or_else(|| IngestError::Format(format!("no reader of {format:?} input")))
 }
 
 /// Records a caller holds in memory rather than in a file (the Python package's Arrow
@@ -148,6 +173,23 @@ fn read_front_to_back(
     let mut file = HashingReader::new(File::open(&input.path).map_err(read_error)?);
     read(&mut file).map_err(|e| with_path(e, &name))?;
     file.finish().map_err(read_error)
+}
+
+/// [`read_front_to_back`] of a file's bytes held in memory: errors name the file, and
+/// the fingerprint is the bytes'.
+fn read_front_to_back_bytes(
+    input: &InputFile,
+    bytes: &[u8],
+    read: impl FnOnce(&[u8]) -> Result<(), IngestError>,
+) -> Result<Fingerprint, IngestError> {
+    read(bytes).map_err(|e| with_path(e, &input.path.display().to_string()))?;
+    Ok(fingerprint_bytes(bytes))
+}
+
+/// The fingerprint of a file's bytes held in memory: what [`fingerprint_file`] gives
+/// for the file.
+fn fingerprint_bytes(bytes: &[u8]) -> Fingerprint {
+    (voc_core::fingerprint::of_bytes(bytes), bytes.len() as u64)
 }
 
 /// The fingerprint of a file a format reads out of order (XLSX, Parquet), taken after
@@ -256,6 +298,15 @@ impl Source for Unavailable {
             input.path.display(),
             self.0
         )))
+    }
+
+    fn read_bytes(
+        &self,
+        input: &InputFile,
+        _: &[u8],
+        sink: &mut dyn FnMut(RawRecord),
+    ) -> Result<Fingerprint, IngestError> {
+        self.read(input, sink)
     }
 }
 

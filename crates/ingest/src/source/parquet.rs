@@ -5,6 +5,7 @@
 //! the general path to validate field by field ([`RowBatch::json_row`]). No polars type
 //! leaves this file.
 
+use polars::io::mmap::MmapBytesReader;
 use polars::prelude::*;
 use polars_arrow::array::{Array, ListArray, StructArray, Utf8ViewArray};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -27,16 +28,38 @@ impl Source for Parquet {
         sink: &mut dyn FnMut(RawRecord),
     ) -> Result<Fingerprint, IngestError> {
         let path = &input.path;
-        let mut position = 0;
-        // polars panics on a column type it was built without (time of day, say): a
-        // clear error naming the file, not a crash.
-        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            parquet_batches(path, &mut |batch| hand_on(batch, &mut position, sink))
-        }))
-        .unwrap_or_else(unreadable_column);
-        read.map_err(|e| IngestError::Format(format!("{}: {e}", path.display())))?;
+        read_rows(path, sink, |sink| parquet_batches(path, sink))?;
         super::fingerprint_file(path)
     }
+
+    fn read_bytes(
+        &self,
+        input: &InputFile,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(RawRecord),
+    ) -> Result<Fingerprint, IngestError> {
+        read_rows(&input.path, sink, |sink| {
+            batches_of(|| Ok(std::io::Cursor::new(bytes)), sink)
+        })?;
+        Ok(super::fingerprint_bytes(bytes))
+    }
+}
+
+/// Hands `sink` every row of the batches `batches` reads, numbered from 1; errors name
+/// the file at `path`.
+fn read_rows(
+    path: &Path,
+    sink: &mut dyn FnMut(RawRecord),
+    batches: impl FnOnce(&mut dyn FnMut(RowBatch)) -> Result<(), ParquetError>,
+) -> Result<(), IngestError> {
+    let mut position = 0;
+    // polars panics on a column type it was built without (time of day, say): a
+    // clear error naming the file, not a crash.
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        batches(&mut |batch| hand_on(batch, &mut position, sink))
+    }))
+    .unwrap_or_else(unreadable_column);
+    read.map_err(|e| IngestError::Format(format!("{}: {e}", path.display())))
 }
 
 /// Hands `sink` every row of `batch`, numbered on from `position`.
@@ -116,11 +139,20 @@ struct RowError {
 /// Calls `sink` with every batch of a Parquet file's rows, in order: about
 /// [`ROWS_PER_BATCH`] rows decoded at a time.
 fn parquet_batches(path: &Path, sink: &mut dyn FnMut(RowBatch)) -> Result<(), ParquetError> {
-    let mut reader = ParquetReader::new(std::fs::File::open(path)?);
+    batches_of(|| std::fs::File::open(path), sink)
+}
+
+/// [`parquet_batches`] of the Parquet file `open` opens (a file, or bytes in memory),
+/// once for its metadata and once per batch.
+fn batches_of<R: MmapBytesReader>(
+    open: impl Fn() -> std::io::Result<R>,
+    sink: &mut dyn FnMut(RowBatch),
+) -> Result<(), ParquetError> {
+    let mut reader = ParquetReader::new(open()?);
     let metadata = reader.get_metadata()?.clone();
     let group_rows: Vec<usize> = metadata.row_groups.iter().map(|g| g.num_rows()).collect();
     for (offset, len) in batches(&group_rows, ROWS_PER_BATCH) {
-        let mut reader = ParquetReader::new(std::fs::File::open(path)?)
+        let mut reader = ParquetReader::new(open()?)
             .with_slice(Some((offset, len)))
             .read_parallel(ParallelStrategy::None);
         reader.set_metadata(metadata.clone());

@@ -1,6 +1,7 @@
 //! Workbooks (calamine): XLSX, and the .xls, .xlsb and .ods it also reads.
 
 use serde_json::{Map, Value};
+use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
 use super::{Fingerprint, RawRecord, RawValue, Source};
@@ -15,22 +16,59 @@ impl Source for Workbook {
         input: &InputFile,
         sink: &mut dyn FnMut(RawRecord),
     ) -> Result<Fingerprint, IngestError> {
-        read_xlsx(&input.path, input.sheet.as_deref(), sink)?;
+        let workbook = calamine::open_workbook_auto(&input.path);
+        read_xlsx(workbook, &input.path, input.sheet.as_deref(), sink)?;
         super::fingerprint_file(&input.path)
     }
+
+    fn read_bytes(
+        &self,
+        input: &InputFile,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(RawRecord),
+    ) -> Result<Fingerprint, IngestError> {
+        let workbook = open_workbook_bytes(&input.path, bytes);
+        read_xlsx(workbook, &input.path, input.sheet.as_deref(), sink)?;
+        Ok(super::fingerprint_bytes(bytes))
+    }
+}
+
+/// A workbook's bytes opened as [`calamine::open_workbook_auto`] opens the file at
+/// `path`: by its extension, else whichever format reads it.
+fn open_workbook_bytes<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+) -> Result<calamine::Sheets<Cursor<&'a [u8]>>, calamine::Error> {
+    use calamine::{Error, Ods, Sheets, Xls, Xlsb, Xlsx, open_workbook_from_rs};
+    let data = Cursor::new(bytes);
+    Ok(match path.extension().and_then(|e| e.to_str()) {
+        Some("xls" | "xla") => {
+            Sheets::Xls(open_workbook_from_rs::<Xls<_>, _>(data).map_err(Error::Xls)?)
+        }
+        Some("xlsx" | "xlsm" | "xlam") => {
+            Sheets::Xlsx(open_workbook_from_rs::<Xlsx<_>, _>(data).map_err(Error::Xlsx)?)
+        }
+        Some("xlsb") => {
+            Sheets::Xlsb(open_workbook_from_rs::<Xlsb<_>, _>(data).map_err(Error::Xlsb)?)
+        }
+        Some("ods") => Sheets::Ods(open_workbook_from_rs::<Ods<_>, _>(data).map_err(Error::Ods)?),
+        _ => calamine::open_workbook_auto_from_rs(data)?,
+    })
 }
 
 /// XLSX (and the other workbook formats calamine reads): the named sheet (or the
 /// first), header in its first row. An .xlsx sheet is streamed cell by cell and handed
 /// on a row at a time: held whole, a sheet of a million rows took twice the memory of
-/// the rest of a run. The others (.xls, .xlsb, .ods) are read whole.
-fn read_xlsx(
+/// the rest of a run. The others (.xls, .xlsb, .ods) are read whole. `path` names the
+/// workbook in errors.
+fn read_xlsx<RS: Read + Seek>(
+    workbook: Result<calamine::Sheets<RS>, calamine::Error>,
     path: &Path,
     sheet: Option<&str>,
     sink: &mut dyn FnMut(RawRecord),
 ) -> Result<(), IngestError> {
     use calamine::{Data, Reader, Sheets};
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| {
+    let mut workbook = workbook.map_err(|e| {
         IngestError::Format(format!("{}: cannot open workbook: {e}", path.display()))
     })?;
     let names = workbook.sheet_names();

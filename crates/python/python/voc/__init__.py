@@ -11,6 +11,11 @@ raw columns (the pipeline's column and value maps of `source` apply), or, with
 columns of voc's history (`HISTORY_COLUMNS`) with the values `voc run` stores;
 `quarantine` has quarantine.jsonl's fields (source, line, field, reason, raw).
 
+A whole export file in any format voc reads (CSV in UTF-8 or GBK, XLSX, Parquet, JSON
+Lines) is enriched from its bytes, read exactly as `voc run` reads the file:
+
+    enriched, quarantine, counts = pipeline.enrich_file(open(path, "rb").read(), source=path)
+
 Each enriched row is one accepted delivery: re-deliveries of an id within the batch
 are all returned and `risk_repeat` is false, since both need the whole batch (see
 voc_spark.job for how Spark resolves them as voc does).
@@ -76,6 +81,11 @@ class Pipeline:
         """run.json's `config_files`: each configuration file's path, sha256 and bytes."""
         return json.loads(self._inner.config_files_json())
 
+    def input_format(self, source):
+        """The format voc reads `source` in ("jsonl", "csv", "xlsx" or "parquet"): its
+        input's `format`, else its file extension's, as `voc run` decides."""
+        return self._inner.input_format(str(source))
+
     def enrich(self, batch, source=None, *, jsonl=False, first_line=1, delivery_keys=False):
         """(enriched, quarantine) record batches; see the module's documentation.
 
@@ -96,4 +106,14 @@ class Pipeline:
             batch = batch.combine_chunks().to_batches()[0] if batch.num_rows else pa.RecordBatch.from_pylist([], schema=batch.schema)
         schema, array = batch.__arrow_c_array__()
         out = self._inner.enrich(schema, array, source, jsonl, first_line, delivery_keys)
+        return _record_batch(out[0:2]), _record_batch(out[2:4]), json.loads(out[4])
+
+    def enrich_file(self, content, source, *, delivery_keys=False):
+        """(enriched, quarantine, counts) of a whole file's bytes `content` read as the
+        input named `source` (by its name, path or file name; its format, encoding,
+        sheet and column maps apply): exactly what `voc run` reads from that file, its
+        rows numbered by their line or row in it. See `enrich_with_counts`."""
+        if not isinstance(content, bytes):
+            content = bytes(content)
+        out = self._inner.enrich_file(content, str(source), delivery_keys)
         return _record_batch(out[0:2]), _record_batch(out[2:4]), json.loads(out[4])
