@@ -24,8 +24,19 @@ fn pipeline(dir: &Path, names: &str) -> std::path::PathBuf {
     path
 }
 
+/// Runs voc, failing with its stderr; its stdout.
+fn succeed(args: &[&str]) -> String {
+    let output = voc(args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
 fn search(out: &Path, export: &Path) -> String {
-    let output = voc(&[
+    succeed(&[
         "search",
         "--index",
         out.join("index").to_str().unwrap(),
@@ -33,13 +44,7 @@ fn search(out: &Path, export: &Path) -> String {
         "--export",
         export.to_str().unwrap(),
         "断网",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    ])
 }
 
 #[test]
@@ -77,33 +82,23 @@ fn search_names_channels_as_the_pipeline_names_them() {
 
     // Renamed in the pipeline file: a retag saves the new names with the index.
     pipeline(dir.path(), "store_counter = \"线下营业厅\"");
-    let output = voc(&[
+    succeed(&[
         "retag",
         first.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     assert!(search(&out, &csv).contains("线下营业厅"));
 
     // Names removed: a rebuilt index shows the stored value again.
     pipeline(dir.path(), "");
-    let output = voc(&[
+    succeed(&[
         "index",
         "rebuild",
         first.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let table = search(&out, &csv);
     assert!(
         table.contains("store_counter") && !table.contains("营业厅"),
