@@ -11,6 +11,11 @@ pub use voc_core::html::escape_html;
 /// What a value that cannot be computed (e.g. a change against zero) prints as.
 pub const MISSING: &str = "—";
 
+/// A text cell: the value, or [`MISSING`] when it is empty.
+pub fn or_missing(value: &str) -> &str {
+    if value.is_empty() { MISSING } else { value }
+}
+
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: u64) -> String {
     group_digits(&n.to_string())

@@ -11,7 +11,7 @@ use std::fmt::{Result, Write};
 use super::Section;
 use super::advice::CENTER_OWNER;
 use crate::format::{
-    MISSING, channel_label, escape_html, escape_md, fixed, fraction_pct, thousands,
+    MISSING, channel_label, escape_html, escape_md, fixed, fraction_pct, or_missing, thousands,
 };
 use crate::model::{DriverEffect, DriverFactor, DriverOutcome, DriverSection};
 use crate::svg::{self, ImportancePoint};
@@ -111,11 +111,7 @@ impl Section for Drivers {
                     "<blockquote><p>“{}”</p><footer>{} · {} · {}</footer></blockquote>",
                     esc(&q.text),
                     esc(channel_label(&q.channel)),
-                    esc(if q.region.is_empty() {
-                        MISSING
-                    } else {
-                        &q.region
-                    }),
+                    esc(or_missing(&q.region)),
                     esc(&q.contact_id)
                 )?;
             }
@@ -163,11 +159,7 @@ impl Section for Drivers {
                     "> “{}”（{} · {} · {}）",
                     esc(&q.text),
                     esc(channel_label(&q.channel)),
-                    esc(if q.region.is_empty() {
-                        MISSING
-                    } else {
-                        &q.region
-                    }),
+                    esc(or_missing(&q.region)),
                     esc(&q.contact_id)
                 )?;
                 writeln!(out)?;

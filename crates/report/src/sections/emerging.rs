@@ -6,7 +6,7 @@ use std::fmt::{Result, Write};
 
 use super::{Priority, Section};
 use crate::format::{
-    MISSING, category_label, channel_label, escape_html, escape_md, fixed, owner_label, p_value,
+    category_label, channel_label, escape_html, escape_md, fixed, or_missing, owner_label, p_value,
     thousands,
 };
 use crate::model::EmergingIssue;
@@ -163,11 +163,7 @@ fn html_issues(view: &View, heading: &str, out: &mut String) -> Result {
                 "<blockquote><p>“{}”</p><footer>{} · {} · {}</footer></blockquote>",
                 esc(&v.text),
                 esc(channel_label(&v.channel)),
-                esc(if v.region.is_empty() {
-                    MISSING
-                } else {
-                    &v.region
-                }),
+                esc(or_missing(&v.region)),
                 esc(&v.contact_id)
             )?;
         }
@@ -223,11 +219,7 @@ fn md_issues(view: &View, heading: &str, out: &mut String) -> Result {
                 out,
                 "> —— {} · {} · {}",
                 esc(channel_label(&v.channel)),
-                esc(if v.region.is_empty() {
-                    MISSING
-                } else {
-                    &v.region
-                }),
+                esc(or_missing(&v.region)),
                 esc(&v.contact_id)
             )?;
             writeln!(out)?;
