@@ -18,8 +18,19 @@ use voc_core::Token;
 use crate::ClassifyError;
 use crate::model::{Features, Input, LogisticModel, SplitMix, TrainOptions, features_v2};
 
-fn sigmoid_margin(model: &LogisticModel, feats: &[(u32, f32)]) -> f32 {
-    1.0 / (1.0 + (-model.margin(feats, 0.0)).exp())
+fn sigmoid(margin: f32) -> f32 {
+    1.0 / (1.0 + (-margin).exp())
+}
+
+/// The index of the highest probability (the first of equals).
+pub fn most_probable(ps: &[f32]) -> Option<usize> {
+    ps.iter()
+        .enumerate()
+        .fold(None, |best: Option<(usize, f32)>, (k, &p)| match best {
+            Some((_, b)) if b >= p => best,
+            _ => Some((k, p)),
+        })
+        .map(|(k, _)| k)
 }
 
 /// One labelled row.
@@ -218,6 +229,12 @@ pub fn parse_jsonl(
 /// Whether a row falls in the held-out (test) part: a hash of its key, so the split is
 /// the same for `train` and `eval` and whatever the order of the rows.
 pub fn in_test_part(row: &LabeledRow, test_share: f64) -> bool {
+    split_position(row) < test_share
+}
+
+/// Where a row falls in [0, 1] by a hash of its id or text: below the test share it is
+/// in the test part (`baseline.py` beside the shopping taxonomy computes the same).
+pub fn split_position(row: &LabeledRow) -> f64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in row.key().bytes() {
         h ^= u64::from(b);
@@ -227,7 +244,7 @@ pub fn in_test_part(row: &LabeledRow, test_share: f64) -> bool {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
-    (h as f64 / u64::MAX as f64) < test_share
+    h as f64 / u64::MAX as f64
 }
 
 /// Whether a predicted category id counts for the label `label`.
@@ -409,27 +426,34 @@ impl Combine {
             (Combine::Model, Some(m)) => m.yes,
             (Combine::Either, Some(m)) => rules || m.yes,
             (Combine::Both, Some(m)) => rules && m.yes,
-            (Combine::Assist, Some(m)) => m.yes || (rules && m.assisted),
+            (Combine::Assist, Some(m)) => m.assisted,
         }
     }
 }
 
 /// What a category's model says about a contact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Verdict {
     /// At or above the threshold.
     pub yes: bool,
-    /// At or above the lower threshold that suffices with a rule hit.
+    /// What `assist` decides: the model with the rule hit as evidence (older files: at
+    /// the threshold, or at the lower assisted threshold with a rule hit).
     pub assisted: bool,
+    /// The model's probability (ranks the categories of an exclusive taxonomy).
+    pub probability: f32,
+    /// The probability with the rule evidence added when the rules fired (`assist`).
+    pub assisted_probability: f32,
 }
 
 fn default_assisted() -> f32 {
     0.2
 }
 
-pub const MODELS_FORMAT: &str = "voc-category-models/2";
-/// The first format (no rule features, fixed thresholds): still read.
+pub const MODELS_FORMAT: &str = "voc-category-models/3";
+/// Earlier formats, still read: no rule features and fixed thresholds (1), no rule
+/// evidence (2).
 const MODELS_FORMAT_V1: &str = "voc-category-models/1";
+const MODELS_FORMAT_V2: &str = "voc-category-models/2";
 
 /// The tag a category's rule hit makes for the models (rules as features).
 pub fn rule_tag(category: &str) -> String {
@@ -441,8 +465,12 @@ pub fn rule_tag(category: &str) -> String {
 pub struct InnerChoice {
     /// Rows trained on and held out inside the training rows.
     pub rows: (usize, usize),
-    /// Micro-F1 on the inner held-out rows at each threshold tried.
+    /// Micro-F1 on the inner held-out rows at each threshold tried (the model alone).
     pub micro_f1_by_threshold: Vec<(f32, f64)>,
+    /// The best micro-F1 there with each rule evidence tried ([`RULE_EVIDENCE`]), at its
+    /// best threshold: (evidence, threshold, micro-F1).
+    #[serde(default)]
+    pub assist_micro_f1_by_evidence: Vec<(f32, f32, f64)>,
 }
 
 /// One logistic model per category (character 1–3-grams, words and word bigrams, and
@@ -455,8 +483,14 @@ pub struct CategoryModels {
     pub threshold: f32,
     /// With `combine = "assist"`, a rule hit and this probability suffice (models that
     /// read the rules as features have it equal to `threshold`: the rules are inside).
+    /// Models with [`Self::rule_evidence`]: the threshold of the assisted probability.
     #[serde(default = "default_assisted")]
     pub assisted_threshold: f32,
+    /// With `combine = "assist"`, the log-odds a category's own rule hit adds to its
+    /// model's (chosen with `assisted_threshold` on the inner split; `None` in older
+    /// files, whose assist is the threshold or a rule hit at the assisted threshold).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule_evidence: Option<f32>,
     /// The models read which categories' rules fired ([`rule_tag`]).
     #[serde(default)]
     pub rule_features: bool,
@@ -473,14 +507,18 @@ pub struct CategoryTraining {
     pub rule_features: bool,
     /// Share of the training rows held out to choose the threshold.
     pub inner_share: f64,
+    /// The taxonomy keeps one category per contact: the threshold is chosen for that
+    /// decision (the most probable category, when it reaches the threshold).
+    pub exclusive: bool,
     pub options: TrainOptions,
 }
 
 impl Default for CategoryTraining {
     fn default() -> Self {
         CategoryTraining {
-            rule_features: true,
+            rule_features: false,
             inner_share: 0.2,
+            exclusive: false,
             options: TrainOptions {
                 bits: 18,
                 balance: false,
@@ -491,8 +529,13 @@ impl Default for CategoryTraining {
     }
 }
 
+/// Rule evidence (log-odds added by a rule hit) tried on the inner split.
+pub const RULE_EVIDENCE: [f32; 8] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0];
+
 /// Thresholds tried on the inner split.
-const THRESHOLDS: [f32; 11] = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
+const THRESHOLDS: [f32; 14] = [
+    0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7,
+];
 
 impl CategoryModels {
     /// Where the models of the taxonomy at `taxonomy` are saved.
@@ -572,40 +615,68 @@ impl CategoryModels {
         let (inner_test, inner_train) = order.split_at(held.min(feats.len()));
         let mut inner = InnerChoice {
             rows: (inner_train.len(), inner_test.len()),
-            micro_f1_by_threshold: Vec::new(),
+            ..InnerChoice::default()
         };
-        let mut threshold = 0.5;
+        let (mut threshold, mut assisted, mut evidence) = (0.5, 0.5, 0.0);
         if !inner_test.is_empty() && !inner_train.is_empty() {
             let models = fit_rows(inner_train);
-            let probabilities: Vec<Vec<f32>> = inner_test
+            // Per held-out row and category: the model's log-odds and whether the
+            // category's own rules fired.
+            let scored: Vec<Vec<(f32, bool)>> = inner_test
                 .iter()
                 .map(|&i| {
                     models
                         .iter()
-                        .map(|(_, m)| sigmoid_margin(m, &feats[i]))
+                        .map(|(cat, m)| {
+                            let fired = rule_hits.get(i).is_some_and(|h| h.contains(cat));
+                            (m.margin(&feats[i], 0.0), fired)
+                        })
                         .collect()
                 })
                 .collect();
-            let mut best = f64::MIN;
-            for t in THRESHOLDS {
+            let micro_f1 = |gamma: f32, t: f32| -> f64 {
                 let (mut tp, mut predicted, mut gold) = (0usize, 0usize, 0usize);
-                for (row, ps) in inner_test.iter().zip(&probabilities) {
-                    for ((_, y), p) in targets.iter().zip(ps) {
-                        let yes = *p >= t;
+                for (row, cats) in inner_test.iter().zip(&scored) {
+                    let ps: Vec<f32> = cats
+                        .iter()
+                        .map(|&(m, fired)| sigmoid(m + if fired { gamma } else { 0.0 }))
+                        .collect();
+                    let top = most_probable(&ps);
+                    for (k, ((_, y), p)) in targets.iter().zip(&ps).enumerate() {
+                        let yes = *p >= t && (!training.exclusive || top == Some(k));
                         tp += usize::from(yes && y[*row]);
                         predicted += usize::from(yes);
                         gold += usize::from(y[*row]);
                     }
                 }
-                let f = if predicted + gold == 0 {
+                if predicted + gold == 0 {
                     0.0
                 } else {
                     2.0 * tp as f64 / (predicted + gold) as f64
-                };
+                }
+            };
+            let mut best = f64::MIN;
+            for t in THRESHOLDS {
+                let f = micro_f1(0.0, t);
                 inner.micro_f1_by_threshold.push((t, f));
                 if f > best {
-                    best = f;
-                    threshold = t;
+                    (best, threshold) = (f, t);
+                }
+            }
+            let mut best_assisted = f64::MIN;
+            for gamma in RULE_EVIDENCE {
+                let (mut f_gamma, mut t_gamma) = (f64::MIN, 0.5);
+                for t in THRESHOLDS {
+                    let f = micro_f1(gamma, t);
+                    if f > f_gamma {
+                        (f_gamma, t_gamma) = (f, t);
+                    }
+                }
+                inner
+                    .assist_micro_f1_by_evidence
+                    .push((gamma, t_gamma, f_gamma));
+                if f_gamma > best_assisted {
+                    (best_assisted, evidence, assisted) = (f_gamma, gamma, t_gamma);
                 }
             }
         }
@@ -613,11 +684,8 @@ impl CategoryModels {
         CategoryModels {
             format: MODELS_FORMAT.into(),
             threshold,
-            assisted_threshold: if training.rule_features {
-                threshold
-            } else {
-                default_assisted().min(threshold)
-            },
+            assisted_threshold: assisted,
+            rule_evidence: Some(evidence),
             rule_features: training.rule_features,
             inner,
             models: fit_rows(&all).into_iter().collect(),
@@ -644,21 +712,34 @@ impl CategoryModels {
         })
     }
 
-    /// What the model of `category` says for features from [`Self::features`] (`None`:
-    /// no model).
-    pub fn verdict(&self, category: &str, feats: &[(u32, f32)]) -> Option<Verdict> {
+    /// What the model of `category` says for features from [`Self::features`], given
+    /// whether the category's own rules fired (`None`: no model).
+    pub fn verdict(&self, category: &str, feats: &[(u32, f32)], fired: bool) -> Option<Verdict> {
         self.models.get(category).map(|m| {
-            let p = sigmoid_margin(m, feats);
+            let margin = m.margin(feats, 0.0);
+            let p = sigmoid(margin);
+            let (assisted, assisted_probability) = match self.rule_evidence {
+                Some(evidence) => {
+                    let pa = sigmoid(margin + if fired { evidence } else { 0.0 });
+                    (pa >= self.assisted_threshold, pa)
+                }
+                None => (
+                    p >= self.threshold || (fired && p >= self.assisted_threshold),
+                    p,
+                ),
+            };
             Verdict {
                 yes: p >= self.threshold,
-                assisted: p >= self.assisted_threshold,
+                assisted,
+                probability: p,
+                assisted_probability,
             }
         })
     }
 
     /// What the model of `category` says for `tokens` with no rule hit (`None`: no model).
     pub fn says(&self, category: &str, tokens: &[Token]) -> Option<Verdict> {
-        self.verdict(category, &self.features(tokens, &[]))
+        self.verdict(category, &self.features(tokens, &[]), false)
     }
 
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
@@ -677,7 +758,7 @@ impl CategoryModels {
                 file: file.clone(),
                 message: format!("not a category model file: {e}"),
             })?;
-        if models.format != MODELS_FORMAT && models.format != MODELS_FORMAT_V1 {
+        if ![MODELS_FORMAT, MODELS_FORMAT_V2, MODELS_FORMAT_V1].contains(&models.format.as_str()) {
             return Err(ClassifyError::File {
                 file,
                 message: format!(
@@ -693,6 +774,89 @@ impl CategoryModels {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rows whose words say little about their category, where a rule fires on half of
+    /// them and is right: training must give the rule hit weight, and `assist` must
+    /// then beat the model alone on rows it has not seen.
+    #[test]
+    fn assist_learns_how_much_a_rule_hit_is_worth() {
+        let mut rng = SplitMix(7);
+        let cats = vec!["甲".to_string(), "乙".to_string()];
+        let mut rows = Vec::new();
+        for i in 0..1200 {
+            let cat = i % 2;
+            // Mostly shared words; one word in ten hints at the category.
+            let tokens: Vec<Token> = (0..6)
+                .map(|_| {
+                    let w = rng.next_u64() % 40;
+                    if rng.next_u64().is_multiple_of(10) {
+                        Token::from(format!("提示{cat}"))
+                    } else {
+                        Token::from(format!("词{w}"))
+                    }
+                })
+                .collect();
+            let fired = if rng.next_u64().is_multiple_of(2) {
+                vec![cats[cat].clone()]
+            } else {
+                Vec::new()
+            };
+            rows.push((tokens, fired, vec![cats[cat].clone()]));
+        }
+        let (train, test) = rows.split_at(900);
+        let column = |rows: &[(Vec<Token>, Vec<String>, Vec<String>)]| {
+            (
+                rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+                rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
+                rows.iter().map(|r| r.2.clone()).collect::<Vec<_>>(),
+            )
+        };
+        let (tokens, hits, labels) = column(train);
+        let training = CategoryTraining {
+            exclusive: true,
+            ..CategoryTraining::default()
+        };
+        let models = CategoryModels::train(&tokens, &hits, &labels, &cats, &training);
+        let evidence = models.rule_evidence.expect("new models choose an evidence");
+        assert!(evidence > 0.0, "{:?}", models.inner);
+        let (mut model_right, mut assist_right) = (0, 0);
+        for (tokens, hits, labels) in test {
+            let feats = models.features(tokens, &[]);
+            let verdicts: Vec<Verdict> = cats
+                .iter()
+                .map(|c| models.verdict(c, &feats, hits.contains(c)).unwrap())
+                .collect();
+            let best = |p: fn(&Verdict) -> f32| {
+                most_probable(&verdicts.iter().map(p).collect::<Vec<_>>()).map(|k| &cats[k])
+            };
+            model_right += usize::from(best(|v| v.probability) == labels.first());
+            assist_right += usize::from(best(|v| v.assisted_probability) == labels.first());
+        }
+        assert!(
+            assist_right >= model_right + 20,
+            "assist {assist_right} vs model {model_right} of {}",
+            test.len()
+        );
+    }
+
+    #[test]
+    fn models_of_the_second_format_keep_their_assist() {
+        let mut models = CategoryModels::train(
+            &[vec![Token::from("断网")], vec![Token::from("账单")]],
+            &[vec![], vec![]],
+            &[vec!["甲".into()], vec!["乙".into()]],
+            &["甲".to_string(), "乙".to_string()],
+            &CategoryTraining::default(),
+        );
+        // A file written before the rule evidence: at the threshold, or a rule hit at
+        // the assisted threshold.
+        models.rule_evidence = None;
+        models.threshold = 0.99;
+        models.assisted_threshold = 0.0;
+        let feats = models.features(&[Token::from("断网")], &[]);
+        assert!(models.verdict("甲", &feats, true).unwrap().assisted);
+        assert!(!models.verdict("甲", &feats, false).unwrap().assisted);
+    }
 
     #[test]
     fn reads_csv_and_jsonl() {
@@ -758,12 +922,19 @@ mod tests {
             labels: vec![],
         };
         assert_eq!(in_test_part(&row, 0.2), in_test_part(&row.clone(), 0.2));
-        let v = |yes, assisted| Some(Verdict { yes, assisted });
+        let v = |yes, assisted| {
+            Some(Verdict {
+                yes,
+                assisted,
+                probability: 0.5,
+                assisted_probability: 0.5,
+            })
+        };
         assert!(Combine::Either.decide(false, v(true, true)));
         assert!(!Combine::Both.decide(true, v(false, true)));
         assert!(Combine::Model.decide(true, None));
         assert!(Combine::Assist.decide(true, v(false, true)));
         assert!(!Combine::Assist.decide(true, v(false, false)));
-        assert!(!Combine::Assist.decide(false, v(false, true)));
+        assert!(!Combine::Assist.decide(false, v(true, false)));
     }
 }

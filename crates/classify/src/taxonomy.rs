@@ -1,6 +1,8 @@
 //! The complaint taxonomy: hierarchical categories written by analysts as rules.
 //!
 //! ```toml
+//! exclusive = false                # true: at most one category per contact (see below)
+//!
 //! [synonyms]                       # name → terms, used as @name in any term list
 //! "断网" = ["断网", "掉线", "上不了网", "连不上"]   # TOML: quote non-ASCII keys
 //!
@@ -61,6 +63,13 @@
 //! * `near` entries are alternatives like `any`; NEAR expressions may also be written in
 //!   `any`, `all` and `none`.
 //! * Metadata filters are ignored by the examples (`must_match` tests the text rules).
+//! * `exclusive = true` (top level) is for taxonomies of one primary reason per contact:
+//!   of the categories that match, only one is kept — the one whose trained model gives
+//!   the highest probability, a category matched by its rules alone (no model) before
+//!   any model's, and among those the highest rule score, then the first in file order.
+//!   `taxonomy train` then chooses the models' threshold for that decision (it may be
+//!   low: the most probable category is taken unless all are unlikely). The models and
+//!   `explain` still see every category whose rules fired.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -220,6 +229,8 @@ struct RawCategory {
 #[serde(deny_unknown_fields)]
 struct TaxonomyFile {
     #[serde(default)]
+    exclusive: bool,
+    #[serde(default)]
     synonyms: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     category: Vec<RawCategory>,
@@ -258,6 +269,8 @@ pub struct TaxonomySpec {
     pub categories: Vec<CategorySpec>,
     /// Synonym groups: name → normalized phrases with their forms.
     pub synonyms: BTreeMap<String, Vec<(String, Form)>>,
+    /// At most one category per contact (`exclusive = true`).
+    pub exclusive: bool,
     rules: Vec<CategoryRules>,
 }
 
@@ -521,6 +534,7 @@ impl TaxonomySpec {
         Ok(TaxonomySpec {
             categories,
             synonyms,
+            exclusive: raw.exclusive,
             rules: rules_out,
         })
     }
@@ -634,6 +648,7 @@ impl TaxonomySpec {
             term_categories,
             models: None,
             combine_override: None,
+            exclusive: self.exclusive,
         }
     }
 }
@@ -705,6 +720,8 @@ pub struct Taxonomy {
     /// Trained per-category models (`voc taxonomy train`), if any.
     models: Option<CategoryModels>,
     combine_override: Option<Combine>,
+    /// At most one category per contact ([`TaxonomySpec::exclusive`]).
+    exclusive: bool,
 }
 
 /// Tokens `[start, end)` of turn `turn`.
@@ -1024,6 +1041,21 @@ impl<'a> Cx<'a> {
         Self::passes(spec, score, count)
     }
 
+    /// The sum of the weights of the `any`/`near` entries that fire (for a category
+    /// that matched: ranks the categories of an exclusive taxonomy).
+    fn score(&self, cat: &Category) -> f32 {
+        let places = if cat.spec.none_scope == NoneScope::Contact {
+            Vec::new()
+        } else {
+            self.none_places(cat)
+        };
+        cat.positive
+            .iter()
+            .filter(|a| self.fires(a, cat, &places))
+            .map(|a| a.weight)
+            .sum()
+    }
+
     /// The terms of `atom` present in eligible turns but cancelled by its negation
     /// mode, or off token boundaries.
     fn near_misses(&self, atom: &Atom, spec: &CategorySpec, out: &mut Vec<NearMiss>) {
@@ -1300,7 +1332,9 @@ impl Taxonomy {
             .collect();
         let mut scope_features: [Option<crate::model::Features>; 3] = [None, None, None];
         let mut out = Vec::new();
-        for (cat, &rules) in self.categories.iter().zip(&rules) {
+        // Exclusive: the best so far, ranked (model-free first, probability or score).
+        let mut best: Option<(usize, (bool, f32))> = None;
+        for (c, (cat, &rules)) in self.categories.iter().zip(&rules).enumerate() {
             let combine = self.combine(cat);
             let model = match (&self.models, combine) {
                 (None, _) | (_, Combine::Rules) => None,
@@ -1309,6 +1343,8 @@ impl Taxonomy {
                         Some(Verdict {
                             yes: false,
                             assisted: false,
+                            probability: 0.0,
+                            assisted_probability: 0.0,
                         })
                     } else {
                         let scope = cat.spec.scope;
@@ -1322,15 +1358,40 @@ impl Taxonomy {
                                 .collect();
                             models.features(&tokens, &rule_hits)
                         });
-                        models.verdict(&cat.spec.id, feats)
+                        models.verdict(&cat.spec.id, feats, rules)
                     }
                 }
             };
-            if combine.decide(rules, model) {
+            if !combine.decide(rules, model) {
+                continue;
+            }
+            if !self.exclusive {
                 out.push(cat.spec.id.clone());
+                continue;
+            }
+            let rank = match model {
+                Some(v) if combine == Combine::Assist => (false, v.assisted_probability),
+                Some(v) => (false, v.probability),
+                None => (true, cx.score(cat)),
+            };
+            if best.is_none_or(|(_, b)| rank > b) {
+                best = Some((c, rank));
             }
         }
+        if let Some((c, _)) = best {
+            out.push(self.categories[c].spec.id.clone());
+        }
         out
+    }
+
+    /// Whether at most one category is kept per contact.
+    pub fn exclusive(&self) -> bool {
+        self.exclusive
+    }
+
+    /// Overrides the taxonomy's `exclusive` (training reads every rule hit).
+    pub fn set_exclusive(&mut self, exclusive: bool) {
+        self.exclusive = exclusive;
     }
 
     /// Uses trained per-category models for the categories whose `combine` asks for them.
@@ -1370,11 +1431,26 @@ impl Taxonomy {
     ) -> Vec<CategoryExplanation> {
         let (occ, misses) = self.scan_explained(contact, tokens);
         let cx = Cx::new(contact, tokens, &occ, &misses);
-        self.categories
+        let mut out: Vec<CategoryExplanation> = self
+            .categories
             .iter()
             .map(|cat| cx.explain(cat, true))
-            .filter(|e| all || e.matched || !e.fired.is_empty() || !e.near_misses.is_empty())
-            .collect()
+            .collect();
+        if self.exclusive && out.iter().filter(|e| e.matched).count() > 1 {
+            let kept = self.decide(&cx, &vec![true; self.categories.len()], true);
+            for e in out
+                .iter_mut()
+                .filter(|e| e.matched && !kept.contains(&e.id))
+            {
+                e.matched = false;
+                e.reason = Some(match kept.first() {
+                    Some(k) => format!("matched, but the taxonomy is exclusive and keeps {k}"),
+                    None => "matched, but the taxonomy is exclusive and keeps none".into(),
+                });
+            }
+        }
+        out.retain(|e| all || e.matched || !e.fired.is_empty() || !e.near_misses.is_empty());
+        out
     }
 
     /// Classifies an example text, ignoring metadata filters. See [`example_contact`]
@@ -1546,6 +1622,45 @@ any = ["满意"]
         assert_eq!(tax.classify_text("很满意", &tokenize), vec!["服务/满意"]);
         assert!(tax.any_complaint(&["网络质量/宽带断网".to_string()]));
         assert!(!tax.any_complaint(&["服务/满意".to_string()]));
+    }
+
+    #[test]
+    fn exclusive_keeps_one_category_by_score_then_file_order() {
+        let toml = r#"
+exclusive = true
+[[category]]
+id = "网络/断网"
+name = "断网"
+any = ["断网"]
+[[category]]
+id = "网络/宽带"
+name = "宽带"
+any = ["宽带", "光猫 [weight=2]"]
+"#;
+        let tax = compile(toml);
+        // Equal scores: the first in file order.
+        assert_eq!(tax.classify_text("宽带断网", &tokenize), vec!["网络/断网"]);
+        // 宽带 + 光猫 score 3 against 1.
+        assert_eq!(
+            tax.classify_text("宽带光猫断网", &tokenize),
+            vec!["网络/宽带"]
+        );
+        let both = compile(&toml.replace("exclusive = true", ""));
+        assert_eq!(both.classify_text("宽带断网", &tokenize).len(), 2);
+        // `explain` says why the other matched category was not kept.
+        let (c, t) = contact(&[(Speaker::Customer, "宽带断网")]);
+        let ex = tax.explain(&c, &t, false);
+        let dropped = ex.iter().find(|e| e.id == "网络/宽带").unwrap();
+        assert!(!dropped.matched);
+        assert!(
+            dropped
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("keeps 网络/断网"),
+            "{:?}",
+            dropped.reason
+        );
     }
 
     #[test]

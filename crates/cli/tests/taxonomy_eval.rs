@@ -89,6 +89,25 @@ fn eval_prints_scores_json_and_xlsx_and_train_saves_models() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.path().join("taxonomy.models.json").exists());
+    // A labelling budget: the first rows in the split's hash order.
+    let small = dir.path().join("small.models.json");
+    let out = voc(&[
+        "taxonomy",
+        "train",
+        &pipeline,
+        "--labels",
+        &labels,
+        "--train-rows",
+        "4",
+        "--out",
+        small.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("on 4 rows"),
+        "{stdout}"
+    );
+    assert!(small.exists());
     let out = voc(&[
         "taxonomy",
         "eval",

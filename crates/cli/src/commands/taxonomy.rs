@@ -60,10 +60,15 @@ pub(crate) enum Command {
         /// Write the models here instead of beside the taxonomy
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Models read the text only, not which rules fired (to measure the model alone
-        /// against rules + model)
+        /// Models also read which rules fired, as features (by default they read the
+        /// text only, and `assist` adds a rule hit as evidence with a weight chosen on
+        /// an inner split)
         #[arg(long)]
-        text_only: bool,
+        rule_features: bool,
+        /// Fit on at most this many rows of the part (those first in the split's hash
+        /// order, whatever the file's order): what a labelling budget buys
+        #[arg(long)]
+        train_rows: Option<usize>,
     },
 }
 
@@ -110,8 +115,9 @@ pub(crate) fn run(cmd: Command) -> Result<ExitCode> {
             pipeline,
             labels,
             out,
-            text_only,
-        } => train(&pipeline, &labels, out, text_only),
+            rule_features,
+            train_rows,
+        } => train(&pipeline, &labels, out, rule_features, train_rows),
     }
 }
 
@@ -127,8 +133,9 @@ fn labelled_contacts(
     pipeline: &voc_pipeline::Pipeline,
     args: &LabelArgs,
     segmenter: &voc_text::Segmenter,
+    limit: Option<usize>,
 ) -> Result<LabelledContacts> {
-    use voc_classify::category_eval::{in_test_part, read_category_labels};
+    use voc_classify::category_eval::{in_test_part, read_category_labels, split_position};
     let rows = read_category_labels(&args.labels, args.label_column.as_deref())?;
     let total = rows.len();
     let mut rows: Vec<_> = rows
@@ -139,6 +146,22 @@ fn labelled_contacts(
             _ => true,
         })
         .collect();
+    if let Some(limit) = limit.filter(|&n| n < rows.len()) {
+        // The first rows in hash order: the same rows whatever the file's order.
+        let mut keyed: Vec<(f64, usize)> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (split_position(r), i))
+            .collect();
+        keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut keep = vec![false; rows.len()];
+        keyed[..limit].iter().for_each(|&(_, i)| keep[i] = true);
+        let mut index = 0;
+        rows.retain(|_| {
+            index += 1;
+            keep[index - 1]
+        });
+    }
     anyhow::ensure!(
         !rows.is_empty(),
         "{}: no labelled rows in part {:?} (of {total})",
@@ -184,7 +207,7 @@ fn eval(
     classifier
         .taxonomy
         .set_combine_override(combine.and_then(Combine::parse));
-    let data = labelled_contacts(&pipeline, args, &segmenter)?;
+    let data = labelled_contacts(&pipeline, args, &segmenter, None)?;
     let taxonomy = &classifier.taxonomy;
     let predicted: Vec<Vec<String>> = data
         .contacts
@@ -444,7 +467,13 @@ fn write_eval_xlsx(
     Ok(())
 }
 
-fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>, text_only: bool) -> Result<ExitCode> {
+fn train(
+    path: &Path,
+    args: &LabelArgs,
+    out: Option<PathBuf>,
+    rule_features: bool,
+    train_rows: Option<usize>,
+) -> Result<ExitCode> {
     use voc_classify::category_eval::{CategoryModels, CategoryTraining, Combine};
     let pipeline = voc_pipeline::Pipeline::load(path)?;
     let (mut classifier, segmenter, _) = voc_pipeline::models::build_classifier(&pipeline)?;
@@ -452,7 +481,9 @@ fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>, text_only: bool) -
     classifier
         .taxonomy
         .set_combine_override(Some(Combine::Rules));
-    let data = labelled_contacts(&pipeline, args, &segmenter)?;
+    let exclusive = classifier.taxonomy.exclusive();
+    classifier.taxonomy.set_exclusive(false);
+    let data = labelled_contacts(&pipeline, args, &segmenter, train_rows)?;
     let categories: Vec<String> = classifier.taxonomy.specs().map(|s| s.id.clone()).collect();
     let tokens: Vec<Vec<voc_core::Token>> = data
         .contacts
@@ -481,7 +512,8 @@ fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>, text_only: bool) -
         .collect();
     let labels: Vec<Vec<String>> = data.rows.iter().map(|r| r.labels.clone()).collect();
     let training = CategoryTraining {
-        rule_features: !text_only,
+        rule_features,
+        exclusive,
         ..CategoryTraining::default()
     };
     let started = std::time::Instant::now();
@@ -500,6 +532,19 @@ fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>, text_only: bool) -
             .join(", "),
         started.elapsed().as_secs_f64()
     );
+    if let Some(evidence) = models.rule_evidence {
+        println!(
+            "assist: a rule hit adds {evidence} to the log-odds, threshold {} (micro-F1 by evidence: {})",
+            models.assisted_threshold,
+            models
+                .inner
+                .assist_micro_f1_by_evidence
+                .iter()
+                .map(|(e, t, f)| format!("{e} at {t}: {f:.3}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let target = out.unwrap_or_else(|| CategoryModels::path_for(&pipeline.file.classify.taxonomy));
     models
         .save(&target)
@@ -527,10 +572,10 @@ fn train(path: &Path, args: &LabelArgs, out: Option<PathBuf>, text_only: bool) -
     }
     println!(
         "a category uses its model when it says combine = \"model\", \"either\", \"both\" or \"assist\"{}",
-        if text_only {
-            " (these models read the text only)"
+        if rule_features {
+            " (these models read the rule hits too)"
         } else {
-            " (these models read the rule hits too: \"assist\" is the model with the rules as evidence)"
+            " (these models read the text only: \"model\" is the model alone, \"assist\" the model with a rule hit as evidence)"
         }
     );
     Ok(ExitCode::SUCCESS)
