@@ -1483,7 +1483,17 @@ impl Taxonomy {
         let (contact, tokens) = example_contact(text, tokenize);
         let (occ, misses) = self.scan_explained(&contact, &tokens);
         let cx = Cx::new(&contact, &tokens, &occ, &misses);
-        Some((cx.explain(cat, false), tokens))
+        let mut explanation = cx.explain(cat, false);
+        if self.exclusive && explanation.matched {
+            let kept = self.decide(&cx, &vec![true; self.categories.len()], false);
+            if let Some(k) = kept.first().filter(|k| **k != explanation.id) {
+                explanation.matched = false;
+                explanation.reason = Some(format!(
+                    "matched, but the taxonomy is exclusive and keeps {k}"
+                ));
+            }
+        }
+        Some((explanation, tokens))
     }
 
     /// Same as [`Taxonomy::classify_example`]; kept for callers of the first version.
@@ -1661,6 +1671,12 @@ any = ["宽带", "光猫 [weight=2]"]
             "{:?}",
             dropped.reason
         );
+        // So does a failing `must_match` example.
+        let (why, _) = tax
+            .explain_example("网络/宽带", "宽带断网", &tokenize)
+            .unwrap();
+        assert!(!why.matched);
+        assert!(why.reason.unwrap().contains("keeps 网络/断网"));
     }
 
     #[test]
