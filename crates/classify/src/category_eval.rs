@@ -247,6 +247,26 @@ pub fn split_position(row: &LabeledRow) -> f64 {
     h as f64 / u64::MAX as f64
 }
 
+/// At most `limit` of `rows`: those first by [`split_position`], kept in their order, so
+/// the same rows whatever the file's order (`voc taxonomy train --train-rows`).
+pub fn first_in_split_order(rows: Vec<LabeledRow>, limit: usize) -> Vec<LabeledRow> {
+    if limit >= rows.len() {
+        return rows;
+    }
+    let mut keyed: Vec<(f64, usize)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (split_position(r), i))
+        .collect();
+    keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut keep = vec![false; rows.len()];
+    keyed[..limit].iter().for_each(|&(_, i)| keep[i] = true);
+    rows.into_iter()
+        .zip(keep)
+        .filter_map(|(row, keep)| keep.then_some(row))
+        .collect()
+}
+
 /// Whether a predicted category id counts for the label `label`.
 pub fn counts_for(predicted: &str, label: &str) -> bool {
     predicted == label

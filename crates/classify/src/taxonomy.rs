@@ -1438,16 +1438,7 @@ impl Taxonomy {
             .collect();
         if self.exclusive && out.iter().filter(|e| e.matched).count() > 1 {
             let kept = self.decide(&cx, &vec![true; self.categories.len()], true);
-            for e in out
-                .iter_mut()
-                .filter(|e| e.matched && !kept.contains(&e.id))
-            {
-                e.matched = false;
-                e.reason = Some(match kept.first() {
-                    Some(k) => format!("matched, but the taxonomy is exclusive and keeps {k}"),
-                    None => "matched, but the taxonomy is exclusive and keeps none".into(),
-                });
-            }
+            out.iter_mut().for_each(|e| not_kept(e, &kept));
         }
         out.retain(|e| all || e.matched || !e.fired.is_empty() || !e.near_misses.is_empty());
         out
@@ -1486,12 +1477,7 @@ impl Taxonomy {
         let mut explanation = cx.explain(cat, false);
         if self.exclusive && explanation.matched {
             let kept = self.decide(&cx, &vec![true; self.categories.len()], false);
-            if let Some(k) = kept.first().filter(|k| **k != explanation.id) {
-                explanation.matched = false;
-                explanation.reason = Some(format!(
-                    "matched, but the taxonomy is exclusive and keeps {k}"
-                ));
-            }
+            not_kept(&mut explanation, &kept);
         }
         Some((explanation, tokens))
     }
@@ -1499,6 +1485,17 @@ impl Taxonomy {
     /// Same as [`Taxonomy::classify_example`]; kept for callers of the first version.
     pub fn classify_text(&self, text: &str, tokenize: &dyn Fn(&str) -> TurnTokens) -> Vec<String> {
         self.classify_example(text, tokenize)
+    }
+}
+
+/// Marks a category whose rules matched as not kept when an exclusive taxonomy kept
+/// another one (`kept`: what [`Taxonomy::decide`] returned).
+fn not_kept(e: &mut CategoryExplanation, kept: &[String]) {
+    if let Some(k) = kept.first().filter(|k| e.matched && **k != e.id) {
+        e.matched = false;
+        e.reason = Some(format!(
+            "matched, but the taxonomy is exclusive and keeps {k}"
+        ));
     }
 }
 

@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 use voc_classify::TaxonomySpec;
 use voc_classify::category_eval::{
-    CategoryModels, CategoryTraining, Combine, in_test_part, read_category_labels, score,
-    split_position,
+    CategoryModels, CategoryTraining, Combine, first_in_split_order, in_test_part,
+    read_category_labels, score,
 };
 
 #[test]
@@ -68,15 +68,7 @@ fn rules_and_model_beat_either_alone_on_real_reviews() {
     let (test, train): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| in_test_part(r, 0.2));
     // A labelling budget of 3,000 rows, as `voc taxonomy train --train-rows 3000` takes
     // them (first in the split's hash order, kept in file order).
-    let mut order: Vec<(f64, usize)> = train
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (split_position(r), i))
-        .collect();
-    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let mut chosen: Vec<usize> = order[..TRAIN_ROWS].iter().map(|&(_, i)| i).collect();
-    chosen.sort_unstable();
-    let train: Vec<_> = chosen.into_iter().map(|i| train[i].clone()).collect();
+    let train = first_in_split_order(train, TRAIN_ROWS);
     let text = |r: &voc_classify::category_eval::LabeledRow| r.text.clone().unwrap_or_default();
     let tokens: Vec<Vec<voc_core::Token>> = train
         .iter()

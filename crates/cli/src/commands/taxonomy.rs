@@ -135,7 +135,7 @@ fn labelled_contacts(
     segmenter: &voc_text::Segmenter,
     limit: Option<usize>,
 ) -> Result<LabelledContacts> {
-    use voc_classify::category_eval::{in_test_part, read_category_labels, split_position};
+    use voc_classify::category_eval::{first_in_split_order, in_test_part, read_category_labels};
     let rows = read_category_labels(&args.labels, args.label_column.as_deref())?;
     let total = rows.len();
     let mut rows: Vec<_> = rows
@@ -146,21 +146,8 @@ fn labelled_contacts(
             _ => true,
         })
         .collect();
-    if let Some(limit) = limit.filter(|&n| n < rows.len()) {
-        // The first rows in hash order: the same rows whatever the file's order.
-        let mut keyed: Vec<(f64, usize)> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (split_position(r), i))
-            .collect();
-        keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let mut keep = vec![false; rows.len()];
-        keyed[..limit].iter().for_each(|&(_, i)| keep[i] = true);
-        let mut index = 0;
-        rows.retain(|_| {
-            index += 1;
-            keep[index - 1]
-        });
+    if let Some(limit) = limit {
+        rows = first_in_split_order(rows, limit);
     }
     anyhow::ensure!(
         !rows.is_empty(),
