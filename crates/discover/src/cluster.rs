@@ -1,16 +1,23 @@
-//! Spherical k-means on TF-IDF vectors of the stored words, seeded (k-means++ with a
-//! fixed PRNG), so the same documents and seed give the same topics.
+//! Spherical k-means on TF-IDF vectors of the stored words, started from a spectral
+//! partition of a sample ([`crate::spectral`]; k-means++ when the sample is too small
+//! for a neighbour graph), with a fixed PRNG, so the same documents and seed give the
+//! same topics.
 //!
-//! Why this method: measured against NMF and k-means on the same TF-IDF
-//! (`benches/discover.py`), it agrees as well with labelled classes and one pass
-//! costs one sparse dot product per document and topic, so a million contacts take
-//! seconds. Assigning is parallel (each document's answer does not depend on the
+//! Why this method: measured against NMF, k-means and BERTopic on the same texts
+//! (`benches/discover.py`), it agrees best with labelled classes, and one pass costs one
+//! sparse dot product per document and topic, so a million contacts take seconds (the
+//! spectral start costs the same at any size: it works on a bounded sample). Assigning is parallel (each document's answer does not depend on the
 //! others); the centroid sums are added in document order, so floats do not depend on
 //! how rayon split the work.
 
 use rayon::prelude::*;
 
 use crate::corpus::{BREAK, Corpus};
+use crate::spectral;
+
+/// Seeding names, as `run.json` and `voc discover --json` report the method.
+pub const SPECTRAL: &str = "spectral partition of a nearest-neighbour graph";
+pub const KMEANS_PLUS_PLUS: &str = "k-means++";
 
 /// Documents as L2-normalised TF-IDF rows (compressed sparse rows over features).
 #[derive(Debug, Clone, Default)]
@@ -150,6 +157,8 @@ impl Rng {
 /// than `min_similarity`), its cosine to that centroid, and the centroids.
 #[derive(Debug, Clone)]
 pub struct Clustering {
+    /// How the starting topics were found: [`SPECTRAL`] or [`KMEANS_PLUS_PLUS`].
+    pub seeding: &'static str,
     pub assignment: Vec<Option<u32>>,
     pub similarity: Vec<f32>,
     /// `k` rows of `features` weights each, L2-normalised.
@@ -364,22 +373,34 @@ fn lloyd(
     (centroids, assignment, iterations)
 }
 
-/// Spherical k-means: [`RESTARTS`] seeded starts (greedy k-means++ and Lloyd's
-/// iterations) on at most [`RESTART_SAMPLE`] documents, the best of them run on every
-/// document; then each document's topic and cosine to it.
-pub fn kmeans(features: &Features, options: &KMeansOptions) -> Clustering {
-    let n = features.documents();
-    let dims = features.len();
-    let candidates: Vec<usize> = (0..n).filter(|&d| !features.row(d).0.is_empty()).collect();
-    let k = options.k.min(candidates.len());
-    if k == 0 || dims == 0 {
-        return Clustering {
-            assignment: vec![None; n],
-            similarity: vec![0.0; n],
-            centroids: Vec::new(),
-            iterations: 0,
-        };
+/// The starting centroids from a spectral partition of an even sample of the documents
+/// ([`spectral`]): the normalised sum of each part's TF-IDF rows. `None` when the
+/// sample is too small for a neighbour graph.
+fn spectral_start(features: &Features, candidates: &[usize], k: usize, seed: u64) -> Option<Vec<Vec<f32>>> {
+    let step = candidates.len().div_ceil(spectral::SAMPLE).max(1);
+    let sample: Vec<usize> = candidates.iter().copied().step_by(step).collect();
+    let labels = spectral::partition(features, &sample, k, seed)?;
+    let mut sums = vec![vec![0.0f32; features.len()]; k];
+    for (&doc, &label) in sample.iter().zip(&labels) {
+        let (cols, vals) = features.row(doc);
+        for (&f, &v) in cols.iter().zip(vals) {
+            sums[label as usize][f as usize] += v;
+        }
     }
+    for sum in &mut sums {
+        normalise(sum);
+    }
+    Some(sums)
+}
+
+/// The best of [`RESTARTS`] seeded starts (greedy k-means++ and Lloyd's iterations) on
+/// at most [`RESTART_SAMPLE`] documents.
+fn kmeans_plus_plus_start(
+    features: &Features,
+    candidates: &[usize],
+    k: usize,
+    options: &KMeansOptions,
+) -> Vec<Vec<f32>> {
     let step = candidates.len().div_ceil(RESTART_SAMPLE).max(1);
     let sample: Vec<usize> = candidates.iter().copied().step_by(step).collect();
     let mut best_start: Option<(f64, Vec<Vec<f32>>)> = None;
@@ -392,7 +413,30 @@ pub fn kmeans(features: &Features, options: &KMeansOptions) -> Clustering {
             best_start = Some((objective, centroids));
         }
     }
-    let (_, start) = best_start.expect("one restart at least");
+    best_start.expect("one restart at least").1
+}
+
+/// Spherical k-means: [`RESTARTS`] seeded starts (greedy k-means++ and Lloyd's
+/// iterations) on at most [`RESTART_SAMPLE`] documents, the best of them run on every
+/// document; then each document's topic and cosine to it.
+pub fn kmeans(features: &Features, options: &KMeansOptions) -> Clustering {
+    let n = features.documents();
+    let dims = features.len();
+    let candidates: Vec<usize> = (0..n).filter(|&d| !features.row(d).0.is_empty()).collect();
+    let k = options.k.min(candidates.len());
+    if k == 0 || dims == 0 {
+        return Clustering {
+            seeding: KMEANS_PLUS_PLUS,
+            assignment: vec![None; n],
+            similarity: vec![0.0; n],
+            centroids: Vec::new(),
+            iterations: 0,
+        };
+    }
+    let (seeding, start) = match spectral_start(features, &candidates, k, options.seed) {
+        Some(centroids) => (SPECTRAL, centroids),
+        None => (KMEANS_PLUS_PLUS, kmeans_plus_plus_start(features, &candidates, k, options)),
+    };
     let (centroids, _, iterations) = lloyd(features, &candidates, start, options.max_iterations);
     // Final similarities against the final centroids.
     let finals = nearest(features, &candidates, &centroids, dims);
@@ -405,6 +449,7 @@ pub fn kmeans(features: &Features, options: &KMeansOptions) -> Clustering {
         similarity[doc] = s;
     }
     Clustering {
+        seeding,
         assignment: out_assignment,
         similarity,
         centroids,

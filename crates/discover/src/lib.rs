@@ -1,7 +1,8 @@
 //! Topic discovery: what customers talk about that the taxonomy does not know yet.
 //!
 //! From the stored tokens of a period's contacts (never cut again), without any
-//! taxonomy: topics by spherical k-means on TF-IDF of the content words ([`cluster`]),
+//! taxonomy: topics by spherical k-means on TF-IDF of the content words, started from a
+//! spectral partition of their nearest-neighbour graph ([`cluster`], [`spectral`]),
 //! each described by its most distinctive phrases, size, share, sentiment, regions,
 //! channels, overlapping categories and representative verbatims ([`describe`]); small
 //! themes of a handful of contacts by word co-occurrence ([`themes`]); ids kept from
@@ -16,6 +17,7 @@ pub mod corpus;
 pub mod describe;
 pub mod identity;
 mod report;
+pub mod spectral;
 pub mod suggest;
 mod themes;
 
@@ -287,7 +289,7 @@ pub fn topics_of(corpus: &Corpus, options: &DiscoverOptions) -> PeriodTopics {
         topic_of,
         themes_of,
         method: Method {
-            algorithm: "spherical k-means on TF-IDF of stored words (k-means++ seeding)".into(),
+            algorithm: format!("spherical k-means on TF-IDF of stored words ({} seeding)", clustering.seeding),
             side: options.side,
             k: kept.len(),
             seed: options.seed,
