@@ -19,6 +19,19 @@ use crate::spectral;
 pub const SPECTRAL: &str = "spectral partition of a nearest-neighbour graph";
 pub const KMEANS_PLUS_PLUS: &str = "k-means++";
 
+/// How the k-means finds its starting topics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Seeding {
+    /// A spectral partition of a sample's nearest-neighbour graph ([`spectral`]): topics
+    /// that agree best with labelled classes (`benches/RESULTS.md`).
+    #[default]
+    Spectral,
+    /// The best of [`RESTARTS`] k-means++ starts: the earlier method, kept for comparison.
+    #[serde(rename = "kmeans++")]
+    KMeansPlusPlus,
+}
+
 /// Documents as L2-normalised TF-IDF rows (compressed sparse rows over features).
 #[derive(Debug, Clone, Default)]
 pub struct Features {
@@ -169,6 +182,7 @@ pub struct Clustering {
 #[derive(Debug, Clone, Copy)]
 pub struct KMeansOptions {
     pub k: usize,
+    pub seeding: Seeding,
     pub seed: u64,
     pub max_iterations: usize,
     pub min_similarity: f32,
@@ -376,7 +390,12 @@ fn lloyd(
 /// The starting centroids from a spectral partition of an even sample of the documents
 /// ([`spectral`]): the normalised sum of each part's TF-IDF rows. `None` when the
 /// sample is too small for a neighbour graph.
-fn spectral_start(features: &Features, candidates: &[usize], k: usize, seed: u64) -> Option<Vec<Vec<f32>>> {
+fn spectral_start(
+    features: &Features,
+    candidates: &[usize],
+    k: usize,
+    seed: u64,
+) -> Option<Vec<Vec<f32>>> {
     let step = candidates.len().div_ceil(spectral::SAMPLE).max(1);
     let sample: Vec<usize> = candidates.iter().copied().step_by(step).collect();
     let labels = spectral::partition(features, &sample, k, seed)?;
@@ -433,9 +452,16 @@ pub fn kmeans(features: &Features, options: &KMeansOptions) -> Clustering {
             iterations: 0,
         };
     }
-    let (seeding, start) = match spectral_start(features, &candidates, k, options.seed) {
+    let spectral = match options.seeding {
+        Seeding::Spectral => spectral_start(features, &candidates, k, options.seed),
+        Seeding::KMeansPlusPlus => None,
+    };
+    let (seeding, start) = match spectral {
         Some(centroids) => (SPECTRAL, centroids),
-        None => (KMEANS_PLUS_PLUS, kmeans_plus_plus_start(features, &candidates, k, options)),
+        None => (
+            KMEANS_PLUS_PLUS,
+            kmeans_plus_plus_start(features, &candidates, k, options),
+        ),
     };
     let (centroids, _, iterations) = lloyd(features, &candidates, start, options.max_iterations);
     // Final similarities against the final centroids.

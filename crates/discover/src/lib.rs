@@ -27,6 +27,7 @@ use voc_core::channel::label as channel_label;
 use voc_store::History;
 use voc_store::scan::Span;
 
+pub use cluster::Seeding;
 pub use corpus::{Corpus, Document, Side};
 pub use describe::{Share, Verbatim};
 pub use identity::{Registry, Status};
@@ -45,6 +46,7 @@ pub struct DiscoverOptions {
     /// Topics wanted; 0 picks √(contacts ÷ 25) between 2 and 30.
     pub topics: usize,
     pub seed: u64,
+    pub seeding: Seeding,
     /// A word is a feature when at least this many contacts use it; 0 picks
     /// max(2, contacts ÷ 20,000).
     pub min_df: u32,
@@ -67,6 +69,7 @@ impl Default for DiscoverOptions {
             side: Side::Customer,
             topics: 0,
             seed: 42,
+            seeding: Seeding::Spectral,
             min_df: 0,
             max_df_share: 0.5,
             max_iterations: 20,
@@ -203,6 +206,7 @@ pub fn topics_of(corpus: &Corpus, options: &DiscoverOptions) -> PeriodTopics {
         &features,
         &cluster::KMeansOptions {
             k,
+            seeding: options.seeding,
             seed: options.seed,
             max_iterations: options.max_iterations,
             min_similarity: options.min_similarity,
@@ -289,7 +293,10 @@ pub fn topics_of(corpus: &Corpus, options: &DiscoverOptions) -> PeriodTopics {
         topic_of,
         themes_of,
         method: Method {
-            algorithm: format!("spherical k-means on TF-IDF of stored words ({} seeding)", clustering.seeding),
+            algorithm: format!(
+                "spherical k-means on TF-IDF of stored words ({} seeding)",
+                clustering.seeding
+            ),
             side: options.side,
             k: kept.len(),
             seed: options.seed,

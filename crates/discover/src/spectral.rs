@@ -110,7 +110,10 @@ impl LocalRows {
                 (0..self.rows())
                     .map(|i| {
                         let (cols, vals) = self.row(i);
-                        cols.iter().zip(vals).map(|(&f, &v)| v * z[f as usize]).sum()
+                        cols.iter()
+                            .zip(vals)
+                            .map(|(&f, &v)| v * z[f as usize])
+                            .sum()
                     })
                     .collect()
             })
@@ -144,7 +147,9 @@ fn gaussian(rng: &mut Rng) -> f64 {
 }
 
 fn random_columns(rows: usize, columns: usize, rng: &mut Rng) -> Columns {
-    (0..columns).map(|_| (0..rows).map(|_| gaussian(rng)).collect()).collect()
+    (0..columns)
+        .map(|_| (0..rows).map(|_| gaussian(rng)).collect())
+        .collect()
 }
 
 /// Orthonormal columns spanning the same space (classical Gram–Schmidt applied twice,
@@ -219,7 +224,10 @@ fn symmetric_eigen(mut a: Vec<Vec<f64>>) -> (Vec<f64>, Columns) {
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&x, &y| a[y][y].total_cmp(&a[x][x]).then(x.cmp(&y)));
     let values = order.iter().map(|&j| a[j][j]).collect();
-    let vectors = order.iter().map(|&j| v.iter().map(|row| row[j]).collect()).collect();
+    let vectors = order
+        .iter()
+        .map(|&j| v.iter().map(|row| row[j]).collect())
+        .collect();
     (values, vectors)
 }
 
@@ -246,7 +254,11 @@ fn svd_coordinates(x: &LocalRows, rng: &mut Rng) -> Option<Coordinates> {
         .collect();
     let (values, vectors) = symmetric_eigen(gram);
     let dims = DIMS.min(l);
-    let sigma: Vec<f64> = values.iter().take(dims).map(|v| v.max(0.0).sqrt()).collect();
+    let sigma: Vec<f64> = values
+        .iter()
+        .take(dims)
+        .map(|v| v.max(0.0).sqrt())
+        .collect();
     let mut data = vec![0.0f32; m * dims];
     data.par_chunks_mut(dims).enumerate().for_each(|(i, row)| {
         let mut norm = 0.0;
@@ -301,9 +313,15 @@ impl Graph {
                 let a = points.row(i);
                 let mut scored: Vec<(f32, u32)> = (0..m)
                     .filter(|&j| j != i)
-                    .map(|j| (a.iter().zip(points.row(j)).map(|(x, y)| x * y).sum(), j as u32))
+                    .map(|j| {
+                        (
+                            a.iter().zip(points.row(j)).map(|(x, y)| x * y).sum(),
+                            j as u32,
+                        )
+                    })
                     .collect();
-                let closer = |x: &(f32, u32), y: &(f32, u32)| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1));
+                let closer =
+                    |x: &(f32, u32), y: &(f32, u32)| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1));
                 scored.select_nth_unstable_by(nn - 1, closer);
                 scored.truncate(nn);
                 scored.into_iter().map(|(_, j)| j).collect()
@@ -334,7 +352,9 @@ impl Graph {
         for i in 1..=m {
             offsets[i] = offsets[i].max(offsets[i - 1]);
         }
-        let degree: Vec<f64> = (0..m).map(|i| weights[offsets[i]..offsets[i + 1]].iter().sum()).collect();
+        let degree: Vec<f64> = (0..m)
+            .map(|i| weights[offsets[i]..offsets[i + 1]].iter().sum())
+            .collect();
         for i in 0..m {
             for e in offsets[i]..offsets[i + 1] {
                 weights[e] /= (degree[i] * degree[targets[e] as usize]).sqrt();
@@ -384,7 +404,11 @@ impl Graph {
         let mq: Columns = q.par_iter().map(|c| self.shifted_times(c)).collect();
         let l = q.len();
         let projected: Vec<Vec<f64>> = (0..l)
-            .map(|a| (0..l).map(|b| 0.5 * (dot(&q[a], &mq[b]) + dot(&q[b], &mq[a]))).collect())
+            .map(|a| {
+                (0..l)
+                    .map(|b| 0.5 * (dot(&q[a], &mq[b]) + dot(&q[b], &mq[a])))
+                    .collect()
+            })
             .collect();
         let (_, vectors) = symmetric_eigen(projected);
         let mut data = vec![0.0f32; m * k];
@@ -425,7 +449,9 @@ fn euclidean_kmeans(points: &Coordinates, k: usize, rng: &mut Rng) -> Vec<u32> {
         // distance to the nearest seed so far.
         let first = (rng.next_u64() % m as u64) as usize;
         let mut centroids = vec![points.row(first).to_vec()];
-        let mut distance: Vec<f32> = (0..m).map(|i| squared_distance(points.row(i), &centroids[0])).collect();
+        let mut distance: Vec<f32> = (0..m)
+            .map(|i| squared_distance(points.row(i), &centroids[0]))
+            .collect();
         while centroids.len() < k {
             let total: f64 = distance.iter().map(|&d| d as f64).sum();
             let pick = if total > 0.0 {
@@ -450,7 +476,10 @@ fn euclidean_kmeans(points: &Coordinates, k: usize, rng: &mut Rng) -> Vec<u32> {
         }
         let mut labels = vec![u32::MAX; m];
         for _ in 0..KMEANS_ITERATIONS {
-            let next: Vec<u32> = (0..m).into_par_iter().map(|i| nearest(points.row(i), &centroids).0).collect();
+            let next: Vec<u32> = (0..m)
+                .into_par_iter()
+                .map(|i| nearest(points.row(i), &centroids).0)
+                .collect();
             if next == labels {
                 break;
             }
@@ -466,7 +495,10 @@ fn euclidean_kmeans(points: &Coordinates, k: usize, rng: &mut Rng) -> Vec<u32> {
             }
             for c in 0..k {
                 if sizes[c] > 0 {
-                    centroids[c] = sums[c].iter().map(|s| (s / sizes[c] as f64) as f32).collect();
+                    centroids[c] = sums[c]
+                        .iter()
+                        .map(|s| (s / sizes[c] as f64) as f32)
+                        .collect();
                 }
             }
         }
@@ -498,7 +530,11 @@ mod tests {
             assert!((dot(vector, vector) - 1.0).abs() < 1e-9);
             for i in 0..4 {
                 let av: f64 = (0..4).map(|j| a[i][j] * vector[j]).sum();
-                assert!((av - value * vector[i]).abs() < 1e-9, "row {i}: {av} vs {}", value * vector[i]);
+                assert!(
+                    (av - value * vector[i]).abs() < 1e-9,
+                    "row {i}: {av} vs {}",
+                    value * vector[i]
+                );
             }
         }
         // The trace is kept.
@@ -507,7 +543,11 @@ mod tests {
 
     #[test]
     fn orthonormalise_drops_dependent_columns() {
-        let q = orthonormalise(vec![vec![1.0, 1.0, 0.0], vec![2.0, 2.0, 0.0], vec![0.0, 1.0, 1.0]]);
+        let q = orthonormalise(vec![
+            vec![1.0, 1.0, 0.0],
+            vec![2.0, 2.0, 0.0],
+            vec![0.0, 1.0, 1.0],
+        ]);
         assert_eq!(q.len(), 2);
         for a in 0..2 {
             for b in 0..2 {
@@ -523,12 +563,21 @@ mod tests {
         let mut points = Vec::new();
         // Two tight groups of 20 points on the unit circle, far apart.
         for i in 0..40 {
-            let angle = if i < 20 { 0.01 * i as f32 } else { 1.5 + 0.01 * i as f32 };
+            let angle = if i < 20 {
+                0.01 * i as f32
+            } else {
+                1.5 + 0.01 * i as f32
+            };
             points.extend([angle.cos(), angle.sin()]);
         }
-        let coordinates = Coordinates { data: points, dims: 2 };
+        let coordinates = Coordinates {
+            data: points,
+            dims: 2,
+        };
         let graph = Graph::nearest_neighbours(&coordinates, 5);
-        let embedding = graph.spectral_embedding(2, &mut Rng::new(1)).expect("40 nodes");
+        let embedding = graph
+            .spectral_embedding(2, &mut Rng::new(1))
+            .expect("40 nodes");
         let labels = euclidean_kmeans(&embedding, 2, &mut Rng::new(2));
         assert!(labels[..20].iter().all(|&l| l == labels[0]), "{labels:?}");
         assert!(labels[20..].iter().all(|&l| l == labels[20]), "{labels:?}");

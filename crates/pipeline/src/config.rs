@@ -70,6 +70,9 @@ pub struct DiscoverSection {
     /// `customer` (customer turns and work-order notes) or `all`.
     #[serde(default)]
     pub side: voc_discover::Side,
+    /// `spectral` (default) or `kmeans++`: how the topics' k-means starts.
+    #[serde(default)]
+    pub seeding: voc_discover::Seeding,
 }
 
 fn discover_seed() -> u64 {
@@ -82,6 +85,7 @@ impl DiscoverSection {
             side: self.side,
             topics: self.topics,
             seed: self.seed,
+            seeding: self.seeding,
             ..voc_discover::DiscoverOptions::default()
         }
     }

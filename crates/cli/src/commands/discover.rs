@@ -2,7 +2,7 @@ use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use voc_core::Period;
-use voc_discover::{DiscoverOptions, Discovery, Side, Topic};
+use voc_discover::{DiscoverOptions, Discovery, Seeding, Side, Topic};
 
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
@@ -36,9 +36,20 @@ pub(crate) struct Args {
     /// Seed of the topics' initialisation: the same seed, the same topics
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// How the topics' k-means starts: from a spectral partition of the contacts'
+    /// nearest-neighbour graph (agrees best with labelled classes), or k-means++
+    #[arg(long, value_enum, default_value = "spectral")]
+    seeding: SeedingArg,
     /// Print the discovery as JSON instead of a table
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SeedingArg {
+    Spectral,
+    #[value(name = "kmeans++")]
+    KMeansPlusPlus,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -60,6 +71,10 @@ pub(crate) fn run(args: Args, quiet: bool) -> Result<ExitCode> {
         },
         topics: args.topics,
         seed: args.seed,
+        seeding: match args.seeding {
+            SeedingArg::Spectral => Seeding::Spectral,
+            SeedingArg::KMeansPlusPlus => Seeding::KMeansPlusPlus,
+        },
         ..DiscoverOptions::default()
     };
     let summary = voc_pipeline::discover::discover(&pipeline, &args.period, &options, args.out)?;
