@@ -98,9 +98,15 @@ fn background_topics_are_recovered_and_the_result_is_deterministic() {
         ..DiscoverOptions::default()
     };
     let a = topics_of(&corpus, &options);
-    let b = topics_of(&corpus, &options);
+    // The same topics on one thread as on every core (sums in a fixed order).
+    let b = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| topics_of(&corpus, &options));
     assert_eq!(a.topic_of, b.topic_of);
     assert_eq!(a.topics, b.topics);
+    assert!(a.method.algorithm.contains("spectral"), "{}", a.method.algorithm);
     // Purity: each topic's most frequent gold class, summed, over all contacts.
     let mut counts = vec![[0usize; 11]; a.topics.len()];
     for (d, t) in a.topic_of.iter().enumerate() {
