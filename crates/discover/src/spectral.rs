@@ -50,12 +50,20 @@ pub fn partition(features: &Features, docs: &[usize], k: usize, seed: u64) -> Op
     if k < 2 || docs.len() <= NEIGHBOURS.max(k) {
         return None;
     }
+    let timer = std::time::Instant::now();
+    let lap = |what: &str| tracing::debug!(target: "voc::discover", "spectral {what}: {:.3} s", timer.elapsed().as_secs_f64());
     let mut rng = Rng::new(seed ^ 0x5EC7_2A11);
     let local = LocalRows::new(features, docs);
+    lap("rows");
     let coordinates = svd_coordinates(&local, &mut rng)?;
+    lap("SVD");
     let graph = Graph::nearest_neighbours(&coordinates, NEIGHBOURS);
+    lap("neighbours");
     let embedding = graph.spectral_embedding(k, &mut rng)?;
-    Some(euclidean_kmeans(&embedding, k, &mut rng))
+    lap("eigenvectors");
+    let labels = euclidean_kmeans(&embedding, k, &mut rng);
+    lap("k-means");
+    Some(labels)
 }
 
 /// The sample's TF-IDF rows with its features renumbered densely (the corpus may have
@@ -137,33 +145,70 @@ impl LocalRows {
     }
 }
 
+/// Sums in lanes, so the compiler can use vector instructions (a single running float
+/// sum must be kept in order); the order is fixed, so the result is too.
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    let (ca, ta) = a.as_chunks::<4>();
+    let (cb, tb) = b[..a.len()].as_chunks::<4>();
+    let mut lanes = [0.0f64; 4];
+    for (x, y) in ca.iter().zip(cb) {
+        for l in 0..4 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    let tail: f64 = ta.iter().zip(tb).map(|(x, y)| x * y).sum();
+    (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
 }
 
-fn gaussian(rng: &mut Rng) -> f64 {
-    let u = rng.unit().max(f64::MIN_POSITIVE);
-    (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * rng.unit()).cos()
+/// [`dot`] for the f32 coordinates the neighbours are searched in.
+fn dot32(a: &[f32], b: &[f32]) -> f32 {
+    let (ca, ta) = a.as_chunks::<8>();
+    let (cb, tb) = b[..a.len()].as_chunks::<8>();
+    let mut lanes = [0.0f32; 8];
+    for (x, y) in ca.iter().zip(cb) {
+        for l in 0..8 {
+            lanes[l] += x[l] * y[l];
+        }
+    }
+    let tail: f32 = ta.iter().zip(tb).map(|(x, y)| x * y).sum();
+    lanes.iter().sum::<f32>() + tail
 }
 
+/// Random ±1 entries: as good a test matrix for the randomized SVD and the subspace
+/// start as Gaussian ones, at a bit of the PRNG each.
 fn random_columns(rows: usize, columns: usize, rng: &mut Rng) -> Columns {
     (0..columns)
-        .map(|_| (0..rows).map(|_| gaussian(rng)).collect())
+        .map(|_| {
+            let mut column = Vec::with_capacity(rows);
+            while column.len() < rows {
+                let bits = rng.next_u64();
+                column.extend(
+                    (0..64.min(rows - column.len()))
+                        .map(|b| if bits >> b & 1 == 1 { 1.0 } else { -1.0 }),
+                );
+            }
+            column
+        })
         .collect()
 }
 
-/// Orthonormal columns spanning the same space (classical Gram–Schmidt applied twice,
-/// whose projections run in parallel); a column left (numerically) in the span of the
+/// Orthonormal columns spanning the same space: classical Gram–Schmidt, applied twice
+/// ("twice is enough") where the result is used, once between multiplications that
+/// only need the columns kept apart. A column left (numerically) in the span of the
 /// earlier ones is dropped.
 fn orthonormalise(columns: Columns) -> Columns {
+    gram_schmidt(columns, 2)
+}
+
+fn gram_schmidt(columns: Columns, passes: usize) -> Columns {
     let mut out: Columns = Vec::with_capacity(columns.len());
     for mut v in columns {
         let before = dot(&v, &v).sqrt();
         if before == 0.0 {
             continue;
         }
-        for _ in 0..2 {
-            let projections: Vec<f64> = out.par_iter().map(|q| dot(q, &v)).collect();
+        for _ in 0..passes {
+            let projections: Vec<f64> = out.iter().map(|q| dot(q, &v)).collect();
             for (q, p) in out.iter().zip(&projections) {
                 v.iter_mut().zip(q).for_each(|(x, y)| *x -= p * y);
             }
@@ -239,10 +284,16 @@ fn svd_coordinates(x: &LocalRows, rng: &mut Rng) -> Option<Coordinates> {
     if width < 2 {
         return None;
     }
-    let mut q = orthonormalise(x.times(&random_columns(x.features, width, rng)));
-    for _ in 0..POWER_ITERATIONS {
-        // Xᵀq is only as ill-conditioned as X itself: one orthonormalisation per round.
-        q = orthonormalise(x.times(&x.transposed_times(&q)));
+    let mut q = gram_schmidt(x.times(&random_columns(x.features, width, rng)), 1);
+    for round in 1..=POWER_ITERATIONS {
+        q = x.times(&x.transposed_times(&q));
+        // Two rounds grow the columns' spread by (σ₁/σₗ)⁴, which f64 holds easily: the
+        // columns are kept apart every other round and made orthonormal at the end.
+        if round == POWER_ITERATIONS {
+            q = orthonormalise(q);
+        } else if round % 2 == 0 {
+            q = gram_schmidt(q, 1);
+        }
     }
     // X ≈ Q·B with B = QᵀX; B's left singular vectors and values from the eigenvectors
     // of B·Bᵀ = WᵀW, W = XᵀQ.
@@ -263,9 +314,9 @@ fn svd_coordinates(x: &LocalRows, rng: &mut Rng) -> Option<Coordinates> {
     data.par_chunks_mut(dims).enumerate().for_each(|(i, row)| {
         let mut norm = 0.0;
         let mut coordinates = vec![0.0f64; dims];
+        let qi: Vec<f64> = q.iter().map(|column| column[i]).collect();
         for (j, value) in coordinates.iter_mut().enumerate() {
-            let u: f64 = (0..l).map(|a| q[a][i] * vectors[j][a]).sum();
-            *value = u * sigma[j];
+            *value = dot(&qi, &vectors[j]) * sigma[j];
             norm += *value * *value;
         }
         let norm = norm.sqrt();
@@ -307,24 +358,33 @@ impl Graph {
     fn nearest_neighbours(points: &Coordinates, neighbours: usize) -> Graph {
         let m = points.rows();
         let nn = neighbours.min(m - 1);
-        let lists: Vec<Vec<u32>> = (0..m)
+        // Rows in blocks of TILE, each other row read once per block (the coordinates
+        // do not fit in the cache; the block does).
+        const TILE: usize = 32;
+        let lists: Vec<Vec<u32>> = (0..m.div_ceil(TILE))
             .into_par_iter()
-            .map(|i| {
-                let a = points.row(i);
-                let mut scored: Vec<(f32, u32)> = (0..m)
-                    .filter(|&j| j != i)
-                    .map(|j| {
-                        (
-                            a.iter().zip(points.row(j)).map(|(x, y)| x * y).sum(),
-                            j as u32,
-                        )
-                    })
-                    .collect();
-                let closer =
-                    |x: &(f32, u32), y: &(f32, u32)| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1));
-                scored.select_nth_unstable_by(nn - 1, closer);
-                scored.truncate(nn);
-                scored.into_iter().map(|(_, j)| j).collect()
+            .flat_map_iter(|block| {
+                let rows = block * TILE..((block + 1) * TILE).min(m);
+                let mut scores = vec![vec![0.0f32; m]; rows.len()];
+                for j in 0..m {
+                    let b = points.row(j);
+                    for (i, out) in rows.clone().zip(scores.iter_mut()) {
+                        out[j] = dot32(points.row(i), b);
+                    }
+                }
+                rows.zip(scores).map(move |(i, scores)| {
+                    let mut scored: Vec<(f32, u32)> = scores
+                        .into_iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != i)
+                        .map(|(j, s)| (s, j as u32))
+                        .collect();
+                    let closer =
+                        |x: &(f32, u32), y: &(f32, u32)| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1));
+                    scored.select_nth_unstable_by(nn - 1, closer);
+                    scored.truncate(nn);
+                    scored.into_iter().map(|(_, j)| j).collect::<Vec<u32>>()
+                })
             })
             .collect();
         let mut edges: Vec<(u32, u32)> = Vec::with_capacity(2 * m * nn);
@@ -393,8 +453,10 @@ impl Graph {
         let mut q = orthonormalise(random_columns(m, width, rng));
         for iteration in 1..=SUBSPACE_ITERATIONS {
             q = q.par_iter().map(|c| self.shifted_times(c)).collect();
-            if iteration % ORTHONORMALISE_EVERY == 0 || iteration == SUBSPACE_ITERATIONS {
+            if iteration == SUBSPACE_ITERATIONS {
                 q = orthonormalise(q);
+            } else if iteration % ORTHONORMALISE_EVERY == 0 {
+                q = gram_schmidt(q, 1);
             }
         }
         if q.len() < k {
@@ -414,9 +476,9 @@ impl Graph {
         let mut data = vec![0.0f32; m * k];
         data.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
             let scale = self.degree[i].sqrt();
+            let qi: Vec<f64> = q.iter().map(|column| column[i]).collect();
             for (j, out) in row.iter_mut().enumerate() {
-                let u: f64 = (0..l).map(|a| q[a][i] * vectors[j][a]).sum();
-                *out = (u / scale) as f32;
+                *out = (dot(&qi, &vectors[j]) / scale) as f32;
             }
         });
         Some(Coordinates { data, dims: k })
@@ -424,7 +486,16 @@ impl Graph {
 }
 
 fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum()
+    let (ca, ta) = a.as_chunks::<8>();
+    let (cb, tb) = b[..a.len()].as_chunks::<8>();
+    let mut lanes = [0.0f32; 8];
+    for (x, y) in ca.iter().zip(cb) {
+        for l in 0..8 {
+            lanes[l] += (x[l] - y[l]) * (x[l] - y[l]);
+        }
+    }
+    let tail: f32 = ta.iter().zip(tb).map(|(x, y)| (x - y) * (x - y)).sum();
+    lanes.iter().sum::<f32>() + tail
 }
 
 /// Nearest centroid of a point and its squared distance (ties to the lower index).

@@ -106,7 +106,11 @@ fn background_topics_are_recovered_and_the_result_is_deterministic() {
         .install(|| topics_of(&corpus, &options));
     assert_eq!(a.topic_of, b.topic_of);
     assert_eq!(a.topics, b.topics);
-    assert!(a.method.algorithm.contains("spectral"), "{}", a.method.algorithm);
+    assert!(
+        a.method.algorithm.contains("spectral"),
+        "{}",
+        a.method.algorithm
+    );
     // Purity: each topic's most frequent gold class, summed, over all contacts.
     let mut counts = vec![[0usize; 11]; a.topics.len()];
     for (d, t) in a.topic_of.iter().enumerate() {
