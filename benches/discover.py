@@ -21,7 +21,8 @@ Sets (read from ../shared/data/real/, skipped with a message when absent):
             @mention (a weak gold: the brand, not the complaint)
 
   python benches/discover.py [--sizes 10000] [--sets shopping,stc3] [--voc target/debug/voc]
-                             [--no-peers] [--no-bertopic]
+                             [--no-peers] [--no-bertopic] [--seeds 1,2,3,4,5]
+(--seeds: also voc's agreement over those seeds, spectral and k-means++ seeding, at each k.)
 
 Python: the venv of benches/discover-requirements.txt (bertopic with --no-deps), e.g.
   python3 -m venv $CARGO_TARGET_DIR/discover-venv
@@ -168,11 +169,12 @@ class Voc:
         self.pipeline = write_pipeline(self.folder, rows)
         subprocess.run([voc, "-q", "run", str(self.pipeline), "--force"], check=True)
 
-    def discover(self, k):
+    def discover(self, k, seed=None, seeding=None):
         started = time.perf_counter()
         cpu = children_cpu()
+        extra = (["--seed", str(seed)] if seed is not None else []) + (["--seeding", seeding] if seeding else [])
         out = subprocess.run(
-            [self.voc, "-q", "discover", str(self.pipeline), "--period", WEEK, "--topics", str(k), "--json"],
+            [self.voc, "-q", "discover", str(self.pipeline), "--period", WEEK, "--topics", str(k), "--json", *extra],
             check=True,
             capture_output=True,
             text=True,
@@ -270,12 +272,30 @@ def main():
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--no-bertopic", action="store_true")
     ap.add_argument("--repeat", action="store_true", help="sample with repetition beyond the set's size (timing)")
+    ap.add_argument("--seeds", default="", help="e.g. 1,2,3,4,5: also voc's agreement over these seeds, both seedings")
     args = ap.parse_args()
     loaders = {"shopping": load_shopping, "stc3": load_stc3}
     lines = [
         "| set | contacts | k | method | NMI | ARI | purity | unassigned | wall (s) | CPU (s) |",
         "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+
+    seed_lines = [
+        "| set | k | seeding | NMI mean (min–max) | ARI mean (min) | purity mean |",
+        "| --- | ---: | --- | --- | --- | ---: |",
+    ]
+
+    def over_seeds(voc, name, k, gold):
+        import statistics
+
+        for seeding in ["spectral", "kmeans++"]:
+            runs = [scores(voc.discover(k, seed, seeding)[0], gold) for seed in args.seeds.split(",")]
+            nmi, ari = [r["nmi"] for r in runs], [r["ari"] for r in runs]
+            seed_lines.append(
+                f"| {name} | {k} | {seeding} | {statistics.mean(nmi):.3f} ({min(nmi):.3f}–{max(nmi):.3f}) "
+                f"| {statistics.mean(ari):.3f} ({min(ari):.3f}) | {statistics.mean(r['purity'] for r in runs):.3f} |"
+            )
+            print(seed_lines[-1], file=sys.stderr, flush=True)
 
     def row(name, n, k, method, labels, gold, wall, cpu):
         s = scores(labels, gold)
@@ -310,16 +330,24 @@ def main():
                         row(name, n, k, method, labels, gold, f"{wall:.2f} {jieba}", cpu)
 
             at(k)
+            ks = [k]
             if peers and not args.no_bertopic:
                 labels, wall, cpu = peers.bertopic()
                 # BERTopic's own granularity: its topics, the -1 outliers not counted.
                 kb = len({l for l in labels if l != -1})
                 if kb >= 2 and kb != k:
                     at(kb)
+                    ks.append(kb)
                 method = "BERTopic (TF-IDF SVD embeddings, UMAP, HDBSCAN)"
                 row(name, n, kb, method, labels, gold, f"{wall:.2f} (+ jieba {peers.cut:.2f})", cpu)
+            if args.seeds:
+                for kk in ks:
+                    over_seeds(voc, name, kk, gold)
             voc.close()
     print("\n".join(lines))
+    if args.seeds:
+        print()
+        print("\n".join(seed_lines))
 
 
 if __name__ == "__main__":
