@@ -628,6 +628,40 @@ mod tests {
         }
     }
 
+    /// Identical contacts (a template sent 40 times): no panic, one part or none.
+    #[test]
+    fn identical_documents_do_not_break_it() {
+        for features_per_row in [1usize, 2] {
+            let n = 40;
+            let mut features = Features::default();
+            features.offsets.push(0);
+            for _ in 0..n {
+                for f in 0..features_per_row {
+                    features.columns.push(f as u32);
+                    features.values.push(1.0 / (features_per_row as f32).sqrt());
+                }
+                features.offsets.push(features.columns.len());
+            }
+            features.feature_words = (0..features_per_row as u32).collect();
+            features.document_frequency = vec![n as u32; features_per_row];
+            let docs: Vec<usize> = (0..n).collect();
+            if let Some(labels) = partition(&features, &docs, 3, 42) {
+                assert_eq!(labels.len(), n);
+                assert!(labels.iter().all(|&l| l < 3));
+            }
+            let options = crate::cluster::KMeansOptions {
+                k: 3,
+                seeding: crate::cluster::Seeding::Spectral,
+                seed: 42,
+                max_iterations: 20,
+                min_similarity: 0.05,
+            };
+            let clustering = crate::cluster::kmeans(&features, &options);
+            assert_eq!(clustering.assignment.len(), n);
+            assert!(clustering.assignment.iter().all(Option::is_some));
+        }
+    }
+
     /// Two cliques joined by one edge: the leading eigenvectors separate them.
     #[test]
     fn the_embedding_separates_two_communities() {
