@@ -24,7 +24,7 @@ use crate::cluster::{Features, Rng};
 
 /// Documents the graph is built on (an even sample beyond): the neighbour search costs
 /// the square of it.
-pub const SAMPLE: usize = 5_000;
+pub const SAMPLE: usize = 4_000;
 /// Dimensions of the SVD the neighbours are searched in.
 const DIMS: usize = 100;
 const OVERSAMPLE: usize = 10;
