@@ -387,6 +387,12 @@ fn lloyd(
     (centroids, assignment, iterations)
 }
 
+/// Every document when they are at most `at_most`, else every n-th: an even sample.
+fn even_sample(candidates: &[usize], at_most: usize) -> Vec<usize> {
+    let step = candidates.len().div_ceil(at_most).max(1);
+    candidates.iter().copied().step_by(step).collect()
+}
+
 /// The starting centroids from a spectral partition of an even sample of the documents
 /// ([`spectral`]): the normalised sum of each part's TF-IDF rows. `None` when the
 /// sample is too small for a neighbour graph.
@@ -396,8 +402,7 @@ fn spectral_start(
     k: usize,
     seed: u64,
 ) -> Option<Vec<Vec<f32>>> {
-    let step = candidates.len().div_ceil(spectral::SAMPLE).max(1);
-    let sample: Vec<usize> = candidates.iter().copied().step_by(step).collect();
+    let sample = even_sample(candidates, spectral::SAMPLE);
     let labels = spectral::partition(features, &sample, k, seed)?;
     let mut sums = vec![vec![0.0f32; features.len()]; k];
     for (&doc, &label) in sample.iter().zip(&labels) {
@@ -420,8 +425,7 @@ fn kmeans_plus_plus_start(
     k: usize,
     options: &KMeansOptions,
 ) -> Vec<Vec<f32>> {
-    let step = candidates.len().div_ceil(RESTART_SAMPLE).max(1);
-    let sample: Vec<usize> = candidates.iter().copied().step_by(step).collect();
+    let sample = even_sample(candidates, RESTART_SAMPLE);
     let mut best_start: Option<(f64, Vec<Vec<f32>>)> = None;
     for restart in 0..RESTARTS {
         let mut rng = Rng::new(options.seed.wrapping_add(restart.wrapping_mul(0x9E37)));

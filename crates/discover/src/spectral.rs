@@ -160,18 +160,24 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + tail
 }
 
-/// [`dot`] for the f32 coordinates the neighbours are searched in.
-fn dot32(a: &[f32], b: &[f32]) -> f32 {
+/// Σ term(aᵢ, bᵢ) over f32 rows in eight lanes (as [`dot`]), in a fixed order.
+#[inline(always)]
+fn sum_in_lanes(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> f32) -> f32 {
     let (ca, ta) = a.as_chunks::<8>();
     let (cb, tb) = b[..a.len()].as_chunks::<8>();
     let mut lanes = [0.0f32; 8];
     for (x, y) in ca.iter().zip(cb) {
         for l in 0..8 {
-            lanes[l] += x[l] * y[l];
+            lanes[l] += term(x[l], y[l]);
         }
     }
-    let tail: f32 = ta.iter().zip(tb).map(|(x, y)| x * y).sum();
+    let tail: f32 = ta.iter().zip(tb).map(|(&x, &y)| term(x, y)).sum();
     lanes.iter().sum::<f32>() + tail
+}
+
+/// [`dot`] for the f32 coordinates the neighbours are searched in.
+fn dot32(a: &[f32], b: &[f32]) -> f32 {
+    sum_in_lanes(a, b, |x, y| x * y)
 }
 
 /// Random ±1 entries: as good a test matrix for the randomized SVD and the subspace
@@ -486,16 +492,7 @@ impl Graph {
 }
 
 fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
-    let (ca, ta) = a.as_chunks::<8>();
-    let (cb, tb) = b[..a.len()].as_chunks::<8>();
-    let mut lanes = [0.0f32; 8];
-    for (x, y) in ca.iter().zip(cb) {
-        for l in 0..8 {
-            lanes[l] += (x[l] - y[l]) * (x[l] - y[l]);
-        }
-    }
-    let tail: f32 = ta.iter().zip(tb).map(|(x, y)| (x - y) * (x - y)).sum();
-    lanes.iter().sum::<f32>() + tail
+    sum_in_lanes(a, b, |x, y| (x - y) * (x - y))
 }
 
 /// Nearest centroid of a point and its squared distance (ties to the lower index).
