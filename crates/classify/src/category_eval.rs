@@ -514,6 +514,15 @@ pub struct CategoryModels {
     /// The models read which categories' rules fired ([`rule_tag`]).
     #[serde(default)]
     pub rule_features: bool,
+    /// Without `exclusive`: a contact's most probable category (of those whose model may
+    /// decide alone: `model`, `either`, `assist`) is kept at this probability even below
+    /// `threshold` — its likeliest category needs less evidence than a second one does.
+    /// Chosen on the inner split; `None` in older files and exclusive taxonomies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top_threshold: Option<f32>,
+    /// The same with `assist`, for the assisted probability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assisted_top_threshold: Option<f32>,
     #[serde(default)]
     pub inner: InnerChoice,
     pub models: BTreeMap<String, LogisticModel>,
@@ -638,6 +647,7 @@ impl CategoryModels {
             ..InnerChoice::default()
         };
         let (mut threshold, mut assisted, mut evidence) = (0.5, 0.5, 0.0);
+        let (mut top, mut assisted_top) = (0.5, 0.5);
         if !inner_test.is_empty() && !inner_train.is_empty() {
             let models = fit_rows(inner_train);
             // Per held-out row and category: the model's log-odds and whether the
@@ -654,7 +664,8 @@ impl CategoryModels {
                         .collect()
                 })
                 .collect();
-            let micro_f1 = |gamma: f32, t: f32| -> f64 {
+            // `top`: the most probable category's threshold (`t` when exclusive).
+            let micro_f1 = |gamma: f32, t: f32, top_t: f32| -> f64 {
                 let (mut tp, mut predicted, mut gold) = (0usize, 0usize, 0usize);
                 for (row, cats) in inner_test.iter().zip(&scored) {
                     let ps: Vec<f32> = cats
@@ -663,7 +674,8 @@ impl CategoryModels {
                         .collect();
                     let top = most_probable(&ps);
                     for (k, ((_, y), p)) in targets.iter().zip(&ps).enumerate() {
-                        let yes = *p >= t && (!training.exclusive || top == Some(k));
+                        let yes = (*p >= t && (!training.exclusive || top == Some(k)))
+                            || (top == Some(k) && *p >= top_t);
                         tp += usize::from(yes && y[*row]);
                         predicted += usize::from(yes);
                         gold += usize::from(y[*row]);
@@ -675,31 +687,48 @@ impl CategoryModels {
                     2.0 * tp as f64 / (predicted + gold) as f64
                 }
             };
+            // The best (micro-F1, top threshold) at threshold `t`.
+            let best_top = |gamma: f32, t: f32| -> (f64, f32) {
+                if training.exclusive {
+                    return (micro_f1(gamma, t, t), t);
+                }
+                // From `t` down: a lower one only when it does better.
+                THRESHOLDS
+                    .into_iter()
+                    .rev()
+                    .filter(|&u| u <= t)
+                    .fold((f64::MIN, t), |best, u| {
+                        let f = micro_f1(gamma, t, u);
+                        if f > best.0 { (f, u) } else { best }
+                    })
+            };
             let mut best = f64::MIN;
             for t in THRESHOLDS {
-                let f = micro_f1(0.0, t);
+                let (f, u) = best_top(0.0, t);
                 inner.micro_f1_by_threshold.push((t, f));
                 if f > best {
-                    (best, threshold) = (f, t);
+                    (best, threshold, top) = (f, t, u);
                 }
             }
             let mut best_assisted = f64::MIN;
             for gamma in RULE_EVIDENCE {
-                let (mut f_gamma, mut t_gamma) = (f64::MIN, 0.5);
+                let (mut f_gamma, mut t_gamma, mut u_gamma) = (f64::MIN, 0.5, 0.5);
                 for t in THRESHOLDS {
-                    let f = micro_f1(gamma, t);
+                    let (f, u) = best_top(gamma, t);
                     if f > f_gamma {
-                        (f_gamma, t_gamma) = (f, t);
+                        (f_gamma, t_gamma, u_gamma) = (f, t, u);
                     }
                 }
                 inner
                     .assist_micro_f1_by_evidence
                     .push((gamma, t_gamma, f_gamma));
                 if f_gamma > best_assisted {
-                    (best_assisted, evidence, assisted) = (f_gamma, gamma, t_gamma);
+                    (best_assisted, evidence, assisted, assisted_top) =
+                        (f_gamma, gamma, t_gamma, u_gamma);
                 }
             }
         }
+        let below = |top: f32, t: f32| (!training.exclusive && top < t).then_some(top);
         let all: Vec<usize> = (0..feats.len()).collect();
         CategoryModels {
             format: MODELS_FORMAT.into(),
@@ -707,6 +736,8 @@ impl CategoryModels {
             assisted_threshold: assisted,
             rule_evidence: Some(evidence),
             rule_features: training.rule_features,
+            top_threshold: below(top, threshold),
+            assisted_top_threshold: below(assisted_top, assisted),
             inner,
             models: fit_rows(&all).into_iter().collect(),
         }
@@ -755,6 +786,17 @@ impl CategoryModels {
                 assisted_probability,
             }
         })
+    }
+
+    /// The probability at which a contact's most probable category is kept without
+    /// `exclusive` (below the threshold: see [`Self::top_threshold`]), for a category
+    /// combining as `combine`; `None` when it is the threshold.
+    pub fn top_threshold_for(&self, combine: Combine) -> Option<f32> {
+        match combine {
+            Combine::Assist if self.rule_evidence.is_some() => self.assisted_top_threshold,
+            Combine::Model | Combine::Either => self.top_threshold,
+            _ => None,
+        }
     }
 
     /// What the model of `category` says for `tokens` with no rule hit (`None`: no model).
@@ -857,6 +899,73 @@ mod tests {
             "assist {assist_right} vs model {model_right} of {}",
             test.len()
         );
+    }
+
+    /// Single-label rows of six categories in three pairs whose words are shared within
+    /// a pair: a non-exclusive taxonomy's models keep a row's most probable category
+    /// below the threshold a second one needs (on rows they have not seen, that finds
+    /// more right categories than the threshold alone); an exclusive taxonomy's models
+    /// have no top threshold.
+    #[test]
+    fn the_inner_split_chooses_a_top_threshold_without_exclusive() {
+        let mut rng = SplitMix(11);
+        let cats: Vec<String> = (0..6).map(|c| format!("类{c}")).collect();
+        let row = |rng: &mut SplitMix| {
+            let cat = (rng.next_u64() % 6) as usize;
+            let tokens: Vec<Token> = (0..5)
+                .map(|_| match rng.next_u64() % 10 {
+                    0..=3 => Token::from(format!("对{}", cat / 2)),
+                    4 => Token::from(format!("提示{cat}")),
+                    _ => Token::from(format!("词{}", rng.next_u64() % 30)),
+                })
+                .collect();
+            (tokens, vec![cats[cat].clone()])
+        };
+        let (tokens, labels): (Vec<_>, Vec<_>) = (0..1500).map(|_| row(&mut rng)).unzip();
+        let hits = vec![Vec::new(); tokens.len()];
+        let models =
+            CategoryModels::train(&tokens, &hits, &labels, &cats, &CategoryTraining::default());
+        let top = models
+            .top_threshold
+            .unwrap_or_else(|| panic!("no top threshold: {} {:?}", models.threshold, models.inner));
+        assert!(top < models.threshold, "{top} {}", models.threshold);
+        // Micro-F1 on unseen rows, with and without the top threshold.
+        let (mut with_top, mut without) = ((0, 0, 0), (0, 0, 0));
+        for _ in 0..2000 {
+            let (tokens, labels) = row(&mut rng);
+            let feats = models.features(&tokens, &[]);
+            let ps: Vec<f32> = cats
+                .iter()
+                .map(|c| models.verdict(c, &feats, false).unwrap().probability)
+                .collect();
+            let best = most_probable(&ps);
+            for (k, p) in ps.iter().enumerate() {
+                let gold = cats[k] == labels[0];
+                let yes = *p >= models.threshold;
+                for (counts, yes) in [
+                    (&mut without, yes),
+                    (&mut with_top, yes || (best == Some(k) && *p >= top)),
+                ] {
+                    counts.0 += usize::from(yes && gold);
+                    counts.1 += usize::from(yes);
+                    counts.2 += usize::from(gold);
+                }
+            }
+        }
+        let f1 = |(tp, predicted, gold): (usize, usize, usize)| {
+            2.0 * tp as f64 / (predicted + gold) as f64
+        };
+        assert!(
+            f1(with_top) > f1(without),
+            "{with_top:?} {without:?} {top} {:?}",
+            models.inner
+        );
+        let exclusive = CategoryTraining {
+            exclusive: true,
+            ..CategoryTraining::default()
+        };
+        let models = CategoryModels::train(&tokens, &hits, &labels, &cats, &exclusive);
+        assert_eq!(models.top_threshold, None);
     }
 
     #[test]

@@ -1331,9 +1331,12 @@ impl Taxonomy {
             .map(|(c, _)| c.spec.id.as_str())
             .collect();
         let mut scope_features: [Option<crate::model::Features>; 3] = [None, None, None];
-        let mut out = Vec::new();
+        let mut kept: Vec<usize> = Vec::new();
         // Exclusive: the best so far, ranked (model-free first, probability or score).
         let mut best: Option<(usize, (bool, f32))> = None;
+        // Not exclusive: the most probable category whose model may decide alone, with
+        // its probability and the threshold at which it is kept anyway.
+        let mut top: Option<(usize, f32, Option<f32>)> = None;
         for (c, (cat, &rules)) in self.categories.iter().zip(&rules).enumerate() {
             let combine = self.combine(cat);
             let model = match (&self.models, combine) {
@@ -1362,11 +1365,23 @@ impl Taxonomy {
                     }
                 }
             };
+            if let (Some(v), Some(models), false) = (model, &self.models, self.exclusive)
+                && matches!(combine, Combine::Model | Combine::Either | Combine::Assist)
+            {
+                let p = if combine == Combine::Assist {
+                    v.assisted_probability
+                } else {
+                    v.probability
+                };
+                if top.is_none_or(|(_, b, _)| p > b) {
+                    top = Some((c, p, models.top_threshold_for(combine)));
+                }
+            }
             if !combine.decide(rules, model) {
                 continue;
             }
             if !self.exclusive {
-                out.push(cat.spec.id.clone());
+                kept.push(c);
                 continue;
             }
             let rank = match model {
@@ -1379,9 +1394,18 @@ impl Taxonomy {
             }
         }
         if let Some((c, _)) = best {
-            out.push(self.categories[c].spec.id.clone());
+            kept.push(c);
         }
-        out
+        if let Some((c, p, Some(at))) = top
+            && p >= at
+            && !kept.contains(&c)
+        {
+            kept.push(c);
+            kept.sort_unstable();
+        }
+        kept.into_iter()
+            .map(|c| self.categories[c].spec.id.clone())
+            .collect()
     }
 
     /// Whether at most one category is kept per contact.
@@ -1995,5 +2019,60 @@ none = ["满意"]
         assert_eq!(spec.categories[0].line, 2);
         assert_eq!(spec.categories[0].must_match_lines, vec![6, 7]);
         assert_eq!(spec.terms(), vec!["x"]);
+    }
+
+    /// Without `exclusive`, a contact's most probable category is kept from the models'
+    /// top threshold, below the threshold a second category needs; an exclusive
+    /// taxonomy keeps using the threshold.
+    #[test]
+    fn the_most_probable_category_is_kept_from_the_top_threshold() {
+        use crate::category_eval::{CategoryModels, CategoryTraining};
+        let toml = r#"
+[[category]]
+id = "网络/断网"
+name = "断网"
+combine = "model"
+any = ["从不出现"]
+[[category]]
+id = "网络/宽带"
+name = "宽带"
+combine = "model"
+any = ["从不出现"]
+"#;
+        let rows: Vec<Vec<voc_core::Token>> = (0..40)
+            .map(|i| {
+                tokenize(if i % 2 == 0 {
+                    "又断网了"
+                } else {
+                    "宽带账单"
+                })
+                .into_iter()
+                .collect()
+            })
+            .collect();
+        let labels: Vec<Vec<String>> = (0..40)
+            .map(|i| vec![["网络/断网", "网络/宽带"][i % 2].to_string()])
+            .collect();
+        let categories = vec!["网络/断网".to_string(), "网络/宽带".to_string()];
+        let mut models = CategoryModels::train(
+            &rows,
+            &vec![Vec::new(); 40],
+            &labels,
+            &categories,
+            &CategoryTraining::default(),
+        );
+        models.threshold = 0.999;
+        models.top_threshold = None;
+        let mut tax = compile(toml);
+        tax.set_models(Some(models.clone()));
+        assert!(tax.classify_text("断网", &tokenize).is_empty());
+        models.top_threshold = Some(0.3);
+        tax.set_models(Some(models.clone()));
+        assert_eq!(tax.classify_text("断网", &tokenize), vec!["网络/断网"]);
+        // Only the most probable one.
+        assert_eq!(tax.classify_text("宽带", &tokenize), vec!["网络/宽带"]);
+        let mut exclusive = compile(&format!("exclusive = true\n{toml}"));
+        exclusive.set_models(Some(models));
+        assert!(exclusive.classify_text("断网", &tokenize).is_empty());
     }
 }

@@ -52,11 +52,43 @@ fn shopping_taxonomy_on_real_reviews() {
 
 #[test]
 fn rules_and_model_beat_either_alone_on_real_reviews() {
+    let Some(m) = measure(true) else { return };
+    assert!(m.assist > m.rules && m.assist > m.model_alone, "{m:?}");
+    // 3 points above the char 1–3-gram LR on the same rows (`baseline.py
+    // --train-rows 3000`: 0.8235).
+    assert!(m.assist >= 0.8235 + 0.03, "{m:?}");
+}
+
+/// The same taxonomy without `exclusive` (as most complaint taxonomies are: a contact
+/// may have several reasons): each category decides alone, and a review's most
+/// probable category is kept from a lower probability than a second one (the top
+/// threshold training chose). Before that, rules + model scored 0.823 here.
+#[test]
+fn without_exclusive_the_top_category_keeps_rules_and_model_ahead() {
+    let Some(m) = measure(false) else { return };
+    assert!(m.top_threshold.is_some_and(|t| t < m.threshold), "{m:?}");
+    assert!(m.assist > m.rules && m.assist > m.model_alone, "{m:?}");
+    assert!(m.assist >= 0.8235 + 0.03, "{m:?}");
+}
+
+#[derive(Debug)]
+#[allow(dead_code)] // read by Debug in failure messages
+struct Measured {
+    rules: f64,
+    model_alone: f64,
+    assist: f64,
+    threshold: f32,
+    top_threshold: Option<f32>,
+}
+
+/// Micro-F1 on the held-out part of rules alone, the model alone and rules + model,
+/// trained on 3,000 labelled rows, with the taxonomy exclusive or not.
+fn measure(exclusive: bool) -> Option<Measured> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let labels = root.join("../shared/data/real/online_shopping_10_cats.csv");
     if !labels.exists() {
         eprintln!("skipped: {} is absent", labels.display());
-        return;
+        return None;
     }
     let spec = TaxonomySpec::load(&root.join("crates/classify/tests/data/shopping/taxonomy.toml"))
         .unwrap();
@@ -82,7 +114,7 @@ fn rules_and_model_beat_either_alone_on_real_reviews() {
         .iter()
         .map(|r| taxonomy.classify_example(&text(r), &tokenize))
         .collect();
-    taxonomy.set_exclusive(true);
+    taxonomy.set_exclusive(exclusive);
     let gold_train: Vec<Vec<String>> = train.iter().map(|r| r.labels.clone()).collect();
     let categories: Vec<String> = taxonomy.specs().map(|s| s.id.clone()).collect();
     let gold: Vec<Vec<String>> = test.iter().map(|r| r.labels.clone()).collect();
@@ -104,24 +136,25 @@ fn rules_and_model_beat_either_alone_on_real_reviews() {
     };
     let rules = micro_f1(None, Combine::Rules);
     let training = CategoryTraining {
-        exclusive: true,
+        exclusive,
         ..CategoryTraining::default()
     };
     let models = CategoryModels::train(&tokens, &rule_hits, &gold_train, &categories, &training);
+    let (threshold, top_threshold) = (models.threshold, models.top_threshold);
     let model_alone = micro_f1(Some(models.clone()), Combine::Model);
     let assist = micro_f1(Some(models), Combine::Assist);
     eprintln!(
-        "{} train / {} test rows: micro-F1 rules {rules:.4}, model alone {model_alone:.4}, rules + model {assist:.4}",
+        "exclusive {exclusive}, {} train / {} test rows: micro-F1 rules {rules:.4}, model alone {model_alone:.4}, rules + model {assist:.4}",
         train.len(),
         test.len()
     );
-    assert!(
-        assist > rules && assist > model_alone,
-        "{assist} {rules} {model_alone}"
-    );
-    // 3 points above the char 1–3-gram LR on the same rows (`baseline.py
-    // --train-rows 3000`: 0.8235).
-    assert!(assist >= 0.8235 + 0.03, "{assist:.4}");
+    Some(Measured {
+        rules,
+        model_alone,
+        assist,
+        threshold,
+        top_threshold,
+    })
 }
 
 const TRAIN_ROWS: usize = 3000;

@@ -505,11 +505,18 @@ fn train(
     };
     let started = std::time::Instant::now();
     let models = CategoryModels::train(&tokens, &rule_hits, &labels, &categories, &training);
+    // A contact's most probable category may be kept below the threshold.
+    let top = |at: Option<f32>| {
+        at.map_or(String::new(), |at| {
+            format!(", a contact's most probable category from {at}")
+        })
+    };
     println!(
-        "inner split {} / {} rows: threshold {} (micro-F1 by threshold: {}); {:.1} s",
+        "inner split {} / {} rows: threshold {}{} (micro-F1 by threshold: {}); {:.1} s",
         models.inner.rows.0,
         models.inner.rows.1,
         models.threshold,
+        top(models.top_threshold),
         models
             .inner
             .micro_f1_by_threshold
@@ -521,8 +528,9 @@ fn train(
     );
     if let Some(evidence) = models.rule_evidence {
         println!(
-            "assist: a rule hit adds {evidence} to the log-odds, threshold {} (micro-F1 by evidence: {})",
+            "assist: a rule hit adds {evidence} to the log-odds, threshold {}{} (micro-F1 by evidence: {})",
             models.assisted_threshold,
+            top(models.assisted_top_threshold),
             models
                 .inner
                 .assist_micro_f1_by_evidence
