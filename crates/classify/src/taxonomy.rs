@@ -70,6 +70,10 @@
 //!   `taxonomy train` then chooses the models' threshold for that decision (it may be
 //!   low: the most probable category is taken unless all are unlikely). The models and
 //!   `explain` still see every category whose rules fired.
+//! * Without `exclusive`, each category's model decides at the threshold, and a
+//!   contact's most probable category (of those combining as `model`, `either` or
+//!   `assist`) is also kept from a lower top threshold when `taxonomy train` found one
+//!   on its inner split: a contact's likeliest reason needs less evidence than a second.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
