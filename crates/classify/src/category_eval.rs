@@ -41,6 +41,9 @@ pub struct LabeledRow {
     pub id: Option<String>,
     pub text: Option<String>,
     pub labels: Vec<String>,
+    /// Lines of later rows with the same id or text, whose categories were merged into
+    /// this one (a file with one row per text and category).
+    pub merged_lines: Vec<usize>,
 }
 
 impl LabeledRow {
@@ -50,8 +53,23 @@ impl LabeledRow {
     }
 }
 
-const TEXT_COLUMNS: &[&str] = &["text", "review", "content"];
-const LABEL_COLUMNS: &[&str] = &["categories", "category", "labels", "cat", "label"];
+const TEXT_COLUMNS: &[&str] = &[
+    "text", "review", "content", "comment", "文本", "内容", "评论", "原文",
+];
+const LABEL_COLUMNS: &[&str] = &[
+    "categories",
+    "category",
+    "labels",
+    "cat",
+    "label",
+    "subject",
+    "topic",
+    "class",
+    "类别",
+    "分类",
+    "标签",
+    "主题",
+];
 
 fn clean(s: &str) -> String {
     s.replace('\u{feff}', "").trim().to_string()
@@ -65,8 +83,42 @@ fn split_labels(s: &str) -> Vec<String> {
 }
 
 /// Reads labels from a `.jsonl`/`.json` (JSON Lines) or any other (CSV) file;
-/// `label_column` overrides the choice of the category column.
+/// `label_column` overrides the choice of the category column. Rows with the same id
+/// (or, without ids, the same text) are one labelled text with every category they
+/// give ([`merge_same_key`]): exports often list a text once per category.
 pub fn read_category_labels(
+    path: &Path,
+    label_column: Option<&str>,
+) -> Result<Vec<LabeledRow>, ClassifyError> {
+    read_unmerged(path, label_column).map(merge_same_key)
+}
+
+/// Folds rows with the same [`LabeledRow::key`] into the first of them: the union of
+/// their categories, in order of appearance, and their lines in `merged_lines`.
+pub fn merge_same_key(rows: Vec<LabeledRow>) -> Vec<LabeledRow> {
+    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out: Vec<LabeledRow> = Vec::with_capacity(rows.len());
+    for row in rows {
+        match first.get(row.key()) {
+            Some(&i) => {
+                let kept = &mut out[i];
+                kept.merged_lines.push(row.line);
+                for label in row.labels {
+                    if !kept.labels.contains(&label) {
+                        kept.labels.push(label);
+                    }
+                }
+            }
+            None => {
+                first.insert(row.key().to_string(), out.len());
+                out.push(row);
+            }
+        }
+    }
+    out
+}
+
+fn read_unmerged(
     path: &Path,
     label_column: Option<&str>,
 ) -> Result<Vec<LabeledRow>, ClassifyError> {
@@ -157,6 +209,7 @@ pub fn parse_csv(
             id,
             text,
             labels: split_labels(record.get(label_col).unwrap_or("")),
+            merged_lines: Vec::new(),
         });
     }
     Ok(rows)
@@ -221,6 +274,7 @@ pub fn parse_jsonl(
             id,
             text,
             labels,
+            merged_lines: Vec::new(),
         });
     }
     Ok(rows)
@@ -1014,6 +1068,36 @@ mod tests {
         assert!(err.to_string().contains("`id` or a `text`"), "{err}");
     }
 
+    /// A file with one row per text and category (as some exports and public sets have
+    /// it: a text listed once per subject) is one labelled text with both categories;
+    /// Chinese headers are found.
+    #[test]
+    fn rows_of_the_same_text_are_one_labelled_text() {
+        let rows = parse_csv(
+            "编号,内容,主题,情感\n1,油耗太高动力也弱,油耗,-1\n2,内饰不错,内饰,1\n1,油耗太高动力也弱,动力,-1\n"
+                .as_bytes(),
+            "l.csv",
+            None,
+        )
+        .unwrap();
+        let rows = merge_same_key(rows);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].labels, vec!["油耗", "动力"]);
+        assert_eq!((rows[0].line, rows[0].merged_lines.clone()), (2, vec![4]));
+        assert_eq!(rows[1].labels, vec!["内饰"]);
+        // By id when there is one: the same id is one contact, whatever its text.
+        let rows = merge_same_key(
+            parse_csv(
+                "id,categories\nC1,a\nC2,b\nC1,b|a\n".as_bytes(),
+                "l.csv",
+                None,
+            )
+            .unwrap(),
+        );
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].labels, vec!["a", "b"]);
+    }
+
     #[test]
     fn scores_micro_macro_and_confusion() {
         let labels = vec![
@@ -1049,6 +1133,7 @@ mod tests {
             id: None,
             text: Some("x".into()),
             labels: vec![],
+            merged_lines: vec![],
         };
         assert_eq!(in_test_part(&row, 0.2), in_test_part(&row.clone(), 0.2));
         let v = |yes, assisted| {

@@ -138,3 +138,37 @@ fn eval_prints_scores_json_and_xlsx_and_train_saves_models() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("bad.csv:1:"), "{stderr}");
 }
+
+/// A file listing a text once per category (one row per text and subject) is read as
+/// one labelled text with both categories: not two texts, each missing the other's.
+#[test]
+fn a_text_listed_once_per_category_is_one_labelled_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = setup(dir.path());
+    let labels = dir.path().join("long.csv");
+    std::fs::write(
+        &labels,
+        "内容,主题\n\
+         这本书的作者写得很好，平板屏幕也清晰,书籍\n\
+         酒店房间很干净，前台服务热情,酒店\n\
+         这本书的作者写得很好，平板屏幕也清晰,平板\n",
+    )
+    .unwrap();
+    let labels = labels.display().to_string();
+    let out = voc(&["taxonomy", "eval", &pipeline, "--labels", &labels, "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("1 row repeats"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["scores"]["rows"], 2, "{json}");
+    let support = |id: &str| {
+        json["scores"]["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .map(|c| c["support"].clone())
+    };
+    assert_eq!(support("书籍"), Some(1.into()), "{json}");
+    assert_eq!(support("平板"), Some(1.into()), "{json}");
+}

@@ -138,6 +138,18 @@ fn labelled_contacts(
     use voc_classify::category_eval::{first_in_split_order, in_test_part, read_category_labels};
     let rows = read_category_labels(&args.labels, args.label_column.as_deref())?;
     let total = rows.len();
+    let merged: usize = rows.iter().map(|r| r.merged_lines.len()).sum();
+    if merged > 0 {
+        eprintln!(
+            "{}: {merged} {} the id or text of an earlier row: each text counts once, with every category its rows give ({total} labelled texts)",
+            args.labels.display(),
+            if merged == 1 {
+                "row repeats"
+            } else {
+                "rows repeat"
+            }
+        );
+    }
     let mut rows: Vec<_> = rows
         .into_iter()
         .filter(|r| match args.part.as_str() {
