@@ -93,6 +93,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let verbosity = if cli.quiet {
         -1
@@ -149,4 +150,23 @@ fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
 /// Progress bars only on an interactive terminal, never in CI logs.
 pub fn show_progress() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
+}
+
+/// `println!` panics when stdout is a pipe its reader closed (`voc taxonomy train … |
+/// head`): the reader chose to stop, so voc stops quietly as it does for the same
+/// error returned ([`is_broken_pipe`]).
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
