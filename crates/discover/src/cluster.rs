@@ -72,18 +72,7 @@ pub fn features(corpus: &Corpus, min_df: u32, max_df_share: f64) -> Features {
     let distinct: Vec<Vec<(u32, u32)>> = corpus
         .documents
         .par_iter()
-        .map(|d| {
-            let mut words: Vec<u32> = d.sequence.iter().copied().filter(|&w| w != BREAK).collect();
-            words.sort_unstable();
-            let mut counted: Vec<(u32, u32)> = Vec::with_capacity(words.len());
-            for w in words {
-                match counted.last_mut() {
-                    Some((last, count)) if *last == w => *count += 1,
-                    _ => counted.push((w, 1)),
-                }
-            }
-            counted
-        })
+        .map(|d| word_counts(&d.sequence))
         .collect();
     for doc in &distinct {
         for &(w, _) in doc {
@@ -101,27 +90,10 @@ pub fn features(corpus: &Corpus, min_df: u32, max_df_share: f64) -> Features {
             document_frequency.push(count);
         }
     }
-    let idf: Vec<f32> = document_frequency
-        .iter()
-        .map(|&d| ((1.0 + n as f64) / (1.0 + d as f64)).ln() as f32 + 1.0)
-        .collect();
+    let idf = idf(&document_frequency, n);
     let rows: Vec<Vec<(u32, f32)>> = distinct
         .par_iter()
-        .map(|doc| {
-            let mut row: Vec<(u32, f32)> = doc
-                .iter()
-                .filter_map(|&(w, tf)| {
-                    let f = feature_of[w as usize];
-                    (f != u32::MAX).then(|| (f, (1.0 + (tf as f32).ln()) * idf[f as usize]))
-                })
-                .collect();
-            row.sort_unstable_by_key(|&(f, _)| f);
-            let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
-            if norm > 0.0 {
-                row.iter_mut().for_each(|(_, v)| *v /= norm);
-            }
-            row
-        })
+        .map(|doc| tfidf_row(doc, &feature_of, &idf))
         .collect();
     let mut offsets = Vec::with_capacity(n + 1);
     offsets.push(0);
@@ -140,6 +112,116 @@ pub fn features(corpus: &Corpus, min_df: u32, max_df_share: f64) -> Features {
         values,
         feature_words,
         document_frequency,
+    }
+}
+
+/// Each distinct word of a document's sequence with its count, by word id.
+fn word_counts(sequence: &[u32]) -> Vec<(u32, u32)> {
+    let mut words: Vec<u32> = sequence.iter().copied().filter(|&w| w != BREAK).collect();
+    words.sort_unstable();
+    let mut counted: Vec<(u32, u32)> = Vec::with_capacity(words.len());
+    for w in words {
+        match counted.last_mut() {
+            Some((last, count)) if *last == w => *count += 1,
+            _ => counted.push((w, 1)),
+        }
+    }
+    counted
+}
+
+fn idf(document_frequency: &[u32], documents: usize) -> Vec<f32> {
+    document_frequency
+        .iter()
+        .map(|&d| ((1.0 + documents as f64) / (1.0 + d as f64)).ln() as f32 + 1.0)
+        .collect()
+}
+
+/// A document's L2-normalised TF-IDF row from its word counts (`feature_of`: each word
+/// id's feature, `u32::MAX` for none), sorted by feature.
+fn tfidf_row(counted: &[(u32, u32)], feature_of: &[u32], idf: &[f32]) -> Vec<(u32, f32)> {
+    let mut row: Vec<(u32, f32)> = counted
+        .iter()
+        .filter_map(|&(w, tf)| {
+            let f = feature_of[w as usize];
+            (f != u32::MAX).then(|| (f, (1.0 + (tf as f32).ln()) * idf[f as usize]))
+        })
+        .collect();
+    row.sort_unstable_by_key(|&(f, _)| f);
+    let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        row.iter_mut().for_each(|(_, v)| *v /= norm);
+    }
+    row
+}
+
+/// One period's topic boundaries, applied to another period's contacts: each is weighed
+/// with this period's TF-IDF (words that are not this period's features left out) and
+/// counted in its nearest topic, with the same similarity floor as this period's own.
+/// Comparing two periods' counts under the same boundaries tells a topic that grew from
+/// one that was merely cut differently this time.
+#[derive(Debug, Clone, Default)]
+pub struct Projection {
+    feature_of_word: std::collections::HashMap<String, u32>,
+    idf: Vec<f32>,
+    /// Centroids laid out feature-major ([`feature_major`]).
+    by_feature: Vec<f32>,
+    topics: usize,
+    min_similarity: f32,
+}
+
+impl Projection {
+    /// The boundaries of `centroids` (over `features` of `corpus`).
+    pub fn new(
+        corpus: &Corpus,
+        features: &Features,
+        centroids: &[Vec<f32>],
+        min_similarity: f32,
+    ) -> Self {
+        Projection {
+            feature_of_word: features
+                .feature_words
+                .iter()
+                .enumerate()
+                .map(|(f, &w)| (corpus.words[w as usize].clone(), f as u32))
+                .collect(),
+            idf: idf(&features.document_frequency, features.documents()),
+            by_feature: feature_major(centroids, features.len()),
+            topics: centroids.len(),
+            min_similarity,
+        }
+    }
+
+    /// How many of `other`'s documents fall in each topic.
+    pub fn counts(&self, other: &Corpus) -> Vec<u64> {
+        let k = self.topics;
+        let feature_of: Vec<u32> = other
+            .words
+            .iter()
+            .map(|w| self.feature_of_word.get(w).copied().unwrap_or(u32::MAX))
+            .collect();
+        let nearest: Vec<Option<u32>> = other
+            .documents
+            .par_iter()
+            .map_init(
+                || vec![0.0f32; k],
+                |buffer, d| {
+                    let row = tfidf_row(&word_counts(&d.sequence), &feature_of, &self.idf);
+                    if row.is_empty() || k == 0 {
+                        return None;
+                    }
+                    let (columns, values): (Vec<u32>, Vec<f32>) = row.into_iter().unzip();
+                    scores((&columns, &values), &self.by_feature, k, buffer);
+                    let (c, s) = best(buffer);
+                    (s >= self.min_similarity).then_some(c)
+                },
+            )
+            .collect();
+        let mut counts = vec![0u64; k];
+        nearest
+            .into_iter()
+            .flatten()
+            .for_each(|c| counts[c as usize] += 1);
+        counts
     }
 }
 

@@ -113,7 +113,11 @@ pub struct Topic {
     pub uncategorised_share: f64,
     pub verbatims: Vec<Verbatim>,
     pub status: Status,
+    /// The previous period's contacts: for a topic, those nearest it (the previous
+    /// period counted in this period's topics); for a theme, the size of the theme it
+    /// matched.
     pub previous_size: Option<u64>,
+    /// `previous_size` scaled to this period's contacts.
     pub expected: Option<f64>,
     pub p_value: Option<f64>,
     /// The phrase weights it is matched by (top 30).
@@ -179,6 +183,8 @@ pub struct PeriodTopics {
     /// Per document: indices into `themes`.
     pub themes_of: Vec<Vec<usize>>,
     pub method: Method,
+    /// The topics' boundaries, to count another period's contacts in them.
+    pub projection: cluster::Projection,
 }
 
 fn auto_k(contacts: usize) -> usize {
@@ -262,6 +268,15 @@ pub fn topics_of(corpus: &Corpus, options: &DiscoverOptions) -> PeriodTopics {
         .iter_mut()
         .for_each(|t| *t = t.and_then(|c| renumber[c]));
     let topics: Vec<Topic> = kept.iter().map(|&c| topics[c].clone()).collect();
+    let projection = cluster::Projection::new(
+        corpus,
+        &features,
+        &kept
+            .iter()
+            .map(|&c| clustering.centroids[c].clone())
+            .collect::<Vec<_>>(),
+        options.min_similarity,
+    );
 
     lap("topics described");
     let found = themes::find_themes(corpus, options.theme_min_contacts, options.max_themes);
@@ -303,6 +318,7 @@ pub fn topics_of(corpus: &Corpus, options: &DiscoverOptions) -> PeriodTopics {
             features: features.len(),
             iterations: clustering.iterations,
         },
+        projection,
     }
 }
 
@@ -453,6 +469,7 @@ pub fn discover(
     };
     let previous_period = period.previous();
     let previous_key = previous_period.key();
+    let previous_corpus = period_corpus(history, &previous_period, options.side, is_stopword)?;
     // The previous period as discovered before (ids and sizes in the registry), or
     // found now; it is named first, so a topic keeps the id it had then.
     let previous: Option<PreviousPeriod> = match registry.periods.get(&previous_key) {
@@ -467,9 +484,9 @@ pub fn discover(
                 })
                 .collect(),
         )),
-        None => match period_corpus(history, &previous_period, options.side, is_stopword)? {
+        None => match &previous_corpus {
             Some((_, c)) => {
-                let found = topics_of(&c, options);
+                let found = topics_of(c, options);
                 let (topic_ids, theme_ids) =
                     ids_for(registry, &previous_key, &found, options.match_threshold);
                 let listed = topic_ids
@@ -496,18 +513,42 @@ pub fn discover(
                 .collect()
         })
         .unwrap_or_default();
-    let finish = |topics: &[Topic], ids: &[String]| -> Vec<Topic> {
+    // The previous period's contacts counted in this period's topics: a topic is
+    // compared with the same conversations a week earlier, however that week's topics
+    // were cut. Themes (small, by co-occurrence) keep the sizes of the themes matched.
+    let projected: Option<(u64, Vec<u64>)> = previous
+        .as_ref()
+        .and(previous_corpus.as_ref())
+        .map(|(_, c)| (c.documents.len() as u64, current.projection.counts(c)));
+    let finish = |topics: &[Topic], ids: &[String], kind: TopicKind| -> Vec<Topic> {
+        let by_boundaries = projected.as_ref().filter(|_| kind == TopicKind::Topic);
         let counts: Vec<(u64, Option<u64>)> = topics
             .iter()
             .zip(ids)
-            .map(|(t, id)| (t.size, previous_sizes.get(id.as_str()).copied()))
+            .enumerate()
+            .map(|(i, (t, id))| match by_boundaries {
+                Some((_, counts)) => (t.size, Some(counts[i])),
+                None => (t.size, previous_sizes.get(id.as_str()).copied()),
+            })
             .collect();
-        let changes = identity::changes(
+        let mut changes = identity::changes(
             &counts,
             current.contacts as u64,
-            previous.as_ref().map(|(contacts, _)| *contacts),
+            match by_boundaries {
+                Some((contacts, _)) => Some(*contacts),
+                None => previous.as_ref().map(|(contacts, _)| *contacts),
+            },
             &options.change,
         );
+        if by_boundaries.is_some() {
+            // New: no earlier topic like it, and more of these conversations than the
+            // previous period had; a new cut of conversations that were there is not.
+            for (change, id) in changes.iter_mut().zip(ids) {
+                if change.status == Status::Growing && !previous_sizes.contains_key(id.as_str()) {
+                    change.status = Status::New;
+                }
+            }
+        }
         topics
             .iter()
             .zip(ids)
@@ -523,8 +564,8 @@ pub fn discover(
             })
             .collect()
     };
-    let mut topics = finish(&current.topics, &topic_ids);
-    let mut themes = finish(&current.themes, &theme_ids);
+    let mut topics = finish(&current.topics, &topic_ids, TopicKind::Topic);
+    let mut themes = finish(&current.themes, &theme_ids, TopicKind::Theme);
     // Coverage gaps first: topics living mostly in contacts no category matched.
     let gap_first = |a: &Topic, b: &Topic| {
         (b.uncategorised_share >= 0.5)
