@@ -23,6 +23,48 @@ pub(crate) struct Theme {
     pub(crate) documents: Vec<(usize, usize)>,
 }
 
+/// For each theme (its words), how many of `corpus`'s contacts use at least two of them
+/// (a theme's rule, to count another period's contacts in this period's themes).
+pub(crate) fn users(corpus: &Corpus, themes: &[Vec<String>]) -> Vec<u64> {
+    let mut themes_of_word: HashMap<&str, Vec<u32>, FxBuild> = HashMap::default();
+    for (t, words) in themes.iter().enumerate() {
+        for w in words {
+            themes_of_word.entry(w.as_str()).or_default().push(t as u32);
+        }
+    }
+    let of_id: Vec<&[u32]> = corpus
+        .words
+        .iter()
+        .map(|w| {
+            themes_of_word
+                .get(w.as_str())
+                .map_or(&[][..], Vec::as_slice)
+        })
+        .collect();
+    let mut counts = vec![0u64; themes.len()];
+    let mut used: Vec<(u32, u32)> = Vec::new();
+    for d in &corpus.documents {
+        used.clear();
+        for &w in &d.sequence {
+            if w != BREAK {
+                used.extend(of_id[w as usize].iter().map(|&t| (t, w)));
+            }
+        }
+        used.sort_unstable();
+        used.dedup();
+        // Sorted (theme, word) pairs: a theme with a run of two or more is used.
+        let mut i = 0;
+        while i < used.len() {
+            let run = used[i..].iter().take_while(|p| p.0 == used[i].0).count();
+            if run >= 2 {
+                counts[used[i].0 as usize] += 1;
+            }
+            i += run;
+        }
+    }
+    counts
+}
+
 fn find(parent: &mut [usize], mut x: usize) -> usize {
     while parent[x] != x {
         parent[x] = parent[parent[x]];
