@@ -197,8 +197,9 @@ fn normalized_mutual_information(pairs: &[(&str, &str)]) -> f64 {
 /// the id) as two consecutive weeks — the same conversations twice — show no topic that
 /// or small theme is new, growing or shrinking, whatever this week's cut; 40 dialogues
 /// of a conversation the first week did not have (sentences written for this test) are
-/// a new topic. Before the previous week was counted in this week's topics and themes,
-/// 28 % of the contacts at `--topics 20` sat in topics called new.
+/// a new topic, and 40 of one the second week no longer has are gone (and nothing else).
+/// Before the previous week was counted in this week's topics and themes, 28 % of the
+/// contacts at `--topics 20` sat in topics called new.
 #[test]
 fn stc3_halves_as_two_weeks_show_no_change_and_a_new_conversation_is_new() {
     let data = repo_root().join("../shared/data/real/stc3/dialogues.jsonl");
@@ -242,6 +243,26 @@ fn stc3_halves_as_two_weeks_show_no_change_and_a_new_conversation_is_new() {
             serde_json::json!({
                 "id": format!("esim{i:02}"),
                 "started_at": format!("2026-11-{:02}T11:00:00+08:00", 9 + i % 5),
+                "channel": "微博",
+                "turns": [{"speaker": "customer", "text": text}],
+            })
+            .to_string(),
+        );
+    }
+    // And one the second week no longer has: it is gone.
+    let ended = [
+        "校园卡毕业了还在扣月租，怎么注销",
+        "毕业离校校园卡没注销，每个月还扣月租",
+        "校园卡异地注销不了，月租一直在扣",
+        "校园卡毕业以后自动转成普通套餐，月租变高了",
+        "毕业了要注销校园卡，营业厅说必须回学校所在地",
+    ];
+    for i in 0..40 {
+        let text = format!("{}{}", ended[i % 5], endings[i / 5]);
+        lines.push(
+            serde_json::json!({
+                "id": format!("campus{i:02}"),
+                "started_at": format!("2026-11-{:02}T11:00:00+08:00", 2 + i % 5),
                 "channel": "微博",
                 "turns": [{"speaker": "customer", "text": text}],
             })
@@ -320,4 +341,19 @@ fn stc3_halves_as_two_weeks_show_no_change_and_a_new_conversation_is_new() {
         }
     }
     assert!(changed.is_empty(), "{changed:?}");
+    let gone: Vec<&str> = found["gone"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["label"].as_str().unwrap())
+        .collect();
+    assert!(!gone.is_empty(), "the ended conversation is gone");
+    for label in &gone {
+        assert!(
+            ["校园卡", "注销", "月租", "毕业"]
+                .iter()
+                .any(|w| label.contains(w)),
+            "{gone:?}"
+        );
+    }
 }

@@ -624,38 +624,43 @@ pub fn discover(
                 .collect()
         })
         .unwrap_or_default();
-    // A previous topic no topic matches now is gone only when its conversations are:
-    // this period's contacts counted in the previous period's topics (found again when
-    // the registry knew that period: the same history and options give the same topics)
-    // fell as the emerging issues' test reads a fall. Otherwise it is only cut
-    // differently now. A topic whose boundaries are not found again, and a theme, stay
-    // gone.
+    // A previous topic or theme nothing matches now is gone only when its conversations
+    // are: this period's contacts counted in the previous period's topics (found again
+    // when the registry knew that period: the same history and options give the same
+    // topics), or using two of a theme's words, fell as the emerging issues' test reads
+    // a fall. Otherwise it is only cut differently now. One not found again stays gone.
     if !gone.is_empty()
         && let Some((_, earlier)) = &previous_corpus
     {
         let found = previous_found.unwrap_or_else(|| topics_of(earlier, options));
-        let now = found.projection.counts(&corpus);
-        let boundaries: Vec<Option<usize>> = gone
+        // This period's contacts in each previous topic, and using two of each previous
+        // theme's words.
+        let now_topics = found.projection.counts(&corpus);
+        let now_themes = themes::users(&corpus, &found.theme_words);
+        // Each candidate's previous topic or theme found again: the closest by phrases,
+        // as (this period's count, its previous size).
+        let boundaries: Vec<Option<(u64, u64)>> = gone
             .iter()
             .map(|(i, g)| {
-                if *i >= found.topics.len() {
-                    return None;
-                }
                 let terms = &registry.topics.iter().find(|t| t.id == g.id)?.terms;
-                found
-                    .topics
+                let (among, now) = if *i < found.topics.len() {
+                    (&found.topics, &now_topics)
+                } else {
+                    (&found.themes, &now_themes)
+                };
+                among
                     .iter()
                     .enumerate()
                     .map(|(j, t)| (identity::cosine(terms, &t.terms), j))
                     .filter(|&(c, _)| c >= options.match_threshold)
                     .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-                    .map(|(_, j)| j)
+                    .map(|(_, j)| (now[j], among[j].size))
             })
             .collect();
         let counts: Vec<(u64, Option<u64>)> = boundaries
             .iter()
             .flatten()
-            .map(|&j| (now[j], Some(found.topics[j].size)))
+            .map(|&(now, before)| (now, Some(before)))
             .collect();
         let mut fell = identity::changes(
             &counts,
