@@ -519,6 +519,18 @@ pub struct Verdict {
     pub assisted_probability: f32,
 }
 
+impl Verdict {
+    /// The probability a category combining as `combine` is ranked by: with `assist`,
+    /// the one its rule hit raised.
+    pub fn probability_for(&self, combine: Combine) -> f32 {
+        if combine == Combine::Assist {
+            self.assisted_probability
+        } else {
+            self.probability
+        }
+    }
+}
+
 fn default_assisted() -> f32 {
     0.2
 }

@@ -1372,11 +1372,7 @@ impl Taxonomy {
             if let (Some(v), Some(models), false) = (model, &self.models, self.exclusive)
                 && matches!(combine, Combine::Model | Combine::Either | Combine::Assist)
             {
-                let p = if combine == Combine::Assist {
-                    v.assisted_probability
-                } else {
-                    v.probability
-                };
+                let p = v.probability_for(combine);
                 if top.is_none_or(|(_, b, _)| p > b) {
                     top = Some((c, p, models.top_threshold_for(combine)));
                 }
@@ -1389,8 +1385,7 @@ impl Taxonomy {
                 continue;
             }
             let rank = match model {
-                Some(v) if combine == Combine::Assist => (false, v.assisted_probability),
-                Some(v) => (false, v.probability),
+                Some(v) => (false, v.probability_for(combine)),
                 None => (true, cx.score(cat)),
             };
             if best.is_none_or(|(_, b)| rank > b) {

@@ -237,38 +237,34 @@ fn stc3_halves_as_two_weeks_show_no_change_and_a_new_conversation_is_new() {
         "，已经三天了",
         "，在线等",
     ];
-    for i in 0..40 {
-        let text = format!("{}{}", planted[i % 5], endings[i / 5]);
-        lines.push(
-            serde_json::json!({
-                "id": format!("esim{i:02}"),
-                "started_at": format!("2026-11-{:02}T11:00:00+08:00", 9 + i % 5),
-                "channel": "微博",
-                "turns": [{"speaker": "customer", "text": text}],
-            })
-            .to_string(),
-        );
-    }
+    // 40 dialogues: each sentence with each ending, over the five days from `first_day`.
+    let mut plant = |prefix: &str, sentences: &[&str; 5], first_day: usize| {
+        for i in 0..40 {
+            let text = format!("{}{}", sentences[i % 5], endings[i / 5]);
+            lines.push(
+                serde_json::json!({
+                    "id": format!("{prefix}{i:02}"),
+                    "started_at": format!("2026-11-{:02}T11:00:00+08:00", first_day + i % 5),
+                    "channel": "微博",
+                    "turns": [{"speaker": "customer", "text": text}],
+                })
+                .to_string(),
+            );
+        }
+    };
+    plant("esim", &planted, 9);
     // And one the second week no longer has: it is gone.
-    let ended = [
-        "校园卡毕业了还在扣月租，怎么注销",
-        "毕业离校校园卡没注销，每个月还扣月租",
-        "校园卡异地注销不了，月租一直在扣",
-        "校园卡毕业以后自动转成普通套餐，月租变高了",
-        "毕业了要注销校园卡，营业厅说必须回学校所在地",
-    ];
-    for i in 0..40 {
-        let text = format!("{}{}", ended[i % 5], endings[i / 5]);
-        lines.push(
-            serde_json::json!({
-                "id": format!("campus{i:02}"),
-                "started_at": format!("2026-11-{:02}T11:00:00+08:00", 2 + i % 5),
-                "channel": "微博",
-                "turns": [{"speaker": "customer", "text": text}],
-            })
-            .to_string(),
-        );
-    }
+    plant(
+        "campus",
+        &[
+            "校园卡毕业了还在扣月租，怎么注销",
+            "毕业离校校园卡没注销，每个月还扣月租",
+            "校园卡异地注销不了，月租一直在扣",
+            "校园卡毕业以后自动转成普通套餐，月租变高了",
+            "毕业了要注销校园卡，营业厅说必须回学校所在地",
+        ],
+        2,
+    );
     std::fs::write(dir.path().join("dialogues.jsonl"), lines.join("\n") + "\n").unwrap();
     let demo = repo_root().join("pipelines/demo");
     let pipeline = dir.path().join("weekly.toml");

@@ -189,6 +189,17 @@ pub struct PeriodTopics {
     pub theme_words: Vec<Vec<String>>,
 }
 
+impl PeriodTopics {
+    /// `other`'s contacts counted under these boundaries: in each topic (the nearest
+    /// centroid, the same similarity floor) and in each theme (using two of its words).
+    pub fn counts_in(&self, other: &Corpus) -> (Vec<u64>, Vec<u64>) {
+        (
+            self.projection.counts(other),
+            themes::users(other, &self.theme_words),
+        )
+    }
+}
+
 fn auto_k(contacts: usize) -> usize {
     ((contacts as f64 / 25.0).sqrt().round() as usize).clamp(2, 30)
 }
@@ -529,24 +540,21 @@ pub fn discover(
                 .collect()
         })
         .unwrap_or_default();
-    // The previous period's contacts counted in this period's topics: a topic is
-    // compared with the same conversations a week earlier, however that week's topics
-    // were cut.
-    // A theme's: the previous period's contacts using two of its words.
-    let earlier = previous.as_ref().and(previous_corpus.as_ref());
-    let projected_topics: Option<(u64, Vec<u64>)> =
-        earlier.map(|(_, c)| (c.documents.len() as u64, current.projection.counts(c)));
-    let projected_themes: Option<(u64, Vec<u64>)> = earlier.map(|(_, c)| {
-        (
-            c.documents.len() as u64,
-            themes::users(c, &current.theme_words),
-        )
-    });
+    // The previous period's contacts counted in this period's topics and themes: each
+    // is compared with the same conversations a week earlier, however that week's
+    // topics were cut.
+    let earlier = previous
+        .as_ref()
+        .and(previous_corpus.as_ref())
+        .map(|(_, c)| (c.documents.len() as u64, current.counts_in(c)));
     let finish = |topics: &[Topic], ids: &[String], kind: TopicKind| -> Vec<Topic> {
-        let by_boundaries = match kind {
-            TopicKind::Topic => projected_topics.as_ref(),
-            TopicKind::Theme => projected_themes.as_ref(),
-        };
+        let by_boundaries = earlier.as_ref().map(|(contacts, (topics, themes))| {
+            let counts = match kind {
+                TopicKind::Topic => topics,
+                TopicKind::Theme => themes,
+            };
+            (contacts, counts)
+        });
         let counts: Vec<(u64, Option<u64>)> = topics
             .iter()
             .zip(ids)
@@ -633,10 +641,7 @@ pub fn discover(
         && let Some((_, earlier)) = &previous_corpus
     {
         let found = previous_found.unwrap_or_else(|| topics_of(earlier, options));
-        // This period's contacts in each previous topic, and using two of each previous
-        // theme's words.
-        let now_topics = found.projection.counts(&corpus);
-        let now_themes = themes::users(&corpus, &found.theme_words);
+        let (now_topics, now_themes) = found.counts_in(&corpus);
         // Each candidate's previous topic or theme found again: the closest by phrases,
         // as (this period's count, its previous size).
         let boundaries: Vec<Option<(u64, u64)>> = gone
@@ -670,11 +675,9 @@ pub fn discover(
         )
         .into_iter()
         .map(|c| c.status == Status::Shrinking);
-        let keep: Vec<bool> = boundaries
+        let mut keep = boundaries
             .iter()
-            .map(|b| b.is_none() || fell.next().unwrap_or(true))
-            .collect();
-        let mut keep = keep.into_iter();
+            .map(|b| b.is_none() || fell.next().unwrap_or(true));
         gone.retain(|_| keep.next().unwrap_or(true));
     }
     let gone: Vec<GoneTopic> = gone.into_iter().map(|(_, g)| g).collect();
