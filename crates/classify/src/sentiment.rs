@@ -238,6 +238,7 @@ const MORE_IS_WORSE: &[&str] = &[
     "耗油",
     "等待时间",
     "排队时间",
+    "广告",
 ];
 /// Attributes for which more is better (`空间小`, `信号太差`, `速度还行` are read with
 /// the lexicon; `信号弱`, `网速慢`, `续航短` with the magnitude word).
@@ -293,6 +294,14 @@ const MORE_IS_BETTER: &[&str] = &[
     "热水",
     "份量",
     "储物空间",
+    "后备箱",
+    "像素",
+    "字体",
+    "保值率",
+    "残值",
+    "离地间隙",
+    "透气性",
+    "保暖性",
 ];
 /// Magnitude words: +1 more, -1 less. Alone they hold no opinion (`高铁`, `大家` are
 /// other tokens); after an attribute above they do.
@@ -331,6 +340,17 @@ const FUSED_DEGREES: &[(&str, f32)] = &[
     ("最", 1.6),
     ("更", 1.3),
 ];
+
+/// A mild property word after 太 is too much of it (`太软了`, `太甜`): a fault, unlike
+/// 太 before praise (`太好了`, `太方便了`). Below this polarity a word is a property.
+const EXCESS_BELOW: f32 = 0.5;
+/// Last characters that make an unknown token a breakage or a pain (`冻坏`, `摔碎`,
+/// `腰疼`, `胃痛`): a verb or body part with its bad result.
+const BROKEN_ENDS: &[char] = &['坏', '碎', '裂', '塌', '瘪', '疼', '痛'];
+/// Tokens with those endings that are not a fault (`止痛`, `镇痛`).
+const NOT_BROKEN: &[&str] = &["止痛", "镇痛"];
+/// What such a breakage or pain weighs.
+const BROKEN: f32 = -1.0;
 
 /// The customer's emotion, by the words that show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -809,7 +829,11 @@ impl SentimentModel {
         {
             return Some(p);
         }
-        if negations.is_none() && degrees.is_none() && particles.is_none() && !repeated {
+        let broken = depth == 0
+            && token.len() > last.len_utf8()
+            && BROKEN_ENDS.contains(&last)
+            && !NOT_BROKEN.contains(&token);
+        if negations.is_none() && degrees.is_none() && particles.is_none() && !repeated && !broken {
             return None;
         }
         let known = |w: &str| {
@@ -831,6 +855,9 @@ impl SentimentModel {
                 && !rest.is_empty()
                 && let Some(p) = known(rest)
             {
+                if degree == "太" && p > 0.0 && p < EXCESS_BELOW {
+                    return Some(too_much(p, factor));
+                }
                 return Some(p * factor);
             }
         }
@@ -854,7 +881,7 @@ impl SentimentModel {
                 .get(first.encode_utf8(&mut buf) as &str)
                 .map(|p| p * 1.5);
         }
-        None
+        broken.then_some(BROKEN)
     }
 
     /// An attribute and its magnitude cut as one token (`油耗高`, `空间偏小`): the
@@ -886,6 +913,8 @@ impl SentimentModel {
         let mut clause = Clause::default();
         // Pending modifiers and the token index until which they reach.
         let mut modifier = (1.0f32, 0usize);
+        // Until which token a 太 reaches (a mild property word after it is a fault).
+        let mut excess: Option<usize> = None;
         let mut negate: Option<(f32, usize)> = None;
         let mut hits = 0u32;
         // Whether the last non-empty clause asked for something (a thanks right after
@@ -998,7 +1027,12 @@ impl SentimentModel {
             if let Some((mut end, p)) = entry {
                 let mut value = p;
                 if modifier.1 >= i {
-                    value *= modifier.0;
+                    value = if excess.is_some_and(|until| until >= i) && p > 0.0 && p < EXCESS_BELOW
+                    {
+                        too_much(p, modifier.0)
+                    } else {
+                        value * modifier.0
+                    };
                 }
                 if let Some((soft, until)) = negate
                     && until >= i
@@ -1038,6 +1072,7 @@ impl SentimentModel {
             } else if let Some(d) = role.degree {
                 let factor = if modifier.1 >= i { modifier.0 * d } else { d };
                 modifier = (factor, i + REACH);
+                excess = (t == "太").then_some(i + REACH);
             }
             i += 1;
         }
@@ -1417,6 +1452,12 @@ fn asks_for_change(token: &str) -> bool {
 
 /// Negating a positive word makes it clearly negative (`不好`); negating a negative one
 /// only mildly positive (`不差`).
+/// A mild property word after 太 (see [`EXCESS_BELOW`]): a fault as strong as the
+/// degree makes it.
+fn too_much(value: f32, degree: f32) -> f32 {
+    -value.max(0.3) * degree
+}
+
 fn flip(value: f32, soft: f32) -> f32 {
     if value > 0.0 {
         -value * soft
@@ -1771,6 +1812,30 @@ mod tests {
         assert!(per_turn[8] > 0.3);
         assert!(m.lexicon_score(&tokens[2]) > 0.3);
     }
+    /// 太 before a mild property word is too much of it, whether the segmenter cuts the
+    /// two apart or not; before praise it stays praise.
+    #[test]
+    fn too_much_of_a_property_is_a_fault() {
+        assert!(score("床垫 太软 了") < -0.3, "fused");
+        assert!(score("床垫 太 软 了") < -0.3, "apart");
+        assert!(score("太甜 了") < -0.3);
+        assert!(score("很 软") > 0.0, "only 太 makes it too much");
+        assert!(score("太好 了") > 0.5);
+        assert!(score("太 方便 了") > 0.5);
+        assert!(score("太 便宜 了") > 0.3, "cheap is praise, not a property");
+    }
+
+    /// An unknown token ending in a broken result or a pain is a fault (`冻坏`, `腰疼`);
+    /// negated or named as a cure it is not.
+    #[test]
+    fn breakage_and_pain_endings_are_faults() {
+        assert!(score("菜 都 冻坏 了") < -0.3);
+        assert!(score("睡醒 腰疼") < -0.3);
+        assert!(score("屏幕 摔碎 了") < -0.3);
+        assert_eq!(score("止痛 效果"), 0.0);
+        assert!(score("一点 也 不疼") >= 0.0);
+    }
+
     /// Issue 28.2: an attribute with a degree and a magnitude is an opinion, against
     /// the attribute's direction; negated, it turns mildly.
     #[test]
