@@ -53,6 +53,16 @@ impl LabeledRow {
     }
 }
 
+/// Columns naming the labelled contact or text (not the row: a file with one row per
+/// text and category repeats it), first found wins.
+const ID_COLUMNS: &[&str] = &[
+    "id",
+    "contact_id",
+    "content_id",
+    "dialogue_id",
+    "review_id",
+    "doc_id",
+];
 const TEXT_COLUMNS: &[&str] = &[
     "text", "review", "content", "comment", "文本", "内容", "评论", "原文",
 ];
@@ -165,7 +175,7 @@ pub fn parse_csv(
             .iter()
             .find_map(|n| headers.iter().position(|h| h == n))
     };
-    let id_col = find(&["id"]);
+    let id_col = find(ID_COLUMNS);
     let text_col = find(TEXT_COLUMNS);
     if id_col.is_none() && text_col.is_none() {
         return Err(line_err(
@@ -237,7 +247,10 @@ pub fn parse_jsonl(
                 other => other.to_string(),
             })
         };
-        let id = string("id").filter(|s| !s.is_empty());
+        let id = ID_COLUMNS
+            .iter()
+            .find_map(|c| string(c))
+            .filter(|s| !s.is_empty());
         let text = TEXT_COLUMNS
             .iter()
             .find_map(|c| string(c))
@@ -1108,6 +1121,19 @@ mod tests {
         );
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].labels, vec!["a", "b"]);
+        // The public car-review set's own shape: `content_id`, `content`, `subject`.
+        let rows = merge_same_key(
+            parse_csv(
+                "content_id,content,subject,sentiment_value\n7,空间小油耗高,空间,-1\n7,空间小油耗高,油耗,-1\n"
+                    .as_bytes(),
+                "l.csv",
+                None,
+            )
+            .unwrap(),
+        );
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].id.as_deref(), Some("7"));
+        assert_eq!(rows[0].labels, vec!["空间", "油耗"]);
     }
 
     #[test]
