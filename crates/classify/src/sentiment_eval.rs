@@ -202,8 +202,28 @@ impl Corpus3 {
     }
 }
 
+/// Columns holding the label, first found wins (`sentiment_value`: the public car-review
+/// set's, −1/0/1).
+const LABEL_COLUMNS: &[&str] = &[
+    "label",
+    "sentiment",
+    "sentiment_value",
+    "polarity",
+    "情感",
+    "情感倾向",
+    "极性",
+    "标签",
+];
+
+/// Columns holding the text, first found wins.
+const TEXT_COLUMNS: &[&str] = &[
+    "review", "text", "content", "comment", "文本", "内容", "评论", "原文",
+];
+
 /// Parses a CSV of text + label, as [`crate::eval::parse_labels`] does, with a neutral
-/// label too (`neutral`, `中性`). Rows with an empty text are left out.
+/// label too (`neutral`, `中性`). Labels are 1/0 (positive/negative), or −1/0/1 when any
+/// row says −1 (then 0 is neutral), or words (positive/negative/neutral, 正面/负面/中性,
+/// 积极/消极/中立, 好评/差评). Rows with an empty text are left out.
 pub fn parse_labels3(bytes: &[u8], file: &str) -> Result<(Vec<String>, Vec<Class>), ClassifyError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -220,35 +240,59 @@ pub fn parse_labels3(bytes: &[u8], file: &str) -> Result<(Vec<String>, Vec<Class
         .iter()
         .map(|h| clean(h).to_ascii_lowercase())
         .collect();
-    let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
-    let label_col = find(&["label"])
-        .ok_or_else(|| line_err(1, format!("expected a `label` column, found {headers:?}")))?;
-    let text_col = find(&["review", "text", "content"]).ok_or_else(|| {
+    let find = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| headers.iter().position(|h| h == n))
+    };
+    let label_col = find(LABEL_COLUMNS).ok_or_else(|| {
         line_err(
             1,
-            format!("expected a `review`, `text` or `content` column, found {headers:?}"),
+            format!(
+                "expected a label column ({}), found {headers:?}",
+                LABEL_COLUMNS.join(", ")
+            ),
         )
     })?;
-    let (mut texts, mut labels) = (Vec::new(), Vec::new());
+    let text_col = find(TEXT_COLUMNS).ok_or_else(|| {
+        line_err(
+            1,
+            format!(
+                "expected a text column ({}), found {headers:?}",
+                TEXT_COLUMNS.join(", ")
+            ),
+        )
+    })?;
+    let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
             line_err(line, format!("malformed CSV: {e}"))
         })?;
         let line = record.position().map_or(0, |p| p.line());
-        let label = clean(record.get(label_col).unwrap_or(""));
-        let class = match label.to_ascii_lowercase().as_str() {
-            "1" | "positive" | "pos" | "正面" => POSITIVE,
-            "0" | "negative" | "neg" | "负面" => NEGATIVE,
-            "neutral" | "neu" | "中性" => NEUTRAL,
+        let label = clean(record.get(label_col).unwrap_or(""))
+            .to_lowercase()
+            .replace('−', "-");
+        rows.push((line, label, clean(record.get(text_col).unwrap_or(""))));
+    }
+    // −1/0/1 files say so with their −1s: there 0 is neutral, not negative.
+    let signed = rows.iter().any(|(_, label, _)| label == "-1");
+    let (mut texts, mut labels) = (Vec::new(), Vec::new());
+    for (line, label, text) in rows {
+        let class = match label.as_str() {
+            "1" | "+1" | "positive" | "pos" | "正面" | "积极" | "正向" | "好评" => POSITIVE,
+            "0" if signed => NEUTRAL,
+            "-1" | "0" | "negative" | "neg" | "负面" | "消极" | "负向" | "差评" => NEGATIVE,
+            "neutral" | "neu" | "中性" | "中立" => NEUTRAL,
             other => {
                 return Err(line_err(
                     line,
-                    format!("label {other:?}: expected 1/0, positive/negative/neutral"),
+                    format!(
+                        "label {other:?}: expected 1/0, -1/0/1, positive/negative/neutral or 正面/负面/中性"
+                    ),
                 ));
             }
         };
-        let text = clean(record.get(text_col).unwrap_or(""));
         if !text.is_empty() {
             texts.push(text);
             labels.push(class);
@@ -717,6 +761,27 @@ mod tests {
         s.chars()
             .map(|c| Token::from(c.to_string().as_str()))
             .collect()
+    }
+
+    /// Label files as people have them: 1/0, −1/0/1 (0 is then neutral, as in the
+    /// public car-review set's `sentiment_value`), Chinese words.
+    #[test]
+    fn label_encodings() {
+        let (_, labels) = parse_labels3("label,review\n1,a\n0,b\n".as_bytes(), "x.csv").unwrap();
+        assert_eq!(labels, vec![POSITIVE, NEGATIVE]);
+        let csv =
+            "content_id,content,subject,sentiment_value\n1,a,动力,0\n2,b,油耗,-1\n3,c,空间,1\n";
+        let (texts, labels) = parse_labels3(csv.as_bytes(), "car.csv").unwrap();
+        assert_eq!(texts, vec!["a", "b", "c"]);
+        assert_eq!(labels, vec![NEUTRAL, NEGATIVE, POSITIVE]);
+        let csv = "文本,情感\nx,积极\ny,消极\nz,中立\nw,差评\n";
+        let (_, labels) = parse_labels3(csv.as_bytes(), "zh.csv").unwrap();
+        assert_eq!(labels, vec![POSITIVE, NEGATIVE, NEUTRAL, NEGATIVE]);
+        let err = parse_labels3("label,text\n1,a\n5,b\n".as_bytes(), "x.csv").unwrap_err();
+        assert!(
+            err.to_string().contains("x.csv") && err.to_string().contains("\"5\""),
+            "{err}"
+        );
     }
 
     #[test]

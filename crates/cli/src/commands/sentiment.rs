@@ -10,7 +10,9 @@ use voc_classify::sentiment_eval::{self, Classes, Confusion, Corpus3};
 pub(crate) enum Command {
     /// Fit a logistic-regression model (character 1–3-grams + words + the lexicon score)
     Train {
-        /// CSV with a header: `label` (1/0) and `review` (or `text`) columns; or JSONL of
+        /// CSV with a header: a label (`label`, `sentiment`, `sentiment_value`, `polarity`,
+        /// 情感: 1/0, -1/0/1, positive/negative/neutral, 正面/负面/中性) and a text (`review`,
+        /// `text`, `content`, 内容, 评论) column; or JSONL of
         /// contacts (`turns` of {speaker, text}) with a satisfaction score (see
         /// --satisfaction-field), of which the customer's side is read
         #[arg(long)]
@@ -32,8 +34,8 @@ pub(crate) enum Command {
         /// Folder with the corpora
         #[arg(long, default_value = "../shared/data/real")]
         data: PathBuf,
-        /// Corpus files in that folder: CSV with `label` and `review` columns, or JSONL
-        /// of contacts with a satisfaction score
+        /// Corpus files in that folder: CSV with a label and a text column (as `train`
+        /// reads them), or JSONL of contacts with a satisfaction score
         #[arg(long, default_values_t = ["waimai_10k.csv".to_string(), "online_shopping_10_cats.csv".to_string(), "stc3/dialogues.jsonl".to_string()])]
         corpus: Vec<String>,
         #[command(flatten)]
