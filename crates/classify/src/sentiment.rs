@@ -349,6 +349,8 @@ const EXCESS_BELOW: f32 = 0.5;
 const BROKEN_ENDS: &[char] = &['坏', '碎', '裂', '塌', '瘪', '疼', '痛'];
 /// Tokens with those endings that are not a fault (`止痛`, `镇痛`).
 const NOT_BROKEN: &[&str] = &["止痛", "镇痛"];
+/// A negation inside such a token denies it (`腰不疼`, `没摔坏`).
+const NOT_IN_TOKEN: &[char] = &['不', '没', '无', '未'];
 /// What such a breakage or pain weighs.
 const BROKEN: f32 = -1.0;
 
@@ -832,7 +834,8 @@ impl SentimentModel {
         let broken = depth == 0
             && token.len() > last.len_utf8()
             && BROKEN_ENDS.contains(&last)
-            && !NOT_BROKEN.contains(&token);
+            && !NOT_BROKEN.contains(&token)
+            && !token.contains(NOT_IN_TOKEN);
         if negations.is_none() && degrees.is_none() && particles.is_none() && !repeated && !broken {
             return None;
         }
@@ -1833,6 +1836,7 @@ mod tests {
         assert!(score("睡醒 腰疼") < -0.3);
         assert!(score("屏幕 摔碎 了") < -0.3);
         assert_eq!(score("止痛 效果"), 0.0);
+        assert!(score("腰不疼 了") >= 0.0, "a negation inside the token");
         assert!(score("一点 也 不疼") >= 0.0);
     }
 
