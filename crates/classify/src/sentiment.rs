@@ -173,6 +173,11 @@ const ACKNOWLEDGEMENTS: &[&str] = &[
     "ok",
     "OK",
 ];
+/// Acknowledgements that give in rather than accept (`好吧`, `行吧`).
+const RELUCTANT: &[&str] = &["好吧", "行吧"];
+/// The score of a customer's reply that only acknowledges the agent's answer: it
+/// accepts it, mildly (the lexicon's `好的`).
+const ACCEPTED: f32 = 0.3;
 const CLAUSE_BREAKS: &[&str] = &[
     "，", "。", "！", "？", "；", ",", ".", "!", "?", ";", "~", "～", "…", "……", "\n",
 ];
@@ -1232,13 +1237,27 @@ impl SentimentModel {
                     s
                 }
                 Speaker::Customer => {
-                    let own = if after_agent {
-                        &toks[self.acknowledgement_len(toks)..]
+                    let acknowledged = if after_agent {
+                        self.acknowledgement_len(toks)
                     } else {
-                        &toks[..]
+                        0
                     };
+                    let own = &toks[acknowledged..];
                     let mut shown = [0.0f32; 4];
-                    let s = self.score_turn(own, Some(&mut shown));
+                    let mut s = self.score_turn(own, Some(&mut shown));
+                    // A reply that only acknowledges the agent's answer (`好的`,
+                    // `嗯嗯，知道了`) accepts it; a reluctant one (`好吧`) or one that
+                    // goes on (`好，你们快点`) does not.
+                    if acknowledged > 0
+                        && own
+                            .iter()
+                            .all(|t| self.role(t).clause_break || PARTICLES.contains(&t.as_str()))
+                        && !toks[..acknowledged]
+                            .iter()
+                            .any(|t| RELUCTANT.contains(&t.as_str()))
+                    {
+                        s = ACCEPTED;
+                    }
                     // Thanks in a turn that is not positive is courtesy, not satisfaction.
                     if s <= 0.0 {
                         shown[Emotion::Satisfaction as usize] = 0.0;
@@ -1809,11 +1828,30 @@ mod tests {
         let (per_turn, _) = m.score_contact_turns(&c, &tokens);
         assert!(per_turn[0] > m.lexicon_score(&toks(&["不错"])));
         assert_eq!(per_turn[2], 0.0);
-        assert_eq!(per_turn[4], 0.0);
-        assert_eq!(per_turn[6], 0.0);
+        // Acknowledging alone accepts the answer, mildly: not praise.
+        assert_eq!(per_turn[4], ACCEPTED);
+        assert_eq!(per_turn[6], ACCEPTED);
+        assert!(ACCEPTED < m.lexicon_score(&toks(&["不错"])));
         // The thanks after the acknowledgement is the customer's own.
         assert!(per_turn[8] > 0.3);
         assert!(m.lexicon_score(&tokens[2]) > 0.3);
+        // Giving in is not accepting.
+        let c = Contact::new(
+            "g",
+            start,
+            "voice",
+            vec![
+                turn(Speaker::Customer, "网络慢"),
+                turn(Speaker::Agent, "请重启"),
+                turn(Speaker::Customer, "好吧"),
+            ],
+        );
+        let tokens = [
+            toks(&["网络", "慢"]),
+            toks(&["请", "重启"]),
+            toks(&["好吧"]),
+        ];
+        assert_eq!(m.score_contact_turns(&c, &tokens).0[2], 0.0);
     }
     /// 太 before a mild property word is too much of it, whether the segmenter cuts the
     /// two apart or not; before praise it stays praise.

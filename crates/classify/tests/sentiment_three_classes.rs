@@ -85,7 +85,7 @@ fn stc3_untrained_figures_hold() {
         three.accuracy(),
         three.macro_f1()
     );
-    assert!(binary.accuracy() >= 0.76, "{:.4}", binary.accuracy());
+    assert!(binary.accuracy() >= 0.765, "{:.4}", binary.accuracy());
     assert!(three.macro_f1() >= 0.55, "{:.4}", three.macro_f1());
 }
 
