@@ -176,8 +176,9 @@ const ACKNOWLEDGEMENTS: &[&str] = &[
 /// Acknowledgements that give in rather than accept (`好吧`, `行吧`).
 const RELUCTANT: &[&str] = &["好吧", "行吧"];
 /// The score of a customer's reply that only acknowledges the agent's answer: it
-/// accepts it, mildly (the lexicon's `好的`).
-const ACCEPTED: f32 = 0.3;
+/// accepts it, which leans the contact away from the complaint it opened with, but is
+/// no praise, so it stays inside the neutral band.
+const ACCEPTED: f32 = 0.9 * NEUTRAL_BAND;
 const CLAUSE_BREAKS: &[&str] = &[
     "，", "。", "！", "？", "；", ",", ".", "!", "?", ";", "~", "～", "…", "……", "\n",
 ];
