@@ -63,7 +63,8 @@ const ID_COLUMNS: &[&str] = &[
     "review_id",
     "doc_id",
 ];
-const TEXT_COLUMNS: &[&str] = &[
+/// Columns holding a labelled text, first found wins (sentiment label files too).
+pub(crate) const TEXT_COLUMNS: &[&str] = &[
     "text", "review", "content", "comment", "文本", "内容", "评论", "原文",
 ];
 const LABEL_COLUMNS: &[&str] = &[
@@ -80,6 +81,14 @@ const LABEL_COLUMNS: &[&str] = &[
     "标签",
     "主题",
 ];
+
+/// The first of `names` among the (cleaned, lower-cased) `headers`: names in order of
+/// preference, not of the file's columns.
+pub(crate) fn find_column(headers: &[String], names: &[&str]) -> Option<usize> {
+    names
+        .iter()
+        .find_map(|n| headers.iter().position(|h| h == n))
+}
 
 fn clean(s: &str) -> String {
     s.replace('\u{feff}', "").trim().to_string()
@@ -170,11 +179,7 @@ pub fn parse_csv(
         .iter()
         .map(|h| clean(h).to_ascii_lowercase())
         .collect();
-    let find = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| headers.iter().position(|h| h == n))
-    };
+    let find = |names: &[&str]| find_column(&headers, names);
     let id_col = find(ID_COLUMNS);
     let text_col = find(TEXT_COLUMNS);
     if id_col.is_none() && text_col.is_none() {

@@ -350,6 +350,8 @@ const FUSED_DEGREES: &[(&str, f32)] = &[
 /// A mild property word after 太 is too much of it (`太软了`, `太甜`): a fault, unlike
 /// 太 before praise (`太好了`, `太方便了`). Below this polarity a word is a property.
 const EXCESS_BELOW: f32 = 0.5;
+/// The degree adverb that says "too".
+const EXCESS: &str = "太";
 /// Last characters that make an unknown token a breakage or a pain (`冻坏`, `摔碎`,
 /// `腰疼`, `胃痛`): a verb or body part with its bad result.
 const BROKEN_ENDS: &[char] = &['坏', '碎', '裂', '塌', '瘪', '疼', '痛'];
@@ -864,7 +866,7 @@ impl SentimentModel {
                 && !rest.is_empty()
                 && let Some(p) = known(rest)
             {
-                if degree == "太" && p > 0.0 && p < EXCESS_BELOW {
+                if degree == EXCESS && p > 0.0 && p < EXCESS_BELOW {
                     return Some(too_much(p, factor));
                 }
                 return Some(p * factor);
@@ -1081,7 +1083,7 @@ impl SentimentModel {
             } else if let Some(d) = role.degree {
                 let factor = if modifier.1 >= i { modifier.0 * d } else { d };
                 modifier = (factor, i + REACH);
-                excess = (t == "太").then_some(i + REACH);
+                excess = (t == EXCESS).then_some(i + REACH);
             }
             i += 1;
         }

@@ -16,6 +16,7 @@ use std::path::Path;
 use voc_core::{Contact, Speaker, Token, Turn, TurnTokens};
 
 use crate::ClassifyError;
+use crate::category_eval::{TEXT_COLUMNS, find_column};
 use crate::model::{
     Features, Input, LogisticModel, PositiveHead, SplitMix, TrainOptions, features_v2, kfold_splits,
 };
@@ -215,11 +216,6 @@ const LABEL_COLUMNS: &[&str] = &[
     "标签",
 ];
 
-/// Columns holding the text, first found wins.
-const TEXT_COLUMNS: &[&str] = &[
-    "review", "text", "content", "comment", "文本", "内容", "评论", "原文",
-];
-
 /// Parses a CSV of text + label, as [`crate::eval::parse_labels`] does, with a neutral
 /// label too (`neutral`, `中性`). Labels are 1/0 (positive/negative), or −1/0/1 when any
 /// row says −1 (then 0 is neutral), or words (positive/negative/neutral, 正面/负面/中性,
@@ -240,11 +236,7 @@ pub fn parse_labels3(bytes: &[u8], file: &str) -> Result<(Vec<String>, Vec<Class
         .iter()
         .map(|h| clean(h).to_ascii_lowercase())
         .collect();
-    let find = |names: &[&str]| {
-        names
-            .iter()
-            .find_map(|n| headers.iter().position(|h| h == n))
-    };
+    let find = |names: &[&str]| find_column(&headers, names);
     let label_col = find(LABEL_COLUMNS).ok_or_else(|| {
         line_err(
             1,

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use voc_classify::SentimentModel;
 use voc_classify::model::TrainOptions;
-use voc_classify::sentiment_eval::{self, Classes, Corpus3};
+use voc_classify::sentiment_eval::{self, Classes, Confusion, Corpus3};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -20,18 +20,24 @@ fn load(path: &Path, classes: Classes) -> Corpus3 {
     Corpus3::load(path, classes, "S", &|t| segmenter.cut(t)).unwrap()
 }
 
-#[test]
-fn own_phrase_corpus_three_classes() {
-    let corpus = load(&root().join("data/sentiment-phrases.csv"), Classes::Three);
-    let [negative, neutral, positive] = corpus.counts();
-    assert!(negative >= 20 && neutral >= 10 && positive >= 15);
+/// The lexicon on one of the project's own three-class corpora in `data/`: the class
+/// counts, then three-class and negative-or-not figures (printed).
+fn untrained_on(file: &str) -> ([usize; 3], Confusion, Confusion) {
+    let corpus = load(&root().join("data").join(file), Classes::Three);
     let (three, two) = sentiment_eval::untrained(&SentimentModel::default(), &corpus);
     eprintln!(
-        "phrases: accuracy {:.4}, macro-F1 {:.4}, negative-or-not {:.4}",
+        "{file}: accuracy {:.4}, macro-F1 {:.4}, negative-or-not {:.4}",
         three.accuracy(),
         three.macro_f1(),
         two.accuracy()
     );
+    (corpus.counts(), three, two)
+}
+
+#[test]
+fn own_phrase_corpus_three_classes() {
+    let ([negative, neutral, positive], three, _) = untrained_on("sentiment-phrases.csv");
+    assert!(negative >= 20 && neutral >= 10 && positive >= 15);
     assert!(three.macro_f1() >= 0.95, "{:.4}", three.macro_f1());
     for class in [
         sentiment_eval::NEGATIVE,
@@ -49,16 +55,8 @@ fn own_phrase_corpus_three_classes() {
 /// that vocabulary: binary 0.777, 3-class macro-F1 0.674.
 #[test]
 fn own_review_corpus_across_domains() {
-    let corpus = load(&root().join("data/sentiment-reviews.csv"), Classes::Three);
-    let [negative, neutral, positive] = corpus.counts();
+    let ([negative, neutral, positive], three, two) = untrained_on("sentiment-reviews.csv");
     assert!(negative >= 150 && neutral >= 30 && positive >= 100);
-    let (three, two) = sentiment_eval::untrained(&SentimentModel::default(), &corpus);
-    eprintln!(
-        "reviews: accuracy {:.4}, macro-F1 {:.4}, negative-or-not {:.4}",
-        three.accuracy(),
-        three.macro_f1(),
-        two.accuracy()
-    );
     assert!(two.accuracy() >= 0.93, "{:.4}", two.accuracy());
     assert!(three.macro_f1() >= 0.87, "{:.4}", three.macro_f1());
 }
